@@ -1,0 +1,50 @@
+# One command each: set up, run, test, benchmark. See README.md.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+RASA_ARGS := --domain bot/domain --config config.yml
+MODEL := models/current.tar.gz
+export PYTHONPATH := $(CURDIR)
+export APP_ENV ?= development
+
+.PHONY: setup venv nlu train validate test test-py test-stories run bench eval clean
+
+setup: venv train  ## create the environment, install everything, train the model
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || "$$(scripts/find_python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+nlu: venv  ## regenerate data/nlu/faq.yml from the knowledge base
+	$(PY) scripts/build_nlu.py
+
+train: $(MODEL)
+$(MODEL): venv config.yml $(shell find bot data knowledge -type f -not -name '*.pyc' 2>/dev/null)
+	$(PY) scripts/build_nlu.py
+	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name current --quiet
+
+validate: venv
+	$(PY) scripts/build_nlu.py --check
+	$(RASA) data validate $(RASA_ARGS) --data data --fail-on-warnings
+
+test: validate test-py test-stories  ## validate data, run pytest, run conversation tests
+
+test-py: venv
+	$(PY) -m pytest
+
+test-stories: train
+	$(RASA) test core $(RASA_ARGS) --model $(MODEL) --stories tests/conversations \
+	  --fail-on-prediction-errors --out results/stories
+
+run: train  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
+	$(PY) scripts/run.py
+
+bench: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf models results var/bench

@@ -1,0 +1,93 @@
+"""The loaded knowledge base: entries by id, the retriever, and how an answer is worded."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from knowledge.analysis import Analyzer
+from knowledge.errors import KnowledgeValidationError
+from knowledge.loader import KNOWLEDGE_DIR, load_entries, load_topics
+from knowledge.models import Entry, Topic
+from knowledge.search import Decision, Retriever, Thresholds
+
+__all__ = ["KnowledgeBase", "load_knowledge_base", "entry_files"]
+
+REVIEW_NOTE = "提示：本条内容尚待税务机关复核，具体以主管税务机关或12366的答复为准。"
+IMPORTED_NOTE = "（本条来自外部问答库，发布日期：{date}，请注意时效。）"
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+class KnowledgeBase:
+    def __init__(self, topics: dict[str, Topic], entries: Iterable[Entry], thresholds: Thresholds | None = None):
+        self.topics = topics
+        self.entries = {e.id: e for e in entries}
+        self.retriever = Retriever(list(self.entries.values()), Analyzer(), thresholds)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.entries.get(entry_id)
+
+    def decide(self, text: str, today: dt.date, strict: bool = False) -> Decision:
+        """Like `Retriever.decide`, but a current entry of the same topic replaces an expired one."""
+        decision = self.retriever.decide(text, strict=strict)
+        if decision.kind != "answer" or not decision.best.entry.is_expired(today):
+            return decision
+        for candidate in self.retriever.rank(text):
+            if candidate.entry.topic == decision.best.entry.topic and candidate.entry.is_current(today):
+                return Decision("answer", (candidate,))
+        return decision
+
+    def period(self, entry: Entry) -> str:
+        if entry.valid_from and entry.valid_until:
+            return f"{_cn_date(entry.valid_from)}至{_cn_date(entry.valid_until)}"
+        if entry.valid_from:
+            return f"自{_cn_date(entry.valid_from)}起执行，目前未规定截止日期"
+        if entry.valid_until:
+            return f"执行至{_cn_date(entry.valid_until)}"
+        return "未规定执行期限"
+
+    def render(self, entry: Entry, today: dt.date) -> str:
+        """The answer as shown to the user: status first if not current, then text, sources, period."""
+        lines = []
+        if entry.is_expired(today):
+            lines.append(f"请注意：以下规定已于{_cn_date(entry.valid_until)}到期，仅供了解历史政策，"
+                         "现行口径请咨询主管税务机关或12366。")
+        elif not entry.is_current(today):
+            lines.append(f"请注意：以下规定自{_cn_date(entry.valid_from)}起才开始执行。")
+        lines.append(entry.answer)
+        lines.append("依据：" + "；".join(source.cite() for source in entry.sources))
+        lines.append("适用期间：" + self.period(entry))
+        if entry.published:
+            lines.append(IMPORTED_NOTE.format(date=_cn_date(entry.published)))
+        if entry.review:
+            lines.append(REVIEW_NOTE)
+        return "\n".join(lines)
+
+    def envelope(self, entry: Entry, today: dt.date) -> dict:
+        return {
+            "kind": "answer",
+            "topic": entry.topic,
+            "entry": entry.id,
+            "title": entry.title,
+            "sources": [s.as_envelope() for s in entry.sources],
+            "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
+            "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
+            "current": entry.is_current(today),
+            "review": entry.review,
+        }
+
+
+def entry_files(root: Path = KNOWLEDGE_DIR) -> list[Path]:
+    return sorted((root / "content").glob("*.yml")) + sorted((root / "imported").glob("*.yml"))
+
+
+def load_knowledge_base(root: Path = KNOWLEDGE_DIR, thresholds: Thresholds | None = None) -> KnowledgeBase:
+    """Validate everything under `root` and build the index; raises KnowledgeValidationError."""
+    topics = load_topics(root / "topics.yml")
+    files = entry_files(root)
+    if not files:
+        raise KnowledgeValidationError(f"{root}: no entry files in content/")
+    return KnowledgeBase(topics, load_entries(files, topics), thresholds)
