@@ -1,0 +1,59 @@
+"""The one way actions reach the API service: JSON over HTTP with the service credential."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from actions.settings import get_settings
+
+__all__ = ["ApiClient", "ApiUnavailable", "ApiRejected"]
+
+log = logging.getLogger(__name__)
+
+
+class ApiUnavailable(Exception):
+    """The API could not be reached or failed (network error, timeout, 5xx, route not deployed)."""
+
+
+class ApiRejected(Exception):
+    """The API refused the request for a reason the user should hear (4xx with a message)."""
+
+    def __init__(self, status: int, message: str, code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+class ApiClient:
+    def __init__(self, base_url: str | None = None, token: str | None = None, timeout: float | None = None):
+        settings = get_settings()
+        self.base_url = base_url or settings.api_url
+        self.token = token or settings.service_token
+        self.timeout = timeout or settings.api_timeout
+
+    async def request(self, method: str, path: str, json: dict | None = None, params: dict | None = None) -> Any:
+        try:
+            async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout) as client:
+                response = await client.request(method, path, json=json, params=params,
+                                                headers={"Authorization": f"Bearer {self.token}"})
+        except httpx.HTTPError as exc:
+            log.warning("API %s %s unreachable: %s", method, path, exc)
+            raise ApiUnavailable(str(exc)) from exc
+        body = _json(response)
+        if response.status_code >= 500:
+            raise ApiUnavailable(f"{response.status_code} from {path}")
+        if response.status_code >= 400:
+            detail = body.get("detail") if isinstance(body, dict) else None
+            # Our API always answers 4xx with {"detail", "code"}; a bare 404 means the route is not deployed.
+            if not isinstance(body, dict) or "code" not in body:
+                raise ApiUnavailable(f"{response.status_code} from {path} without an application error")
+            raise ApiRejected(response.status_code, str(detail or ""), body.get("code"))
+        return body
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

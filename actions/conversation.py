@@ -1,0 +1,43 @@
+"""Small talk and refusals: fixed, polite replies that still carry their envelope."""
+from __future__ import annotations
+
+from actions import envelopes
+from actions.base import TaxAction, reply
+
+__all__ = ["ActionSmalltalk", "ActionRefuse"]
+
+SMALLTALK = {
+    "greet": "您好！我是小微企业智能办税助手，可以解答增值税、所得税、发票、申报、纳税信用等问题。请直接输入您的问题。",
+    "thank": "不客气，很高兴能帮到您！还有其他问题随时问我。",
+    "goodbye": "感谢您的咨询，祝您工作顺利，再见！",
+    "affirm": "好的。还有其他问题，请直接告诉我。",
+    "deny": "好的。如需帮助，随时告诉我。",
+}
+
+REFUSAL = (
+    "抱歉，隐瞒收入、虚开或买卖发票、设置两套账、虚构业务等做法违反《中华人民共和国税收征收管理法》"
+    "和《中华人民共和国发票管理办法》，我不能提供帮助。这类行为会被追缴税款、加收滞纳金并处罚款，"
+    "情节严重的还要承担刑事责任。\n"
+    "合法减轻税负的途径有：\n"
+    "1. 用足小微企业优惠，如小规模纳税人月销售额10万元以下免征增值税、小型微利企业所得税优惠、六税两费减半征收；\n"
+    "2. 符合条件的研发费用加计扣除；\n"
+    "3. 按实际业务取得合规发票并如实入账。\n"
+    "需要的话，我可以为您详细介绍这些政策。"
+)
+
+
+class ActionSmalltalk(TaxAction):
+    action_name = "action_smalltalk"
+
+    async def act(self, dispatcher, tracker, domain):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        reply(dispatcher, SMALLTALK.get(intent, SMALLTALK["greet"]), envelopes.smalltalk())
+        return []
+
+
+class ActionRefuse(TaxAction):
+    action_name = "action_refuse"
+
+    async def act(self, dispatcher, tracker, domain):
+        reply(dispatcher, REFUSAL, envelopes.refuse())
+        return []

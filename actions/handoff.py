@@ -1,0 +1,47 @@
+"""Handing the conversation to a person: staff on request or after two failures, experts on request."""
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import envelopes
+from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
+from actions.base import TaxAction, reply
+
+__all__ = ["ActionHandoff", "start_handoff"]
+
+TIER_NAMES = {"staff": "人工坐席", "expert": "专家坐席"}
+OFFLINE_TEXT = ("抱歉，{seat}暂时无法接入。您可以：\n1. 拨打12366纳税缴费服务热线；\n"
+                "2. 回复“我要提诉求”留言登记，工作人员会在1个工作日内与您联系。")
+
+
+async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list:
+    """Ask the hub for a seat; say honestly what happened (queued, assigned or nobody online)."""
+    seat = TIER_NAMES[tier]
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    try:
+        result = await ApiClient().request("POST", "/api/internal/handoffs", json={
+            "sender_id": tracker.sender_id, "tier": tier, "reason": reason,
+            "enterprise_token": metadata.get("enterprise_token"),
+        })
+    except (ApiUnavailable, ApiRejected):
+        result = {"status": "offline"}
+    status, position = result.get("status", "offline"), result.get("position")
+    if status == "assigned":
+        text = f"已为您接通{seat}，请直接描述您的问题。"
+    elif status == "queued":
+        text = f"正在为您转接{seat}，您前面还有{position or 0}位，请稍候。"
+    else:
+        status, text = "offline", OFFLINE_TEXT.format(seat=seat)
+    reply(dispatcher, text, envelopes.handoff(tier, status, position))
+    return [SlotSet("fallback_count", 0)]
+
+
+class ActionHandoff(TaxAction):
+    action_name = "action_handoff"
+
+    async def act(self, dispatcher, tracker, domain):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        tier = "expert" if intent == "request_expert" else "staff"
+        return await start_handoff(dispatcher, tracker, tier, reason="user_request")

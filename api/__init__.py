@@ -1,0 +1,1 @@
+"""The FastAPI service: conversation hub, petitions, seats, reminders and analytics (one package each)."""

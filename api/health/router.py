@@ -1,0 +1,53 @@
+"""GET /health: 200 once Rasa, the action server, the database and Redis all answer; 503 otherwise."""
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+
+async def _http_ok(url: str, timeout: float) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _database_ok(request: Request) -> bool:
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        return False
+
+
+def _redis_ok(request: Request) -> bool:
+    try:
+        return bool(request.app.state.redis.ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@router.get("/health", summary="服务健康检查")
+async def health(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    rasa, actions = await asyncio.gather(
+        _http_ok(f"{settings.rasa_url}/", settings.health_timeout),
+        _http_ok(f"{settings.actions_url}/health", settings.health_timeout),
+    )
+    checks = {
+        "rasa": rasa,
+        "actions": actions,
+        "database": await asyncio.to_thread(_database_ok, request),
+        "redis": await asyncio.to_thread(_redis_ok, request),
+    }
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "degraded", "checks": {k: "ok" if v else "down" for k, v in checks.items()}}
+    return JSONResponse(body, status_code=200 if healthy else 503)

@@ -1,0 +1,34 @@
+"""The FastAPI application factory: settings, database, Redis and routers are wired at start-up."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.database import make_engine, make_session_factory
+from api.errors import install_error_handlers
+from api.health.router import router as health_router
+from api.redis_client import connect_redis
+from api.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = make_engine(settings.database_url)
+        app.state.session_factory = make_session_factory(app.state.engine)
+        app.state.redis = connect_redis(settings.redis_url)
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health_router)
+    return app

