@@ -1,0 +1,35 @@
+"""GET /health tells operators whether the service and everything it needs answer."""
+import pytest
+from pydantic import ValidationError
+
+from api.main import create_app
+from api.settings import DEV_SECRET, Settings
+from fastapi.testclient import TestClient
+
+
+def test_health_is_ok_when_rasa_actions_database_and_redis_answer(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"rasa": "ok", "actions": "ok", "database": "ok", "redis": "ok"}}
+
+
+def test_health_is_503_and_names_what_is_down(settings):
+    settings = settings.copy(update={"rasa_url": "http://127.0.0.1:9", "health_timeout": 0.5})
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["checks"]["rasa"] == "down" and response.json()["checks"]["database"] == "ok"
+
+
+def test_openapi_docs_are_served(client):
+    assert client.get("/docs").status_code == 200
+
+
+def test_the_default_secret_is_refused_outside_development():
+    with pytest.raises(ValidationError, match="outside development"):
+        Settings(app_env="production", app_secret=DEV_SECRET, service_token="x" * 32)
+    assert Settings(app_env="production", app_secret="s" * 32, service_token="t" * 32).app_env == "production"
+
+
+def test_postgres_style_urls_are_accepted():
+    assert Settings(database_url="postgres://u@h/db").database_url == "postgresql://u@h/db"
