@@ -20,8 +20,8 @@ __all__ = ["Thresholds", "Candidate", "Decision", "Retriever"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer_coverage: float = 0.45  # below: the entry does not explain enough of the question
-    strict_coverage: float = 0.60  # when NLU itself doubted the message is a tax question
+    answer_coverage: float = 0.28  # below: the entry does not explain enough of the question
+    strict_coverage: float = 0.45  # when NLU itself doubted the message is a tax question
     min_score: float = 0.25  # blended score (0–1) below which nothing is relevant
     clarify_ratio: float = 0.90  # runner-up of another topic this close → ask which one
     max_options: int = 4

@@ -201,7 +201,7 @@ def _parse_number(phrase: str, loose_tail: bool) -> Decimal | None:
                 return None
             pending, pending_single = Decimal(_CN_DIGITS[tok]), True
         elif tok[0] in "点點":
-            if pending is None or pending != pending.to_integral_value():
+            if len(tok) < 2 or pending is None or pending != pending.to_integral_value():
                 return None
             fraction = "".join(str(_CN_DIGITS[c]) for c in tok[1:])
             pending, pending_single = Decimal(f"{int(pending)}.{fraction}"), False
@@ -346,13 +346,19 @@ def _date_value(kind: str, g: dict, today: _dt.date) -> tuple[str, str] | None:
 
 
 def _extract_dates(norm: str, today: _dt.date, found: _Found) -> None:
+    # A match that is not a real date (2月30日) still hides its text from the later,
+    # looser rules, so that 30日 is not read on its own.
+    rejected = bytearray(len(norm))
     for kind, pattern in _DATE_RULES:
         for m in pattern.finditer(norm):
-            if not found.free(m.start(), m.end()):
+            start, end = m.start(), m.end()
+            if not found.free(start, end) or any(rejected[start:end]):
                 continue
             result = _date_value(kind, m.groupdict(), today)
-            if result is not None:
-                found.add(result[0], result[1], m.start(), m.end())
+            if result is None:
+                rejected[start:end] = b"\x01" * (end - start)
+            else:
+                found.add(result[0], result[1], start, end)
 
 
 def _amount_at(norm: str, m: re.Match[str]) -> tuple[int, int | float | None]:
