@@ -26,11 +26,13 @@ STOP_WORDS = frozenset(
     如何 多少 几 是否 是不是 有没有 能不能 可不可以 需不需要 请问 请 问 问下 问一下 一下 咨询 想 想问 想知道 知道 帮 帮忙 麻烦
     谢谢 好 好的 现在 目前 已经 之前 以后 然后 如果 但是 但 因为 所以 而且 不过 还是 或者 一个 一些 一点 个 下 上 中 里 后 前
     时候 情况 问题 事 事情 办 办理 处理 需要 应该 必须 得 一直 刚 刚刚 马上 具体 一般 比较 非常 很 太 最 更 多 少 没 没有 不 不是 别
-    怎么样 咋 咋办 咋弄 今天 明天 昨天 一下子 还有 其他 就是 只是 真的 听说 说 看 行 行不行 对吗 吗 呢 么样
+    东西 一家 那个事 怎么样 咋 咋办 咋弄 今天 明天 昨天 一下子 还有 其他 就是 只是 真的 听说 说 看 行 行不行 对吗 吗 呢 么样
     自己 人 们 吧 呗 哎 诶 额 呃 喂 在吗 您好 你好 老师 谢 下来 起来 出来 进去 过 着 之 其 该 此 其中 相关 方面 规定 政策 税务 税务局
     """.split()
 )
-_TERM = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]")
+_TERM = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z0-9]")
+# Keep "30万", "500万元" whole: jieba would otherwise glue the unit to the next word ("万要").
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?\s*(?:万元|万|亿元|亿|元|%)?)")
 
 
 class Analyzer:
@@ -40,10 +42,14 @@ class Analyzer:
         self._tokenizer = jieba.Tokenizer()
         for path in sorted(Path(dictionary_dir).glob("*.txt")):
             self._tokenizer.load_userdict(str(path))
+        self.domain_words: set[str] = set()  # dictionary words and canonical synonyms: tax vocabulary
+        for path in sorted(Path(dictionary_dir).glob("*.txt")):
+            self.domain_words.update(line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
         self._canonical: dict[str, str] = {}
         synonyms = (yaml.safe_load(Path(synonyms_file).read_text(encoding="utf-8")) or {}).get("synonyms") or {}
         for canonical, variants in synonyms.items():
             self._canonical[canonical] = canonical
+            self.domain_words.add(canonical)
             self._tokenizer.add_word(canonical, freq=50)
             for variant in variants or []:
                 self._canonical.setdefault(str(variant), canonical)
@@ -58,6 +64,6 @@ class Analyzer:
         return self._synonym_pattern.sub(lambda m: self._canonical[m.group(0)], text)
 
     def terms(self, text: str) -> list[str]:
-        """Index terms of `text`: jieba words without stop words and punctuation."""
-        words = self._tokenizer.lcut(self.canonicalize(text))
+        """Index terms of `text`: jieba words of two or more characters (or numbers), without stop words."""
+        words = self._tokenizer.lcut(_NUMBER.sub(r" \1 ", self.canonicalize(text)))
         return [w for w in (w.strip() for w in words) if w and w not in STOP_WORDS and _TERM.search(w)]

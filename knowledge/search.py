@@ -32,6 +32,7 @@ class Candidate:
     entry: Entry
     score: float
     coverage: float
+    matched: int = 0  # distinct query terms the entry contains
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Retriever:
         for i, entry in enumerate(self.entries):
             title = analyzer.terms(entry.title)
             questions = [analyzer.terms(q) for q in entry.questions]
-            whole_docs.append(title * 2 + [t for q in questions for t in q] + analyzer.terms(entry.answer))
+            whole_docs.append(title * 2 + [t for q in questions for t in q] + sorted(set(analyzer.terms(entry.answer))))
             for terms in [title, *questions]:
                 variant_docs.append(terms)
                 self._variant_owner.append(i)
@@ -83,7 +84,8 @@ class Retriever:
                 continue
             relative = self.WHOLE_WEIGHT * whole[i] / top_whole + (1 - self.WHOLE_WEIGHT) * closest[i] / top_closest
             absolute = min(1.0, whole[i] / ideal)
-            candidates.append(Candidate(entry, round(relative * absolute ** 0.5, 4), self._coverage(query, i)))
+            matched = sum(1 for t in set(query) if self._whole.contains(i, t))
+            candidates.append(Candidate(entry, round(relative * absolute ** 0.5, 4), self._coverage(query, i), matched))
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates[:limit]
 
@@ -93,6 +95,9 @@ class Retriever:
         if not ranked:
             return Decision("none", reason="no_match")
         best = ranked[0]
+        # One everyday word ("东西") matching is chance; one tax word ("滞纳金") is a real question.
+        if best.matched < 2 and not set(self.analyzer.terms(text)) & self.analyzer.domain_words:
+            return Decision("none", tuple(ranked[:3]), reason="too_little_matched")
         needed = limits.strict_coverage if strict else limits.answer_coverage
         if best.score < limits.min_score or best.coverage < needed:
             return Decision("none", tuple(ranked[:3]), reason="low_confidence")

@@ -15,7 +15,9 @@ or an amount, and a phone or a date is never re-read as an amount:
    longer run) drawn from the USCC charset and containing a digit.  Valid
    check character -> ``uscc`` with the normalised code; otherwise
    ``uscc_invalid`` with the text as typed (an 18-digit resident ID number that
-   passes its own GB 11643 check is left alone).
+   passes its own GB 11643 check is left alone).  A code typed in groups
+   separated by single spaces or dashes is reported only when it is valid and
+   has at least six digits (so glued English words are never taken).
 2. ``phone`` -- mobile or landline, value from ``normalize_phone``.  Service
    numbers (12366, 400/800 ...) are not phones.
 3. ``date`` (ISO ``YYYY-MM-DD``) and ``period`` (``YYYY``, ``YYYY-MM``,
@@ -96,7 +98,7 @@ _AMOUNT_RE = re.compile(
     r"(?P<cur>¥ ?)?(?<![0-9A-Za-z])(?<![0-9][.,])"
     rf"(?P<num>(?:{_ARABIC}|[{_CN_DIGIT_CLASS}十拾百佰千仟万萬亿億点點])+)"
 )
-_CURRENCY_RE = re.compile(r" ?(?:元(?![旦宵素])|圆|块钱|块(?![儿地田土石砖板牌屏肉糖蛋饼布区状]))")
+_CURRENCY_RE = re.compile(r" ?(?:元(?![旦宵素复])|圆|块钱|块(?![儿地田土石砖板牌屏肉糖蛋饼布区状]))")
 # A 万/亿 number followed by one of these counts things, not money (3万张发票).
 _MEASURE_WORDS = set("个张份人户次件家名字步台辆吨平米斤本页条位笔天年月日号岁倍股只套间亩项")
 _MAX_AMOUNT = Decimal(10) ** 15
@@ -127,10 +129,11 @@ _DATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         ("ymd", rf"(?<![0-9]){_YEAR_PFX}{_M} ?月 ?{_D} ?[日号]"),
-        ("ymd", r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})(?![0-9])"),
+        ("ymd", r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)"
+                r"(?P<d>[0-9]{1,2})(?![0-9])"),
         ("rel_month_day", rf"{_REL_MONTH} ?{_D} ?[日号]"),
         ("rel_quarter", _REL_QUARTER),
-        ("quarter", rf"(?:(?<![0-9]){_YEAR_PFX}(?:的 ?)?)?第? ?(?P<q>[一二三四1-4]) ?季度"),
+        ("quarter", rf"(?:(?<![0-9]){_YEAR_PFX}(?:的 ?)?)?第? ?(?<![0-9])(?P<q>[一二三四1-4]) ?季度"),
         ("quarter", r"(?<![0-9A-Za-z])(?:(?P<y>[12][0-9]{3}) ?年? ?)?[Qq](?P<q>[1-4])(?![0-9A-Za-z])"),
         ("ym", rf"(?<![0-9]){_YEAR_PFX}{_M} ?月份?"),
         ("ym", r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})[-/](?P<m>0[1-9]|1[0-2])(?![0-9]|[-/.][0-9])"),
@@ -146,6 +149,10 @@ _DATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # ---------------------------------------------------------------------------
 # Identifiers
 _USCC_CANDIDATE_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
+# The same code typed in groups ("9135 0100 M000 100Y 43"); only reported when valid.
+_USCC_SPACED_RE = re.compile(
+    r"(?<![0-9A-Za-z][ -])(?<![0-9A-Za-z])[0-9A-Za-z](?:[ -]?[0-9A-Za-z]){17}(?![ -]?[0-9A-Za-z])"
+)
 _USCC_SET = set(USCC_CHARSET)
 _PHONE_RE = re.compile(rf"(?<![0-9A-Za-z+])(?:{MOBILE_PATTERN}|{LANDLINE_PATTERN})(?![0-9A-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -288,6 +295,9 @@ def _extract_uscc(norm: str, found: _Found) -> None:
             found.add("uscc", normalize_uscc(code), m.start(), m.end())
         elif not _looks_like_id_card(code):
             found.add("uscc_invalid", found.original[m.start():m.end()], m.start(), m.end())
+    for m in _USCC_SPACED_RE.finditer(norm):
+        if sum(c.isdigit() for c in m.group()) >= 6 and is_valid_uscc(m.group()):
+            found.add("uscc", normalize_uscc(m.group()), m.start(), m.end())
 
 
 def _extract_phones(norm: str, found: _Found) -> None:
@@ -381,6 +391,7 @@ def _amount_at(norm: str, m: re.Match[str]) -> tuple[int, int | float | None]:
         (not currency and not m["cur"] and (not has_big or norm[end:end + 1] in _MEASURE_WORDS))
         or (head in "百佰千仟万萬亿億点點" and not currency)  # 千万不要 is not money
         or before in ("几", "数", "第")  # 几十万 is vague, 第一 is ordinal
+        or (before in _CN_DIGITS and not m["cur"])  # 两三万 / 七八万 are ranges
         or norm[end:end + 1] == "%"
         or value > _MAX_AMOUNT
     ):

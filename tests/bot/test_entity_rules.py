@@ -115,6 +115,17 @@ def test_resident_id_number_is_not_an_invalid_uscc():
     assert extract("身份证号110101199003078515") == []
 
 
+@pytest.mark.parametrize("typed", ["91350100 M000100 Y43", "9135-0100-M000-100Y-43"])
+def test_uscc_typed_in_groups(typed):
+    ent = only(f"信用代码 {typed}，谢谢", "uscc")
+    assert ent["value"] == VALID_USCC
+    assert ent["text"] == typed
+
+
+def test_uscc_typed_in_groups_with_wrong_check_digit_is_ignored():
+    assert extract("信用代码 91350100 M000100 Y44") == []
+
+
 def test_two_codes_in_one_message():
     other = make_uscc(3)
     text = f"{VALID_USCC}和{other}"
@@ -205,6 +216,9 @@ def test_amount(text, value, span):
         "两块地",
         "3千",
         "一块儿去",
+        "一个月大概卖个两三万",  # a vague range, not an amount
+        "七八十万",
+        "一元复始",
     ],
 )
 def test_not_an_amount(text):

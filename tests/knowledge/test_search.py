@@ -67,6 +67,6 @@ def test_two_equally_close_topics_lead_to_a_clarifying_question():
     first = make_entry("stamp", "a", "合同申报", ["合同怎么申报"])
     second = make_entry("house", "b", "房屋申报", ["房屋怎么申报"])
     kb = KnowledgeBase({"a": Topic("a", "a"), "b": Topic("b", "b")}, [first, second])
-    decision = kb.decide("申报", TODAY)
+    decision = kb.decide("合同和房屋怎么申报", TODAY)
     assert decision.kind == "clarify"
     assert {c.entry.topic for c in decision.candidates} == {"a", "b"}
