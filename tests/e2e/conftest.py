@@ -1,0 +1,91 @@
+"""A real Rasa server and action server, started once for the end-to-end tests.
+
+Needs the trained model (models/current.tar.gz, built by `make train`). The API is pointed at a
+closed port, so everything that needs it (handoff, petitions) shows its honest offline behaviour.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "current.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def rasa_url(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz is missing: run `make train` first")
+    actions_port, rasa_port, closed_port = free_port(), free_port(), free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), APP_ENV="development",
+               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{closed_port}")
+    logs = tmp_path_factory.mktemp("servers")
+    actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+                               cwd=ROOT, env=env, stdout=(logs / "actions.log").open("w"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(MODEL),
+                             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"],
+                            cwd=ROOT, env=env, stdout=(logs / "rasa.log").open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        wait_for(f"http://127.0.0.1:{actions_port}/health", actions)
+        wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa)
+        url = f"http://127.0.0.1:{rasa_port}"
+        say(url, "你好")  # the first turn warms up the model
+        yield url
+    finally:
+        for process in (rasa, actions):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (rasa, actions):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def say(url: str, text: str, sender: str | None = None, metadata: dict | None = None) -> list[dict]:
+    body = {"sender": sender or f"e2e-{uuid.uuid4().hex[:10]}", "message": text}
+    if metadata:
+        body["metadata"] = metadata
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=json.dumps(body, ensure_ascii=False).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"[]")
+
+
+def envelopes(messages: list[dict]) -> list[dict]:
+    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+
+
+def kinds(messages: list[dict]) -> list[str]:
+    return [c.get("kind") for c in envelopes(messages)]
