@@ -23,7 +23,10 @@ nlu: venv  ## regenerate data/nlu/faq.yml from the knowledge base
 	$(PY) scripts/build_nlu.py
 
 train: $(MODEL)
-$(MODEL): venv config.yml $(shell find bot data knowledge -type f -not -name '*.pyc' 2>/dev/null)
+# Only what shapes the model: the config, domain, NLU components, training data and knowledge content.
+MODEL_INPUTS := $(shell find bot/domain bot/nlu data knowledge/content knowledge/dictionary knowledge/imported \
+  -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) -not -name 'faq.yml' 2>/dev/null)
+$(MODEL): $(VENV)/.installed config.yml $(MODEL_INPUTS)
 	$(PY) scripts/build_nlu.py
 	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name current --quiet
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from actions import envelopes
 from actions.base import TaxAction, reply
 
-__all__ = ["ActionSmalltalk", "ActionRefuse"]
+__all__ = ["ActionSmalltalk", "ActionRefuse", "refuse"]
 
 SMALLTALK = {
     "greet": "您好！我是小微企业智能办税助手，可以解答增值税、所得税、发票、申报、纳税信用等问题。请直接输入您的问题。",
@@ -26,6 +26,11 @@ REFUSAL = (
 )
 
 
+def refuse(dispatcher) -> list:
+    reply(dispatcher, REFUSAL, envelopes.refuse())
+    return []
+
+
 class ActionSmalltalk(TaxAction):
     action_name = "action_smalltalk"
 
@@ -39,5 +44,4 @@ class ActionRefuse(TaxAction):
     action_name = "action_refuse"
 
     async def act(self, dispatcher, tracker, domain):
-        reply(dispatcher, REFUSAL, envelopes.refuse())
-        return []
+        return refuse(dispatcher)

@@ -1,6 +1,8 @@
 """Handing the conversation to a person: staff on request or after two failures, experts on request."""
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,11 +11,26 @@ from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, reply
 
-__all__ = ["ActionHandoff", "start_handoff"]
+__all__ = ["ActionHandoff", "start_handoff", "requested_seat"]
 
 TIER_NAMES = {"staff": "人工坐席", "expert": "专家坐席"}
 OFFLINE_TEXT = ("抱歉，{seat}暂时无法接入。您可以：\n1. 拨打12366纳税缴费服务热线；\n"
                 "2. 回复“我要提诉求”留言登记，工作人员会在1个工作日内与您联系。")
+
+
+_EXPERT = re.compile(r"(找|请|转|要|咨询|问问?|对接)(一?个|一下|下)?(税务)?(专家|资深|专业人士|专业的人)"
+                     r"|(专家|专业人士).{0,8}(一对一|帮忙|看看|解答|指导)")
+_STAFF = re.compile(r"(转|找|要|接通?|联系|换)(一?个)?(人工|真人|客服|工作人员)"
+                    r"|(人工|客服|工作人员|专管员).{0,6}(回(个)?电话|联系我|打(个)?电话给我|给我回)")
+
+
+def requested_seat(text: str) -> str | None:
+    """'expert' or 'staff' when the user explicitly asks for a person; a request the NLU may have missed."""
+    if not text or "12366" in text:  # how to reach a person at 12366 is a question about the hotline
+        return None
+    if _EXPERT.search(text):
+        return "expert"
+    return "staff" if _STAFF.search(text) else None
 
 
 async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list:

@@ -9,7 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import envelopes
 from actions.base import TaxAction, reply, today_in_china, user_text
-from actions.handoff import start_handoff
+from actions.conversation import refuse
+from actions.handoff import requested_seat, start_handoff
+from common.safety import looks_unlawful
 from common.textnorm import is_meaningless
 from knowledge import Decision, Entry, KnowledgeBase, load_knowledge_base
 
@@ -66,6 +68,11 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, strict: bo
     text = user_text(tracker)
     if is_meaningless(text):
         return await _fall_back(dispatcher, tracker, "empty")
+    if looks_unlawful(text):  # the safety net under the request_illegal intent
+        return refuse(dispatcher)
+    seat = requested_seat(text)  # an explicit request for a person is never answered by the bot
+    if seat:
+        return await start_handoff(dispatcher, tracker, seat, reason="user_request")
     kb = get_knowledge_base()
     decision = kb.decide(text, today_in_china(), strict=strict)
     if decision.kind == "answer":
@@ -96,8 +103,10 @@ class ActionFallback(TaxAction):
 
     async def act(self, dispatcher, tracker, domain):
         intent = tracker.latest_message.get("intent") or {}
+        text = user_text(tracker)
         if intent.get("name") == "out_of_scope" and (intent.get("confidence") or 0) >= CONFIDENT_OUT_OF_SCOPE:
-            text = user_text(tracker)
+            if looks_unlawful(text):
+                return refuse(dispatcher)
             return await _fall_back(dispatcher, tracker, "out_of_scope" if not is_meaningless(text) else "empty")
         reason = "out_of_scope" if intent.get("name") == "out_of_scope" else "no_answer"
         return await respond(dispatcher, tracker, strict=True, reason=reason)

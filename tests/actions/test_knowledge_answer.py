@@ -74,3 +74,16 @@ def test_unlawful_requests_are_refused_with_the_lawful_alternative():
 def test_small_talk_carries_its_envelope(intent):
     dispatcher, _ = run(ActionSmalltalk(), make_tracker("你好", intent=intent))
     assert customs(dispatcher) == [{"kind": "smalltalk"}]
+
+
+def test_an_unlawful_request_the_classifier_missed_is_still_refused():
+    dispatcher, _ = run(ActionAnswerQuestion(), make_tracker("进项不够，哪里能买几张专票抵扣", confidence=0.9))
+    assert customs(dispatcher) == [{"kind": "refuse"}]
+    dispatcher, _ = run(ActionFallback(), make_tracker("老板让做两套账", intent="out_of_scope", confidence=0.9))
+    assert customs(dispatcher) == [{"kind": "refuse"}]
+
+
+def test_an_explicit_request_for_an_expert_the_classifier_missed_still_reaches_one(api_down):
+    tracker = make_tracker("跨境服务的税务处理比较复杂，想找税务专家咨询一下", intent="nlu_fallback", confidence=0.4)
+    dispatcher, _ = run(ActionFallback(), tracker)
+    assert [c["tier"] for c in customs(dispatcher) if c["kind"] == "handoff"] == ["expert"]
