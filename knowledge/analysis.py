@@ -31,6 +31,8 @@ STOP_WORDS = frozenset(
     """.split()
 )
 _TERM = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z0-9]")
+# Single characters are mostly noise, except these verbs of tax business ("怎么查", "能退吗", "开错了").
+SINGLE_CHAR_TERMS = frozenset("查开报退缴交罚改补领填扣免减签销贷")
 # Keep "30万", "500万元" whole: jieba would otherwise glue the unit to the next word ("万要").
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?\s*(?:万元|万|亿元|亿|元|%)?)")
 
@@ -66,4 +68,5 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: jieba words of two or more characters (or numbers), without stop words."""
         words = self._tokenizer.lcut(_NUMBER.sub(r" \1 ", self.canonicalize(text)))
-        return [w for w in (w.strip() for w in words) if w and w not in STOP_WORDS and _TERM.search(w)]
+        return [w for w in (w.strip() for w in words)
+                if w and w not in STOP_WORDS and (_TERM.search(w) or w in SINGLE_CHAR_TERMS)]

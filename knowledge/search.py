@@ -56,15 +56,26 @@ class Retriever:
         self.analyzer = analyzer
         self.thresholds = thresholds or Thresholds()
         whole_docs, variant_docs, self._variant_owner = [], [], []
+        answers = [set(analyzer.terms(entry.answer)) for entry in self.entries]
+        boilerplate = self._boilerplate(answers)
         for i, entry in enumerate(self.entries):
             title = analyzer.terms(entry.title)
             questions = [analyzer.terms(q) for q in entry.questions]
-            whole_docs.append(title * 2 + [t for q in questions for t in q] + sorted(set(analyzer.terms(entry.answer))))
+            whole_docs.append(title * 2 + [t for q in questions for t in q] + sorted(answers[i] - boilerplate))
             for terms in [title, *questions]:
                 variant_docs.append(terms)
                 self._variant_owner.append(i)
         self._whole = BM25Index(whole_docs)
         self._variants = BM25Index(variant_docs)
+
+    @staticmethod
+    def _boilerplate(answers: list[set[str]], share: float = 0.2) -> set[str]:
+        """Answer words found in more than `share` of the answers ("12366", "确认"): they say nothing of the topic."""
+        counts: dict[str, int] = {}
+        for terms in answers:
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+        return {term for term, n in counts.items() if len(answers) >= 10 and n > share * len(answers)}
 
     def rank(self, text: str, limit: int = 8) -> list[Candidate]:
         query = self.analyzer.terms(text)
