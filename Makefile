@@ -15,7 +15,7 @@ setup: venv train  ## create the environment, install everything, train the mode
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || "$$(scripts/find_python.sh)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip<25" wheel
+	$(PY) -m pip install --quiet "pip<25" "wheel==0.45.1"
 	$(PY) -m pip install --quiet -r requirements.lock
 	@touch $@
 

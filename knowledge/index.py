@@ -34,12 +34,14 @@ class BM25Index:
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unknown_idf)
 
-    def scores(self, query: Sequence[str]) -> list[float]:
+    def scores(self, query: Sequence[str], boost: dict[str, float] | None = None) -> list[float]:
+        """BM25 of the query against every document; `boost` multiplies the weight of chosen terms."""
         result = [0.0] * len(self._freqs)
         for term in set(query):
             idf = self.idf.get(term)
             if idf is None:
                 continue
+            idf *= (boost or {}).get(term, 1.0)
             for i in self._postings[term]:
                 tf = self._freqs[i][term]
                 norm = self.k1 * (1 - self.b + self.b * self._lengths[i] / (self._avg_length or 1))

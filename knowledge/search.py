@@ -50,6 +50,7 @@ class Retriever:
     """Ranks entries for a question. Build once at start; `rank` and `decide` are pure."""
 
     WHOLE_WEIGHT = 0.5  # share of the whole-entry view in the blend; the rest is the closest variant
+    DOMAIN_BOOST = 2.0  # a tax term ("滞纳金") says more about the topic than an everyday word ("计算公式")
 
     def __init__(self, entries: Sequence[Entry], analyzer: Analyzer, thresholds: Thresholds | None = None):
         self.entries = list(entries)
@@ -81,14 +82,15 @@ class Retriever:
         query = self.analyzer.terms(text)
         if not query or not self.entries:
             return []
-        whole = self._whole.scores(query)
+        boost = {t: self.DOMAIN_BOOST for t in query if t in self.analyzer.domain_words}
+        whole = self._whole.scores(query, boost)
         closest = [0.0] * len(self.entries)
-        for j, score in enumerate(self._variants.scores(query)):
+        for j, score in enumerate(self._variants.scores(query, boost)):
             owner = self._variant_owner[j]
             closest[owner] = max(closest[owner], score)
         top_whole, top_closest = max(whole) or 1.0, max(closest) or 1.0
         # Normalise each view by the query's ideal score so the blend is comparable across queries.
-        ideal = sum(self._whole.weight(t) for t in set(query)) or 1.0
+        ideal = sum(self._whole.weight(t) * boost.get(t, 1.0) for t in set(query)) or 1.0
         candidates = []
         for i, entry in enumerate(self.entries):
             if not whole[i] and not closest[i]:
@@ -105,18 +107,20 @@ class Retriever:
         ranked = self.rank(text)
         if not ranked:
             return Decision("none", reason="no_match")
+        needed = limits.strict_coverage if strict else limits.answer_coverage
+        # An entry that explains too little of the question cannot be its answer, however well it ranks.
+        ranked = [c for c in ranked if c.coverage >= needed] or ranked[:1]
         best = ranked[0]
         # One everyday word ("东西") matching is chance; one tax word ("滞纳金") is a real question.
         if best.matched < 2 and not set(self.analyzer.terms(text)) & self.analyzer.domain_words:
             return Decision("none", tuple(ranked[:3]), reason="too_little_matched")
-        needed = limits.strict_coverage if strict else limits.answer_coverage
         if best.score < limits.min_score or best.coverage < needed:
             return Decision("none", tuple(ranked[:3]), reason="low_confidence")
         rivals = [best]
         for candidate in ranked[1:]:
             if candidate.entry.topic in {r.entry.topic for r in rivals}:
                 continue
-            if candidate.score >= best.score * limits.clarify_ratio and candidate.coverage >= needed:
+            if candidate.score >= best.score * limits.clarify_ratio:
                 rivals.append(candidate)
             if len(rivals) == limits.max_options:
                 break
