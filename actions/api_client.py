@@ -8,7 +8,7 @@ import httpx
 
 from actions.settings import get_settings
 
-__all__ = ["ApiClient", "ApiUnavailable", "ApiRejected"]
+__all__ = ["ApiClient", "ApiUnavailable", "ApiRejected", "call_or_explain"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,21 @@ class ApiClient:
                 raise ApiUnavailable(f"{response.status_code} from {path} without an application error")
             raise ApiRejected(response.status_code, str(detail or ""), body.get("code"))
         return body
+
+
+async def call_or_explain(dispatcher, method: str, path: str, json: dict, *, rejected_reason: str,
+                          rejected_text: str, unavailable_text: str) -> Any | None:
+    """Call the API; when it refuses or is away, tell the user (with a fallback envelope) and return None."""
+    from actions import envelopes
+    from actions.base import reply
+
+    try:
+        return await ApiClient().request(method, path, json=json)
+    except ApiRejected as exc:
+        reply(dispatcher, exc.message or rejected_text, envelopes.fallback(rejected_reason))
+    except ApiUnavailable:
+        reply(dispatcher, unavailable_text, envelopes.fallback("service_unavailable"))
+    return None
 
 
 def _json(response: httpx.Response) -> Any:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actions import envelopes
-from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
+from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
 from actions.base import TaxAction, reply
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 
@@ -48,16 +48,13 @@ class ActionReminderAnswer(TaxAction):
     async def act(self, dispatcher, tracker, domain):
         metadata = (tracker.latest_message or {}).get("metadata") or {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        try:
-            result = await ApiClient().request("POST", "/api/internal/reminders/answer", json={
-                "sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
-                "answer": intent, "text": tracker.latest_message.get("text"),
-            })
-        except ApiRejected as exc:
-            reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
-            return []
-        except ApiUnavailable:
-            reply(dispatcher, "抱歉，暂时无法记录您对提醒的回复，请稍后再试。", envelopes.fallback("service_unavailable"))
+        result = await call_or_explain(
+            dispatcher, "POST", "/api/internal/reminders/answer",
+            {"sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
+             "answer": intent, "text": tracker.latest_message.get("text")},
+            rejected_reason="no_reminder", rejected_text="没有找到需要您回复的提醒。",
+            unavailable_text="抱歉，暂时无法记录您对提醒的回复，请稍后再试。")
+        if result is None:
             return []
         reply(dispatcher, result.get("text", "感谢您的反馈，已为您记录。"), {"kind": "reminder_answer", "answer": intent})
         return []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actions import envelopes
-from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
+from actions.api_client import call_or_explain
 from actions.base import TaxAction, reply
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 
@@ -36,14 +36,12 @@ class ActionPetitionStatus(TaxAction):
             reply(dispatcher, "为保护您的信息，查询诉求办理进度需要先登录电子税务局后再在此咨询。",
                   envelopes.fallback("login_required"))
             return []
-        try:
-            result = await ApiClient().request("POST", "/api/internal/petitions/status",
-                                               json={"enterprise_token": token, "text": tracker.latest_message.get("text")})
-        except ApiRejected as exc:
-            reply(dispatcher, exc.message or "没有找到您的诉求记录。", envelopes.fallback("petition_not_found"))
-            return []
-        except ApiUnavailable:
-            reply(dispatcher, "抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。", envelopes.fallback("service_unavailable"))
+        result = await call_or_explain(
+            dispatcher, "POST", "/api/internal/petitions/status",
+            {"enterprise_token": token, "text": tracker.latest_message.get("text")},
+            rejected_reason="petition_not_found", rejected_text="没有找到您的诉求记录。",
+            unavailable_text="抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。")
+        if result is None:
             return []
         for item in result.get("petitions", []):
             reply(dispatcher, item["text"], {"kind": "petition_status", "ticket": item["ticket"],
