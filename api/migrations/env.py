@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from api.database import Base, make_engine
+import api.petition.models  # noqa: F401 - puts the org and petition tables in Base.metadata
 from api.settings import get_settings
 
 config = context.config

@@ -1,0 +1,63 @@
+"""Units form a tree (province > city > district > station); staff accounts belong to one unit."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy.orm import relationship
+
+from api.database import Base
+
+__all__ = ["LEVELS", "UNIT_KINDS", "ROLES", "Unit", "StaffAccount"]
+
+LEVELS = ("province", "city", "district", "station")
+"""Administrative levels, highest first; "up a level" is one step to the left."""
+
+UNIT_KINDS = ("tax_unit", "service_department", "handling_department", "legal_unit", "outside_department")
+"""tax_unit: a bureau; service_department: 纳税服务部门; handling_department: 主办部门;
+legal_unit: 法制部门 (administrative reconsideration); outside_department: outside the tax system."""
+
+ROLES = ("staff", "handler", "supervisor", "director", "operator", "admin", "expert")
+"""supervisor = 分管局领导 (approves single-department extensions); director = 主要领导 (joint ones)."""
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (
+        CheckConstraint(_in("level", LEVELS), name="ck_units_level"),
+        CheckConstraint(_in("kind", UNIT_KINDS), name="ck_units_kind"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    level = Column(String(20), nullable=False)
+    kind = Column(String(30), nullable=False)
+    parent_id = Column(Integer, ForeignKey("units.id", name="fk_units_parent_id_units"), nullable=True, index=True)
+
+    parent = relationship("Unit", remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.id} {self.name} {self.level}/{self.kind}>"
+
+
+class StaffAccount(Base):
+    __tablename__ = "staff_accounts"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="ck_staff_accounts_role"),
+        UniqueConstraint("username", name="uq_staff_accounts_username"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)
+    display_name = Column(String(100), nullable=False)
+    password_hash = Column(String(255), nullable=True)  # set and checked by the auth package
+    role = Column(String(20), nullable=False)
+    unit_id = Column(Integer, ForeignKey("units.id", name="fk_staff_accounts_unit_id_units"), nullable=False, index=True)
+    active = Column(Boolean, nullable=False, default=True, server_default=true())
+
+    unit = relationship("Unit")
+
+    def __repr__(self) -> str:
+        return f"<StaffAccount {self.id} {self.username} {self.role}>"

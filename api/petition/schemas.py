@@ -1,0 +1,109 @@
+"""Pydantic (v1) shapes of petitions: what registration accepts and what readers get.
+
+Shape only (types, lengths); the rules with a reason a person can act on (USCC check digit,
+contact phone, category, channel) are checked by ``service.register`` and raise ``Invalid``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from pydantic import BaseModel, constr
+
+from api.petition.constants import CATEGORIES, CHANNELS
+from api.petition.timing import ClockState
+
+__all__ = ["PetitionCreate", "ClockRead", "PetitionRead", "PetitionEventRead", "PetitionExtensionRead"]
+
+
+class PetitionCreate(BaseModel):
+    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
+    uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
+    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
+    content: constr(strip_whitespace=True, min_length=1, max_length=4000)
+    category: str
+    channel: str
+    received_at: Optional[datetime] = None  # default: now; an earlier receipt may be registered later
+    idempotency_key: Optional[constr(strip_whitespace=True, min_length=1, max_length=100)] = None
+    sender_id: Optional[constr(max_length=100)] = None
+    answered_on_the_spot: bool = False  # 当场办理或答复: closed at once
+    answer: Optional[constr(strip_whitespace=True, max_length=4000)] = None
+    reconsideration: bool = False  # 行政复议诉求 (法律救济类 only)
+
+    class Config:
+        schema_extra = {"description": f"category: {'、'.join(CATEGORIES)}; channel: {'、'.join(CHANNELS)}"}
+
+
+class ClockRead(BaseModel):
+    due: Optional[date]
+    state: ClockState
+    days_left: Optional[int]
+
+
+class PetitionRead(BaseModel):
+    id: int
+    ticket: str
+    taxpayer_name: str
+    uscc: Optional[str]
+    contact_phone: str
+    content: str
+    category: str
+    channel: str
+    received_at: datetime
+    accepting_unit_id: int
+    accepting_staff_id: Optional[int]
+    status: str
+    service_unit_id: Optional[int]
+    handling_unit_id: Optional[int]
+    joint: bool
+    long_term: bool
+    reconsideration: bool
+    sender_id: Optional[str]
+    resolution: Optional[str]
+    satisfaction: Optional[int]
+    extended_days: int
+    handover_due: Optional[date]
+    handling_due: Optional[date]
+    feedback_due: Optional[date]
+    handed_over_at: Optional[datetime]
+    assigned_at: Optional[datetime]
+    started_at: Optional[datetime]
+    resolved_at: Optional[datetime]
+    fed_back_at: Optional[datetime]
+    visited_at: Optional[datetime]
+    closed_at: Optional[datetime]
+    clocks: dict[str, ClockRead] = {}  # handover, handling, feedback as seen on a given day
+
+    @classmethod
+    def from_petition(cls, petition: Any, today: date) -> "PetitionRead":
+        values = {name: getattr(petition, name) for name in cls.__fields__ if name != "clocks"}
+        return cls(**values, clocks={name: ClockRead(**c) for name, c in petition.clocks(today).items()})
+
+
+class PetitionEventRead(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    from_status: Optional[str]
+    to_status: Optional[str]
+    reason: Optional[str]
+    data: Optional[dict]
+
+    class Config:
+        orm_mode = True
+
+
+class PetitionExtensionRead(BaseModel):
+    id: int
+    days: int
+    reason: str
+    status: str
+    requested_by: int
+    requested_at: datetime
+    approved_by: Optional[int]
+    approved_at: Optional[datetime]
+    decision_note: Optional[str]
+
+    class Config:
+        orm_mode = True

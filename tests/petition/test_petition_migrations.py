@@ -1,0 +1,34 @@
+"""The migration builds exactly what the models describe, and it can be undone."""
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+import api.petition.models  # noqa: F401 - fills Base.metadata
+from api.database import Base
+from api.settings import ROOT
+
+TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition_events", "petition_extensions",
+          "petition_ticket_counters"}
+
+
+def _config(url):
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def test_migrated_schema_matches_the_models(engine):
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_downgrade_removes_the_tables_and_upgrade_restores_them(engine, database_url):
+    config = _config(database_url)
+    command.downgrade(config, "0001")
+    assert TABLES.isdisjoint(inspect(engine).get_table_names())
+    command.upgrade(config, "head")
+    assert TABLES <= set(inspect(engine).get_table_names())
