@@ -1,44 +1,220 @@
-"""Petitions (诉求和意见): starting a registration and checking one's own petitions, via the API."""
+"""Petitions (诉求和意见) in the chat: the registration form, submitting it via the API, and status.
+
+The form asks for the demand, a category (suggested from the text; the user may change it), the
+taxpayer's name, the USCC (optional, check digit verified), a contact phone, and a confirmation.
+Every question carries a `form` envelope; a refused value comes back with its `error`. The user
+can cancel at any point ("取消"). A petition is only reported as registered once the API has
+stored it; if the API is away the answers are kept and the user can resubmit with one message.
+"""
 from __future__ import annotations
 
+import hashlib
+import re
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
 from actions import envelopes
-from actions.api_client import call_or_explain
-from actions.base import TaxAction, reply
-from actions.knowledge_answer import answer_entry, get_knowledge_base
+from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
+from actions.base import TaxAction, reply, user_text
+from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
+from common.petitions import CATEGORIES, match_category, suggest_category
 
-__all__ = ["ActionPetitionStart", "ActionPetitionStatus"]
+__all__ = ["ActionPetitionStart", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
+           "ASK_ACTIONS", "FORM_SLOTS"]
 
-UNAVAILABLE = ("抱歉，在线登记诉求暂未开通，您的诉求尚未登记。请拨打12366纳税缴费服务热线反映，"
-               "工作人员会为您受理登记。以下是诉求办理的规定：")
-PROCESS_ENTRY_TOPIC = "petition-process"
+FORM = "petition_form"
+FORM_SLOTS = ("content", "category", "taxpayer_name", "uscc", "contact_phone", "confirm")
+NO_USCC = "未提供"
+CANCEL = re.compile(r"^(取消|不提了|算了|不用了|退出|不要了|先不了|不办了|结束)")
+YES = re.compile(r"^(是|对|好|确认|提交|可以|没问题|行|嗯|ok|yes)", re.I)
+NO = re.compile(r"^(不|否|错|不对|有误|修改|no)", re.I)
+SKIP = re.compile(r"^(无|没有|不知道|跳过|不提供|略|没)")
+GENERIC_REQUEST = re.compile(r"^(我)?(要|想)?(投诉|反映|提|登记|提交|留言|建议|提个|说)(一下|一个|个)?(诉求|意见|建议|问题|情况)?[。！!]*$")
+MIN_CONTENT, MAX_CONTENT = 6, 2000
+
+QUESTIONS = {
+    "content": "请详细描述您的诉求或意见（发生了什么、涉及的税务机关或事项、希望如何处理）。",
+    "category": "根据您的描述，建议归为“{suggested}”。如同意请回复“是”，或回复其他类别：{choices}。",
+    "taxpayer_name": "请提供纳税人名称（企业全称或个体工商户名称）。",
+    "uscc": "请提供统一社会信用代码（18位）；如不便提供，请回复“无”。",
+    "contact_phone": "请留一个联系电话（手机或座机），办理结果会通过它反馈给您。",
+    "confirm": "请确认以下信息：\n诉求：{content}\n类别：{category}\n纳税人：{taxpayer_name}\n统一社会信用代码：{uscc}\n"
+               "联系电话：{contact_phone}\n无误请回复“确认提交”，需要修改请回复“修改”，放弃请回复“取消”。",
+}
+CHOICES = "、".join(f"{i}.{c}" for i, c in enumerate(CATEGORIES, start=1))
+
+
+def _slots(tracker: Tracker) -> dict:
+    return {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
 
 
 class ActionPetitionStart(TaxAction):
-    """Until the petition form is deployed, says plainly that nothing was registered and where to go."""
+    """Opens the form; a demand already told in the triggering message becomes the content."""
 
     action_name = "action_petition_start"
 
     async def act(self, dispatcher, tracker, domain):
-        reply(dispatcher, UNAVAILABLE, envelopes.fallback("petition_unavailable"))
-        kb = get_knowledge_base()
-        entry = next((e for e in kb.entries.values() if e.topic == PROCESS_ENTRY_TOPIC), None)
-        return answer_entry(dispatcher, kb, entry) if entry else []
+        if tracker.get_slot("petition_pending"):  # a submission the API could not take: try again
+            return [SlotSet("confirm", True)]
+        text = user_text(tracker)
+        events: list = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("form_error", None)]
+        if len(text) >= 15 and not GENERIC_REQUEST.match(text):
+            events += [SlotSet("content", text[:MAX_CONTENT]), SlotSet("suggested_category", suggest_category(text))]
+        dispatcher.utter_message(text="好的，我来帮您登记诉求，共几个问题，随时回复“取消”可以退出。")
+        return events
+
+
+class ActionAskPetitionSlot(TaxAction):
+    """Asks for one slot with the `form` envelope, reporting why the previous answer was refused."""
+
+    slot = ""
+
+    async def act(self, dispatcher, tracker, domain):
+        values = {k: (v if v is not None else "") for k, v in _slots(tracker).items()}
+        text = QUESTIONS[self.slot].format(suggested=tracker.get_slot("suggested_category") or "其他",
+                                           choices=CHOICES, **values)
+        error = tracker.get_slot("form_error")
+        if error:
+            text = f"{error}\n{text}"
+        reply(dispatcher, text, {"kind": "form", "form": FORM, "slot": self.slot, "error": error})
+        return [SlotSet("form_error", None)]
+
+
+ASK_ACTIONS = []
+for _slot in FORM_SLOTS:
+    _cls = type(f"ActionAsk{_slot.title().replace('_', '')}", (ActionAskPetitionSlot,),
+                {"slot": _slot, "action_name": f"action_ask_{_slot}", "__doc__": f"Asks for `{_slot}`."})
+    globals()[_cls.__name__] = _cls
+    ASK_ACTIONS.append(_cls)
+
+
+def _refuse(slot: str, why: str) -> dict[str, Any]:
+    return {slot: None, "form_error": why}
+
+
+class ValidatePetitionForm(FormValidationAction):
+    """Checks each answer; a cancel phrase ends the form with nothing registered."""
+
+    def name(self) -> str:
+        return "validate_petition_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        return [] if tracker.get_slot("petition_cancelled") else list(domain_slots)
+
+    async def run(self, dispatcher, tracker, domain):
+        if tracker.get_slot("requested_slot") and CANCEL.match(user_text(tracker)):
+            return [SlotSet("petition_cancelled", True), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_content(self, value, dispatcher, tracker, domain):
+        text = user_text(tracker) if tracker.get_slot("requested_slot") == "content" else str(value or "")
+        if len(text) < MIN_CONTENT:
+            return _refuse("content", "内容太短了，请具体说明遇到的问题和您的诉求。")
+        return {"content": text[:MAX_CONTENT], "suggested_category": suggest_category(text)}
+
+    def validate_category(self, value, dispatcher, tracker, domain):
+        text = user_text(tracker)
+        chosen = match_category(text)
+        if chosen is None and YES.match(text):
+            chosen = tracker.get_slot("suggested_category") or "其他"
+        if chosen is None:
+            return _refuse("category", f"没有识别出类别，请从以下类别中选择：{CHOICES}。")
+        return {"category": chosen}
+
+    def validate_taxpayer_name(self, value, dispatcher, tracker, domain):
+        name = user_text(tracker).strip("。，, ")
+        if not 2 <= len(name) <= 100:
+            return _refuse("taxpayer_name", "纳税人名称应为2到100个字，请重新输入。")
+        return {"taxpayer_name": name}
+
+    def validate_uscc(self, value, dispatcher, tracker, domain):
+        text = user_text(tracker)
+        if SKIP.match(text):
+            return {"uscc": NO_USCC}
+        code = normalize_uscc(text)
+        if not is_valid_uscc(code):
+            return _refuse("uscc", "这个统一社会信用代码校验未通过（应为18位，且最后一位校验码正确），请核对后重新输入，或回复“无”跳过。")
+        return {"uscc": code}
+
+    def validate_contact_phone(self, value, dispatcher, tracker, domain):
+        phone = normalize_phone(user_text(tracker))
+        if not phone:
+            return _refuse("contact_phone", "电话号码格式不正确，请输入11位手机号或带区号的座机号（如010-62345678）。")
+        return {"contact_phone": phone}
+
+    def validate_confirm(self, value, dispatcher, tracker, domain):
+        text = user_text(tracker)
+        if NO.match(text):  # start over from the content, keeping nothing half-changed
+            return {slot: None for slot in FORM_SLOTS} | {"form_error": "好的，我们重新填写。"}
+        if YES.match(text):
+            return {"confirm": True}
+        return _refuse("confirm", "请回复“确认提交”、“修改”或“取消”。")
+
+
+def idempotency_key(sender_id: str, content: str) -> str:
+    """Same conversation and same demand → same key, so a repeated submission returns the same ticket."""
+    return hashlib.sha256(f"{sender_id}\n{content.strip()}".encode()).hexdigest()[:32]
+
+
+class ActionPetitionSubmit(TaxAction):
+    """Registers the confirmed petition through the API; reports only what the API acknowledged."""
+
+    action_name = "action_petition_submit"
+
+    async def act(self, dispatcher, tracker, domain):
+        clear = [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+            SlotSet("petition_cancelled", None), SlotSet("petition_pending", None), SlotSet("suggested_category", None)]
+        if tracker.get_slot("petition_cancelled") or not tracker.get_slot("confirm"):
+            reply(dispatcher, "已取消，本次诉求没有登记。如需帮助随时告诉我。", {"kind": "form_cancelled", "form": FORM})
+            return clear
+        slots = _slots(tracker)
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        body = {
+            "content": slots["content"], "category": slots["category"], "taxpayer_name": slots["taxpayer_name"],
+            "uscc": None if slots["uscc"] in (None, NO_USCC) else slots["uscc"], "contact_phone": slots["contact_phone"],
+            "sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
+            "idempotency_key": idempotency_key(tracker.sender_id, slots["content"] or ""),
+        }
+        try:
+            created = await ApiClient().request("POST", "/api/internal/petitions", json=body)
+        except ApiRejected as exc:
+            reply(dispatcher, f"抱歉，诉求未能登记：{exc.message}", envelopes.fallback("petition_rejected"))
+            return clear
+        except ApiUnavailable:
+            reply(dispatcher, "抱歉，登记系统暂时无法连接，您的诉求还没有登记成功。您填写的内容已为您保留，"
+                              "稍后回复“我要提诉求”即可直接重新提交；紧急情况请拨打12366。",
+                  envelopes.fallback("petition_unavailable"))
+            return [SlotSet("petition_pending", True)]
+        text = (f"您的诉求已登记，受理编号：{created['ticket']}（类别：{created['category']}）。"
+                f"我们将在{created['due_date']}前办结并通过您留的电话反馈。"
+                "您可随时发送受理编号查询办理进度。")
+        reply(dispatcher, text, {"kind": "petition_created", "ticket": created["ticket"], "category": created["category"],
+                                 "received_at": created["received_at"], "due_date": created["due_date"]})
+        return clear
 
 
 class ActionPetitionStatus(TaxAction):
-    """A petition's status is personal: only for a logged-in enterprise, looked up by the API."""
+    """A petition's status is personal: the logged-in enterprise's own, or a ticket with its phone number."""
 
     action_name = "action_petition_status"
 
     async def act(self, dispatcher, tracker, domain):
-        token = ((tracker.latest_message or {}).get("metadata") or {}).get("enterprise_token")
-        if not token:
-            reply(dispatcher, "为保护您的信息，查询诉求办理进度需要先登录电子税务局后再在此咨询。",
-                  envelopes.fallback("login_required"))
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        text = user_text(tracker)
+        ticket = re.search(r"SQ-\d{8}-\d{4}", text.upper())
+        phones = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "phone"]
+        token = metadata.get("enterprise_token")
+        if not token and not (ticket and phones):
+            reply(dispatcher, "为保护您的信息，请登录后查询，或同时提供受理编号和登记时留的联系电话，"
+                              "例如：SQ-20261123-0001 13912345678。", envelopes.fallback("login_required"))
             return []
         result = await call_or_explain(
             dispatcher, "POST", "/api/internal/petitions/status",
-            {"enterprise_token": token, "text": tracker.latest_message.get("text")},
+            {"enterprise_token": token, "ticket": ticket.group(0) if ticket else None,
+             "contact_phone": phones[0] if phones else None, "text": text},
             rejected_reason="petition_not_found", rejected_text="没有找到您的诉求记录。",
             unavailable_text="抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。")
         if result is None:
@@ -46,4 +222,6 @@ class ActionPetitionStatus(TaxAction):
         for item in result.get("petitions", []):
             reply(dispatcher, item["text"], {"kind": "petition_status", "ticket": item["ticket"],
                                              "status": item["status"], "due_date": item.get("due_date")})
+        if not result.get("petitions"):
+            reply(dispatcher, "没有找到您的诉求记录。", envelopes.fallback("petition_not_found"))
         return []

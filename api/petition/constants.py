@@ -6,8 +6,7 @@ from enum import Enum
 __all__ = ["CATEGORIES", "CHANNELS", "LEGAL_RELIEF", "LONG_TERM_CATEGORIES", "Status", "STATUS_LABELS",
            "HANDOVER_DAYS", "HANDLING_DAYS", "MAX_HANDLING_DAYS", "FEEDBACK_DAYS", "BOT", "SYSTEM"]
 
-CATEGORIES = ("政策落实类", "执法规范类", "纳税服务类", "信息化建设类", "法律救济类", "其他")
-CHANNELS = ("12366热线", "12366平台", "税务网站", "智能助手", "其他")
+from common.petitions import CATEGORIES, CHANNELS  # noqa: E402 - one vocabulary for bot and API
 LEGAL_RELIEF = "法律救济类"
 LONG_TERM_CATEGORIES = ("政策落实类", "信息化建设类", "其他")
 """Where policy suggestions and system-improvement demands (政策建议、系统优化) are filed."""

@@ -4,7 +4,7 @@ import asyncio
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.credit import ActionOwnCredit, ActionReminderAnswer
-from actions.petition import ActionPetitionStart, ActionPetitionStatus
+from actions.petition import ActionPetitionStatus
 from tests.actions.conftest import customs, make_tracker, texts
 
 
@@ -31,13 +31,6 @@ def test_own_credit_with_a_token_but_no_api_apologises_instead_of_guessing(api_d
 def test_a_credit_repair_request_explains_the_repair_procedure(api_down):
     dispatcher = run(ActionOwnCredit(), make_tracker("帮我申请信用修复", intent="apply_credit_repair"))
     assert [c["topic"] for c in customs(dispatcher) if c["kind"] == "answer"] == ["credit-repair"]
-
-
-def test_a_petition_is_never_claimed_registered_while_registration_is_unavailable():
-    dispatcher = run(ActionPetitionStart(), make_tracker("我要投诉", intent="file_petition"))
-    assert customs(dispatcher)[0] == {"kind": "fallback", "reason": "petition_unavailable"}
-    assert "尚未登记" in texts(dispatcher) and "12366" in texts(dispatcher)
-    assert "petition_created" not in [c["kind"] for c in customs(dispatcher)]
 
 
 def test_petition_status_needs_a_login():

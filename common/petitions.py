@@ -1,0 +1,37 @@
+"""The petition vocabulary of 税总函〔2019〕40号 shared by the bot and the API, and category suggestion."""
+from __future__ import annotations
+
+import re
+
+__all__ = ["CATEGORIES", "CHANNELS", "suggest_category", "match_category"]
+
+CATEGORIES = ("政策落实类", "执法规范类", "纳税服务类", "信息化建设类", "法律救济类", "其他")
+CHANNELS = ("12366热线", "12366平台", "税务网站", "智能助手", "其他")
+
+# Cues in a demand's text for each category, most specific first; the user confirms or changes it.
+_CUES = (
+    ("法律救济类", r"复议|诉讼|申诉|听证|行政救济|国家赔偿|法定期限"),
+    ("信息化建设类", r"电子税务局|系统|网站|App|APP|软件|卡顿|卡死|报错|闪退|登录不上|打不开|网页|客户端|扫码"),
+    ("执法规范类", r"执法|处罚|罚款|罚了|检查|稽查|证件|强硬|乱罚|不合理|滥用|违规|首违不罚"),
+    ("政策落实类", r"优惠|减免|退税|留抵|政策|享受|落实|免征|加计|没到账|不符合政策"),
+    ("纳税服务类", r"服务|态度|排队|窗口|大厅|等了|办事|咨询|热线|回复|答复|效率|建议"),
+)
+
+
+def suggest_category(text: str) -> str:
+    """The category whose cues appear first in priority order; 其他 when none fits."""
+    for category, cues in _CUES:
+        if re.search(cues, text or ""):
+            return category
+    return "其他"
+
+
+def match_category(text: str) -> str | None:
+    """A category the user typed: '执法' → 执法规范类, '2' → the second, '其他' → 其他."""
+    text = (text or "").strip()
+    if text.isdigit() and 1 <= int(text) <= len(CATEGORIES):
+        return CATEGORIES[int(text) - 1]
+    for category in CATEGORIES:
+        if category in text or (len(text) >= 2 and category.startswith(text[:2]) and category != "其他"):
+            return category
+    return "其他" if "其他" in text or "其它" in text else None
