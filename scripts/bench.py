@@ -163,6 +163,12 @@ def leave_one_out(sample: int = 200, seed: int = 7) -> dict:
             "clarify_or_none": round(other / n, 3)}
 
 
+def evaluate_all(evaluator, url: str, sets: dict) -> dict:
+    """Score every set; our split sets are scored with the shared evaluator's out-of-scope rule."""
+    return {name: evaluator.evaluate(url, "oos" if name in ("refusals", "oos_chatter") else name, cases)
+            for name, cases in sets.items()}
+
+
 def post(url: str, text: str, sender: str) -> float:
     body = json.dumps({"sender": sender, "message": text}, ensure_ascii=False).encode()
     request = urllib.request.Request(url + "/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
@@ -198,6 +204,9 @@ def main() -> int:
     args = parser.parse_args()
     evaluator = load_evaluator(args.eval_dir)
     sets = evaluator.load_sets()
+    # The shared set mixes chatter and unlawful requests under "oos"; report each on its own as well.
+    sets["refusals"] = [(text, True) for text, refuse in sets["oos"] if refuse]
+    sets["oos_chatter"] = [(text, False) for text, refuse in sets["oos"] if not refuse]
     OUT.mkdir(parents=True, exist_ok=True)
     report: dict = {"retrieval_leave_one_out": leave_one_out()}
 
@@ -213,7 +222,7 @@ def main() -> int:
         report["model_load_s"] = round(wait_ready("http://127.0.0.1:5005/status"), 1)
         url = "http://127.0.0.1:5005"
         post(url, "你好", "warm-up")
-        report["ours"] = {name: evaluator.evaluate(url, name, cases) for name, cases in sets.items()}
+        report["ours"] = evaluate_all(evaluator, url, sets)
         texts = [text for text, _ in sets["kb"]] + [text for text, _ in sets["oos"]]
         report["latency_sequential"] = latency(url, texts, 1, args.rounds)
         report["latency_concurrent_20"] = latency(url, texts, 20, args.rounds)
@@ -233,8 +242,7 @@ def main() -> int:
                           str(workdir / "baseline.tar.gz")], OUT / "baseline.log")
         try:
             wait_ready("http://127.0.0.1:5006/status")
-            report["baseline"] = {name: evaluator.evaluate("http://127.0.0.1:5006", name, cases)
-                                  for name, cases in sets.items()}
+            report["baseline"] = evaluate_all(evaluator, "http://127.0.0.1:5006", sets)
             report["baseline_latency_sequential"] = latency("http://127.0.0.1:5006", texts, 1, args.rounds)
             report["baseline_rss_mb"] = rss_mb(baseline)
         finally:
@@ -248,6 +256,7 @@ def main() -> int:
 def print_table(report: dict) -> None:
     rows = [("kb top-1 (answer topic)", "kb", "ok"), ("kb top-1 or among clarify options", "kb", "ok_strict_or_top3"),
             ("kb answered with a wrong topic", "kb", "wrong_answer_rate"), ("out of scope not answered / refused", "oos", "ok"),
+            ("  of which chatter not answered", "oos_chatter", "ok"), ("  of which unlawful requests refused", "refusals", "ok"),
             ("petition recognised", "petition", "ok"), ("handoff recognised", "handoff", "ok"),
             ("small talk", "smalltalk", "ok")]
     print(f"\n{'figure':40} {'ours':>8} {'baseline':>9}")
@@ -255,8 +264,6 @@ def print_table(report: dict) -> None:
         ours = report.get("ours", {}).get(group, {}).get(key, "-")
         base = report.get("baseline", {}).get(group, {}).get(key, "-")
         print(f"{label:40} {ours!s:>8} {base!s:>9}")
-    oos = report.get("ours", {}).get("oos", {})
-    print(f"\nrefusals (ours): see oos failures: {[f for f in oos.get('fail', []) if f['expected']]}")
     print(f"retrieval on held-out knowledge variants (leave-one-out): {report.get('retrieval_leave_one_out')}")
     for key in ("latency_sequential", "latency_concurrent_20", "baseline_latency_sequential"):
         if key in report:
