@@ -5,9 +5,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.auth.deps import install_auth_error_handler
+from api.auth.router import router as auth_router
 from api.database import make_engine, make_session_factory
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.petition.internal import router as petition_internal_router
+from api.petition.router import router as petition_router
 from api.redis_client import connect_redis
 from api.settings import Settings, get_settings
 
@@ -30,5 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    install_auth_error_handler(app)
     app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(petition_router)
+    app.include_router(petition_internal_router)
     return app

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
     health_timeout: float = 2.0
+    staff_token_minutes: int = 480  # a staff log-in lasts one working day
+    bot_intake_unit_id: int | None = None  # the unit that accepts petitions filed in the chat
+    bot_intake_unit_name: str = "智能助手"  # used when no id is set: found by name, created if missing
 
     @validator("app_secret", "service_token")
     def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator
@@ -28,6 +31,12 @@ class Settings(BaseSettings):
             raise ValueError("must be set from the environment outside development")
         if len(value) < 16:
             raise ValueError("must be at least 16 characters")
+        return value
+
+    @validator("staff_token_minutes")
+    def _positive_lifetime(cls, value):  # noqa: N805
+        if not 1 <= value <= 7 * 24 * 60:
+            raise ValueError("must be between 1 minute and 7 days")
         return value
 
     @validator("database_url")

@@ -68,3 +68,135 @@ def settings(database_url, peer_url):
 def client(settings):
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+# -- staff, units and tokens for the auth and petition route tests -------------------------------
+# Route tests go through the real commit path, so their data is committed: every test builds its
+# own bureau tree under a unique name prefix, and registers petitions with received times near
+# "now" (never on the fixed 2024/2025 days the petition service tests number tickets on).
+
+from dataclasses import dataclass  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+from uuid import uuid4  # noqa: E402
+
+from sqlalchemy import delete, func, select  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
+from api.org.models import StaffAccount, Unit  # noqa: E402
+from api.org.service import create_staff, create_unit  # noqa: E402
+from api.petition.models import Petition, PetitionEvent, PetitionExtension, PetitionHandler  # noqa: E402
+
+PASSWORD = "Correct-Horse-9"
+TEST_ITERATIONS = 1_000  # the hash records its iteration count; production uses PBKDF2_ITERATIONS
+
+
+@pytest.fixture(scope="session")
+def api_engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leave_no_trace(api_engine):
+    """Rows a test module committed through the API are deleted when the module ends (children
+    first), so tests that query whole tables later in the session start from what they expect."""
+    tables = [model.__table__ for model in (PetitionEvent, PetitionExtension, PetitionHandler, Petition,
+                                            StaffAccount, Unit)]
+    with api_engine.connect() as connection:
+        marks = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
+    yield
+    with api_engine.begin() as connection:
+        for table in tables:
+            connection.execute(delete(table).where(table.c.id > marks[table.name]))
+
+
+@pytest.fixture
+def db(api_engine):
+    """A session whose work is committed, as the API only sees committed rows."""
+    with sessionmaker(bind=api_engine, future=True, expire_on_commit=False)() as session:
+        yield session
+
+
+@dataclass
+class World:
+    prefix: str
+    city: Unit
+    service_dept: Unit  # 纳税服务科 (unit tree of the city bureau)
+    collection: Unit  # 征管科, handling department "A"
+    policy: Unit  # 税政科
+    district_dept: Unit  # a district bureau's handling department "B"
+    other_service: Unit  # another city's service department
+    registrar: StaffAccount
+    clerk: StaffAccount
+    handler: StaffAccount  # in collection (A)
+    policy_handler: StaffAccount
+    district_handler: StaffAccount  # in district_dept (B)
+    supervisor: StaffAccount
+    director: StaffAccount
+    operator: StaffAccount
+    admin: StaffAccount
+    expert: StaffAccount
+    inactive: StaffAccount
+    other_staff: StaffAccount  # staff of the other city
+
+
+def build_world(db, prefix: str) -> World:
+    def unit(name, level, kind, parent=None):
+        return create_unit(session=db, name=prefix + name, level=level, kind=kind,
+                           parent_id=parent.id if parent else None)
+
+    province = unit("省税务局", "province", "tax_unit")
+    city = unit("市税务局", "city", "tax_unit", province)
+    service_dept = unit("纳税服务科", "city", "service_department", city)
+    collection = unit("征管科", "city", "handling_department", city)
+    policy = unit("税政科", "city", "handling_department", city)
+    district = unit("区税务局", "district", "tax_unit", city)
+    district_dept = unit("区局税源管理股", "district", "handling_department", district)
+    other_city = unit("另一市税务局", "city", "tax_unit", province)
+    other_service = unit("另一市纳税服务科", "city", "service_department", other_city)
+    password_hash = hash_password(PASSWORD, iterations=TEST_ITERATIONS)
+
+    def staff(name, role, where, active=True):
+        return create_staff(session=db, username=prefix + name, display_name=name, role=role, unit_id=where.id,
+                            password_hash=password_hash, active=active)
+
+    world = World(prefix=prefix, city=city, service_dept=service_dept, collection=collection, policy=policy,
+                  district_dept=district_dept, other_service=other_service,
+                  registrar=staff("registrar", "staff", service_dept), clerk=staff("clerk", "staff", service_dept),
+                  handler=staff("handler", "handler", collection), policy_handler=staff("policy", "handler", policy),
+                  district_handler=staff("district", "handler", district_dept),
+                  supervisor=staff("supervisor", "supervisor", city), director=staff("director", "director", city),
+                  operator=staff("operator", "operator", province), admin=staff("admin", "admin", province),
+                  expert=staff("expert", "expert", city), inactive=staff("inactive", "staff", service_dept, False),
+                  other_staff=staff("other", "staff", other_service))
+    db.commit()
+    return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world(db, f"t{uuid4().hex[:8]}-")
+
+
+@pytest.fixture
+def auth(settings):
+    """``auth(staff)`` → headers with a fresh staff token, as ``POST /api/auth/token`` issues it."""
+    def headers(staff: StaffAccount, lifetime: timedelta = timedelta(hours=1), now: datetime | None = None):
+        token = create_staff_token(staff, secret=settings.app_secret, lifetime=lifetime, now=now)
+        return {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+@pytest.fixture
+def enterprise_token(settings):
+    def make(uscc: str, name: str = "测试小微企业", lifetime: timedelta = timedelta(hours=1)):
+        return create_enterprise_token(uscc, name, secret=settings.app_secret, lifetime=lifetime,
+                                       now=datetime.now(timezone.utc))
+    return make
+
+
+@pytest.fixture
+def service_headers(settings):
+    return {"Authorization": f"Bearer {settings.service_token}"}

@@ -1,0 +1,33 @@
+"""Shapes of the auth routes."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+__all__ = ["UnitBrief", "StaffRead", "TokenRead"]
+
+
+class UnitBrief(BaseModel):
+    id: int
+    name: str
+    level: str
+    kind: str
+
+    class Config:
+        orm_mode = True
+
+
+class StaffRead(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    active: bool
+    unit: UnitBrief
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int  # seconds
+    staff: StaffRead

@@ -1,0 +1,94 @@
+"""Who may see and act on which petition: role AND unit, answered in SQL so lists filter by it.
+
+Visibility (every read and every action starts here):
+
+==============================  ===========================================================
+role                            sees
+operator, admin                 every petition
+supervisor, director            petitions whose accepting unit, service department or a
+                                handling department lies in their unit tree (unit + descendants)
+staff                           the same as supervisors, plus the petitions they registered
+handler                         petitions currently assigned to their unit (lead or joint)
+expert, enterprise              no petition route at all (403)
+==============================  ===========================================================
+
+A petition outside one's visibility answers **404**, exactly like a petition that does not
+exist, so its existence is not disclosed. A visible petition on which the caller's role or unit
+may not take an action answers **403** with the reason. Business rules of the step itself (its
+status → 409, lead department, approver role) stay in ``service`` and ``extensions``.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from api.auth.deps import ROLE_LABELS
+from api.errors import Forbidden, NotFound
+from api.org.models import StaffAccount, Unit
+from api.petition.models import Petition, PetitionHandler
+
+__all__ = ["READ_ROLES", "ACTION_ROLES", "GLOBAL_ROLES", "visible_clause", "get_visible", "ensure_may"]
+
+GLOBAL_ROLES = ("operator", "admin")
+READ_ROLES = ("staff", "handler", "supervisor", "director", "operator", "admin")
+_HANDLING = ("staff", "handler", "admin")  # the handling department's people (纳税服务类: the service department)
+ACTION_ROLES: dict[str, tuple[str, ...]] = {
+    "register": ("staff", "supervisor", "director", "admin"),
+    "hand_over": ("staff", "supervisor", "director", "admin"),
+    "assign": ("staff", "supervisor", "director", "admin"),
+    "start": _HANDLING,
+    "transfer": _HANDLING,
+    "resolve": _HANDLING,
+    "feed_back": _HANDLING,
+    "request_extension": _HANDLING,
+    "return_visit": ("staff", "supervisor", "director", "admin"),
+    "close": ("staff", "supervisor", "director", "admin"),
+    "decide_extension": ("supervisor", "director"),
+}
+_IN_HANDLING_UNIT = {"start", "transfer", "resolve", "feed_back", "request_extension"}
+
+
+def unit_tree(unit_id: int):
+    """SELECT of the ids of ``unit_id`` and all units below it (recursive CTE, PostgreSQL and SQLite)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_tree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def _handled_by(units):
+    return exists().where(PetitionHandler.petition_id == Petition.id, PetitionHandler.unit_id.in_(units))
+
+
+def visible_clause(staff: StaffAccount):
+    """A WHERE clause true for the petitions ``staff`` may see."""
+    if staff.role in GLOBAL_ROLES:
+        return true()
+    if staff.role == "handler":
+        return _handled_by(select(literal(staff.unit_id)))
+    if staff.role in ("staff", "supervisor", "director"):
+        tree = unit_tree(staff.unit_id)
+        clause = or_(Petition.accepting_unit_id.in_(tree), Petition.service_unit_id.in_(tree), _handled_by(tree))
+        return or_(clause, Petition.accepting_staff_id == staff.id) if staff.role == "staff" else clause
+    return Petition.id.is_(None)  # experts and any future role: nothing
+
+
+def get_visible(petition_id: int, staff: StaffAccount, *, session: Session, for_update: bool = False) -> Petition:
+    """The petition if ``staff`` may see it; 404 otherwise (whether or not it exists)."""
+    seen = session.execute(select(Petition.id).where(Petition.id == petition_id, visible_clause(staff))).first()
+    if seen is None:
+        raise NotFound(f"诉求 {petition_id} 不存在或不在您的权限范围内")
+    query = select(Petition).where(Petition.id == petition_id)
+    return session.execute(query.with_for_update() if for_update else query).scalar_one()
+
+
+def ensure_may(action: str, petition: Petition, staff: StaffAccount) -> None:
+    """403 unless ``staff``'s role and unit allow ``action`` on a petition it can already see."""
+    if staff.role not in ACTION_ROLES[action]:
+        allowed = "、".join(ROLE_LABELS[r] for r in ACTION_ROLES[action])
+        raise Forbidden(f"您的角色（{ROLE_LABELS[staff.role]}）无权进行此操作，需要：{allowed}", code="role_forbidden")
+    if staff.role == "admin":
+        return
+    if action in _IN_HANDLING_UNIT and staff.unit_id not in {h.unit_id for h in petition.handlers}:
+        raise Forbidden("只有承办该诉求的办理部门可以进行此操作", code="not_handling_unit")
+    if action == "assign" and staff.role == "staff" and staff.unit_id != petition.service_unit_id:
+        raise Forbidden("只有收到该诉求的纳税服务部门可以转交办理部门", code="not_service_unit")

@@ -1,0 +1,150 @@
+"""/api/internal/petitions: the routes the Rasa action server calls (``ServiceCaller`` only).
+
+* ``POST /api/internal/petitions`` registers a petition filed in the chat: channel 智能助手,
+  actor ``bot``, accepted by the bot's intake unit — ``BOT_INTAKE_UNIT_ID`` if set, else the unit
+  named ``BOT_INTAKE_UNIT_NAME`` (智能助手), created on first use as a top-level service
+  department. Staff of that unit (or an admin) hand the petitions over; set the id to a real
+  service department to have its staff receive them directly. The same ``idempotency_key``
+  returns the first registration (200 instead of 201). A valid ``enterprise_token`` supplies the
+  USCC when none was typed; an invalid one is ignored (filing needs no log-in).
+* ``POST /api/internal/petitions/status``: with a valid enterprise token, that USCC's latest five
+  petitions; without one, a ticket AND the phone it was filed with — a wrong phone answers
+  exactly like an unknown ticket (404), so tickets cannot be probed.
+
+``due_date`` is the handling deadline (Asia/Shanghai): the real one once assigned; before that the
+date promised by the rules if every step is on time (1 working day to hand over + 5 to handle);
+null when the clock does not run (long-term tracking, reconsideration, closed on the spot).
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import date
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth.deps import ServiceCaller, SettingsDep
+from api.auth.security import verify_enterprise_token
+from api.database import SessionDep
+from api.errors import Forbidden, NotFound, Unauthorized
+from api.org.models import Unit
+from api.org.service import create_unit, get_unit
+from api.petition import service
+from api.petition.constants import HANDLING_DAYS, HANDOVER_DAYS, STATUS_LABELS, Status
+from api.petition.models import Petition
+from api.petition.payloads import BotPetitionCreate, BotPetitionCreated, StatusAnswer, StatusItem, StatusQuery
+from api.petition.schemas import PetitionCreate
+from api.petition.timing import china_date, due_after
+from api.settings import Settings
+from common.identifiers import normalize_phone
+
+__all__ = ["router", "intake_unit", "promised_due", "summary", "LATEST"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/internal/petitions", tags=["internal"])
+
+CHANNEL = "智能助手"
+LATEST = 5
+NOT_FOUND = "没有找到与该受理编号和联系电话相符的诉求，请核对后再试"
+_OPEN = (Status.registered, Status.handed_over, Status.assigned, Status.in_progress)
+
+
+def intake_unit(*, session: Session, settings: Settings) -> Unit:
+    if settings.bot_intake_unit_id is not None:
+        return get_unit(settings.bot_intake_unit_id, session=session)
+    name = settings.bot_intake_unit_name
+    unit = session.execute(select(Unit).where(Unit.name == name).order_by(Unit.id)).scalars().first()
+    # Two first requests racing may both create one; the lowest id is used from then on.
+    return unit or create_unit(session=session, name=name, level="province", kind="service_department")
+
+
+def promised_due(petition: Petition) -> date | None:
+    if petition.handling_due is not None:
+        return petition.handling_due
+    if petition.long_term or petition.reconsideration or Status(petition.status) not in _OPEN[:2]:
+        return None
+    return due_after(petition.received_at, HANDOVER_DAYS + HANDLING_DAYS)
+
+
+@router.post("", response_model=BotPetitionCreated, status_code=201, summary="智能助手登记诉求")
+def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: SessionDep,
+                       settings: SettingsDep, response: Response) -> BotPetitionCreated:
+    uscc = body.uscc
+    if body.enterprise_token and not uscc:
+        try:
+            uscc = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret).uscc
+        except Unauthorized:
+            log.info("petition from %s filed with an invalid enterprise token; registered without it", body.sender_id)
+    key = body.idempotency_key
+    repeated = key is not None and session.execute(
+        select(Petition.id).where(Petition.idempotency_key == key)).first() is not None
+    data = PetitionCreate(content=body.content, category=body.category, taxpayer_name=body.taxpayer_name, uscc=uscc,
+                          contact_phone=body.contact_phone, channel=CHANNEL, idempotency_key=key,
+                          sender_id=body.sender_id)
+    unit = intake_unit(session=session, settings=settings)
+    petition = service.register(data, session=session, actor=caller, accepting_unit_id=unit.id)
+    session.commit()
+    if repeated:
+        response.status_code = 200
+    return BotPetitionCreated(ticket=petition.ticket, category=petition.category, received_at=petition.received_at,
+                              due_date=promised_due(petition), status=petition.status)
+
+
+@router.post("/status", response_model=StatusAnswer, summary="查询诉求办理进度（企业登录，或受理编号+联系电话）")
+def petition_status(body: StatusQuery, caller: ServiceCaller, session: SessionDep,
+                    settings: SettingsDep) -> StatusAnswer:
+    ticket = body.ticket.upper() if body.ticket else None
+    if body.enterprise_token:
+        identity = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret)
+        query = select(Petition).where(Petition.uscc == identity.uscc)
+        if ticket:
+            query = query.where(Petition.ticket == ticket)
+        found = session.execute(query.order_by(Petition.received_at.desc(), Petition.id.desc()).limit(LATEST)
+                                ).scalars().all()
+        if found or not (ticket and body.contact_phone):
+            if ticket and not found:
+                raise NotFound("您的企业名下没有该受理编号的诉求，请核对后再试", code="petition_not_found")
+            return StatusAnswer(petitions=[_item(p) for p in found])
+        # a ticket filed by someone else with this phone: fall through to ticket + phone
+    if not (ticket and body.contact_phone):
+        raise Forbidden("为保护您的信息，请登录后查询，或同时提供受理编号和登记时留的联系电话", code="login_required")
+    petition = session.execute(select(Petition).where(Petition.ticket == ticket)).scalar_one_or_none()
+    phone = normalize_phone(body.contact_phone) or ""
+    if petition is None or not hmac.compare_digest(petition.contact_phone.encode(), phone.encode()):
+        raise NotFound(NOT_FOUND, code="petition_not_found")
+    return StatusAnswer(petitions=[_item(petition)])
+
+
+def _item(petition: Petition) -> StatusItem:
+    status = Status(petition.status)
+    due = promised_due(petition)
+    return StatusItem(ticket=petition.ticket, status=status.value, status_label=STATUS_LABELS[status],
+                      due_date=due, text=summary(petition, due))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def summary(petition: Petition, due: date | None) -> str:
+    """One line in Chinese: which petition, and where it stands."""
+    status = Status(petition.status)
+    label = STATUS_LABELS[status]
+    head = f"诉求{petition.ticket}（{petition.category}，{china_date(petition.received_at):%Y-%m-%d}受理）"
+    if status in _OPEN:
+        if petition.long_term:
+            tail = f"{label}，属于政策建议或系统优化类诉求，已纳入长期跟踪"
+        elif petition.reconsideration:
+            tail = f"{label}，按行政复议程序办理"
+        else:
+            tail = f"{label}，预计{due:%Y-%m-%d}前办结" if due else label
+    elif status is Status.resolved:
+        tail = f"已办结，将于{petition.feedback_due:%Y-%m-%d}前反馈办理结果" if petition.feedback_due \
+            else "已办结，即将反馈办理结果"
+    else:
+        tail = f"{label}，办理结果：{_clip(petition.resolution)}" if petition.resolution else label
+    return f"{head}：{tail}。"

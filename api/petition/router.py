@@ -1,0 +1,238 @@
+"""/api/petitions: the staff console's petition routes.
+
+Every route checks the caller's role AND unit (see :mod:`api.petition.access`): a petition the
+caller may not see answers 404 as if it did not exist; a visible petition the caller's role or
+unit may not act on answers 403. Illegal transitions answer 409 with the reason, invalid payloads
+422 with a Chinese reason. Each route owns its transaction: it calls the service, then commits.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Callable, Optional
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from api.auth.deps import require_roles
+from api.database import SessionDep
+from api.errors import Conflict, Invalid, NotFound
+from api.org.models import StaffAccount
+from api.petition import extensions, service
+from api.petition.access import ACTION_ROLES, READ_ROLES, ensure_may, get_visible, visible_clause
+from api.petition.constants import CATEGORIES, CHANNELS, Status
+from api.petition.models import Petition, PetitionExtension, PetitionHandler
+from api.petition.payloads import (Assign, ClockFilter, Close, ExtensionDecision, ExtensionReject, ExtensionRequest,
+                                   FeedBack, HandlerRead, HandOver, PetitionDetail, PetitionPage, Resolve, ReturnVisit,
+                                   Transfer)
+from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
+from common.workdays import CHINA_TZ, china_today
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/petitions", tags=["petitions"])
+
+Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
+
+
+@dataclass
+class Acting:
+    staff: StaffAccount
+    petition: Petition
+
+
+def acting(action: str) -> Callable[..., Acting]:
+    """Dependency: the caller may take ``action`` (role), sees the petition (else 404, row locked)
+    and its unit may act on it (else 403)."""
+    allowed = require_roles(*ACTION_ROLES[action])
+
+    def load(petition_id: int, staff: Annotated[StaffAccount, Depends(allowed)], session: SessionDep) -> Acting:
+        petition = get_visible(petition_id, staff, session=session, for_update=True)
+        ensure_may(action, petition, staff)
+        return Acting(staff, petition)
+
+    return load
+
+
+def _read(petition: Petition) -> PetitionRead:
+    return PetitionRead.from_petition(petition, china_today())
+
+
+def _committed(session: Session, petition: Petition) -> PetitionRead:
+    session.commit()
+    return _read(petition)
+
+
+# -- register, list, detail --------------------------------------------------------------------
+
+@router.post("", response_model=PetitionRead, status_code=201, summary="受理登记（受理单位为登记人所在单位）")
+def register(body: PetitionCreate, staff: Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["register"]))],
+             session: SessionDep) -> PetitionRead:
+    petition = service.register(body, session=session, actor=staff)
+    if petition.accepting_staff_id != staff.id and not _sees(staff, petition.id, session):
+        raise Conflict("该幂等键已被另一件诉求使用，请更换", code="idempotency_key_taken")
+    return _committed(session, petition)
+
+
+def _sees(staff: StaffAccount, petition_id: int, session: Session) -> bool:
+    return session.execute(select(Petition.id).where(Petition.id == petition_id, visible_clause(staff))).first() \
+        is not None
+
+
+def _shanghai_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
+
+
+@router.get("", response_model=PetitionPage, summary="诉求台账（按受理时间倒序，仅含权限范围内的诉求）")
+def list_petitions(
+    staff: Reader, session: SessionDep,
+    status: Optional[Status] = Query(None, description="状态"),
+    category: Optional[str] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
+    channel: Optional[str] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
+    unit_id: Optional[int] = Query(None, description="办理部门（含联合办理）"),
+    accepting_unit_id: Optional[int] = Query(None, description="受理单位"),
+    clock: Optional[ClockFilter] = Query(None, description="时限：overdue 任一环节超期，或指定环节超期"),
+    received_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）"),
+    received_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）"),
+    q: Optional[str] = Query(None, max_length=100, description="在诉求内容、纳税人名称中检索，或受理编号"),
+    page: int = Query(1, ge=1),
+    page_size: int = Query(20, ge=1, le=100),
+) -> PetitionPage:
+    where = [visible_clause(staff)]
+    if status is not None:
+        where.append(Petition.status == status.value)
+    if category is not None:
+        if category not in CATEGORIES:
+            raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")
+        where.append(Petition.category == category)
+    if channel is not None:
+        if channel not in CHANNELS:
+            raise Invalid(f"受理渠道“{channel}”不存在，可选：{'、'.join(CHANNELS)}")
+        where.append(Petition.channel == channel)
+    if unit_id is not None:
+        where.append(select(PetitionHandler.id).where(PetitionHandler.petition_id == Petition.id,
+                                                      PetitionHandler.unit_id == unit_id).exists())
+    if accepting_unit_id is not None:
+        where.append(Petition.accepting_unit_id == accepting_unit_id)
+    if clock is not None:
+        where.append(getattr(Petition, clock.value)(china_today()))
+    if received_from and received_to and received_from > received_to:
+        raise Invalid("受理日期的起始日不能晚于截止日")
+    if received_from:
+        where.append(Petition.received_at >= _shanghai_midnight(received_from))
+    if received_to:
+        where.append(Petition.received_at < _shanghai_midnight(received_to + timedelta(days=1)))
+    if q and q.strip():
+        text = q.strip()
+        where.append(or_(Petition.content.contains(text, autoescape=True),
+                         Petition.taxpayer_name.contains(text, autoescape=True), Petition.ticket == text.upper()))
+    total = session.execute(select(func.count()).select_from(Petition).where(*where)).scalar_one()
+    rows = session.execute(select(Petition).where(*where).order_by(Petition.received_at.desc(), Petition.id.desc())
+                           .offset((page - 1) * page_size).limit(page_size)).scalars().all()
+    today = china_today()
+    return PetitionPage(total=total, page=page, page_size=page_size,
+                        items=[PetitionRead.from_petition(p, today) for p in rows])
+
+
+@router.get("/{petition_id}", response_model=PetitionDetail, summary="诉求详情，含台账记录与延期申请")
+def detail(petition_id: int, staff: Reader, session: SessionDep) -> PetitionDetail:
+    petition = get_visible(petition_id, staff, session=session)
+    return PetitionDetail(
+        petition=_read(petition),
+        handlers=[HandlerRead(unit_id=h.unit_id, unit_name=h.unit.name, lead=h.lead, assigned_at=h.assigned_at)
+                  for h in petition.handlers],
+        events=[PetitionEventRead.from_orm(e) for e in petition.events],
+        extensions=[PetitionExtensionRead.from_orm(x) for x in petition.extensions])
+
+
+# -- transitions ---------------------------------------------------------------------------------
+
+@router.post("/{petition_id}/hand-over", response_model=PetitionRead, summary="转交纳税服务部门")
+def hand_over(body: HandOver, act: Annotated[Acting, Depends(acting("hand_over"))], session: SessionDep):
+    service.hand_over(act.petition, session=session, actor=act.staff, service_unit_id=body.service_unit_id)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/assign", response_model=PetitionRead, summary="转交办理部门（首个为主办部门）")
+def assign(body: Assign, act: Annotated[Acting, Depends(acting("assign"))], session: SessionDep):
+    service.assign(act.petition, session=session, actor=act.staff, unit_ids=body.unit_ids,
+                   long_term=body.long_term, reason=body.reason, reconsideration=body.reconsideration)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/start", response_model=PetitionRead, summary="开始办理")
+def start(act: Annotated[Acting, Depends(acting("start"))], session: SessionDep):
+    service.start(act.petition, session=session, actor=act.staff)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/transfer", response_model=PetitionRead, summary="上报上一级或下转下一级")
+def transfer(body: Transfer, act: Annotated[Acting, Depends(acting("transfer"))], session: SessionDep):
+    service.transfer(act.petition, session=session, actor=act.staff, to_unit_id=body.to_unit_id, reason=body.reason)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/resolve", response_model=PetitionRead, summary="办结")
+def resolve(body: Resolve, act: Annotated[Acting, Depends(acting("resolve"))], session: SessionDep):
+    service.resolve(act.petition, session=session, actor=act.staff, resolution=body.resolution)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/feedback", response_model=PetitionRead, summary="反馈办理结果（谁主办、谁反馈）")
+def feedback(act: Annotated[Acting, Depends(acting("feed_back"))], session: SessionDep,
+             body: Optional[FeedBack] = None):
+    service.feed_back(act.petition, session=session, actor=act.staff, message=body.message if body else None)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/return-visit", response_model=PetitionRead, summary="回访并记录满意度")
+def return_visit(body: ReturnVisit, act: Annotated[Acting, Depends(acting("return_visit"))], session: SessionDep):
+    service.return_visit(act.petition, session=session, actor=act.staff, satisfaction=body.satisfaction,
+                         note=body.note)
+    return _committed(session, act.petition)
+
+
+@router.post("/{petition_id}/close", response_model=PetitionRead, summary="关闭（对账销号）")
+def close(act: Annotated[Acting, Depends(acting("close"))], session: SessionDep, body: Optional[Close] = None):
+    service.close(act.petition, session=session, actor=act.staff, reason=body.reason if body else None)
+    return _committed(session, act.petition)
+
+
+# -- extensions ----------------------------------------------------------------------------------
+
+@router.post("/{petition_id}/extensions", response_model=PetitionExtensionRead, status_code=201,
+             summary="申请延期（须说明原因）")
+def request_extension(body: ExtensionRequest, act: Annotated[Acting, Depends(acting("request_extension"))],
+                      session: SessionDep):
+    extension = extensions.request_extension(act.petition, session=session, actor=act.staff, days=body.days,
+                                             reason=body.reason)
+    session.commit()
+    return PetitionExtensionRead.from_orm(extension)
+
+
+Approver = Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["decide_extension"]))]
+
+
+def _deciding(ext_id: int, staff: StaffAccount, session: Session) -> PetitionExtension:
+    extension = extensions.get_extension(ext_id, session=session)
+    try:
+        get_visible(extension.petition_id, staff, session=session, for_update=True)
+    except NotFound:
+        raise NotFound(f"延期申请 {ext_id} 不存在或不在您的权限范围内") from None
+    return extension
+
+
+@router.post("/extensions/{ext_id}/approve", response_model=PetitionExtensionRead, summary="批准延期")
+def approve_extension(ext_id: int, staff: Approver, session: SessionDep, body: Optional[ExtensionDecision] = None):
+    extension = extensions.approve_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
+                                             note=body.note if body else None)
+    session.commit()
+    return PetitionExtensionRead.from_orm(extension)
+
+
+@router.post("/extensions/{ext_id}/reject", response_model=PetitionExtensionRead, summary="不批准延期（须说明理由）")
+def reject_extension(ext_id: int, body: ExtensionReject, staff: Approver, session: SessionDep):
+    extension = extensions.reject_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
+                                            note=body.note)
+    session.commit()
+    return PetitionExtensionRead.from_orm(extension)
