@@ -1,7 +1,7 @@
-"""A real Rasa server and action server, started once for the end-to-end tests.
+"""The whole stack started once for the end-to-end tests: API (SQLite + embedded Redis), actions, Rasa.
 
-Needs the trained model (models/current.tar.gz, built by `make train`). The API is pointed at a
-closed port, so everything that needs it (handoff, petitions) shows its honest offline behaviour.
+Needs the trained model (models/current.tar.gz, built by `make train`). Routes the API does not
+have yet (handoffs to seats) show their honest offline behaviour.
 """
 import json
 import os
@@ -45,10 +45,15 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
 def rasa_url(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("models/current.tar.gz is missing: run `make train` first")
-    actions_port, rasa_port, closed_port = free_port(), free_port(), free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), APP_ENV="development",
-               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{closed_port}")
+    actions_port, rasa_port, api_port = free_port(), free_port(), free_port()
     logs = tmp_path_factory.mktemp("servers")
+    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(PYTHONPATH=str(ROOT), APP_ENV="development", DATABASE_URL=f"sqlite:///{logs / 'e2e.db'}",
+               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{api_port}")
+    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
+    api = subprocess.Popen([str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--port", str(api_port)],
+                           cwd=ROOT, env=env, stdout=(logs / "api.log").open("w"), stderr=subprocess.STDOUT,
+                           start_new_session=True)
     actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
                                cwd=ROOT, env=env, stdout=(logs / "actions.log").open("w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -57,16 +62,17 @@ def rasa_url(tmp_path_factory):
                             cwd=ROOT, env=env, stdout=(logs / "rasa.log").open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
+        wait_for(f"http://127.0.0.1:{api_port}/docs", api)
         wait_for(f"http://127.0.0.1:{actions_port}/health", actions)
         wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa)
         url = f"http://127.0.0.1:{rasa_port}"
         say(url, "你好")  # the first turn warms up the model
         yield url
     finally:
-        for process in (rasa, actions):
+        for process in (rasa, actions, api):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in (rasa, actions):
+        for process in (rasa, actions, api):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
