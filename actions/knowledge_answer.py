@@ -11,6 +11,8 @@ from actions import envelopes
 from actions.base import TaxAction, reply, today_in_china, user_text
 from actions.conversation import refuse
 from actions.handoff import requested_seat, start_handoff
+from actions.petition import start_petition
+from common.petitions import looks_like_petition
 from common.safety import looks_unlawful
 from common.textnorm import is_meaningless
 from knowledge import Decision, Entry, KnowledgeBase, load_knowledge_base
@@ -73,6 +75,8 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, strict: bo
     seat = requested_seat(text)  # an explicit request for a person is never answered by the bot
     if seat:
         return await start_handoff(dispatcher, tracker, seat, reason="user_request")
+    if looks_like_petition(text):  # a complaint or demand to act on, not a question: register it
+        return start_petition(dispatcher, tracker)
     kb = get_knowledge_base()
     decision = kb.decide(text, today_in_china(), strict=strict)
     if decision.kind == "answer":

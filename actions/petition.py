@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import envelopes
@@ -22,7 +22,7 @@ from actions.base import TaxAction, reply, user_text
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
 from common.petitions import CATEGORIES, match_category, suggest_category
 
-__all__ = ["ActionPetitionStart", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
+__all__ = ["start_petition", "ActionPetitionStart", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
            "ASK_ACTIONS", "FORM_SLOTS"]
 
 FORM = "petition_form"
@@ -51,20 +51,30 @@ def _slots(tracker: Tracker) -> dict:
     return {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
 
 
+def open_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """Events that open the form; a demand already told in the message becomes the content."""
+    if tracker.get_slot("petition_pending"):  # a submission the API could not take: try again
+        return [SlotSet("confirm", True)]
+    text = user_text(tracker)
+    events: list = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("form_error", None)]
+    if len(text) >= 15 and not GENERIC_REQUEST.match(text):
+        events += [SlotSet("content", text[:MAX_CONTENT]), SlotSet("suggested_category", suggest_category(text))]
+    dispatcher.utter_message(text="好的，我来帮您登记诉求，共几个问题，随时回复“取消”可以退出。")
+    return events
+
+
+def start_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """From another action: open the form and run it next (a demand the NLU did not recognise as one)."""
+    return open_petition(dispatcher, tracker) + [FollowupAction(FORM)]
+
+
 class ActionPetitionStart(TaxAction):
-    """Opens the form; a demand already told in the triggering message becomes the content."""
+    """The user asked to file a petition: open the form (the rules run it next)."""
 
     action_name = "action_petition_start"
 
     async def act(self, dispatcher, tracker, domain):
-        if tracker.get_slot("petition_pending"):  # a submission the API could not take: try again
-            return [SlotSet("confirm", True)]
-        text = user_text(tracker)
-        events: list = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("form_error", None)]
-        if len(text) >= 15 and not GENERIC_REQUEST.match(text):
-            events += [SlotSet("content", text[:MAX_CONTENT]), SlotSet("suggested_category", suggest_category(text))]
-        dispatcher.utter_message(text="好的，我来帮您登记诉求，共几个问题，随时回复“取消”可以退出。")
-        return events
+        return open_petition(dispatcher, tracker)
 
 
 class ActionAskPetitionSlot(TaxAction):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CATEGORIES", "CHANNELS", "suggest_category", "match_category"]
+__all__ = ["CATEGORIES", "CHANNELS", "suggest_category", "match_category", "looks_like_petition"]
 
 CATEGORIES = ("政策落实类", "执法规范类", "纳税服务类", "信息化建设类", "法律救济类", "其他")
 CHANNELS = ("12366热线", "12366平台", "税务网站", "智能助手", "其他")
@@ -35,3 +35,22 @@ def match_category(text: str) -> str | None:
         if category in text or (len(text) >= 2 and category.startswith(text[:2]) and category != "其他"):
             return category
     return "其他" if "其他" in text or "其它" in text else None
+
+
+# A demand addressed to the tax authority: someone should act, fix, explain or change something.
+_DEMAND = re.compile(
+    r"我要投诉|投诉(一下|他|她|你们)?|要求(重新|尽快|给|核实|处理|答复|退|撤销|纠正|说明)|给(个|我们一个)说法"
+    r"|希望(有人|能|你们|尽快|相关部门).{0,10}(核实|处理|解决|协调|改进|答复|重视|落实)"
+    r"|建议.{0,12}(改进|多开|增加|优化|改善|取消)|请(赶紧|尽快|马上).{0,8}(修复|处理|解决|办理|答复)"
+    r"|(处罚|罚款|收费|做法|规定)(很|太|极其)?不合理|(一直|迟迟|至今|到现在).{0,8}(没|不|无)(人)?(答复|结果|回复|处理|办理|到账|受理)"
+)
+
+
+# "可以要求重新评吗", "打12366能投诉吗": questions about the procedure, answered from the knowledge base.
+_ASKS_HOW = re.compile(r"(能|可以|会|正常|是否|怎么|如何|哪里|在哪)[^。！!]*(吗|么|呢|？|\?)\s*$")
+
+
+def looks_like_petition(text: str) -> bool:
+    """True when the message voices a demand or complaint for the authority to act on (诉求和意见)."""
+    text = (text or "").strip()
+    return bool(_DEMAND.search(text)) and not _ASKS_HOW.search(text)

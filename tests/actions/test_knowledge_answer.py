@@ -87,3 +87,12 @@ def test_an_explicit_request_for_an_expert_the_classifier_missed_still_reaches_o
     tracker = make_tracker("跨境服务的税务处理比较复杂，想找税务专家咨询一下", intent="nlu_fallback", confidence=0.4)
     dispatcher, _ = run(ActionFallback(), tracker)
     assert [c["tier"] for c in customs(dispatcher) if c["kind"] == "handoff"] == ["expert"]
+
+
+def test_a_complaint_the_classifier_took_for_a_question_opens_the_petition_form():
+    from rasa_sdk.events import FollowupAction
+
+    tracker = make_tracker("窗口只开了两个，排队三个小时，建议多开几个窗口改进服务", intent="ask_tax_question", confidence=0.7)
+    dispatcher, events = run(ActionAnswerQuestion(), tracker)
+    assert FollowupAction("petition_form") in events and "登记诉求" in texts(dispatcher)
+    assert not [c for c in customs(dispatcher) if c["kind"] == "answer"]

@@ -34,3 +34,15 @@ def test_lawful_questions_are_not_refused(text):
 @pytest.mark.parametrize("text", ["有虚开记录还能申请留抵退税吗", "我是买方，收到的专票已经抵扣了，卖方要冲红怎么办"])
 def test_mentioning_an_offence_as_a_fact_is_not_a_request(text):
     assert not looks_unlawful(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("留抵退税申请两个月了一直没有结果，要求尽快办理", True),
+    ("电子税务局一直报错，请尽快修复", True),
+    ("纳税信用评为C级觉得不合理，可以要求重新评吗？", False),
+    ("小规模纳税人免税标准是多少", False),
+])
+def test_demands_to_act_are_told_from_questions(text, expected):
+    from common.petitions import looks_like_petition
+
+    assert looks_like_petition(text) is expected

@@ -39,3 +39,10 @@ def test_the_form_can_be_cancelled_and_nothing_is_registered(rasa_url):
     assert last_form(say(rasa_url, "我想反映个问题", sender=sender))["slot"] == "content"
     kinds = [c["kind"] for c in envelopes(say(rasa_url, "取消", sender=sender))]
     assert kinds == ["form_cancelled"]
+
+
+def test_an_implicit_complaint_opens_the_form_with_the_demand_already_taken(rasa_url):
+    messages = say(rasa_url, "留抵退税申请交上去两个多月了一直没有结果，要求尽快办理。", sender="e2e-implicit")
+    form = last_form(messages)
+    assert form and form["slot"] == "category"
+    assert "政策落实类" in "".join(m.get("text", "") for m in messages)
