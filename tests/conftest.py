@@ -5,7 +5,38 @@ runs the API tests again with TEST_DATABASE_URL=sqlite and TEST_REDIS_URL empty 
 """
 import os
 
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
 os.environ.setdefault("APP_ENV", "development")
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15") or None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database at the newest revision, built once per run by running the migrations from scratch.
+
+    On PostgreSQL the `public` schema of the test database is dropped first: two test runs
+    against the same database at the same time would break each other.
+    """
+    from api.database import make_engine
+    from api.settings import ROOT
+
+    if TEST_DATABASE_URL.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = TEST_DATABASE_URL
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    engine.dispose()
+    return url

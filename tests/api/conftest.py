@@ -7,37 +7,12 @@ import http.server
 import threading
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from api.database import make_engine
 from api.main import create_app
-from api.settings import ROOT, Settings
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-
-
-def _database_url(tmp_path_factory):
-    if TEST_DATABASE_URL.startswith("sqlite"):
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    return TEST_DATABASE_URL
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A database at the newest revision, built by running the migrations from scratch."""
-    url = _database_url(tmp_path_factory)
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-    engine.dispose()
-    return url
+from api.settings import Settings
+from tests.conftest import TEST_REDIS_URL
 
 
 class _Answer200(http.server.BaseHTTPRequestHandler):

@@ -15,7 +15,6 @@ from api.org.service import create_staff, create_unit
 from api.petition import service
 from api.petition.schemas import PetitionCreate
 from common.identifiers import make_uscc
-from tests.api.conftest import database_url  # noqa: F401 - the database built by running the migrations
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -26,7 +25,7 @@ def sh(text: str) -> datetime:
 
 
 @pytest.fixture(scope="session")
-def engine(database_url):  # noqa: F811 - the imported fixture
+def engine(database_url):
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

@@ -1,0 +1,46 @@
+"""The notifications table."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
+
+from api.database import Base
+from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
+from api.petition.models import Petition  # noqa: F401 - foreign key target
+from api.petition.timing import UTCDateTime
+
+__all__ = ["KINDS", "Notification"]
+
+KINDS = ("due_soon", "overdue", "escalated")
+"""due_soon: a clock has at most one working day left; overdue: it has run out (to the unit that owes
+the step); escalated: it has run out and the supervisors above that unit are told (督办)."""
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), name="ck_notifications_kind"),
+        CheckConstraint("recipient_staff_id IS NOT NULL OR recipient_unit_id IS NOT NULL",
+                        name="ck_notifications_recipient"),
+        Index("ix_notifications_recipient_staff_id", "recipient_staff_id"),
+        Index("ix_notifications_recipient_unit_id", "recipient_unit_id"),
+        Index("ix_notifications_petition_id", "petition_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+    recipient_staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_notifications_recipient_staff_id_staff_accounts"),
+                                nullable=True)
+    recipient_unit_id = Column(Integer, ForeignKey("units.id", name="fk_notifications_recipient_unit_id_units"),
+                               nullable=True)
+    kind = Column(String(20), nullable=False)
+    petition_id = Column(Integer, ForeignKey("petitions.id", name="fk_notifications_petition_id_petitions"),
+                         nullable=False)
+    message = Column(Text, nullable=False)
+    read_at = Column(UTCDateTime(), nullable=True)  # for a unit notification: read by anyone of the unit
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind} petition={self.petition_id}>"

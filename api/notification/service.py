@@ -1,0 +1,156 @@
+"""Create, list and mark notifications; announce them on Redis after commit.
+
+Functions that touch the database take ``session=`` and never commit: the request or the
+scheduled job owns the transaction. :func:`publish` is the side effect that follows a commit;
+it sends ids only (:class:`NotificationRef`), never ORM objects, and a Redis failure there is
+logged, not raised — the rows are already committed and the console lists them anyway.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Iterable, NamedTuple, Sequence
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from api.errors import Invalid, NotFound
+from api.notification.models import KINDS, Notification
+from api.org.models import StaffAccount
+from api.petition.timing import aware_now
+
+__all__ = ["CHANNEL", "NotificationRef", "create", "create_many", "list_for_staff", "count_unread", "get_for_staff",
+           "mark_read", "publish"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "notifications"
+"""Redis pub/sub channel; each message is one JSON object of ids (see :meth:`NotificationRef.payload`)."""
+
+
+class NotificationRef(NamedTuple):
+    """What is published about a notification: ids only."""
+
+    id: int
+    petition_id: int
+    recipient_staff_id: int | None
+    recipient_unit_id: int | None
+
+    def payload(self) -> str:
+        return json.dumps({"notification_id": self.id, "petition_id": self.petition_id,
+                           "recipient_staff_id": self.recipient_staff_id,
+                           "recipient_unit_id": self.recipient_unit_id})
+
+    @classmethod
+    def of(cls, notification: Notification) -> "NotificationRef":
+        return cls(notification.id, notification.petition_id, notification.recipient_staff_id,
+                   notification.recipient_unit_id)
+
+
+def _checked(kind: str, message: str, recipient_staff_id: int | None, recipient_unit_id: int | None) -> None:
+    if kind not in KINDS:
+        raise Invalid(f"通知类型只能是：{'、'.join(KINDS)}")
+    if recipient_staff_id is None and recipient_unit_id is None:
+        raise Invalid("通知须指定接收人或接收单位")
+    if not (message or "").strip():
+        raise Invalid("通知内容不能为空")
+
+
+def create(*, session: Session, kind: str, petition_id: int, message: str, recipient_staff_id: int | None = None,
+           recipient_unit_id: int | None = None, now: datetime | None = None) -> Notification:
+    """One notification, flushed (it has its id); publish ``NotificationRef.of(it)`` after commit."""
+    _checked(kind, message, recipient_staff_id, recipient_unit_id)
+    notification = Notification(created_at=aware_now(now), kind=kind, petition_id=petition_id, message=message.strip(),
+                                recipient_staff_id=recipient_staff_id, recipient_unit_id=recipient_unit_id)
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None = None) -> list[NotificationRef]:
+    """Bulk form for scheduled work: ``rows`` are dicts of kind, petition_id, message and a recipient.
+    On PostgreSQL the ids are drawn from the table's sequence in one query and the rows go in one
+    executemany (SQLAlchemy 1.4 has no executemany with RETURNING); on SQLite row by row.
+    Returns the refs to publish after commit."""
+    now = aware_now(now)
+    values = []
+    for row in rows:
+        _checked(row["kind"], row["message"], row.get("recipient_staff_id"), row.get("recipient_unit_id"))
+        values.append({"created_at": now, "kind": row["kind"], "petition_id": row["petition_id"],
+                       "message": row["message"], "recipient_staff_id": row.get("recipient_staff_id"),
+                       "recipient_unit_id": row.get("recipient_unit_id"), "read_at": None})
+    if not values:
+        return []
+    table = Notification.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        # Take the ids from the sequence first, then one executemany: compiled once, sent in pages.
+        sequence = session.execute(select(func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
+        ids = session.execute(select(func.nextval(sequence)).select_from(func.generate_series(1, len(values)))
+                              ).scalars().all()
+        for value, new_id in zip(values, ids):
+            value["id"] = new_id
+        session.execute(insert(table), values)
+    else:
+        for value in values:
+            value["id"] = session.execute(insert(table).values(**value)).inserted_primary_key[0]
+    return [NotificationRef(v["id"], v["petition_id"], v["recipient_staff_id"], v["recipient_unit_id"]) for v in values]
+
+
+def _for(staff: StaffAccount):
+    return or_(Notification.recipient_staff_id == staff.id, Notification.recipient_unit_id == staff.unit_id)
+
+
+def list_for_staff(staff: StaffAccount, *, session: Session, unread_only: bool = False, limit: int = 50,
+                   before_id: int | None = None) -> list[Notification]:
+    """Newest first: those addressed to ``staff`` and those to ``staff``'s unit. ``before_id`` pages on."""
+    query = select(Notification).where(_for(staff))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
+    query = query.order_by(Notification.id.desc()).limit(max(1, min(limit, 200)))
+    return list(session.execute(query).scalars())
+
+
+def count_unread(staff: StaffAccount, *, session: Session) -> int:
+    query = select(func.count()).select_from(Notification).where(_for(staff), Notification.read_at.is_(None))
+    return session.execute(query).scalar_one()
+
+
+def mark_read(notification_ids: Iterable[int], staff: StaffAccount, *, session: Session,
+              now: datetime | None = None) -> int:
+    """Mark ``staff``'s own (or their unit's) notifications read; others' ids are ignored.
+    Returns how many changed. A unit notification read by one member is read for the unit."""
+    ids = list(notification_ids)
+    if not ids:
+        return 0
+    result = session.execute(update(Notification)
+                             .where(Notification.id.in_(ids), _for(staff), Notification.read_at.is_(None))
+                             .values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
+    return result.rowcount
+
+
+def get_for_staff(notification_id: int, staff: StaffAccount, *, session: Session) -> Notification:
+    notification = session.execute(select(Notification).where(Notification.id == notification_id, _for(staff))
+                                   ).scalar_one_or_none()
+    if notification is None:
+        raise NotFound(f"通知 {notification_id} 不存在")
+    return notification
+
+
+def publish(redis, refs: Iterable[NotificationRef]) -> int:
+    """After commit: one message per notification on :data:`CHANNEL`. Returns how many were sent;
+    a Redis error is logged and swallowed (the rows are committed and listed by the console)."""
+    refs = list(refs)
+    if not refs:
+        return 0
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for ref in refs:
+            pipe.publish(CHANNEL, ref.payload())
+        pipe.execute()
+    except Exception:  # noqa: BLE001 - a side effect after commit must not undo or fail the job
+        log.exception("could not publish %d notifications on Redis channel %r", len(refs), CHANNEL)
+        return 0
+    return len(refs)

@@ -1,0 +1,245 @@
+"""Ledger export (诉求台账): the petitions matching a filter as CSV or XLSX, read in chunks.
+
+Rows are read ``CHUNK`` at a time by keyset (received time, id) — never the whole result in
+memory — and written as they come:
+
+* CSV: UTF-8 with a byte-order mark so Excel opens the Chinese text correctly; plain values
+  (times as ``YYYY-MM-DD HH:MM`` in Asia/Shanghai) for data exchange. A free-text cell starting
+  with ``= + - @`` gets a leading apostrophe so a spreadsheet does not run it as a formula.
+* XLSX: openpyxl in write-only mode (rows streamed to a temporary file, constant memory); times are
+  real date-time cells, codes and phone numbers stay text, text starting with ``=`` stays text.
+  openpyxl costs some tens of microseconds a cell: 5–8 s for 10 000 rows on the 2-core machine,
+  against about 1 s for the CSV.
+
+Use from a route (the generator opens its own session, so it outlives the request's)::
+
+    return StreamingResponse(stream_csv(app.state.session_factory, filters, today),
+                             media_type=CSV_MEDIA_TYPE,
+                             headers={"Content-Disposition": content_disposition(filename("csv", today))})
+
+``stream_xlsx`` works the same way (the workbook is finished in a temporary file, then sent in
+64 KiB pieces). The route must check the caller's role: the ledger carries contact data.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import BinaryIO, Callable, Iterator
+from urllib.parse import quote
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from api.org.models import Unit
+from api.petition.constants import STATUS_LABELS, Status
+from api.petition.models import Petition
+from api.petition.queries import PetitionFilters, filtered
+from common.workdays import CHINA_TZ, china_today
+
+__all__ = ["HEADERS", "CHUNK", "CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "ledger_rows", "iter_csv", "write_csv",
+           "write_xlsx", "iter_xlsx", "stream_csv", "stream_xlsx", "filename", "content_disposition"]
+
+HEADERS = ("受理编号", "纳税人名称", "统一社会信用代码", "联系电话", "诉求内容", "类别", "渠道", "受理时间", "受理单位",
+           "状态", "办理期限", "办结时间", "反馈时间", "满意度")
+CHUNK = 1000
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_WIDTHS = (20, 28, 22, 16, 60, 14, 12, 18, 20, 16, 14, 18, 18, 8)
+_FREE_TEXT = (1, 4)  # taxpayer name, demand
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(CHINA_TZ).replace(tzinfo=None) if moment else None
+
+
+def _deadline(row) -> date | str | None:
+    if row.handling_due:
+        return row.handling_due
+    if row.long_term:
+        return "长期跟踪"
+    if row.reconsideration:
+        return "按行政复议程序"
+    return None
+
+
+def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
+                chunk: int = CHUNK, limit: int | None = None) -> Iterator[list]:
+    """The ledger's rows in receipt order, typed: Shanghai wall-clock datetimes, dates, ints, text.
+    ``limit``: at most that many rows (the first ones in receipt order)."""
+    filters, today = filters or PetitionFilters(), today or china_today()
+    base = filtered(select(Petition.id, Petition.ticket, Petition.taxpayer_name, Petition.uscc,
+                           Petition.contact_phone, Petition.content, Petition.category, Petition.channel,
+                           Petition.received_at, Unit.name.label("unit_name"), Petition.status,
+                           Petition.handling_due, Petition.long_term, Petition.reconsideration,
+                           Petition.resolved_at, Petition.fed_back_at, Petition.satisfaction)
+                    .join(Unit, Unit.id == Petition.accepting_unit_id), filters, today)
+    last, left = None, limit
+    while left is None or left > 0:
+        size = chunk if left is None else min(chunk, left)
+        query = base
+        if last is not None:
+            query = query.where(or_(Petition.received_at > last[0],
+                                    and_(Petition.received_at == last[0], Petition.id > last[1])))
+        rows = session.execute(query.order_by(Petition.received_at, Petition.id).limit(size)).all()
+        if left is not None:
+            left -= len(rows)
+        for r in rows:
+            yield [r.ticket, r.taxpayer_name, r.uscc, r.contact_phone, r.content, r.category, r.channel,
+                   _local(r.received_at), r.unit_name, STATUS_LABELS[Status(r.status)], _deadline(r),
+                   _local(r.resolved_at), _local(r.fed_back_at), r.satisfaction]
+        if len(rows) < size:
+            return
+        last = (rows[-1].received_at, rows[-1].id)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_safe(row: list) -> list[str]:
+    cells = [_text(v) for v in row]
+    for i in _FREE_TEXT:
+        if cells[i][:1] in ("=", "+", "-", "@", "\t", "\r"):
+            cells[i] = "'" + cells[i]
+    return cells
+
+
+def iter_csv(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
+             chunk: int = CHUNK, limit: int | None = None) -> Iterator[bytes]:
+    """UTF-8 CSV with BOM, one ``bytes`` piece per chunk of rows (the first holds BOM and headers)."""
+    return _csv_pieces(ledger_rows(session, filters, today=today, chunk=chunk, limit=limit), chunk)
+
+
+def _csv_pieces(rows: Iterator[list], chunk: int) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    pending = 0
+    for row in rows:
+        writer.writerow(_csv_safe(row))
+        pending += 1
+        if pending == chunk:
+            yield _drain(buffer)
+            pending = 0
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+class _Counted:
+    def __init__(self, rows: Iterator[list]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[list]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def write_csv(out: BinaryIO, session: Session, filters: PetitionFilters | None = None, *,
+              today: date | None = None, chunk: int = CHUNK, limit: int | None = None) -> int:
+    """Write the CSV to a binary file; returns the number of petitions written."""
+    rows = _Counted(ledger_rows(session, filters, today=today, chunk=chunk, limit=limit))
+    for piece in _csv_pieces(iter(rows), chunk):
+        out.write(piece)
+    return rows.count
+
+
+def write_xlsx(out: BinaryIO | str, session: Session, filters: PetitionFilters | None = None, *,
+               today: date | None = None, chunk: int = CHUNK, limit: int | None = None) -> int:
+    """Write the workbook (sheet 诉求台账) to a path or binary file; returns the number of petitions."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("诉求台账")
+    sheet.freeze_panes = "A2"
+    for i, width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    bold = Font(bold=True)
+    header = []
+    for title in HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+    def formula_proof(value: str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, never a formula
+        return cell
+
+    # Plain values wherever possible: a styled cell costs openpyxl several times a plain one.
+    # Dates and times get openpyxl's default formats (yyyy-mm-dd, yyyy-mm-dd h:mm:ss).
+    count = 0
+    for row in ledger_rows(session, filters, today=today, chunk=chunk, limit=limit):
+        for i in _FREE_TEXT:
+            row[i] = formula_proof(row[i])
+        sheet.append(row)
+        count += 1
+    workbook.save(out)
+    return count
+
+
+def iter_xlsx(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
+              chunk: int = CHUNK, limit: int | None = None, piece: int = 64 * 1024) -> Iterator[bytes]:
+    """The workbook in ``piece``-sized parts (built in a temporary file first: a zip is finished last)."""
+    with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
+        write_xlsx(tmp, session, filters, today=today, chunk=chunk, limit=limit)
+        tmp.seek(0)
+        while data := tmp.read(piece):
+            yield data
+
+
+@contextmanager
+def _own_session(session_factory: Callable[[], Session]):
+    session = session_factory()
+    try:
+        yield session
+    finally:
+        session.close()  # read only: closing ends its transaction
+
+
+def stream_csv(session_factory: Callable[[], Session], filters: PetitionFilters | None = None,
+               today: date | None = None, limit: int | None = None) -> Iterator[bytes]:
+    """:func:`iter_csv` with its own read-only session, for a StreamingResponse."""
+    with _own_session(session_factory) as session:
+        yield from iter_csv(session, filters, today=today, limit=limit)
+
+
+def stream_xlsx(session_factory: Callable[[], Session], filters: PetitionFilters | None = None,
+                today: date | None = None, limit: int | None = None) -> Iterator[bytes]:
+    """:func:`iter_xlsx` with its own read-only session, for a StreamingResponse."""
+    with _own_session(session_factory) as session:
+        yield from iter_xlsx(session, filters, today=today, limit=limit)
+
+
+def filename(kind: str, today: date | None = None) -> str:
+    return f"诉求台账_{(today or china_today()):%Y%m%d}.{kind}"
+
+
+def content_disposition(name: str) -> str:
+    """An attachment header that carries a Chinese file name (RFC 6266 / 5987) with an ASCII fallback."""
+    fallback = "petitions" + name[name.rfind("."):] if "." in name else "petitions"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
