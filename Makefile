@@ -8,7 +8,7 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export APP_ENV ?= development
 
-.PHONY: setup venv nlu train validate test test-py test-embedded test-stories run bench clean
+.PHONY: setup venv nlu train validate test test-py test-embedded test-stories run bench bench-bot bench-petitions clean
 
 setup: venv train  ## create the environment, install everything, train the model
 
@@ -49,8 +49,13 @@ test-stories: train
 run: train  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
 	$(PY) scripts/run.py
 
-bench: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory
+bench: bench-bot bench-petitions  ## all figures: the assistant, then the petition queue at 100,000 rows
+
+bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory
 	$(PY) scripts/bench.py
+
+bench-petitions: venv  ## list/statistics/sweep/export at 100,000 petitions on PostgreSQL (DATABASE_URL's server)
+	$(PY) scripts/bench_petitions.py
 
 clean:
 	rm -rf models results var/bench
