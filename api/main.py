@@ -10,8 +10,11 @@ from api.auth.router import router as auth_router
 from api.database import make_engine, make_session_factory
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.notification.router import router as notification_router
 from api.petition.internal import router as petition_internal_router
+from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
+from api.petition.scheduled import start_scheduler, stop_scheduler
 from api.redis_client import connect_redis
 from api.settings import Settings, get_settings
 
@@ -26,9 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings.database_url)
         app.state.session_factory = make_session_factory(app.state.engine)
         app.state.redis = connect_redis(settings.redis_url)
+        app.state.sla_sweep_task = None
+        sweeper = start_scheduler(app) if settings.sla_sweep_enabled else None
         try:
             yield
         finally:
+            if sweeper is not None:
+                await stop_scheduler(sweeper)
             app.state.engine.dispose()
 
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
@@ -37,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_error_handler(app)
     app.include_router(health_router)
     app.include_router(auth_router)
+    app.include_router(petition_reports_router)  # before petition_router: /statistics is not a /{petition_id}
     app.include_router(petition_router)
+    app.include_router(notification_router)
     app.include_router(petition_internal_router)
     return app

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     staff_token_minutes: int = 480  # a staff log-in lasts one working day
     bot_intake_unit_id: int | None = None  # the unit that accepts petitions filed in the chat
     bot_intake_unit_name: str = "智能助手"  # used when no id is set: found by name, created if missing
+    sla_sweep_enabled: bool = True  # run the SLA sweep (api.petition.scheduled) every minute in this instance
 
     @validator("app_secret", "service_token")
     def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator

@@ -25,7 +25,7 @@ written with bulk inserts, so a sweep over 100 000 petitions costs a few indexed
 A day whose next working days the calendar does not know (CalendarUnknownYear, logged by
 ``common.workdays``) still gets its overdue marks; due-soon marks wait for the calendar.
 
-Wiring (not done in ``api/main.py`` by this module)::
+Wiring (``api/main.py`` does this; ``SLA_SWEEP_ENABLED=false`` turns it off in an instance)::
 
     from api.petition.scheduled import start_scheduler, stop_scheduler
 

@@ -1,0 +1,124 @@
+"""/api/petitions/statistics, /common-demands and /export: the console's reports on petitions.
+
+These paths share the prefix of :mod:`api.petition.router`, whose ``/{petition_id}`` would also
+match them; ``api.main`` therefore includes this router first.
+
+* statistics and common demands: leaders and operators (supervisor, director, operator, admin).
+  The figures cover every petition received in the period (``statistics`` has no unit scope).
+* export: every reading role; only the petitions the caller may see (``visible_clause``), with the
+  ledger filters of :class:`~api.petition.queries.PetitionFilters`, streamed as CSV or XLSX.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import Enum
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+
+from api.auth.deps import require_roles
+from api.database import SessionDep
+from api.errors import Invalid
+from api.org.models import StaffAccount
+from api.petition.access import READ_ROLES, visible_clause
+from api.petition.constants import CATEGORIES, CHANNELS, Status
+from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
+from api.petition.queries import PetitionFilters
+from api.petition.statistics import common_demands, statistics
+from common.workdays import china_today
+
+__all__ = ["router", "REPORT_ROLES", "DEFAULT_PERIOD_DAYS", "MAX_PERIOD_DAYS", "export_filename"]
+
+router = APIRouter(prefix="/api/petitions", tags=["petition reports"])
+
+REPORT_ROLES = ("supervisor", "director", "operator", "admin")
+DEFAULT_PERIOD_DAYS = 30  # without dates: the last 30 days up to today
+MAX_PERIOD_DAYS = 3 * 366
+
+Reporter = Annotated[StaffAccount, Depends(require_roles(*REPORT_ROLES))]
+Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
+
+
+class GroupBy(str, Enum):
+    category = "category"
+    channel = "channel"
+    unit = "unit"
+    week = "week"
+    month = "month"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    date_to = date_to or china_today()
+    date_from = date_from or date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if date_from > date_to:
+        raise Invalid("统计截止日期不能早于起始日期")
+    if (date_to - date_from).days >= MAX_PERIOD_DAYS:
+        raise Invalid(f"统计期间不能超过 {MAX_PERIOD_DAYS} 天")
+    return date_from, date_to
+
+
+@router.get("/statistics", summary="统计分析：受理量、办结量、按期率与平均办理天数")
+def get_statistics(
+    staff: Reporter, session: SessionDep,
+    date_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
+    date_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
+    group_by: GroupBy = Query(GroupBy.category, description="分组：category 类别、channel 渠道、unit 主办部门、week 周、month 月"),
+) -> dict:
+    date_from, date_to = _period(date_from, date_to)
+    return statistics(session, date_from, date_to, group_by.value)
+
+
+@router.get("/common-demands", summary="共性诉求：期间内反复出现的诉求主题")
+def get_common_demands(
+    staff: Reporter, session: SessionDep,
+    date_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
+    date_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
+    top: int = Query(10, ge=1, le=50, description="最多列出的主题数"),
+) -> dict:
+    date_from, date_to = _period(date_from, date_to)
+    return common_demands(session, date_from, date_to, top=top)
+
+
+def export_filename(kind: str, today: date) -> str:
+    return f"台账-{today:%Y%m%d}.{kind}"
+
+
+@router.get("/export", summary="导出诉求台账（CSV 或 Excel，仅含权限范围内的诉求）",
+            response_class=StreamingResponse,
+            responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
+def export(
+    request: Request, staff: Reader,
+    format: ExportFormat = Query(ExportFormat.csv, description="csv 或 xlsx"),  # noqa: A002 - the query name
+    status: Optional[list[Status]] = Query(None, description="状态（可多选）"),
+    category: Optional[str] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
+    channel: Optional[str] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
+    unit_id: Optional[int] = Query(None, description="主办部门"),
+    accepting_unit_id: Optional[int] = Query(None, description="受理单位"),
+    uscc: Optional[str] = Query(None, max_length=18, description="统一社会信用代码"),
+    overdue: Optional[bool] = Query(None, description="true：任一环节超期；false：均未超期"),
+    long_term: Optional[bool] = Query(None, description="是否长期跟踪"),
+    received_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）"),
+    received_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）"),
+    q: Optional[str] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
+) -> StreamingResponse:
+    if category is not None and category not in CATEGORIES:
+        raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")
+    if channel is not None and channel not in CHANNELS:
+        raise Invalid(f"受理渠道“{channel}”不存在，可选：{'、'.join(CHANNELS)}")
+    if received_from and received_to and received_from > received_to:
+        raise Invalid("受理日期的起始日不能晚于截止日")
+    filters = PetitionFilters(status=[s.value for s in status] if status else None, category=category,
+                              channel=channel, handling_unit_id=unit_id, accepting_unit_id=accepting_unit_id,
+                              uscc=uscc, overdue=overdue, long_term=long_term, q=q, received_from=received_from,
+                              received_to=received_to, extra=(visible_clause(staff),))
+    today = china_today()
+    stream, media_type = ((stream_csv, CSV_MEDIA_TYPE) if format is ExportFormat.csv
+                          else (stream_xlsx, XLSX_MEDIA_TYPE))
+    return StreamingResponse(stream(request.app.state.session_factory, filters, today), media_type=media_type,
+                             headers={"Content-Disposition": content_disposition(export_filename(format.value, today))})
