@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.database import make_engine
 from api.main import create_app
 from api.settings import Settings
+from common.identifiers import make_uscc
 from tests.conftest import TEST_REDIS_URL
 
 
@@ -178,3 +179,22 @@ def enterprise_token(settings):
 @pytest.fixture
 def service_headers(settings):
     return {"Authorization": f"Bearer {settings.service_token}"}
+
+
+def petition_body(marker: str = "", **overrides) -> dict:
+    body = dict(taxpayer_name=f"成都小微商贸有限公司{marker}", uscc=make_uscc(7), contact_phone="138-0013-8000",
+                content=f"{marker}小规模纳税人减免增值税政策在电子税务局无法勾选，申报时提示错误。",
+                category="信息化建设类", channel="12366热线")
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def register(client, world, auth):
+    """Register through the staff route; returns the petition as read back."""
+    def make(staff=None, **overrides):
+        response = client.post("/api/petitions", json=petition_body(**overrides),
+                               headers=auth(staff or world.registrar))
+        assert response.status_code == 201, response.text
+        return response.json()
+    return make

@@ -13,24 +13,6 @@ from common.identifiers import make_uscc
 from common.workdays import china_today
 
 
-def petition_body(marker: str = "", **overrides) -> dict:
-    body = dict(taxpayer_name=f"成都小微商贸有限公司{marker}", uscc=make_uscc(7), contact_phone="138-0013-8000",
-                content=f"{marker}小规模纳税人减免增值税政策在电子税务局无法勾选，申报时提示错误。",
-                category="信息化建设类", channel="12366热线")
-    body.update(overrides)
-    return body
-
-
-@pytest.fixture
-def register(client, world, auth):
-    def make(staff=None, **overrides):
-        response = client.post("/api/petitions", json=petition_body(**overrides),
-                               headers=auth(staff or world.registrar))
-        assert response.status_code == 201, response.text
-        return response.json()
-    return make
-
-
 @pytest.fixture
 def assigned(client, world, auth, register):
     """Registered by the service department, assigned to the collection department."""
