@@ -15,7 +15,7 @@ from api.petition.internal import router as petition_internal_router
 from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
 from api.petition.scheduled import start_scheduler, stop_scheduler
-from api.redis_client import connect_redis
+from api.redis_client import close_redis, connect_redis
 from api.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if sweeper is not None:
                 await stop_scheduler(sweeper)
             app.state.engine.dispose()
+            close_redis(app.state.redis)
 
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

@@ -5,7 +5,7 @@ import redis
 
 from api.settings import ROOT
 
-__all__ = ["connect_redis"]
+__all__ = ["connect_redis", "close_redis"]
 
 
 def connect_redis(url: str | None) -> redis.Redis:
@@ -15,3 +15,15 @@ def connect_redis(url: str | None) -> redis.Redis:
 
     (ROOT / "var").mkdir(exist_ok=True)
     return EmbeddedRedis(str(ROOT / "var" / "redis.db"), decode_responses=True)
+
+
+def close_redis(client: redis.Redis) -> None:
+    """Close the connections; an embedded server is shut down too, so no redis-server outlives the app."""
+    embedded = getattr(client, "socket_file", None) is not None and hasattr(client, "_cleanup")
+    try:
+        if embedded:
+            client.shutdown(nosave=True)
+    except redis.RedisError:
+        pass  # the server closes the connection while shutting down: that is the expected answer
+    finally:
+        client.connection_pool.disconnect()

@@ -33,3 +33,17 @@ def test_the_default_secret_is_refused_outside_development():
 
 def test_postgres_style_urls_are_accepted():
     assert Settings(database_url="postgres://u@h/db").database_url == "postgresql://u@h/db"
+
+
+def test_the_embedded_redis_server_stops_with_the_app(settings):
+    import psutil
+
+    settings = settings.copy(update={"redis_url": None})
+    with TestClient(create_app(settings)) as client:
+        pid = client.app.state.redis.pid
+        assert psutil.pid_exists(pid) and client.get("/health").json()["checks"]["redis"] == "ok"
+    try:
+        psutil.Process(pid).wait(timeout=10)
+    except psutil.NoSuchProcess:
+        pass
+    assert not psutil.pid_exists(pid)
