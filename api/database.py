@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-__all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep"]
+__all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]
 
 Base = declarative_base()
 
@@ -50,3 +50,13 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_or_404(session: Session, model, key, what: str):
+    """The row of `model` with primary key `key`, or NotFound naming it ("单位 3 不存在")."""
+    from api.errors import NotFound
+
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"{what} {key} 不存在")
+    return row

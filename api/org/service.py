@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Invalid, NotFound
+from api.database import get_or_404
+from api.errors import Conflict, Invalid
 from api.org.models import LEVELS, ROLES, UNIT_KINDS, StaffAccount, Unit
 
 __all__ = ["create_unit", "create_staff", "get_unit", "get_staff"]
@@ -46,14 +47,8 @@ def create_staff(*, session: Session, username: str, display_name: str, role: st
 
 
 def get_unit(unit_id: int, *, session: Session) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"单位 {unit_id} 不存在")
-    return unit
+    return get_or_404(session, Unit, unit_id, "单位")
 
 
 def get_staff(staff_id: int, *, session: Session) -> StaffAccount:
-    staff = session.get(StaffAccount, staff_id)
-    if staff is None:
-        raise NotFound(f"工作人员 {staff_id} 不存在")
-    return staff
+    return get_or_404(session, StaffAccount, staff_id, "工作人员")

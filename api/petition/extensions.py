@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.database import get_or_404
+from api.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
 from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.lifecycle import actor_label, ensure_allowed, record
@@ -87,10 +88,7 @@ def reject_extension(extension: PetitionExtension, *, session: Session, actor: S
 
 
 def get_extension(extension_id: int, *, session: Session) -> PetitionExtension:
-    extension = session.get(PetitionExtension, extension_id)
-    if extension is None:
-        raise NotFound(f"延期申请 {extension_id} 不存在")
-    return extension
+    return get_or_404(session, PetitionExtension, extension_id, "延期申请")
 
 
 def _staff_and_status(petition: Petition, actor: StaffAccount, action: str = "request_extension") -> Status:
