@@ -48,7 +48,9 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier
     if status == "assigned":
         text = f"已为您接通{seat}，请直接描述您的问题。"
     elif status == "queued":
-        text = f"正在为您转接{seat}，您前面还有{position or 0}位，请稍候。"
+        ahead = max(int(position or 1) - 1, 0)  # position 1: next in line
+        text = (f"正在为您转接{seat}，您前面还有{ahead}位，请稍候。" if ahead
+                else f"正在为您转接{seat}，您是下一位，请稍候。")
     else:
         status, text = "offline", OFFLINE_TEXT.format(seat=seat)
     reply(dispatcher, text, envelopes.handoff(tier, status, position))

@@ -1,8 +1,6 @@
 """Answering from the knowledge base: answer, clarify between close entries, or fall back honestly."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +13,8 @@ from actions.petition import start_petition
 from common.petitions import looks_like_petition
 from common.safety import looks_unlawful
 from common.textnorm import is_meaningless
-from knowledge import Decision, Entry, KnowledgeBase, load_knowledge_base
+from knowledge import Decision, Entry, KnowledgeBase
+from knowledge.base import get_knowledge_base
 
 __all__ = ["ActionAnswerQuestion", "ActionFallback", "get_knowledge_base", "answer_entry"]
 
@@ -33,12 +32,6 @@ FALLBACK_BUTTONS = [
     {"title": "转人工", "payload": "/request_human"},
     {"title": "登记诉求", "payload": "/file_petition"},
 ]
-
-
-@lru_cache(maxsize=1)
-def get_knowledge_base() -> KnowledgeBase:
-    """Built once per process (index and jieba dictionary), on first use."""
-    return load_knowledge_base()
 
 
 def answer_entry(dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: Entry) -> list:

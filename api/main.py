@@ -10,6 +10,12 @@ from api.auth.router import router as auth_router
 from api.database import make_engine, make_session_factory
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.hub import console as hub_console
+from api.hub import internal as hub_internal
+from api.hub import seat_router, widget as hub_widget, widget_router
+from api.hub.bot import RasaClient
+from api.hub.events import Hub, async_client
+from api.hub.scheduled import start_hub_scheduler
 from api.notification.router import router as notification_router
 from api.petition.internal import router as petition_internal_router
 from api.petition.reports import router as petition_reports_router
@@ -17,6 +23,7 @@ from api.petition.router import router as petition_router
 from api.petition.scheduled import start_scheduler, stop_scheduler
 from api.redis_client import close_redis, connect_redis
 from api.settings import Settings, get_settings
+from api.web.router import install_web
 
 __all__ = ["create_app"]
 
@@ -31,11 +38,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = connect_redis(settings.redis_url)
         app.state.sla_sweep_task = None
         sweeper = start_scheduler(app) if settings.sla_sweep_enabled else None
+        app.state.rasa = RasaClient(settings.rasa_url)
+        app.state.hub = Hub(async_client(settings.redis_url, app.state.redis))
+        await app.state.hub.start()
+        hub_sweeper = start_hub_scheduler(app) if settings.hub_sweep_enabled else None
         try:
             yield
         finally:
-            if sweeper is not None:
-                await stop_scheduler(sweeper)
+            for task in (sweeper, hub_sweeper):
+                if task is not None:
+                    await stop_scheduler(task)
+            await app.state.hub.stop()
+            await app.state.rasa.close()
             app.state.engine.dispose()
             close_redis(app.state.redis)
 
@@ -49,4 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(petition_router)
     app.include_router(notification_router)
     app.include_router(petition_internal_router)
+    for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
+                   seat_router.router, hub_internal.router):
+        app.include_router(router)
+    install_web(app)
     return app

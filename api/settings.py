@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     bot_intake_unit_id: int | None = None  # the unit that accepts petitions filed in the chat
     bot_intake_unit_name: str = "智能助手"  # used when no id is set: found by name, created if missing
     sla_sweep_enabled: bool = True  # run the SLA sweep (api.petition.scheduled) every minute in this instance
+    # Seats (api.hub): service hours in Asia/Shanghai, on working days of the holiday calendar unless
+    # service_workdays_only is false; outside them the widget offers to leave a message.
+    service_hours: str = "09:00-17:00"
+    service_workdays_only: bool = True
+    seat_cap: int = 5  # open conversations a seat is given at most (claiming is not capped)
+    seat_grace_seconds: int = 60  # a seat silent this long is offline and its conversations go back to the queue
+    hub_sweep_seconds: float = 5.0  # how often every instance looks for lost seats and waiting conversations
+    hub_sweep_enabled: bool = True
+    message_max_chars: int = 2000
+    upload_max_bytes: int = 5 * 1024 * 1024
+    messages_per_minute: int = 30  # per widget connection; a burst of 10 is allowed
 
     @validator("app_secret", "service_token")
     def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator
@@ -38,6 +49,13 @@ class Settings(BaseSettings):
     def _positive_lifetime(cls, value):  # noqa: N805
         if not 1 <= value <= 7 * 24 * 60:
             raise ValueError("must be between 1 minute and 7 days")
+        return value
+
+    @validator("service_hours")
+    def _hours(cls, value):  # noqa: N805
+        from api.hub.routing import parse_hours  # the one parser of the format
+
+        parse_hours(value)
         return value
 
     @validator("database_url")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -11,7 +12,7 @@ from knowledge.loader import KNOWLEDGE_DIR, load_entries, load_topics
 from knowledge.models import Entry, Topic
 from knowledge.search import Decision, Retriever, Thresholds
 
-__all__ = ["KnowledgeBase", "load_knowledge_base", "entry_files"]
+__all__ = ["KnowledgeBase", "load_knowledge_base", "get_knowledge_base", "entry_files"]
 
 REVIEW_NOTE = "提示：本条内容尚待税务机关复核，具体以主管税务机关或12366的答复为准。"
 IMPORTED_NOTE = "（本条来自外部问答库，发布日期：{date}，请注意时效。）"
@@ -91,3 +92,9 @@ def load_knowledge_base(root: Path = KNOWLEDGE_DIR, thresholds: Thresholds | Non
     if not files:
         raise KnowledgeValidationError(f"{root}: no entry files in content/")
     return KnowledgeBase(topics, load_entries(files, topics), thresholds)
+
+
+@lru_cache(maxsize=1)
+def get_knowledge_base() -> KnowledgeBase:
+    """The knowledge base under knowledge/, built once per process (index and jieba dictionary) on first use."""
+    return load_knowledge_base()

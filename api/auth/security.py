@@ -30,10 +30,12 @@ from common.identifiers import is_valid_uscc, normalize_uscc
 
 __all__ = ["PBKDF2_ITERATIONS", "hash_password", "verify_password", "needs_rehash", "StaffClaims",
            "EnterpriseIdentity", "ENTERPRISE_ROLE", "create_staff_token", "decode_staff_token",
-           "create_enterprise_token", "verify_enterprise_token", "staff_claims", "burn_password_check"]
+           "create_enterprise_token", "verify_enterprise_token", "staff_claims", "burn_password_check",
+           "VISITOR_ROLE", "create_visitor_token", "verify_visitor_token"]
 
 ALGORITHM = "HS256"
 ENTERPRISE_ROLE = "enterprise"
+VISITOR_ROLE = "visitor"
 PBKDF2_ITERATIONS = 600_000
 """OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256."""
 _SCHEME = "pbkdf2_sha256"
@@ -166,3 +168,21 @@ def verify_enterprise_token(token: str, *, secret: str) -> EnterpriseIdentity:
         raise Unauthorized("企业登录凭证无效，请重新登录电子税务局后再试", code="invalid_token")
     return EnterpriseIdentity(uscc=normalize_uscc(sub), name=name,
                               expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))
+
+
+def create_visitor_token(visitor_id: str, *, secret: str, lifetime: timedelta = timedelta(days=30),
+                         now: datetime | None = None) -> str:
+    """The widget's anonymous identity: whoever holds it reads that visitor's history, nobody else."""
+    issued = _now(now)
+    claims = {"sub": visitor_id, "role": VISITOR_ROLE, "iat": int(issued.timestamp()),
+              "exp": int((issued + lifetime).timestamp())}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_visitor_token(token: str, *, secret: str) -> str:
+    """The visitor id of a valid visitor token."""
+    claims = _decode(token, secret, expired="会话已过期，请刷新页面", invalid="会话凭证无效，请刷新页面")
+    sub = claims.get("sub")
+    if claims.get("role") != VISITOR_ROLE or not isinstance(sub, str) or not 8 <= len(sub) <= 64:
+        raise Unauthorized("会话凭证无效，请刷新页面", code="invalid_token")
+    return sub

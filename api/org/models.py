@@ -56,6 +56,7 @@ class StaffAccount(Base):
     role = Column(String(20), nullable=False)
     unit_id = Column(Integer, ForeignKey("units.id", name="fk_staff_accounts_unit_id_units"), nullable=False, index=True)
     active = Column(Boolean, nullable=False, default=True, server_default=true())
+    skills = Column(String(200), nullable=True)  # seat skills (knowledge/skills.yml), comma-separated; empty: all
 
     unit = relationship("Unit")
 

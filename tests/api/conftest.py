@@ -37,9 +37,11 @@ def peer_url():
 
 @pytest.fixture
 def settings(database_url, peer_url):
-    # The SLA sweeper is off: a background sweep would write to the database while tests run.
+    # The SLA and hub sweepers are off: a background sweep would write to the database while tests run.
+    # Seats are open around the clock so the hub tests do not depend on the hour they run at.
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
-                    sla_sweep_enabled=False)
+                    sla_sweep_enabled=False, hub_sweep_enabled=False, service_hours="00:00-24:00",
+                    service_workdays_only=False)
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""The bot in bot mode: Rasa's REST channel, with the enterprise's token as message metadata.
+
+One ``httpx.AsyncClient`` per instance (connection reuse keeps the hub's overhead to a few ms).
+After relaying the replies, the intent and confidence of the turn are read from the tracker
+(``include_events=NONE``: only the latest message) so each stored bot turn carries them.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = ["BotUnavailable", "BotReply", "RasaClient"]
+
+log = logging.getLogger(__name__)
+
+
+class BotUnavailable(Exception):
+    """Rasa did not answer (down, restarting or too slow)."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    buttons: list
+    custom: dict | None
+    attachment: str | None = None
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=100))
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def send(self, sender: str, message: str, metadata: dict | None = None) -> list[BotReply]:
+        body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        try:
+            response = await self.http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            raw = response.json() or []
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("Rasa did not answer for %s: %s", sender, exc)
+            raise BotUnavailable(str(exc)) from exc
+        return [BotReply(text=item.get("text") or "", buttons=item.get("buttons") or [],
+                         custom=item.get("custom") if isinstance(item.get("custom"), dict) else None,
+                         attachment=item.get("image") or item.get("attachment"))
+                for item in raw if isinstance(item, dict)]
+
+    async def understanding(self, sender: str) -> tuple[str | None, float | None]:
+        """The intent and confidence Rasa gave the sender's latest message; (None, None) if unknown."""
+        try:
+            response = await self.http.get(f"{self.base_url}/conversations/{sender}/tracker",
+                                           params={"include_events": "NONE"})
+            response.raise_for_status()
+            intent = (response.json().get("latest_message") or {}).get("intent") or {}
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            log.info("no intent for %s: %s", sender, exc)
+            return None, None
+        confidence = intent.get("confidence")
+        return intent.get("name"), float(confidence) if confidence is not None else None

@@ -1,0 +1,116 @@
+"""Wire shapes of the hub (docs/hub.md): messages, the widget's conversation state, the console's
+summaries, and the request bodies of the REST routes."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import BaseModel, conint, constr
+
+from api.hub.models import Attachment, Conversation, Message
+
+__all__ = ["BADGES", "SEAT_BADGES", "message_wire", "attachment_wire", "SessionRequest", "FeedbackRequest",
+           "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
+           "NoteRequest", "TransferRequest", "SummaryRequest", "ReadRequest", "SeatPetitionRequest",
+           "HandoffRequest", "iso", "attachment_url", "conversation_brief"]
+
+BADGES = {"bot": "智能助手", "staff": "税务干部", "expert": "税务专家", "user": "", "system": ""}
+SEAT_BADGES = {"staff": "税务干部", "expert": "税务专家"}
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def attachment_wire(attachment: Attachment | None) -> dict | None:
+    if attachment is None:
+        return None
+    return {"id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
+            "size": attachment.size, "url": attachment_url(attachment)}
+
+
+def attachment_url(attachment: Attachment) -> str:
+    """A capability URL: the id and part of the content's hash, so <img src> works without a header and
+    nobody reads a file by counting ids."""
+    return f"/api/attachments/{attachment.id}/{attachment.sha256[:32]}"
+
+
+def message_wire(message: Message, attachment: Attachment | None = None) -> dict:
+    return {"id": message.id, "conversation_id": message.conversation_id, "client_id": message.client_id,
+            "sender": message.sender, "sender_name": message.sender_name, "badge": BADGES.get(message.sender, ""),
+            "text": message.text, "buttons": message.buttons or [], "custom": message.custom,
+            "attachment": attachment_wire(attachment), "internal": bool(message.internal),
+            "intent": message.intent, "confidence": message.confidence,
+            "created_at": iso(message.created_at), "feedback": message.feedback}
+
+
+def conversation_brief(conversation: Conversation) -> dict:
+    return {"id": conversation.id, "mode": conversation.mode, "created_at": iso(conversation.created_at),
+            "closed_at": iso(conversation.closed_at), "summary": conversation.summary, "rating": conversation.rating,
+            "petition_ticket": conversation.petition_ticket}
+
+
+class SessionRequest(BaseModel):
+    visitor_token: Optional[constr(max_length=2000)] = None
+    enterprise_token: Optional[constr(max_length=4000)] = None
+
+
+class FeedbackRequest(BaseModel):
+    value: Literal["useful", "useless"]
+
+
+class RatingRequest(BaseModel):
+    score: conint(ge=1, le=5)
+    comment: Optional[constr(strip_whitespace=True, max_length=500)] = None
+
+
+class LeaveMessageRequest(BaseModel):
+    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
+    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
+    content: constr(strip_whitespace=True, min_length=1, max_length=2000)
+    client_id: Optional[constr(max_length=64)] = None  # the same id twice files one petition
+
+
+class PresenceRequest(BaseModel):
+    status: Literal["online", "busy", "away"]
+
+
+class SeatMessageRequest(BaseModel):
+    text: constr(strip_whitespace=True, min_length=1, max_length=4000)
+    client_id: Optional[constr(max_length=64)] = None
+
+
+class CardRequest(BaseModel):
+    entry_id: constr(min_length=1, max_length=100)
+
+
+class NoteRequest(BaseModel):
+    note: Optional[constr(strip_whitespace=True, max_length=1000)] = None
+
+
+class TransferRequest(BaseModel):
+    staff_id: int
+    note: Optional[constr(strip_whitespace=True, max_length=1000)] = None
+
+
+class SummaryRequest(BaseModel):
+    summary: constr(strip_whitespace=True, min_length=1, max_length=2000)
+
+
+class ReadRequest(BaseModel):
+    message_id: int
+
+
+class SeatPetitionRequest(BaseModel):
+    content: constr(strip_whitespace=True, min_length=1, max_length=4000)
+    category: str
+    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
+    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
+    uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
+
+
+class HandoffRequest(BaseModel):
+    sender_id: constr(min_length=1, max_length=100)
+    tier: Literal["staff", "expert"] = "staff"
+    reason: constr(max_length=40) = "user_request"
+    enterprise_token: Optional[constr(max_length=4000)] = None

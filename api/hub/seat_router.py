@@ -1,0 +1,249 @@
+"""/api/seats: what a staff or expert seat does with a conversation (docs/hub.md, Console REST).
+
+Every route needs a staff token of a seat role; a conversation of another unit answers 404. Changes
+are committed by the route and then published to the widget and the consoles.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+
+from api.auth.deps import CurrentStaff, require_roles
+from api.database import SessionDep, get_or_404
+from api.errors import Conflict, NotFound
+from api.hub import dispatch, events, presence, service
+from api.hub.picture import picture
+from api.hub.routing import TIER_ROLES
+from api.hub.schemas import (CardRequest, NoteRequest, PresenceRequest, ReadRequest, SeatMessageRequest,
+                             SeatPetitionRequest, SummaryRequest, TransferRequest, message_wire)
+from api.org.models import StaffAccount
+from api.petition import service as petitions
+from api.petition.internal import CHANNEL, promised_due
+from api.petition.schemas import PetitionCreate
+from api.petition.timing import aware_now, china_date
+from common.petitions import suggest_category
+from knowledge.base import get_knowledge_base
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/seats", tags=["seats"], dependencies=[Depends(require_roles(*TIER_ROLES.values()))])
+
+
+def _app(request: Request):
+    return request.app
+
+
+def _publish(request: Request, out: list) -> None:
+    events.publish(request.app.state.redis, out)
+
+
+def _assign_later(request: Request, unit_id: int) -> None:
+    dispatch.run_assignment(request.app.state.session_factory, request.app.state.redis, request.app.state.settings,
+                            unit_id)
+
+
+@router.get("/me", summary="我的坐席状态")
+def me(staff: CurrentStaff, request: Request) -> dict:
+    record = presence.get_presence(request.app.state.redis, staff.id)
+    return {**dispatch.seat_info(staff), "unit_id": staff.unit_id, "unit_name": staff.unit.name,
+            "status": record["status"] if record else "offline",
+            "skills": [s for s in (staff.skills or "").split(",") if s]}
+
+
+@router.put("/me/presence", summary="设置在线状态：在线 / 忙碌 / 离开")
+def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -> dict:
+    settings = request.app.state.settings
+    presence.set_presence(request.app.state.redis, staff, body.status, grace_seconds=settings.seat_grace_seconds)
+    if body.status == "online":
+        _assign_later(request, staff.unit_id)
+    return {"status": body.status}
+
+
+@router.get("/queue", summary="本单位本层级待接入的会话，等待最久的在前")
+def queue(staff: CurrentStaff, session: SessionDep) -> list[dict]:
+    return dispatch.queue_for(staff, session=session, now=aware_now())
+
+
+@router.get("/conversations", summary="我正在服务的会话（含未读数）")
+def mine(staff: CurrentStaff, session: SessionDep) -> list[dict]:
+    return dispatch.mine_for(staff, session=session, now=aware_now())
+
+
+@router.get("/colleagues", summary="本单位同层级的在线坐席（可转交）")
+def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> list[dict]:
+    seats = presence.present_seats(request.app.state.redis, staff.unit_id, service.open_loads(staff.unit_id,
+                                                                                                session=session))
+    out = []
+    for seat in seats:
+        if seat.staff_id != staff.id and seat.role == staff.role:
+            colleague = session.get(StaffAccount, seat.staff_id)
+            if colleague is not None and colleague.active:
+                out.append({**dispatch.seat_info(colleague), "status": seat.status, "load": seat.load})
+    return out
+
+
+@router.get("/conversations/{conversation_id}", summary="会话详情与全部消息（含内部备注）")
+def detail(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    return {"conversation": dispatch.seat_summary(conversation, session=session, now=aware_now()),
+            "messages": [message_wire(m, a) for m, a in service.transcript(conversation, session=session)]}
+
+
+@router.post("/conversations/{conversation_id}/claim", summary="从队列接入会话")
+def claim(conversation_id: int, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
+    note = service.claim(conversation, staff, session=session, now=aware_now())
+    session.commit()
+    presence.mark_given_work(request.app.state.redis, staff.id)
+    _publish(request, events.message_events(conversation, message_wire(note)) + events.change_events(conversation))
+    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=201, summary="回复企业")
+def send(conversation_id: int, body: SeatMessageRequest, staff: CurrentStaff, session: SessionDep,
+         request: Request) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    service.ensure_holder(conversation, staff)
+    message = service.post(conversation, session=session, sender=staff.role, staff=staff, text=body.text,
+                           client_id=body.client_id, now=aware_now())
+    service.mark_read(conversation, message.id)
+    session.commit()
+    wire = message_wire(message)
+    _publish(request, events.message_events(conversation, wire))
+    return wire
+
+
+@router.get("/knowledge", summary="检索知识库")
+def knowledge(q: str, staff: CurrentStaff) -> list[dict]:
+    kb = get_knowledge_base()
+    today = china_date(aware_now())
+    out = []
+    for candidate in kb.retriever.rank(q[:200], limit=8):
+        entry = candidate.entry
+        out.append({"entry_id": entry.id, "topic": entry.topic, "title": entry.title,
+                    "snippet": entry.answer[:120], "sources": [s.as_envelope() for s in entry.sources],
+                    "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
+                    "current": entry.is_current(today), "score": candidate.score})
+    return out
+
+
+@router.post("/conversations/{conversation_id}/cards", status_code=201, summary="把知识条目作为答复卡片发送")
+def send_card(conversation_id: int, body: CardRequest, staff: CurrentStaff, session: SessionDep,
+              request: Request) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    service.ensure_holder(conversation, staff)
+    kb = get_knowledge_base()
+    entry = kb.get(body.entry_id)
+    if entry is None:
+        raise NotFound(f"知识条目 {body.entry_id} 不存在")
+    today = china_date(aware_now())
+    message = service.post(conversation, session=session, sender=staff.role, staff=staff,
+                           text=kb.render(entry, today), custom=kb.envelope(entry, today), now=aware_now())
+    session.commit()
+    wire = message_wire(message)
+    _publish(request, events.message_events(conversation, wire))
+    return wire
+
+
+@router.get("/conversations/{conversation_id}/picture", summary="企业全景信息")
+def enterprise_picture(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
+    return picture(service.seat_conversation(conversation_id, staff, session=session), session=session)
+
+
+@router.post("/conversations/{conversation_id}/escalate", summary="升级至专家坐席（附内部备注）")
+def escalate(conversation_id: int, body: NoteRequest, staff: CurrentStaff, session: SessionDep,
+             request: Request) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
+    if not dispatch.tier_present(request.app.state.redis, staff.unit_id, "expert"):
+        raise Conflict("当前没有在线的专家坐席，请稍后再试或转为诉求跟进", code="no_expert_online")
+    posted = service.escalate(conversation, staff, body.note, session=session, now=aware_now())
+    session.commit()
+    _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
+    _assign_later(request, conversation.unit_id)
+    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+
+
+@router.post("/conversations/{conversation_id}/transfer", summary="转交本单位同层级的同事")
+def transfer(conversation_id: int, body: TransferRequest, staff: CurrentStaff, session: SessionDep,
+             request: Request) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
+    colleague = get_or_404(session, StaffAccount, body.staff_id, "工作人员")
+    posted = service.transfer(conversation, staff, colleague, body.note, session=session, now=aware_now())
+    session.commit()
+    _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
+    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+
+
+@router.get("/conversations/{conversation_id}/petition-draft", summary="由会话生成诉求草稿")
+def petition_draft(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    said = [m.text for m, _ in service.transcript(conversation, session=session) if m.sender == "user" and m.text]
+    content = "\n".join(said)[-1500:]
+    return {"content": content, "category": suggest_category(content) if content else "纳税服务类",
+            "taxpayer_name": conversation.enterprise_name or "", "uscc": conversation.uscc or "", "contact_phone": "",
+            "transcript": service.transcript_text(conversation, session=session, limit=1500)}
+
+
+@router.post("/conversations/{conversation_id}/petition", status_code=201, summary="将会话转为诉求登记")
+def to_petition(conversation_id: int, body: SeatPetitionRequest, staff: CurrentStaff, session: SessionDep,
+                request: Request) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    now = aware_now()
+    transcript = service.transcript_text(conversation, session=session, limit=1500)
+    content = body.content + (f"\n\n【会话记录】\n{transcript}" if transcript else "")
+    data = PetitionCreate(content=content[:4000], category=body.category, taxpayer_name=body.taxpayer_name,
+                          uscc=body.uscc or conversation.uscc, contact_phone=body.contact_phone, channel=CHANNEL,
+                          idempotency_key=f"conversation:{conversation.id}:seat:{staff.id}",
+                          sender_id=f"conversation:{conversation.id}")
+    petition = petitions.register(data, session=session, actor=staff, now=now)
+    conversation.petition_ticket = petition.ticket
+    due = promised_due(petition)
+    note = service.post(conversation, session=session, sender="system", now=now,
+                        text=f"已将您的诉求登记，受理编号{petition.ticket}" + (f"，预计{due:%Y-%m-%d}前办结。" if due else "。"))
+    session.commit()
+    _publish(request, events.message_events(conversation, message_wire(note)))
+    return {"ticket": petition.ticket, "category": petition.category, "due_date": str(due) if due else None}
+
+
+@router.post("/conversations/{conversation_id}/handback", summary="转回智能助手")
+def handback(conversation_id: int, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
+    return _finish(conversation_id, staff, session, request, lambda c, now: service.handback(
+        c, staff, session=session, now=now))
+
+
+@router.post("/conversations/{conversation_id}/close", summary="结束会话（填写小结），企业可评价")
+def close(conversation_id: int, body: SummaryRequest, staff: CurrentStaff, session: SessionDep,
+          request: Request) -> dict:
+    return _finish(conversation_id, staff, session, request, lambda c, now: service.close(
+        c, staff, body.summary, session=session, now=now))
+
+
+def _finish(conversation_id: int, staff: StaffAccount, session, request: Request, change) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
+    posted = change(conversation, aware_now())
+    session.commit()
+    _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
+    _assign_later(request, conversation.unit_id)  # the seat has room for the next one
+    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+
+
+def _to_holder(staff: StaffAccount, conversation, posted: list) -> list:
+    """The posted messages to the enterprise (not internal notes) and to the seat that acted, who may no
+    longer hold the conversation (escalated, transferred, closed) but should see the line it caused."""
+    out = []
+    for message in posted:
+        wire = {"type": "message", "message": message_wire(message)}
+        if not message.internal:
+            out.append((events.who(conversation.identity), wire))
+        out.append((events.seat(staff.id), wire))
+        if conversation.assigned_staff_id not in (None, staff.id):
+            out.append((events.seat(conversation.assigned_staff_id), wire))
+    return out
+
+
+@router.post("/conversations/{conversation_id}/read", summary="标记已读")
+def read(conversation_id: int, body: ReadRequest, staff: CurrentStaff, session: SessionDep) -> dict:
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    service.mark_read(conversation, body.message_id)
+    session.commit()
+    return {"unread": service.unread_count(conversation, session=session)}

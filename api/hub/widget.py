@@ -1,0 +1,245 @@
+"""The widget's WebSocket: history on connect, the user's messages in, bot/seat/system messages out.
+
+Bot mode: the message is stored, echoed, sent to Rasa with the enterprise token as metadata, and
+the replies are stored (with intent and confidence) and relayed. Queued or human mode: the message
+is stored and relayed to the seat; the bot stays silent. A repeated ``client_id`` is answered with
+the stored message, never stored or sent to the bot twice. Limits per connection: message length
+and a token-bucket rate.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import Unauthorized
+from api.hub import dispatch, events, service
+from api.hub.bot import BotUnavailable
+from api.hub.identity import Identity, resolve_identity
+from api.hub.models import Conversation
+from api.hub.schemas import message_wire
+from api.petition.internal import intake_unit
+from api.petition.timing import aware_now
+
+__all__ = ["router", "TokenBucket", "handle_user_message", "hub_unit_id"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+BOT_DOWN = "抱歉，智能助手暂时无法回复，请稍后再试，或点击“转人工”由工作人员为您服务。"
+HISTORY = 100
+
+
+class TokenBucket:
+    """``rate_per_minute`` messages with bursts of ``burst``."""
+
+    def __init__(self, rate_per_minute: int, burst: int = 10, clock=time.monotonic):
+        self.rate, self.burst, self.clock = rate_per_minute / 60.0, burst, clock
+        self.tokens, self.at = float(burst), clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def hub_unit_id(app) -> int:
+    """The unit whose seats serve the chat: the same service department that accepts the bot's petitions."""
+    cached = getattr(app.state, "hub_unit_id", None)
+    if cached is None:
+        with app.state.session_factory() as session:
+            cached = intake_unit(session=session, settings=app.state.settings).id
+            session.commit()
+        app.state.hub_unit_id = cached
+    return cached
+
+
+class WidgetConnection:
+    def __init__(self, websocket: WebSocket, identity: Identity):
+        self.ws, self.identity, self.app = websocket, identity, websocket.app
+        self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        self.queued = False  # is the conversation waiting (its position changes with the queue)?
+
+    async def deliver(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "queue_changed" and not self.queued:
+            return
+        try:
+            self.outbox.put_nowait(event)
+        except asyncio.QueueFull:
+            log.warning("widget %s is not reading; event dropped (it catches up on reconnect)", self.identity.key)
+
+    async def writer(self) -> None:
+        while True:
+            event = await self.outbox.get()
+            if event.get("type") in ("state_changed", "queue_changed"):
+                event = {"type": "state", "conversation": await run_in_threadpool(self.state)}
+                self.queued = (event["conversation"] or {}).get("mode") == "queued"
+            await self.ws.send_json(event)
+
+    def state(self) -> dict | None:
+        with self.app.state.session_factory() as session:
+            conversation = service.latest_conversation(self.identity.key, session=session)
+            return dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
+                                         settings=self.app.state.settings, now=aware_now())
+
+    def hello(self, after: int | None) -> dict:
+        with self.app.state.session_factory() as session:
+            rows = service.history(self.identity.key, session=session, after=after, limit=HISTORY if after is None
+                                   else 1000)
+            conversation = service.latest_conversation(self.identity.key, session=session)
+            state = dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
+                                          settings=self.app.state.settings, now=aware_now())
+        self.queued = (state or {}).get("mode") == "queued"
+        return {"type": "hello", "identity": self.identity.public(), "conversation": state,
+                "messages": [message_wire(m, a) for m, a in rows]}
+
+
+@router.websocket("/ws/widget")
+async def widget_socket(websocket: WebSocket, visitor_token: str | None = None, enterprise_token: str | None = None,
+                        after: int | None = None) -> None:
+    app = websocket.app
+    settings = app.state.settings
+    try:
+        identity = resolve_identity(visitor_token, enterprise_token, secret=settings.app_secret)
+    except Unauthorized as exc:
+        await websocket.close(code=4401, reason=exc.code)
+        return
+    await websocket.accept()
+    connection = WidgetConnection(websocket, identity)
+    hub: events.Hub = app.state.hub
+    channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, app))]
+    for channel in channels:
+        hub.attach(channel, connection)
+    writer = asyncio.create_task(connection.writer())
+    bucket = TokenBucket(settings.messages_per_minute)
+    try:
+        await websocket.send_json(await run_in_threadpool(connection.hello, after))
+        while True:
+            try:
+                data = await websocket.receive_json()
+            except (ValueError, KeyError):
+                await websocket.send_json({"type": "error", "code": "bad_request", "text": "消息格式不正确"})
+                continue
+            if not isinstance(data, dict):
+                continue
+            kind = data.get("type")
+            if kind == "ping":
+                await websocket.send_json({"type": "pong"})
+            elif kind == "typing":
+                await _typing(app, identity)
+            elif kind == "message":
+                if not bucket.take():
+                    await websocket.send_json({"type": "error", "code": "rate_limited",
+                                               "text": "您发送得太快了，请稍后再发。"})
+                    continue
+                await handle_user_message(app, identity, data, reply_to=websocket)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for channel in channels:
+            hub.detach(channel, connection)
+        writer.cancel()
+
+
+async def _typing(app, identity: Identity) -> None:
+    def target():
+        with app.state.session_factory() as session:
+            conversation = service.open_conversation(identity.key, session=session)
+            if conversation is not None and conversation.mode == "human" and conversation.assigned_staff_id:
+                return conversation.assigned_staff_id, conversation.id
+        return None
+
+    found = await run_in_threadpool(target)
+    if found:
+        await events.apublish(app.state.hub.redis, [(events.seat(found[0]),
+                                                     {"type": "typing", "conversation_id": found[1]})])
+
+
+def _clean(data: dict, limit: int) -> tuple[str | None, str | None, str | None, dict | None]:
+    """(text, payload, client_id, error event)."""
+    text, payload, client_id = data.get("text"), data.get("payload"), data.get("client_id")
+    text = text.strip() if isinstance(text, str) else ""
+    payload = payload.strip() if isinstance(payload, str) and payload.strip() else None
+    client_id = client_id[:64] if isinstance(client_id, str) and client_id else None
+    if not text and not payload:
+        return None, None, client_id, {"type": "error", "code": "empty", "text": "请输入要咨询的内容。"}
+    if len(text) > limit or (payload and len(payload) > limit):
+        return None, None, client_id, {"type": "error", "code": "too_long",
+                                       "text": f"消息太长了（最多{limit}字），请分几次发送或上传附件。"}
+    return text or payload, payload, client_id, None
+
+
+async def handle_user_message(app, identity: Identity, data: dict, reply_to: WebSocket | None = None) -> None:
+    """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark."""
+    settings = app.state.settings
+    text, payload, client_id, error = _clean(data, settings.message_max_chars)
+    if error:
+        if reply_to is not None:
+            await reply_to.send_json(error)
+        return
+    unit_id = await run_in_threadpool(hub_unit_id, app)
+
+    def store():
+        with app.state.session_factory() as session:
+            if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
+                return None, message_wire(seen), None
+            now = aware_now()
+            conversation = service.current_conversation(identity, session=session, unit_id=unit_id, now=now)
+            message = service.post(conversation, session=session, sender="user", text=text, client_id=client_id,
+                                   now=now)
+            session.commit()
+            return conversation, message_wire(message), events.message_events(conversation, message_wire(message))
+
+    conversation, wire, out = await run_in_threadpool(store)
+    if conversation is None:  # a resend: answer it, do nothing else
+        if reply_to is not None:
+            await reply_to.send_json({"type": "message", "message": wire})
+        return
+    await events.apublish(app.state.hub.redis, out)
+    if conversation.mode != "bot":
+        return
+    if reply_to is not None:
+        await reply_to.send_json({"type": "typing", "on": True, "sender": "bot"})
+    metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
+    rasa = app.state.rasa
+    try:
+        replies = await rasa.send(conversation.rasa_sender, payload or text, metadata)
+        intent, confidence = await rasa.understanding(conversation.rasa_sender)
+    except BotUnavailable:
+        replies, intent, confidence = None, None, None
+    handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent, confidence)
+    if reply_to is not None:
+        await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
+    if handed_off:
+        await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
+                                conversation.unit_id)
+
+
+def _store_replies(app, conversation_id: int, replies, intent, confidence) -> bool:
+    """Store the bot's turn (or the honest 'bot unavailable' line) and publish it; True after a handoff."""
+    with app.state.session_factory() as session:
+        conversation = session.get(Conversation, conversation_id)
+        now = aware_now()
+        stored = []
+        if replies is None:
+            stored.append(service.post(conversation, session=session, sender="system", text=BOT_DOWN, now=now,
+                                       mode="bot"))
+        for reply in replies or []:
+            stored.append(service.post(conversation, session=session, sender="bot", text=reply.text,
+                                       buttons=reply.buttons, custom=reply.custom, intent=intent,
+                                       confidence=confidence, now=now, mode="bot"))
+        session.commit()
+        out = [e for m in stored for e in events.message_events(conversation, message_wire(m))]
+        handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)
+        out += events.change_events(conversation) if handed_off else []
+    events.publish(app.state.redis, out)
+    return handed_off

@@ -1,0 +1,142 @@
+"""/api/widget: the widget's REST side (visitor token as Bearer, enterprise token in X-Enterprise-Token):
+session, history, uploads, answer feedback, rating, leaving a message; and the attachment files."""
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Header, Request, Response, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth.deps import SettingsDep
+from api.auth.security import create_visitor_token, verify_visitor_token
+from api.database import SessionDep
+from api.errors import NotFound, Unauthorized
+from api.hub import dispatch, events, service, uploads
+from api.hub.identity import Identity, new_visitor_token, resolve_identity
+from api.hub.models import Attachment
+from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, RatingRequest, SessionRequest, message_wire)
+from api.hub.widget import hub_unit_id
+from api.petition import service as petitions
+from api.petition.internal import CHANNEL, intake_unit, promised_due
+from api.petition.schemas import PetitionCreate
+from api.petition.timing import aware_now
+
+__all__ = ["router", "files_router", "widget_identity", "WidgetIdentity"]
+
+router = APIRouter(prefix="/api/widget", tags=["widget"])
+files_router = APIRouter(tags=["widget"])
+visitor_scheme = HTTPBearer(auto_error=False, scheme_name="VisitorToken", description="访客会话凭证")
+
+
+def widget_identity(settings: SettingsDep,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(visitor_scheme)],
+                    x_enterprise_token: Annotated[str | None, Header()] = None) -> Identity:
+    return resolve_identity(credentials.credentials if credentials else None, x_enterprise_token,
+                            secret=settings.app_secret)
+
+
+WidgetIdentity = Annotated[Identity, Depends(widget_identity)]
+
+
+@router.post("/session", summary="取得或续期访客会话凭证；带企业凭证时核验企业身份")
+def open_session(body: SessionRequest, settings: SettingsDep) -> dict:
+    token = body.visitor_token
+    try:
+        visitor_id = verify_visitor_token(token, secret=settings.app_secret) if token else None
+    except Unauthorized:
+        visitor_id = None  # expired or foreign: a new visitor (the old history is not reachable without it)
+    token = create_visitor_token(visitor_id, secret=settings.app_secret) if visitor_id else \
+        new_visitor_token(settings.app_secret)
+    if body.enterprise_token:
+        try:
+            identity = resolve_identity(token, body.enterprise_token, secret=settings.app_secret)
+        except Unauthorized as exc:
+            code = "enterprise_token_expired" if exc.code == "token_expired" else exc.code
+            raise Unauthorized(exc.detail, code=code) from None
+    else:
+        identity = resolve_identity(token, None, secret=settings.app_secret)
+    return {"visitor_token": token, "identity": identity.public()}
+
+
+@router.get("/messages", summary="会话记录（after 之后的，或最近的 limit 条）")
+def messages(identity: WidgetIdentity, session: SessionDep, request: Request, after: int | None = None,
+             limit: int = 100) -> dict:
+    rows = service.history(identity.key, session=session, after=after, limit=max(1, min(limit, 500)))
+    conversation = service.latest_conversation(identity.key, session=session)
+    state = dispatch.widget_state(conversation, session=session, client=request.app.state.redis,
+                                  settings=request.app.state.settings, now=aware_now())
+    return {"messages": [message_wire(m, a) for m, a in rows], "conversation": state}
+
+
+@router.post("/uploads", status_code=201, summary="上传图片或PDF（不超过5MB）到当前会话",
+             responses={413: {"description": "文件太大"}, 415: {"description": "文件类型不支持"}})
+async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = File(...)) -> dict:
+    app = request.app
+    data = await uploads.read_limited(file, app.state.settings.upload_max_bytes)
+    unit_id = hub_unit_id(app)
+    with app.state.session_factory() as session:
+        now = aware_now()
+        conversation = service.current_conversation(identity, session=session, unit_id=unit_id, now=now)
+        attachment = uploads.store(conversation, file.filename, data, session=session, now=now)
+        kind = "PDF文件" if attachment.content_type == "application/pdf" else "图片"
+        message = service.post(conversation, session=session, sender="user", text=f"[{kind}] {attachment.filename}",
+                               attachment=attachment, now=now)
+        session.commit()
+        wire = message_wire(message, attachment)
+        events.publish(app.state.redis, events.message_events(conversation, wire))
+    return wire
+
+
+@router.post("/messages/{message_id}/feedback", summary="对智能助手的回答评价：有用 / 没用")
+def feedback(message_id: int, body: FeedbackRequest, identity: WidgetIdentity, session: SessionDep) -> dict:
+    message = service.give_feedback(message_id, identity.key, body.value, session=session, now=aware_now())
+    session.commit()
+    return message_wire(message)
+
+
+@router.post("/conversations/{conversation_id}/rating", summary="人工服务结束后的满意度评价（1–5分）")
+def rate(conversation_id: int, body: RatingRequest, identity: WidgetIdentity, session: SessionDep,
+         request: Request) -> dict:
+    now = aware_now()
+    conversation = service.rate(conversation_id, identity.key, body.score, body.comment, session=session, now=now)
+    session.commit()
+    events.publish(request.app.state.redis, events.change_events(conversation))
+    return dispatch.widget_state(conversation, session=session, client=request.app.state.redis,
+                                 settings=request.app.state.settings, now=now)
+
+
+@router.post("/leave-message", status_code=201, summary="非服务时间或无人在线时留言：登记为纳税服务类诉求")
+def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: SessionDep, settings: SettingsDep,
+                  request: Request) -> dict:
+    now = aware_now()
+    unit = intake_unit(session=session, settings=settings)
+    conversation = service.current_conversation(identity, session=session, unit_id=unit.id, now=now)
+    transcript = service.transcript_text(conversation, session=session, limit=1500)
+    content = body.content + (f"\n\n【会话记录】\n{transcript}" if transcript else "")
+    key = f"leave:{identity.key}:{body.client_id}" if body.client_id else None
+    data = PetitionCreate(content=content[:4000], category="纳税服务类", taxpayer_name=body.taxpayer_name,
+                          uscc=identity.uscc, contact_phone=body.contact_phone, channel=CHANNEL,
+                          idempotency_key=key[:100] if key else None, sender_id=f"conversation:{conversation.id}")
+    petition = petitions.register(data, session=session, actor="bot", accepting_unit_id=unit.id, now=now)
+    conversation.petition_ticket = petition.ticket
+    due = promised_due(petition)
+    note = service.post(conversation, session=session, sender="system", now=now,
+                        text=f"您的留言已登记，受理编号{petition.ticket}，工作人员会在1个工作日内与您联系"
+                             + (f"，预计{due:%Y-%m-%d}前办结。" if due else "。"))
+    session.commit()
+    events.publish(request.app.state.redis, events.message_events(conversation, message_wire(note)))
+    return {"ticket": petition.ticket, "due_date": str(due) if due else None, "category": petition.category}
+
+
+@files_router.get("/api/attachments/{attachment_id}/{digest}", summary="会话附件（链接即凭证）")
+def attachment_file(attachment_id: int, digest: str, session: SessionDep) -> Response:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or not hmac.compare_digest(attachment.sha256[:32].encode(), digest.encode()):
+        raise NotFound("附件不存在")
+    disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
+    return Response(attachment.data, media_type=attachment.content_type, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}",
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'",
+        "Cache-Control": "private, max-age=86400"})

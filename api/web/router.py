@@ -1,0 +1,73 @@
+"""Serves the widget and console pages, the embed script and `/static/...` with safe headers.
+
+Pages carry a strict Content-Security-Policy (no inline script or style: every script and
+stylesheet is a file under `static/`) and `Cache-Control: no-cache`, so a deploy is seen at once.
+`install_web(app)` includes the router and mounts `/static` (a router cannot mount).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.responses import FileResponse
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+__all__ = ["STATIC_DIR", "CONTENT_SECURITY_POLICY", "router", "install_web"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+    "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'"
+)
+# Tokens travel in page URLs (`?enterprise_token=`): never leak them to other sites as a referrer.
+_COMMON_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+PAGE_HEADERS = {**_COMMON_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _file(name: str, media_type: str, headers: dict[str, str]) -> FileResponse:
+    path = STATIC_DIR / name
+    if not path.is_file():  # e.g. the console before it is written: a 404, not a 500
+        raise HTTPException(status_code=404, detail="页面不存在")
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+@router.get("/")
+def widget_page() -> FileResponse:
+    return _file("widget.html", "text/html; charset=utf-8", PAGE_HEADERS)
+
+
+@router.get("/console")
+def console_page() -> FileResponse:
+    return _file("console.html", "text/html; charset=utf-8", PAGE_HEADERS)
+
+
+@router.get("/embed.js")
+def embed_script() -> FileResponse:
+    # Loaded by other sites' pages with a plain <script> tag: no CSP of ours applies to it.
+    return _file("embed.js", "text/javascript; charset=utf-8", _COMMON_HEADERS)
+
+
+class _StaticFiles(StaticFiles):
+    """StaticFiles that sends the same headers as the pages (and the CSP on any HTML file)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        headers = PAGE_HEADERS if response.media_type and response.media_type.startswith("text/html") else _COMMON_HEADERS
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages and mount `/static` (path traversal is refused by StaticFiles)."""
+    app.include_router(router)
+    app.mount("/static", _StaticFiles(directory=STATIC_DIR), name="static")

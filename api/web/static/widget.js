@@ -1,0 +1,1114 @@
+/*
+ * 企业端聊天窗口（微信风格）的脚本：身份（访客令牌 / 企业令牌）、WebSocket 收发与断线重连、
+ * 消息渲染（答复卡片、澄清按钮、提醒、工单、附件）、上传、评价与留言。协议见 docs/hub.md。
+ * 所有消息文字一律用 textContent / createTextNode 插入，从不使用 innerHTML。
+ * 测试钩子：window.__taxWidget.handleServerEvent(evt) 可直接注入服务端事件。
+ */
+(function () {
+  "use strict";
+
+  var VISITOR_KEY = "taxWidget.visitorToken";
+  var ENTERPRISE_KEY = "taxWidget.enterpriseToken"; // sessionStorage: 仅本标签页
+  var MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+  var UPLOAD_TYPES = {
+    "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "application/pdf": "pdf",
+  };
+  var UPLOAD_EXTENSIONS = /\.(png|jpe?g|gif|webp|pdf)$/i;
+  var TIME_GAP_MS = 5 * 60 * 1000;
+  var BACKOFF_MAX_MS = 15000;
+  var PING_MS = 20000;
+  var TYPING_TIMEOUT_MS = 30000;
+  var AVATARS = {
+    bot: "/static/avatars/bot.svg",
+    staff: "/static/avatars/staff.svg",
+    expert: "/static/avatars/expert.svg",
+    user: "/static/avatars/user.svg",
+  };
+  var BADGES = { bot: "智能助手", staff: "税务干部", expert: "税务专家" };
+  var WEEKDAYS = ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"];
+  var STAR_LABELS = ["非常不满意", "不满意", "一般", "满意", "非常满意"];
+  var ERROR_TEXTS = {
+    rate_limited: "发送太频繁了，请稍后再试",
+    too_long: "消息太长了，请分几次发送",
+    empty: "不能发送空白消息",
+    bot_unavailable: "智能助手暂时无法回复，请稍后再试或转人工",
+  };
+  // 与 common/identifiers.py 的规则一致：手机号（可带 +86），或带区号的固定电话（可带分机）。
+  var MOBILE_RE = /^(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}$/;
+  var LANDLINE_RE = /^(?:\((?:0(?:10|2\d|[3-9]\d{2}))\)|0(?:10|2\d|[3-9]\d{2}))[ -]?[2-9]\d{6,7}(?:[ -]?(?:-|转|分机|ext|x|#)\s*\d{1,6})?$/i;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var $messages, $input, $send, $handoff, $upload, $mode, $banner, $welcome;
+
+  var state = {
+    visitorToken: null,
+    enterpriseToken: null,
+    identity: null,
+    conversation: null,
+    maxId: 0,
+    byId: new Map(), // 消息 id → 元素
+    pending: new Map(), // client_id → {clientId, text, payload, el, failed}
+    ws: null,
+    connected: false,
+    attempts: 0,
+    reconnectTimer: null,
+    pingTimer: null,
+    lastSeen: 0,
+    starting: false,
+    waitingReply: false,
+    typingTimer: null,
+    lastTime: null, // 最近一条消息的时间，用于决定是否插入时间分隔
+    askedForHuman: false,
+    embedded: false,
+    lastTypingSent: 0,
+    blobUrls: new Map(),
+  };
+
+  // ---------- 小工具 ----------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = String(text);
+    return node;
+  }
+
+  function storageGet(store, key) {
+    try { return store.getItem(key); } catch (e) { return null; }
+  }
+  function storageSet(store, key, value) {
+    try {
+      if (value == null) store.removeItem(key); else store.setItem(key, value);
+    } catch (e) { /* 浏览器禁用存储时只在内存中保存 */ }
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function startOfDay(d) { return new Date(d.getFullYear(), d.getMonth(), d.getDate()); }
+
+  /** 微信式时间：今天 08:05；昨天 08:05；星期二 08:05；11月20日 08:05；2025年11月20日 08:05。 */
+  function formatTime(d) {
+    var now = new Date();
+    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var days = Math.round((startOfDay(now) - startOfDay(d)) / 86400000);
+    if (days <= 0) return hm;
+    if (days === 1) return "昨天 " + hm;
+    if (days < 7) return WEEKDAYS[d.getDay()] + " " + hm;
+    if (d.getFullYear() === now.getFullYear()) return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+    return d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+  }
+
+  function formatSize(bytes) {
+    if (bytes == null) return "";
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
+    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+  }
+
+  function toHalfWidth(text) {
+    return text.replace(/[\uFF01-\uFF5E]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xfee0); })
+      .replace(/\u3000/g, " ");
+  }
+
+  function isValidPhone(raw) {
+    var text = toHalfWidth(raw).trim();
+    return MOBILE_RE.test(text) || LANDLINE_RE.test(text);
+  }
+
+  function authHeaders(extra) {
+    var headers = extra || {};
+    if (state.visitorToken) headers.Authorization = "Bearer " + state.visitorToken;
+    if (state.enterpriseToken) headers["X-Enterprise-Token"] = state.enterpriseToken;
+    return headers;
+  }
+
+  function readJson(response) {
+    return response.json().catch(function () { return null; });
+  }
+
+  /** 服务端 detail 若是中文说明就直接展示，否则用给定的默认文字。 */
+  function detailText(body, fallback) {
+    if (body && typeof body.detail === "string" && body.detail) return body.detail;
+    return fallback;
+  }
+
+  function apiPost(path, payload) {
+    return fetch(path, {
+      method: "POST",
+      headers: authHeaders({ "Content-Type": "application/json" }),
+      body: JSON.stringify(payload),
+    });
+  }
+
+  // ---------- 滚动与插入位置 ----------
+  function nearBottom() {
+    return $messages.scrollHeight - $messages.scrollTop - $messages.clientHeight < 120;
+  }
+  function scrollToBottom() {
+    $messages.scrollTop = $messages.scrollHeight;
+  }
+
+  var typingEl = null;
+
+  /** 已确认的内容放在本地待发送气泡与“正在输入”之前，使待发送消息总在最下方。 */
+  function place(node) {
+    var ref = $messages.querySelector(":scope > .pending") || (typingEl && typingEl.isConnected ? typingEl : null);
+    $messages.insertBefore(node, ref);
+  }
+
+  function hideWelcome() {
+    if ($welcome) $welcome.hidden = true;
+  }
+
+  function maybeTimeSeparator(date) {
+    if (isNaN(date)) return;
+    if (state.lastTime === null || date - state.lastTime > TIME_GAP_MS) {
+      place(el("div", "time-sep", formatTime(date)));
+    }
+    if (state.lastTime === null || date > state.lastTime) state.lastTime = date;
+  }
+
+  // ---------- 头部状态 ----------
+  function modeText(conversation) {
+    if (!conversation) return ["bot", "智能助手"];
+    switch (conversation.mode) {
+      case "queued": {
+        var text = "排队中";
+        if (conversation.position) text += " 第" + conversation.position + "位";
+        if (conversation.expected_wait_seconds != null) {
+          text += " 预计等待" + Math.max(1, Math.ceil(conversation.expected_wait_seconds / 60)) + "分钟";
+        }
+        return ["queued", text];
+      }
+      case "human": {
+        var seat = conversation.seat;
+        if (!seat) return ["human", "人工服务中"];
+        var badge = seat.badge || BADGES[seat.role] || "";
+        return ["human", (badge ? badge + " " : "") + seat.name + " 正在为您服务"];
+      }
+      case "closed":
+        return ["closed", "已结束"];
+      default:
+        return ["bot", "智能助手"];
+    }
+  }
+
+  function updateHeader() {
+    var result = modeText(state.conversation);
+    $mode.dataset.mode = result[0];
+    $mode.textContent = result[1];
+    var withPerson = result[0] === "queued" || result[0] === "human";
+    $handoff.disabled = withPerson;
+    $handoff.title = withPerson ? "已转接人工服务" : "转接人工服务";
+    $input.placeholder = result[0] === "human" ? "请输入您要咨询的内容" : "请输入您的问题";
+  }
+
+  // ---------- 消息渲染 ----------
+  function avatar(sender, alt) {
+    var img = el("img", "avatar");
+    img.src = AVATARS[sender] || AVATARS.bot;
+    img.alt = alt || "";
+    img.width = 40;
+    img.height = 40;
+    return img;
+  }
+
+  function senderLine(message) {
+    var line = el("div", "sender");
+    var badge = BADGES[message.sender];
+    var name = message.sender_name || badge || "";
+    if (name && name !== badge) line.appendChild(el("span", "sender-name", name));
+    if (badge) line.appendChild(el("span", "badge " + message.sender, badge));
+    return line;
+  }
+
+  function quickReplies(buttons) {
+    var box = el("div", "quick-replies");
+    buttons.forEach(function (button) {
+      if (!button || !button.title) return;
+      var b = el("button", "quick-reply", button.title);
+      b.type = "button";
+      if (button.payload) b.dataset.payload = button.payload;
+      b.addEventListener("click", function () { sendMessage(button.title, button.payload || null); });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  function textBubble(text, extraClass) {
+    return el("div", "bubble" + (extraClass ? " " + extraClass : ""), text || "");
+  }
+
+  function answerCard(message) {
+    var custom = message.custom || {};
+    var card = el("div", "bubble answer-card");
+    card.appendChild(el("div", "answer-text", message.text || ""));
+
+    var sources = el("div", "sources");
+    sources.appendChild(el("div", "sources-title", "依据"));
+    var list = Array.isArray(custom.sources) ? custom.sources : [];
+    if (list.length) {
+      var ol = el("ol");
+      list.forEach(function (source) {
+        var li = el("li");
+        li.appendChild(el("span", "source-title", source.title || ""));
+        if (source.doc_no) {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(el("span", "doc-no", source.doc_no));
+        }
+        ol.appendChild(li);
+      });
+      sources.appendChild(ol);
+    } else {
+      sources.appendChild(el("div", "no-source", "暂无"));
+    }
+    sources.appendChild(el("div", "valid-until", custom.valid_until ? "有效期至 " + custom.valid_until : "长期有效"));
+    card.appendChild(sources);
+
+    if (message.id != null) card.appendChild(feedbackBar(message));
+    return card;
+  }
+
+  function feedbackBar(message) {
+    var bar = el("div", "feedback");
+    var useful = el("button", "feedback-useful", "👍 有用");
+    var useless = el("button", "feedback-useless", "👎 没用");
+    useful.type = useless.type = "button";
+    function show(value) {
+      bar.dataset.value = value || "";
+      useful.classList.toggle("chosen", value === "useful");
+      useless.classList.toggle("chosen", value === "useless");
+      useful.setAttribute("aria-pressed", String(value === "useful"));
+      useless.setAttribute("aria-pressed", String(value === "useless"));
+    }
+    function choose(value) {
+      if (bar.dataset.value === value || bar.dataset.busy) return;
+      var before = bar.dataset.value || null;
+      bar.dataset.busy = "1";
+      show(value); // 先显示所选，失败再还原
+      apiPost("/api/widget/messages/" + encodeURIComponent(message.id) + "/feedback", { value: value })
+        .then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return readJson(response);
+        })
+        .then(function (updated) { show((updated && updated.feedback) || value); })
+        .catch(function () {
+          show(before);
+          addSystemLine("评价提交失败，请稍后再试");
+        })
+        .finally(function () { delete bar.dataset.busy; });
+    }
+    useful.addEventListener("click", function () { choose("useful"); });
+    useless.addEventListener("click", function () { choose("useless"); });
+    bar.appendChild(useful);
+    bar.appendChild(useless);
+    show(message.feedback || null);
+    return bar;
+  }
+
+  function reminderCard(message) {
+    var card = el("div", "bubble reminder-card");
+    card.appendChild(el("span", "card-title", "🔔 办税提醒"));
+    card.appendChild(document.createTextNode(message.text || ""));
+    return card;
+  }
+
+  function petitionCard(custom) {
+    var card = el("div", "info-card petition-card");
+    card.appendChild(el("span", "card-title", custom.kind === "petition_status" ? "诉求办理进度" : "诉求已受理"));
+    var dl = el("dl");
+    function row(label, value) {
+      if (value == null || value === "") return;
+      dl.appendChild(el("dt", null, label));
+      dl.appendChild(el("dd", null, value));
+    }
+    row("工单号", custom.ticket);
+    row("类别", custom.category);
+    row("状态", custom.status);
+    row("办理期限", custom.due_date);
+    card.appendChild(dl);
+    return card;
+  }
+
+  /** 附件要带令牌才能取到：用 fetch 取回后生成 blob: 地址；失败时退回原地址。 */
+  function loadAttachment(url) {
+    if (state.blobUrls.has(url)) return Promise.resolve(state.blobUrls.get(url));
+    return fetch(url, { headers: authHeaders() }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.blob();
+    }).then(function (blob) {
+      var objectUrl = URL.createObjectURL(blob);
+      state.blobUrls.set(url, objectUrl);
+      return objectUrl;
+    });
+  }
+
+  function attachmentBubble(attachment, localUrl) {
+    var isImage = /^image\//.test(attachment.content_type || "");
+    if (isImage) {
+      var bubble = el("div", "bubble image");
+      var img = el("img");
+      img.alt = attachment.filename || "图片";
+      bubble.appendChild(img);
+      img.addEventListener("load", function () { if (nearBottom()) scrollToBottom(); });
+      if (localUrl) {
+        img.src = localUrl;
+      } else if (attachment.url) {
+        loadAttachment(attachment.url).then(function (u) { img.src = u; }).catch(function () { img.src = attachment.url; });
+        img.addEventListener("click", function () { openAttachment(attachment.url); });
+      }
+      return bubble;
+    }
+    var fileBubble = el("div", "bubble file");
+    var link = el("a", "file-card");
+    link.href = attachment.url || "#";
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.appendChild(el("span", "file-icon", "PDF"));
+    var meta = el("span", "file-meta");
+    meta.appendChild(el("span", "file-name", attachment.filename || "文件"));
+    meta.appendChild(el("span", "file-size", formatSize(attachment.size)));
+    link.appendChild(meta);
+    if (attachment.url) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        openAttachment(attachment.url);
+      });
+    }
+    fileBubble.appendChild(link);
+    return fileBubble;
+  }
+
+  function openAttachment(url) {
+    var win = window.open("", "_blank"); // 先同步打开，避免被拦截弹窗
+    loadAttachment(url).then(function (objectUrl) {
+      if (win) win.location.href = objectUrl; else window.location.assign(objectUrl);
+    }).catch(function () {
+      if (win) win.location.href = url; else window.location.assign(url);
+    });
+  }
+
+  function renderMessage(message) {
+    var custom = message.custom || null;
+    var kind = (custom && custom.kind) || "";
+    var sender = message.sender || "system";
+    var node = el("div", "line msg");
+    node.dataset.id = String(message.id);
+    node.dataset.sender = sender;
+    node.dataset.kind = kind;
+    if (message.client_id) node.dataset.clientId = message.client_id;
+
+    if (sender === "system") {
+      node.classList.add("system");
+      node.appendChild(el("div", "system-text", message.text || ""));
+      return node;
+    }
+
+    var mine = sender === "user";
+    node.classList.add(mine ? "mine" : "theirs");
+    node.appendChild(avatar(sender, mine ? "我" : message.sender_name || BADGES[sender]));
+    var body = el("div", "body");
+    if (!mine) body.appendChild(senderLine(message));
+    var row = el("div", "row");
+    if (message.attachment) row.appendChild(attachmentBubble(message.attachment));
+    else if (kind === "answer") row.appendChild(answerCard(message));
+    else if (kind === "reminder") row.appendChild(reminderCard(message));
+    else row.appendChild(textBubble(message.text));
+    body.appendChild(row);
+    if (kind === "petition_created" || kind === "petition_status") body.appendChild(petitionCard(custom));
+    if (Array.isArray(message.buttons) && message.buttons.length) body.appendChild(quickReplies(message.buttons));
+    node.appendChild(body);
+    return node;
+  }
+
+  /** 本地的灰色提示（不是服务端消息，所以没有 .msg / data-id）。 */
+  function addSystemLine(text, extraClass) {
+    var node = el("div", "line system local" + (extraClass ? " " + extraClass : ""));
+    node.appendChild(el("div", "system-text", text));
+    place(node);
+    scrollToBottom();
+    return node;
+  }
+
+  function insertById(node, id) {
+    var later = Array.prototype.find.call($messages.querySelectorAll(":scope > .msg[data-id]"), function (other) {
+      return Number(other.dataset.id) > id;
+    });
+    if (later) $messages.insertBefore(node, later); else place(node);
+  }
+
+  function isOfflineHandoff(message) {
+    var custom = message.custom;
+    return !!custom && custom.kind === "handoff" && custom.status === "offline";
+  }
+
+  /** 加入一条服务端消息：按 id 去重；client_id 与本地待发送气泡相同则替换它。 */
+  function addMessage(message, live) {
+    if (!message || message.id == null || message.internal) return;
+    var id = Number(message.id);
+    if (message.client_id && state.pending.has(message.client_id)) {
+      state.pending.get(message.client_id).el.remove();
+      state.pending.delete(message.client_id);
+    }
+    if (state.byId.has(id)) return;
+    var stick = live || nearBottom();
+    hideWelcome();
+    var node = renderMessage(message);
+    if (id < state.maxId) {
+      insertById(node, id);
+    } else {
+      maybeTimeSeparator(new Date(message.created_at));
+      place(node);
+      state.maxId = id;
+    }
+    state.byId.set(id, node);
+
+    if (message.sender !== "user" && live) stopWaiting();
+    if (live && isOfflineHandoff(message)) showLeaveMessageCard();
+    if (stick) scrollToBottom();
+  }
+
+  // ---------- 本地待发送气泡 ----------
+  function pendingBubble(content) {
+    var node = el("div", "line mine pending");
+    node.dataset.sender = "user";
+    node.appendChild(avatar("user", "我"));
+    var body = el("div", "body");
+    var row = el("div", "row");
+    row.appendChild(content);
+    var mark = el("span", "pending-mark");
+    mark.title = "发送中";
+    mark.setAttribute("aria-label", "发送中");
+    row.appendChild(mark);
+    body.appendChild(row);
+    node.appendChild(body);
+    return node;
+  }
+
+  function appendPending(node) {
+    hideWelcome();
+    $messages.insertBefore(node, typingEl && typingEl.isConnected ? typingEl : null);
+    scrollToBottom();
+  }
+
+  function sendMessage(text, payload) {
+    text = (text || "").replace(/\s+$/, "");
+    if (!text.trim()) return;
+    var item = { clientId: uuid(), text: text, payload: payload || null, el: null };
+    item.el = pendingBubble(textBubble(text));
+    item.el.dataset.clientId = item.clientId;
+    state.pending.set(item.clientId, item);
+    appendPending(item.el);
+    if (payload === "/request_human") state.askedForHuman = true;
+    transmit(item);
+  }
+
+  function transmit(item) {
+    if (!state.connected || !state.ws || state.ws.readyState !== WebSocket.OPEN) return false;
+    var frame = { type: "message", text: item.text, client_id: item.clientId };
+    if (item.payload) frame.payload = item.payload;
+    state.ws.send(JSON.stringify(frame));
+    var mode = state.conversation ? state.conversation.mode : "bot";
+    if (mode === "bot" || mode === "closed") startWaiting();
+    return true;
+  }
+
+  function flushPending() {
+    state.pending.forEach(function (item) { if (!item.failed) transmit(item); });
+  }
+
+  /** 服务端拒收（太频繁、太长…）的消息：标红，点一下用同一 client_id 重发。 */
+  function markOldestPendingFailed() {
+    var first = null;
+    state.pending.forEach(function (item) { if (!first && !item.failed) first = item; });
+    if (!first) return;
+    first.failed = true;
+    var mark = first.el.querySelector(".pending-mark");
+    if (!mark) return;
+    mark.className = "failed-mark";
+    mark.textContent = "!";
+    mark.title = "发送失败，点击重发";
+    mark.setAttribute("role", "button");
+    mark.addEventListener("click", function retry() {
+      mark.removeEventListener("click", retry);
+      first.failed = false;
+      mark.className = "pending-mark";
+      mark.textContent = "";
+      mark.title = "发送中";
+      transmit(first);
+    });
+  }
+
+  // ---------- 正在输入 ----------
+  function buildTypingIndicator() {
+    var node = el("div", "line theirs typing-indicator");
+    node.setAttribute("aria-label", "对方正在输入");
+    var img = avatar("bot", "");
+    node.appendChild(img);
+    var body = el("div", "body");
+    var row = el("div", "row");
+    var bubble = el("div", "bubble");
+    var dots = el("span", "dots");
+    dots.appendChild(el("i"));
+    dots.appendChild(el("i"));
+    dots.appendChild(el("i"));
+    bubble.appendChild(dots);
+    row.appendChild(bubble);
+    body.appendChild(row);
+    node.appendChild(body);
+    return node;
+  }
+
+  function showTyping(sender) {
+    typingEl.querySelector(".avatar").src = AVATARS[sender] || AVATARS.bot;
+    typingEl.dataset.sender = sender || "bot";
+    var stick = nearBottom();
+    $messages.appendChild(typingEl);
+    if (stick) scrollToBottom();
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+  }
+
+  function hideTyping() {
+    clearTimeout(state.typingTimer);
+    if (typingEl.isConnected) typingEl.remove();
+  }
+
+  function startWaiting() {
+    state.waitingReply = true;
+    showTyping("bot");
+  }
+
+  function stopWaiting() {
+    state.waitingReply = false;
+    hideTyping();
+  }
+
+  // ---------- 评价卡片 ----------
+  function showRatingCard(conversation) {
+    var existing = $messages.querySelector('.rating-card[data-conversation-id="' + Number(conversation.id) + '"]');
+    if (existing) return;
+    ["rating-comment", "rating-submit"].forEach(function (id) {
+      var old = document.getElementById(id);
+      if (old) old.removeAttribute("id");
+    });
+    var card = el("div", "form-card rating-card");
+    card.dataset.conversationId = String(conversation.id);
+    card.appendChild(el("h2", null, "请对本次服务进行评价"));
+    var seat = conversation.seat;
+    card.appendChild(el("p", "hint", seat ? "为 " + (seat.badge ? seat.badge + " " : "") + seat.name + " 的服务打分" : "您的评价将帮助我们改进服务"));
+    var stars = el("div", "stars");
+    stars.setAttribute("role", "radiogroup");
+    stars.setAttribute("aria-label", "评分");
+    var label = el("div", "star-label");
+    var score = 0;
+    var comment = el("textarea");
+    comment.id = "rating-comment";
+    comment.rows = 2;
+    comment.maxLength = 500;
+    comment.placeholder = "其他意见或建议（选填）";
+    var submit = el("button", "primary-btn", "提交");
+    submit.id = "rating-submit";
+    submit.type = "button";
+    submit.disabled = true;
+    var error = el("div", "field-error");
+
+    function paint(value) {
+      stars.querySelectorAll(".star").forEach(function (star) {
+        star.classList.toggle("on", Number(star.dataset.score) <= value);
+      });
+      label.textContent = value ? STAR_LABELS[value - 1] : "";
+    }
+    for (var i = 1; i <= 5; i++) {
+      var star = el("button", "star", "★");
+      star.type = "button";
+      star.dataset.score = String(i);
+      star.setAttribute("role", "radio");
+      star.setAttribute("aria-label", i + " 星");
+      star.addEventListener("click", function (event) {
+        score = Number(event.currentTarget.dataset.score);
+        stars.querySelectorAll(".star").forEach(function (s) {
+          s.setAttribute("aria-checked", String(Number(s.dataset.score) === score));
+        });
+        paint(score);
+        submit.disabled = false;
+      });
+      stars.appendChild(star);
+    }
+    card.appendChild(stars);
+    card.appendChild(label);
+    card.appendChild(comment);
+    card.appendChild(error);
+    card.appendChild(submit);
+
+    function done(text) {
+      card.classList.add("done");
+      while (card.firstChild) card.removeChild(card.firstChild);
+      var result = el("div", "form-result");
+      result.appendChild(el("div", "ok", text));
+      if (score) result.appendChild(el("div", "stars-result", "★★★★★".slice(0, score) + "☆☆☆☆☆".slice(0, 5 - score)));
+      card.appendChild(result);
+    }
+
+    submit.addEventListener("click", function () {
+      if (!score) return;
+      submit.disabled = true;
+      error.textContent = "";
+      var body = { score: score };
+      var text = comment.value.trim();
+      if (text) body.comment = text;
+      apiPost("/api/widget/conversations/" + encodeURIComponent(conversation.id) + "/rating", body)
+        .then(function (response) {
+          if (response.ok) {
+            done("感谢您的评价");
+            return readJson(response).then(function (updated) {
+              if (updated && state.conversation && updated.id === state.conversation.id) {
+                state.conversation = updated;
+                updateHeader();
+              }
+            });
+          }
+          if (response.status === 409) { done("本次服务已评价，感谢您的反馈"); return null; }
+          return readJson(response).then(function (b) { throw new Error(detailText(b, "提交失败，请稍后再试")); });
+        })
+        .catch(function (e) {
+          error.textContent = e && e.message && /[\u4e00-\u9fff]/.test(e.message) ? e.message : "提交失败，请稍后再试";
+          submit.disabled = false;
+        });
+    });
+
+    place(card);
+    scrollToBottom();
+  }
+
+  // ---------- 留言卡片（非服务时间或无人在线） ----------
+  function field(labelText, input, required) {
+    var wrap = el("label");
+    var caption = el("span", required ? "required" : null, labelText);
+    wrap.appendChild(caption);
+    wrap.appendChild(input);
+    var error = el("div", "field-error");
+    wrap.appendChild(error);
+    return { wrap: wrap, input: input, error: error };
+  }
+
+  function lastUserText() {
+    var nodes = $messages.querySelectorAll('.msg[data-sender="user"] .bubble');
+    for (var i = nodes.length - 1; i >= 0; i--) {
+      var text = nodes[i].textContent.trim();
+      if (text && text !== "转人工" && !nodes[i].classList.contains("file") && !nodes[i].classList.contains("image")) return text;
+    }
+    return "";
+  }
+
+  function showLeaveMessageCard() {
+    state.askedForHuman = false;
+    if ($messages.querySelector(".leave-message-card:not(.done)")) return;
+    var card = el("form", "form-card leave-message-card");
+    card.noValidate = true;
+    card.appendChild(el("h2", null, "人工服务暂不在线，请留言"));
+    var hours = state.conversation && state.conversation.service_hours;
+    card.appendChild(el("p", "hint", (hours ? "人工服务时间：" + hours + "。" : "") + "留言后我们会尽快与您联系。"));
+
+    var name = el("input");
+    name.type = "text";
+    name.name = "taxpayer_name";
+    name.maxLength = 100;
+    name.autocomplete = "organization";
+    name.placeholder = "企业或个人名称";
+    if (state.identity && state.identity.kind === "enterprise" && state.identity.name) name.value = state.identity.name;
+    var phone = el("input");
+    phone.type = "tel";
+    phone.name = "contact_phone";
+    phone.maxLength = 30;
+    phone.autocomplete = "tel";
+    phone.placeholder = "手机号或带区号的固定电话";
+    var content = el("textarea");
+    content.name = "content";
+    content.rows = 3;
+    content.maxLength = 1000;
+    content.placeholder = "请描述您要咨询或反映的问题";
+    content.value = lastUserText();
+
+    var fields = {
+      taxpayer_name: field("纳税人名称", name, true),
+      contact_phone: field("联系电话", phone, true),
+      content: field("留言内容", content, true),
+    };
+    Object.keys(fields).forEach(function (key) { card.appendChild(fields[key].wrap); });
+    var general = el("div", "field-error");
+    card.appendChild(general);
+    var submit = el("button", "primary-btn", "提交留言");
+    submit.type = "submit";
+    card.appendChild(submit);
+
+    function validate() {
+      var ok = true;
+      Object.keys(fields).forEach(function (key) { fields[key].error.textContent = ""; });
+      if (!name.value.trim()) { fields.taxpayer_name.error.textContent = "请填写纳税人名称"; ok = false; }
+      if (!phone.value.trim()) { fields.contact_phone.error.textContent = "请填写联系电话"; ok = false; }
+      else if (!isValidPhone(phone.value)) {
+        fields.contact_phone.error.textContent = "请填写正确的手机号（如 13800138000）或带区号的固定电话（如 0755-23456789）";
+        ok = false;
+      }
+      if (!content.value.trim()) { fields.content.error.textContent = "请填写留言内容"; ok = false; }
+      return ok;
+    }
+
+    card.addEventListener("submit", function (event) {
+      event.preventDefault();
+      general.textContent = "";
+      if (!validate()) return;
+      submit.disabled = true;
+      apiPost("/api/widget/leave-message", {
+        taxpayer_name: name.value.trim(),
+        contact_phone: toHalfWidth(phone.value).trim(),
+        content: content.value.trim(),
+      }).then(function (response) {
+        return readJson(response).then(function (body) {
+          if (!response.ok || !body || !body.ticket) throw new Error(detailText(body, "留言提交失败，请稍后再试"));
+          card.classList.add("done");
+          while (card.firstChild) card.removeChild(card.firstChild);
+          var result = el("div", "form-result");
+          result.appendChild(el("div", "ok", "留言已提交"));
+          result.appendChild(el("div", "ticket", "工单号：" + body.ticket));
+          if (body.due_date) result.appendChild(el("div", "due-date", "我们将在 " + body.due_date + " 前答复您"));
+          card.appendChild(result);
+        });
+      }).catch(function (e) {
+        general.textContent = e && e.message && /[\u4e00-\u9fff]/.test(e.message) ? e.message : "留言提交失败，请稍后再试";
+        submit.disabled = false;
+      });
+    });
+
+    place(card);
+    scrollToBottom();
+  }
+
+  // ---------- 会话状态 ----------
+  function applyState(conversation) {
+    state.conversation = conversation || null;
+    updateHeader();
+    if (!conversation) return;
+    if (conversation.mode === "queued" || conversation.mode === "human") {
+      stopWaiting();
+      state.askedForHuman = false;
+    }
+    if (conversation.mode === "closed" && conversation.can_rate && conversation.rating == null) {
+      showRatingCard(conversation);
+    }
+    if (conversation.service_open === false && state.askedForHuman && conversation.mode !== "queued" && conversation.mode !== "human") {
+      showLeaveMessageCard();
+    }
+  }
+
+  // ---------- 服务端事件 ----------
+  function handleServerEvent(evt) {
+    if (!evt || typeof evt !== "object") return;
+    switch (evt.type) {
+      case "hello": {
+        if (evt.identity) state.identity = evt.identity;
+        var messages = Array.isArray(evt.messages) ? evt.messages : [];
+        messages.forEach(function (message) { addMessage(message, false); });
+        if (messages.some(function (m) { return m.sender !== "user"; })) stopWaiting();
+        if ("conversation" in evt) applyState(evt.conversation);
+        var last = messages[messages.length - 1];
+        if (last && isOfflineHandoff(last)) showLeaveMessageCard();
+        flushPending();
+        scrollToBottom();
+        break;
+      }
+      case "message":
+        addMessage(evt.message, true);
+        break;
+      case "typing":
+        if (evt.on) showTyping(evt.sender || "bot");
+        else stopWaiting();
+        break;
+      case "state":
+        applyState(evt.conversation);
+        break;
+      case "error":
+        stopWaiting();
+        if (evt.code === "rate_limited" || evt.code === "too_long" || evt.code === "empty") markOldestPendingFailed();
+        addSystemLine(evt.text || ERROR_TEXTS[evt.code] || "出错了，请稍后再试");
+        break;
+      default:
+        break; // pong 等
+    }
+  }
+
+  // ---------- 身份与连接 ----------
+  function setVisitorToken(token) {
+    state.visitorToken = token || null;
+    storageSet(localStorage, VISITOR_KEY, state.visitorToken);
+  }
+
+  function setEnterpriseToken(token) {
+    state.enterpriseToken = token || null;
+    if (!state.embedded) storageSet(sessionStorage, ENTERPRISE_KEY, state.enterpriseToken);
+  }
+
+  /** 取得或刷新访客令牌；企业令牌失效时改用访客身份并提示。返回是否成功。 */
+  function ensureSession() {
+    var body = {};
+    if (state.visitorToken) body.visitor_token = state.visitorToken;
+    if (state.enterpriseToken) body.enterprise_token = state.enterpriseToken;
+    return fetch("/api/widget/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      if (response.status === 401) {
+        if (state.enterpriseToken) {
+          setEnterpriseToken(null);
+          addSystemLine("登录已过期，已切换为访客身份", "notice");
+          return ensureSession();
+        }
+        if (state.visitorToken) {
+          setVisitorToken(null);
+          return ensureSession();
+        }
+        return false;
+      }
+      if (!response.ok) return false;
+      return readJson(response).then(function (data) {
+        if (!data || !data.visitor_token) return false;
+        setVisitorToken(data.visitor_token);
+        state.identity = data.identity || null;
+        return true;
+      });
+    }).catch(function () { return false; });
+  }
+
+  function socketUrl() {
+    var query = new URLSearchParams();
+    query.set("visitor_token", state.visitorToken);
+    if (state.enterpriseToken) query.set("enterprise_token", state.enterpriseToken);
+    if (state.maxId > 0) query.set("after", String(state.maxId));
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget?" + query.toString();
+  }
+
+  function setConnected(on) {
+    state.connected = on;
+    document.body.dataset.connected = on ? "1" : "0";
+    if (on) $banner.hidden = true;
+  }
+
+  function start() {
+    if (state.starting || state.ws) return;
+    state.starting = true;
+    clearTimeout(state.reconnectTimer);
+    ensureSession().then(function (ok) {
+      state.starting = false;
+      if (!ok) { scheduleReconnect(); return; }
+      openSocket();
+    });
+  }
+
+  function openSocket() {
+    var ws;
+    try { ws = new WebSocket(socketUrl()); } catch (e) { scheduleReconnect(); return; }
+    state.ws = ws;
+    ws.addEventListener("open", function () {
+      if (state.ws !== ws) return;
+      state.attempts = 0;
+      state.lastSeen = Date.now();
+      setConnected(true);
+      startPing();
+    });
+    ws.addEventListener("message", function (event) {
+      if (state.ws !== ws) return;
+      state.lastSeen = Date.now();
+      var evt;
+      try { evt = JSON.parse(event.data); } catch (e) { return; }
+      handleServerEvent(evt);
+    });
+    ws.addEventListener("close", function (event) {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      setConnected(false);
+      stopPing();
+      hideTyping();
+      if (event.code === 4401) setVisitorToken(null); // 访客令牌无效：重新领取
+      scheduleReconnect();
+    });
+  }
+
+  function scheduleReconnect() {
+    $banner.hidden = false;
+    clearTimeout(state.reconnectTimer);
+    var delay = Math.min(1000 * Math.pow(2, state.attempts), BACKOFF_MAX_MS);
+    state.attempts += 1;
+    state.reconnectTimer = setTimeout(start, delay);
+  }
+
+  function reconnectNow() {
+    if (state.connected || state.ws || state.starting) return;
+    state.attempts = 0;
+    start();
+  }
+
+  function startPing() {
+    stopPing();
+    state.pingTimer = setInterval(function () {
+      var ws = state.ws;
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - state.lastSeen > PING_MS * 2.5) { ws.close(); return; } // 连接已假死
+      ws.send(JSON.stringify({ type: "ping" }));
+    }, PING_MS);
+  }
+
+  function stopPing() {
+    clearInterval(state.pingTimer);
+    state.pingTimer = null;
+  }
+
+  // ---------- 上传 ----------
+  function uploadFile(file) {
+    var typeOk = UPLOAD_TYPES[file.type] || (!file.type && UPLOAD_EXTENSIONS.test(file.name));
+    if (!typeOk) { addSystemLine("仅支持发送 PNG、JPEG、GIF、WebP 图片或 PDF 文件"); return; }
+    if (file.size > MAX_UPLOAD_BYTES) { addSystemLine("文件太大了，不能超过 5 MB"); return; }
+    if (file.size === 0) { addSystemLine("文件是空的，请重新选择"); return; }
+
+    var isImage = /^image\//.test(file.type);
+    var localUrl = isImage ? URL.createObjectURL(file) : null;
+    var preview = attachmentBubble({ filename: file.name, content_type: file.type || "application/pdf", size: file.size }, localUrl);
+    var node = pendingBubble(preview);
+    appendPending(node);
+
+    function post(retry) {
+      var form = new FormData();
+      form.append("file", file, file.name);
+      return fetch("/api/widget/uploads", { method: "POST", headers: authHeaders(), body: form }).then(function (response) {
+        if (response.status === 401 && retry) return ensureSession().then(function () { return post(false); });
+        return readJson(response).then(function (body) {
+          if (!response.ok) throw new Error(detailText(body, "文件上传失败，请稍后再试"));
+          return body;
+        });
+      });
+    }
+
+    post(true).then(function (message) {
+      node.remove();
+      if (message && message.id != null) {
+        if (message.attachment && message.attachment.url && localUrl) state.blobUrls.set(message.attachment.url, localUrl);
+        addMessage(message, true);
+      }
+    }).catch(function (e) {
+      node.remove();
+      if (localUrl) URL.revokeObjectURL(localUrl);
+      addSystemLine(e && e.message && /[\u4e00-\u9fff]/.test(e.message) ? e.message : "文件上传失败，请稍后再试");
+    });
+  }
+
+  // ---------- 输入栏 ----------
+  function autoGrow() {
+    $input.style.height = "auto";
+    $input.style.height = Math.min($input.scrollHeight, 120) + "px";
+    $send.disabled = !$input.value.trim();
+  }
+
+  function submitInput() {
+    var text = $input.value;
+    if (!text.trim()) return;
+    sendMessage(text, null);
+    $input.value = "";
+    autoGrow();
+    $input.focus();
+  }
+
+  function notifyTyping() {
+    var conversation = state.conversation;
+    if (!conversation || conversation.mode !== "human" || !state.connected) return;
+    var now = Date.now();
+    if (now - state.lastTypingSent < 3000) return;
+    state.lastTypingSent = now;
+    state.ws.send(JSON.stringify({ type: "typing" }));
+  }
+
+  function bindInput() {
+    $input.addEventListener("input", function () { autoGrow(); notifyTyping(); });
+    $input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.shiftKey) return;
+      if (event.isComposing || event.keyCode === 229) return; // 输入法正在组词：回车用于上屏
+      event.preventDefault();
+      submitInput();
+    });
+    $send.addEventListener("click", submitInput);
+    $handoff.addEventListener("click", function () { sendMessage("转人工", "/request_human"); });
+    $upload.addEventListener("change", function () {
+      var file = $upload.files && $upload.files[0];
+      $upload.value = "";
+      if (file) uploadFile(file);
+    });
+  }
+
+  // ---------- 启动 ----------
+  /** 嵌入时企业令牌只取自 iframe 地址（由 embed.js 给出）；独立打开时取自地址栏后存入本标签页。 */
+  function readTokens() {
+    state.visitorToken = storageGet(localStorage, VISITOR_KEY);
+    var params = new URLSearchParams(location.search);
+    var embedded = params.get("embed") === "1";
+    var fromUrl = params.get("enterprise_token");
+    if (embedded) {
+      state.enterpriseToken = fromUrl || null;
+      state.embedded = true;
+    } else if (fromUrl) {
+      setEnterpriseToken(fromUrl);
+      params.delete("enterprise_token"); // 令牌不留在地址栏和历史记录里
+      var rest = params.toString();
+      try { history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash); } catch (e) { /* 忽略 */ }
+    } else {
+      state.enterpriseToken = storageGet(sessionStorage, ENTERPRISE_KEY);
+    }
+    return embedded;
+  }
+
+  function init() {
+    $messages = $("messages");
+    $input = $("input");
+    $send = $("send");
+    $handoff = $("handoff-btn");
+    $upload = $("upload-input");
+    $mode = $("mode");
+    $banner = $("conn-banner");
+    $welcome = $("welcome");
+    typingEl = buildTypingIndicator();
+    document.body.dataset.connected = "0";
+
+    var embedded = readTokens();
+    if (embedded) {
+      document.body.classList.add("embedded");
+      var close = $("close-btn");
+      close.hidden = false;
+      close.addEventListener("click", function () {
+        if (window.parent !== window) window.parent.postMessage({ type: "taxWidget:close" }, "*");
+      });
+    }
+    updateHeader();
+    bindInput();
+    window.addEventListener("online", reconnectNow);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") reconnectNow();
+    });
+    start();
+  }
+
+  window.__taxWidget = {
+    handleServerEvent: handleServerEvent,
+    state: state,
+  };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
