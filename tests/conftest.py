@@ -40,3 +40,15 @@ def database_url(tmp_path_factory):
     command.upgrade(config, "head")
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_redis():
+    """Seat presence and locks left by an earlier run must not leak in: staff ids repeat once the schema is
+    rebuilt. The test Redis database (db 15) belongs to the tests."""
+    if TEST_REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        client.flushdb()
+        client.close()

@@ -63,6 +63,7 @@ from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
+from api.hub.models import Attachment, Conversation, Message  # noqa: E402
 from api.notification.models import Notification  # noqa: E402
 from api.org.models import StaffAccount, Unit  # noqa: E402
 from api.org.service import create_staff, create_unit  # noqa: E402
@@ -83,7 +84,7 @@ def api_engine(database_url):
 def leave_no_trace(api_engine):
     """Rows a test module committed through the API are deleted when the module ends (children
     first), so tests that query whole tables later in the session start from what they expect."""
-    tables = [model.__table__ for model in (Notification, PetitionEvent, PetitionExtension, PetitionHandler, Petition,
+    tables = [model.__table__ for model in (Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension, PetitionHandler, Petition,
                                             StaffAccount, Unit)]
     with api_engine.connect() as connection:
         marks = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
