@@ -5,12 +5,15 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import api.petition.models  # noqa: F401 - fills Base.metadata
+import api.hub.models  # noqa: F401 - fills Base.metadata
+import api.notification.models  # noqa: F401
+import api.petition.models  # noqa: F401
 from api.database import Base
 from api.settings import ROOT
 
 TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition_events", "petition_extensions",
-          "petition_ticket_counters"}
+          "petition_ticket_counters", "notifications", "conversations", "conversation_messages",
+          "conversation_attachments"}
 
 
 def _config(url):

@@ -1,0 +1,93 @@
+"""Hub rules without sockets: service hours on the holiday calendar, the choice of a seat, rate limits,
+file types, skills."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from api.hub.routing import Seat, choose_seat, expected_wait_seconds, parse_hours, service_open
+from api.hub.uploads import sniff
+from api.hub.widget import TokenBucket
+from common.workdays import CHINA_TZ
+from knowledge.loader import load_topics
+from knowledge.skills import GENERAL, load_skills, skill_of
+
+
+def china(text: str) -> datetime:
+    """A Shanghai wall-clock time as an aware instant."""
+    return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
+
+
+HOURS = parse_hours("09:00-17:00")
+
+
+@pytest.mark.parametrize("when, workdays_only, is_open", [
+    ("2025-09-30 10:00", True, True),     # an ordinary Tuesday
+    ("2025-09-30 08:59", True, False),    # before opening
+    ("2025-09-30 17:00", True, False),    # closing time is closed
+    ("2025-10-01 10:00", True, False),    # National Day holiday
+    ("2025-09-28 10:00", True, True),     # a Sunday made a working day (调休)
+    ("2025-10-04 10:00", False, True),    # every day, when the bureau serves on holidays too
+])
+def test_service_hours_follow_the_holiday_calendar(when, workdays_only, is_open):
+    assert service_open(china(when), HOURS, workdays_only) is is_open
+
+
+def test_round_the_clock_and_bad_formats():
+    always = parse_hours("00:00-24:00")
+    assert service_open(china("2025-10-01 03:00"), always, False)
+    assert always.label(False) == "每天 00:00–24:00" and HOURS.label(True) == "工作日 09:00–17:00"
+    for bad in ("9-17", "17:00-09:00", "25:00-26:00", "09:00-24:30", ""):
+        with pytest.raises(ValueError):
+            parse_hours(bad)
+
+
+def seat(staff_id, role="staff", status="online", skills=(), load=0, idle=0.0):
+    return Seat(staff_id, role, status, frozenset(skills), load, idle)
+
+
+def test_the_seat_with_the_fewest_conversations_of_the_right_tier_gets_it():
+    seats = [seat(1, load=2), seat(2, load=1), seat(3, role="expert"), seat(4, status="busy"), seat(5, status="away")]
+    assert choose_seat("staff", GENERAL, seats, cap=5).staff_id == 2
+    assert choose_seat("expert", GENERAL, seats, cap=5).staff_id == 3
+    assert choose_seat("staff", GENERAL, [seat(1, load=5)], cap=5) is None  # the cap holds
+    assert choose_seat("staff", GENERAL, [seat(1, load=1, idle=50), seat(2, load=1, idle=10)], 5).staff_id == 2
+
+
+def test_skills_come_first_but_nobody_is_left_waiting_for_a_missing_skill():
+    seats = [seat(1, skills={"发票"}, load=3), seat(2, skills={"增值税"}, load=0)]
+    assert choose_seat("staff", "发票", seats, cap=5).staff_id == 1  # the skilled seat, though busier
+    assert choose_seat("staff", "社保费", seats, cap=5).staff_id == 2  # nobody has it: the freest seat
+    generalist = [seat(1, skills={"发票"}, load=0), seat(2, load=1)]
+    assert choose_seat("staff", "增值税", generalist, cap=5).staff_id == 2  # no skills listed = all skills
+
+
+def test_every_topic_has_exactly_one_skill():
+    topics = set(load_topics())
+    skills = load_skills()
+    assert topics - {"imported-other"} <= set(skills) <= topics
+    assert skill_of("invoice-red-letter") == "发票" and skill_of(None) == GENERAL and skill_of("nope") == GENERAL
+
+
+def test_expected_wait_is_shared_by_the_seats_present():
+    assert expected_wait_seconds(None, 2, 100) is None
+    assert expected_wait_seconds(1, 0, None) == 180
+    assert expected_wait_seconds(3, 2, 100) == 200
+
+
+def test_the_rate_limit_allows_a_burst_then_a_steady_pace():
+    now = [0.0]
+    bucket = TokenBucket(rate_per_minute=30, burst=10, clock=lambda: now[0])
+    assert sum(bucket.take() for _ in range(15)) == 10
+    now[0] += 2.0  # 30 a minute: one every two seconds
+    assert bucket.take() and not bucket.take()
+
+
+@pytest.mark.parametrize("head, kind", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"), (b"\xff\xd8\xff\xe0", "image/jpeg"), (b"GIF89a..", "image/gif"),
+    (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"), (b"%PDF-1.7", "application/pdf"),
+    (b"<svg onload=alert(1)>", None), (b"MZ\x90\x00", None), (b"PK\x03\x04", None),
+])
+def test_file_types_are_recognised_from_their_bytes(head, kind):
+    assert sniff(head) == kind
