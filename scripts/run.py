@@ -26,6 +26,9 @@ def environment() -> dict[str, str]:
     env.setdefault("API_URL", "http://127.0.0.1:8000")
     env.setdefault("RASA_URL", "http://127.0.0.1:5005")
     env.setdefault("ACTIONS_URL", "http://127.0.0.1:5055")
+    if env["APP_ENV"] == "development":  # a demo can be played at any hour; production keeps 工作日 09:00-17:00
+        env.setdefault("SERVICE_HOURS", "00:00-24:00")
+        env.setdefault("SERVICE_WORKDAYS_ONLY", "false")
     if env.get("REDIS_URL"):
         url = urlparse(env["REDIS_URL"])
         env.setdefault("RASA_REDIS_HOST", url.hostname or "127.0.0.1")
@@ -56,12 +59,15 @@ def main() -> int:
     if migrate.returncode:
         print("[run    ] database migration failed; not starting", file=sys.stderr)
         return migrate.returncode
+    if env["APP_ENV"] == "development" and env.get("DEMO_SEATS", "1") != "0":
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env)
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands(env).items():
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
         threading.Thread(target=relay, args=(name, processes[name].stdout), daemon=True).start()
-    print("[run    ] starting: Rasa http://localhost:5005, actions :5055, API http://localhost:8000 (Ctrl-C stops all)")
+    print("[run    ] starting: widget http://localhost:8000/ , console http://localhost:8000/console , "
+          "Rasa :5005, actions :5055 (Ctrl-C stops all)")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

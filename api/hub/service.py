@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,7 +24,7 @@ __all__ = ["BOT_NAME", "SYSTEM_NAME", "REASONS", "open_conversation", "latest_co
            "conversation_for_sender", "find_by_client_id", "post", "history", "transcript", "skill_for",
            "request_person", "assign_to", "claim", "ensure_holder", "escalate", "transfer", "handback", "close",
            "requeue", "rate", "give_feedback", "unread_count", "mark_read", "open_loads", "handle_seconds",
-           "seat_conversation", "transcript_text"]
+           "seat_conversation", "transcript_text", "record_understanding"]
 
 BOT_NAME = "智能助手"
 SYSTEM_NAME = "系统消息"
@@ -266,6 +266,13 @@ def give_feedback(message_id: int, identity_key: str, value: str, *, session: Se
         raise Conflict("只能评价智能助手的回答", code="not_a_bot_answer")
     message.feedback, message.feedback_at = value, now
     return message
+
+
+def record_understanding(message_ids: list[int], intent: str, confidence: float | None, *,
+                         session: Session) -> None:
+    """Attach the intent and confidence of a bot turn to its stored messages."""
+    session.execute(update(Message).where(Message.id.in_(message_ids)).values(intent=intent[:100],
+                                                                                  confidence=confidence))
 
 
 def unread_count(conversation: Conversation, *, session: Session) -> int:

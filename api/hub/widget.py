@@ -213,19 +213,28 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     rasa = app.state.rasa
     try:
         replies = await rasa.send(conversation.rasa_sender, payload or text, metadata)
-        intent, confidence = await rasa.understanding(conversation.rasa_sender)
     except BotUnavailable:
-        replies, intent, confidence = None, None, None
-    handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent, confidence)
+        replies = None
+    stored, handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies)
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
     if handed_off:
         await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
                                 conversation.unit_id)
+    if stored:  # after the enterprise has its answer: what the bot understood, for review and analytics
+        intent, confidence = await rasa.understanding(conversation.rasa_sender)
+        if intent is not None:
+            await run_in_threadpool(_record_understanding, app, stored, intent, confidence)
 
 
-def _store_replies(app, conversation_id: int, replies, intent, confidence) -> bool:
-    """Store the bot's turn (or the honest 'bot unavailable' line) and publish it; True after a handoff."""
+def _record_understanding(app, message_ids: list[int], intent: str, confidence: float | None) -> None:
+    with app.state.session_factory() as session:
+        service.record_understanding(message_ids, intent, confidence, session=session)
+        session.commit()
+
+
+def _store_replies(app, conversation_id: int, replies) -> tuple[list[int], bool]:
+    """Store the bot's turn (or the honest 'bot unavailable' line) and publish it: (bot message ids, handed off)."""
     with app.state.session_factory() as session:
         conversation = session.get(Conversation, conversation_id)
         now = aware_now()
@@ -235,11 +244,10 @@ def _store_replies(app, conversation_id: int, replies, intent, confidence) -> bo
                                        mode="bot"))
         for reply in replies or []:
             stored.append(service.post(conversation, session=session, sender="bot", text=reply.text,
-                                       buttons=reply.buttons, custom=reply.custom, intent=intent,
-                                       confidence=confidence, now=now, mode="bot"))
+                                       buttons=reply.buttons, custom=reply.custom, now=now, mode="bot"))
         session.commit()
         out = [e for m in stored for e in events.message_events(conversation, message_wire(m))]
         handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)
         out += events.change_events(conversation) if handed_off else []
     events.publish(app.state.redis, out)
-    return handed_off
+    return [m.id for m in stored if m.sender == "bot"], handed_off

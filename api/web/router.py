@@ -29,6 +29,8 @@ _COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 PAGE_HEADERS = {**_COMMON_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+# The widget is meant to be framed by other sites (embed.js); the staff console never is.
+CONSOLE_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY + "; frame-ancestors 'none'"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +49,7 @@ def widget_page() -> FileResponse:
 
 @router.get("/console")
 def console_page() -> FileResponse:
-    return _file("console.html", "text/html; charset=utf-8", PAGE_HEADERS)
+    return _file("console.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
 
 
 @router.get("/embed.js")

@@ -1,7 +1,7 @@
 """The whole stack started once for the end-to-end tests: API (SQLite + embedded Redis), actions, Rasa.
 
-Needs the trained model (models/current.tar.gz, built by `make train`). Routes the API does not
-have yet (handoffs to seats) show their honest offline behaviour.
+Needs the trained model (models/current.tar.gz, built by `make train`). The API is the conversation
+hub (RASA_URL points at this Rasa), open around the clock, with the demo seats of scripts/seed_demo.py.
 """
 import json
 import os
@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 BIN = Path(sys.executable).parent
+DEMO_PASSWORD = "e2e-demo-password"
 
 
 def free_port() -> int:
@@ -41,16 +43,27 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
+@dataclass(frozen=True)
+class Stack:
+    rasa: str
+    api: str
+    logs: Path
+
+
 @pytest.fixture(scope="session")
-def rasa_url(tmp_path_factory):
+def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("models/current.tar.gz is missing: run `make train` first")
     actions_port, rasa_port, api_port = free_port(), free_port(), free_port()
     logs = tmp_path_factory.mktemp("servers")
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
     env.update(PYTHONPATH=str(ROOT), APP_ENV="development", DATABASE_URL=f"sqlite:///{logs / 'e2e.db'}",
-               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{api_port}")
+               ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{api_port}",
+               RASA_URL=f"http://127.0.0.1:{rasa_port}", SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false",
+               SEAT_GRACE_SECONDS="20", DEMO_PASSWORD=DEMO_PASSWORD)
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
     api = subprocess.Popen([str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--port", str(api_port)],
                            cwd=ROOT, env=env, stdout=(logs / "api.log").open("w"), stderr=subprocess.STDOUT,
                            start_new_session=True)
@@ -67,7 +80,7 @@ def rasa_url(tmp_path_factory):
         wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa)
         url = f"http://127.0.0.1:{rasa_port}"
         say(url, "你好")  # the first turn warms up the model
-        yield url
+        yield Stack(rasa=url, api=f"http://127.0.0.1:{api_port}", logs=logs)
     finally:
         for process in (rasa, actions, api):
             if process.poll() is None:
@@ -77,6 +90,16 @@ def rasa_url(tmp_path_factory):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def rasa_url(stack) -> str:
+    return stack.rasa
+
+
+@pytest.fixture(scope="session")
+def api_url(stack) -> str:
+    return stack.api
 
 
 def say(url: str, text: str, sender: str | None = None, metadata: dict | None = None) -> list[dict]:

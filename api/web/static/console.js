@@ -11,6 +11,7 @@
   var TOKEN_KEY = "taxConsole.token";
   var STAFF_KEY = "taxConsole.staff";
   var SELECTED_KEY = "taxConsole.selected";
+  var EXPIRES_KEY = "taxConsole.expires";
   var PING_MS = 15000;
   var TYPING_SEND_MS = 3000;
   var TYPING_SHOW_MS = 5000;
@@ -189,6 +190,12 @@
     return String(v);
   }
 
+  function reasonText(c) {
+    if (!c || !c.reason) return "";
+    if (Object.prototype.hasOwnProperty.call(REASONS, c.reason)) return REASONS[c.reason];
+    return c.reason_label || String(c.reason);
+  }
+
   function convName(c) {
     if (!c) return "";
     return c.enterprise_name || c.visitor || "访客";
@@ -291,7 +298,7 @@
     S.blobs = {};
     S.staff = null; S.seat = null; S.queue = []; S.queueKnown = null; S.mine = []; S.gotHello = false;
     S.selectedId = null; S.selected = null; S.messages = []; S.pending = []; S.maxId = 0;
-    S.notifications = []; S.notifUnread = 0; S.lastReadSent = {};
+    S.notifications = []; S.notifUnread = 0; S.lastReadSent = {}; S.hadConnection = false;
     closeDialog();
   }
 
@@ -301,6 +308,7 @@
       sessionStorage.removeItem(TOKEN_KEY);
       sessionStorage.removeItem(STAFF_KEY);
       sessionStorage.removeItem(SELECTED_KEY);
+      sessionStorage.removeItem(EXPIRES_KEY);
     } catch (e) { /* storage may be unavailable */ }
     resetState();
     renderAll();
@@ -336,6 +344,9 @@
       S.token = data.access_token;
       S.staff = data.staff || null;
       try {
+        if (typeof data.expires_in === "number") {
+          sessionStorage.setItem(EXPIRES_KEY, String(Date.now() + data.expires_in * 1000));
+        }
         sessionStorage.setItem(TOKEN_KEY, S.token);
         if (S.staff) sessionStorage.setItem(STAFF_KEY, JSON.stringify(S.staff));
       } catch (e) { /* ignore */ }
@@ -350,7 +361,22 @@
     });
   }
 
+  var expiryTimer = null;
+
+  /** Logs out when the token's lifetime (expires_in at login) runs out, before a request fails. */
+  function watchExpiry() {
+    clearTimeout(expiryTimer);
+    var at = null;
+    try { at = Number(sessionStorage.getItem(EXPIRES_KEY)) || null; } catch (e) { /* ignore */ }
+    if (!at) return true;
+    var left = at - Date.now();
+    if (left <= 0) { expireSession(); return false; }
+    expiryTimer = setTimeout(expireSession, Math.min(left, 2147483000));
+    return true;
+  }
+
   function startApp() {
+    if (!watchExpiry()) return;
     showApp();
     renderAll();
     if (!S.staff) {
@@ -364,7 +390,9 @@
     }
     api("GET", "/api/seats/me").then(function (me) {
       if (me && typeof me === "object") {
-        S.seat = Object.assign({}, S.seat || {}, me.seat || me);
+        me = Object.assign({}, me.seat || me);
+        if (S.gotHello) delete me.status;  // the socket's hello is newer
+        S.seat = Object.assign({}, S.seat || {}, me);
         renderSeat();
       }
     }).catch(function (e) { console.warn("seats/me", e.detail); });
@@ -399,7 +427,7 @@
     badge.textContent = (S.seat && S.seat.badge) || BADGES[role] || (S.staff && S.staff.role_label) || "";
     badge.className = "badge " + (role === "expert" ? "badge-expert" : "badge-staff");
     badge.hidden = !badge.textContent;
-    var unit = S.staff && S.staff.unit && S.staff.unit.name;
+    var unit = (S.staff && S.staff.unit && S.staff.unit.name) || (S.seat && S.seat.unit_name);
     $("seat-unit").textContent = unit || "";
     if (S.seat && S.seat.status) setPresenceUI(S.seat.status);
     updateActions();
@@ -434,7 +462,7 @@
 
   // ---------------------------------------------------------------- notifications
   function loadNotifications() {
-    api("GET", "/api/notifications?limit=30").then(function (data) {
+    return api("GET", "/api/notifications?limit=30").then(function (data) {
       if (!data) return;
       S.notifications = listOf(data, ["items"]);
       S.notifUnread = typeof data.unread === "number" ? data.unread
@@ -486,6 +514,16 @@
 
   function addNotification(n) {
     if (!n) return;
+    if (n.id === undefined || !n.message) {
+      // the hub relays only ids ({notification_id, petition_id, recipient_…}): read the list again
+      var wanted = n.notification_id !== undefined ? n.notification_id : n.id;
+      loadNotifications().then(function () {
+        var found = null;
+        S.notifications.forEach(function (x) { if (String(x.id) === String(wanted)) found = x; });
+        toast("新通知" + (found && found.message ? "：" + found.message : ""), "info");
+      });
+      return;
+    }
     var exists = S.notifications.some(function (x) { return x.id === n.id; });
     if (!exists) {
       S.notifications.unshift(n);
@@ -549,7 +587,7 @@
     $("queue-count").textContent = String(S.queue.length);
     $("queue-empty").hidden = S.queue.length > 0;
     S.queue.forEach(function (c) {
-      var reason = c.reason ? label(REASONS, c.reason) : "";
+      var reason = reasonText(c);
       var claim = el("button", {
         cls: "btn btn-primary btn-xs claim", text: "接入", attrs: { type: "button" },
         on: { click: function (e) { e.stopPropagation(); claimConversation(c.id, claim); } }
@@ -705,6 +743,7 @@
       S.selected = findIn(S.mine, id) || findIn(S.queue, id) || { id: id };
       S.messages = []; S.pending = []; S.maxId = 0;
       hideTyping();
+      $("chat").dataset.stick = "1";
       $("chat-input").value = "";
       closeKnowledge();
       renderChat();
@@ -777,21 +816,27 @@
   /** Adds one message if not seen (dedupe by id; a stored echo replaces its pending bubble). */
   function addMessage(m, deferRender) {
     if (!m || m.id === undefined || m.id === null) return false;
+    var hadPending = false;
     if (m.client_id) {
       var before = S.pending.length;
       S.pending = S.pending.filter(function (p) { return p.client_id !== m.client_id; });
-      if (S.pending.length !== before && deferRender !== true) { /* re-render below */ }
+      hadPending = S.pending.length !== before;  // its bubble must go: a full render
     }
     var exists = false;
     for (var i = 0; i < S.messages.length; i++) {
       if (S.messages[i].id === m.id) { S.messages[i] = m; exists = true; break; }
     }
+    var appendOnly = false;
     if (!exists) {
+      var last = S.messages[S.messages.length - 1];
+      appendOnly = !deferRender && !hadPending && !S.pending.length && !!last && m.id > last.id &&
+        !!document.querySelector('#chat .msg[data-id="' + cssEscape(String(last.id)) + '"]');
       S.messages.push(m);
       S.messages.sort(function (a, b) { return a.id - b.id; });
     }
     if (typeof m.id === "number" && m.id > S.maxId) S.maxId = m.id;
-    if (!deferRender) renderChat();
+    if (appendOnly) appendMessageNode(m, last);  // no re-render: thumbnails do not flicker
+    else if (!deferRender) renderChat();
     return true;
   }
 
@@ -834,7 +879,7 @@
     clear(sub);
     var bits = [];
     if (c.skill) bits.push(el("span", { text: "业务：" + c.skill }));
-    if (c.reason) bits.push(el("span", { text: "原因：" + label(REASONS, c.reason) }));
+    if (c.reason) bits.push(el("span", { text: "原因：" + reasonText(c) }));
     if (c.mode === "queued") bits.push(el("span", {}, ["已等待 ", el("span", { cls: "mono", attrs: { id: "chat-wait" }, text: "00:00" })]));
     if (c.assigned_name) bits.push(el("span", { text: "接待：" + c.assigned_name }));
     if (!c.enterprise_name && c.visitor) bits.push(el("span", { text: "未登录访客" }));
@@ -893,6 +938,17 @@
     if (nearBottom || box.dataset.stick !== "0") box.scrollTop = box.scrollHeight;
   }
 
+  function appendMessageNode(m, previous) {
+    var box = $("chat");
+    var stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80 || box.dataset.stick !== "0";
+    var day = fmtDay(m.created_at);
+    if (day && day !== fmtDay(previous && previous.created_at)) {
+      box.appendChild(el("div", { cls: "day-sep" }, [el("span", { text: day })]));
+    }
+    box.appendChild(renderMessage(m));
+    if (stick) box.scrollTop = box.scrollHeight;
+  }
+
   function renderMessage(m) {
     var side = senderSide(m);
     var cls = "msg side-" + side + " sender-" + (m.sender || "unknown");
@@ -914,7 +970,7 @@
     if (m.sender === "bot") who = "智能助手";
     meta.appendChild(el("span", { cls: "who", text: who }));
     if (m.sender === "staff" || m.sender === "expert") {
-      meta.appendChild(el("span", { cls: "badge badge-mini badge-" + m.sender, text: BADGES[m.sender] }));
+      meta.appendChild(el("span", { cls: "badge badge-mini badge-" + m.sender, text: m.badge || BADGES[m.sender] }));
     }
     if (m.custom && m.custom.kind) {
       meta.appendChild(el("span", {
@@ -952,9 +1008,10 @@
       bubble.appendChild(el("div", { cls: "card-line muted", text: "原因：" + custom.reason }));
     }
     if (Array.isArray(m.buttons) && m.buttons.length) {
-      bubble.appendChild(el("div", { cls: "quick-replies" }, m.buttons.map(function (b) {
-        return el("span", { cls: "quick", text: b.title || b.payload || "", title: b.payload || "" });
-      })));
+      bubble.appendChild(el("div", { cls: "quick-replies", title: "提供给企业的快捷选项" },
+        [el("span", { cls: "muted small", text: "选项：" })].concat(m.buttons.map(function (b) {
+          return el("span", { cls: "quick", text: b.title || b.payload || "", title: b.payload || "" });
+        }))));
     }
     if (m.feedback) {
       bubble.appendChild(el("div", { cls: "feedback feedback-" + m.feedback, text: m.feedback === "useful" ? "企业评价：有用" : "企业评价：没用" }));
@@ -1057,7 +1114,7 @@
     var text = input.value.replace(/\s+$/, "");
     if (!text.trim()) return;
     if (!canAct()) { toast("当前会话不可回复", "warn"); return; }
-    if (text.length > 2000) { toast("消息过长（最多 2000 字）", "warn"); return; }
+    if (text.length > 4000) { toast("消息过长（最多 4000 字）", "warn"); return; }
     var p = { client_id: uuid(), text: text, conversation_id: S.selectedId, failed: false };
     S.pending.push(p);
     input.value = "";
@@ -1374,8 +1431,10 @@
 
   function openKnowledge() {
     if (!canAct()) return;
+    var box = $("chat"), atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     $("kb-panel").hidden = false;
     $("btn-knowledge").classList.add("active");
+    if (atBottom) box.scrollTop = box.scrollHeight;  // the narrower chat grows taller
     $("kb-query").focus();
     if (!$("kb-results").childNodes.length && S.selected && S.selected.skill && !$("kb-query").value) {
       $("kb-status").textContent = "输入关键词检索知识库";
@@ -1544,9 +1603,9 @@
       return el("li", { data: { ticket: p.ticket || "" } }, [
         el("div", { cls: "item-row" }, [
           el("span", { cls: "mono", text: p.ticket || "—" }),
-          el("span", { cls: "chip chip-status status-" + (p.status || ""), text: label(PETITION_STATUS, p.status) || "—" })
+          el("span", { cls: "chip chip-status status-" + (p.status || ""), text: p.status_label || label(PETITION_STATUS, p.status) || "—" })
         ]),
-        el("div", { cls: "muted small", text: [p.category, p.due_date ? "期限 " + p.due_date : "", p.overdue ? "已超期" : ""].filter(Boolean).join(" · ") }),
+        el("div", { cls: "muted small", text: [p.category, p.received_at ? "受理 " + fmtDay(p.received_at) : "", p.due_date ? "期限 " + p.due_date : "", p.overdue ? "已超期" : ""].filter(Boolean).join(" · ") }),
         p.content ? el("div", { cls: "small clamp", text: p.content }) : null
       ]);
     }));
@@ -1564,7 +1623,8 @@
           rating ? el("span", { cls: "stars", title: rating + " 分", text: "★★★★★".slice(0, rating) + "☆☆☆☆☆".slice(0, 5 - rating) }) : null
         ]),
         c.summary ? el("div", { cls: "small", text: c.summary }) : null,
-        c.staff_name || c.assigned_name ? el("div", { cls: "muted small", text: "接待：" + (c.staff_name || c.assigned_name) }) : null
+        c.staff_name || c.assigned_name ? el("div", { cls: "muted small", text: "接待：" + (c.staff_name || c.assigned_name) }) : null,
+        c.petition_ticket ? el("div", { cls: "muted small", text: "已转诉求 " + c.petition_ticket }) : null
       ]);
     }));
   }
@@ -1572,15 +1632,17 @@
   function renderPicture(data) {
     var box = $("picture");
     clear(box);
-    var identity = data.identity || {};
+    var identity = data.enterprise || data.identity || {};
     var name = identity.name || data.name || (S.selected && convName(S.selected)) || "访客";
     var uscc = identity.uscc || data.uscc || (S.selected && S.selected.uscc) || "";
     var card = el("div", { cls: "identity" }, [
       el("div", { cls: "identity-name", text: name }),
-      el("div", { cls: "mono muted", text: uscc ? "统一社会信用代码 " + uscc : (identity.kind === "visitor" || !uscc ? "未登录访客（无企业身份）" : "") })
+      el("div", { cls: "mono muted", text: uscc ? "统一社会信用代码 " + uscc : "未登录访客（无企业身份）" })
     ]);
     var extraId = {};
-    Object.keys(identity).forEach(function (k) { if (["name", "uscc", "kind"].indexOf(k) < 0) extraId[k] = identity[k]; });
+    Object.keys(identity).forEach(function (k) {
+      if (["name", "uscc", "kind", "logged_in"].indexOf(k) < 0) extraId[k] = identity[k];
+    });
     if (Object.keys(extraId).length) card.appendChild(kvTable(extraId));
     box.appendChild(card);
 
@@ -1594,7 +1656,7 @@
       history: renderPastConversations
     };
     var order = ["profile", "credit", "reminders", "petitions", "past_conversations", "conversations", "history"];
-    var skip = ["identity", "name", "uscc", "conversation_id", "id"];
+    var skip = ["identity", "enterprise", "name", "uscc", "conversation_id", "id"];
     var keys = order.filter(function (k) { return k in data; });
     Object.keys(data).forEach(function (k) { if (order.indexOf(k) < 0 && skip.indexOf(k) < 0) keys.push(k); });
     // the usual sections appear even when the response leaves them out
@@ -1658,9 +1720,12 @@
     if (!evt || typeof evt !== "object") return;
     switch (evt.type) {
       case "hello":
+        // the first hello is the baseline; after a reconnect, what arrived meanwhile is announced
+        var announce = S.gotHello;
         S.gotHello = true;
         if (evt.seat) { S.seat = Object.assign({}, S.seat || {}, evt.seat); renderSeat(); }
-        setQueue(evt.queue || [], S.queueKnown !== null);
+        if (!announce) S.queueKnown = null;
+        setQueue(evt.queue || [], announce);
         setMine(evt.mine || []);
         if (S.selectedId) {
           var sel = findIn(S.mine, S.selectedId) || findIn(S.queue, S.selectedId);

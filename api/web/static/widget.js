@@ -124,6 +124,11 @@
     return MOBILE_RE.test(text) || LANDLINE_RE.test(text);
   }
 
+  /** 只接受本站路径或 http(s) 地址，挡住 javascript: 之类的链接。 */
+  function safeUrl(url) {
+    return typeof url === "string" && /^(\/(?![\/\\])|https?:\/\/)/i.test(url) ? url : null;
+  }
+
   function authHeaders(extra) {
     var headers = extra || {};
     if (state.visitorToken) headers.Authorization = "Bearer " + state.visitorToken;
@@ -280,8 +285,8 @@
 
   function feedbackBar(message) {
     var bar = el("div", "feedback");
-    var useful = el("button", "feedback-useful", "👍 有用");
-    var useless = el("button", "feedback-useless", "👎 没用");
+    var useful = el("button", "feedback-useful", "有用");
+    var useless = el("button", "feedback-useless", "没用");
     useful.type = useless.type = "button";
     function show(value) {
       bar.dataset.value = value || "";
@@ -317,7 +322,7 @@
 
   function reminderCard(message) {
     var card = el("div", "bubble reminder-card");
-    card.appendChild(el("span", "card-title", "🔔 办税提醒"));
+    card.appendChild(el("span", "card-title reminder-title", "办税提醒"));
     card.appendChild(document.createTextNode(message.text || ""));
     return card;
   }
@@ -353,6 +358,7 @@
   }
 
   function attachmentBubble(attachment, localUrl) {
+    var url = safeUrl(attachment.url);
     var isImage = /^image\//.test(attachment.content_type || "");
     if (isImage) {
       var bubble = el("div", "bubble image");
@@ -362,15 +368,15 @@
       img.addEventListener("load", function () { if (nearBottom()) scrollToBottom(); });
       if (localUrl) {
         img.src = localUrl;
-      } else if (attachment.url) {
-        loadAttachment(attachment.url).then(function (u) { img.src = u; }).catch(function () { img.src = attachment.url; });
-        img.addEventListener("click", function () { openAttachment(attachment.url); });
+      } else if (url) {
+        loadAttachment(url).then(function (u) { img.src = u; }).catch(function () { img.src = url; });
+        img.addEventListener("click", function () { openAttachment(url); });
       }
       return bubble;
     }
     var fileBubble = el("div", "bubble file");
     var link = el("a", "file-card");
-    link.href = attachment.url || "#";
+    link.href = url || "#";
     link.target = "_blank";
     link.rel = "noopener";
     link.appendChild(el("span", "file-icon", "PDF"));
@@ -378,12 +384,10 @@
     meta.appendChild(el("span", "file-name", attachment.filename || "文件"));
     meta.appendChild(el("span", "file-size", formatSize(attachment.size)));
     link.appendChild(meta);
-    if (attachment.url) {
-      link.addEventListener("click", function (event) {
-        event.preventDefault();
-        openAttachment(attachment.url);
-      });
-    }
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (url) openAttachment(url);
+    });
     fileBubble.appendChild(link);
     return fileBubble;
   }

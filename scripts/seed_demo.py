@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Demo seats for `make run` in development: two tax-staff seats and one expert in the unit that serves
+the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME), so a new user can play both
+sides of a conversation at once. Existing accounts are left as they are. Refuses outside development.
+
+    DEMO_PASSWORD (default demo-2026) is the password of every demo seat.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import select  # noqa: E402
+
+from api.auth.security import hash_password  # noqa: E402
+from api.database import make_engine, make_session_factory  # noqa: E402
+from api.org.models import StaffAccount  # noqa: E402
+from api.org.service import create_staff  # noqa: E402
+from api.petition.internal import intake_unit  # noqa: E402
+from api.settings import get_settings  # noqa: E402
+
+SEATS = (("ganbu1", "王芳", "staff", "增值税,发票,综合"), ("ganbu2", "李明", "staff", ""),
+         ("zhuanjia1", "赵敏（专家）", "expert", ""))
+
+
+def main() -> int:
+    settings = get_settings()
+    if settings.app_env != "development":
+        print("seed_demo: demo accounts are only created in development", file=sys.stderr)
+        return 2
+    password = os.environ.get("DEMO_PASSWORD", "demo-2026")
+    session = make_session_factory(make_engine(settings.database_url))()
+    try:
+        unit = intake_unit(session=session, settings=settings)
+        created = []
+        for username, name, role, skills in SEATS:
+            if session.execute(select(StaffAccount.id).where(StaffAccount.username == username)).first():
+                continue
+            staff = create_staff(session=session, username=username, display_name=name, role=role, unit_id=unit.id,
+                                 password_hash=hash_password(password))
+            staff.skills = skills or None
+            created.append(username)
+        session.commit()
+    finally:
+        session.close()
+    names = "、".join(f"{u}" for u, *_ in SEATS)
+    print(f"[demo   ] seats of {unit.name}: {names} (password: {password})"
+          + (f"; created {', '.join(created)}" if created else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

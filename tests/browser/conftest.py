@@ -1,0 +1,150 @@
+"""Browser tests: Playwright (sync API) drives Debian's Chromium (/usr/bin/chromium) headless.
+
+Fixtures:
+* `browser` (session): one Chromium for the whole run; fails with a clear message when missing.
+* `page_factory`: new context + page per call (viewport, zh-CN, Asia/Shanghai); uncaught page
+  errors and CSP violations fail the test at teardown.
+* `artefacts`: `results/screenshots/` under the repo root, for screenshots a person looks at.
+* `web_server`: base URL of a small app (FastAPI() + install_web + tests/browser/fixtures at
+  /test-fixtures) served by uvicorn in a thread on a free port. No database, no Redis, no hub.
+* `open_widget`: a page on the widget with a `FakeHub` (fakehub.py) standing in for the hub in the browser
+  (Playwright routes for POST /api/widget/session and the /ws/widget WebSocket).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakehub import FakeHub
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests use Debian's Chromium. Install it with "
+            "`apt-get install -y chromium fonts-wqy-microhei` (.ci/run does); never `playwright install`.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    path = ROOT / "results" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def page_factory(browser):
+    """`page_factory(viewport=(w, h))` → a fresh page in its own context (no shared storage)."""
+    contexts = []
+    problems: list[str] = []
+
+    def make(viewport: tuple[int, int] = (1280, 800), **options: Any):
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda msg: problems.append(f"CSP: {msg.text}") if "Content Security Policy" in msg.text else None,
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+class _Server(threading.Thread):
+    def __init__(self, app) -> None:
+        super().__init__(daemon=True)
+        import uvicorn
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+
+    def run(self) -> None:
+        self.server.run(sockets=[self.socket])
+
+    def start_and_wait(self) -> None:
+        self.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.is_alive():
+                raise RuntimeError("the test web server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.join(timeout=5)
+        self.socket.close()
+
+
+@pytest.fixture(scope="session")
+def web_server():
+    """Base URL of the pages alone: FastAPI() + install_web(app), plus the test fixtures."""
+    from fastapi import FastAPI
+    from starlette.staticfiles import StaticFiles
+
+    from api.web.router import install_web
+
+    app = FastAPI()
+    install_web(app)
+    app.mount("/test-fixtures", StaticFiles(directory=FIXTURES), name="test-fixtures")
+    server = _Server(app)
+    server.start_and_wait()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture
+def open_widget(page_factory, web_server):
+    """`open_widget(viewport=…, path="/", **hub_options)` → (page, hub), connected to the fake hub."""
+
+    def open_(viewport: tuple[int, int] = (1280, 800), path: str = "/", wait_connected: bool = True, **hub_options):
+        page = page_factory(viewport)
+        hub = FakeHub(page.context, **hub_options)
+        page.goto(web_server + path)
+        if wait_connected:
+            page.wait_for_function("() => document.body.dataset.connected === '1'")
+        return page, hub
+
+    return open_
