@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["BotUnavailable", "BotReply", "RasaClient"]
+__all__ = ["BotUnavailable", "BotReply", "RasaClient", "merge_envelopes"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,23 @@ class BotReply:
     buttons: list
     custom: dict | None
     attachment: str | None = None
+
+
+def merge_envelopes(raw: list) -> list[BotReply]:
+    """Rasa's REST channel sends a message's text (with its buttons) and its ``custom`` envelope as two
+    items; the widget shows one bubble per message, so an envelope joins the text it came with."""
+    replies: list[BotReply] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
+        text, buttons = item.get("text") or "", item.get("buttons") or []
+        if custom is not None and not text and not buttons and replies and replies[-1].custom is None:
+            last = replies.pop()
+            replies.append(BotReply(last.text, last.buttons, custom, last.attachment))
+            continue
+        replies.append(BotReply(text, buttons, custom, item.get("image") or item.get("attachment")))
+    return replies
 
 
 class RasaClient:
@@ -45,10 +62,7 @@ class RasaClient:
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("Rasa did not answer for %s: %s", sender, exc)
             raise BotUnavailable(str(exc)) from exc
-        return [BotReply(text=item.get("text") or "", buttons=item.get("buttons") or [],
-                         custom=item.get("custom") if isinstance(item.get("custom"), dict) else None,
-                         attachment=item.get("image") or item.get("attachment"))
-                for item in raw if isinstance(item, dict)]
+        return merge_envelopes(raw)
 
     async def understanding(self, sender: str) -> tuple[str | None, float | None]:
         """The intent and confidence Rasa gave the sender's latest message; (None, None) if unknown."""

@@ -12,7 +12,6 @@ Fixtures:
 """
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -22,44 +21,21 @@ from typing import Any
 import pytest
 from fakehub import FakeHub
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.chromium import SCREENSHOTS, chromium
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests use Debian's Chromium. Install it with "
-            "`apt-get install -y chromium fonts-wqy-microhei` (.ci/run does); never `playwright install`.",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")
 def artefacts() -> Path:
-    path = ROOT / "results" / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
 
 
 @pytest.fixture

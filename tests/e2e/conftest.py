@@ -93,6 +93,14 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    from tests.chromium import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
 def rasa_url(stack) -> str:
     return stack.rasa
 

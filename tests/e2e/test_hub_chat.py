@@ -64,7 +64,8 @@ def test_the_bot_answers_through_the_hub_then_a_seat_takes_over(api_url):
     seen = asyncio.run(_ask_then_hand_off(api_url))
     answer = seen["answer"]
     assert answer["custom"]["topic"] == "vat-small-scale-exemption" and answer["custom"]["sources"]
-    assert answer["intent"] and answer["confidence"] is not None  # each bot turn keeps its understanding
+    stored = next(m for m in seen["history"]["messages"] if m["id"] == answer["id"])
+    assert stored["intent"] and stored["confidence"] is not None  # recorded after the reply was relayed
     assert seen["handoff"]["custom"]["tier"] == "staff" and seen["handoff"]["custom"]["status"] == "queued"
     assert seen["joined"]["message"]["text"].startswith("税务干部王芳已接入")
     assert seen["from_staff"]["message"]["text"] == "您好，请讲"

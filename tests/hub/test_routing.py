@@ -91,3 +91,15 @@ def test_the_rate_limit_allows_a_burst_then_a_steady_pace():
 ])
 def test_file_types_are_recognised_from_their_bytes(head, kind):
     assert sniff(head) == kind
+
+
+def test_an_envelope_joins_the_text_rasa_sent_it_with():
+    from api.hub.bot import merge_envelopes
+
+    raw = [{"text": "正在为您转接人工坐席", "buttons": [{"title": "好", "payload": "/affirm"}]},
+           {"custom": {"kind": "handoff", "tier": "staff"}},
+           {"text": "还有别的问题吗？"}, {"custom": {"kind": "smalltalk"}}, {"custom": {"kind": "extra"}}, "junk"]
+    merged = merge_envelopes(raw)
+    assert [(m.text, (m.custom or {}).get("kind")) for m in merged] == [
+        ("正在为您转接人工坐席", "handoff"), ("还有别的问题吗？", "smalltalk"), ("", "extra")]
+    assert merged[0].buttons == [{"title": "好", "payload": "/affirm"}]

@@ -1,0 +1,133 @@
+"""The whole service in a real browser (Debian's Chromium): an enterprise in the widget asks a question
+and sees the answer card, asks for a person; a staff seat in the console claims and answers; the seat
+escalates to an expert who answers and closes; the enterprise rates. Reloading restores the history,
+and markup typed on either side shows as text on the other. Screenshots go to results/screenshots/."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.chromium import SCREENSHOTS
+from tests.e2e.conftest import DEMO_PASSWORD
+
+XSS_USER = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+XSS_STAFF = '<b>粗体</b><script>window.__pwned=3</script>'
+WAIT = 60_000  # ms: a bot turn on a busy 2-core machine
+
+
+@pytest.fixture
+def pages(browser, api_url):
+    contexts, problems = [], []
+
+    def open_page(path: str, viewport=(1280, 800)):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        page.goto(api_url + path)
+        return page
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+def log_in(page, username: str):
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_function("() => document.body.dataset.connected === '1'", timeout=WAIT)
+
+
+def send_in_widget(widget, text: str):
+    widget.fill("#input", text)
+    widget.press("#input", "Enter")
+
+
+def answer_in_console(console, text: str):
+    console.fill("#chat-input", text)
+    console.press("#chat-input", "Enter")
+
+
+def dialog(page, text: str):
+    page.wait_for_selector("#dialog-input", state="visible")
+    page.fill("#dialog-input", text)
+    page.click("#dialog-ok")
+    page.wait_for_selector("#dialog", state="hidden")
+
+
+def test_bot_then_staff_then_expert_then_rating_in_real_browsers(pages):
+    widget = pages("/")
+    widget.wait_for_function("() => document.body.dataset.connected === '1'", timeout=WAIT)
+    send_in_widget(widget, "小规模纳税人季度销售额28万要交增值税吗")
+    card = widget.wait_for_selector(".msg[data-sender=bot] .answer-card", timeout=WAIT)
+    assert "依据" in card.inner_text() and widget.locator(".answer-card .sources").first.inner_text()
+    widget.screenshot(path=str(SCREENSHOTS / "flow-widget-answer.png"))
+
+    staff = pages("/console", viewport=(1366, 768))
+    log_in(staff, "ganbu1")
+    staff.select_option("#presence", "busy")  # busy: nothing is assigned, the seat claims from the queue
+    staff.wait_for_function("() => document.body.dataset.presence === 'busy'")
+
+    widget.click("#handoff-btn")
+    widget.wait_for_function("() => /排队|第\\s*1\\s*位|下一位/.test(document.querySelector('#mode').textContent)",
+                             timeout=WAIT)
+    staff.wait_for_selector("#queue .queue-item .claim", timeout=WAIT)
+    staff.click("#queue .queue-item .claim")
+    widget.wait_for_function("() => document.querySelector('#mode').textContent.includes('王芳')", timeout=WAIT)
+    staff.wait_for_selector("#chat .msg[data-sender=user]", timeout=WAIT)
+
+    send_in_widget(widget, XSS_USER)
+    shown = staff.wait_for_selector(f"#chat .msg[data-sender=user] >> text={XSS_USER}", timeout=WAIT)
+    assert shown and staff.evaluate("() => window.__pwned === undefined && !document.querySelector('#chat img[src=x]')")
+    answer_in_console(staff, XSS_STAFF)
+    widget.wait_for_selector(f".msg[data-sender=staff] >> text={XSS_STAFF}", timeout=WAIT)
+    assert widget.evaluate("() => window.__pwned === undefined && !document.querySelector('#messages b')")
+    answer_in_console(staff, "您好，我是税务干部王芳，请问具体是什么情况？")
+    widget.wait_for_selector(".msg[data-sender=staff] >> text=请问具体是什么情况", timeout=WAIT)
+    widget.screenshot(path=str(SCREENSHOTS / "flow-handoff-widget.png"))
+    staff.screenshot(path=str(SCREENSHOTS / "flow-console-staff.png"))
+
+    expert = pages("/console", viewport=(1366, 768))
+    log_in(expert, "zhuanjia1")
+    staff.click("#btn-escalate")
+    dialog(staff, "跨区迁移涉及清税，需要专家判断")
+    widget.wait_for_function("() => document.querySelector('#mode').textContent.includes('税务专家')", timeout=WAIT)
+    expert.wait_for_selector("#mine .conv-item", timeout=WAIT)
+    expert.click("#mine .conv-item")
+    expert.wait_for_selector("#chat .msg >> text=跨区迁移涉及清税", timeout=WAIT)  # the staff's note, for seats only
+    answer_in_console(expert, "已核实，您的情况可以直接办理迁移。")
+    widget.wait_for_selector(".msg[data-sender=expert] >> text=可以直接办理迁移", timeout=WAIT)
+    assert "跨区迁移涉及清税" not in widget.inner_text("#messages")
+    expert.click("#btn-close")
+    dialog(expert, "已解答跨区迁移")
+    expert.screenshot(path=str(SCREENSHOTS / "flow-console-expert.png"))
+
+    widget.wait_for_selector(".rating-card", timeout=WAIT)
+    widget.click(".rating-card .star[data-score='5']")
+    widget.fill("#rating-comment", "专家解答很清楚")
+    widget.click("#rating-submit")
+    widget.wait_for_selector("text=感谢您的评价", timeout=WAIT)
+    widget.screenshot(path=str(SCREENSHOTS / "flow-widget-rated.png"))
+
+    before = widget.eval_on_selector_all(".msg[data-id]", "els => els.map(e => e.dataset.id)")
+    widget.reload()
+    widget.wait_for_function("() => document.body.dataset.connected === '1'", timeout=WAIT)
+    widget.wait_for_selector(".msg[data-sender=expert]", timeout=WAIT)
+    after = widget.eval_on_selector_all(".msg[data-id]", "els => els.map(e => e.dataset.id)")
+    assert after == before and len(set(after)) == len(after)  # nothing lost, nothing doubled
+
+
+def test_the_widget_on_a_phone(pages):
+    phone = pages("/", viewport=(375, 812))
+    phone.wait_for_function("() => document.body.dataset.connected === '1'", timeout=WAIT)
+    send_in_widget(phone, "逾期申报了怎么办")
+    phone.wait_for_selector(".msg[data-sender=bot][data-kind]", timeout=WAIT)
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=str(SCREENSHOTS / "flow-widget-375.png"), full_page=True)
+    assert re.search(r"逾期|申报", phone.inner_text("#messages"))
