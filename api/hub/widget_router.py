@@ -27,6 +27,7 @@ __all__ = ["router", "files_router", "widget_identity", "WidgetIdentity"]
 
 router = APIRouter(prefix="/api/widget", tags=["widget"])
 files_router = APIRouter(tags=["widget"])
+BOT_CANNOT_READ = "已收到您的文件。智能助手暂时无法查看文件内容，如需工作人员查看，请点击“转人工”。"
 visitor_scheme = HTTPBearer(auto_error=False, scheme_name="VisitorToken", description="访客会话凭证")
 
 
@@ -83,9 +84,13 @@ async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = 
         kind = "PDF文件" if attachment.content_type == "application/pdf" else "图片"
         message = service.post(conversation, session=session, sender="user", text=f"[{kind}] {attachment.filename}",
                                attachment=attachment, now=now)
+        posted = [message]
+        if conversation.mode == "bot":  # the bot cannot read files: say so rather than stay silent
+            posted.append(service.post(conversation, session=session, sender="system", now=now, text=BOT_CANNOT_READ))
         session.commit()
         wire = message_wire(message, attachment)
-        events.publish(app.state.redis, events.message_events(conversation, wire))
+        events.publish(app.state.redis, [e for m in posted for e in events.message_events(
+            conversation, wire if m is message else message_wire(m))])
     return wire
 
 

@@ -151,6 +151,7 @@ def test_an_image_upload_is_stored_relayed_and_served_by_its_link(hub):
                             files={"file": ("发票截图.png", io.BytesIO(PNG), "image/png")})
         assert response.status_code == 201, response.text
         relayed = receive_until(ws, _is_message("user"))["message"]
+        assert "无法查看文件内容" in receive_until(ws, _is_message("system"))["message"]["text"]
     attachment = relayed["attachment"]
     assert attachment["content_type"] == "image/png" and attachment["filename"] == "发票截图.png"
     file = hub.get(attachment["url"])

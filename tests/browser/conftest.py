@@ -26,7 +26,7 @@ from tests.chromium import SCREENSHOTS, chromium
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API runs an event loop: never past the module using it
 def browser():
     with chromium() as launched:
         yield launched

@@ -92,7 +92,7 @@ def stack(tmp_path_factory):
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API runs an event loop: never past the module using it
 def browser():
     from tests.chromium import chromium
 

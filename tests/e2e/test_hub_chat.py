@@ -36,6 +36,8 @@ async def _ask_then_hand_off(api_url: str) -> dict:
                 websockets.connect(f"{ws_url}/ws/console?token={staff_token}") as console:
             assert json.loads(await widget.recv())["type"] == "hello"
             assert json.loads(await console.recv())["seat"]["badge"] == "税务干部"
+            await console.send(json.dumps({"type": "presence", "status": "online"}))  # it may have been left busy
+            await recv_until(console, lambda e: e["type"] == "presence" and e["status"] == "online")
             await widget.send(json.dumps({"type": "message", "text": "小规模纳税人月销售额多少以下免征增值税",
                                           "client_id": uuid.uuid4().hex}))
             answer = (await recv_until(widget, is_bot_kind("answer")))["message"]
