@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from actions import envelopes
-from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
+from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, reply
+from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 
 __all__ = ["ActionOwnCredit", "ActionReminderAnswer"]
@@ -28,6 +29,7 @@ class ActionOwnCredit(TaxAction):
             try:
                 result = await ApiClient().request("POST", "/api/internal/credit", json={"enterprise_token": token})
                 reply(dispatcher, result["text"], {"kind": "credit", "level": result["level"], "year": result["year"],
+                                                   "score": result.get("score"),
                                                    "deductions": result.get("deductions", [])})
                 return []
             except ApiRejected as exc:
@@ -40,21 +42,42 @@ class ActionOwnCredit(TaxAction):
         return answer_entry(dispatcher, kb, entry) if entry else []
 
 
+def _entity(tracker, name: str) -> str | None:
+    return next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+                 if e.get("entity") == name and e.get("value") not in (None, "")), None)
+
+
 class ActionReminderAnswer(TaxAction):
-    """Records the enterprise's answer to a reminder it received; says so if it cannot be recorded."""
+    """The enterprise answered a reminder (a button carries its id; words find the latest open one): record it,
+    then explain how (knowledge entry), hand over to a person, or confirm the repair application."""
 
     action_name = "action_reminder_answer"
 
     async def act(self, dispatcher, tracker, domain):
         metadata = (tracker.latest_message or {}).get("metadata") or {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        result = await call_or_explain(
-            dispatcher, "POST", "/api/internal/reminders/answer",
-            {"sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
-             "answer": intent, "text": tracker.latest_message.get("text")},
-            rejected_reason="no_reminder", rejected_text="没有找到需要您回复的提醒。",
-            unavailable_text="抱歉，暂时无法记录您对提醒的回复，请稍后再试。")
-        if result is None:
+        reminder_id = _entity(tracker, "reminder_id")
+        body = {"sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
+                "answer": intent, "text": tracker.latest_message.get("text"),
+                "reminder_id": int(reminder_id) if str(reminder_id or "").isdigit() else None,
+                "explanation": _entity(tracker, "explanation")}
+        try:
+            result = await ApiClient().request("POST", "/api/internal/reminders/answer", json=body)
+        except ApiRejected as exc:
+            if intent in ("apply_credit_repair", "reminder_how") and exc.code in ("no_reminder", "login_required"):
+                kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
+                return answer_entry(dispatcher, kb, entry) if entry else []  # a question, not an answer to a reminder
+            reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
             return []
-        reply(dispatcher, result.get("text", "感谢您的反馈，已为您记录。"), {"kind": "reminder_answer", "answer": intent})
+        except ApiUnavailable:
+            reply(dispatcher, "抱歉，暂时无法记录您对提醒的回复，请稍后再试。", envelopes.fallback("service_unavailable"))
+            return []
+        if result.get("handoff"):
+            return await start_handoff(dispatcher, tracker, "staff", reason="reminder_help")
+        reply(dispatcher, result.get("text", "感谢您的反馈，已为您记录。"),
+              {"kind": "reminder_answer", "reminder_id": result.get("reminder_id"), "answer": result.get("answer"),
+               "repairs": result.get("repairs") or []})
+        if result.get("topic"):
+            kb, entry = _topic_entry(result["topic"])
+            return answer_entry(dispatcher, kb, entry) if entry else []
         return []

@@ -63,4 +63,15 @@ class ActionHandoff(TaxAction):
     async def act(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         tier = "expert" if intent == "request_expert" else "staff"
+        reminder_id = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                            if e.get("entity") == "reminder_id"), None)
+        if str(reminder_id or "").isdigit():  # 需要帮助 on a risk reminder: record the answer, then a person
+            metadata = tracker.latest_message.get("metadata") or {}
+            try:
+                await ApiClient().request("POST", "/api/internal/reminders/answer", json={
+                    "sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
+                    "answer": "request_human", "reminder_id": int(reminder_id)})
+            except (ApiUnavailable, ApiRejected):
+                pass  # the person still comes; the funnel misses one answer
+            return await start_handoff(dispatcher, tracker, tier, reason="reminder_help")
         return await start_handoff(dispatcher, tracker, tier, reason="user_request")

@@ -22,6 +22,11 @@ from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
 from api.petition.scheduled import start_scheduler, stop_scheduler
 from api.redis_client import close_redis, connect_redis
+from api.reminder import internal as reminder_internal
+from api.reminder import router as reminder_router
+from api.reminder import widget_router as reminder_widget_router
+from api.reminder.delivery import deliver_pending
+from api.reminder.scheduled import start_campaign_scheduler
 from api.settings import Settings, get_settings
 from api.web.router import install_web
 
@@ -42,10 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub(async_client(settings.redis_url, app.state.redis))
         await app.state.hub.start()
         hub_sweeper = start_hub_scheduler(app) if settings.hub_sweep_enabled else None
+        sender = start_campaign_scheduler(app) if settings.campaign_sweep_enabled else None
         try:
             yield
         finally:
-            for task in (sweeper, hub_sweeper):
+            for task in (sweeper, hub_sweeper, sender):
                 if task is not None:
                     await stop_scheduler(task)
             await app.state.hub.stop()
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.widget_open_hooks = [deliver_pending]  # reminders are found and delivered when the chat opens
     install_error_handlers(app)
     install_auth_error_handler(app)
     app.include_router(health_router)
@@ -64,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notification_router)
     app.include_router(petition_internal_router)
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
-                   seat_router.router, hub_internal.router):
+                   seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,
+                   reminder_internal.router, reminder_widget_router.router):
         app.include_router(router)
     install_web(app)
     return app

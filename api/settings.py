@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     message_max_chars: int = 2000
     upload_max_bytes: int = 5 * 1024 * 1024
     messages_per_minute: int = 30  # per widget connection; a burst of 10 is allowed
+    # Reminders (api.reminder): at most this many delivered to one enterprise in 7 days; nothing pushed live
+    # in the quiet hours (Asia/Shanghai) — it waits for the enterprise to open the chat.
+    reminder_weekly_cap: int = 3
+    reminder_quiet_hours: str = "21:00-08:00"
+    campaign_sweep_enabled: bool = True
+    campaign_sweep_seconds: float = 10.0
 
     @validator("app_secret", "service_token")
     def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator

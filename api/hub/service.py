@@ -29,7 +29,7 @@ __all__ = ["BOT_NAME", "SYSTEM_NAME", "REASONS", "open_conversation", "latest_co
 BOT_NAME = "智能助手"
 SYSTEM_NAME = "系统消息"
 REASONS = {"user_request": "用户要求转人工", "bot_failed": "智能助手未能解答", "bot_failed_twice": "智能助手两次未能解答",
-           "escalated": "干部升级至专家",
+           "escalated": "干部升级至专家", "reminder_help": "企业就提醒事项需要帮助",
            "topic": "需人工办理的事项", "seat_lost": "坐席连接中断"}
 
 

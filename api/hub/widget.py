@@ -80,6 +80,9 @@ class WidgetConnection:
     async def writer(self) -> None:
         while True:
             event = await self.outbox.get()
+            if event.get("type") == "reminders_pending":  # the messages it causes arrive as events of their own
+                await run_in_threadpool(self.run_open_hooks)
+                continue
             if event.get("type") in ("state_changed", "queue_changed"):
                 event = {"type": "state", "conversation": await run_in_threadpool(self.state)}
                 self.queued = (event["conversation"] or {}).get("mode") == "queued"
@@ -91,7 +94,16 @@ class WidgetConnection:
             return dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
                                          settings=self.app.state.settings, now=aware_now())
 
+    def run_open_hooks(self) -> None:
+        """What other features put into the chat when the enterprise opens it (reminders, for one)."""
+        for hook in getattr(self.app.state, "widget_open_hooks", ()):
+            try:
+                hook(self.app, self.identity)
+            except Exception:  # noqa: BLE001 - a feature's failure must not keep the enterprise from chatting
+                log.exception("widget open hook %s failed for %s", getattr(hook, "__name__", hook), self.identity.key)
+
     def hello(self, after: int | None) -> dict:
+        self.run_open_hooks()
         with self.app.state.session_factory() as session:
             rows = service.history(self.identity.key, session=session, after=after, limit=HISTORY if after is None
                                    else 1000)
@@ -119,10 +131,12 @@ async def widget_socket(websocket: WebSocket, visitor_token: str | None = None, 
     channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, app))]
     for channel in channels:
         hub.attach(channel, connection)
-    writer = asyncio.create_task(connection.writer())
+    writer = None
     bucket = TokenBucket(settings.messages_per_minute)
     try:
+        # hello first: events published meanwhile wait in the outbox (the widget drops ids it already has)
         await websocket.send_json(await run_in_threadpool(connection.hello, after))
+        writer = asyncio.create_task(connection.writer())
         while True:
             try:
                 data = await websocket.receive_json()
@@ -147,7 +161,8 @@ async def widget_socket(websocket: WebSocket, visitor_token: str | None = None, 
     finally:
         for channel in channels:
             hub.detach(channel, connection)
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
 
 
 async def _typing(app, identity: Identity) -> None:

@@ -7,6 +7,7 @@ from api.database import Base, make_engine
 import api.petition.models  # noqa: F401 - puts the org and petition tables in Base.metadata
 import api.notification.models, api.petition.indexes  # noqa: F401,E401 - notifications, running-clock indexes
 import api.hub.models  # noqa: F401 - conversations, messages, attachments
+import api.enterprise.models  # noqa: F401 - enterprises, filings, credit, risk findings, policy claims
 from api.settings import get_settings
 
 config = context.config

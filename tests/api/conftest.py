@@ -37,10 +37,10 @@ def peer_url():
 
 @pytest.fixture
 def settings(database_url, peer_url):
-    # The SLA and hub sweepers are off: a background sweep would write to the database while tests run.
+    # The SLA, hub and campaign sweepers are off: a background sweep would write to the database while tests run.
     # Seats are open around the clock so the hub tests do not depend on the hour they run at.
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
-                    sla_sweep_enabled=False, hub_sweep_enabled=False, service_hours="00:00-24:00",
+                    sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False, service_hours="00:00-24:00",
                     service_workdays_only=False)
 
 
@@ -63,7 +63,10 @@ from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
+from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,  # noqa: E402
+                                   PolicyClaim, RiskFinding)
 from api.hub.models import Attachment, Conversation, Message  # noqa: E402
+from api.reminder.models import Campaign, Reminder, RepairApplication  # noqa: E402
 from api.notification.models import Notification  # noqa: E402
 from api.org.models import StaffAccount, Unit  # noqa: E402
 from api.org.service import create_staff, create_unit  # noqa: E402
@@ -84,8 +87,10 @@ def api_engine(database_url):
 def leave_no_trace(api_engine):
     """Rows a test module committed through the API are deleted when the module ends (children
     first), so tests that query whole tables later in the session start from what they expect."""
-    tables = [model.__table__ for model in (Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension, PetitionHandler, Petition,
-                                            StaffAccount, Unit)]
+    tables = [model.__table__ for model in (
+        RepairApplication, Reminder, Campaign, CreditDeduction, CreditRecord, EnterpriseFiling, RiskFinding,
+        PolicyClaim, Enterprise, Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension,
+        PetitionHandler, Petition, StaffAccount, Unit)]
     with api_engine.connect() as connection:
         marks = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
     yield

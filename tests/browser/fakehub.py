@@ -1,7 +1,9 @@
 """A stand-in for the hub inside the browser, and builders for hub.md's Message and state shapes.
 
 `FakeHub` answers the widget's POST /api/widget/session and its /ws/widget WebSocket through
-Playwright routes, so the widget runs its real connection code with no server behind it.
+Playwright routes, so the widget runs its real connection code with no server behind it; it also answers
+the 消息 list (GET /api/widget/reminders, POST /api/widget/reminders/{id}/read) as the hub's reminder
+routes do: 403 for a visitor, the enterprise's reminders (newest first) otherwise.
 Imported by the browser tests as `fakehub` (pytest puts this folder on sys.path).
 """
 from __future__ import annotations
@@ -57,15 +59,33 @@ def make_state(mode: str = "bot", **fields: Any) -> dict:
     return conversation
 
 
+def make_reminder(reminder_id: int, type_: str = "policy", title: str = "", message: str = "", *,
+                  status: str = "delivered", read: bool = False, message_id: int | None = None,
+                  created_at: str | None = None, **fields: Any) -> dict:
+    """A reminder as GET /api/widget/reminders lists it (api/reminder/schemas.py, reminder_wire)."""
+    created = created_at or iso()
+    reminder = {
+        "id": reminder_id, "type": type_, "rule": f"{type_}_rule", "topic": f"{type_}_topic",
+        "title": title, "message": message, "reasons": [], "status": status, "answer": None,
+        "answer_label": None, "created_at": created, "delivered_at": created,
+        "read_at": created if read else None, "answered_at": None, "message_id": message_id,
+    }
+    reminder.update(fields)
+    return reminder
+
+
 class FakeHub:
     """Answers the widget's session request and WebSocket from inside the browser (Playwright routes).
 
     `frames` collects what the widget sent; the user's messages are echoed back stored (with a new id
     and their client_id) unless `echo` is False; `push(event)` sends a server event on the open socket.
+    `reminders` is the enterprise's 消息 list; `reminder_lists` and `reminder_reads` record the widget's
+    GET and read-mark requests (with their headers).
     """
 
     def __init__(self, context, *, hello_messages=(), conversation=None, echo: bool = True,
-                 reject_enterprise_token: bool = False, identity: dict | None = None) -> None:
+                 reject_enterprise_token: bool = False, identity: dict | None = None,
+                 reminders=()) -> None:
         self.hello_messages = list(hello_messages)
         self.conversation = conversation
         self.echo = echo
@@ -77,7 +97,12 @@ class FakeHub:
         self.session_requests: list[dict] = []
         self.stored: dict[str, dict] = {}  # client_id → stored message, to echo a repeat unchanged
         self.next_id = 1000
+        self.reminders: list[dict] = [dict(r) for r in reminders]
+        self.reminder_lists: list[dict] = []  # headers of each GET /api/widget/reminders
+        self.reminder_reads: list[tuple[int, dict]] = []  # (reminder id, headers) of each read mark
         context.route("**/api/widget/session", self._session)
+        context.route("**/api/widget/reminders", self._reminder_list)
+        context.route("**/api/widget/reminders/*/read", self._reminder_read)
         context.route_web_socket(re.compile(r"/ws/widget(\?|$)"), self._connect)
 
     def _session(self, route) -> None:
@@ -87,6 +112,32 @@ class FakeHub:
             route.fulfill(status=401, json={"detail": "登录已过期", "code": "enterprise_token_expired"})
             return
         route.fulfill(json={"visitor_token": VISITOR_TOKEN, "identity": self.identity})
+
+    def _is_enterprise(self) -> bool:
+        return self.identity.get("kind") == "enterprise"
+
+    def _reminder_list(self, route) -> None:
+        self.reminder_lists.append(dict(route.request.headers))
+        if not self._is_enterprise():
+            route.fulfill(status=403, json={"detail": "登录电子税务局后可查看本企业的消息提醒", "code": "login_required"})
+            return
+        items = sorted(self.reminders, key=lambda r: (r["created_at"], r["id"]), reverse=True)
+        route.fulfill(json={"reminders": items, "unread": sum(1 for r in items if r["read_at"] is None)})
+
+    def _reminder_read(self, route) -> None:
+        reminder_id = int(re.search(r"/reminders/(\d+)/read", route.request.url).group(1))
+        self.reminder_reads.append((reminder_id, dict(route.request.headers)))
+        if not self._is_enterprise():
+            route.fulfill(status=403, json={"detail": "登录电子税务局后可查看本企业的消息提醒", "code": "login_required"})
+            return
+        found = next((r for r in self.reminders if r["id"] == reminder_id), None)
+        if found is None:
+            route.fulfill(status=404, json={"detail": "没有找到该提醒", "code": "not_found"})
+            return
+        found["read_at"] = found["read_at"] or iso()
+        if found["status"] in ("created", "delivered"):
+            found["status"] = "read"
+        route.fulfill(json=found)
 
     def _connect(self, ws) -> None:
         self.sockets.append(ws)

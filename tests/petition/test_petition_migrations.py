@@ -5,7 +5,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import api.hub.models  # noqa: F401 - fills Base.metadata
+import api.enterprise.models  # noqa: F401 - fills Base.metadata
+import api.hub.models  # noqa: F401
 import api.notification.models  # noqa: F401
 import api.petition.models  # noqa: F401
 from api.database import Base
@@ -13,7 +14,8 @@ from api.settings import ROOT
 
 TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition_events", "petition_extensions",
           "petition_ticket_counters", "notifications", "conversations", "conversation_messages",
-          "conversation_attachments"}
+          "conversation_attachments", "enterprises", "enterprise_filings", "credit_records", "credit_deductions",
+          "risk_findings", "policy_claims"}
 
 
 def _config(url):

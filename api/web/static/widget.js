@@ -1,6 +1,7 @@
 /*
  * 企业端聊天窗口（微信风格）的脚本：身份（访客令牌 / 企业令牌）、WebSocket 收发与断线重连、
- * 消息渲染（答复卡片、澄清按钮、提醒、工单、附件）、上传、评价与留言。协议见 docs/hub.md。
+ * 消息渲染（答复卡片、澄清按钮、提醒、信用等级、修复申请、工单、附件）、上传、评价与留言，
+ * 以及已登录企业的“消息”列表（提醒的已读与跳转）。协议见 docs/hub.md 与 docs/enterprise.md。
  * 所有消息文字一律用 textContent / createTextNode 插入，从不使用 innerHTML。
  * 测试钩子：window.__taxWidget.handleServerEvent(evt) 可直接注入服务端事件。
  */
@@ -33,6 +34,11 @@
     empty: "不能发送空白消息",
     bot_unavailable: "智能助手暂时无法回复，请稍后再试或转人工",
   };
+  var REMINDER_TYPES = { policy: "政策提醒", risk: "风险提示", credit: "信用提醒" };
+  var CREDIT_LEVELS = ["A", "B", "M", "C", "D"];
+  var EXPLAIN_PAYLOAD = "/risk_explain";
+  var EXPLAIN_MAX = 500;
+  var FLASH_MS = 2000;
   // 与 common/identifiers.py 的规则一致：手机号（可带 +86），或带区号的固定电话（可带分机）。
   var MOBILE_RE = /^(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}$/;
   var LANDLINE_RE = /^(?:\((?:0(?:10|2\d|[3-9]\d{2}))\)|0(?:10|2\d|[3-9]\d{2}))[ -]?[2-9]\d{6,7}(?:[ -]?(?:-|转|分机|ext|x|#)\s*\d{1,6})?$/i;
@@ -62,6 +68,21 @@
     embedded: false,
     lastTypingSent: 0,
     blobUrls: new Map(),
+    reminders: {
+      enabled: false, // 仅已登录企业：显示“消息”按钮
+      loaded: false,
+      items: [],
+      loading: false,
+      failed: false, // 最近一次加载失败
+      denied: false, // 服务端拒绝（访客、或本部署没有提醒）
+      again: false, // 加载途中又要求刷新：结束后再取一次
+      refreshTimer: null,
+      readSent: new Set(), // 本页已发出（或正在发出）已读标记的提醒 id
+      visible: new Set(), // 正在屏幕上、等页面可见时标记已读的提醒卡片
+      seen: new Set(), // 已在屏幕上出现过、等列表加载完再标记已读的提醒 id
+      observer: null,
+      open: false,
+    },
   };
 
   // ---------- 小工具 ----------
@@ -320,10 +341,185 @@
     return bar;
   }
 
-  function reminderCard(message) {
-    var card = el("div", "bubble reminder-card");
-    card.appendChild(el("span", "card-title reminder-title", "办税提醒"));
-    card.appendChild(document.createTextNode(message.text || ""));
+  // ---------- 提醒卡片、信用等级卡片、修复申请卡片 ----------
+  function reminderTag(type) {
+    var known = Object.prototype.hasOwnProperty.call(REMINDER_TYPES, type);
+    var tag = el("span", "reminder-tag type-" + (known ? type : "other"), known ? REMINDER_TYPES[type] : "办税提醒");
+    return tag;
+  }
+
+  /** 提醒 id：取自 custom.reminder_id，没有时从按钮 payload 里的 {"reminder_id": …} 取。 */
+  function reminderIdOf(message) {
+    var custom = message.custom || {};
+    if (custom.reminder_id != null && String(custom.reminder_id) !== "") return String(custom.reminder_id);
+    var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    for (var i = 0; i < buttons.length; i++) {
+      var match = /"reminder_id"\s*:\s*"?(\d+)"?/.exec((buttons[i] && buttons[i].payload) || "");
+      if (match) return match[1];
+    }
+    return null;
+  }
+
+  /** 提醒消息：带类型标签、标题、正文、判断依据与回复按钮的卡片；“有合理原因”先展开填写原因的输入框。 */
+  function reminderBlock(message) {
+    var custom = message.custom || {};
+    var type = Object.prototype.hasOwnProperty.call(REMINDER_TYPES, custom.type) ? custom.type : "other";
+    var reminderId = reminderIdOf(message);
+    var card = el("div", "bubble reminder-card type-" + type);
+    if (reminderId) card.dataset.reminder = reminderId;
+    card.dataset.type = type;
+
+    var head = el("div", "reminder-head");
+    head.appendChild(reminderTag(custom.type));
+    card.appendChild(head);
+    if (custom.title) card.appendChild(el("div", "reminder-heading", custom.title));
+    card.appendChild(el("div", "reminder-text", message.text || ""));
+
+    var reasons = Array.isArray(custom.reasons) ? custom.reasons.filter(function (r) { return r != null && r !== ""; }) : [];
+    if (reasons.length) {
+      var box = el("div", "reminder-reasons");
+      box.appendChild(el("div", "reminder-reasons-title", "判断依据"));
+      var ul = el("ul");
+      reasons.forEach(function (reason) { ul.appendChild(el("li", null, reason)); });
+      box.appendChild(ul);
+      card.appendChild(box);
+    }
+
+    var explain = explainForm(reminderId);
+    var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    if (buttons.length) {
+      var replies = el("div", "quick-replies reminder-actions");
+      buttons.forEach(function (button) {
+        if (!button || !button.title) return;
+        var b = el("button", "quick-reply", button.title);
+        b.type = "button";
+        if (button.payload) b.dataset.payload = button.payload;
+        if (typeof button.payload === "string" && button.payload.indexOf(EXPLAIN_PAYLOAD) === 0) {
+          b.classList.add("explain-toggle");
+          b.setAttribute("aria-expanded", "false");
+          b.addEventListener("click", function () { explain.toggle(b); });
+        } else {
+          b.addEventListener("click", function () { sendMessage(button.title, button.payload || null); });
+        }
+        replies.appendChild(b);
+      });
+      card.appendChild(replies);
+    }
+    return { card: card, explain: explain.form };
+  }
+
+  /** “有合理原因”的输入框：原因必填、去掉首尾空白后 1–500 字，提交时把原因放进 payload 交给智能助手。 */
+  function explainForm(reminderId) {
+    var form = el("form", "reminder-explain-form");
+    form.noValidate = true;
+    form.hidden = true;
+    var label = el("label", "reminder-explain-label");
+    label.appendChild(el("span", null, "请说明原因"));
+    var textarea = el("textarea", "reminder-explain");
+    textarea.rows = 3;
+    textarea.placeholder = "请简要说明原因，例如：季节性停业";
+    label.appendChild(textarea);
+    form.appendChild(label);
+    var error = el("div", "field-error reminder-explain-error");
+    error.setAttribute("role", "alert");
+    form.appendChild(error);
+    var actions = el("div", "reminder-explain-actions");
+    var cancel = el("button", "reminder-explain-cancel", "取消");
+    cancel.type = "button";
+    var submit = el("button", "reminder-explain-submit", "提交");
+    submit.type = "submit";
+    actions.appendChild(cancel);
+    actions.appendChild(submit);
+    form.appendChild(actions);
+    var toggleButton = null;
+
+    function close() {
+      form.hidden = true;
+      error.textContent = "";
+      if (toggleButton) toggleButton.setAttribute("aria-expanded", "false");
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var reason = textarea.value.trim();
+      var length = Array.from(reason).length;
+      if (!length) { error.textContent = "请填写原因"; textarea.focus(); return; }
+      if (length > EXPLAIN_MAX) { error.textContent = "原因不能超过" + EXPLAIN_MAX + "字（现在" + length + "字）"; textarea.focus(); return; }
+      var data = { explanation: reason };
+      if (reminderId) data = { reminder_id: String(reminderId), explanation: reason };
+      sendMessage("有合理原因：" + reason, EXPLAIN_PAYLOAD + JSON.stringify(data));
+      textarea.value = "";
+      close();
+    });
+    cancel.addEventListener("click", function () { close(); });
+    textarea.addEventListener("input", function () { if (error.textContent) error.textContent = ""; });
+
+    return {
+      form: form,
+      toggle: function (button) {
+        toggleButton = button;
+        if (!form.hidden) { close(); return; }
+        form.hidden = false;
+        button.setAttribute("aria-expanded", "true");
+        var stick = nearBottom();
+        textarea.focus({ preventScroll: true });
+        if (stick) scrollToBottom();
+        else form.scrollIntoView({ block: "nearest" });
+      },
+    };
+  }
+
+  function creditCard(custom) {
+    var level = CREDIT_LEVELS.indexOf(String(custom.level || "").toUpperCase()) >= 0 ? String(custom.level).toUpperCase() : null;
+    var card = el("div", "info-card credit-card level-" + (level || "none"));
+    var head = el("div", "credit-head");
+    var letter = el("span", "credit-level", level || "—");
+    letter.setAttribute("aria-label", "纳税信用等级 " + (level || "未评"));
+    head.appendChild(letter);
+    var meta = el("div", "credit-meta");
+    meta.appendChild(el("div", "credit-year", (custom.year != null && custom.year !== "" ? custom.year + "年度" : "") + "纳税信用等级"));
+    if (custom.score != null && custom.score !== "") meta.appendChild(el("div", "credit-score", "信用得分 " + custom.score + " 分"));
+    head.appendChild(meta);
+    card.appendChild(head);
+
+    var deductions = Array.isArray(custom.deductions) ? custom.deductions.filter(Boolean) : [];
+    var box = el("div", "credit-deductions");
+    box.appendChild(el("div", "credit-deductions-title", "扣分记录"));
+    if (deductions.length) {
+      var ul = el("ul");
+      deductions.forEach(function (d) {
+        var li = el("li", "deduction");
+        var main = el("div", "deduction-main");
+        main.appendChild(el("span", "deduction-reason", d.reason || "扣分"));
+        if (d.points != null && d.points !== "" && !isNaN(Number(d.points))) {
+          main.appendChild(el("span", "deduction-points", "−" + Math.abs(Number(d.points)) + " 分"));
+        }
+        li.appendChild(main);
+        var meta2 = el("div", "deduction-meta");
+        if (d.date) meta2.appendChild(el("span", "deduction-date", d.date));
+        if (d.repairable) meta2.appendChild(el("span", "tag tag-repairable", "可修复"));
+        if (d.corrected) meta2.appendChild(el("span", "tag tag-corrected", "已纠正"));
+        if (meta2.firstChild) li.appendChild(meta2);
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    } else {
+      box.appendChild(el("div", "credit-empty", "暂无扣分记录"));
+    }
+    card.appendChild(box);
+    return card;
+  }
+
+  function repairCard(repair) {
+    var card = el("div", "info-card repair-card");
+    if (repair.id != null) card.dataset.repair = String(repair.id);
+    card.appendChild(el("span", "card-title", "信用修复申请已受理"));
+    var dl = el("dl");
+    dl.appendChild(el("dt", null, "申请编号"));
+    dl.appendChild(el("dd", "repair-no", "XF-" + (repair.id != null ? repair.id : "")));
+    dl.appendChild(el("dt", null, "办结期限"));
+    dl.appendChild(el("dd", "repair-due", repair.due_date || "以通知为准"));
+    card.appendChild(dl);
     return card;
   }
 
@@ -423,13 +619,25 @@
     var body = el("div", "body");
     if (!mine) body.appendChild(senderLine(message));
     var row = el("div", "row");
+    var hasButtons = Array.isArray(message.buttons) && message.buttons.length;
+    if (kind === "reminder" && !message.attachment) {
+      var block = reminderBlock(message); // 按钮在卡片内
+      row.appendChild(block.card);
+      body.appendChild(row);
+      body.appendChild(block.explain);
+      node.appendChild(body);
+      return node;
+    }
     if (message.attachment) row.appendChild(attachmentBubble(message.attachment));
     else if (kind === "answer") row.appendChild(answerCard(message));
-    else if (kind === "reminder") row.appendChild(reminderCard(message));
     else row.appendChild(textBubble(message.text));
     body.appendChild(row);
     if (kind === "petition_created" || kind === "petition_status") body.appendChild(petitionCard(custom));
-    if (Array.isArray(message.buttons) && message.buttons.length) body.appendChild(quickReplies(message.buttons));
+    if (kind === "credit") body.appendChild(creditCard(custom));
+    if (kind === "reminder_answer" && Array.isArray(custom.repairs)) {
+      custom.repairs.forEach(function (repair) { if (repair) body.appendChild(repairCard(repair)); });
+    }
+    if (hasButtons) body.appendChild(quickReplies(message.buttons));
     node.appendChild(body);
     return node;
   }
@@ -475,6 +683,10 @@
       state.maxId = id;
     }
     state.byId.set(id, node);
+    var card = node.querySelector(".reminder-card[data-reminder]");
+    if (card) watchReminderCard(card);
+    var kind = message.custom && message.custom.kind;
+    if (live && (kind === "reminder" || kind === "reminder_answer")) scheduleRemindersRefresh();
 
     if (message.sender !== "user" && live) stopWaiting();
     if (live && isOfflineHandoff(message)) showLeaveMessageCard();
@@ -798,6 +1010,278 @@
     scrollToBottom();
   }
 
+  // ---------- 消息提醒：已读标记与“消息”列表（仅已登录企业） ----------
+  var $remindersBtn, $remindersBadge, $remindersPanel, $remindersList, $remindersStatus, $remindersBackdrop;
+
+  /** 提醒卡片在屏幕上出现过一次（且页面可见）就标记已读；每条提醒每次打开页面只标记一次。 */
+  function watchReminderCard(card) {
+    var r = state.reminders;
+    if (r.readSent.has(card.dataset.reminder)) return;
+    if (!("IntersectionObserver" in window)) return;
+    if (!r.observer) {
+      r.observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          var root = entry.rootBounds;
+          var seen = entry.isIntersecting && (entry.intersectionRatio >= 0.5 ||
+            (root && root.height > 0 && entry.intersectionRect.height >= root.height * 0.5));
+          if (seen) r.visible.add(entry.target); else r.visible.delete(entry.target);
+        });
+        markVisibleReminderCards();
+      }, { root: $messages, threshold: [0, 0.25, 0.5, 0.75, 1] });
+    }
+    r.observer.observe(card);
+  }
+
+  function markVisibleReminderCards() {
+    var r = state.reminders;
+    if (document.visibilityState !== "visible" || !r.visible.size) return;
+    r.visible.forEach(function (card) {
+      r.visible.delete(card);
+      if (r.observer) r.observer.unobserve(card);
+      if (card.isConnected) r.seen.add(card.dataset.reminder);
+    });
+    flushSeenReminders();
+  }
+
+  /** 列表正在加载时先等它（已是已读的就不必再标记）；只有企业身份才有提醒可标记。 */
+  function flushSeenReminders() {
+    var r = state.reminders;
+    if (!r.seen.size || (r.enabled && r.loading && !r.loaded)) return;
+    var ids = Array.from(r.seen);
+    r.seen.clear();
+    if (!isEnterprise() || r.denied) return;
+    ids.forEach(markReminderRead);
+  }
+
+  function findReminder(id) {
+    var key = String(id);
+    for (var i = 0; i < state.reminders.items.length; i++) {
+      if (String(state.reminders.items[i].id) === key) return state.reminders.items[i];
+    }
+    return null;
+  }
+
+  function markReminderRead(id) {
+    var r = state.reminders;
+    var key = String(id == null ? "" : id);
+    if (!/^\d+$/.test(key) || r.readSent.has(key)) return;
+    r.readSent.add(key);
+    var item = findReminder(key);
+    if (item && item.read_at) return; // 列表里已是已读
+    if (item) {
+      item.read_at = new Date().toISOString();
+      if (item.status === "created" || item.status === "delivered") item.status = "read";
+      renderReminders();
+    }
+    fetch("/api/widget/reminders/" + encodeURIComponent(key) + "/read", { method: "POST", headers: authHeaders() })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403 || response.status === 404) return null; // 不是本企业的提醒
+        if (!response.ok) throw new Error(String(response.status));
+        return readJson(response).then(function (updated) {
+          if (!updated || updated.id == null) return;
+          var index = r.items.findIndex(function (x) { return String(x.id) === String(updated.id); });
+          if (index >= 0) { r.items[index] = updated; renderReminders(); }
+        });
+      })
+      .catch(function () {
+        r.readSent.delete(key); // 没标记上：在“消息”列表里点开时再试
+        if (r.enabled) refreshReminders();
+      });
+  }
+
+  function isEnterprise() {
+    return !!(state.identity && state.identity.kind === "enterprise");
+  }
+
+  function updateRemindersAccess() {
+    if (isEnterprise()) {
+      state.reminders.enabled = true;
+      state.reminders.denied = false;
+      $remindersBtn.hidden = false;
+      refreshReminders();
+    } else {
+      disableReminders();
+    }
+  }
+
+  function disableReminders() {
+    var r = state.reminders;
+    r.enabled = false;
+    r.loaded = false;
+    r.items = [];
+    closeRemindersPanel(false);
+    $remindersBtn.hidden = true;
+    renderReminders();
+  }
+
+  function scheduleRemindersRefresh() {
+    var r = state.reminders;
+    if (!r.enabled) return;
+    clearTimeout(r.refreshTimer);
+    r.refreshTimer = setTimeout(refreshReminders, 300);
+  }
+
+  function refreshReminders() {
+    var r = state.reminders;
+    if (!r.enabled) return;
+    if (r.loading) { r.again = true; return; }
+    r.loading = true;
+    r.again = false;
+    if (!r.loaded) renderReminders();
+    fetch("/api/widget/reminders", { headers: authHeaders() })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403 || response.status === 404) {
+          r.denied = true;
+          disableReminders(); // 访客（或本部署没有提醒）：不显示“消息”
+          return;
+        }
+        if (!response.ok) throw new Error(String(response.status));
+        return readJson(response).then(function (body) {
+          if (!r.enabled) return;
+          var items = body && Array.isArray(body.reminders) ? body.reminders.filter(function (x) { return x && x.id != null; }) : [];
+          items.forEach(function (item) { // 已在本页标记已读而服务端尚未反映的，按已读显示
+            if (!item.read_at && r.readSent.has(String(item.id))) item.read_at = new Date().toISOString();
+          });
+          r.items = items;
+          r.loaded = true;
+          r.failed = false;
+          renderReminders();
+        });
+      })
+      .catch(function () {
+        r.failed = true;
+        renderReminders();
+      })
+      .finally(function () {
+        r.loading = false;
+        flushSeenReminders();
+        if (r.again) refreshReminders();
+      });
+  }
+
+  function shortTime(value) {
+    var d = new Date(value);
+    if (!value || isNaN(d)) return "";
+    return pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function reminderStatus(item) {
+    if (item.status === "closed" || item.status === "expired") return ["closed", "已处理"];
+    if (item.status === "answered") return ["answered", item.answer_label ? "已回复：" + item.answer_label : "已回复"];
+    if (!item.read_at) return ["unread", "未读"];
+    return ["read", "已读"];
+  }
+
+  function sortedReminders() {
+    return state.reminders.items.slice().sort(function (a, b) {
+      var ta = Date.parse(a.created_at) || 0;
+      var tb = Date.parse(b.created_at) || 0;
+      if (ta !== tb) return tb - ta;
+      return Number(b.id) - Number(a.id);
+    });
+  }
+
+  function unreadCount() {
+    return state.reminders.items.filter(function (item) { return !item.read_at; }).length;
+  }
+
+  function renderReminders() {
+    var r = state.reminders;
+    var unread = r.loaded ? unreadCount() : 0;
+    $remindersBadge.hidden = !unread;
+    $remindersBadge.textContent = unread > 99 ? "99+" : String(unread);
+    var label = unread ? "消息提醒，" + unread + " 条未读" : "消息提醒";
+    $remindersBtn.setAttribute("aria-label", label);
+    $remindersBtn.title = label;
+    if (!r.open) return;
+
+    while ($remindersList.firstChild) $remindersList.removeChild($remindersList.firstChild);
+    var items = sortedReminders();
+    if (!r.loaded) $remindersStatus.textContent = r.failed ? "消息加载失败，请稍后再试" : "正在加载…";
+    else if (!items.length) $remindersStatus.textContent = "暂无消息提醒";
+    else $remindersStatus.textContent = "";
+    $remindersStatus.hidden = !$remindersStatus.textContent;
+    items.forEach(function (item) { $remindersList.appendChild(reminderItem(item)); });
+  }
+
+  function reminderItem(item) {
+    var status = reminderStatus(item);
+    var li = el("li", "reminder-item status-" + status[0]);
+    li.dataset.id = String(item.id);
+    li.tabIndex = 0;
+    li.setAttribute("role", "button");
+    var head = el("div", "reminder-item-head");
+    head.appendChild(reminderTag(item.type));
+    head.appendChild(el("span", "reminder-item-title", item.title || REMINDER_TYPES[item.type] || "办税提醒"));
+    li.appendChild(head);
+    if (item.message) li.appendChild(el("div", "reminder-item-text", item.message));
+    var foot = el("div", "reminder-item-foot");
+    foot.appendChild(el("span", "reminder-item-time", shortTime(item.created_at)));
+    foot.appendChild(el("span", "reminder-status status-" + status[0], status[1]));
+    li.appendChild(foot);
+    li.addEventListener("click", function () { goToReminder(item); });
+    li.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); goToReminder(item); }
+    });
+    return li;
+  }
+
+  /** 点开一条提醒：标记已读、关闭列表，原消息已在聊天里时滚动过去并短暂高亮。 */
+  function goToReminder(item) {
+    markReminderRead(item.id);
+    closeRemindersPanel(false);
+    var node = item.message_id != null ? state.byId.get(Number(item.message_id)) : null;
+    if (!node || !node.isConnected) return;
+    node.scrollIntoView({ block: "center", inline: "nearest" });
+    node.classList.remove("flash");
+    void node.offsetWidth; // 重新开始高亮动画
+    node.classList.add("flash");
+    clearTimeout(node.flashTimer);
+    node.flashTimer = setTimeout(function () { node.classList.remove("flash"); }, FLASH_MS);
+  }
+
+  function openRemindersPanel() {
+    var r = state.reminders;
+    if (!r.enabled) return;
+    r.open = true;
+    $remindersPanel.hidden = false;
+    $remindersBackdrop.hidden = false;
+    $remindersBtn.setAttribute("aria-expanded", "true");
+    document.body.classList.add("reminders-open");
+    renderReminders();
+    refreshReminders();
+    $remindersPanel.focus({ preventScroll: true });
+  }
+
+  function closeRemindersPanel(restoreFocus) {
+    var r = state.reminders;
+    var wasOpen = r.open;
+    r.open = false;
+    $remindersPanel.hidden = true;
+    $remindersBackdrop.hidden = true;
+    $remindersBtn.setAttribute("aria-expanded", "false");
+    document.body.classList.remove("reminders-open");
+    if (wasOpen && restoreFocus && !$remindersBtn.hidden) $remindersBtn.focus();
+  }
+
+  function bindReminders() {
+    $remindersBtn = $("reminders-btn");
+    $remindersBadge = $("reminders-badge");
+    $remindersPanel = $("reminders-panel");
+    $remindersList = $("reminders-list");
+    $remindersStatus = $("reminders-status");
+    $remindersBackdrop = $("reminders-backdrop");
+    $remindersPanel.tabIndex = -1;
+    $remindersBtn.addEventListener("click", function () {
+      if (state.reminders.open) closeRemindersPanel(true); else openRemindersPanel();
+    });
+    $("reminders-close").addEventListener("click", function () { closeRemindersPanel(true); });
+    $remindersBackdrop.addEventListener("click", function () { closeRemindersPanel(true); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && state.reminders.open) closeRemindersPanel(true);
+    });
+  }
+
   // ---------- 会话状态 ----------
   function applyState(conversation) {
     state.conversation = conversation || null;
@@ -829,6 +1313,7 @@
         if (last && isOfflineHandoff(last)) showLeaveMessageCard();
         flushPending();
         scrollToBottom();
+        updateRemindersAccess(); // 每次（重新）连接都刷新消息列表
         break;
       }
       case "message":
@@ -1101,9 +1586,13 @@
     }
     updateHeader();
     bindInput();
+    bindReminders();
     window.addEventListener("online", reconnectNow);
     document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "visible") reconnectNow();
+      if (document.visibilityState === "visible") {
+        reconnectNow();
+        markVisibleReminderCards();
+      }
     });
     start();
   }

@@ -1,0 +1,153 @@
+"""Wire shapes of the enterprise routes: the staff profile, the enterprise's own credit, the demo list and token."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from pydantic import BaseModel, constr
+
+__all__ = ["FieldSource", "DeductionRead", "CreditRead", "OwnCredit", "FilingRead", "FilingsSummary", "ClaimRead",
+           "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
+           "DemoTokenRequest", "DemoToken"]
+
+
+class FieldSource(BaseModel):
+    source: str  # tax | market | social_security | bank
+    source_label: str  # 税务 / 市场监管 / 社保 / 银行
+    synced_at: Optional[datetime]
+
+
+class DeductionRead(BaseModel):
+    id: int
+    reason_code: str
+    reason: str
+    points: int
+    date: date  # occurred_on
+    repairable: bool
+    corrected: bool
+    corrected_on: Optional[date]
+
+
+class CreditRead(BaseModel):
+    level: str
+    year: int
+    score: Optional[int]
+    deductions: list[DeductionRead]
+    source: str
+    synced_at: datetime
+
+
+class OwnCredit(BaseModel):
+    """What the bot says to a logged-in enterprise about its own 纳税信用."""
+    text: str
+    level: str
+    year: int
+    score: Optional[int]
+    deductions: list[DeductionRead]
+
+
+class FilingRead(BaseModel):
+    tax_type: str
+    tax_type_label: str
+    period_start: date
+    period_end: date
+    due_date: date
+    filed_date: Optional[date]
+    declared_sales: Optional[Decimal]
+    invoice_sales: Optional[Decimal]
+    tax_paid: Optional[Decimal]
+    zero_filing: bool
+    state: str  # filed | late | overdue | pending
+    source: str
+
+
+class FilingsSummary(BaseModel):
+    total: int
+    filed_on_time: int
+    filed_late: int
+    overdue_unfiled: int  # due date passed, not filed
+    pending: int  # not due yet, not filed
+    zero_filings: int
+    recent: list[FilingRead]  # the last 12 by period, newest first
+
+
+class ClaimRead(BaseModel):
+    policy: str
+    period: str
+    claimed: bool
+    amount: Optional[Decimal]
+    source: str
+    synced_at: datetime
+
+
+class FindingRead(BaseModel):
+    indicator: str
+    period: str
+    detail: Optional[dict]
+    found_at: datetime
+    source: str
+
+
+class EnterpriseProfile(BaseModel):
+    id: int
+    uscc: str
+    name: str
+    taxpayer_type: str
+    taxpayer_type_label: str
+    kind: str
+    kind_label: str
+    industry_code: str
+    industry: str
+    region: str
+    restricted_industry: bool
+    employees: int
+    total_assets: Decimal
+    annual_sales: Decimal
+    taxable_income: Decimal
+    rd_expense: Decimal
+    new_hires_key_groups: int
+    registration_date: date
+    demo: bool
+    sources: dict[str, FieldSource]  # per profile field: which system, synced when
+    credit: Optional[CreditRead]
+    filings: FilingsSummary
+    claims: list[ClaimRead]
+    risk_findings: list[FindingRead]
+
+
+class CreditQuery(BaseModel):
+    """Only the token says whose credit it is; anything else in the body (a USCC, say) is ignored."""
+    enterprise_token: Optional[constr(max_length=4000)] = None
+
+
+class DemoEnterprise(BaseModel):
+    uscc: str
+    name: str
+    taxpayer_type: str
+    taxpayer_type_label: str
+    kind: str
+    kind_label: str
+    region: str
+    industry: str
+    credit_level: Optional[str]
+    credit_year: Optional[int]
+    pending_reminders: int
+    showcase: bool
+
+
+class DemoEnterprisePage(BaseModel):
+    items: list[DemoEnterprise]
+    limit: int
+
+
+class DemoTokenRequest(BaseModel):
+    uscc: constr(strip_whitespace=True, min_length=1, max_length=40)
+
+
+class DemoToken(BaseModel):
+    token: str
+    uscc: str
+    name: str
+    expires_at: datetime
+    widget_url: str

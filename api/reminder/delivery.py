@@ -1,0 +1,104 @@
+"""Putting reminders into the enterprise's chat: as bot messages with a ``reminder`` envelope and answer
+buttons, when the enterprise opens the widget, or live while it is connected (outside quiet hours).
+
+Delivery is once per reminder whatever the number of open tabs or instances: the created → delivered
+update is conditional, and only its winner posts the message.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import insert, select
+
+from api.enterprise.facts import load_facts
+from api.enterprise.models import Enterprise
+from api.hub import events
+from api.hub import service as hub_service
+from api.hub.identity import Identity
+from api.hub.schemas import message_wire
+from api.hub.widget import hub_unit_id
+from api.petition.timing import aware_now, china_date
+from api.reminder import service
+from api.reminder.models import Reminder
+from common.workdays import CHINA_TZ
+from knowledge.rules.engine import evaluate_all, get_rules, render_message
+
+__all__ = ["envelope", "deliver_pending", "in_quiet_hours", "push_events", "evaluate_for", "EVALUATED_TTL"]
+
+EVALUATED_TTL = 3600
+"""An enterprise opening the chat has every rule evaluated for it at most once an hour (Redis marker)."""
+
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def envelope(reminder: Reminder) -> dict:
+    return {"kind": "reminder", "reminder_id": reminder.id, "type": reminder.type, "topic": reminder.topic,
+            "rule": reminder.rule_id, "title": reminder.title, "reasons": reminder.reasons or []}
+
+
+def in_quiet_hours(now: datetime, span: str) -> bool:
+    """'21:00-08:00' (Asia/Shanghai), wrapping midnight; an empty or malformed span means no quiet hours."""
+    match = _SPAN.match(span or "")
+    if not match:
+        return False
+    h1, m1, h2, m2 = map(int, match.groups())
+    start, end, clock = time(h1 % 24, m1), time(h2 % 24, m2), now.astimezone(CHINA_TZ).time()
+    return (start <= clock < end) if start <= end else (clock >= start or clock < end)
+
+
+def push_events(usccs: list[str]) -> list[tuple[str, dict]]:
+    """Tell the connected widgets of these enterprises that reminders are waiting."""
+    return [(events.who(f"e:{uscc}"), {"type": "reminders_pending"}) for uscc in sorted(set(usccs))]
+
+
+def evaluate_for(enterprise_id: int, *, session, now: datetime) -> int:
+    """Evaluate every rule for one enterprise and create the reminders it should get now (quiet periods
+    respected); returns how many were created. Personal, so it needs no campaign."""
+    found = load_facts(session, [enterprise_id])
+    if not found:
+        return 0
+    facts, rules, rows = found[0], get_rules(), []
+    for outcome in evaluate_all(rules, facts, china_date(now)):
+        rule = rules[outcome.rule_id]
+        seen, recent = service.recent_subjects([enterprise_id], rule.id, now - timedelta(days=rule.quiet_days),
+                                               session=session)
+        if (enterprise_id, outcome.key[:200]) in seen or enterprise_id in recent:
+            continue
+        rows.append(service.reminder_row(enterprise_id=enterprise_id, uscc=facts.uscc, rule=rule, outcome=outcome,
+                                         message=render_message(rule, outcome), now=now))
+    if rows:
+        session.execute(insert(Reminder), rows)
+    return len(rows)
+
+
+def deliver_pending(app, identity: Identity, now: datetime | None = None) -> int:
+    """Deliver what may be delivered now to a logged-in enterprise; returns how many were delivered."""
+    if not identity.uscc:
+        return 0
+    now = aware_now(now)
+    settings, out, delivered = app.state.settings, [], 0
+    with app.state.session_factory() as session:
+        marker = f"reminders:evaluated:{identity.uscc}"
+        if app.state.redis.set(marker, "1", nx=True, ex=EVALUATED_TTL):
+            enterprise_id = session.execute(select(Enterprise.id).where(Enterprise.uscc == identity.uscc)).scalar()
+            if enterprise_id is not None:
+                evaluate_for(enterprise_id, session=session, now=now)
+                session.flush()
+        reminders = service.deliverable(identity.uscc, session=session, now=now,
+                                        weekly_cap=settings.reminder_weekly_cap)
+        if not reminders:
+            return 0
+        conversation = hub_service.current_conversation(identity, session=session, unit_id=hub_unit_id(app), now=now)
+        for reminder in reminders:
+            if not service.mark_delivered(reminder, None, session=session, now=now):
+                continue  # another tab or instance delivered it
+            message = hub_service.post(conversation, session=session, sender="bot", text=reminder.message,
+                                       buttons=service.buttons_for(reminder), custom=envelope(reminder), now=now,
+                                       mode="bot" if conversation.mode == "closed" else None)
+            reminder.message_id = message.id
+            out += events.message_events(conversation, message_wire(message))
+            delivered += 1
+        session.commit()
+    events.publish(app.state.redis, out)
+    return delivered

@@ -1,0 +1,60 @@
+"""/api/internal/reminders/answer: the enterprise answered a reminder in the chat (``ServiceCaller`` only).
+
+The enterprise is the one of the token in the message metadata — never a USCC typed in the chat. The
+answer is the intent Rasa recognised (a button carries the reminder's id; words find the latest open
+reminder the answer fits). The reply tells the action what to say: an acknowledgement, the knowledge
+topic to explain (怎么享受 / 怎么修复), that a person should take over (需要帮助), or the repair case.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth.deps import ServiceCaller, SettingsDep
+from api.auth.security import verify_enterprise_token
+from api.database import SessionDep
+from api.errors import Conflict, Unauthorized
+from api.petition.timing import aware_now
+from api.reminder import service
+from api.reminder.schemas import AnswerRequest, repair_wire
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/internal/reminders", tags=["internal"])
+
+ACKS = {
+    "claimed": "好的，已记录您已享受该优惠。如有变化可随时咨询。",
+    "not_applicable": "好的，已记录该优惠不适用于贵企业，后续不再就此提醒。",
+    "corrected": "感谢您及时处理，已记录为已自查更正/已纠正。",
+    "explained": "已记录您说明的原因，主管税务机关会结合情况核实。",
+    "how": "以下是办理指引：",
+    "help": "好的，正在为您转接人工坐席。",
+}
+
+
+@router.post("/answer", summary="记录企业对提醒的回复")
+def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
+    if not body.enterprise_token:
+        raise Unauthorized("请先登录电子税务局后再回复提醒", code="login_required")
+    uscc = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret).uscc
+    reminder = service.find_for_answer(uscc, body.answer, body.reminder_id, session=session)
+    code = service.answer_for_intent(body.answer, reminder.type)
+    if code is None:
+        raise Conflict("该提醒不支持这个回复", code="answer_does_not_fit")
+    explanation = body.explanation or (body.text if code == "explained" else None)
+    now = aware_now()
+    service.record_answer(reminder, code, explanation, session=session, now=now)
+    result = {"reminder_id": reminder.id, "type": reminder.type, "answer": code, "topic": None, "handoff": False,
+              "repairs": [], "text": ACKS.get(code, "已为您记录。")}
+    if code == "how":
+        result["topic"] = reminder.topic
+    elif code == "help":
+        result["handoff"] = True
+    elif code == "apply":
+        applications = service.apply_repair(reminder, session=session, now=now)
+        result["repairs"] = [repair_wire(a) for a in applications]
+        due = applications[0].due_date
+        result["text"] = (f"已受理您的信用修复申请（共{len(applications)}项），"
+                          + (f"将在{due:%Y年%m月%d日}前（5个工作日内）办结，" if due else "将在5个工作日内办结，")
+                          + "结果会通过消息告知您。")
+    session.commit()
+    return result

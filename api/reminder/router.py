@@ -1,0 +1,95 @@
+"""/api/campaigns for operators (preview, schedule, cancel, funnel, recheck) and /api/repairs for staff
+(credit-repair applications on their 5-working-day clock)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+
+from api.auth.deps import CurrentStaff, require_roles
+from api.database import SessionDep, get_or_404
+from api.errors import Conflict
+from api.petition.timing import aware_now, china_date
+from api.reminder import campaigns
+from api.reminder.models import Campaign, RepairApplication
+from api.reminder.schemas import CampaignCreate, CampaignSchedule, RepairDecision, campaign_wire, repair_wire
+from knowledge.rules.engine import get_rules
+
+__all__ = ["router", "repairs_router"]
+
+router = APIRouter(prefix="/api/campaigns", tags=["campaigns"],
+                   dependencies=[Depends(require_roles("operator", "admin"))])
+repairs_router = APIRouter(prefix="/api/repairs", tags=["campaigns"],
+                           dependencies=[Depends(require_roles("staff", "handler", "supervisor", "admin"))])
+
+
+@router.get("/rules", summary="可用于活动的规则")
+def rules() -> list[dict]:
+    return [{"id": r.id, "type": r.type, "title": r.title, "topic": r.topic, "quiet_days": r.quiet_days}
+            for r in get_rules().values()]
+
+
+@router.get("", summary="活动列表，最新在前")
+def list_campaigns(session: SessionDep) -> list[dict]:
+    rows = session.execute(select(Campaign).order_by(Campaign.id.desc()).limit(200)).scalars()
+    return [campaign_wire(c) for c in rows]
+
+
+@router.post("", status_code=201, summary="新建活动（草稿）")
+def create(body: CampaignCreate, staff: CurrentStaff, session: SessionDep) -> dict:
+    campaign = campaigns.create(body.name, body.rule_id, session=session, staff_id=staff.id, now=aware_now(),
+                                repeat=body.repeat)
+    session.commit()
+    return campaign_wire(campaign)
+
+
+@router.get("/preview", summary="预览规则的目标企业数与样例")
+def preview(rule_id: str, session: SessionDep) -> dict:
+    return campaigns.preview(rule_id, session=session, today=china_date(aware_now()))
+
+
+@router.get("/{campaign_id}", summary="活动详情与漏斗")
+def detail(campaign_id: int, session: SessionDep) -> dict:
+    campaign = get_or_404(session, Campaign, campaign_id, "活动")
+    return {**campaign_wire(campaign), "funnel": campaigns.funnel(campaign, session=session)}
+
+
+@router.post("/{campaign_id}/schedule", summary="安排发送（不填时间即立即发送）")
+def schedule(campaign_id: int, body: CampaignSchedule, session: SessionDep) -> dict:
+    campaign = get_or_404(session, Campaign, campaign_id, "活动")
+    campaigns.schedule(campaign, body.at, now=aware_now())
+    session.commit()
+    return campaign_wire(campaign)
+
+
+@router.post("/{campaign_id}/cancel", summary="取消活动（已发出的提醒保留）")
+def cancel(campaign_id: int, session: SessionDep) -> dict:
+    campaign = get_or_404(session, Campaign, campaign_id, "活动")
+    campaigns.cancel(campaign, now=aware_now())
+    session.commit()
+    return campaign_wire(campaign)
+
+
+@router.post("/{campaign_id}/recheck", summary="复核：规则已不再命中的提醒记为已纠正")
+def recheck(campaign_id: int, session: SessionDep) -> dict:
+    campaign = get_or_404(session, Campaign, campaign_id, "活动")
+    marked = campaigns.recheck(campaign, session=session, now=aware_now())
+    session.commit()
+    return {"corrected_now": marked, "funnel": campaigns.funnel(campaign, session=session)}
+
+
+@repairs_router.get("", summary="信用修复申请，按到期日排序")
+def repairs(session: SessionDep, status: str = "received") -> list[dict]:
+    rows = session.execute(select(RepairApplication).where(RepairApplication.status == status)
+                           .order_by(RepairApplication.due_date, RepairApplication.id).limit(500)).scalars()
+    return [repair_wire(a) for a in rows]
+
+
+@repairs_router.post("/{application_id}/decision", summary="审核信用修复申请")
+def decide(application_id: int, body: RepairDecision, staff: CurrentStaff, session: SessionDep) -> dict:
+    application = get_or_404(session, RepairApplication, application_id, "修复申请")
+    if application.status != "received":
+        raise Conflict("该申请已审核", code="already_decided")
+    application.status = "approved" if body.approve else "rejected"
+    application.decided_at, application.decided_by_staff_id, application.decision_note = aware_now(), staff.id, body.note
+    session.commit()
+    return repair_wire(application)

@@ -1,0 +1,62 @@
+"""Wire shapes of reminders, campaigns and repair applications, and the request bodies."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import BaseModel, constr
+
+from api.hub.schemas import iso
+from api.reminder.models import Campaign, Reminder, RepairApplication
+from api.reminder.service import ANSWER_LABELS
+
+__all__ = ["reminder_wire", "campaign_wire", "repair_wire", "CampaignCreate", "CampaignSchedule", "AnswerRequest",
+           "RepairDecision"]
+
+
+def reminder_wire(reminder: Reminder) -> dict:
+    return {"id": reminder.id, "type": reminder.type, "rule": reminder.rule_id, "topic": reminder.topic,
+            "title": reminder.title, "message": reminder.message, "reasons": reminder.reasons or [],
+            "status": reminder.status, "answer": reminder.answer,
+            "answer_label": ANSWER_LABELS.get(reminder.answer or "", None), "created_at": iso(reminder.created_at),
+            "delivered_at": iso(reminder.delivered_at), "read_at": iso(reminder.read_at),
+            "answered_at": iso(reminder.answered_at), "message_id": reminder.message_id}
+
+
+def campaign_wire(campaign: Campaign) -> dict:
+    return {"id": campaign.id, "name": campaign.name, "rule_id": campaign.rule_id, "status": campaign.status,
+            "repeat": campaign.repeat, "scheduled_at": iso(campaign.scheduled_at), "created_at": iso(campaign.created_at),
+            "started_at": iso(campaign.started_at), "finished_at": iso(campaign.finished_at),
+            "evaluated": campaign.evaluated, "targeted": campaign.targeted, "skipped": campaign.skipped}
+
+
+def repair_wire(application: RepairApplication) -> dict:
+    return {"id": application.id, "enterprise_id": application.enterprise_id, "deduction_id": application.deduction_id,
+            "reminder_id": application.reminder_id, "reason": application.reason, "status": application.status,
+            "received_at": iso(application.received_at),
+            "due_date": application.due_date.isoformat() if application.due_date else None,
+            "decided_at": iso(application.decided_at), "decision_note": application.decision_note}
+
+
+class CampaignCreate(BaseModel):
+    name: constr(strip_whitespace=True, min_length=1, max_length=200)
+    rule_id: constr(strip_whitespace=True, min_length=1, max_length=80)
+    repeat: Literal["none", "monthly", "yearly"] = "none"
+
+
+class CampaignSchedule(BaseModel):
+    at: Optional[datetime] = None  # None: now
+
+
+class AnswerRequest(BaseModel):
+    sender_id: constr(max_length=100) = ""
+    enterprise_token: Optional[constr(max_length=4000)] = None
+    answer: constr(max_length=60)  # the intent Rasa recognised
+    text: Optional[constr(max_length=4000)] = None
+    reminder_id: Optional[int] = None
+    explanation: Optional[constr(max_length=2000)] = None
+
+
+class RepairDecision(BaseModel):
+    approve: bool
+    note: constr(strip_whitespace=True, min_length=1, max_length=1000)

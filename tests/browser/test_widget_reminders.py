@@ -1,0 +1,521 @@
+"""The reminders part of the chat widget in a real Chromium, against the fake hub: reminder cards (tag, title,
+reasons, answer buttons, the 有合理原因 explanation box, the read mark when a card has been on screen), the
+消息 list of a logged-in enterprise (badge, statuses, read on click, jump to the message), the credit-level
+and credit-repair cards, text-only rendering of hostile strings, and the layout at 375 px.
+No database, Redis or hub server is needed."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from fakehub import VISITOR_TOKEN, feed, iso, make_message, make_reminder, make_state, minutes_ago
+from playwright.sync_api import expect
+
+DESKTOP = (1280, 800)
+PHONE = (375, 812)
+ENTERPRISE = {"kind": "enterprise", "name": "某某商贸有限公司", "uscc": "91440300MA5XXXXXX0"}
+ENTERPRISE_PATH = "/?enterprise_token=good-token"
+XSS = '<img src=x onerror=alert(1)>'
+
+
+def screenshot(page, path) -> None:
+    """Screenshot once every image (avatars) has loaded."""
+    page.wait_for_function("() => Array.from(document.images).every(img => img.complete)")
+    page.screenshot(path=str(path))
+
+
+def buttons_for(reminder_id: int, type_: str) -> list[dict]:
+    """The quick replies the hub gives a reminder (api/reminder/service.py, buttons_for)."""
+    intents = {
+        "policy": (("怎么享受", "reminder_how"), ("已享受", "reminder_claimed"), ("不适用", "reminder_not_applicable")),
+        "risk": (("已自查更正", "risk_corrected"), ("有合理原因", "risk_explain"), ("需要帮助", "request_human")),
+        "credit": (("怎么修复", "reminder_how"), ("申请修复", "apply_credit_repair"), ("已纠正", "risk_corrected")),
+    }[type_]
+    return [{"title": title, "payload": f'/{intent}{{"reminder_id":"{reminder_id}"}}'} for title, intent in intents]
+
+
+def reminder_message(message_id: int, reminder_id: int, type_: str = "policy", *, title: str = "", text: str = "",
+                     reasons=(), **fields) -> dict:
+    """A bot message carrying a reminder, as api/reminder/delivery.py puts it into the chat."""
+    custom = {"kind": "reminder", "reminder_id": reminder_id, "type": type_, "topic": f"{type_}_topic",
+              "rule": f"{type_}_rule", "title": title, "reasons": list(reasons)}
+    return make_message(message_id, "bot", text, custom=custom, buttons=buttons_for(reminder_id, type_), **fields)
+
+
+POLICY = reminder_message(
+    21, 3, "policy", title="小型微利企业所得税优惠",
+    text="贵企业上年度符合小型微利企业条件，可以享受企业所得税减按25%计入应纳税所得额、按20%税率缴纳的优惠。",
+    reasons=["年应纳税所得额 120万元 ≤ 300万元", "从业人数 45人 ≤ 300人", "资产总额 800万元 ≤ 5000万元"],
+)
+RISK = reminder_message(
+    22, 8, "risk", title="增值税申报销售额低于开票金额",
+    text="2026年第3季度申报的销售额比同期开具发票的金额少12.5万元，请核实是否少报。",
+    reasons=["申报销售额 15.5万元 < 开票金额 28万元"],
+)
+CREDIT = reminder_message(
+    23, 9, "credit", title="纳税信用可修复",
+    text="贵企业2026年3月因逾期申报被扣5分，已在规定期限内补正，可申请纳税信用修复。",
+    reasons=["扣分原因：未按规定期限纳税申报", "已于 2026-03-20 补正申报"],
+)
+
+
+def fillers(start: int, count: int, minutes: float = 20) -> list[dict]:
+    """Plain question/answer messages that push earlier cards out of view."""
+    return [make_message(start + i, "user" if i % 2 == 0 else "bot", f"第{i + 1}条普通消息：这是一段用来占位的文字。",
+                         created_at=minutes_ago(minutes - i * 0.1)) for i in range(count)]
+
+
+def in_view(page, selector: str) -> bool:
+    """Whether the element's middle is inside the scrolling message area."""
+    return page.evaluate("""selector => {
+        const node = document.querySelector(selector);
+        const box = node.getBoundingClientRect();
+        const area = document.getElementById('messages').getBoundingClientRect();
+        const middle = box.top + box.height / 2;
+        return middle >= area.top && middle <= area.bottom;
+    }""", selector)
+
+
+def local_short(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%m-%d %H:%M")
+
+
+def colour(page, selector: str, prop: str = "backgroundColor") -> tuple[int, int, int]:
+    value = page.eval_on_selector(selector, f"n => getComputedStyle(n).{prop}")
+    return tuple(int(x) for x in re.findall(r"\d+", value)[:3])
+
+
+# ---------------------------------------------------------------- reminder cards
+
+def test_reminder_cards_show_tag_title_text_reasons_and_buttons(open_widget, artefacts):
+    page, _ = open_widget(DESKTOP)
+    feed(page, {"type": "hello", "identity": None, "conversation": make_state(), "messages": [
+        make_message(20, "user", "我们公司能享受什么优惠？", created_at=minutes_ago(1)), POLICY, RISK, CREDIT]})
+
+    card = page.locator('.msg[data-id="21"] .reminder-card')
+    expect(card).to_have_attribute("data-reminder", "3")
+    expect(card.locator(".reminder-tag")).to_have_text("政策提醒")
+    expect(card.locator(".reminder-heading")).to_have_text("小型微利企业所得税优惠")
+    assert int(page.eval_on_selector('.msg[data-id="21"] .reminder-heading', "n => getComputedStyle(n).fontWeight")) >= 600
+    expect(card.locator(".reminder-text")).to_have_text(POLICY["text"])
+    expect(card.locator(".reminder-reasons-title")).to_have_text("判断依据")
+    expect(card.locator(".reminder-reasons li")).to_have_text(POLICY["custom"]["reasons"])
+    expect(card.locator(".quick-replies button")).to_have_text(["怎么享受", "已享受", "不适用"])
+
+    expect(page.locator('.msg[data-id="22"] .reminder-tag')).to_have_text("风险提示")
+    expect(page.locator('.msg[data-id="22"] .quick-replies button')).to_have_text(["已自查更正", "有合理原因", "需要帮助"])
+    expect(page.locator('.msg[data-id="23"] .reminder-tag')).to_have_text("信用提醒")
+    expect(page.locator('.msg[data-id="23"] .reminder-card')).to_have_attribute("data-reminder", "9")
+
+    # Three types, three distinct colours for the tag and the card's edge.
+    tags = {colour(page, f'.msg[data-id="{i}"] .reminder-tag') for i in (21, 22, 23)}
+    edges = {colour(page, f'.msg[data-id="{i}"] .reminder-card', "borderLeftColor") for i in (21, 22, 23)}
+    assert len(tags) == 3 and len(edges) == 3
+    # The card is highlighted: not the plain white of a text bubble.
+    assert colour(page, '.msg[data-id="21"] .reminder-card') != (255, 255, 255)
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP[0]
+    page.locator('.msg[data-id="21"]').scroll_into_view_if_needed()
+    screenshot(page, artefacts / "widget-reminder-desktop.png")
+
+
+def test_reminder_buttons_send_their_payload_and_stay_usable(open_widget):
+    page, hub = open_widget(DESKTOP)
+    feed(page, {"type": "message", "message": POLICY})
+    buttons = page.locator('.msg[data-id="21"] .reminder-card .quick-replies button')
+    buttons.nth(0).click()
+    frame = hub.wait_for(page, lambda: hub.messages_sent())[0]
+    assert frame == {"type": "message", "text": "怎么享受", "payload": '/reminder_how{"reminder_id":"3"}',
+                     "client_id": frame["client_id"]}
+    expect(buttons.nth(1)).to_be_enabled()
+    buttons.nth(1).click()
+    second = hub.wait_for(page, lambda: hub.messages_sent()[1:])[0]
+    assert second["text"] == "已享受" and second["payload"] == '/reminder_claimed{"reminder_id":"3"}'
+
+
+def test_reasonable_cause_asks_for_the_reason_first_and_sends_it_as_json(open_widget, artefacts):
+    page, hub = open_widget(PHONE)
+    feed(page, {"type": "message", "message": RISK})
+    message = page.locator('.msg[data-id="22"]')
+    expect(message.locator(".reminder-explain")).to_be_hidden()
+    message.get_by_role("button", name="有合理原因").click()
+    box = message.locator(".reminder-explain")
+    expect(box).to_be_visible()
+    expect(box).to_have_attribute("placeholder", "请简要说明原因，例如：季节性停业")
+    page.wait_for_timeout(200)
+    assert hub.messages_sent() == []  # nothing goes out before a reason is given
+
+    # The box sits under the card.
+    card_box = message.locator(".reminder-card").bounding_box()
+    assert box.bounding_box()["y"] >= card_box["y"] + card_box["height"] - 1
+
+    submit = message.locator(".reminder-explain-submit")
+    submit.click()
+    expect(message.locator(".reminder-explain-error")).to_have_text("请填写原因")
+    box.fill("   \n  ")
+    submit.click()
+    expect(message.locator(".reminder-explain-error")).to_have_text("请填写原因")
+    box.fill("停" * 501)
+    submit.click()
+    expect(message.locator(".reminder-explain-error")).to_contain_text("不能超过500字")
+    page.wait_for_timeout(200)
+    assert hub.messages_sent() == []
+    screenshot(page, artefacts / "widget-375-reminder-explain.png")
+
+    # 取消 closes it; the button opens it again.
+    message.get_by_role("button", name="取消").click()
+    expect(box).to_be_hidden()
+    message.get_by_role("button", name="有合理原因").click()
+    expect(box).to_be_visible()
+    expect(message.locator(".reminder-explain-error")).to_have_text("")
+
+    reason = '三季度"季节性"停业\n仓库盘点'
+    box.fill("  " + reason + "  \n")
+    submit.click()
+    frame = hub.wait_for(page, lambda: hub.messages_sent())[0]
+    assert frame["type"] == "message" and frame["client_id"]
+    assert frame["text"] == "有合理原因：" + reason
+    payload = frame["payload"]
+    assert payload.startswith("/risk_explain{")
+    body = payload[len("/risk_explain"):]
+    assert "\n" not in body and '\\"季节性\\"' in body and "\\n" in body  # quotes and newlines escaped
+    assert json.loads(body) == {"reminder_id": "8", "explanation": reason}
+    expect(box).to_be_hidden()
+    expect(page.locator('.msg[data-sender="user"] .bubble').last).to_have_text("有合理原因：" + reason)
+
+    # Exactly 500 characters are accepted.
+    message.get_by_role("button", name="有合理原因").click()
+    box.fill("停" * 500)
+    submit.click()
+    second = hub.wait_for(page, lambda: hub.messages_sent()[1:])[0]
+    assert json.loads(second["payload"][len("/risk_explain"):])["explanation"] == "停" * 500
+
+
+def test_a_reminder_card_is_marked_read_once_when_it_has_been_on_screen(open_widget):
+    history = [reminder_message(10, 5, "policy", title="研发费用加计扣除", text="可享受研发费用加计扣除。",
+                                created_at=minutes_ago(30))] + fillers(11, 30)
+    reminders = [make_reminder(5, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", message_id=10,
+                               created_at=minutes_ago(30)),
+                 make_reminder(6, "risk", "申报异常", "请核实申报。", created_at=minutes_ago(40))]
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, hello_messages=history,
+                            reminders=reminders)
+    expect(page.locator("#reminders-badge")).to_have_text("2")
+    assert not in_view(page, '.msg[data-id="10"]')
+    page.wait_for_timeout(400)
+    assert hub.reminder_reads == []  # scrolled out of view: not read yet
+
+    page.locator('.msg[data-id="10"]').scroll_into_view_if_needed()
+    hub.wait_for(page, lambda: hub.reminder_reads)
+    reminder_id, headers = hub.reminder_reads[0]
+    assert reminder_id == 5
+    assert headers["authorization"] == f"Bearer {VISITOR_TOKEN}"
+    assert headers["x-enterprise-token"] == "good-token"
+    expect(page.locator("#reminders-badge")).to_have_text("1")
+
+    # Away and back again, and the same reminder in another message: still one read mark.
+    page.evaluate("() => { const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight; }")
+    page.wait_for_timeout(200)
+    page.locator('.msg[data-id="10"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(200)
+    feed(page, {"type": "message", "message": reminder_message(50, 5, "policy", title="研发费用加计扣除", text="再次提醒。")})
+    page.wait_for_timeout(500)
+    assert [r for r, _ in hub.reminder_reads] == [5]
+
+
+def test_a_card_on_screen_in_a_hidden_page_waits_until_the_page_is_visible(open_widget):
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE,
+                            reminders=[make_reminder(7, "credit", "纳税信用可修复", "可申请修复。", message_id=60)])
+    expect(page.locator("#reminders-badge")).to_have_text("1")
+    page.evaluate("() => Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})")
+    feed(page, {"type": "message", "message": reminder_message(60, 7, "credit", title="纳税信用可修复", text="可申请修复。")})
+    expect(page.locator('.msg[data-id="60"] .reminder-card')).to_be_visible()
+    page.wait_for_timeout(500)
+    assert hub.reminder_reads == []
+    page.evaluate("""() => {
+        delete document.visibilityState;
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    hub.wait_for(page, lambda: hub.reminder_reads)
+    assert [r for r, _ in hub.reminder_reads] == [7]
+
+
+def test_a_card_the_list_already_shows_as_read_is_not_marked_again(open_widget):
+    history = [reminder_message(10, 4, "policy", title="研发费用加计扣除", text="可享受研发费用加计扣除。")]
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, hello_messages=history,
+                            reminders=[make_reminder(4, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。",
+                                                     status="read", read=True, message_id=10)])
+    expect(page.locator('.msg[data-id="10"] .reminder-card')).to_be_visible()
+    hub.wait_for(page, lambda: hub.reminder_lists)
+    page.wait_for_timeout(500)
+    assert hub.reminder_reads == []
+    expect(page.locator("#reminders-btn")).to_be_visible()
+    expect(page.locator("#reminders-badge")).to_be_hidden()
+
+
+# ---------------------------------------------------------------- the 消息 list
+
+def test_messages_button_is_hidden_for_a_visitor(open_widget):
+    page, hub = open_widget(DESKTOP)
+    feed(page, {"type": "message", "message": POLICY})
+    page.wait_for_timeout(300)
+    expect(page.locator("#reminders-btn")).to_be_hidden()
+    expect(page.locator("#reminders-panel")).to_be_hidden()
+    expect(page.locator('.msg[data-id="21"] .reminder-card')).to_be_visible()
+    assert hub.reminder_lists == []  # a visitor has no list to ask for
+    assert hub.reminder_reads == []  # nor reminders to mark read
+
+
+def test_messages_button_hides_when_the_hub_answers_403(open_widget):
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, wait_connected=False)
+    page.route("**/api/widget/reminders", lambda route: route.fulfill(
+        status=403, json={"detail": "登录电子税务局后可查看本企业的消息提醒", "code": "login_required"}))
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.connected === '1'")
+    page.wait_for_timeout(300)
+    expect(page.locator("#reminders-btn")).to_be_hidden()
+
+
+def test_messages_button_shows_the_unread_count_for_an_enterprise(open_widget, artefacts):
+    reminders = [
+        make_reminder(1, "policy", "小型微利企业所得税优惠", "可以享受优惠。", created_at=minutes_ago(300)),
+        make_reminder(2, "risk", "申报异常", "请核实申报。", created_at=minutes_ago(200)),
+        make_reminder(3, "credit", "纳税信用可修复", "可申请修复。", created_at=minutes_ago(100), read=True,
+                      status="read"),
+    ]
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, reminders=reminders)
+    button = page.locator("#reminders-btn")
+    expect(button).to_be_visible()
+    expect(button).to_contain_text("消息")
+    expect(page.locator("#reminders-badge")).to_have_text("2")
+    assert hub.reminder_lists[0]["authorization"] == f"Bearer {VISITOR_TOKEN}"
+    assert hub.reminder_lists[0]["x-enterprise-token"] == "good-token"
+    # The button sits at the right of the header.
+    header = page.locator("#header").bounding_box()
+    box = button.bounding_box()
+    assert box["x"] + box["width"] > header["x"] + header["width"] - 60
+
+    # On a desktop the list is a side panel at the right, the full height of the window.
+    button.click()
+    panel = page.locator("#reminders-panel")
+    expect(panel).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(panel.locator(".reminder-item")).to_have_count(3)
+    app = page.locator("#app").bounding_box()
+    side = panel.bounding_box()
+    assert abs(side["x"] + side["width"] - (app["x"] + app["width"])) < 1
+    assert side["width"] <= 400 and side["height"] >= DESKTOP[1] - 1
+    screenshot(page, artefacts / "widget-reminders-desktop.png")
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+    # No unread left: no badge.
+    for reminder in hub.reminders:
+        reminder["read_at"] = iso()
+    page.locator("#reminders-btn").click()
+    expect(page.locator("#reminders-badge")).to_be_hidden()
+
+
+def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open_widget, artefacts):
+    now = datetime.now(timezone.utc)
+    stamps = {i: iso(now - timedelta(minutes=m)) for i, m in ((11, 5), (12, 60), (13, 180), (14, 600))}
+    reminders = [
+        make_reminder(13, "policy", "小型微利企业所得税优惠", "贵企业符合小型微利企业条件，可享受优惠。", status="answered",
+                      read=True, answer="how", answer_label="怎么办理", created_at=stamps[13], message_id=30),
+        make_reminder(11, "risk", "增值税申报销售额低于开票金额", "申报的销售额比开票金额少12.5万元，请核实。",
+                      created_at=stamps[11], message_id=31),
+        make_reminder(14, "credit", "纳税信用可修复", "可申请纳税信用修复。", status="closed", read=True,
+                      answer="apply", answer_label="申请修复", created_at=stamps[14], message_id=None),
+        make_reminder(12, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", status="read", read=True,
+                      created_at=stamps[12]),
+    ]
+    history = [reminder_message(31, 11, "risk", title="增值税申报销售额低于开票金额",
+                                text="申报的销售额比开票金额少12.5万元，请核实。", reasons=["申报 15.5万元 < 开票 28万元"],
+                                created_at=minutes_ago(30))] + fillers(32, 30)
+    page, hub = open_widget(PHONE, path=ENTERPRISE_PATH, identity=ENTERPRISE, hello_messages=history,
+                            reminders=reminders)
+    expect(page.locator("#reminders-badge")).to_have_text("1")
+    assert not in_view(page, '.msg[data-id="31"]')
+    page.locator("#reminders-btn").click()
+    panel = page.locator("#reminders-panel")
+    expect(panel).to_be_visible()
+    items = panel.locator(".reminder-item")
+    expect(items).to_have_count(4)
+    assert items.evaluate_all("nodes => nodes.map(n => n.dataset.id)") == ["11", "12", "13", "14"]
+    expect(items.locator(".reminder-status")).to_have_text(["未读", "已读", "已回复：怎么办理", "已处理"])
+    expect(items.locator(".reminder-tag")).to_have_text(["风险提示", "政策提醒", "政策提醒", "信用提醒"])
+    expect(items.locator(".reminder-item-title")).to_have_text(
+        ["增值税申报销售额低于开票金额", "研发费用加计扣除", "小型微利企业所得税优惠", "纳税信用可修复"])
+    expect(items.first.locator(".reminder-item-text")).to_have_text("申报的销售额比开票金额少12.5万元，请核实。")
+    expect(items.locator(".reminder-item-time")).to_have_text([local_short(stamps[i]) for i in (11, 12, 13, 14)])
+    assert all(re.fullmatch(r"\d\d-\d\d \d\d:\d\d", t) for t in items.locator(".reminder-item-time").all_inner_texts())
+
+    # A sheet over the chat on a phone: the full width, from the bottom, and no sideways scrolling.
+    sheet = panel.bounding_box()
+    assert sheet["x"] == 0 and sheet["width"] == PHONE[0]
+    assert abs(sheet["y"] + sheet["height"] - PHONE[1]) < 1 and sheet["y"] > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    assert page.evaluate("document.body.scrollWidth") <= PHONE[0]
+    assert page.evaluate("() => { const l = document.getElementById('reminders-list'); return l.scrollWidth <= l.clientWidth; }")
+    screenshot(page, artefacts / "widget-reminders-375.png")
+
+    items.first.click()
+    hub.wait_for(page, lambda: hub.reminder_reads)
+    expect(panel).to_be_hidden()
+    expect(page.locator("#reminders-badge")).to_be_hidden()
+    message = page.locator('.msg[data-id="31"]')
+    expect(message).to_have_class(re.compile(r"\bflash\b"))
+    assert in_view(page, '.msg[data-id="31"]')
+    expect(message).not_to_have_class(re.compile(r"\bflash\b"), timeout=4000)  # the highlight is brief
+    page.wait_for_timeout(300)
+    assert [r for r, _ in hub.reminder_reads] == [11]  # the card coming into view does not mark it again
+
+    # A read item with no message in the chat: no read mark again, the panel just closes.
+    page.locator("#reminders-btn").click()
+    expect(panel.locator(".reminder-item").first.locator(".reminder-status")).to_have_text("已读")
+    panel.locator('.reminder-item[data-id="14"]').click()
+    expect(panel).to_be_hidden()
+    page.wait_for_timeout(300)
+    assert [r for r, _ in hub.reminder_reads] == [11]
+
+
+def test_the_list_refreshes_when_a_reminder_arrives_and_after_a_reconnect(open_widget):
+    reminders = [make_reminder(1, "policy", "小型微利企业所得税优惠", "可以享受优惠。", created_at=minutes_ago(60))]
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, reminders=reminders)
+    expect(page.locator("#reminders-badge")).to_have_text("1")
+    lists = len(hub.reminder_lists)
+
+    page.evaluate("() => Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})")
+    hub.reminders.append(make_reminder(2, "risk", "申报异常", "请核实申报。", message_id=80))
+    hub.push({"type": "message", "message": reminder_message(80, 2, "risk", title="申报异常", text="请核实申报。")})
+    expect(page.locator("#reminders-badge")).to_have_text("2")
+    assert len(hub.reminder_lists) == lists + 1
+    page.locator("#reminders-btn").click()
+    expect(page.locator("#reminders-panel .reminder-item")).to_have_count(2)
+    expect(page.locator("#reminders-panel .reminder-item").first).to_have_attribute("data-id", "2")
+    page.locator("#reminders-close").click()
+
+    lists = len(hub.reminder_lists)
+    hub.reminders.append(make_reminder(3, "credit", "纳税信用可修复", "可申请修复。"))
+    hub.sockets[0].close()
+    page.wait_for_function("() => document.body.dataset.connected === '0'")
+    page.wait_for_function("() => document.body.dataset.connected === '1'", timeout=10000)
+    expect(page.locator("#reminders-badge")).to_have_text("3")
+    assert len(hub.reminder_lists) > lists
+
+
+# ---------------------------------------------------------------- credit and repair cards
+
+def test_credit_cards_for_levels_b_and_d(open_widget, artefacts):
+    page, _ = open_widget(DESKTOP)
+    feed(page, {"type": "message", "message": make_message(40, "user", "查一下我们的纳税信用等级", created_at=minutes_ago(2))})
+    feed(page, {"type": "message", "message": make_message(41, "bot", "贵企业2025年度纳税信用等级为B级。", custom={
+        "kind": "credit", "level": "B", "year": 2025, "score": 86, "deductions": [
+            {"reason": "未按规定期限办理纳税申报", "points": 5, "date": "2025-04-18", "repairable": True, "corrected": False},
+            {"reason": "未按规定期限报送财务会计报表", "points": 3, "date": "2025-07-20", "repairable": False,
+             "corrected": True},
+        ]})})
+    feed(page, {"type": "message", "message": make_message(42, "bot", "贵企业2025年度纳税信用等级为D级。", custom={
+        "kind": "credit", "level": "D", "year": 2025, "deductions": []})})
+
+    b = page.locator('.msg[data-id="41"]')
+    expect(b.locator(".bubble").first).to_have_text("贵企业2025年度纳税信用等级为B级。")
+    card = b.locator(".credit-card")
+    expect(card.locator(".credit-level")).to_have_text("B")
+    expect(card.locator(".credit-year")).to_have_text("2025年度纳税信用等级")
+    expect(card.locator(".credit-score")).to_contain_text("86")
+    rows = card.locator(".deduction")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator(".deduction-reason")).to_have_text("未按规定期限办理纳税申报")
+    expect(rows.nth(0).locator(".deduction-points")).to_have_text("−5 分")
+    expect(rows.nth(0).locator(".deduction-date")).to_have_text("2025-04-18")
+    expect(rows.nth(0).locator(".tag")).to_have_text(["可修复"])
+    expect(rows.nth(1).locator(".deduction-points")).to_have_text("−3 分")
+    expect(rows.nth(1).locator(".tag")).to_have_text(["已纠正"])
+    expect(card.locator(".credit-empty")).to_have_count(0)
+
+    d = page.locator('.msg[data-id="42"] .credit-card')
+    expect(d.locator(".credit-level")).to_have_text("D")
+    expect(d.locator(".credit-score")).to_have_count(0)  # no score given: none shown
+    expect(d.locator(".deduction")).to_have_count(0)
+    expect(d.locator(".credit-empty")).to_have_text("暂无扣分记录")
+
+    level_b = colour(page, '.msg[data-id="41"] .credit-level')
+    level_d = colour(page, '.msg[data-id="42"] .credit-level')
+    assert level_b != level_d
+    assert level_d[0] > 180 and level_d[1] < 100  # D is red
+    assert int(page.eval_on_selector('.msg[data-id="41"] .credit-level', "n => parseFloat(getComputedStyle(n).fontSize)")) >= 28
+    screenshot(page, artefacts / "widget-credit-card.png")
+
+
+def test_credit_card_for_level_a_without_deductions_and_b_with_a_score_of_none(open_widget):
+    page, _ = open_widget(PHONE)
+    feed(page, {"type": "message", "message": make_message(43, "bot", "贵企业2025年度纳税信用等级为A级。", custom={
+        "kind": "credit", "level": "A", "year": 2025, "score": 95, "deductions": []})})
+    feed(page, {"type": "message", "message": make_message(44, "bot", "贵企业纳税信用等级为B级。", custom={
+        "kind": "credit", "level": "B", "year": 2025, "score": None,
+        "deductions": [{"reason": "逾期申报", "points": 1, "date": "2025-01-16", "repairable": False, "corrected": False}]})})
+    expect(page.locator('.msg[data-id="43"] .credit-empty')).to_have_text("暂无扣分记录")
+    level_a = colour(page, '.msg[data-id="43"] .credit-level')
+    assert level_a[1] > level_a[0]  # A is green
+    expect(page.locator('.msg[data-id="44"] .credit-score')).to_have_count(0)
+    expect(page.locator('.msg[data-id="44"] .deduction .tag')).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+
+
+def test_repair_application_card(open_widget):
+    page, _ = open_widget(DESKTOP)
+    feed(page, {"type": "message", "message": make_message(45, "bot", "已为您提交纳税信用修复申请。", custom={
+        "kind": "reminder_answer", "reminder_id": 9, "answer": "apply", "repairs": [
+            {"id": 12, "status": "received", "received_at": "2026-11-23T08:00:00+00:00", "due_date": "2026-11-30"}]})})
+    card = page.locator('.msg[data-id="45"] .repair-card')
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("信用修复申请已受理")
+    expect(card.locator(".repair-no")).to_have_text("XF-12")
+    expect(card.locator(".repair-due")).to_have_text("2026-11-30")
+    expect(card).to_contain_text("申请编号")
+    expect(card).to_contain_text("办结期限")
+
+    feed(page, {"type": "message", "message": make_message(46, "bot", "已为您提交纳税信用修复申请。", custom={
+        "kind": "reminder_answer", "reminder_id": 9, "answer": "apply", "repairs": [
+            {"id": 13, "status": "received", "received_at": "2026-11-23T08:00:00+00:00", "due_date": None}]})})
+    expect(page.locator('.msg[data-id="46"] .repair-due')).to_have_text("以通知为准")
+    feed(page, {"type": "message", "message": make_message(47, "bot", "感谢您的反馈，已为您记录。", custom={
+        "kind": "reminder_answer", "reminder_id": 3, "answer": "claimed", "repairs": []})})
+    expect(page.locator('.msg[data-id="47"] .bubble')).to_have_text("感谢您的反馈，已为您记录。")
+    expect(page.locator('.msg[data-id="47"] .repair-card')).to_have_count(0)
+
+
+# ---------------------------------------------------------------- text only, never markup
+
+def test_hostile_strings_in_reminders_and_credit_cards_show_as_text(open_widget):
+    reminders = [make_reminder(30, "risk", XSS, "正文" + XSS, created_at=minutes_ago(5), message_id=70)]
+    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, reminders=reminders)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    feed(page, {"type": "message", "message": reminder_message(70, 30, "risk", title=XSS, text="正文" + XSS,
+                                                                reasons=["依据" + XSS])})
+    feed(page, {"type": "message", "message": make_message(71, "bot", "信用" + XSS, custom={
+        "kind": "credit", "level": "C", "year": 2025, "score": 60, "deductions": [
+            {"reason": XSS, "points": 11, "date": XSS, "repairable": True, "corrected": False}]})})
+    feed(page, {"type": "message", "message": make_message(72, "bot", "已受理", custom={
+        "kind": "reminder_answer", "repairs": [{"id": XSS, "status": "received", "due_date": XSS}]})})
+
+    card = page.locator('.msg[data-id="70"] .reminder-card')
+    expect(card.locator(".reminder-heading")).to_have_text(XSS)
+    expect(card.locator(".reminder-text")).to_have_text("正文" + XSS)
+    expect(card.locator(".reminder-reasons li")).to_have_text(["依据" + XSS])
+    expect(page.locator('.msg[data-id="71"] .deduction-reason')).to_have_text(XSS)
+    expect(page.locator('.msg[data-id="71"] .bubble').first).to_have_text("信用" + XSS)
+    expect(page.locator('.msg[data-id="72"] .repair-no')).to_have_text("XF-" + XSS)
+
+    page.locator("#reminders-btn").click()
+    item = page.locator('#reminders-panel .reminder-item[data-id="30"]')
+    expect(item.locator(".reminder-item-title")).to_have_text(XSS)
+    expect(item.locator(".reminder-item-text")).to_have_text("正文" + XSS)
+
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    # The only images in the messages are the avatars.
+    assert page.eval_on_selector_all("#messages .msg img:not(.avatar), #reminders-panel img", "nodes => nodes.length") == 0
