@@ -9,12 +9,14 @@ from api.auth.deps import install_auth_error_handler
 from api.auth.router import router as auth_router
 from api.database import make_engine, make_session_factory
 from api.errors import install_error_handlers
+from api.enterprise import service as enterprise_service
 from api.health.router import router as health_router
 from api.hub import console as hub_console
 from api.hub import internal as hub_internal
 from api.hub import seat_router, widget as hub_widget, widget_router
 from api.hub.bot import RasaClient
 from api.hub.events import Hub, async_client
+from api.hub.picture import PROVIDERS as PICTURE
 from api.hub.scheduled import start_hub_scheduler
 from api.notification.router import router as notification_router
 from api.petition.internal import router as petition_internal_router
@@ -25,6 +27,7 @@ from api.redis_client import close_redis, connect_redis
 from api.reminder import internal as reminder_internal
 from api.reminder import router as reminder_router
 from api.reminder import widget_router as reminder_widget_router
+from api.reminder import service as reminder_service
 from api.reminder.delivery import deliver_pending
 from api.reminder.scheduled import start_campaign_scheduler
 from api.settings import Settings, get_settings
@@ -62,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.widget_open_hooks = [deliver_pending]  # reminders are found and delivered when the chat opens
+    PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
+                   reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
     install_error_handlers(app)
     install_auth_error_handler(app)
     app.include_router(health_router)

@@ -18,7 +18,7 @@ from common.workdays import CalendarUnknownYear, add_working_days
 
 __all__ = ["TERMINAL", "ANSWER_LABELS", "INTENT_ANSWERS", "answer_for_intent", "recent_subjects", "reminder_row",
            "deliverable", "mark_delivered", "mark_read", "find_for_answer", "record_answer", "apply_repair",
-           "list_for", "REPAIR_DAYS", "buttons_for"]
+           "list_for", "REPAIR_DAYS", "buttons_for", "picture_reminders"]
 
 REPAIR_DAYS = 5
 TERMINAL = {"claimed", "not_applicable", "corrected", "explained", "apply"}
@@ -174,6 +174,13 @@ def apply_repair(reminder: Reminder, *, session: Session, now: datetime) -> list
         out.append(application)
     session.flush()
     return out
+
+
+def picture_reminders(uscc: str, session: Session) -> list[dict]:
+    """The enterprise's open reminders for a seat's picture of it."""
+    return [{"id": r.id, "type": r.type, "title": r.title, "status": r.status,
+             "answer": ANSWER_LABELS.get(r.answer or "", None), "created_at": r.created_at.isoformat()}
+            for r in list_for(uscc, session=session, limit=20)]
 
 
 def list_for(uscc: str, *, session: Session, limit: int = 50) -> list[Reminder]:

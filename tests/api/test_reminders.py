@@ -215,3 +215,26 @@ def test_the_weekly_cap_holds_back_the_rest(settings, world, db, enterprise_toke
     assert len(stored) >= 2 and sum(r.status == "created" for r in stored) == len(stored) - 1
     assert db.execute(select(func.count(Message.id)).where(Message.kind == "reminder",
                                                            Message.text.contains("限额有限公司"))).scalar_one() == 1
+
+
+def test_a_seat_sees_the_enterprise_profile_credit_and_reminders(hub, db, world, auth, enterprise_token,
+                                                                  service_headers, settings):
+    from api.hub.models import Conversation
+    from tests.api.hubkit import console_socket, say
+
+    enterprise = make_enterprise(db, name="全景有限公司")
+    token = enterprise_token(enterprise.uscc, name=enterprise.name)
+    with open_widget(hub, token)[1] as ws, console_socket(hub, settings, world.clerk) as seat:
+        receive(seat)
+        receive(ws)
+        say(ws, "我想找人工问问信用修复")
+        receive_until(ws, lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
+        db.expire_all()
+        conversation = db.execute(select(Conversation).where(Conversation.uscc == enterprise.uscc)).scalar_one()
+        hub.post("/api/internal/handoffs", headers=service_headers,
+                 json={"sender_id": conversation.rasa_sender, "tier": "staff"})
+        hub.post(f"/api/seats/conversations/{conversation.id}/claim", headers=auth(world.clerk))
+        picture = hub.get(f"/api/seats/conversations/{conversation.id}/picture", headers=auth(world.clerk)).json()
+    assert picture["profile"]["name"] == "全景有限公司" and picture["profile"]["overdue_filings"] == 1
+    assert picture["credit"]["level"] == "B" and picture["credit"]["deductions"][0]["repairable"]
+    assert {r["type"] for r in picture["reminders"]} >= {"risk", "credit"}
