@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -67,6 +68,7 @@ class WidgetConnection:
         self.ws, self.identity, self.app = websocket, identity, websocket.app
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.queued = False  # is the conversation waiting (its position changes with the queue)?
+        self.predicted_sender: str | None = None  # the Rasa sender id of the next bot turn, if it is the bot's
 
     async def deliver(self, event: dict) -> None:
         kind = event.get("type")
@@ -85,8 +87,18 @@ class WidgetConnection:
                 continue
             if event.get("type") in ("state_changed", "queue_changed"):
                 event = {"type": "state", "conversation": await run_in_threadpool(self.state)}
-                self.queued = (event["conversation"] or {}).get("mode") == "queued"
+                self.follow((event["conversation"] or {}).get("mode"))
             await self.ws.send_json(event)
+
+    def follow(self, mode: str | None, sender: str | None = None) -> None:
+        """Keep up with the conversation's mode: who answers the next message, and under which sender id."""
+        self.queued = mode == "queued"
+        if mode in (None, "closed"):
+            self.predicted_sender = secrets.token_hex(16)  # the next message opens a new conversation
+        elif mode != "bot":
+            self.predicted_sender = None
+        elif sender is not None:
+            self.predicted_sender = sender
 
     def state(self) -> dict | None:
         with self.app.state.session_factory() as session:
@@ -110,7 +122,7 @@ class WidgetConnection:
             conversation = service.latest_conversation(self.identity.key, session=session)
             state = dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
                                           settings=self.app.state.settings, now=aware_now())
-        self.queued = (state or {}).get("mode") == "queued"
+        self.follow((state or {}).get("mode"), conversation.rasa_sender if conversation else None)
         return {"type": "hello", "identity": self.identity.public(), "conversation": state,
                 "messages": [message_wire(m, a) for m, a in rows]}
 
@@ -155,7 +167,7 @@ async def widget_socket(websocket: WebSocket, visitor_token: str | None = None, 
                     await websocket.send_json({"type": "error", "code": "rate_limited",
                                                "text": "您发送得太快了，请稍后再发。"})
                     continue
-                await handle_user_message(app, identity, data, reply_to=websocket)
+                await handle_user_message(app, identity, data, reply_to=websocket, connection=connection)
     except WebSocketDisconnect:
         pass
     finally:
@@ -193,8 +205,22 @@ def _clean(data: dict, limit: int) -> tuple[str | None, str | None, str | None, 
     return text or payload, payload, client_id, None
 
 
-async def handle_user_message(app, identity: Identity, data: dict, reply_to: WebSocket | None = None) -> None:
-    """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark."""
+async def _first_sending(app, identity: Identity, client_id: str | None) -> bool:
+    """False when this client id was already sent by this identity (a resend after a dropped connection);
+    one atomic Redis check shared by every instance, before anything reaches the bot."""
+    if not client_id:
+        return True
+    return bool(await app.state.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
+
+
+async def handle_user_message(app, identity: Identity, data: dict, reply_to: WebSocket | None = None,
+                              connection: "WidgetConnection | None" = None) -> None:
+    """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark.
+
+    While the conversation is with the bot, the message goes to Rasa at the same time as it is stored (the
+    connection knows the conversation's Rasa sender id, or proposes one for a new conversation), so the
+    enterprise waits for the bot, not for the bot plus the database. If the store finds the conversation
+    has meanwhile gone to a person, the bot's early answer is dropped."""
     settings = app.state.settings
     text, payload, client_id, error = _clean(data, settings.message_max_chars)
     if error:
@@ -202,19 +228,31 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
             await reply_to.send_json(error)
         return
     unit_id = await run_in_threadpool(hub_unit_id, app)
+    first = await _first_sending(app, identity, client_id)
+    predicted = connection.predicted_sender if connection is not None and first else None
+    metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
+    rasa = app.state.rasa
+    early = asyncio.create_task(rasa.send(predicted, payload or text, metadata)) if predicted else None
 
     def store():
         with app.state.session_factory() as session:
             if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
                 return None, message_wire(seen), None
             now = aware_now()
-            conversation = service.current_conversation(identity, session=session, unit_id=unit_id, now=now)
+            conversation = service.current_conversation(identity, session=session, unit_id=unit_id, now=now,
+                                                        new_sender=predicted)
             message = service.post(conversation, session=session, sender="user", text=text, client_id=client_id,
                                    now=now)
             session.commit()
             return conversation, message_wire(message), events.message_events(conversation, message_wire(message))
 
     conversation, wire, out = await run_in_threadpool(store)
+    usable = early is not None and conversation is not None and conversation.mode == "bot" \
+        and conversation.rasa_sender == predicted
+    if early is not None and not usable:
+        early.cancel()
+    if connection is not None and conversation is not None:
+        connection.predicted_sender = conversation.rasa_sender if conversation.mode == "bot" else None
     if conversation is None:  # a resend: answer it, do nothing else
         if reply_to is not None:
             await reply_to.send_json({"type": "message", "message": wire})
@@ -224,16 +262,16 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         return
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": True, "sender": "bot"})
-    metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
-    rasa = app.state.rasa
     try:
-        replies = await rasa.send(conversation.rasa_sender, payload or text, metadata)
+        replies = await (early if usable else rasa.send(conversation.rasa_sender, payload or text, metadata))
     except BotUnavailable:
         replies = None
     stored, handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies)
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
     if handed_off:
+        if connection is not None:
+            connection.predicted_sender = None
         await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
                                 conversation.unit_id)
     if stored:  # after the enterprise has its answer: what the bot understood, for review and analytics
