@@ -8,7 +8,7 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export APP_ENV ?= development
 
-.PHONY: setup venv nlu train validate test test-py test-embedded test-stories run bench bench-bot bench-petitions clean
+.PHONY: setup venv nlu train validate test test-py test-embedded test-stories run bench bench-bot bench-petitions bench-hub bench-reminders bench-analytics clean
 
 setup: venv train  ## create the environment, install everything, train the model
 
@@ -49,10 +49,19 @@ test-stories: train
 run: train  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
 	$(PY) scripts/run.py
 
-bench: bench-bot bench-petitions  ## all figures: the assistant, then the petition queue at 100,000 rows
+bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics  ## all figures (each target below prints its own)
 
 bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory
 	$(PY) scripts/bench.py
+
+bench-hub: train  ## hub overhead vs straight Rasa, 200 widgets on two API instances, cross-instance relay (PostgreSQL + Redis)
+	$(PY) scripts/bench_hub.py
+
+bench-reminders: venv  ## every rule over 100,000 enterprises, and a campaign sent to all of them: time and peak memory
+	$(PY) scripts/bench_reminders.py
+
+bench-analytics: venv  ## dashboard: daily aggregation, all charts and conversation search at 1,000,000 messages (PostgreSQL)
+	$(PY) scripts/bench_analytics.py
 
 bench-petitions: venv  ## list/statistics/sweep/export at 100,000 petitions on PostgreSQL (DATABASE_URL's server)
 	$(PY) scripts/bench_petitions.py

@@ -5,11 +5,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.analytics import router as analytics_router
+from api.analytics.scheduled import start_analytics_scheduler
 from api.auth.deps import install_auth_error_handler
 from api.auth.router import router as auth_router
 from api.database import make_engine, make_session_factory
 from api.errors import install_error_handlers
 from api.enterprise import service as enterprise_service
+from api.enterprise.router import PENDING_COUNTS, install_enterprise
 from api.health.router import router as health_router
 from api.hub import console as hub_console
 from api.hub import internal as hub_internal
@@ -43,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.engine = make_engine(settings.database_url)
         app.state.session_factory = make_session_factory(app.state.engine)
-        app.state.redis = connect_redis(settings.redis_url)
+        app.state.redis = connect_redis(settings.redis_url, settings.embedded_redis_path)
         app.state.sla_sweep_task = None
         sweeper = start_scheduler(app) if settings.sla_sweep_enabled else None
         app.state.rasa = RasaClient(settings.rasa_url)
@@ -51,10 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.hub.start()
         hub_sweeper = start_hub_scheduler(app) if settings.hub_sweep_enabled else None
         sender = start_campaign_scheduler(app) if settings.campaign_sweep_enabled else None
+        aggregator = start_analytics_scheduler(app) if settings.analytics_sweep_enabled else None
         try:
             yield
         finally:
-            for task in (sweeper, hub_sweeper, sender):
+            for task in (sweeper, hub_sweeper, sender, aggregator):
                 if task is not None:
                     await stop_scheduler(task)
             await app.state.hub.stop()
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_open_hooks = [deliver_pending]  # reminders are found and delivered when the chat opens
     PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
                    reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
+    PENDING_COUNTS["reminders"] = reminder_service.pending_counts  # the demo list shows what awaits each one
     install_error_handlers(app)
     install_auth_error_handler(app)
     app.include_router(health_router)
@@ -78,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
                    seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,
                    reminder_internal.router, reminder_widget_router.router):
+        app.include_router(router)
+    install_enterprise(app, settings)
+    for router in (analytics_router.router, analytics_router.review_router, analytics_router.improvements_router):
         app.include_router(router)
     install_web(app)
     return app

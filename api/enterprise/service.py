@@ -170,7 +170,8 @@ def picture_profile(uscc: str, session: Session) -> dict | None:
         EnterpriseFiling.due_date < china_today())).scalar_one()
     return {"name": e.name, "uscc": e.uscc, "taxpayer_type": TAXPAYER_TYPE_LABELS[e.taxpayer_type],
             "kind": KIND_LABELS[e.kind], "industry": f"{e.industry}（{e.industry_code}）", "region": e.region,
-            "employees": e.employees, "total_assets_wan": _wan(e.total_assets), "annual_sales_wan": _wan(e.annual_sales),
+            "employees": e.employees, "total_assets_wan": _wan(e.total_assets),
+            "annual_sales_wan": _wan(e.annual_sales),
             "taxable_income_wan": _wan(e.taxable_income), "registration_date": e.registration_date.isoformat(),
             "overdue_filings": overdue,
             "sources": {field: {"label": s["source_label"], "synced_at": s["synced_at"]}

@@ -291,5 +291,6 @@ def _consistent(kind: str, row: dict) -> None:
             raise RowError("申报期限（due_date）早于所属期止（period_end）")
         if row.get("zero_filing") and row.get("declared_sales"):
             raise RowError("零申报（zero_filing）的申报销售额（declared_sales）应为0")
-    if kind == "credit" and row.get("corrected_on") and row.get("occurred_on") and row["corrected_on"] < row["occurred_on"]:
+    if kind == "credit" and row.get("corrected_on") and row.get("occurred_on") \
+            and row["corrected_on"] < row["occurred_on"]:
         raise RowError("纠正日期（corrected_on）早于扣分日期（occurred_on）")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound
@@ -18,7 +18,7 @@ from common.workdays import CalendarUnknownYear, add_working_days
 
 __all__ = ["TERMINAL", "ANSWER_LABELS", "INTENT_ANSWERS", "answer_for_intent", "recent_subjects", "reminder_row",
            "deliverable", "mark_delivered", "mark_read", "find_for_answer", "record_answer", "apply_repair",
-           "list_for", "REPAIR_DAYS", "buttons_for", "picture_reminders"]
+           "list_for", "REPAIR_DAYS", "buttons_for", "picture_reminders", "pending_counts"]
 
 REPAIR_DAYS = 5
 TERMINAL = {"claimed", "not_applicable", "corrected", "explained", "apply"}
@@ -82,14 +82,16 @@ def _plain(values: dict) -> dict:
 
 
 def deliverable(uscc: str, *, session: Session, now: datetime, weekly_cap: int, limit: int = 5) -> list[Reminder]:
-    """Created reminders of the enterprise that may be delivered now, oldest first, within the weekly cap."""
+    """Created reminders of the enterprise that may be delivered now — risks, then credit, then policies, oldest
+    first — within the weekly cap."""
     delivered_this_week = session.execute(select(func.count(Reminder.id)).where(
         Reminder.uscc == uscc, Reminder.delivered_at >= now - timedelta(days=7))).scalar_one()
     room = max(0, min(limit, weekly_cap - delivered_this_week))
     if not room:
         return []
+    urgency = case((Reminder.type == "risk", 0), (Reminder.type == "credit", 1), else_=2)  # what costs most if missed
     return list(session.execute(select(Reminder).where(Reminder.uscc == uscc, Reminder.status == "created")
-                                .order_by(Reminder.created_at, Reminder.id).limit(room)).scalars())
+                                .order_by(urgency, Reminder.created_at, Reminder.id).limit(room)).scalars())
 
 
 def mark_delivered(reminder: Reminder, message_id: int | None, *, session: Session, now: datetime) -> bool:
@@ -174,6 +176,15 @@ def apply_repair(reminder: Reminder, *, session: Session, now: datetime) -> list
         out.append(application)
     session.flush()
     return out
+
+
+def pending_counts(session: Session, enterprise_ids: list[int]) -> dict[int, int]:
+    """Reminders waiting for each enterprise (not yet read nor settled), for the demo list."""
+    rows = session.execute(select(Reminder.enterprise_id, func.count(Reminder.id))
+                           .where(Reminder.enterprise_id.in_(enterprise_ids),
+                                  Reminder.status.in_(("created", "delivered")))
+                           .group_by(Reminder.enterprise_id)).all()
+    return dict(rows)
 
 
 def picture_reminders(uscc: str, session: Session) -> list[dict]:

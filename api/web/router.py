@@ -52,6 +52,17 @@ def console_page() -> FileResponse:
     return _file("console.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
 
 
+@router.get("/dashboard")
+def dashboard_page() -> FileResponse:
+    return _file("dashboard.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
+
+
+@router.get("/demo")
+def demo_page() -> FileResponse:
+    # Always served; without DEMO_MODE its data route answers 404 and the page says 演示模式未开启.
+    return _file("demo.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
+
+
 @router.get("/embed.js")
 def embed_script() -> FileResponse:
     # Loaded by other sites' pages with a plain <script> tag: no CSP of ours applies to it.

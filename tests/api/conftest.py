@@ -36,11 +36,13 @@ def peer_url():
 
 
 @pytest.fixture
-def settings(database_url, peer_url):
+def settings(database_url, peer_url, tmp_path_factory):
     # The SLA, hub and campaign sweepers are off: a background sweep would write to the database while tests run.
     # Seats are open around the clock so the hub tests do not depend on the hour they run at.
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
-                    sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False, service_hours="00:00-24:00",
+                    embedded_redis_path=str(tmp_path_factory.getbasetemp() / "redis.db"),
+                    sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False,
+                    analytics_sweep_enabled=False, service_hours="00:00-24:00",
                     service_workdays_only=False)
 
 
@@ -62,6 +64,8 @@ from uuid import uuid4  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from api.analytics.models import (AnalyticsDayRun, AuditEntry, ConversationFact, DailyFigures, DailyKey,  # noqa: E402
+                                  DailySeat, Improvement, ReviewMark, ReviewTag, UnansweredGroup)
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
 from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,  # noqa: E402
                                    PolicyClaim, RiskFinding)
@@ -88,6 +92,8 @@ def leave_no_trace(api_engine):
     """Rows a test module committed through the API are deleted when the module ends (children
     first), so tests that query whole tables later in the session start from what they expect."""
     tables = [model.__table__ for model in (
+        Improvement, ReviewMark, ReviewTag, AuditEntry, ConversationFact, UnansweredGroup, DailySeat, DailyKey,
+        DailyFigures, AnalyticsDayRun,
         RepairApplication, Reminder, Campaign, CreditDeduction, CreditRecord, EnterpriseFiling, RiskFinding,
         PolicyClaim, Enterprise, Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension,
         PetitionHandler, Petition, StaffAccount, Unit)]

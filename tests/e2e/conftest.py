@@ -59,7 +59,7 @@ def stack(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
     env.update(PYTHONPATH=str(ROOT), APP_ENV="development", DATABASE_URL=f"sqlite:///{logs / 'e2e.db'}",
                ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{api_port}",
-               RASA_URL=f"http://127.0.0.1:{rasa_port}", SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false",
+               RASA_URL=f"http://127.0.0.1:{rasa_port}", EMBEDDED_REDIS_PATH=str(logs / "redis.db"), SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false",
                SEAT_GRACE_SECONDS="20", DEMO_PASSWORD=DEMO_PASSWORD)
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env, check=True,

@@ -5,17 +5,21 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import api.enterprise.models  # noqa: F401 - fills Base.metadata
+import api.analytics.models  # noqa: F401 - fills Base.metadata
+import api.enterprise.models  # noqa: F401
 import api.hub.models  # noqa: F401
 import api.notification.models  # noqa: F401
 import api.petition.models  # noqa: F401
+import api.reminder.models  # noqa: F401
 from api.database import Base
 from api.settings import ROOT
 
 TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition_events", "petition_extensions",
           "petition_ticket_counters", "notifications", "conversations", "conversation_messages",
           "conversation_attachments", "enterprises", "enterprise_filings", "credit_records", "credit_deductions",
-          "risk_findings", "policy_claims"}
+          "risk_findings", "policy_claims", "analytics_days", "analytics_daily", "analytics_daily_keys",
+          "analytics_daily_seats", "analytics_unanswered", "analytics_conversations", "review_tags", "review_marks",
+          "review_audit_log", "improvements"}
 
 
 def _config(url):

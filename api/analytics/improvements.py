@@ -1,0 +1,195 @@
+"""Improvement drafts: from a marked turn or an unanswered-question group to the bot's files.
+
+Life: ``draft`` → ``approved`` (the change is written, :mod:`api.analytics.files`) or ``rejected``. Kinds:
+
+* ``nlu_example`` ``{text, intent}``: the utterance becomes an NLU example of an intent of the domain
+  (``data/nlu/improvements.yml``);
+* ``question_variant`` ``{text, entry_id}``: the utterance becomes a question of a knowledge entry (its
+  file under ``knowledge/content``), so the retriever and, after ``make nlu``, the NLU know it;
+* ``new_entry`` ``{entry: {...}}``: a new knowledge entry, ``review: true``, in
+  ``knowledge/content/improvements.yml``.
+
+Drafts are validated when created (so an operator learns at once) and again when approved (the files may
+have changed meanwhile). The editor of a draft cannot approve it unless admin. Functions take
+``session=`` and never commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.analytics import files
+from api.analytics.models import Improvement, ReviewMark
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.hub.models import Message
+from api.org.models import StaffAccount
+from api.settings import Settings
+from knowledge.errors import KnowledgeValidationError
+from knowledge.loader import ENTRY_ID, parse_entry
+
+__all__ = ["RETRAIN", "create", "approve", "reject", "listing", "wire", "attention"]
+
+RETRAIN = "make train"
+APPROVER_OVERRIDE_ROLES = ("admin",)
+
+
+def _payload(kind: str, body: dict, settings: Settings) -> dict:
+    if kind == "nlu_example":
+        text, intent = files.clean_utterance(body.get("text")), str(body.get("intent") or "")
+        if intent not in files.domain_intents() or intent in files.NOT_TRAINABLE:
+            raise Invalid(f"意图“{intent}”不在机器人的领域定义中", code="unknown_intent")
+        existing = files.nlu_examples(settings.nlu_write_dir).get(text)
+        if existing is not None:
+            raise Invalid(f"“{text}”已是意图 {existing} 的例句", code="duplicate_example")
+        return {"text": text, "intent": intent}
+    snapshot = files.knowledge_snapshot(settings.knowledge_write_dir)
+    if kind == "question_variant":
+        text, entry_id = files.clean_utterance(body.get("text")), str(body.get("entry_id") or "")
+        if entry_id not in snapshot.entries:
+            raise Invalid(f"知识条目 {entry_id} 不存在", code="unknown_entry")
+        owner = snapshot.questions().get(text)
+        if owner is not None:
+            raise Invalid(f"“{text}”已是知识条目 {owner} 的问法", code="duplicate_question")
+        return {"text": text, "entry_id": entry_id}
+    if kind == "new_entry":
+        entry = body.get("entry")
+        if not isinstance(entry, dict):
+            raise Invalid("请提供新条目的内容 entry", code="invalid_improvement")
+        document = files.entry_document(entry)
+        if not isinstance(document["id"], str) or not ENTRY_ID.match(document["id"]):
+            raise Invalid("条目编号只能由小写字母、数字和连字符组成（3–81 个字符）", code="invalid_knowledge")
+        try:
+            parse_entry(document, snapshot.topics, origin="新条目")
+        except KnowledgeValidationError as exc:
+            raise Invalid(f"新条目未通过知识库校验：{exc}", code="invalid_knowledge") from None
+        if document["id"] in snapshot.entries:
+            raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
+        taken = snapshot.questions()
+        for question in document["questions"]:
+            if question in taken:
+                raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
+        return {"entry": document}
+    raise Invalid("kind 只能是 nlu_example、question_variant 或 new_entry", code="invalid_improvement")
+
+
+def create(body: dict, staff: StaffAccount, *, session: Session, settings: Settings, now: datetime) -> Improvement:
+    kind = str(body.get("kind") or "")
+    payload = _payload(kind, body, settings)
+    message_id, mark_id = body.get("source_message_id"), body.get("source_mark_id")
+    if message_id is not None and session.get(Message, message_id) is None:
+        raise Invalid(f"消息 {message_id} 不存在", code="unknown_message")
+    if mark_id is not None and session.get(ReviewMark, mark_id) is None:
+        raise Invalid(f"标记 {mark_id} 不存在", code="unknown_mark")
+    improvement = Improvement(kind=kind, status="draft", payload=payload, source_message_id=message_id,
+                              source_mark_id=mark_id, source_group=(body.get("source_group") or None),
+                              note=body.get("note") or None, created_by_staff_id=staff.id, created_at=now)
+    session.add(improvement)
+    session.flush()
+    return improvement
+
+
+def _get(improvement_id: int, session: Session, for_update: bool = True) -> Improvement:
+    query = select(Improvement).where(Improvement.id == improvement_id)
+    if for_update:
+        query = query.with_for_update()
+    improvement = session.execute(query).scalar_one_or_none()
+    if improvement is None:
+        raise NotFound(f"改进 {improvement_id} 不存在")
+    return improvement
+
+
+def approve(improvement_id: int, staff: StaffAccount, *, session: Session, settings: Settings,
+            now: datetime) -> Improvement:
+    """Record the approval and write the change to its file (validated; nothing is written when invalid)."""
+    improvement = _get(improvement_id, session)
+    if improvement.status != "draft":
+        raise Conflict("只有草稿可以审核", code="not_a_draft")
+    if improvement.created_by_staff_id == staff.id and staff.role not in APPROVER_OVERRIDE_ROLES:
+        raise Forbidden("不能审核自己起草的修改，请由其他运营人员或系统管理员审核", code="self_approval")
+    payload = improvement.payload
+    if improvement.kind == "nlu_example":
+        path = files.add_nlu_example(settings.nlu_write_dir, payload["text"], payload["intent"])
+        applied = files.relative_name(path, Path(settings.nlu_write_dir), "data/nlu")
+    elif improvement.kind == "question_variant":
+        path = files.add_question_variant(settings.knowledge_write_dir, payload["entry_id"], payload["text"])
+        applied = files.relative_name(path, Path(settings.knowledge_write_dir), "knowledge")
+    else:
+        path = files.add_entry(settings.knowledge_write_dir, payload["entry"])
+        applied = files.relative_name(path, Path(settings.knowledge_write_dir), "knowledge")
+    improvement.status, improvement.decided_by_staff_id, improvement.decided_at = "approved", staff.id, now
+    improvement.applied_file = applied
+    session.flush()
+    return improvement
+
+
+def reject(improvement_id: int, staff: StaffAccount, note: str | None, *, session: Session,
+           now: datetime) -> Improvement:
+    improvement = _get(improvement_id, session)
+    if improvement.status != "draft":
+        raise Conflict("只有草稿可以驳回", code="not_a_draft")
+    improvement.status, improvement.decided_by_staff_id, improvement.decided_at = "rejected", staff.id, now
+    improvement.decision_note = note or None
+    session.flush()
+    return improvement
+
+
+def _names(session: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(StaffAccount.id, StaffAccount.display_name)
+                                .where(StaffAccount.id.in_(ids))).all())
+
+
+def wire(improvement: Improvement, names: dict[int, str]) -> dict:
+    def person(staff_id):
+        return {"staff_id": staff_id, "name": names.get(staff_id)} if staff_id else None
+
+    stamp = lambda t: t.isoformat() if t else None  # noqa: E731
+    approved = improvement.status == "approved"
+    rejected = improvement.status == "rejected"
+    return {"id": improvement.id, "kind": improvement.kind, "status": improvement.status, "payload": improvement.payload,
+            "source_message_id": improvement.source_message_id, "source_mark_id": improvement.source_mark_id,
+            "source_group": improvement.source_group, "note": improvement.note,
+            "created_by": person(improvement.created_by_staff_id), "created_at": stamp(improvement.created_at),
+            "approved_by": person(improvement.decided_by_staff_id) if approved else None,
+            "approved_at": stamp(improvement.decided_at) if approved else None,
+            "rejected_by": person(improvement.decided_by_staff_id) if rejected else None,
+            "rejected_at": stamp(improvement.decided_at) if rejected else None,
+            "decision_note": improvement.decision_note, "applied_file": improvement.applied_file, "retrain": RETRAIN}
+
+
+def wire_one(improvement: Improvement, *, session: Session) -> dict:
+    return wire(improvement, _names(session, (improvement.created_by_staff_id, improvement.decided_by_staff_id)))
+
+
+def listing(status: str | None, page: int, page_size: int, *, session: Session) -> dict:
+    query = select(Improvement)
+    if status:
+        query = query.where(Improvement.status == status)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(Improvement.id.desc()).offset((page - 1) * page_size)
+                           .limit(page_size)).scalars().all()
+    names = _names(session, [i for r in rows for i in (r.created_by_staff_id, r.decided_by_staff_id)])
+    return {"page": page, "page_size": page_size, "total": total, "items": [wire(r, names) for r in rows]}
+
+
+def attention(settings: Settings, today) -> dict:
+    """Knowledge entries past their valid_until or flagged review, in the files the dashboard writes."""
+    snapshot = files.knowledge_snapshot(settings.knowledge_write_dir)
+    root = Path(settings.knowledge_write_dir)
+    out = []
+    for entry in snapshot.entries.values():
+        reasons = (["expired"] if entry.valid_until and entry.valid_until < today else []) + (["review"] if entry.review else [])
+        if reasons:
+            out.append({"entry_id": entry.id, "topic": entry.topic,
+                        "topic_title": snapshot.topics[entry.topic].title if entry.topic in snapshot.topics else None,
+                        "title": entry.title, "file": files.relative_name(Path(entry.origin), root, "knowledge"),
+                        "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
+                        "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
+                        "review": entry.review, "reasons": reasons})
+    out.sort(key=lambda e: (0 if "expired" in e["reasons"] else 1, e["valid_until"] or "9999", e["entry_id"]))
+    return {"today": today.isoformat(), "entries": out}

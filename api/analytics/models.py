@@ -1,0 +1,300 @@
+"""Tables of the operator dashboard (migration 0007): daily pre-aggregates, per-conversation facts,
+review tags, marks and the audit log of unmasked views, and improvement drafts.
+
+The pre-aggregated tables are rebuilt a day at a time by :mod:`api.analytics.aggregate` (delete +
+insert), so they hold nothing that cannot be recomputed from the hub's tables. Keys: ``day`` is an
+Asia/Shanghai date; ``channel`` is the identity kind (``enterprise``: a logged-in enterprise,
+``visitor``: an anonymous widget user); ``unit_id`` the unit that serves the conversation.
+
+Indexes this package needs on the hub's tables are declared here too (as petition/indexes.py does
+for petitions), so the models and migration 0007 agree.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, false)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from api.database import Base
+from api.hub.models import Conversation, Message
+from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
+from api.petition.timing import UTCDateTime
+
+__all__ = ["CHANNELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS", "IMPROVEMENT_STATUSES",
+           "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",
+           "ReviewTag", "ReviewMark", "AuditEntry", "Improvement", "HUB_INDEXES"]
+
+CHANNELS = ("enterprise", "visitor")
+OUTCOMES = ("petition", "handed_off", "fell_back", "clarified", "answered", "other")  # precedence order
+OUTCOME_LABELS = {"petition": "转诉求", "handed_off": "转人工", "fell_back": "未能回答", "clarified": "澄清追问",
+                  "answered": "已回答", "other": "其他"}
+DIMENSIONS = ("intent", "topic", "entry", "handoff_reason", "fallback_reason", "rating")
+IMPROVEMENT_KINDS = ("nlu_example", "question_variant", "new_entry")
+IMPROVEMENT_STATUSES = ("draft", "approved", "rejected")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _count(name: str) -> Column:
+    return Column(name, Integer, nullable=False, default=0, server_default="0")
+
+
+def _seconds(name: str) -> Column:
+    return Column(name, Float, nullable=False, default=0.0, server_default="0")
+
+
+def _unit_fk(table: str) -> ForeignKey:
+    return ForeignKey("units.id", name=f"fk_{table}_unit_id_units")
+
+
+class AnalyticsDayRun(Base):
+    """When each day was last aggregated (the dashboard's ``as_of``)."""
+    __tablename__ = "analytics_days"
+    __table_args__ = (UniqueConstraint("day", name="uq_analytics_days_day"),)
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    aggregated_at = Column(UTCDateTime(), nullable=False)
+    seconds = Column(Float, nullable=False, default=0.0, server_default="0")
+
+
+class DailyFigures(Base):
+    """One row per (day, channel, unit): conversation counts by the conversation's creation day, turn counts
+    by the message's day (see docs/dashboard-api.md for the definitions)."""
+    __tablename__ = "analytics_daily"
+    __table_args__ = (
+        UniqueConstraint("day", "channel", "unit_id", name="uq_analytics_daily_key"),
+        CheckConstraint(_in("channel", CHANNELS), name="ck_analytics_daily_channel"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    channel = Column(String(10), nullable=False)
+    unit_id = Column(Integer, _unit_fk("analytics_daily"), nullable=False)
+    conversations = _count("conversations")
+    engaged = _count("engaged")
+    contained = _count("contained")
+    handed_off = _count("handed_off")
+    petitions = _count("petitions")
+    messages = _count("messages")
+    user_messages = _count("user_messages")
+    bot_turns = _count("bot_turns")
+    answered = _count("answered")
+    clarified = _count("clarified")
+    fell_back = _count("fell_back")
+    handoff_turns = _count("handoff_turns")
+    feedback_useful = _count("feedback_useful")
+    feedback_useless = _count("feedback_useless")
+    seat_conversations = _count("seat_conversations")
+    wait_seconds_sum = _seconds("wait_seconds_sum")
+    wait_count = _count("wait_count")
+    first_response_seconds_sum = _seconds("first_response_seconds_sum")
+    first_response_count = _count("first_response_count")
+    handling_seconds_sum = _seconds("handling_seconds_sum")
+    handling_count = _count("handling_count")
+    rating_sum = _count("rating_sum")
+    rating_count = _count("rating_count")
+    rating_satisfied = _count("rating_satisfied")
+
+
+class DailyKey(Base):
+    """Counts per (day, channel, unit, dimension, key): intents (turns, unanswered), topics (answers, clarify
+    offers as ``unanswered``, feedback), entries (answers, feedback), handoff reasons (conversations),
+    fallback reasons (turns), ratings 1–5 (conversations)."""
+    __tablename__ = "analytics_daily_keys"
+    __table_args__ = (
+        UniqueConstraint("day", "channel", "unit_id", "dimension", "key", name="uq_analytics_daily_keys_key"),
+        CheckConstraint(_in("dimension", DIMENSIONS), name="ck_analytics_daily_keys_dimension"),
+        Index("ix_analytics_daily_keys_dimension_day", "dimension", "day"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    channel = Column(String(10), nullable=False)
+    unit_id = Column(Integer, _unit_fk("analytics_daily_keys"), nullable=False)
+    dimension = Column(String(20), nullable=False)
+    key = Column(String(100), nullable=False)
+    total = _count("total")
+    unanswered = _count("unanswered")
+    useful = _count("useful")
+    useless = _count("useless")
+
+
+class DailySeat(Base):
+    """Seat figures per (day, channel, unit, staff) of the conversations created that day; the seat is the one
+    that last held the conversation (or, handed back, the first one that answered)."""
+    __tablename__ = "analytics_daily_seats"
+    __table_args__ = (
+        UniqueConstraint("day", "channel", "unit_id", "staff_id", name="uq_analytics_daily_seats_key"),
+        Index("ix_analytics_daily_seats_day", "day"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    channel = Column(String(10), nullable=False)
+    unit_id = Column(Integer, _unit_fk("analytics_daily_seats"), nullable=False)
+    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_analytics_daily_seats_staff_id_staff_accounts"),
+                      nullable=False)
+    conversations = _count("conversations")
+    wait_seconds_sum = _seconds("wait_seconds_sum")
+    wait_count = _count("wait_count")
+    first_response_seconds_sum = _seconds("first_response_seconds_sum")
+    first_response_count = _count("first_response_count")
+    handling_seconds_sum = _seconds("handling_seconds_sum")
+    handling_count = _count("handling_count")
+    rating_sum = _count("rating_sum")
+    rating_count = _count("rating_count")
+    rating_satisfied = _count("rating_satisfied")
+
+
+class UnansweredGroup(Base):
+    """Unanswered bot turns (fallback, clarify) of a day with the same term set of the user's question."""
+    __tablename__ = "analytics_unanswered"
+    __table_args__ = (
+        UniqueConstraint("day", "channel", "unit_id", "terms", name="uq_analytics_unanswered_key"),
+        Index("ix_analytics_unanswered_day", "day"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False)
+    channel = Column(String(10), nullable=False)
+    unit_id = Column(Integer, _unit_fk("analytics_unanswered"), nullable=False)
+    terms = Column(String(300), nullable=False)  # the sorted analyzer terms joined by spaces; "" when none
+    count = _count("count")
+    fallbacks = _count("fallbacks")
+    clarifies = _count("clarifies")
+    entry_id = Column(String(100), nullable=True)  # the entry the retriever ranked first most often
+    examples = Column(JSON, nullable=False)  # newest first, ≤ 5: {message_id, user_message_id, conversation_id, text, kind, names}
+
+
+class ConversationFact(Base):
+    """One row per conversation: what the review list filters on and the outcome behind the daily numbers."""
+    __tablename__ = "analytics_conversations"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", OUTCOMES), name="ck_analytics_conversations_outcome"),
+        UniqueConstraint("conversation_id", name="uq_analytics_conversations_conversation_id"),
+        Index("ix_analytics_conversations_day", "day", "conversation_id"),
+        Index("ix_analytics_conversations_search", "search", postgresql_using="gin"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id",
+                                                 name="fk_analytics_conversations_conversation_id_conversations"),
+                             nullable=False)
+    day = Column(Date, nullable=False)
+    channel = Column(String(10), nullable=False)
+    unit_id = Column(Integer, nullable=False)
+    outcome = Column(String(12), nullable=False)
+    engaged = Column(Boolean, nullable=False, default=False, server_default=false())
+    contained = Column(Boolean, nullable=False, default=False, server_default=false())
+    user_messages = _count("user_messages")
+    bot_turns = _count("bot_turns")
+    answered = _count("answered")
+    clarified = _count("clarified")
+    fell_back = _count("fell_back")
+    intents = Column(String(500), nullable=False, default=" ", server_default=" ")  # " a b " for LIKE '% a %'
+    topics = Column(String(500), nullable=False, default=" ", server_default=" ")
+    rating = Column(Integer, nullable=True)
+    staff_id = Column(Integer, nullable=True)
+    first_question = Column(String(200), nullable=True)
+    # PostgreSQL: the conversation's text as positioned character bigrams (api.analytics.search), GIN-indexed;
+    # NULL on SQLite, where the review's text filter reads the messages.
+    search = Column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=True)
+
+
+class ReviewTag(Base):
+    __tablename__ = "review_tags"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "tag", name="uq_review_tags_conversation_tag"),
+        Index("ix_review_tags_tag", "tag", "conversation_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_review_tags_conversation_id_conversations"),
+                             nullable=False)
+    tag = Column(String(20), nullable=False)
+    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
+                                                     name="fk_review_tags_created_by_staff_id_staff_accounts"),
+                                 nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+
+
+class ReviewMark(Base):
+    """A bot turn marked wrong, with what it should have been."""
+    __tablename__ = "review_marks"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_review_marks_message_id"),
+        Index("ix_review_marks_created_at", "created_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    message_id = Column(Integer, ForeignKey("conversation_messages.id", name="fk_review_marks_message_id_conversation_messages"),
+                        nullable=False)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_review_marks_conversation_id_conversations"),
+                             nullable=False)
+    correct_intent = Column(String(100), nullable=True)
+    correct_entry_id = Column(String(100), nullable=True)
+    correct_topic = Column(String(100), nullable=True)
+    note = Column(Text, nullable=True)
+    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_marks_staff_id_staff_accounts"),
+                      nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
+    updated_at = Column(UTCDateTime(), nullable=False)
+
+
+class AuditEntry(Base):
+    """Every unmasked view or export: who, what, when."""
+    __tablename__ = "review_audit_log"
+    __table_args__ = (Index("ix_review_audit_log_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_audit_log_staff_id_staff_accounts"),
+                      nullable=False)
+    action = Column(String(40), nullable=False)
+    subject = Column(String(200), nullable=False)
+    detail = Column(JSON, nullable=True)
+    at = Column(UTCDateTime(), nullable=False)
+
+
+class Improvement(Base):
+    """A proposed change to the training data or the knowledge base: draft → approved (written) | rejected."""
+    __tablename__ = "improvements"
+    __table_args__ = (
+        CheckConstraint(_in("kind", IMPROVEMENT_KINDS), name="ck_improvements_kind"),
+        CheckConstraint(_in("status", IMPROVEMENT_STATUSES), name="ck_improvements_status"),
+        Index("ix_improvements_status", "status", "id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False)
+    status = Column(String(10), nullable=False)
+    payload = Column(JSON, nullable=False)
+    source_message_id = Column(Integer, ForeignKey("conversation_messages.id",
+                                                   name="fk_improvements_source_message_id_conversation_messages"),
+                               nullable=True)
+    source_mark_id = Column(Integer, ForeignKey("review_marks.id", name="fk_improvements_source_mark_id_review_marks"),
+                            nullable=True)
+    source_group = Column(String(40), nullable=True)
+    note = Column(Text, nullable=True)
+    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
+                                                     name="fk_improvements_created_by_staff_id_staff_accounts"),
+                                 nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
+    decided_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
+                                                     name="fk_improvements_decided_by_staff_id_staff_accounts"),
+                                 nullable=True)
+    decided_at = Column(UTCDateTime(), nullable=True)
+    decision_note = Column(Text, nullable=True)
+    applied_file = Column(String(300), nullable=True)
+
+
+# -- indexes on the hub's tables that the aggregation, the sweep and the review need --------------
+HUB_INDEXES = (
+    Index("ix_conversation_messages_kind_created_at", Message.kind, Message.created_at),  # unanswered turns of a day
+    Index("ix_conversation_messages_feedback_at", Message.feedback_at),  # days whose feedback changed
+    Index("ix_conversations_created_at", Conversation.created_at),  # a day's conversations
+    Index("ix_conversations_last_message_at", Conversation.last_message_at),  # days whose conversations changed
+    Index("ix_conversations_rated_at", Conversation.rated_at),  # days whose ratings changed
+)

@@ -1,0 +1,69 @@
+"""Scheduled aggregation, in every instance: every ``ANALYTICS_SWEEP_SECONDS`` (300) one instance at a time
+(Redis lock ``lock:analytics-sweep``, non-blocking) re-aggregates today, yesterday and every older day
+:func:`api.analytics.aggregate.changed_days` reports since the previous sweep (its start time is kept in
+Redis under ``analytics:last-sweep``; the first sweep looks back one day). Each day is its own transaction.
+``ANALYTICS_SWEEP_ENABLED=false`` turns it off in an instance.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from redis.exceptions import LockError
+
+from api.analytics.aggregate import aggregate_day, changed_days
+from api.petition.timing import aware_now, china_date
+
+__all__ = ["LOCK_NAME", "LAST_SWEEP_KEY", "sweep_once", "start_analytics_scheduler"]
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "lock:analytics-sweep"
+LAST_SWEEP_KEY = "analytics:last-sweep"
+LOCK_TIMEOUT = 600
+MARGIN = timedelta(minutes=2)  # overlap between sweeps: a commit racing the previous sweep is not missed
+
+
+def sweep_once(app, now: datetime | None = None) -> dict | None:
+    """Aggregate the stale days; None if another instance holds the lock."""
+    client = app.state.redis
+    lock = client.lock(LOCK_NAME, timeout=LOCK_TIMEOUT, blocking=False)
+    if not lock.acquire():
+        return None
+    try:
+        now = aware_now(now)
+        last = client.get(LAST_SWEEP_KEY)
+        since = (datetime.fromisoformat(last.decode() if isinstance(last, bytes) else last) - MARGIN
+                 if last else now - timedelta(days=1))
+        today = china_date(now)
+        with app.state.session_factory() as session:
+            days = {today, today - timedelta(days=1)} | {d for d in changed_days(session, since) if d <= today}
+        done = []
+        for day in sorted(days):
+            with app.state.session_factory() as session:
+                done.append(aggregate_day(session, day, now=now))
+                session.commit()
+        client.set(LAST_SWEEP_KEY, now.isoformat())
+        return {"days": [d["day"] for d in done], "seconds": round(sum(d["seconds"] for d in done), 3)}
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("analytics sweep lock expired before release")
+
+
+def start_analytics_scheduler(app) -> asyncio.Task:
+    interval = app.state.settings.analytics_sweep_seconds
+
+    async def loop() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(sweep_once, app)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep ticking
+                log.exception("analytics sweep failed")
+            await asyncio.sleep(interval)
+
+    return asyncio.create_task(loop(), name="analytics-sweep")

@@ -1,0 +1,241 @@
+"""Improving the bot: drafts from marks and unanswered groups, approval by someone else, writes to copies of
+the NLU and knowledge files (validated, layout kept), refusals, and the entries that need attention."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import sessionmaker
+
+from api.analytics import files
+from api.main import create_app
+from api.org.service import create_staff
+from api.settings import ROOT
+from knowledge.base import load_knowledge_base
+from tests.api.analyticskit import build_day
+from tests.api.conftest import PASSWORD, TEST_ITERATIONS, build_world
+from api.auth.security import hash_password
+
+VARIANT = "小规模纳税人这个季度卖了31万是全额交增值税吗"
+ENTRY_ID = "vat-small-scale-exemption-threshold"
+
+
+@pytest.fixture(scope="module")
+def made(api_engine):
+    factory = sessionmaker(bind=api_engine, future=True, expire_on_commit=False)
+    with factory() as session:
+        world = build_world(session, f"i{uuid4().hex[:8]}-")
+        colleague = create_staff(session=session, username=world.prefix + "operator2", display_name="运营二",
+                                 role="operator", unit_id=world.operator.unit_id,
+                                 password_hash=hash_password(PASSWORD, iterations=TEST_ITERATIONS))
+        day = build_day(session, world.service_dept.id, world.clerk, tag="-improve")
+        session.commit()
+    return world, colleague, day
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "content").mkdir(parents=True)
+    shutil.copy(ROOT / "knowledge" / "topics.yml", knowledge / "topics.yml")
+    for path in (ROOT / "knowledge" / "content").glob("*.yml"):
+        shutil.copy(path, knowledge / "content" / path.name)
+    nlu = tmp_path / "nlu"
+    shutil.copytree(ROOT / "data" / "nlu", nlu)
+    return knowledge, nlu
+
+
+@pytest.fixture
+def app_client(settings, dirs):
+    knowledge, nlu = dirs
+    with TestClient(create_app(settings.copy(update={"knowledge_write_dir": knowledge, "nlu_write_dir": nlu}))) as c:
+        yield c
+
+
+def _post(client, headers, body, expect=201):
+    response = client.post("/api/improvements", json=body, headers=headers)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs):
+    world, colleague, day = made
+    knowledge, _ = dirs
+    original = (ROOT / "knowledge" / "content" / "vat.yml").read_text(encoding="utf-8")
+    mark = app_client.post(f"/api/review/messages/{day.c1_answer.id}/mark", headers=auth(world.operator),
+                           json={"correct_entry_id": ENTRY_ID, "note": "问法应收录"}).json()
+    draft = _post(app_client, auth(world.operator), {"kind": "question_variant", "text": f"  {VARIANT} ",
+                                                      "entry_id": ENTRY_ID, "source_mark_id": mark["id"],
+                                                      "source_message_id": day.c1_answer.id})
+    assert draft["status"] == "draft" and draft["payload"] == {"text": VARIANT, "entry_id": ENTRY_ID}
+    assert draft["created_by"]["staff_id"] == world.operator.id and draft["approved_by"] is None
+    own = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(world.operator))
+    assert own.status_code == 403 and own.json()["code"] == "self_approval"
+    assert VARIANT not in (knowledge / "content" / "vat.yml").read_text(encoding="utf-8")
+    approved = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    assert approved.status_code == 200, approved.text
+    data = approved.json()
+    assert data["status"] == "approved" and data["approved_by"]["staff_id"] == colleague.id and data["approved_at"]
+    assert data["applied_file"] == "knowledge/content/vat.yml" and data["retrain"] == "make train"
+    written = (knowledge / "content" / "vat.yml").read_text(encoding="utf-8")
+    assert f"      - {VARIANT}\n" in written
+    # only that line was added: the rest of the file (comments, blank lines, nulls) is as it was
+    assert written.replace(f"      - {VARIANT}\n", "", 1) == original
+    kb = load_knowledge_base(knowledge)
+    assert VARIANT in kb.get(ENTRY_ID).questions
+    assert (ROOT / "knowledge" / "content" / "vat.yml").read_text(encoding="utf-8") == original  # the repo untouched
+    again = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(world.admin))
+    assert again.status_code == 409
+    marks = app_client.get("/api/review/marks", headers=auth(world.operator)).json()["items"]
+    assert next(m for m in marks if m["id"] == mark["id"])["improvement_ids"] == [draft["id"]]
+    duplicate = _post(app_client, auth(world.operator), {"kind": "question_variant", "text": VARIANT,
+                                                          "entry_id": ENTRY_ID}, expect=422)
+    assert duplicate["code"] == "duplicate_question"
+
+
+def test_an_nlu_example(app_client, auth, made, dirs):
+    world, colleague, _ = made
+    _, nlu = dirs
+    text = "能不能让税务干部直接跟我说"
+    draft = _post(app_client, auth(colleague), {"kind": "nlu_example", "text": text, "intent": "request_human",
+                                                 "source_group": "u-12345678"})
+    approved = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(world.operator)).json()
+    assert approved["status"] == "approved" and approved["applied_file"] == "data/nlu/improvements.yml"
+    second = _post(app_client, auth(colleague), {"kind": "nlu_example", "text": "小规模季度31万咋交税",
+                                                  "intent": "ask_tax_question"})
+    app_client.post(f"/api/improvements/{second['id']}/approve", headers=auth(world.admin))
+    document = yaml.safe_load((nlu / "improvements.yml").read_text(encoding="utf-8"))
+    assert document["version"] == "3.1"
+    blocks = {b["intent"]: b["examples"] for b in document["nlu"]}
+    assert blocks == {"ask_tax_question": "- 小规模季度31万咋交税\n", "request_human": f"- {text}\n"}
+    assert files.nlu_examples(nlu)[text] == "request_human"
+    for body, code in (({"text": "随便说说", "intent": "no_such_intent"}, "unknown_intent"),
+                       ({"text": "转人工", "intent": "request_human"}, "duplicate_example"),
+                       ({"text": "转人工", "intent": "greet"}, "duplicate_example"),
+                       ({"text": "[成都](city) 的税", "intent": "ask_tax_question"}, "invalid_improvement"),
+                       ({"text": "   ", "intent": "greet"}, "invalid_improvement")):
+        assert _post(app_client, auth(colleague), {"kind": "nlu_example", **body}, expect=422)["code"] == code
+
+
+def _entry(**overrides) -> dict:
+    entry = {"id": f"social-card-reissue-{uuid4().hex[:6]}", "topic": "social-insurance-fees",
+             "title": "社保卡丢失后如何补办",
+             "answer": "社保卡由人力资源社会保障部门管理，丢失后请先挂失，再到社保经办机构或合作银行网点补办。税务部门负责社保费征收。",
+             "sources": [{"title": "社会保障卡管理办法", "doc_no": None}], "valid_from": "2026-01-01",
+             "valid_until": None, "questions": ["社保卡丢了怎么补办", "社保卡丢失去哪里补"]}
+    entry.update(overrides)
+    return entry
+
+
+def test_a_new_entry(app_client, auth, made, dirs):
+    world, colleague, _ = made
+    knowledge, _ = dirs
+    entry = _entry()
+    draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": entry})
+    assert draft["payload"]["entry"]["review"] is True
+    approved = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague)).json()
+    assert approved["applied_file"] == "knowledge/content/improvements.yml"
+    text = (knowledge / "content" / "improvements.yml").read_text(encoding="utf-8")
+    assert text.startswith("# New entries") and f"id: {entry['id']}" in text and "review: true" in text
+    kb = load_knowledge_base(knowledge)
+    created = kb.get(entry["id"])
+    assert created.review and created.questions == tuple(entry["questions"]) and created.valid_until is None
+    second = _entry(questions=["社保卡补办要带什么材料"])
+    draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": second})
+    app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    assert {entry["id"], second["id"]} <= set(load_knowledge_base(knowledge).entries)
+
+
+@pytest.mark.parametrize("overrides, code", [
+    ({"topic": "no-such-topic"}, "invalid_knowledge"),
+    ({"sources": []}, "invalid_knowledge"),
+    ({"valid_from": "2026-05-01", "valid_until": "2026-01-01"}, "invalid_knowledge"),
+    ({"questions": []}, "invalid_knowledge"),
+    ({"id": "Not An Id"}, "invalid_knowledge"),
+    ({"id": ENTRY_ID}, "duplicate_entry"),
+    ({"questions": ["小规模纳税人季度销售额不超过30万还要交增值税吗"]}, "duplicate_question"),
+])
+def test_an_invalid_entry_is_refused(app_client, auth, made, dirs, overrides, code):
+    knowledge, _ = dirs
+    before = sorted(p.name for p in (knowledge / "content").iterdir())
+    refused = _post(app_client, auth(made[0].operator), {"kind": "new_entry", "entry": _entry(**overrides)}, expect=422)
+    assert refused["code"] == code
+    assert sorted(p.name for p in (knowledge / "content").iterdir()) == before
+
+
+def test_approval_revalidates_and_writes_nothing_when_invalid(app_client, auth, made, dirs):
+    world, colleague, _ = made
+    knowledge, _ = dirs
+    draft = _post(app_client, auth(world.operator), {"kind": "question_variant", "text": "开票以后发现税率错了怎么办",
+                                                      "entry_id": "invoice-red-letter-confirmation"})
+    topics = knowledge / "topics.yml"  # meanwhile someone breaks the knowledge base: the topic is gone
+    invoice = (knowledge / "content" / "invoice.yml").read_text(encoding="utf-8")
+    topics.write_text(topics.read_text(encoding="utf-8").replace("id: invoice-red-letter\n", "id: invoice-red-letter-x\n"),
+                      encoding="utf-8")
+    refused = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    assert refused.status_code == 422
+    assert (knowledge / "content" / "invoice.yml").read_text(encoding="utf-8") == invoice
+    listed = app_client.get("/api/improvements?status=draft", headers=auth(world.operator)).json()
+    assert draft["id"] in {i["id"] for i in listed["items"]}
+
+
+def test_reject_list_and_roles(app_client, auth, made):
+    world, colleague, _ = made
+    draft = _post(app_client, auth(world.operator), {"kind": "nlu_example", "text": "你们几点下班",
+                                                      "intent": "out_of_scope"})
+    rejected = app_client.post(f"/api/improvements/{draft['id']}/reject", json={"note": "不需要"},
+                               headers=auth(colleague)).json()
+    assert rejected["status"] == "rejected" and rejected["rejected_by"]["staff_id"] == colleague.id
+    assert rejected["decision_note"] == "不需要"
+    assert app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague)).status_code == 409
+    rejected_list = app_client.get("/api/improvements?status=rejected", headers=auth(world.operator)).json()
+    assert [i["id"] for i in rejected_list["items"]][:1] == [draft["id"]]
+    assert app_client.get("/api/improvements?status=nope", headers=auth(world.operator)).status_code == 422
+    assert app_client.post("/api/improvements", json={"kind": "nlu_example", "text": "x", "intent": "greet"},
+                           headers=auth(world.clerk)).status_code == 403
+    assert app_client.get("/api/improvements").status_code == 401
+    assert app_client.post("/api/improvements/999999/approve", headers=auth(colleague)).status_code == 404
+    assert _post(app_client, auth(world.operator), {"kind": "poem", "text": "x"}, expect=422)["code"] == \
+        "invalid_improvement"
+
+
+def test_admin_may_approve_own_draft(app_client, auth, made):
+    world = made[0]
+    draft = _post(app_client, auth(world.admin), {"kind": "nlu_example", "text": "麻烦找个专家帮我看看",
+                                                   "intent": "request_expert"})
+    assert app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(world.admin)).json()["status"] == \
+        "approved"
+
+
+def test_entries_needing_attention(app_client, auth, made):
+    world, colleague, _ = made
+    expired = _entry(valid_from="2020-01-01", valid_until="2021-12-31", questions=["2021年社保卡补办政策"])
+    draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": expired})
+    app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    data = app_client.get("/api/knowledge/attention", headers=auth(world.operator)).json()
+    by_id = {e["entry_id"]: e for e in data["entries"]}
+    assert by_id[expired["id"]]["reasons"] == ["expired", "review"]
+    assert by_id[expired["id"]]["file"] == "knowledge/content/improvements.yml"
+    assert data["entries"][0]["reasons"][0] == "expired"
+    assert all(e["reasons"] for e in data["entries"])
+    assert by_id[ENTRY_ID]["reasons"] == ["review"]  # flagged review: true in vat.yml
+    assert app_client.get("/api/knowledge/attention", headers=auth(world.clerk)).status_code == 403
+
+
+def test_written_nlu_file_is_rasa_training_data(tmp_path):
+    """The generated file is what Rasa's YAML reader accepts (the same reader `rasa data validate` uses)."""
+    pytest.importorskip("rasa")
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    nlu = tmp_path / "nlu"
+    nlu.mkdir()
+    shutil.copy(ROOT / "data" / "nlu" / "handoff.yml", nlu / "handoff.yml")
+    files.add_nlu_example(nlu, "我想跟真人聊聊我的发票问题", "request_human")
+    files.add_nlu_example(nlu, "麻烦给我接个专家：关于 30% 的比例", "request_expert")
+    data = RasaYAMLReader().read(Path(nlu / "improvements.yml"))
+    examples = {(m.get("text"), m.get("intent")) for m in data.intent_examples}
+    assert examples == {("我想跟真人聊聊我的发票问题", "request_human"), ("麻烦给我接个专家：关于 30% 的比例", "request_expert")}

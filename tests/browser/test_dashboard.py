@@ -1,0 +1,230 @@
+"""The operator dashboard (/dashboard) against the real API app: a migrated SQLite database in tmp_path,
+embedded Redis, the daily aggregation run by hand, and Debian's Chromium driving the page.
+
+Data: the hand-counted day of tests/api/analyticskit.py (five conversations on DAY) plus one visitor
+conversation whose question is an XSS string answered by a fallback.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from tests.api.analyticskit import DAY, EXPECTED, NEXT, at, build_day
+
+PASSWORD = "Dashboard-Pass-9"
+XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</script>'
+
+
+class _LiveServer(threading.Thread):
+    """uvicorn in a thread, with the app's lifespan (engine, Redis, hub) on."""
+
+    def __init__(self, app) -> None:
+        super().__init__(daemon=True)
+        import uvicorn
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+
+    def run(self) -> None:
+        self.server.run(sockets=[self.socket])
+
+    def start_and_wait(self) -> None:
+        self.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.is_alive():
+                raise RuntimeError("the dashboard test server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.join(timeout=10)
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from alembic import command
+    from alembic.config import Config
+
+    from api.analytics.aggregate import aggregate_day
+    from api.auth.security import hash_password
+    from api.database import make_engine
+    from api.hub.models import Conversation, Message
+    from api.main import create_app
+    from api.org.service import create_staff, create_unit
+    from api.settings import ROOT, Settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'app.db'}"
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+    engine = make_engine(url)
+    with sessionmaker(bind=engine, future=True, expire_on_commit=False)() as session:
+        province = create_unit(session=session, name="省税务局", level="province", kind="tax_unit")
+        service = create_unit(session=session, name="纳税服务科", level="city", kind="service_department",
+                              parent_id=province.id)
+        password = hash_password(PASSWORD, iterations=1_000)
+        create_staff(session=session, username="yunying", display_name="赵运营", role="operator", unit_id=province.id,
+                     password_hash=password)
+        seat = create_staff(session=session, username="ganbu", display_name="王芳", role="staff", unit_id=service.id,
+                            password_hash=password)
+        session.commit()
+        build_day(session, service.id, seat)
+        xss = Conversation(identity="v:xss", rasa_sender="xss-1", unit_id=service.id, mode="bot",
+                           created_at=at(DAY, 16, 0), last_message_at=at(DAY, 16, 1), had_human=False, seat_read_id=0)
+        session.add(xss)
+        session.flush()
+        session.add_all([
+            Message(conversation_id=xss.id, sender="user", sender_name="访客", mode="bot", text=XSS,
+                    internal=False, created_at=at(DAY, 16, 0)),
+            Message(conversation_id=xss.id, sender="bot", sender_name="智能助手", mode="bot",
+                    text="抱歉，这个问题我暂时没有把握准确回答。", custom={"kind": "fallback", "reason": "no_answer"},
+                    kind="fallback", intent="ask_tax_question", confidence=0.31, internal=False,
+                    created_at=at(DAY, 16, 1))])
+        session.commit()
+        for day in (DAY - timedelta(days=1), DAY, NEXT):
+            aggregate_day(session, day)
+        session.commit()
+    engine.dispose()
+
+    settings = Settings(database_url=url, redis_url=None, embedded_redis_path=str(tmp_path_factory.mktemp("dashboard-redis") / "redis.db"),
+                        app_env="development", sla_sweep_enabled=False,
+                        hub_sweep_enabled=False, campaign_sweep_enabled=False, analytics_sweep_enabled=False)
+    server = _LiveServer(create_app(settings))
+    server.start_and_wait()
+    yield {"url": f"http://127.0.0.1:{server.port}", "xss_id": xss.id}
+    server.stop()
+
+
+def _login(page, base, username="yunying"):
+    page.goto(base + "/dashboard")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+
+
+def _table_numbers(page, card: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"#card-{card} .table-wrap tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
+
+
+def test_operator_sees_charts_tables_csv_and_review(live, page_factory, artefacts):
+    base = live["url"]
+    page = page_factory((1366, 768))
+    _login(page, base)
+    page.wait_for_selector("#app:not([hidden])")
+    page.fill("#f-from", DAY.isoformat())
+    page.fill("#f-to", NEXT.isoformat())
+    page.click("#f-apply")
+    for card in ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedback", "seats", "petitions",
+                 "campaigns"):
+        page.wait_for_selector(f"#card-{card}[data-loaded='1'] .chart canvas", state="attached", timeout=15_000)
+
+    # the KPI tiles and the daily table: the hand-counted day plus the XSS conversation (one fallback turn)
+    expected = dict(EXPECTED, conversations=EXPECTED["conversations"] + 1, messages=EXPECTED["messages"] + 2,
+                    fell_back=EXPECTED["fell_back"] + 1, bot_turns=EXPECTED["bot_turns"] + 1)
+    page.click("#card-daily .toggle-table")
+    rows = _table_numbers(page, "daily")
+    day_row = next(r for r in rows if r[0] == DAY.isoformat())
+    assert day_row[1:4] == [str(expected["conversations"]), str(expected["engaged"] + 1), str(expected["messages"])]
+    assert day_row[7:11] == [str(expected["fell_back"]), str(expected["handed_off"]), str(expected["petitions"]),
+                             str(expected["contained"])]
+    total = rows[-1]
+    assert total[0] == "合计" and total[1] == str(expected["conversations"])
+    assert page.is_visible("#card-daily .table-wrap") and not page.is_visible("#card-daily .chart")
+
+    page.click("#card-seats .toggle-table")
+    seats = _table_numbers(page, "seats")
+    assert seats[0][0] == "王芳" and seats[0][2] == "1" and seats[0][-2] == "5"  # one conversation, rated 5
+
+    page.click("#card-unanswered .toggle-table")
+    groups = _table_numbers(page, "unanswered")
+    assert any(g[1] == "2" and "社保卡丢了怎么补办" in g[5] for g in groups)  # two fallbacks grouped, with examples
+    assert any(XSS in g[5] for g in groups)
+    # the XSS question is plain text in the examples, never markup
+    assert page.evaluate("() => window.__xss") is None
+    page.click("#card-daily .toggle-table")  # back to the chart for the screenshot
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artefacts / "dashboard.png"), full_page=False)
+
+    # a CSV link answers 200 text/csv with the bearer token of the page, and downloads in the page
+    href = page.get_attribute("#card-daily .csv-link", "data-url")
+    assert "format=csv" in href
+    token = page.evaluate("() => sessionStorage.getItem('taxDashboard.token')")
+    response = page.request.get(base + href, headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "合计" in response.text()
+    with page.expect_download() as download:
+        page.click("#card-daily .csv-link")
+    assert download.value.suggested_filename.endswith(".csv")
+
+    # drill-down: the day's 转人工 number opens the review list with that day and outcome
+    page.click("#card-daily .toggle-table")
+    day_tr = page.locator("#card-daily tbody tr", has_text=DAY.isoformat())
+    day_tr.locator("td").nth(8).locator("button.drill").click()
+    page.wait_for_selector("#view-review:not([hidden])")
+    page.wait_for_selector("#review-rows tr[data-id]")
+    assert page.input_value("#r-outcome") == "handed_off"
+    assert page.locator("#review-rows tr[data-id]").count() == 1
+    assert "转人工" in page.text_content("#review-rows")
+
+    # the XSS conversation from the unanswered group's example, as text in the list and the transcript
+    page.click("#r-reset")
+    page.fill("#f-from", DAY.isoformat())
+    page.fill("#f-to", NEXT.isoformat())
+    page.select_option("#r-outcome", "fell_back")
+    page.click("#review-form button[type=submit]")
+    row = page.locator(f"#review-rows tr[data-id='{live['xss_id']}']")
+    row.wait_for()
+    assert "<img" in row.locator("td.question").text_content()
+    row.click()
+    page.wait_for_selector(f"#tr-messages li[data-message-id]")
+    bubble = page.locator("#tr-messages li.msg-user .bubble").first
+    assert bubble.text_content() == XSS
+    assert page.locator("#tr-messages img").count() == 0 and page.locator("#tr-messages script").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    bot = page.locator("#tr-messages li.msg-bot").first
+    assert "ask_tax_question" in bot.text_content() and "0.31" in bot.text_content()
+
+    # tag the conversation and mark the bot turn as wrong
+    page.fill("#tag-input", "错答")
+    page.click("#tag-form button[type=submit]")
+    page.wait_for_selector("#tr-tags .tag:has-text('错答')")
+    bot.locator(".mark-btn").click()
+    page.fill("#mark-note", "应转社保经办机构")
+    page.click("#mark-ok")
+    page.wait_for_selector("#tr-messages .mark-box")
+    assert "应转社保经办机构" in page.text_content("#tr-messages .mark-box")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(artefacts / "dashboard-review.png"), full_page=False)
+
+
+def test_non_operator_is_refused(live, page_factory):
+    page = page_factory((1366, 768))
+    _login(page, live["url"], username="ganbu")
+    page.wait_for_selector("#login-error:not([hidden])")
+    assert "无权使用统计分析平台" in page.text_content("#login-error")
+    assert page.is_hidden("#app")
+    assert page.evaluate("() => sessionStorage.getItem('taxDashboard.token')") is None
+
+
+def test_page_headers_and_offline_echarts(live):
+    import urllib.request
+
+    with urllib.request.urlopen(live["url"] + "/dashboard") as response:
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    with urllib.request.urlopen(live["url"] + "/static/vendor/echarts.min.js") as response:
+        assert response.status == 200 and len(response.read()) > 500_000
