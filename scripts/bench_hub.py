@@ -22,8 +22,9 @@ handoff and petition items are left out so conversations stay with the bot.
    Control: the first question once more straight to Rasa (new sender); its difference from the first
    straight call shows how much of the paired spread is Rasa's own variance, not the hub.
    The hub's time is split with the ``created_at`` of the stored messages (same machine, same clock):
-   send -> user message taken; -> Rasa's answer back (storing the user message, echo, the Rasa call);
-   -> answer on the widget (storing the bot turn, Redis pub/sub, WebSocket).
+   send -> the hub has Rasa's answer (``created_at`` of the bot turn; compared with the straight call:
+   what the hub adds before and around the Rasa call), and answer -> on the widget (storing the bot
+   turn, Redis pub/sub, WebSocket: no Rasa in it); also send -> ``created_at`` of the user's message.
 2. Load: 200 widget connections at once (all on instance 1, then 100/100 on both instances), each sending
    3 questions one after the other (waiting for the answer, think time 0-0.5 s); messages per second
    over the run (first send to last answer) and reply latency; the same 200 x 3 straight against Rasa's
@@ -357,8 +358,9 @@ def wall_to_perf(iso: str | None, offset: float) -> float | None:
 async def widget_turn(widget: Socket, text: str, timeout: float, payload: str | None = None,
                       detail: dict | None = None) -> tuple[float, str]:
     """Send one message; (seconds until the bot message with the turn's envelope arrived, outcome).
-    With ``detail``, where the time went: send -> user message stored (``created_at`` of the echo), -> the
-    bot's reply back from Rasa (``created_at`` of the bot message, taken when Rasa answered) -> on the widget.
+    With ``detail``, where the time went: send -> ``created_at`` of the stored user message (``inbound``);
+    send -> ``created_at`` of the bot message, taken once Rasa has answered (``to_answer``); from there
+    -> on the widget (``outbound``).
 
     Outcome ``ok``; ``bot_unavailable`` (the hub's honest line when Rasa did not answer); ``no_envelope``
     (the bot's typing ended and no message with an envelope followed within 2 s); an ``error:<code>``
@@ -395,7 +397,7 @@ async def widget_turn(widget: Socket, text: str, timeout: float, payload: str | 
                 if detail is not None:
                     stored, answered = wall_to_perf(echo_at, offset), wall_to_perf(wire.get("created_at"), offset)
                     if stored is not None and answered is not None:
-                        detail.update(inbound=stored - t0, rasa_leg=answered - stored, outbound=at - answered)
+                        detail.update(inbound=stored - t0, to_answer=answered - t0, outbound=at - answered)
                 return at - t0, "ok"
             if wire.get("sender") == "system" and (wire.get("text") or "").startswith(BOT_DOWN_PREFIX):
                 return at - t0, "bot_unavailable"
@@ -436,8 +438,8 @@ class Paired:
 
     def __init__(self):
         self.hub, self.direct, self.diffs, self.hub_out, self.direct_out = [], [], [], [], []
-        self.parts: dict[str, list[float]] = {"inbound": [], "rasa_leg": [], "outbound": [],
-                                              "rasa_leg_minus_direct": [], "inbound_plus_outbound": []}
+        self.parts: dict[str, list[float]] = {"inbound": [], "to_answer": [], "to_answer_minus_direct": [],
+                                              "outbound": []}
         self.noise: list[float] = []  # a second straight call minus the first: what pairing alone scatters
 
     def add(self, hub: tuple, straight: tuple, detail: dict) -> None:
@@ -448,10 +450,9 @@ class Paired:
             self.direct.append(straight[0])
             self.diffs.append(hub[0] - straight[0])
             if detail:
-                for key in ("inbound", "rasa_leg", "outbound"):
+                for key in ("inbound", "to_answer", "outbound"):
                     self.parts[key].append(detail[key])
-                self.parts["rasa_leg_minus_direct"].append(detail["rasa_leg"] - straight[0])
-                self.parts["inbound_plus_outbound"].append(detail["inbound"] + detail["outbound"])
+                self.parts["to_answer_minus_direct"].append(detail["to_answer"] - straight[0])
 
     def report(self) -> dict:
         hub, direct = summary(self.hub), summary(self.direct)
@@ -680,11 +681,10 @@ def print_table(r: dict) -> None:
               f"mean {o['mean_ms']!s:>8} ms  -> {verdict} the 10 ms p95 target")
         print(f"  {'p95(hub) - p95(direct)':44} {o['p95_hub_minus_p95_direct_ms']} ms")
         b = part.get("hub_breakdown") or {}
-        for key, label in (("inbound", "  hub: send -> user message taken"),
-                           ("rasa_leg", "  hub: -> Rasa's answer back (incl. storing)"),
-                           ("rasa_leg_minus_direct", "    of which more than straight Rasa"),
-                           ("outbound", "  hub: answer back -> on the widget"),
-                           ("inbound_plus_outbound", "  hub: in + out legs (no Rasa in them)")):
+        for key, label in (("inbound", "  hub: send -> user message stored"),
+                           ("to_answer", "  hub: send -> hub has Rasa's answer"),
+                           ("to_answer_minus_direct", "    minus straight Rasa (paired)"),
+                           ("outbound", "  hub: answer -> on the widget (no Rasa)")):
             if b.get(key, {}).get("n"):
                 print(row(label, b[key]))
         if part.get("control_direct_minus_direct", {}).get("n"):

@@ -34,8 +34,8 @@ from sqlalchemy import case, delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from api.analytics import search
-from api.analytics.models import (AnalyticsDayRun, ConversationFact, DailyFigures, DailyKey, DailySeat,
-                                  UnansweredGroup)
+from api.analytics.models import (AnalyticsDayRun, ConversationFact, ConversationSearch, DailyFigures, DailyKey,
+                                  DailySeat, UnansweredGroup)
 from api.hub.models import Conversation, Message
 from api.petition.queries import china_day_start
 from api.petition.sqltime import china_day
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 UNANSWERED_KINDS = ("fallback", "clarify")
 EXAMPLES_PER_GROUP = 5
 SEAT_SENDERS = ("staff", "expert")
-_TABLES = (DailyFigures, DailyKey, DailySeat, UnansweredGroup, ConversationFact, AnalyticsDayRun)
+_TABLES = (DailyFigures, DailyKey, DailySeat, UnansweredGroup, ConversationFact, ConversationSearch, AnalyticsDayRun)
 
 
 def channel_of(identity: str) -> str:
@@ -236,7 +236,7 @@ def _cohort(session: Session, start: datetime, end: datetime, figures, keys, sea
                           clarified=s.clarified, fell_back=s.fell_back, intents=_spaced(s.intents),
                           topics=_spaced(s.topics), rating=conv.rating, staff_id=staff_id,
                           first_question=s.first_question,
-                          search=search.document(s.texts, s.entries) if searchable else None))
+                          _search=search.document(s.texts, s.entries) if searchable else None))
     return facts
 
 
@@ -344,7 +344,12 @@ def aggregate_day(session: Session, day: date, *, now: datetime | None = None) -
     _turns(session, start, end, figures, keys)
     groups = _unanswered(session, start, end)
     if facts:
-        session.execute(insert(ConversationFact), [dict(fact, day=day) for fact in facts])
+        session.execute(insert(ConversationFact), [{k: v for k, v in fact.items() if k != "_search"} | {"day": day}
+                                                   for fact in facts])
+        documents = [{"conversation_id": f["conversation_id"], "day": day, "document": f["_search"]}
+                     for f in facts if f["_search"] is not None]
+        if documents:
+            session.execute(insert(ConversationSearch), documents)
     if figures:
         session.execute(insert(DailyFigures), _rows(DailyFigures, figures, ("channel", "unit_id"), day))
     if keys:

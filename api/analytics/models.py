@@ -1,5 +1,5 @@
-"""Tables of the operator dashboard (migration 0007): daily pre-aggregates, per-conversation facts,
-review tags, marks and the audit log of unmasked views, and improvement drafts.
+"""Tables of the operator dashboard (migration 0007): daily pre-aggregates, per-conversation facts and
+search documents, review tags, marks and the audit log of unmasked views, and improvement drafts.
 
 The pre-aggregated tables are rebuilt a day at a time by :mod:`api.analytics.aggregate` (delete +
 insert), so they hold nothing that cannot be recomputed from the hub's tables. Keys: ``day`` is an
@@ -22,6 +22,7 @@ from api.petition.timing import UTCDateTime
 
 __all__ = ["CHANNELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS", "IMPROVEMENT_STATUSES",
            "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",
+           "ConversationSearch",
            "ReviewTag", "ReviewMark", "AuditEntry", "Improvement", "HUB_INDEXES"]
 
 CHANNELS = ("enterprise", "visitor")
@@ -176,7 +177,6 @@ class ConversationFact(Base):
         CheckConstraint(_in("outcome", OUTCOMES), name="ck_analytics_conversations_outcome"),
         UniqueConstraint("conversation_id", name="uq_analytics_conversations_conversation_id"),
         Index("ix_analytics_conversations_day", "day", "conversation_id"),
-        Index("ix_analytics_conversations_search", "search", postgresql_using="gin"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -199,9 +199,24 @@ class ConversationFact(Base):
     rating = Column(Integer, nullable=True)
     staff_id = Column(Integer, nullable=True)
     first_question = Column(String(200), nullable=True)
-    # PostgreSQL: the conversation's text as positioned character bigrams (api.analytics.search), GIN-indexed;
-    # NULL on SQLite, where the review's text filter reads the messages.
-    search = Column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=True)
+
+
+class ConversationSearch(Base):
+    """PostgreSQL only: a conversation's text as positioned character bigrams (api.analytics.search), GIN-indexed.
+    Apart from the facts so that their rows stay narrow for the review's other filters. Empty on SQLite, where
+    the text filter reads the messages."""
+    __tablename__ = "analytics_search"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", name="uq_analytics_search_conversation_id"),
+        Index("ix_analytics_search_day", "day"),
+        Index("ix_analytics_search_document", "document", postgresql_using="gin"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_analytics_search_conversation_id_conversations"),
+                             nullable=False)
+    day = Column(Date, nullable=False)
+    document = Column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=False)
 
 
 class ReviewTag(Base):

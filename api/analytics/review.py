@@ -19,7 +19,8 @@ from api.analytics import files
 from api.analytics import search as text_search
 from api.analytics.aggregate import channel_of
 from api.analytics.masking import Masker
-from api.analytics.models import OUTCOME_LABELS, AuditEntry, ConversationFact, Improvement, ReviewMark, ReviewTag
+from api.analytics.models import (OUTCOME_LABELS, AuditEntry, ConversationFact, ConversationSearch, Improvement,
+                                  ReviewMark, ReviewTag)
 from api.errors import Conflict, Invalid, NotFound
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.service import REASONS
@@ -41,7 +42,7 @@ class SearchFilters:
                  channel: str = "all", unit_id: int | None = None, intent: str | None = None,
                  topic: str | None = None, outcome: str | None = None, rating: int | None = None,
                  rating_min: int | None = None, rating_max: int | None = None, rated: bool | None = None,
-                 tag: str | None = None) -> None:
+                 tag: str | None = None, reason: str | None = None, contained: bool | None = None) -> None:
         self.date_from, self.date_to = date_from, date_to
         self.q = (q or "").strip() or None
         self.enterprise = (enterprise or "").strip() or None
@@ -49,6 +50,7 @@ class SearchFilters:
         self.intent, self.topic, self.outcome = intent or None, topic or None, outcome or None
         self.rating, self.rating_min, self.rating_max, self.rated = rating, rating_min, rating_max, rated
         self.tag = (tag or "").strip() or None
+        self.reason, self.contained = reason or None, contained
 
     def as_dict(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(self).items() if v is not None}
@@ -81,6 +83,10 @@ def _query(filters: SearchFilters, indexed: bool = False, columns=None):
         clauses.append(f.rating >= filters.rating_min)
     if filters.rating_max is not None:
         clauses.append(f.rating <= filters.rating_max)
+    if filters.contained is not None:
+        clauses.append(f.contained.is_(filters.contained))
+    if filters.reason:
+        clauses.append(c.reason == filters.reason)
     if filters.rated is not None:
         clauses.append(f.rating.is_not(None) if filters.rated else f.rating.is_(None))
     if filters.enterprise:
@@ -95,13 +101,16 @@ def _query(filters: SearchFilters, indexed: bool = False, columns=None):
         wanted = (text_search.query(filters.q, text_search.entries_containing(filters.q, filters.date_to))
                   if indexed else None)
         if wanted is not None:
-            clauses.append(f.search.op("@@")(cast(literal(wanted), TSQuery())))
+            s = ConversationSearch
+            clauses.append(f.conversation_id.in_(select(s.conversation_id).where(
+                s.day >= filters.date_from, s.day <= filters.date_to,
+                s.document.op("@@")(cast(literal(wanted), TSQuery())))))
         else:
             clauses.append(exists().where(Message.conversation_id == f.conversation_id, Message.internal.is_(False),
                                           Message.text.ilike(_like(filters.q), escape="\\")))
     if columns is not None:
         query = select(*columns)
-        if filters.enterprise:
+        if filters.enterprise or filters.reason:
             query = query.join(c, c.id == f.conversation_id)
         return query.where(and_(*clauses))
     return select(f, c).join(c, c.id == f.conversation_id).where(and_(*clauses))

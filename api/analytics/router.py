@@ -163,15 +163,28 @@ def get_campaigns(staff: Operator, session: SessionDep, scope_: ScopeDep, format
     return _answer("campaigns", charts.campaigns(scope_, session=session), format, scope_)
 
 
+@router.get("/dashboard", summary="一次取回全部图表（均已脱敏），供页面首次加载")
+def get_dashboard(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request):
+    """Every chart of the page in one answer: one request, one log-in check, one database session."""
+    masker = Masker(True)
+    return {**scope_.head(), "overview": charts.overview(scope_, session=session),
+            "intents": charts.intents(scope_, session=session), "topics": charts.topics(scope_, session=session),
+            "unanswered": charts.unanswered(scope_, session=session, masker=masker),
+            "feedback": charts.feedback(scope_, session=session), "seats": charts.seats(scope_, session=session),
+            "petitions": charts.petitions(scope_, session=session, masker=masker, cache=request.app.state.redis),
+            "campaigns": charts.campaigns(scope_, session=session)}
+
+
 # -- review --------------------------------------------------------------------------------------
 
 def _filters(scope_: charts.Scope, q: str | None, enterprise: str | None, intent: str | None, topic: str | None,
              outcome: Optional[Outcome], rating: int | None, rating_min: int | None, rating_max: int | None,
-             rated: bool | None, tag: str | None) -> review.SearchFilters:
+             rated: bool | None, tag: str | None, reason: str | None = None,
+             contained: bool | None = None) -> review.SearchFilters:
     return review.SearchFilters(scope_.date_from, scope_.date_to, q=q, enterprise=enterprise, channel=scope_.channel,
                                 unit_id=scope_.unit_id, intent=intent, topic=topic,
                                 outcome=outcome.value if outcome else None, rating=rating, rating_min=rating_min,
-                                rating_max=rating_max, rated=rated, tag=tag)
+                                rating_max=rating_max, rated=rated, tag=tag, reason=reason, contained=contained)
 
 
 @review_router.get("/conversations", summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
@@ -184,10 +197,13 @@ def search_conversations(
     rating: Optional[int] = Query(None, ge=1, le=5), rating_min: Optional[int] = Query(None, ge=1, le=5),
     rating_max: Optional[int] = Query(None, ge=1, le=5), rated: Optional[bool] = None,
     tag: Optional[str] = Query(None, max_length=20),
+    reason: Optional[str] = Query(None, max_length=40, description="转人工原因，如 user_request、bot_failed"),
+    contained: Optional[bool] = Query(None, description="true：机器人独立解决"),
     page: int = Query(1, ge=1, le=10_000), page_size: int = Query(20, ge=1, le=100),
     format: Format = Format.json, unmasked: Unmasked = False,  # noqa: A002
 ):
-    filters = _filters(scope_, q, enterprise, intent, topic, outcome, rating, rating_min, rating_max, rated, tag)
+    filters = _filters(scope_, q, enterprise, intent, topic, outcome, rating, rating_min, rating_max, rated, tag,
+                       reason, contained)
     masker = masker_for(staff, unmasked, request, session, "export_csv" if format is Format.csv else "list_conversations")
     if format is Format.csv:
         rows = list(review.export_rows(filters, session=session, masker=masker))

@@ -2,7 +2,7 @@
 
 Chinese has no spaces and the searched words are short (发票, 退税, 社保卡), so neither the default text
 search parsers nor trigram indexes (nothing to index in a two-character pattern) fit. The aggregation
-stores, per conversation, a ``tsvector`` (``analytics_conversations.search``, GIN index) of
+stores, per conversation, a ``tsvector`` (``analytics_search.document``, GIN index) of
 
 * every pair of adjacent characters of the user's, the bot's (except answers) and the seats' messages, at
   its character position (texts half-width and lower-cased, whitespace dropped; two positions of gap
@@ -15,7 +15,7 @@ A search for ``q`` becomes the phrase ``'c1c2' <-> 'c2c3' <-> …`` (adjacent bi
 exactly "contains q", up to the normalisation above) OR ``'e:<id>'`` for every entry whose rendered answer
 contains ``q``. A one-character ``q`` is the prefix query ``'c':*``. Positions above 16 383 (PostgreSQL's
 limit) are not indexed: a conversation's first ~16 000 characters are searchable this way.
-SQLite keeps ``search`` NULL and the review filters messages with ILIKE instead.
+SQLite has no documents; the review filters the messages with ILIKE there.
 """
 from __future__ import annotations
 

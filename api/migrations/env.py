@@ -8,6 +8,8 @@ import api.petition.models  # noqa: F401 - puts the org and petition tables in B
 import api.notification.models, api.petition.indexes  # noqa: F401,E401 - notifications, running-clock indexes
 import api.hub.models  # noqa: F401 - conversations, messages, attachments
 import api.enterprise.models  # noqa: F401 - enterprises, filings, credit, risk findings, policy claims
+import api.reminder.models  # noqa: F401 - reminders, campaigns, repair applications
+import api.analytics.models  # noqa: F401 - daily aggregates, tags, marks, improvements, audit log
 from api.settings import get_settings
 
 config = context.config

@@ -64,8 +64,9 @@ from uuid import uuid4  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from api.analytics.models import (AnalyticsDayRun, AuditEntry, ConversationFact, DailyFigures, DailyKey,  # noqa: E402
-                                  DailySeat, Improvement, ReviewMark, ReviewTag, UnansweredGroup)
+from api.analytics.models import (AnalyticsDayRun, AuditEntry, ConversationFact, ConversationSearch,  # noqa: E402
+                                  DailyFigures, DailyKey, DailySeat, Improvement, ReviewMark, ReviewTag,
+                                  UnansweredGroup)
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
 from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,  # noqa: E402
                                    PolicyClaim, RiskFinding)
@@ -92,8 +93,8 @@ def leave_no_trace(api_engine):
     """Rows a test module committed through the API are deleted when the module ends (children
     first), so tests that query whole tables later in the session start from what they expect."""
     tables = [model.__table__ for model in (
-        Improvement, ReviewMark, ReviewTag, AuditEntry, ConversationFact, UnansweredGroup, DailySeat, DailyKey,
-        DailyFigures, AnalyticsDayRun,
+        Improvement, ReviewMark, ReviewTag, AuditEntry, ConversationSearch, ConversationFact, UnansweredGroup,
+        DailySeat, DailyKey, DailyFigures, AnalyticsDayRun,
         RepairApplication, Reminder, Campaign, CreditDeduction, CreditRecord, EnterpriseFiling, RiskFinding,
         PolicyClaim, Enterprise, Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension,
         PetitionHandler, Petition, StaffAccount, Unit)]

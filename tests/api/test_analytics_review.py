@@ -70,6 +70,8 @@ def test_search_filters(search, made):
     assert ids(search(rating=5)) == {day.c2.id} and ids(search(rating_max=4)) == set()
     assert ids(search(rated=False)) == every - {day.c2.id}
     assert ids(search(channel="enterprise")) == {day.c1.id, day.c4.id}
+    assert ids(search(contained=True)) == {day.c1.id, day.c3.id}
+    assert ids(search(reason="bot_failed")) == {day.c2.id} and search(reason="bot_failed")["total"] == 1
     assert ids(search(date_from=NEXT.isoformat(), date_to=NEXT.isoformat())) == set()
     search(outcome="won", expect=422)
 

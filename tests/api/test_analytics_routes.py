@@ -195,3 +195,17 @@ def test_unmasked_charts_are_for_admins_and_audited(client, auth, made):
     audit = client.get("/api/review/audit", headers=auth(world.admin)).json()["items"]
     assert audit[0]["staff_id"] == world.admin.id and audit[0]["subject"] == "/api/analytics/unanswered"
     assert audit[0]["detail"]["unmasked"] == "true"
+
+
+def test_the_whole_dashboard_in_one_call(client, auth, made, get):
+    world = made[0]
+    params = {"date_from": DAY.isoformat(), "date_to": NEXT.isoformat(), "unit_id": world.service_dept.id}
+    assert client.get("/api/analytics/dashboard", params=params, headers=auth(world.clerk)).status_code == 403
+    data = client.get("/api/analytics/dashboard", params=params, headers=auth(world.operator)).json()
+    assert set(CHARTS) <= set(data)
+    for chart in ("overview", "intents", "topics", "feedback", "seats", "unanswered"):
+        single = get(chart)
+        if chart == "overview":
+            single.pop("as_of"), data[chart].pop("as_of")
+        assert data[chart] == single
+    assert PHONE not in str(data["unanswered"])

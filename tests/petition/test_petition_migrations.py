@@ -18,8 +18,8 @@ TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition
           "petition_ticket_counters", "notifications", "conversations", "conversation_messages",
           "conversation_attachments", "enterprises", "enterprise_filings", "credit_records", "credit_deductions",
           "risk_findings", "policy_claims", "analytics_days", "analytics_daily", "analytics_daily_keys",
-          "analytics_daily_seats", "analytics_unanswered", "analytics_conversations", "review_tags", "review_marks",
-          "review_audit_log", "improvements"}
+          "analytics_daily_seats", "analytics_unanswered", "analytics_conversations", "analytics_search", "review_tags",
+          "review_marks", "review_audit_log", "improvements"}
 
 
 def _config(url):
