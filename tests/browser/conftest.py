@@ -12,9 +12,6 @@ Fixtures:
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import pytest
 from fakehub import FakeHub
 
 from tests.chromium import SCREENSHOTS, chromium
+from tests.liveserver import LiveServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -66,34 +64,6 @@ def page_factory(browser):
     assert not problems, "\n".join(problems)
 
 
-class _Server(threading.Thread):
-    def __init__(self, app) -> None:
-        super().__init__(daemon=True)
-        import uvicorn
-
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-
-    def run(self) -> None:
-        self.server.run(sockets=[self.socket])
-
-    def start_and_wait(self) -> None:
-        self.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.is_alive():
-                raise RuntimeError("the test web server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.join(timeout=5)
-        self.socket.close()
-
-
 @pytest.fixture(scope="session")
 def web_server():
     """Base URL of the pages alone: FastAPI() + install_web(app), plus the test fixtures."""
@@ -105,7 +75,7 @@ def web_server():
     app = FastAPI()
     install_web(app)
     app.mount("/test-fixtures", StaticFiles(directory=FIXTURES), name="test-fixtures")
-    server = _Server(app)
+    server = LiveServer(app)
     server.start_and_wait()
     yield f"http://127.0.0.1:{server.port}"
     server.stop()

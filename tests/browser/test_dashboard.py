@@ -6,48 +6,16 @@ conversation whose question is an XSS string answered by a fallback.
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import sessionmaker
 
 from tests.api.analyticskit import DAY, EXPECTED, NEXT, at, build_day
+from tests.liveserver import LiveServer
 
 PASSWORD = "Dashboard-Pass-9"
 XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</script>'
-
-
-class _LiveServer(threading.Thread):
-    """uvicorn in a thread, with the app's lifespan (engine, Redis, hub) on."""
-
-    def __init__(self, app) -> None:
-        super().__init__(daemon=True)
-        import uvicorn
-
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-
-    def run(self) -> None:
-        self.server.run(sockets=[self.socket])
-
-    def start_and_wait(self) -> None:
-        self.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.is_alive():
-                raise RuntimeError("the dashboard test server did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.join(timeout=10)
-        self.socket.close()
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +69,7 @@ def live(tmp_path_factory):
     settings = Settings(database_url=url, redis_url=None, embedded_redis_path=str(tmp_path_factory.mktemp("dashboard-redis") / "redis.db"),
                         app_env="development", sla_sweep_enabled=False,
                         hub_sweep_enabled=False, campaign_sweep_enabled=False, analytics_sweep_enabled=False)
-    server = _LiveServer(create_app(settings))
+    server = LiveServer(create_app(settings), lifespan="on")
     server.start_and_wait()
     yield {"url": f"http://127.0.0.1:{server.port}", "xss_id": xss.id}
     server.stop()
