@@ -14,6 +14,7 @@ from redis.exceptions import LockError
 
 from api.analytics.aggregate import aggregate_day, changed_days
 from api.petition.timing import aware_now, china_date
+from api.scheduling import run_every
 
 __all__ = ["LOCK_NAME", "LAST_SWEEP_KEY", "sweep_once", "start_analytics_scheduler"]
 
@@ -54,16 +55,4 @@ def sweep_once(app, now: datetime | None = None) -> dict | None:
 
 
 def start_analytics_scheduler(app) -> asyncio.Task:
-    interval = app.state.settings.analytics_sweep_seconds
-
-    async def loop() -> None:
-        while True:
-            try:
-                await asyncio.to_thread(sweep_once, app)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep ticking
-                log.exception("analytics sweep failed")
-            await asyncio.sleep(interval)
-
-    return asyncio.create_task(loop(), name="analytics-sweep")
+    return run_every("analytics-sweep", app.state.settings.analytics_sweep_seconds, sweep_once, app)

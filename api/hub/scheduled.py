@@ -19,6 +19,7 @@ from api.hub import dispatch, events, presence, service
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.petition.timing import aware_now
+from api.scheduling import run_every
 
 __all__ = ["LOCK_NAME", "sweep_once", "start_hub_scheduler"]
 
@@ -69,16 +70,4 @@ def sweep_once(app, now: datetime | None = None) -> dict | None:
 
 
 def start_hub_scheduler(app) -> asyncio.Task:
-    interval = app.state.settings.hub_sweep_seconds
-
-    async def loop() -> None:
-        while True:
-            try:
-                await asyncio.to_thread(sweep_once, app)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep ticking
-                log.exception("hub sweep failed")
-            await asyncio.sleep(interval)
-
-    return asyncio.create_task(loop(), name="hub-sweep")
+    return run_every("hub-sweep", app.state.settings.hub_sweep_seconds, sweep_once, app)

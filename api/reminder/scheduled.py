@@ -14,6 +14,7 @@ from api.petition.timing import aware_now
 from api.reminder import campaigns
 from api.reminder.delivery import in_quiet_hours, push_events
 from api.reminder.models import Campaign
+from api.scheduling import run_every
 
 __all__ = ["LOCK_NAME", "send_due_once", "start_campaign_scheduler"]
 
@@ -53,16 +54,4 @@ def send_due_once(app) -> list[int]:
 
 
 def start_campaign_scheduler(app) -> asyncio.Task:
-    interval = app.state.settings.campaign_sweep_seconds
-
-    async def loop() -> None:
-        while True:
-            try:
-                await asyncio.to_thread(send_due_once, app)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep ticking; the campaign resumes from its cursor
-                log.exception("campaign sender failed")
-            await asyncio.sleep(interval)
-
-    return asyncio.create_task(loop(), name="campaign-sender")
+    return run_every("campaign-sender", app.state.settings.campaign_sweep_seconds, send_due_once, app)
