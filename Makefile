@@ -8,7 +8,7 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export APP_ENV ?= development
 
-.PHONY: setup venv nlu train validate test test-py test-embedded test-stories run bench bench-bot bench-petitions bench-hub bench-reminders bench-analytics clean
+.PHONY: setup venv nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-petitions bench-hub bench-reminders bench-analytics clean
 
 setup: venv train  ## create the environment, install everything, train the model
 
@@ -29,6 +29,9 @@ MODEL_INPUTS := $(shell find bot/domain bot/nlu data knowledge/content knowledge
 $(MODEL): $(VENV)/.installed config.yml $(MODEL_INPUTS)
 	$(PY) scripts/build_nlu.py
 	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name current --quiet
+
+retrain: venv  ## after approving improvements in the dashboard: regenerate faq.yml, train, load into the running Rasa
+	$(PY) scripts/retrain.py
 
 validate: venv
 	$(PY) scripts/build_nlu.py --check

@@ -44,11 +44,13 @@ class Settings(BaseSettings):
     campaign_sweep_enabled: bool = True
     campaign_sweep_seconds: float = 10.0
     # Operator dashboard (api.analytics): the daily aggregation sweep, and where approved improvements are
-    # written (the repo's knowledge/ and data/nlu/ unless set; tests point them at copies).
+    # written: the knowledge the bot reads (KNOWLEDGE_DIR, also read by the action server, which reloads it
+    # when it changes) and the training data `make retrain` trains from (TRAINING_DATA_DIR, NLU in its nlu/).
+    # The repo's knowledge/ and data/ unless set; tests point them at copies.
     analytics_sweep_enabled: bool = True
     analytics_sweep_seconds: float = 300.0
-    knowledge_write_dir: Path = ROOT / "knowledge"
-    nlu_write_dir: Path = ROOT / "data" / "nlu"
+    knowledge_dir: Path = ROOT / "knowledge"
+    training_data_dir: Path = ROOT / "data"
     # Demo mode (api.enterprise): /api/demo/enterprises and /api/demo/token, which hand anyone an enterprise token
     # for a generated demo enterprise (never an imported one). Off by default; allowed in any APP_ENV so that a
     # demo server can run with production settings — turn it on only where every enterprise is demo data.
@@ -79,6 +81,11 @@ class Settings(BaseSettings):
     def _sqlalchemy_url(cls, value):  # noqa: N805
         # Heroku-style URLs name the driver 'postgres'; SQLAlchemy 1.4 wants 'postgresql'.
         return "postgresql" + value[len("postgres"):] if value.startswith("postgres://") else value
+
+    @property
+    def nlu_dir(self) -> Path:
+        """Where approved NLU examples go (``improvements.yml``): the training data's ``nlu/``."""
+        return Path(self.training_data_dir) / "nlu"
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -12,7 +16,11 @@ from knowledge.loader import KNOWLEDGE_DIR, load_entries, load_topics
 from knowledge.models import Entry, Topic
 from knowledge.search import Decision, Retriever, Thresholds
 
-__all__ = ["KnowledgeBase", "load_knowledge_base", "get_knowledge_base", "entry_files"]
+__all__ = ["KnowledgeBase", "load_knowledge_base", "get_knowledge_base", "entry_files", "knowledge_root",
+           "files_stamp"]
+
+log = logging.getLogger(__name__)
+RELOAD_CHECK_SECONDS = 1.0  # how stale the bot's view of the files may be after an approved improvement
 
 REVIEW_NOTE = "提示：本条内容尚待税务机关复核，具体以主管税务机关或12366的答复为准。"
 IMPORTED_NOTE = "（本条来自外部问答库，发布日期：{date}，请注意时效。）"
@@ -94,7 +102,66 @@ def load_knowledge_base(root: Path = KNOWLEDGE_DIR, thresholds: Thresholds | Non
     return KnowledgeBase(topics, load_entries(files, topics), thresholds)
 
 
-@lru_cache(maxsize=1)
-def get_knowledge_base() -> KnowledgeBase:
-    """The knowledge base under knowledge/, built once per process (index and jieba dictionary) on first use."""
-    return load_knowledge_base()
+def knowledge_root() -> Path:
+    """Where the bot reads its knowledge: ``$KNOWLEDGE_DIR`` (the directory the dashboard writes approved
+    improvements to; tests and staging point it at a copy), else this package's own directory."""
+    return Path(os.environ.get("KNOWLEDGE_DIR") or KNOWLEDGE_DIR).resolve()
+
+
+def files_stamp(root: Path) -> tuple:
+    """Name, size and modification time of every file the knowledge base is built from."""
+    stamp = []
+    for path in (root / "topics.yml", *entry_files(root)):
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        stamp.append((path.name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+@dataclass
+class _Loaded:
+    stamp: tuple
+    kb: KnowledgeBase
+    checked_at: float
+
+
+_loaded: dict[Path, _Loaded] = {}
+_reload_lock = threading.Lock()
+
+
+def get_knowledge_base(root: Path | None = None, *, check_now: bool = False) -> KnowledgeBase:
+    """The knowledge base under `root` (default :func:`knowledge_root`), built on first use and rebuilt when
+    its files change (checked at most every second — a check costs ~0.4 ms — or now if `check_now`), so an
+    approved question variant or entry is answered without restarting the action server. If the changed
+    files do not validate, the last valid version keeps answering and the error is logged once."""
+    root = Path(root).resolve() if root else knowledge_root()
+    now = time.monotonic()
+
+    def fresh(loaded: _Loaded | None) -> bool:
+        return loaded is not None and not check_now and now - loaded.checked_at < RELOAD_CHECK_SECONDS
+
+    current = _loaded.get(root)
+    if fresh(current):
+        return current.kb
+    with _reload_lock:  # the API serves from threads: one rebuild at a time
+        current = _loaded.get(root)
+        if fresh(current):
+            return current.kb
+        stamp = files_stamp(root)
+        if current is not None and stamp == current.stamp:
+            current.checked_at = now
+            return current.kb
+        try:
+            kb = load_knowledge_base(root)
+        except KnowledgeValidationError:
+            if current is None:
+                raise
+            log.exception("knowledge under %s no longer validates; answering from the last valid version", root)
+            current.stamp, current.checked_at = stamp, now  # retried when the files change again
+            return current.kb
+        if current is not None:
+            log.info("knowledge under %s changed: reloaded %d entries", root, len(kb.entries))
+        _loaded[root] = _Loaded(stamp, kb, now)
+        return kb

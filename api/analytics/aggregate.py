@@ -56,7 +56,6 @@ def channel_of(identity: str) -> str:
     return "enterprise" if identity.startswith("e:") else "visitor"
 
 
-@lru_cache(maxsize=1)
 def _knowledge():
     from knowledge.base import get_knowledge_base
 

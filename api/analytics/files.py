@@ -1,7 +1,7 @@
 """Reading and writing the bot's training data and knowledge files for approved improvements.
 
-The directories are settings (``KNOWLEDGE_WRITE_DIR``, default the repo's ``knowledge/``; ``NLU_WRITE_DIR``,
-default ``data/nlu/``), so tests and staging point them at copies. Every write
+The directories are settings (``KNOWLEDGE_DIR``, default the repo's ``knowledge/``; ``TRAINING_DATA_DIR``,
+default ``data/``, NLU in its ``nlu/``), so tests and staging point them at copies. Every write
 
 * holds an exclusive ``fcntl`` lock per directory (a lock file in the temp directory: one writer at a time,
   across threads and processes of one host);
@@ -14,8 +14,9 @@ default ``data/nlu/``), so tests and staging point them at copies. Every write
   block style and indentation of knowledge/content), the blank line between entries stays after the
   appended question.
 
-The retrain is ``make train`` (``scripts/build_nlu.py`` regenerates ``data/nlu/faq.yml`` from the knowledge
-base, then ``rasa train``); a restart of Rasa and the action server makes the fix live.
+The knowledge files are live as soon as they are written (the action server and the API reload them,
+knowledge.base.get_knowledge_base); ``make retrain`` (scripts/retrain.py: faq.yml regenerated, ``rasa train``,
+the model loaded into the running Rasa) teaches the NLU the new wording.
 """
 from __future__ import annotations
 
@@ -43,10 +44,10 @@ __all__ = ["DOMAIN_DIR", "IMPROVEMENTS_NLU", "IMPROVEMENTS_KNOWLEDGE", "domain_i
            "clean_utterance", "relative_name"]
 
 DOMAIN_DIR = ROOT / "bot" / "domain"
-IMPROVEMENTS_NLU = "improvements.yml"  # in NLU_WRITE_DIR
-IMPROVEMENTS_KNOWLEDGE = "improvements.yml"  # in KNOWLEDGE_WRITE_DIR/content
+IMPROVEMENTS_NLU = "improvements.yml"  # in TRAINING_DATA_DIR/nlu
+IMPROVEMENTS_KNOWLEDGE = "improvements.yml"  # in KNOWLEDGE_DIR/content
 NLU_HEADER = ("# Approved improvements from the operator dashboard (api/analytics/files.py writes this file).\n"
-              "# Edit through POST /api/improvements; `make train` retrains with them.\n")
+              "# Edit through POST /api/improvements; `make retrain` retrains with them.\n")
 KNOWLEDGE_HEADER = ("# New entries drafted in the operator dashboard and approved (api/analytics/files.py).\n"
                     "# Every entry here has review: true until an editor checks its facts and sources.\n")
 _ENTITY_SYNTAX = re.compile(r"[\[\]{}]")  # Rasa's entity annotation [text](entity) / {"entity": …}

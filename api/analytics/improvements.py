@@ -30,9 +30,9 @@ from api.settings import Settings
 from knowledge.errors import KnowledgeValidationError
 from knowledge.loader import ENTRY_ID, parse_entry
 
-__all__ = ["RETRAIN", "create", "approve", "reject", "listing", "wire", "attention"]
+__all__ = ["RETRAIN", "create", "approve", "reject", "listing", "wire", "attention", "options", "entry_choices"]
 
-RETRAIN = "make train"
+RETRAIN = "make retrain"
 APPROVER_OVERRIDE_ROLES = ("admin",)
 
 
@@ -41,11 +41,11 @@ def _payload(kind: str, body: dict, settings: Settings) -> dict:
         text, intent = files.clean_utterance(body.get("text")), str(body.get("intent") or "")
         if intent not in files.domain_intents() or intent in files.NOT_TRAINABLE:
             raise Invalid(f"意图“{intent}”不在机器人的领域定义中", code="unknown_intent")
-        existing = files.nlu_examples(settings.nlu_write_dir).get(text)
+        existing = files.nlu_examples(settings.nlu_dir).get(text)
         if existing is not None:
             raise Invalid(f"“{text}”已是意图 {existing} 的例句", code="duplicate_example")
         return {"text": text, "intent": intent}
-    snapshot = files.knowledge_snapshot(settings.knowledge_write_dir)
+    snapshot = files.knowledge_snapshot(settings.knowledge_dir)
     if kind == "question_variant":
         text, entry_id = files.clean_utterance(body.get("text")), str(body.get("entry_id") or "")
         if entry_id not in snapshot.entries:
@@ -111,14 +111,14 @@ def approve(improvement_id: int, staff: StaffAccount, *, session: Session, setti
         raise Forbidden("不能审核自己起草的修改，请由其他运营人员或系统管理员审核", code="self_approval")
     payload = improvement.payload
     if improvement.kind == "nlu_example":
-        path = files.add_nlu_example(settings.nlu_write_dir, payload["text"], payload["intent"])
-        applied = files.relative_name(path, Path(settings.nlu_write_dir), "data/nlu")
+        path = files.add_nlu_example(settings.nlu_dir, payload["text"], payload["intent"])
+        applied = files.relative_name(path, Path(settings.nlu_dir), "data/nlu")
     elif improvement.kind == "question_variant":
-        path = files.add_question_variant(settings.knowledge_write_dir, payload["entry_id"], payload["text"])
-        applied = files.relative_name(path, Path(settings.knowledge_write_dir), "knowledge")
+        path = files.add_question_variant(settings.knowledge_dir, payload["entry_id"], payload["text"])
+        applied = files.relative_name(path, Path(settings.knowledge_dir), "knowledge")
     else:
-        path = files.add_entry(settings.knowledge_write_dir, payload["entry"])
-        applied = files.relative_name(path, Path(settings.knowledge_write_dir), "knowledge")
+        path = files.add_entry(settings.knowledge_dir, payload["entry"])
+        applied = files.relative_name(path, Path(settings.knowledge_dir), "knowledge")
     improvement.status, improvement.decided_by_staff_id, improvement.decided_at = "approved", staff.id, now
     improvement.applied_file = applied
     session.flush()
@@ -177,10 +177,40 @@ def listing(status: str | None, page: int, page_size: int, *, session: Session) 
     return {"page": page, "page_size": page_size, "total": total, "items": [wire(r, names) for r in rows]}
 
 
+def options(settings: Settings) -> dict:
+    """What the improvement dialog offers: the intents an utterance can be added to (the domain's, less the
+    fallback) and the knowledge topics a new entry can belong to."""
+    snapshot = files.knowledge_snapshot(settings.knowledge_dir)
+    return {"intents": sorted(files.domain_intents() - files.NOT_TRAINABLE),
+            "topics": [{"id": t.id, "title": t.title} for t in snapshot.topics.values()], "retrain": RETRAIN}
+
+
+def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict]:
+    """Knowledge entries for the improvement dialog: an exact id first, then id/title containing ``q``, then
+    what the retriever ranks for ``q`` (so pasting the unanswered question finds the entry it belongs to)."""
+    from knowledge.base import get_knowledge_base
+
+    q = " ".join(str(q or "").split())[:200]
+    if not q:
+        return []
+    kb = get_knowledge_base(settings.knowledge_dir, check_now=True)  # an entry approved a moment ago
+    chosen = [kb.entries[q]] if q in kb.entries else []
+    chosen += [e for e in kb.entries.values() if q in e.id or q in e.title]
+    chosen += [c.entry for c in kb.retriever.rank(q, limit=limit)]
+    out, seen = [], set()
+    for entry in chosen:
+        if entry.id not in seen and len(out) < limit:
+            seen.add(entry.id)
+            out.append({"entry_id": entry.id, "title": entry.title, "topic": entry.topic,
+                        "topic_title": kb.topics[entry.topic].title if entry.topic in kb.topics else None,
+                        "questions": list(entry.questions[:3])})
+    return out
+
+
 def attention(settings: Settings, today) -> dict:
     """Knowledge entries past their valid_until or flagged review, in the files the dashboard writes."""
-    snapshot = files.knowledge_snapshot(settings.knowledge_write_dir)
-    root = Path(settings.knowledge_write_dir)
+    snapshot = files.knowledge_snapshot(settings.knowledge_dir)
+    root = Path(settings.knowledge_dir)
     out = []
     for entry in snapshot.entries.values():
         reasons = (["expired"] if entry.valid_until and entry.valid_until < today else []) + (["review"] if entry.review else [])

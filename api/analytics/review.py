@@ -302,7 +302,7 @@ def mark(message_id: int, body: dict, staff: StaffAccount, *, session: Session, 
     if intent and intent not in files.domain_intents():
         raise Invalid(f"意图“{intent}”不在机器人的领域定义中", code="unknown_intent")
     if entry_id or topic:
-        snapshot = files.knowledge_snapshot(settings.knowledge_write_dir)
+        snapshot = files.knowledge_snapshot(settings.knowledge_dir)
         if entry_id and entry_id not in snapshot.entries:
             raise Invalid(f"知识条目 {entry_id} 不存在", code="unknown_entry")
         if topic and topic not in snapshot.topics:

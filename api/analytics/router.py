@@ -317,6 +317,16 @@ def reject_improvement(improvement_id: int, staff: Operator, session: SessionDep
     return data
 
 
+@improvements_router.get("/api/improvements/options", summary="起草改进可选的意图与知识主题")
+def get_improvement_options(staff: Operator, settings: SettingsDep) -> dict:
+    return improvements.options(settings)
+
+
+@improvements_router.get("/api/knowledge/entries", summary="按编号、标题或问题检索知识条目（起草改进时选择）")
+def get_entry_choices(staff: Operator, settings: SettingsDep, q: str = Query(..., max_length=200)) -> list[dict]:
+    return improvements.entry_choices(q, settings)
+
+
 @improvements_router.get("/api/knowledge/attention", summary="需要关注的知识条目（已过有效期或待复核）")
 def get_attention(staff: Operator, settings: SettingsDep):
     return improvements.attention(settings, china_today())

@@ -76,11 +76,8 @@ def query(q: str, entry_ids: list[str] = ()) -> str | None:
     return " | ".join(f"( {part} )" for part in parts)
 
 
-@lru_cache(maxsize=2)
-def _answer_texts(kb_id: int, today: dt.date) -> tuple[tuple[str, str], ...]:
-    from knowledge.base import get_knowledge_base
-
-    kb = get_knowledge_base()
+@lru_cache(maxsize=2)  # keyed by the knowledge base itself: a reloaded one is a new key
+def _answer_texts(kb, today: dt.date) -> tuple[tuple[str, str], ...]:
     return tuple((entry.id, "".join(_chars(entry.title + kb.render(entry, today)))) for entry in kb.entries.values())
 
 
@@ -91,4 +88,4 @@ def entries_containing(q: str, today: dt.date) -> list[str]:
     needle = "".join(_chars(q))
     if not needle:
         return []
-    return [entry_id for entry_id, text in _answer_texts(id(get_knowledge_base()), today) if needle in text]
+    return [entry_id for entry_id, text in _answer_texts(get_knowledge_base(), today) if needle in text]

@@ -44,7 +44,7 @@ def dirs(tmp_path):
     shutil.copy(ROOT / "knowledge" / "topics.yml", knowledge / "topics.yml")
     for path in (ROOT / "knowledge" / "content").glob("*.yml"):
         shutil.copy(path, knowledge / "content" / path.name)
-    nlu = tmp_path / "nlu"
+    nlu = tmp_path / "data" / "nlu"
     shutil.copytree(ROOT / "data" / "nlu", nlu)
     return knowledge, nlu
 
@@ -52,7 +52,7 @@ def dirs(tmp_path):
 @pytest.fixture
 def app_client(settings, dirs):
     knowledge, nlu = dirs
-    with TestClient(create_app(settings.copy(update={"knowledge_write_dir": knowledge, "nlu_write_dir": nlu}))) as c:
+    with TestClient(create_app(settings.copy(update={"knowledge_dir": knowledge, "training_data_dir": nlu.parent}))) as c:
         yield c
 
 
@@ -80,7 +80,7 @@ def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs):
     assert approved.status_code == 200, approved.text
     data = approved.json()
     assert data["status"] == "approved" and data["approved_by"]["staff_id"] == colleague.id and data["approved_at"]
-    assert data["applied_file"] == "knowledge/content/vat.yml" and data["retrain"] == "make train"
+    assert data["applied_file"] == "knowledge/content/vat.yml" and data["retrain"] == "make retrain"
     written = (knowledge / "content" / "vat.yml").read_text(encoding="utf-8")
     assert f"      - {VARIANT}\n" in written
     # only that line was added: the rest of the file (comments, blank lines, nulls) is as it was
@@ -224,6 +224,28 @@ def test_entries_needing_attention(app_client, auth, made):
     assert all(e["reasons"] for e in data["entries"])
     assert by_id[ENTRY_ID]["reasons"] == ["review"]  # flagged review: true in vat.yml
     assert app_client.get("/api/knowledge/attention", headers=auth(world.clerk)).status_code == 403
+
+
+def test_dialog_options_and_entry_search(app_client, auth, made, dirs):
+    world, colleague, _ = made
+    options = app_client.get("/api/improvements/options", headers=auth(world.operator)).json()
+    assert "ask_tax_question" in options["intents"] and "request_human" in options["intents"]
+    assert "nlu_fallback" not in options["intents"]
+    assert any(t["id"] == "vat-small-scale-exemption" and t["title"] for t in options["topics"])
+    assert options["retrain"] == "make retrain"
+    by_question = app_client.get("/api/knowledge/entries", params={"q": VARIANT}, headers=auth(world.operator)).json()
+    assert ENTRY_ID in [e["entry_id"] for e in by_question][:3]  # the unanswered wording finds its entry
+    by_id = app_client.get("/api/knowledge/entries", params={"q": ENTRY_ID}, headers=auth(world.operator)).json()
+    assert by_id[0]["entry_id"] == ENTRY_ID and by_id[0]["questions"]
+    assert app_client.get("/api/knowledge/entries", params={"q": "  "}, headers=auth(world.operator)).json() == []
+    # an entry approved a moment ago is offered at once (the knowledge base follows its files)
+    new = _entry(questions=["社保卡在哪里补办"])
+    draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": new})
+    app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    found = app_client.get("/api/knowledge/entries", params={"q": new["id"]}, headers=auth(world.operator)).json()
+    assert found and found[0]["entry_id"] == new["id"]
+    assert app_client.get("/api/improvements/options", headers=auth(world.clerk)).status_code == 403
+    assert app_client.get("/api/knowledge/entries", params={"q": "x"}).status_code == 401
 
 
 def test_written_nlu_file_is_rasa_training_data(tmp_path):

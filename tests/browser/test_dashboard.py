@@ -6,12 +6,13 @@ conversation whose question is an XSS string answered by a fallback.
 """
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from tests.api.analyticskit import DAY, EXPECTED, NEXT, at, build_day
+from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, at, build_day
 from tests.liveserver import LiveServer
 
 PASSWORD = "Dashboard-Pass-9"
@@ -45,6 +46,8 @@ def live(tmp_path_factory):
         password = hash_password(PASSWORD, iterations=1_000)
         create_staff(session=session, username="yunying", display_name="赵运营", role="operator", unit_id=province.id,
                      password_hash=password)
+        create_staff(session=session, username="guanli", display_name="钱管理", role="admin", unit_id=province.id,
+                     password_hash=password)
         seat = create_staff(session=session, username="ganbu", display_name="王芳", role="staff", unit_id=service.id,
                             password_hash=password)
         session.commit()
@@ -66,12 +69,15 @@ def live(tmp_path_factory):
         session.commit()
     engine.dispose()
 
-    settings = Settings(database_url=url, redis_url=None, embedded_redis_path=str(tmp_path_factory.mktemp("dashboard-redis") / "redis.db"),
+    knowledge, data = tmp_path_factory.mktemp("knowledge") / "k", tmp_path_factory.mktemp("data") / "d"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__", "rules"))
+    shutil.copytree(ROOT / "data", data)
+    settings = Settings(database_url=url, redis_url=None, knowledge_dir=knowledge, training_data_dir=data, embedded_redis_path=str(tmp_path_factory.mktemp("dashboard-redis") / "redis.db"),
                         app_env="development", sla_sweep_enabled=False,
                         hub_sweep_enabled=False, campaign_sweep_enabled=False, analytics_sweep_enabled=False)
     server = LiveServer(create_app(settings), lifespan="on")
     server.start_and_wait()
-    yield {"url": f"http://127.0.0.1:{server.port}", "xss_id": xss.id}
+    yield {"url": f"http://127.0.0.1:{server.port}", "xss_id": xss.id, "knowledge": knowledge}
     server.stop()
 
 
@@ -82,6 +88,17 @@ def _login(page, base, username="yunying"):
     page.click("#login-submit")
 
 
+def _dashboard_on_day(page_factory, base, username="yunying", viewport=(1366, 768)):
+    """Logged in, the date range set to the hand-counted day and the next, charts requested."""
+    page = page_factory(viewport)
+    _login(page, base, username)
+    page.wait_for_selector("#app:not([hidden])")
+    page.fill("#f-from", DAY.isoformat())
+    page.fill("#f-to", NEXT.isoformat())
+    page.click("#f-apply")
+    return page
+
+
 def _table_numbers(page, card: str) -> list[list[str]]:
     return page.eval_on_selector_all(
         f"#card-{card} .table-wrap tbody tr",
@@ -90,12 +107,7 @@ def _table_numbers(page, card: str) -> list[list[str]]:
 
 def test_operator_sees_charts_tables_csv_and_review(live, page_factory, artefacts):
     base = live["url"]
-    page = page_factory((1366, 768))
-    _login(page, base)
-    page.wait_for_selector("#app:not([hidden])")
-    page.fill("#f-from", DAY.isoformat())
-    page.fill("#f-to", NEXT.isoformat())
-    page.click("#f-apply")
+    page = _dashboard_on_day(page_factory, base)
     for card in ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedback", "seats", "petitions",
                  "campaigns"):
         page.wait_for_selector(f"#card-{card}[data-loaded='1'] .chart canvas", state="attached", timeout=15_000)
@@ -177,6 +189,69 @@ def test_operator_sees_charts_tables_csv_and_review(live, page_factory, artefact
     assert "应转社保经办机构" in page.text_content("#tr-messages .mark-box")
     page.wait_for_timeout(200)
     page.screenshot(path=str(artefacts / "dashboard-review.png"), full_page=False)
+
+
+def test_fix_an_unanswered_group_with_a_new_entry_approved_by_someone_else(live, page_factory, artefacts):
+    base = live["url"]
+    operator = _dashboard_on_day(page_factory, base, viewport=(1366, 860))
+    operator.wait_for_selector("#card-unanswered[data-loaded='1']", timeout=15_000)
+    operator.click("#card-unanswered .toggle-table")
+    operator.locator("#card-unanswered tbody tr", has_text="社保卡丢了怎么补办").locator(".fix-btn").click()
+    operator.wait_for_selector("#imp-backdrop:not([hidden])")
+    # the example without the masked phone number is offered as the wording to learn
+    assert operator.input_value("#imp-text") == "社保卡丢了怎么补办" and "补办" in operator.text_content("#imp-origin")
+    operator.check("input[name=imp-kind][value=new_entry]")
+    assert operator.is_hidden("#imp-text-field") and "社保卡" in operator.input_value("#ne-questions")
+    operator.click("#imp-ok")  # nothing filled in: a Chinese reason, nothing sent
+    assert "请填写条目编号" in operator.text_content("#imp-error")
+    operator.fill("#ne-id", "social-card-reissue-where")
+    operator.select_option("#ne-topic", "social-insurance-fees")
+    operator.fill("#ne-title", "社保卡丢失后到哪里补办")
+    operator.fill("#ne-answer", "社保卡由人力资源社会保障部门管理，丢失后请先挂失，再到社保经办机构或合作银行网点补办。")
+    operator.fill("#ne-source-title", "社会保障卡管理办法")
+    operator.fill("#ne-from", "2026-01-01")
+    operator.screenshot(path=str(artefacts / "dashboard-improve-draft.png"))
+    operator.click("#imp-ok")
+    operator.wait_for_selector("#imp-backdrop", state="hidden")
+    operator.click("#tab-improve")
+    row = operator.locator("#imp-rows tr[data-id]", has_text="social-card-reissue-where")
+    row.wait_for()
+    assert row.locator(".approve-btn").is_disabled() and "需由其他运营人员审核" in row.text_content()
+
+    admin = page_factory((1366, 860))
+    _login(admin, base, username="guanli")
+    admin.click("#tab-improve")
+    admin.locator("#imp-rows tr[data-id]", has_text="social-card-reissue-where").locator(".approve-btn").click()
+    admin.wait_for_selector(".toast:has-text('knowledge/content/improvements.yml')")
+    written = (live["knowledge"] / "content" / "improvements.yml").read_text(encoding="utf-8")
+    assert "social-card-reissue-where" in written and "社保卡丢了怎么补办" in written
+    admin.locator("#att-rows tr[data-entry='social-card-reissue-where'] .chip-review").wait_for()
+    admin.click(".seg [data-status=approved]")
+    approved = admin.locator("#imp-rows tr[data-id]", has_text="social-card-reissue-where")
+    assert "钱管理" in approved.text_content() and "knowledge/content/improvements.yml" in approved.text_content()
+    admin.screenshot(path=str(artefacts / "dashboard-improve-approved.png"))
+
+
+def test_only_an_admin_sees_unmasked_text_and_every_view_is_audited(live, page_factory):
+    base = live["url"]
+    masked_phone = f"{PHONE[:3]}****{PHONE[-4:]}"
+    for username, shown, hidden in (("yunying", masked_phone, PHONE), ("guanli", PHONE, masked_phone)):
+        page = _dashboard_on_day(page_factory, base, username=username)
+        assert page.is_visible("#unmask-wrap") == (username == "guanli")
+        if username == "guanli":
+            page.check("#unmask")
+        page.click("#tab-review")
+        page.select_option("#r-outcome", "handed_off")  # the 社保卡 conversation that left a phone number
+        page.click("#review-form button[type=submit]")
+        page.locator("#review-rows tr[data-id]").first.click()
+        page.wait_for_selector("#tr-messages li[data-message-id]")
+        text = page.text_content("#tr-messages")
+        assert shown in text and hidden not in text
+        summary = page.text_content("#review-summary")
+        assert ("已脱敏" in summary) == (username == "yunying")
+    token = page.evaluate("() => sessionStorage.getItem('taxDashboard.token')")
+    audit = page.request.get(base + "/api/review/audit", headers={"Authorization": f"Bearer {token}"}).json()
+    assert any(e["action"] == "view_transcript" for e in audit["items"])
 
 
 def test_non_operator_is_refused(live, page_factory):

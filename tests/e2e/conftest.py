@@ -2,9 +2,12 @@
 
 Needs the trained model (models/current.tar.gz, built by `make train`). The API is the conversation
 hub (RASA_URL points at this Rasa), open around the clock, with the demo seats of scripts/seed_demo.py.
+The API and the action server read (and the dashboard writes) copies of knowledge/ and data/
+(KNOWLEDGE_DIR, TRAINING_DATA_DIR), so a test may change them and retrain without touching the repo.
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +51,9 @@ class Stack:
     rasa: str
     api: str
     logs: Path
+    knowledge: Path  # the stack's copy of knowledge/ (KNOWLEDGE_DIR)
+    data: Path  # the stack's copy of data/ (TRAINING_DATA_DIR)
+    env: dict
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +62,15 @@ def stack(tmp_path_factory):
         pytest.fail("models/current.tar.gz is missing: run `make train` first")
     actions_port, rasa_port, api_port = free_port(), free_port(), free_port()
     logs = tmp_path_factory.mktemp("servers")
+    knowledge, data = logs / "knowledge", logs / "data"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__", "rules"))
+    shutil.copytree(ROOT / "data", data)
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
     env.update(PYTHONPATH=str(ROOT), APP_ENV="development", DATABASE_URL=f"sqlite:///{logs / 'e2e.db'}",
                ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{api_port}",
                RASA_URL=f"http://127.0.0.1:{rasa_port}", EMBEDDED_REDIS_PATH=str(logs / "redis.db"), SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false",
-               SEAT_GRACE_SECONDS="20", DEMO_PASSWORD=DEMO_PASSWORD)
+               SEAT_GRACE_SECONDS="20", DEMO_PASSWORD=DEMO_PASSWORD,
+               KNOWLEDGE_DIR=str(knowledge), TRAINING_DATA_DIR=str(data))
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env, check=True,
                    capture_output=True)
@@ -80,7 +90,7 @@ def stack(tmp_path_factory):
         wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa)
         url = f"http://127.0.0.1:{rasa_port}"
         say(url, "你好")  # the first turn warms up the model
-        yield Stack(rasa=url, api=f"http://127.0.0.1:{api_port}", logs=logs)
+        yield Stack(rasa=url, api=f"http://127.0.0.1:{api_port}", logs=logs, knowledge=knowledge, data=data, env=env)
     finally:
         for process in (rasa, actions, api):
             if process.poll() is None:
@@ -98,6 +108,31 @@ def browser():
 
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def pages(browser, api_url):
+    """`pages(path, viewport)` → a page of the stack's API in its own browser context; fails the test on any
+    page error or dialog."""
+    from tests.chromium import SCREENSHOTS
+
+    contexts, problems = [], []
+
+    def open_page(path: str, viewport=(1280, 800)):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        page.goto(api_url + path)
+        return page
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, problems
 
 
 @pytest.fixture(scope="session")

@@ -6,35 +6,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.chromium import SCREENSHOTS
 from tests.e2e.conftest import DEMO_PASSWORD
 
 XSS_USER = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 XSS_STAFF = '<b>粗体</b><script>window.__pwned=3</script>'
 WAIT = 60_000  # ms: a bot turn on a busy 2-core machine
-
-
-@pytest.fixture
-def pages(browser, api_url):
-    contexts, problems = [], []
-
-    def open_page(path: str, viewport=(1280, 800)):
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-        page.goto(api_url + path)
-        return page
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not problems, problems
 
 
 def log_in(page, username: str):

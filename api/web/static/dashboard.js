@@ -17,8 +17,12 @@
   var CLOCKS = { handover: "转交", handling: "办理", feedback: "反馈" };
   var COLORS = ["#1557a6", "#2fa36b", "#e0922f", "#c62f2f", "#7a52c7", "#2aa3b8", "#8a94a3", "#d0648a"];
 
+  var IMP_KINDS = { nlu_example: "意图例句", question_variant: "知识问法", new_entry: "新知识条目" };
+  var ATTENTION = { expired: "已过有效期", review: "待复核" };
+
   var S = { token: null, staff: null, data: {}, charts: {}, tableMode: {}, review: { page: 1, filters: {} },
-    current: null, markTarget: null, view: "charts" };
+    current: null, markTarget: null, view: "charts", unmasked: false,
+    imp: { status: "draft", page: 1, options: null, draft: null, entry: null, searchTimer: null } };
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -83,6 +87,8 @@
     });
     return q.toString();
   }
+  /* Only an admin may ask for unmasked data; the API audit-logs every such view. */
+  function maskParams() { return S.unmasked ? { unmasked: "true" } : {}; }
   function scopeParams() {
     return { date_from: $("f-from").value, date_to: $("f-to").value, channel: $("f-channel").value };
   }
@@ -152,6 +158,8 @@
     $("login-view").hidden = true; $("app").hidden = false;
     $("staff-name").textContent = (S.staff && (S.staff.display_name || S.staff.username)) || "";
     $("staff-role").textContent = ROLES[S.staff && S.staff.role] || "";
+    $("unmask-wrap").hidden = !(S.staff && S.staff.role === "admin");
+    $("unmask").checked = S.unmasked = false;
     showView("charts");
     loadCharts();
     loadTags();
@@ -162,8 +170,11 @@
     S.view = name;
     $("view-charts").hidden = name !== "charts";
     $("view-review").hidden = name !== "review";
+    $("view-improve").hidden = name !== "improve";
+    $("filters").hidden = name === "improve";  // dates and channel do not apply to the improvement queue
     $("tab-charts").classList.toggle("active", name === "charts");
     $("tab-review").classList.toggle("active", name === "review");
+    $("tab-improve").classList.toggle("active", name === "improve");
     if (name === "charts") Object.keys(S.charts).forEach(function (k) { S.charts[k].resize(); });
   }
 
@@ -189,8 +200,10 @@
     feedback: "/api/analytics/feedback?limit=30", seats: "/api/analytics/seats",
     petitions: "/api/analytics/petitions", campaigns: "/api/analytics/campaigns" };
 
+  var MASKABLE = { unanswered: true, petitions: true };
   function sourceUrl(source, extra) {
-    var base = SOURCES[source], q = query(Object.assign(scopeParams(), extra || {}));
+    var base = SOURCES[source];
+    var q = query(Object.assign(scopeParams(), MASKABLE[source] ? maskParams() : {}, extra || {}));
     return base + (base.indexOf("?") >= 0 ? "&" : "?") + q;
   }
 
@@ -490,7 +503,7 @@
   }
   function unansweredTable(data) {
     return { head: ["问题分组", { text: "次数", num: true }, { text: "未能回答", num: true }, { text: "澄清", num: true },
-      "建议知识条目", "示例（点击查看全文）", "期间"],
+      "建议知识条目", "示例（点击查看全文）", "期间", "操作"],
       rows: (data.groups || []).map(function (g) {
         var ul = el("ul", "examples");
         (g.examples || []).forEach(function (e) {
@@ -500,7 +513,8 @@
         });
         return [g.label, drillCell(g.count, groupFilters(g)), g.fallbacks, g.clarifies,
           g.suggested_entry ? g.suggested_entry.title : (g.suggested_topic ? g.suggested_topic.title : "—"),
-          { node: ul }, g.first_day === g.last_day ? g.first_day : g.first_day + " 至 " + g.last_day];
+          { node: ul }, g.first_day === g.last_day ? g.first_day : g.first_day + " 至 " + g.last_day,
+          { node: fixButton(g) }];
       }) };
   }
   function feedbackChart(data) {
@@ -627,8 +641,8 @@
   }
   function loadReview() {
     var f = reviewFilters();
-    var params = Object.assign({}, f, { page: S.review.page, page_size: 20 });
-    csvLink($("r-csv"), "/api/review/conversations?" + query(Object.assign({}, f, { format: "csv" })));
+    var params = Object.assign({}, f, maskParams(), { page: S.review.page, page_size: 20 });
+    csvLink($("r-csv"), "/api/review/conversations?" + query(Object.assign({}, f, maskParams(), { format: "csv" })));
     $("review-summary").textContent = "检索中…";
     api("GET", "/api/review/conversations?" + query(params)).then(function (data) {
       renderReview(data);
@@ -643,7 +657,7 @@
     if (f.intent) parts.push("意图：" + f.intent);
     if (f.topic) parts.push("主题：" + f.topic);
     $("review-summary").textContent = "共 " + data.total + (data.total_capped ? "+" : "") + " 个会话 · " + parts.join(" · ") +
-      (data.masked ? " · 已脱敏" : "");
+      (data.masked ? " · 已脱敏" : " · 未脱敏（已记入审计日志）");
     (data.items || []).forEach(function (c) {
       var tr = el("tr");
       tr.setAttribute("data-id", c.id);
@@ -674,7 +688,8 @@
     Array.prototype.forEach.call(document.querySelectorAll("#review-rows tr"), function (tr) {
       tr.classList.toggle("selected", String(tr.getAttribute("data-id")) === String(id));
     });
-    api("GET", "/api/review/conversations/" + encodeURIComponent(id)).then(renderTranscript)
+    var extra = query(maskParams());
+    api("GET", "/api/review/conversations/" + encodeURIComponent(id) + (extra ? "?" + extra : "")).then(renderTranscript)
       .catch(function (e) { toast(e.detail || "无法打开会话", true); });
   }
   function renderTranscript(data) {
@@ -735,7 +750,18 @@
     if (mark.correct_topic) parts.push("正确主题 " + mark.correct_topic);
     if (mark.note) parts.push("说明：" + mark.note);
     if (mark.marked_by && mark.marked_by.name) parts.push("标记人 " + mark.marked_by.name);
-    return el("div", "mark-box", parts.join(" · "));
+    var box = el("div", "mark-box");
+    box.appendChild(el("span", null, parts.join(" · ")));
+    if ((mark.improvement_ids || []).length) box.appendChild(el("span", "chip", "已起草改进 #" + mark.improvement_ids.join("、#")));
+    var btn = el("button", "btn btn-xs improve-btn", "起草改进");
+    btn.type = "button";
+    btn.addEventListener("click", function () {
+      openImprove({ text: mark.user_text || "", source_mark_id: mark.id, entry_id: mark.correct_entry_id,
+        intent: mark.correct_intent, kind: !mark.correct_entry_id && mark.correct_intent ? "nlu_example" : "question_variant",
+        origin: "来自标记有误的回复（消息 #" + mark.message_id + "）" });
+    });
+    box.appendChild(btn);
+    return box;
   }
   function renderTags(tags) {
     var host = $("tr-tags");
@@ -795,6 +821,232 @@
     }).catch(function (e) { $("mark-error").textContent = e.detail || "保存失败"; $("mark-error").hidden = false; });
   }
 
+  // ---------------------------------------------------------------- improvements
+  function fixButton(g) {
+    var b = el("button", "btn btn-xs fix-btn", "修复"), example = typicalExample(g.examples || []);
+    b.type = "button";
+    b.title = "把这个问题的说法加入知识库或训练数据";
+    b.addEventListener("click", function () {
+      openImprove({ text: example.text || "", source_message_id: example.user_message_id || null,
+        source_group: g.group_id, entry_id: g.suggested_entry && g.suggested_entry.entry_id,
+        kind: "question_variant", origin: "来自未能回答的问题分组：" + g.label + "（" + g.count + " 次）" });
+    });
+    return b;
+  }
+  /* The wording to learn: the shortest example with nothing masked in it (a masked phone is no training data). */
+  function typicalExample(examples) {
+    var clean = examples.filter(function (e) { return e.text && e.text.indexOf("*") < 0; });
+    return (clean.length ? clean : examples).slice().sort(function (a, b) {
+      return (a.text || "").length - (b.text || "").length; })[0] || {};
+  }
+  function improvementText(i) {
+    var p = i.payload || {};
+    if (i.kind === "nlu_example") return "“" + p.text + "” → 意图 " + p.intent;
+    if (i.kind === "question_variant") return "“" + p.text + "” → 知识条目 " + p.entry_id;
+    var e = p.entry || {};
+    return e.title + "（" + e.id + "，问法 " + (e.questions || []).length + " 个）";
+  }
+  function when(iso) { return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : ""; }
+  function loadImprovements() {
+    $("imp-page").textContent = "加载中…";
+    api("GET", "/api/improvements?" + query({ status: S.imp.status, page: S.imp.page, page_size: 20 }))
+      .then(renderImprovements).catch(function (e) { $("imp-page").textContent = e.detail || "加载失败"; });
+    api("GET", "/api/knowledge/attention").then(renderAttention)
+      .catch(function (e) { toast(e.detail || "无法读取需要关注的条目", true); });
+  }
+  function renderImprovements(data) {
+    var body = $("imp-rows");
+    clear(body);
+    (data.items || []).forEach(function (i) {
+      var tr = el("tr");
+      tr.setAttribute("data-id", i.id);
+      tr.appendChild(el("td", "num", i.id));
+      tr.appendChild(el("td", null, IMP_KINDS[i.kind] || i.kind));
+      var what = el("td", "improve-what");
+      what.appendChild(el("div", null, improvementText(i)));
+      if (i.note) what.appendChild(el("div", "muted small", "备注：" + i.note));
+      tr.appendChild(what);
+      tr.appendChild(el("td", "small", ((i.created_by && i.created_by.name) || "") + " " + when(i.created_at)));
+      var decided = el("td", "small");
+      if (i.status === "approved") {
+        decided.appendChild(el("div", null, "已通过 · " + ((i.approved_by && i.approved_by.name) || "") + " " + when(i.approved_at)));
+        decided.appendChild(el("div", "mono", "写入 " + (i.applied_file || "")));
+      } else if (i.status === "rejected") {
+        decided.appendChild(el("div", null, "已驳回 · " + ((i.rejected_by && i.rejected_by.name) || "") + " " + when(i.rejected_at)));
+        if (i.decision_note) decided.appendChild(el("div", "muted", "理由：" + i.decision_note));
+      } else decided.textContent = "待审核";
+      tr.appendChild(decided);
+      tr.appendChild(decisionCell(i));
+      body.appendChild(tr);
+    });
+    if (!(data.items || []).length) {
+      var er = el("tr"), ed = el("td", "empty", "没有" + ({ draft: "待审核的草稿", approved: "已通过的改进",
+        rejected: "已驳回的改进" }[S.imp.status] || "记录")); ed.colSpan = 6; er.appendChild(ed); body.appendChild(er);
+    }
+    $("imp-page").textContent = "第 " + data.page + " 页 · 共 " + data.total + " 项";
+    $("imp-prev").disabled = data.page <= 1;
+    $("imp-next").disabled = data.page * data.page_size >= data.total;
+  }
+  /* Approve / reject for drafts; the editor of a draft cannot approve it (the API says so too) unless admin. */
+  function decisionCell(i) {
+    var td = el("td", "actions");
+    if (i.status !== "draft") return td;
+    var own = i.created_by && S.staff && i.created_by.staff_id === S.staff.id && S.staff.role !== "admin";
+    var ok = el("button", "btn btn-xs btn-primary approve-btn", "审核通过"), no = el("button", "btn btn-xs reject-btn", "驳回");
+    ok.type = no.type = "button";
+    if (own) { ok.disabled = true; ok.title = "不能审核自己起草的修改，请由其他运营人员审核"; }
+    ok.addEventListener("click", function () { decide(i, "approve", null); });
+    no.addEventListener("click", function () {
+      clear(td);
+      var reason = el("input"); reason.type = "text"; reason.maxLength = 200; reason.placeholder = "驳回理由（可不填）";
+      reason.className = "reject-note";
+      var confirm = el("button", "btn btn-xs reject-ok", "确认驳回"); confirm.type = "button";
+      confirm.addEventListener("click", function () { decide(i, "reject", { note: reason.value.trim() || null }); });
+      td.appendChild(reason); td.appendChild(confirm);
+      reason.focus();
+    });
+    td.appendChild(ok); td.appendChild(no);
+    if (own) td.appendChild(el("div", "muted small", "需由其他运营人员审核"));
+    return td;
+  }
+  function decide(i, action, body) {
+    api("POST", "/api/improvements/" + i.id + "/" + action, body).then(function (d) {
+      if (action === "approve") {
+        toast("已审核通过，写入 " + d.applied_file + "。知识库即时生效；执行 " + d.retrain + " 后机器人能识别新的说法");
+      } else toast("已驳回");
+      loadImprovements();
+    }).catch(function (e) { toast(e.detail || "操作失败", true); });
+  }
+  function renderAttention(data) {
+    var body = $("att-rows");
+    clear(body);
+    (data.entries || []).forEach(function (e) {
+      var tr = el("tr");
+      tr.setAttribute("data-entry", e.entry_id);
+      var title = el("td");
+      title.appendChild(el("div", null, e.title));
+      title.appendChild(el("div", "mono muted small", e.entry_id));
+      tr.appendChild(title);
+      tr.appendChild(el("td", "small", e.topic_title || e.topic));
+      tr.appendChild(el("td", "small nowrap", (e.valid_from || "—") + "\n至 " + (e.valid_until || "长期")));
+      var why = el("td");
+      (e.reasons || []).forEach(function (r) { why.appendChild(el("span", "chip chip-" + r, ATTENTION[r] || r)); });
+      tr.appendChild(why);
+      tr.appendChild(el("td", "mono small", e.file));
+      body.appendChild(tr);
+    });
+    if (!(data.entries || []).length) {
+      var er = el("tr"), ed = el("td", "empty", "没有需要关注的条目"); ed.colSpan = 5; er.appendChild(ed); body.appendChild(er);
+    }
+  }
+
+  function ensureOptions() {
+    if (S.imp.options) return Promise.resolve(S.imp.options);
+    return api("GET", "/api/improvements/options").then(function (o) {
+      S.imp.options = o;
+      var intent = $("imp-intent"), topic = $("ne-topic");
+      clear(intent); clear(topic);
+      intent.appendChild(el("option", null, "请选择意图")).value = "";
+      (o.intents || []).forEach(function (name) { intent.appendChild(el("option", null, name)).value = name; });
+      topic.appendChild(el("option", null, "请选择主题")).value = "";
+      (o.topics || []).forEach(function (t) { topic.appendChild(el("option", null, t.title + "（" + t.id + "）")).value = t.id; });
+      $("imp-retrain-cmd").textContent = o.retrain || "make retrain";
+      return o;
+    });
+  }
+  function chosenKind() {
+    var c = document.querySelector('input[name="imp-kind"]:checked');
+    return c ? c.value : "question_variant";
+  }
+  function setKind(kind) {
+    Array.prototype.forEach.call(document.querySelectorAll('input[name="imp-kind"]'), function (r) { r.checked = r.value === kind; });
+    ["question_variant", "nlu_example", "new_entry"].forEach(function (k) { $("imp-pane-" + k).hidden = k !== kind; });
+    $("imp-text-field").hidden = kind === "new_entry";
+  }
+  /* The dialog for a new improvement; `draft` carries the utterance and where it came from. */
+  function openImprove(draft) {
+    ensureOptions().then(function () {
+      S.imp.draft = draft; S.imp.entry = draft.entry_id || null;
+      $("imp-origin").textContent = draft.origin || "";
+      $("imp-text").value = draft.text || "";
+      $("imp-note").value = "";
+      $("imp-intent").value = draft.intent || "";
+      ["ne-id", "ne-title", "ne-answer", "ne-source-title", "ne-source-no", "ne-from", "ne-until"].forEach(function (id) { $(id).value = ""; });
+      $("ne-topic").value = "";
+      $("ne-questions").value = draft.text || "";
+      $("imp-error").hidden = true;
+      $("imp-entry-q").value = draft.entry_id || draft.text || "";
+      clear($("imp-entry-list"));
+      setKind(draft.kind || "question_variant");
+      $("imp-backdrop").hidden = false;
+      searchEntries();
+      (draft.kind === "new_entry" ? $("ne-id") : $("imp-text")).focus();
+    }).catch(function (e) { toast(e.detail || "无法打开起草窗口", true); });
+  }
+  function searchEntries() {
+    var q = $("imp-entry-q").value.trim(), list = $("imp-entry-list");
+    if (!q) { clear(list); return; }
+    api("GET", "/api/knowledge/entries?" + query({ q: q })).then(function (entries) {
+      clear(list);
+      if (!entries.length) list.appendChild(el("li", "muted small", "没有找到相关条目，可以改用“起草新知识条目”"));
+      entries.forEach(function (e) {
+        var li = el("li"), label = el("label"), radio = el("input");
+        radio.type = "radio"; radio.name = "imp-entry"; radio.value = e.entry_id;
+        radio.checked = S.imp.entry === e.entry_id;
+        radio.addEventListener("change", function () { S.imp.entry = e.entry_id; });
+        label.appendChild(radio);
+        label.appendChild(el("strong", null, e.title));
+        label.appendChild(el("span", "mono muted small", " " + e.entry_id + " · " + (e.topic_title || e.topic)));
+        li.appendChild(label);
+        if ((e.questions || []).length) li.appendChild(el("div", "muted small", "现有问法：" + e.questions.join("；")));
+        list.appendChild(li);
+      });
+    }).catch(function (e) { clear(list); list.appendChild(el("li", "form-error", e.detail || "检索失败")); });
+  }
+  function improveBody() {
+    var kind = chosenKind(), d = S.imp.draft || {}, text = $("imp-text").value.trim();
+    var body = { kind: kind, note: $("imp-note").value.trim() || null, source_message_id: d.source_message_id || null,
+      source_mark_id: d.source_mark_id || null, source_group: d.source_group || null };
+    if (kind !== "new_entry" && !text) return "请填写用户的说法";
+    if (kind === "question_variant") {
+      if (!S.imp.entry) return "请选择要归入的知识条目";
+      body.text = text; body.entry_id = S.imp.entry;
+    } else if (kind === "nlu_example") {
+      if (!$("imp-intent").value) return "请选择意图";
+      body.text = text; body.intent = $("imp-intent").value;
+    } else {
+      var questions = $("ne-questions").value.split("\n").map(function (q) { return q.trim(); }).filter(Boolean);
+      var entry = { id: $("ne-id").value.trim(), topic: $("ne-topic").value, title: $("ne-title").value.trim(),
+        answer: $("ne-answer").value.trim(), valid_from: $("ne-from").value || null, valid_until: $("ne-until").value || null,
+        questions: questions, sources: [{ title: $("ne-source-title").value.trim(), doc_no: $("ne-source-no").value.trim() || null }] };
+      if (!entry.id || !entry.topic || !entry.title || !entry.answer || !entry.sources[0].title || !questions.length) {
+        return "请填写条目编号、主题、标题、答复、依据文件标题和至少一个问法";
+      }
+      body.entry = entry;
+    }
+    return body;
+  }
+  function saveImprove(ev) {
+    ev.preventDefault();
+    var body = improveBody(), err = $("imp-error");
+    if (typeof body === "string") { err.textContent = body; err.hidden = false; return; }
+    $("imp-ok").disabled = true;
+    api("POST", "/api/improvements", body).then(function (i) {
+      $("imp-backdrop").hidden = true;
+      toast("草稿 #" + i.id + " 已保存，等待其他运营人员审核");
+      if (S.view === "improve") loadImprovements();
+    }).catch(function (e) { err.textContent = e.detail || "保存失败"; err.hidden = false; })
+      .then(function () { $("imp-ok").disabled = false; });
+  }
+  function showImprovements(status) {
+    S.imp.status = status || S.imp.status; S.imp.page = 1;
+    Array.prototype.forEach.call(document.querySelectorAll(".seg [data-status]"), function (b) {
+      b.classList.toggle("active", b.getAttribute("data-status") === S.imp.status);
+    });
+    showView("improve");
+    loadImprovements();
+  }
+
   // ---------------------------------------------------------------- wiring
   function setDays(n) {
     var to = new Date(), from = new Date(); from.setDate(to.getDate() - (n - 1));
@@ -828,6 +1080,26 @@
       if (t) changeTags([t], []);
     });
     $("mark-dialog").addEventListener("submit", saveMark);
+    $("tab-improve").addEventListener("click", function () { showImprovements(); });
+    Array.prototype.forEach.call(document.querySelectorAll(".seg [data-status]"), function (b) {
+      b.addEventListener("click", function () { showImprovements(b.getAttribute("data-status")); });
+    });
+    $("imp-prev").addEventListener("click", function () { if (S.imp.page > 1) { S.imp.page -= 1; loadImprovements(); } });
+    $("imp-next").addEventListener("click", function () { S.imp.page += 1; loadImprovements(); });
+    $("imp-new").addEventListener("click", function () { openImprove({ kind: "new_entry", origin: "新知识条目" }); });
+    Array.prototype.forEach.call(document.querySelectorAll('input[name="imp-kind"]'), function (r) {
+      r.addEventListener("change", function () { setKind(chosenKind()); });
+    });
+    $("imp-entry-q").addEventListener("input", function () {
+      clearTimeout(S.imp.searchTimer); S.imp.searchTimer = setTimeout(searchEntries, 250);
+    });
+    $("imp-dialog").addEventListener("submit", saveImprove);
+    $("imp-cancel").addEventListener("click", function () { $("imp-backdrop").hidden = true; });
+    $("unmask").addEventListener("change", function () {
+      S.unmasked = $("unmask").checked;
+      if (S.unmasked) toast("已显示未脱敏信息，查看记录将写入审计日志");
+      if (S.view === "review") { loadReview(); if (S.current) openTranscript(S.current); } else if (S.view === "charts") loadCharts();
+    });
     $("mark-cancel").addEventListener("click", function () { $("mark-backdrop").hidden = true; });
     window.addEventListener("resize", function () { Object.keys(S.charts).forEach(function (k) { S.charts[k].resize(); }); });
     try {
