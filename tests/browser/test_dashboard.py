@@ -187,6 +187,14 @@ def test_operator_sees_charts_tables_csv_and_review(live, page_factory, artefact
     page.click("#mark-ok")
     page.wait_for_selector("#tr-messages .mark-box")
     assert "应转社保经办机构" in page.text_content("#tr-messages .mark-box")
+    # from the mark, a draft: the user's words prefilled (as text in a field, never markup), the source named
+    page.click("#tr-messages .mark-box .improve-btn")
+    page.wait_for_selector("#imp-backdrop:not([hidden])")
+    assert page.input_value("#imp-text") == XSS and "标记有误" in page.text_content("#imp-origin")
+    assert page.is_checked("input[name=imp-kind][value=question_variant]")
+    assert page.evaluate("() => window.__xss") is None
+    page.click("#imp-cancel")
+    page.wait_for_selector("#imp-backdrop", state="hidden")
     page.wait_for_timeout(200)
     page.screenshot(path=str(artefacts / "dashboard-review.png"), full_page=False)
 
