@@ -44,7 +44,7 @@ from api.enterprise.models import (DEFAULT_FIELD_SOURCES, CreditDeduction, Credi
 from common.identifiers import USCC_CHARSET, uscc_check_digit
 from common.workdays import CHINA_TZ, china_today, is_working_day, known_years
 
-__all__ = ["DEFAULT_SEED", "SHOWCASE_USCC", "SHOWCASE_NAME", "POLICIES", "DemoSpec", "make_demo_uscc",
+__all__ = ["DEFAULT_SEED", "bulk_insert", "SHOWCASE_USCC", "SHOWCASE_NAME", "POLICIES", "DemoSpec", "make_demo_uscc",
            "filing_deadline", "generate", "seed_demo", "delete_demo", "main"]
 
 DEFAULT_SEED = 2026
@@ -554,7 +554,8 @@ def _copy(session: Session, table, rows: list[dict]) -> None:
         cursor.close()
 
 
-def _insert(session: Session, model, rows: list[dict]) -> None:
+def bulk_insert(session: Session, model, rows: list[dict]) -> None:
+    """Rows into ``model``'s table in batches: COPY on PostgreSQL, executemany elsewhere (every demo and bench table)."""
     if not rows:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -581,30 +582,30 @@ def _write(session: Session, specs: list[DemoSpec]) -> int:
     credit = [s for s in specs if s.credit]
     if session.get_bind().dialect.name == "postgresql":
         ids = _reserve_ids(session, Enterprise, len(specs))
-        _insert(session, Enterprise, [{**s.profile, "id": i} for i, s in zip(ids, specs)])
+        bulk_insert(session, Enterprise, [{**s.profile, "id": i} for i, s in zip(ids, specs)])
         record_ids = dict(zip(map(id, credit), _reserve_ids(session, CreditRecord, len(credit)))) if credit else {}
     else:
-        _insert(session, Enterprise, [s.profile for s in specs])
+        bulk_insert(session, Enterprise, [s.profile for s in specs])
         by_uscc = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
             Enterprise.uscc.in_([s.profile["uscc"] for s in specs]))).all())
         ids = [by_uscc[s.profile["uscc"]] for s in specs]
         record_ids = None
     owned = list(zip(ids, specs))
-    _insert(session, EnterpriseFiling, [{**f, "enterprise_id": i} for i, s in owned for f in s.filings])
-    _insert(session, RiskFinding, [{**f, "enterprise_id": i} for i, s in owned for f in s.findings])
-    _insert(session, PolicyClaim, [{**c, "enterprise_id": i} for i, s in owned for c in s.claims])
+    bulk_insert(session, EnterpriseFiling, [{**f, "enterprise_id": i} for i, s in owned for f in s.filings])
+    bulk_insert(session, RiskFinding, [{**f, "enterprise_id": i} for i, s in owned for f in s.findings])
+    bulk_insert(session, PolicyClaim, [{**c, "enterprise_id": i} for i, s in owned for c in s.claims])
     owned_credit = [(i, s) for i, s in owned if s.credit]
     if not owned_credit:
         return len(specs)
     if record_ids is not None:
-        _insert(session, CreditRecord, [{**s.credit, "id": record_ids[id(s)], "enterprise_id": i}
+        bulk_insert(session, CreditRecord, [{**s.credit, "id": record_ids[id(s)], "enterprise_id": i}
                                         for i, s in owned_credit])
     else:
-        _insert(session, CreditRecord, [{**s.credit, "enterprise_id": i} for i, s in owned_credit])
+        bulk_insert(session, CreditRecord, [{**s.credit, "enterprise_id": i} for i, s in owned_credit])
         by_owner = dict(session.execute(select(CreditRecord.enterprise_id, CreditRecord.id).where(
             CreditRecord.enterprise_id.in_([i for i, _ in owned_credit]))).all())
         record_ids = {id(s): by_owner[i] for i, s in owned_credit}
-    _insert(session, CreditDeduction, [{**d, "credit_record_id": record_ids[id(s)]}
+    bulk_insert(session, CreditDeduction, [{**d, "credit_record_id": record_ids[id(s)]}
                                        for _, s in owned_credit for d in s.deductions])
     return len(specs)
 

@@ -187,13 +187,13 @@ def test_a_second_seed_is_skipped_and_reset_starts_again(seeded):
 def test_bulk_writing_keeps_awkward_text_intact(seeded):
     """COPY's text format escapes backslashes, tabs and newlines; nulls stay nulls. (The module's session: on
     SQLite a second connection would wait for its lock.)"""
-    from api.enterprise.demo import _insert
+    from api.enterprise.demo import bulk_insert
     from tests.enterprise.conftest import NOW, add_enterprise
 
     session, _ = seeded
     e = add_enterprise(session)
     awkward = "制表\t换行\n反斜杠\\N 引号\"'"
-    _insert(session, RiskFinding, [{"enterprise_id": e.id, "indicator": "测试\t指标", "period": "2026Q3",
+    bulk_insert(session, RiskFinding, [{"enterprise_id": e.id, "indicator": "测试\t指标", "period": "2026Q3",
                                     "detail": {"说明": awkward}, "found_at": NOW, "source": "tax"},
                                    {"enterprise_id": e.id, "indicator": "空详情", "period": "2026Q3",
                                     "detail": None, "found_at": NOW, "source": "bank"}])
