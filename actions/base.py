@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from common.textnorm import normalize_text
 
-__all__ = ["TaxAction", "today_in_china", "user_text", "reply", "CHINA"]
+__all__ = ["TaxAction", "today_in_china", "user_text", "reply", "stamp_understanding", "CHINA", "NLU_KEY"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
+NLU_KEY = "nlu"  # in each envelope: what the NLU made of the user's message (the hub stores it, then drops it)
 
 
 def today_in_china() -> dt.date:
@@ -31,6 +32,19 @@ def reply(dispatcher: CollectingDispatcher, text: str, custom: dict, buttons: li
     dispatcher.utter_message(json_message=custom)
 
 
+def stamp_understanding(messages: list[dict], latest_message: dict | None) -> None:
+    """Put the turn's intent and confidence into every envelope, so the conversation hub records them with the
+    bot's reply instead of asking Rasa for the tracker after each turn."""
+    intent = (latest_message or {}).get("intent") or {}
+    if not intent.get("name"):
+        return
+    confidence = intent.get("confidence")
+    understood = {"intent": intent["name"], "confidence": round(float(confidence), 4) if confidence is not None else None}
+    for message in messages:
+        if isinstance(message.get("custom"), dict) and message["custom"]:  # rasa_sdk gives plain text `custom: {}`
+            message["custom"][NLU_KEY] = understood
+
+
 class TaxAction(Action):
     """Base of our actions: subclasses set `action_name` and implement `act`."""
 
@@ -40,7 +54,9 @@ class TaxAction(Action):
         return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        return await self.act(dispatcher, tracker, domain) or []
+        events = await self.act(dispatcher, tracker, domain) or []
+        stamp_understanding(dispatcher.messages, tracker.latest_message)
+        return events
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         raise NotImplementedError

@@ -1,8 +1,9 @@
 """The bot in bot mode: Rasa's REST channel, with the enterprise's token as message metadata.
 
 One ``httpx.AsyncClient`` per instance (connection reuse keeps the hub's overhead to a few ms).
-After relaying the replies, the intent and confidence of the turn are read from the tracker
-(``include_events=NONE``: only the latest message) so each stored bot turn carries them.
+Each stored bot turn carries the intent and confidence of the user's message: the actions put them in the
+envelope (``nlu``, actions/base.py), which :func:`understood` takes out before anything is stored or relayed;
+only a turn without an envelope needs the tracker (``include_events=NONE``: only the latest message).
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["BotUnavailable", "BotReply", "RasaClient", "merge_envelopes"]
+__all__ = ["BotUnavailable", "BotReply", "RasaClient", "merge_envelopes", "understood", "NLU_KEY"]
 
 log = logging.getLogger(__name__)
+NLU_KEY = "nlu"  # actions.base.NLU_KEY: the API does not import the action server's code
 
 
 class BotUnavailable(Exception):
@@ -43,6 +45,18 @@ def merge_envelopes(raw: list) -> list[BotReply]:
             continue
         replies.append(BotReply(text, buttons, custom, item.get("image") or item.get("attachment")))
     return replies
+
+
+def understood(replies: list[BotReply]) -> tuple[str | None, float | None]:
+    """The intent and confidence the actions put in the envelopes, removed from them (the enterprise's widget
+    and the stored envelope do not need them); (None, None) when no envelope carried them."""
+    intent = confidence = None
+    for reply in replies:
+        nlu = reply.custom.pop(NLU_KEY, None) if reply.custom else None
+        if isinstance(nlu, dict) and nlu.get("intent") and intent is None:
+            intent = str(nlu["intent"])
+            confidence = float(nlu["confidence"]) if isinstance(nlu.get("confidence"), (int, float)) else None
+    return intent, confidence
 
 
 class RasaClient:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import Unauthorized
 from api.hub import dispatch, events, service
-from api.hub.bot import BotUnavailable
+from api.hub.bot import BotUnavailable, understood
 from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
@@ -266,7 +266,9 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         replies = await (early if usable else rasa.send(conversation.rasa_sender, payload or text, metadata))
     except BotUnavailable:
         replies = None
-    stored, handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies)
+    intent, confidence = understood(replies or [])
+    stored, handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent, confidence)
+    understanding_stored = intent is not None
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
     if handed_off:
@@ -274,7 +276,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
             connection.predicted_sender = None
         await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
                                 conversation.unit_id)
-    if stored:  # after the enterprise has its answer: what the bot understood, for review and analytics
+    if stored and not understanding_stored:  # no envelope said it: ask Rasa, after the enterprise has its answer
         intent, confidence = await rasa.understanding(conversation.rasa_sender)
         if intent is not None:
             await run_in_threadpool(_record_understanding, app, stored, intent, confidence)
@@ -286,8 +288,10 @@ def _record_understanding(app, message_ids: list[int], intent: str, confidence: 
         session.commit()
 
 
-def _store_replies(app, conversation_id: int, replies) -> tuple[list[int], bool]:
-    """Store the bot's turn (or the honest 'bot unavailable' line) and publish it: (bot message ids, handed off)."""
+def _store_replies(app, conversation_id: int, replies, intent: str | None = None,
+                   confidence: float | None = None) -> tuple[list[int], bool]:
+    """Store the bot's turn (or the honest 'bot unavailable' line) with what the bot understood, and publish
+    it: (bot message ids, handed off)."""
     with app.state.session_factory() as session:
         conversation = session.get(Conversation, conversation_id)
         now = aware_now()
@@ -297,7 +301,8 @@ def _store_replies(app, conversation_id: int, replies) -> tuple[list[int], bool]
                                        mode="bot"))
         for reply in replies or []:
             stored.append(service.post(conversation, session=session, sender="bot", text=reply.text,
-                                       buttons=reply.buttons, custom=reply.custom, now=now, mode="bot"))
+                                       buttons=reply.buttons, custom=reply.custom, now=now, mode="bot",
+                                       intent=intent[:100] if intent else None, confidence=confidence))
         session.commit()
         out = [e for m in stored for e in events.message_events(conversation, message_wire(m))]
         handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)

@@ -26,6 +26,14 @@ def test_a_tax_question_gets_a_cited_answer_envelope():
     assert SlotSet("fallback_count", 0) in events
 
 
+def test_every_envelope_carries_what_the_nlu_understood_for_the_hub():
+    dispatcher, _ = run(ActionAnswerQuestion(), make_tracker("增值税每个月几号之前要报完", confidence=0.8765432))
+    stamped = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert stamped and all(c["nlu"] == {"intent": "ask_tax_question", "confidence": 0.8765} for c in stamped)
+    dispatcher, _ = run(ActionRefuse(), make_tracker("怎么买发票", intent="request_illegal", confidence=0.99))
+    assert [m["custom"]["nlu"]["intent"] for m in dispatcher.messages if m.get("custom")] == ["request_illegal"]
+
+
 def test_a_clarify_button_answers_the_chosen_entry():
     tracker = make_tracker("/ask_tax_question", entities=[{"entity": "entry_id", "value": "late-payment-surcharge-rate"}])
     from actions.knowledge_answer import get_knowledge_base

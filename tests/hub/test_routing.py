@@ -103,3 +103,15 @@ def test_an_envelope_joins_the_text_rasa_sent_it_with():
     assert [(m.text, (m.custom or {}).get("kind")) for m in merged] == [
         ("正在为您转接人工坐席", "handoff"), ("还有别的问题吗？", "smalltalk"), ("", "extra")]
     assert merged[0].buttons == [{"title": "好", "payload": "/affirm"}]
+
+
+def test_the_nlu_stamp_is_taken_out_of_the_envelopes_and_kept_for_the_stored_turn():
+    from api.hub.bot import merge_envelopes, understood
+
+    nlu = {"intent": "ask_tax_question", "confidence": 0.93}
+    merged = merge_envelopes([{"text": "依据：……"}, {"custom": {"kind": "answer", "topic": "t", "nlu": nlu}},
+                              {"text": "还有别的问题吗？"}, {"custom": {"kind": "smalltalk", "nlu": nlu}}])
+    assert understood(merged) == ("ask_tax_question", 0.93)
+    assert [m.custom for m in merged] == [{"kind": "answer", "topic": "t"}, {"kind": "smalltalk"}]
+    assert understood(merge_envelopes([{"text": "好的"}, {"custom": {"kind": "smalltalk"}}])) == (None, None)
+    assert understood(merge_envelopes([{"custom": {"kind": "answer", "nlu": "garbage"}}])) == (None, None)
