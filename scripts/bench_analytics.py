@@ -35,13 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "development")
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from api.analytics.aggregate import aggregate_day  # noqa: E402
 from api.analytics.demo import DAYS, ServiceUnit, TrafficPlan, seed_conversations  # noqa: E402
+from benchdb import bench_database  # noqa: E402
 from api.database import make_engine, make_session_factory  # noqa: E402
 from common.identifiers import make_uscc  # noqa: E402
 from knowledge.base import get_knowledge_base  # noqa: E402
@@ -58,25 +56,6 @@ SEARCHES = [
     {"tag": "错答"}, {"q": "转人工", "outcome": "handed_off"}, {"q": "小规模", "channel": "enterprise"},
     {"q": "完全不存在的词语组合"}, {"q": "发票", "days": 7}, {"outcome": "clarified", "intent": "ask_tax_question"},
 ]
-
-
-def bench_url(base: str) -> str:
-    return str(make_url(base).set(database=BENCH_DB))
-
-
-def ensure_database(base: str) -> str:
-    engine = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DB}).first():
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-            print(f"created database {BENCH_DB}")
-    engine.dispose()
-    url = bench_url(base)
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-    return url
 
 
 # -- seeding -------------------------------------------------------------------------------------
@@ -203,11 +182,8 @@ def main() -> None:
                         help="measure on the daily tables as they are (after a full run)")
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    if not base.startswith("postgresql"):
-        sys.exit("bench_analytics needs PostgreSQL (DATABASE_URL=postgresql://...)")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-    url = ensure_database(base)
+    url = bench_database(BENCH_DB)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     report: dict = {"database": BENCH_DB, "today": args.today.isoformat()}

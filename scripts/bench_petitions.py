@@ -19,7 +19,6 @@ import bisect
 import csv
 import io
 import json
-import os
 import random
 import statistics as stats
 import sys
@@ -30,12 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from benchdb import bench_database  # noqa: E402
 from api.database import make_engine  # noqa: E402
 from api.petition import export, scheduled  # noqa: E402
 from api.petition.constants import CATEGORIES, CHANNELS, LONG_TERM_CATEGORIES  # noqa: E402
@@ -68,25 +65,6 @@ DEMANDS = [
     "三方协议签订后扣款失败，导致逾期缴纳产生滞纳金。",
 ]
 CATEGORY_OF = [2, 3, 2, 0, 0, 0, 4, 1, 2, 0, 2, 3, 4, 2, 1, 1]  # index into CATEGORIES per demand
-
-
-def bench_url(base: str) -> str:
-    return str(make_url(base).set(database=BENCH_DB))
-
-
-def ensure_database(base: str) -> str:
-    engine = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DB}).first():
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-            print(f"created database {BENCH_DB}")
-    engine.dispose()
-    url = bench_url(base)
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-    return url
 
 
 # -- seeding -----------------------------------------------------------------------------------
@@ -324,10 +302,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the plans of the list query")
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    if not base.startswith("postgresql"):
-        sys.exit("bench_petitions needs PostgreSQL (DATABASE_URL=postgresql://...)")
-    url = ensure_database(base)
+    url = bench_database(BENCH_DB)
     engine = make_engine(url)
     with engine.connect() as conn:
         have = conn.execute(text("SELECT count(*) FROM petitions")).scalar_one()

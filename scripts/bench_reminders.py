@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 import time
@@ -25,11 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
-from sqlalchemy import delete, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
 
+from benchdb import bench_database  # noqa: E402
 from api.database import make_engine, make_session_factory  # noqa: E402
 from api.enterprise.demo import seed_demo  # noqa: E402
 from api.enterprise.facts import iter_facts  # noqa: E402
@@ -47,32 +44,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def database(reseed: bool) -> str:
-    server = make_url(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    admin = make_engine(str(server.set(database="postgres"))).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DB}).first()
-        if exists and reseed:
-            connection.execute(text(f"DROP DATABASE {BENCH_DB}"))
-            exists = None
-        if not exists:
-            connection.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    admin.dispose()
-    url = str(server.set(database=BENCH_DB))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-    return url
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--rule", default="vat-small-scale-exemption")
     args = parser.parse_args()
-    url = database(args.reseed)
+    url = bench_database(BENCH_DB, fresh=args.reseed)
     factory = make_session_factory(make_engine(url))
     report: dict = {"enterprises": args.count, "rule": args.rule}
 
