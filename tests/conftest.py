@@ -6,8 +6,6 @@ runs the API tests again with TEST_DATABASE_URL=sqlite and TEST_REDIS_URL empty 
 import os
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 os.environ.setdefault("APP_ENV", "development")
@@ -24,7 +22,7 @@ def database_url(tmp_path_factory):
     against the same database at the same time would break each other.
     """
     from api.database import make_engine
-    from api.settings import ROOT
+    from tests.appkit import migrate
 
     if TEST_DATABASE_URL.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -34,12 +32,8 @@ def database_url(tmp_path_factory):
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
     engine.dispose()
-    return url
+    return migrate(url)
 
 
 @pytest.fixture(scope="session", autouse=True)

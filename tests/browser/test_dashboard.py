@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, at, build_day
-from tests.liveserver import LiveServer
+from tests.appkit import migrate, serve_api
 
 PASSWORD = "Dashboard-Pass-9"
 XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</script>'
@@ -21,22 +21,14 @@ XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</scri
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from alembic import command
-    from alembic.config import Config
-
     from api.analytics.aggregate import aggregate_day
     from api.auth.security import hash_password
     from api.database import make_engine
     from api.hub.models import Conversation, Message
-    from api.main import create_app
     from api.org.service import create_staff, create_unit
-    from api.settings import ROOT, Settings
+    from api.settings import ROOT
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'app.db'}"
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
+    url = migrate(f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'app.db'}")
 
     engine = make_engine(url)
     with sessionmaker(bind=engine, future=True, expire_on_commit=False)() as session:
@@ -72,11 +64,7 @@ def live(tmp_path_factory):
     knowledge, data = tmp_path_factory.mktemp("knowledge") / "k", tmp_path_factory.mktemp("data") / "d"
     shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__", "rules"))
     shutil.copytree(ROOT / "data", data)
-    settings = Settings(database_url=url, redis_url=None, knowledge_dir=knowledge, training_data_dir=data, embedded_redis_path=str(tmp_path_factory.mktemp("dashboard-redis") / "redis.db"),
-                        app_env="development", sla_sweep_enabled=False,
-                        hub_sweep_enabled=False, campaign_sweep_enabled=False, analytics_sweep_enabled=False)
-    server = LiveServer(create_app(settings), lifespan="on")
-    server.start_and_wait()
+    server = serve_api(url, tmp_path_factory.mktemp("dashboard-redis"), knowledge_dir=knowledge, training_data_dir=data)
     yield {"url": f"http://127.0.0.1:{server.port}", "xss_id": xss.id, "knowledge": knowledge}
     server.stop()
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from tests.liveserver import LiveServer
+from tests.appkit import migrate, serve_api
 
 PASSWORD = "Demo-Dashboard-7"
 CARDS = ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedback", "seats", "petitions", "campaigns")
@@ -19,22 +19,13 @@ CARDS = ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedba
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from alembic import command
-    from alembic.config import Config
-
     from api.analytics.demo import seed_demo_conversations
     from api.auth.security import hash_password
     from api.database import make_engine
     from api.enterprise.demo import seed_demo
-    from api.main import create_app
     from api.org.service import create_staff, create_unit
-    from api.settings import ROOT, Settings
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo-dashboard') / 'app.db'}"
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
+    url = migrate(f"sqlite:///{tmp_path_factory.mktemp('demo-dashboard') / 'app.db'}")
     engine = make_engine(url)
     with sessionmaker(bind=engine, future=True, expire_on_commit=False)() as session:
         unit = create_unit(session=session, name="纳税服务中心", level="city", kind="service_department")
@@ -49,11 +40,7 @@ def live(tmp_path_factory):
                                          conversations=1_500, days=30)
         session.commit()
     engine.dispose()
-    settings = Settings(database_url=url, redis_url=None, app_env="development", sla_sweep_enabled=False,
-                        embedded_redis_path=str(tmp_path_factory.mktemp("demo-redis") / "redis.db"),
-                        hub_sweep_enabled=False, campaign_sweep_enabled=False, analytics_sweep_enabled=False)
-    server = LiveServer(create_app(settings), lifespan="on")
-    server.start_and_wait()
+    server = serve_api(url, tmp_path_factory.mktemp("demo-redis"))
     yield {"url": f"http://127.0.0.1:{server.port}", "seeded": seeded}
     server.stop()
 

@@ -1,0 +1,36 @@
+"""The real API for tests: a database migrated from scratch, and the app served in-process with its
+background sweeps off (the tests run the jobs they need by hand)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.liveserver import LiveServer
+
+__all__ = ["migrate", "serve_api"]
+
+
+def migrate(url: str) -> str:
+    """Run every Alembic migration against ``url``; returns it."""
+    from alembic import command
+    from alembic.config import Config
+
+    from api.settings import ROOT
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "api" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    return url
+
+
+def serve_api(database_url: str, workdir: Path, **settings) -> LiveServer:
+    """The API on a free port (embedded Redis in ``workdir``), started; ``server.stop()`` when done."""
+    from api.main import create_app
+    from api.settings import Settings
+
+    config = Settings(database_url=database_url, redis_url=None, embedded_redis_path=str(Path(workdir) / "redis.db"),
+                      app_env="development", sla_sweep_enabled=False, hub_sweep_enabled=False,
+                      campaign_sweep_enabled=False, analytics_sweep_enabled=False, **settings)
+    server = LiveServer(create_app(config), lifespan="on")
+    server.start_and_wait()
+    return server
