@@ -56,9 +56,11 @@ def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
     page.wait_for_selector("#app:not([hidden])")
-    page.click(".quick [data-days='30']")
+    page.click(".quick [data-days='30']")  # a second load of the same range: wait until it has finished too
     for card in CARDS:
         page.wait_for_selector(f"#card-{card}[data-loaded='1'] .chart canvas", state="attached", timeout=30_000)
+        page.wait_for_function(f"() => (s => s.hidden || s.textContent !== '加载中…')(document.querySelector('#card-{card} .card-status'))",
+                               timeout=30_000)
         assert page.is_hidden(f"#card-{card} .card-status"), f"{card}: {page.text_content(f'#card-{card} .card-status')}"
 
     tiles = dict(zip(page.locator(".kpi-label").all_text_contents(), page.locator(".kpi-value").all_text_contents()))
