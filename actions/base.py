@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from common.textnorm import normalize_text
 
-__all__ = ["TaxAction", "today_in_china", "user_text", "reply", "stamp_understanding", "CHINA", "NLU_KEY"]
+__all__ = ["TaxAction", "today_in_china", "user_text", "reply", "stamp_understanding", "enterprise_fields",
+           "login_problem", "CHINA", "NLU_KEY"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
 NLU_KEY = "nlu"  # in each envelope: what the NLU made of the user's message (the hub stores it, then drops it)
@@ -24,6 +25,24 @@ def user_text(tracker: Tracker) -> str:
     """The latest user message, normalised; an intent payload such as '/greet' yields ''."""
     text = (tracker.latest_message or {}).get("text") or ""
     return "" if text.startswith("/") else normalize_text(text)
+
+
+def enterprise_fields(tracker: Tracker) -> dict[str, Any]:
+    """Who the enterprise is, as the API's internal routes take it: this turn's bot grant (bot/channels.py put
+    it in the metadata in place of the enterprise token) and the sender id it is bound to. Without a log-in the
+    grant is None and the API treats the caller as anonymous."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return {"sender_id": tracker.sender_id, "enterprise_grant": metadata.get("enterprise_grant")}
+
+
+LOGIN_PROBLEMS = {"token_expired": "您的电子税务局登录已过期，请重新登录后再查询。",
+                  "invalid_token": "未能核验您的企业登录信息，请重新登录电子税务局后再查询。"}
+
+
+def login_problem(tracker: Tracker) -> str | None:
+    """What to tell an enterprise whose token the channel refused (bot/channels.py), or None."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return LOGIN_PROBLEMS.get(metadata.get("enterprise_token_error"))
 
 
 def reply(dispatcher: CollectingDispatcher, text: str, custom: dict, buttons: list[dict] | None = None) -> None:

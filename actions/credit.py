@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
-from actions.base import TaxAction, reply
+from actions.base import TaxAction, enterprise_fields, login_problem, reply
 from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 
@@ -24,10 +24,10 @@ class ActionOwnCredit(TaxAction):
 
     async def act(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        token = ((tracker.latest_message or {}).get("metadata") or {}).get("enterprise_token")
-        if intent == "query_own_credit" and token:
+        identity = enterprise_fields(tracker)
+        if intent == "query_own_credit" and identity["enterprise_grant"]:
             try:
-                result = await ApiClient().request("POST", "/api/internal/credit", json={"enterprise_token": token})
+                result = await ApiClient().request("POST", "/api/internal/credit", json=identity)
                 reply(dispatcher, result["text"], {"kind": "credit", "level": result["level"], "year": result["year"],
                                                    "score": result.get("score"),
                                                    "deductions": result.get("deductions", [])})
@@ -37,7 +37,7 @@ class ActionOwnCredit(TaxAction):
             except ApiUnavailable:
                 dispatcher.utter_message(text="抱歉，信用查询服务暂时无法使用。")
         elif intent == "query_own_credit":
-            dispatcher.utter_message(text=LOGIN_FIRST)
+            dispatcher.utter_message(text=login_problem(tracker) or LOGIN_FIRST)
         kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
         return answer_entry(dispatcher, kb, entry) if entry else []
 
@@ -54,11 +54,9 @@ class ActionReminderAnswer(TaxAction):
     action_name = "action_reminder_answer"
 
     async def act(self, dispatcher, tracker, domain):
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reminder_id = _entity(tracker, "reminder_id")
-        body = {"sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
-                "answer": intent, "text": tracker.latest_message.get("text"),
+        body = {**enterprise_fields(tracker), "answer": intent, "text": tracker.latest_message.get("text"),
                 "reminder_id": int(reminder_id) if str(reminder_id or "").isdigit() else None,
                 "explanation": _entity(tracker, "explanation")}
         try:

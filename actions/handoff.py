@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
-from actions.base import TaxAction, reply
+from actions.base import TaxAction, enterprise_fields, reply
 
 __all__ = ["ActionHandoff", "start_handoff", "requested_seat"]
 
@@ -36,12 +36,9 @@ def requested_seat(text: str) -> str | None:
 async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list:
     """Ask the hub for a seat; say honestly what happened (queued, assigned or nobody online)."""
     seat = TIER_NAMES[tier]
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
     try:
         result = await ApiClient().request("POST", "/api/internal/handoffs", json={
-            "sender_id": tracker.sender_id, "tier": tier, "reason": reason,
-            "enterprise_token": metadata.get("enterprise_token"),
-        })
+            "tier": tier, "reason": reason, **enterprise_fields(tracker)})
     except (ApiUnavailable, ApiRejected):
         result = {"status": "offline"}
     status, position = result.get("status", "offline"), result.get("position")
@@ -66,11 +63,9 @@ class ActionHandoff(TaxAction):
         reminder_id = next((e.get("value") for e in tracker.latest_message.get("entities") or []
                             if e.get("entity") == "reminder_id"), None)
         if str(reminder_id or "").isdigit():  # 需要帮助 on a risk reminder: record the answer, then a person
-            metadata = tracker.latest_message.get("metadata") or {}
             try:
                 await ApiClient().request("POST", "/api/internal/reminders/answer", json={
-                    "sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
-                    "answer": "request_human", "reminder_id": int(reminder_id)})
+                    **enterprise_fields(tracker), "answer": "request_human", "reminder_id": int(reminder_id)})
             except (ApiUnavailable, ApiRejected):
                 pass  # the person still comes; the funnel misses one answer
             return await start_handoff(dispatcher, tracker, tier, reason="reminder_help")

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
-from actions.base import TaxAction, reply, user_text
+from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
 from common.petitions import CATEGORIES, match_category, suggest_category
 
@@ -181,12 +181,10 @@ class ActionPetitionSubmit(TaxAction):
             reply(dispatcher, "已取消，本次诉求没有登记。如需帮助随时告诉我。", {"kind": "form_cancelled", "form": FORM})
             return clear
         slots = _slots(tracker)
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
         body = {
             "content": slots["content"], "category": slots["category"], "taxpayer_name": slots["taxpayer_name"],
             "uscc": None if slots["uscc"] in (None, NO_USCC) else slots["uscc"], "contact_phone": slots["contact_phone"],
-            "sender_id": tracker.sender_id, "enterprise_token": metadata.get("enterprise_token"),
-            "idempotency_key": idempotency_key(tracker.sender_id, slots["content"] or ""),
+            **enterprise_fields(tracker), "idempotency_key": idempotency_key(tracker.sender_id, slots["content"] or ""),
         }
         try:
             created = await ApiClient().request("POST", "/api/internal/petitions", json=body)
@@ -212,18 +210,18 @@ class ActionPetitionStatus(TaxAction):
     action_name = "action_petition_status"
 
     async def act(self, dispatcher, tracker, domain):
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        identity = enterprise_fields(tracker)
         text = user_text(tracker)
         ticket = re.search(r"SQ-\d{8}-\d{4}", text.upper())
         phones = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "phone"]
-        token = metadata.get("enterprise_token")
-        if not token and not (ticket and phones):
-            reply(dispatcher, "为保护您的信息，请登录后查询，或同时提供受理编号和登记时留的联系电话，"
-                              "例如：SQ-20261123-0001 13912345678。", envelopes.fallback("login_required"))
+        if not identity["enterprise_grant"] and not (ticket and phones):
+            reply(dispatcher, (login_problem(tracker) or "为保护您的信息，请登录后查询。")
+                  + "也可以同时提供受理编号和登记时留的联系电话，例如：SQ-20261123-0001 13912345678。",
+                  envelopes.fallback("login_required"))
             return []
         result = await call_or_explain(
             dispatcher, "POST", "/api/internal/petitions/status",
-            {"enterprise_token": token, "ticket": ticket.group(0) if ticket else None,
+            {**identity, "ticket": ticket.group(0) if ticket else None,
              "contact_phone": phones[0] if phones else None, "text": text},
             rejected_reason="petition_not_found", rejected_text="没有找到您的诉求记录。",
             unavailable_text="抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。")

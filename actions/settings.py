@@ -1,36 +1,37 @@
-"""Action-server settings, read once from the environment and checked at start-up."""
+"""Action-server settings, read once from the environment and checked at start-up.
+
+Secrets come from common.secretstore: set in the environment, or generated under var/ in development."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["ActionSettings", "get_settings", "DEV_SECRET"]
+from common.secretstore import secret
 
-DEV_SECRET = "dev-secret-change-me"
+__all__ = ["ActionSettings", "get_settings"]
 
 
 @dataclass(frozen=True)
 class ActionSettings:
     app_env: str
-    app_secret: str
     api_url: str
-    service_token: str
+    service_token: str  # presented to the API's /api/internal routes
+    actions_token: str  # what Rasa must present to this server (bot/endpoints*.yml)
     api_timeout: float
+    host: str
+    port: int
 
     @classmethod
     def from_env(cls) -> "ActionSettings":
-        env = os.environ.get("APP_ENV", "development")
-        secret = os.environ.get("APP_SECRET", DEV_SECRET)
-        token = os.environ.get("SERVICE_TOKEN", DEV_SECRET)
-        if env != "development" and DEV_SECRET in (secret, token):
-            raise RuntimeError("APP_SECRET and SERVICE_TOKEN must be set outside development (APP_ENV=%s)" % env)
         return cls(
-            app_env=env,
-            app_secret=secret,
+            app_env=os.environ.get("APP_ENV", "development"),
             api_url=os.environ.get("API_URL", "http://127.0.0.1:8000").rstrip("/"),
-            service_token=token,
+            service_token=secret("SERVICE_TOKEN"),
+            actions_token=secret("ACTIONS_TOKEN"),
             api_timeout=float(os.environ.get("API_TIMEOUT", "5")),
+            host=os.environ.get("ACTIONS_HOST", "127.0.0.1"),
+            port=int(os.environ.get("ACTIONS_PORT", "5055")),
         )
 
 

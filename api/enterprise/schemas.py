@@ -7,6 +7,8 @@ from typing import Optional
 
 from pydantic import BaseModel, constr
 
+from api.auth.grants import EnterpriseGrant
+
 __all__ = ["FieldSource", "DeductionRead", "CreditRead", "OwnCredit", "FilingRead", "FilingsSummary", "ClaimRead",
            "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
            "DemoTokenRequest", "DemoToken"]
@@ -116,9 +118,8 @@ class EnterpriseProfile(BaseModel):
     risk_findings: list[FindingRead]
 
 
-class CreditQuery(BaseModel):
-    """Only the token says whose credit it is; anything else in the body (a USCC, say) is ignored."""
-    enterprise_token: Optional[constr(max_length=4000)] = None
+class CreditQuery(EnterpriseGrant):
+    """Only the grant says whose credit it is; anything else in the body (a USCC, say) is ignored."""
 
 
 class DemoEnterprise(BaseModel):

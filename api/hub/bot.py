@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from common.tokens import rasa_api_token
+
 __all__ = ["BotUnavailable", "BotReply", "RasaClient", "merge_envelopes", "understood", "NLU_KEY"]
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,9 @@ def understood(replies: list[BotReply]) -> tuple[str | None, float | None]:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0):
+    def __init__(self, base_url: str, timeout: float = 30.0, jwt_secret: str | None = None):
         self.base_url = base_url.rstrip("/")
+        self.jwt_secret = jwt_secret  # Rasa's HTTP API (the tracker) answers only a JWT signed with it
         self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=100))
 
     async def close(self) -> None:
@@ -81,8 +84,9 @@ class RasaClient:
     async def understanding(self, sender: str) -> tuple[str | None, float | None]:
         """The intent and confidence Rasa gave the sender's latest message; (None, None) if unknown."""
         try:
+            headers = {"Authorization": f"Bearer {rasa_api_token(self.jwt_secret)}"} if self.jwt_secret else {}
             response = await self.http.get(f"{self.base_url}/conversations/{sender}/tracker",
-                                           params={"include_events": "NONE"})
+                                           params={"include_events": "NONE"}, headers=headers)
             response.raise_for_status()
             intent = (response.json().get("latest_message") or {}).get("intent") or {}
         except (httpx.HTTPError, ValueError, AttributeError) as exc:

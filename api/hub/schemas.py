@@ -113,4 +113,4 @@ class HandoffRequest(BaseModel):
     sender_id: constr(min_length=1, max_length=100)
     tier: Literal["staff", "expert"] = "staff"
     reason: constr(max_length=40) = "user_request"
-    enterprise_token: Optional[constr(max_length=4000)] = None
+    enterprise_grant: Optional[constr(max_length=4000)] = None  # unused: the conversation knows who it is

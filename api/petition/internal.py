@@ -5,9 +5,10 @@
   named ``BOT_INTAKE_UNIT_NAME`` (智能助手), created on first use as a top-level service
   department. Staff of that unit (or an admin) hand the petitions over; set the id to a real
   service department to have its staff receive them directly. The same ``idempotency_key``
-  returns the first registration (200 instead of 201). A valid ``enterprise_token`` supplies the
-  USCC when none was typed; an invalid one is ignored (filing needs no log-in).
-* ``POST /api/internal/petitions/status``: with a valid enterprise token, that USCC's latest five
+  returns the first registration (200 instead of 201). A valid bot grant supplies the
+  USCC when none was typed; an invalid one is ignored (filing needs no log-in). The enterprise is known from
+  the bot grant (api.auth.grants) of the turn, never from a token the action server holds.
+* ``POST /api/internal/petitions/status``: with a valid bot grant, that USCC's latest five
   petitions; without one, a ticket AND the phone it was filed with — a wrong phone answers
   exactly like an unknown ticket (404), so tickets cannot be probed.
 
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.deps import ServiceCaller, SettingsDep
-from api.auth.security import verify_enterprise_token
+from api.auth.grants import grant_identity
 from api.database import SessionDep
 from api.errors import Forbidden, NotFound, Unauthorized
 from api.org.models import Unit
@@ -73,11 +74,11 @@ def promised_due(petition: Petition) -> date | None:
 def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: SessionDep,
                        settings: SettingsDep, response: Response) -> BotPetitionCreated:
     uscc = body.uscc
-    if body.enterprise_token and not uscc:
+    if body.enterprise_grant and not uscc:
         try:
-            uscc = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret).uscc
+            uscc = grant_identity(body, settings).uscc
         except Unauthorized:
-            log.info("petition from %s filed with an invalid enterprise token; registered without it", body.sender_id)
+            log.info("petition from %s filed with an invalid enterprise grant; registered without it", body.sender_id)
     key = body.idempotency_key
     repeated = key is not None and session.execute(
         select(Petition.id).where(Petition.idempotency_key == key)).first() is not None
@@ -97,8 +98,8 @@ def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: 
 def petition_status(body: StatusQuery, caller: ServiceCaller, session: SessionDep,
                     settings: SettingsDep) -> StatusAnswer:
     ticket = body.ticket.upper() if body.ticket else None
-    if body.enterprise_token:
-        identity = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret)
+    identity = grant_identity(body, settings)
+    if identity is not None:
         query = select(Petition).where(Petition.uscc == identity.uscc)
         if ticket:
             query = query.where(Petition.ticket == ticket)

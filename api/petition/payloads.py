@@ -11,6 +11,8 @@ from typing import List, Optional
 
 from pydantic import BaseModel, StrictInt, conint, constr
 
+from api.auth.grants import EnterpriseGrant
+
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
 __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "HandOver", "Assign", "Transfer",
@@ -99,15 +101,14 @@ class ExtensionReject(BaseModel):
 
 # -- the bot's internal routes -----------------------------------------------------------------
 
-class BotPetitionCreate(BaseModel):
+class BotPetitionCreate(EnterpriseGrant):
+    """A logged-in enterprise's grant supplies its USCC when none was typed."""
     content: constr(strip_whitespace=True, min_length=1, max_length=4000)
     category: str
     taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
     uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
     contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
-    sender_id: Optional[constr(max_length=100)] = None
     idempotency_key: Optional[constr(strip_whitespace=True, min_length=1, max_length=100)] = None
-    enterprise_token: Optional[str] = None  # a logged-in enterprise: its USCC is used when none was typed
 
 
 class BotPetitionCreated(BaseModel):
@@ -118,8 +119,7 @@ class BotPetitionCreated(BaseModel):
     status: str
 
 
-class StatusQuery(BaseModel):
-    enterprise_token: Optional[str] = None
+class StatusQuery(EnterpriseGrant):
     ticket: Optional[constr(strip_whitespace=True, max_length=40)] = None
     contact_phone: Optional[constr(strip_whitespace=True, max_length=40)] = None
     text: Optional[str] = None  # the user's message, for the record; not used to find petitions

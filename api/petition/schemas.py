@@ -58,7 +58,6 @@ class PetitionRead(BaseModel):
     joint: bool
     long_term: bool
     reconsideration: bool
-    sender_id: Optional[str]
     resolution: Optional[str]
     satisfaction: Optional[int]
     extended_days: int

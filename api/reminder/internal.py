@@ -1,6 +1,6 @@
 """/api/internal/reminders/answer: the enterprise answered a reminder in the chat (``ServiceCaller`` only).
 
-The enterprise is the one of the token in the message metadata — never a USCC typed in the chat. The
+The enterprise is the one of the bot grant (api.auth.grants) — never a USCC typed in the chat. The
 answer is the intent Rasa recognised (a button carries the reminder's id; words find the latest open
 reminder the answer fits). The reply tells the action what to say: an acknowledgement, the knowledge
 topic to explain (怎么享受 / 怎么修复), that a person should take over (需要帮助), or the repair case.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth.deps import ServiceCaller, SettingsDep
-from api.auth.security import verify_enterprise_token
+from api.auth.grants import grant_identity
 from api.database import SessionDep
-from api.errors import Conflict, Unauthorized
+from api.errors import Conflict
 from api.petition.timing import aware_now
 from api.reminder import service
 from api.reminder.schemas import AnswerRequest, repair_wire
@@ -33,9 +33,7 @@ ACKS = {
 
 @router.post("/answer", summary="记录企业对提醒的回复")
 def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
-    if not body.enterprise_token:
-        raise Unauthorized("请先登录电子税务局后再回复提醒", code="login_required")
-    uscc = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret).uscc
+    uscc = grant_identity(body, settings, login_required="请先登录电子税务局后再回复提醒").uscc
     reminder = service.find_for_answer(uscc, body.answer, body.reminder_id, session=session)
     code = service.answer_for_intent(body.answer, reminder.type)
     if code is None:

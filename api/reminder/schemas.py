@@ -6,6 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, constr
 
+from api.auth.grants import EnterpriseGrant
+
 from api.hub.schemas import iso
 from api.reminder.models import Campaign, Reminder, RepairApplication
 from api.reminder.service import ANSWER_LABELS
@@ -48,9 +50,7 @@ class CampaignSchedule(BaseModel):
     at: Optional[datetime] = None  # None: now
 
 
-class AnswerRequest(BaseModel):
-    sender_id: constr(max_length=100) = ""
-    enterprise_token: Optional[constr(max_length=4000)] = None
+class AnswerRequest(EnterpriseGrant):
     answer: constr(max_length=60)  # the intent Rasa recognised
     text: Optional[constr(max_length=4000)] = None
     reminder_id: Optional[int] = None

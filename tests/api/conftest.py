@@ -191,6 +191,34 @@ def enterprise_token(settings):
     return make
 
 
+def grant_fields(token: str | None, *, secret: str, sender: str = "test-sender") -> dict:
+    """What the action server sends the internal routes for a message that came with ``token``: the bot grant
+    Rasa's channel (bot/channels.py) made from it, bound to ``sender``; no grant when the token was refused."""
+    from common import tokens
+
+    fields = {"sender_id": sender, "enterprise_grant": None}
+    try:
+        identity = tokens.verify_enterprise_token(token, secret=secret) if token else None
+    except tokens.TokenRejected:
+        identity = None
+    if identity is not None:
+        fields["enterprise_grant"] = tokens.mint_grant(identity, sender, secret=secret)
+    return fields
+
+
+@pytest.fixture
+def enterprise_grant(settings):
+    """``enterprise_grant(uscc, name=…, lifetime=…, sender=…)``: grant fields for a logged-in enterprise; an expired
+    lifetime gives an expired grant (the token was valid when the message came, the grant has run out since)."""
+    from common import tokens
+
+    def make(uscc: str, name: str = "测试小微企业", lifetime: timedelta = timedelta(hours=1),
+             sender: str = "test-sender") -> dict:
+        identity = tokens.EnterpriseIdentity(uscc=uscc, name=name, expires_at=datetime.now(timezone.utc) + lifetime)
+        return {"sender_id": sender, "enterprise_grant": tokens.mint_grant(identity, sender, secret=settings.app_secret)}
+    return make
+
+
 @pytest.fixture
 def service_headers(settings):
     return {"Authorization": f"Bearer {settings.service_token}"}

@@ -156,9 +156,9 @@ def test_the_demo_page_is_served_with_its_script_and_styles(client):
 
 # -- the action server's own-credit route ---------------------------------------------------------------------
 
-def test_own_credit_for_the_tokens_enterprise(client, db, marker, service_headers, enterprise_token):
+def test_own_credit_for_the_tokens_enterprise(client, db, marker, service_headers, enterprise_grant):
     e = make(db, f"信用{marker}商贸有限公司")
-    response = client.post("/api/internal/credit", json={"enterprise_token": enterprise_token(e.uscc)},
+    response = client.post("/api/internal/credit", json=enterprise_grant(e.uscc),
                            headers=service_headers)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -170,50 +170,51 @@ def test_own_credit_for_the_tokens_enterprise(client, db, marker, service_header
 
 
 def test_another_enterprises_token_gives_that_enterprises_data_only(client, db, marker, service_headers,
-                                                                    enterprise_token):
+                                                                    enterprise_grant):
     mine = make(db, f"甲{marker}商贸有限公司", level="A", repairable=False)
     theirs = make(db, f"乙{marker}商贸有限公司", level="D")
-    response = client.post("/api/internal/credit", json={"enterprise_token": enterprise_token(theirs.uscc)},
+    response = client.post("/api/internal/credit", json=enterprise_grant(theirs.uscc),
                            headers=service_headers)
     assert response.status_code == 200 and response.json()["level"] == "D"
     assert "A级" not in response.json()["text"]
-    response = client.post("/api/internal/credit", json={"enterprise_token": enterprise_token(mine.uscc)},
+    response = client.post("/api/internal/credit", json=enterprise_grant(mine.uscc),
                            headers=service_headers)
     assert response.json()["level"] == "A"
 
 
-def test_a_uscc_in_the_body_is_ignored(client, db, marker, service_headers, enterprise_token):
+def test_a_uscc_in_the_body_is_ignored(client, db, marker, service_headers, enterprise_grant):
     mine = make(db, f"本企业{marker}商贸有限公司", level="B")
     other = make(db, f"他企业{marker}商贸有限公司", level="C")
     response = client.post("/api/internal/credit", headers=service_headers,
-                           json={"enterprise_token": enterprise_token(mine.uscc), "uscc": other.uscc})
+                           json={**enterprise_grant(mine.uscc), "uscc": other.uscc})
     assert response.status_code == 200 and response.json()["level"] == "B"
     response = client.post("/api/internal/credit", headers=service_headers, json={"uscc": other.uscc})
     assert response.status_code == 401 and "登录" in response.json()["detail"]
 
 
-def test_bad_expired_or_missing_tokens_are_refused(client, db, marker, service_headers, enterprise_token):
+def test_bad_expired_or_missing_tokens_are_refused(client, db, marker, service_headers, enterprise_grant):
     e = make(db, f"过期{marker}商贸有限公司")
-    expired = enterprise_token(e.uscc, lifetime=timedelta(seconds=-5))
-    response = client.post("/api/internal/credit", json={"enterprise_token": expired}, headers=service_headers)
+    expired = enterprise_grant(e.uscc, lifetime=timedelta(seconds=-5))
+    response = client.post("/api/internal/credit", json=expired, headers=service_headers)
     assert response.status_code == 401 and "过期" in response.json()["detail"]
-    response = client.post("/api/internal/credit", json={"enterprise_token": "not-a-token"}, headers=service_headers)
+    response = client.post("/api/internal/credit", json={"sender_id": "s", "enterprise_grant": "not-a-token"},
+                           headers=service_headers)
     assert response.status_code == 401 and "无效" in response.json()["detail"]
     assert client.post("/api/internal/credit", json={}, headers=service_headers).status_code == 401
     assert client.post("/api/internal/credit", headers=service_headers).status_code == 422
 
 
-def test_only_the_action_server_may_ask(client, db, marker, enterprise_token):
+def test_only_the_action_server_may_ask(client, db, marker, enterprise_grant):
     e = make(db, f"服务凭证{marker}商贸有限公司")
-    body = {"enterprise_token": enterprise_token(e.uscc)}
+    body = enterprise_grant(e.uscc)
     assert client.post("/api/internal/credit", json=body).status_code == 401
     assert client.post("/api/internal/credit", json=body,
                        headers={"Authorization": "Bearer wrong-service-token"}).status_code == 401
 
 
-def test_no_credit_record_is_404_with_the_bots_sentence(client, db, marker, service_headers, enterprise_token):
+def test_no_credit_record_is_404_with_the_bots_sentence(client, db, marker, service_headers, enterprise_grant):
     e = make(db, f"无记录{marker}商贸有限公司", level=None)
     for uscc in (e.uscc, make_uscc(next(_seeds))):
-        response = client.post("/api/internal/credit", json={"enterprise_token": enterprise_token(uscc)},
+        response = client.post("/api/internal/credit", json=enterprise_grant(uscc),
                                headers=service_headers)
         assert response.status_code == 404 and response.json()["detail"].startswith("暂未查询到贵企业的纳税信用记录")

@@ -356,13 +356,12 @@ def test_bot_registration_refuses_invalid_values_in_chinese(client, service_head
     assert response.status_code == 422 and message in response.json()["detail"]
 
 
-def test_status_with_an_enterprise_token_lists_that_enterprises_petitions(client, service_headers, enterprise_token):
+def test_status_with_an_enterprise_grant_lists_that_enterprises_petitions(client, service_headers, enterprise_grant):
     uscc = make_uscc(int(uuid4().int % 10_000_000))
-    tickets = [client.post("/api/internal/petitions", json=bot_body(enterprise_token=enterprise_token(uscc)),
+    tickets = [client.post("/api/internal/petitions", json=bot_body(**enterprise_grant(uscc)),
                            headers=service_headers).json()["ticket"] for _ in range(2)]
     client.post("/api/internal/petitions", json=bot_body(uscc=make_uscc(1)), headers=service_headers)
-    response = client.post("/api/internal/petitions/status", json={"enterprise_token": enterprise_token(uscc),
-                                                                   "text": "我的诉求办得怎么样了"},
+    response = client.post("/api/internal/petitions/status", json={**enterprise_grant(uscc), "text": "我的诉求办得怎么样了"},
                            headers=service_headers)
     assert response.status_code == 200, response.text
     items = response.json()["petitions"]
@@ -370,16 +369,16 @@ def test_status_with_an_enterprise_token_lists_that_enterprises_petitions(client
     item = items[0]
     assert item["status"] == "registered" and item["status_label"] == "已受理登记" and item["due_date"]
     assert item["ticket"] in item["text"] and "预计" in item["text"] and "\n" not in item["text"]
-    other = client.post("/api/internal/petitions/status", json={"enterprise_token": enterprise_token(make_uscc(99))},
+    other = client.post("/api/internal/petitions/status", json=enterprise_grant(make_uscc(99)),
                         headers=service_headers)
     assert other.status_code == 200 and other.json()["petitions"] == []
 
 
-def test_status_by_token_shows_at_most_five_latest(client, service_headers, enterprise_token):
+def test_status_by_grant_shows_at_most_five_latest(client, service_headers, enterprise_grant):
     uscc = make_uscc(int(uuid4().int % 10_000_000))
     tickets = [client.post("/api/internal/petitions", json=bot_body(uscc=uscc), headers=service_headers)
                .json()["ticket"] for _ in range(6)]
-    items = client.post("/api/internal/petitions/status", json={"enterprise_token": enterprise_token(uscc)},
+    items = client.post("/api/internal/petitions/status", json=enterprise_grant(uscc),
                         headers=service_headers).json()["petitions"]
     assert [i["ticket"] for i in items] == tickets[::-1][:5]
 
@@ -399,21 +398,29 @@ def test_status_anonymously_needs_the_ticket_and_its_phone(client, service_heade
     assert no_phone.status_code == 403 and "受理编号和登记时留的联系电话" in no_phone.json()["detail"]
 
 
-def test_status_with_a_bad_enterprise_token_is_401(client, service_headers, enterprise_token):
-    expired = enterprise_token(make_uscc(5), lifetime=timedelta(seconds=-10))
-    response = client.post("/api/internal/petitions/status", json={"enterprise_token": expired},
-                           headers=service_headers)
+def test_status_with_a_bad_enterprise_grant_is_401(client, service_headers, enterprise_grant, enterprise_token):
+    expired = enterprise_grant(make_uscc(5), lifetime=timedelta(seconds=-10))
+    response = client.post("/api/internal/petitions/status", json=expired, headers=service_headers)
     assert response.status_code == 401 and "过期" in response.json()["detail"]
-    garbage = client.post("/api/internal/petitions/status", json={"enterprise_token": "x.y.z"},
+    garbage = client.post("/api/internal/petitions/status", json={"sender_id": "s", "enterprise_grant": "x.y.z"},
                           headers=service_headers)
     assert garbage.status_code == 401
+    # a grant read from one conversation's tracker does not open another conversation's lookups
+    stolen = enterprise_grant(make_uscc(6), sender="conversation-a")
+    response = client.post("/api/internal/petitions/status", headers=service_headers,
+                           json={**stolen, "sender_id": "conversation-b"})
+    assert response.status_code == 401
+    # nor is the enterprise's own token a grant: the action server never holds one
+    token = client.post("/api/internal/petitions/status", headers=service_headers,
+                        json={"sender_id": "s", "enterprise_grant": enterprise_token(make_uscc(6))})
+    assert token.status_code == 401
 
 
-def test_status_of_another_enterprises_ticket_is_404_under_a_token(client, service_headers, enterprise_token):
+def test_status_of_another_enterprises_ticket_is_404_under_a_grant(client, service_headers, enterprise_grant):
     ticket = client.post("/api/internal/petitions", json=bot_body(uscc=make_uscc(21)),
                          headers=service_headers).json()["ticket"]
     response = client.post("/api/internal/petitions/status",
-                           json={"enterprise_token": enterprise_token(make_uscc(22)), "ticket": ticket},
+                           json={**enterprise_grant(make_uscc(22)), "ticket": ticket},
                            headers=service_headers)
     assert response.status_code == 404
 

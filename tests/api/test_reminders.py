@@ -11,6 +11,7 @@ from api.hub.models import Message
 from api.reminder import campaigns
 from api.reminder.models import Campaign, Reminder, RepairApplication
 from api.reminder.scheduled import send_due_once
+from tests.api.conftest import grant_fields
 from tests.api.hubkit import hub_client, receive, receive_until, widget_socket, widget_token
 from tests.api.reminderkit import make_enterprise
 
@@ -34,8 +35,10 @@ def reminders_of(db, enterprise) -> list[Reminder]:
 
 
 def internal_answer(hub, service_headers, token, intent, reminder_id=None, **extra):
+    """The action server's call for a message that came with the enterprise ``token``."""
+    identity = grant_fields(token, secret=hub.app.state.settings.app_secret)
     return hub.post("/api/internal/reminders/answer", headers=service_headers,
-                    json={"enterprise_token": token, "answer": intent, "reminder_id": reminder_id, **extra})
+                    json={**identity, "answer": intent, "reminder_id": reminder_id, **extra})
 
 
 def test_opening_the_chat_finds_and_delivers_what_the_enterprise_should_know(hub, db, enterprise_token):

@@ -7,6 +7,7 @@ The API and the action server read (and the dashboard writes) copies of knowledg
 """
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from common.secretstore import SECRET_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -70,24 +73,24 @@ def stack(tmp_path_factory):
                ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook", API_URL=f"http://127.0.0.1:{api_port}",
                RASA_URL=f"http://127.0.0.1:{rasa_port}", EMBEDDED_REDIS_PATH=str(logs / "redis.db"), SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false",
                SEAT_GRACE_SECONDS="20", DEMO_PASSWORD=DEMO_PASSWORD,
-               KNOWLEDGE_DIR=str(knowledge), TRAINING_DATA_DIR=str(data))
+               KNOWLEDGE_DIR=str(knowledge), TRAINING_DATA_DIR=str(data),
+               ACTIONS_PORT=str(actions_port), RASA_PORT=str(rasa_port), RASA_MODEL=str(MODEL),
+               RASA_ENDPOINTS="bot/endpoints.yml")
+    env.update({name: secrets.token_urlsafe(32) for name in SECRET_NAMES})  # never the development file
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     api = subprocess.Popen([str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--port", str(api_port)],
                            cwd=ROOT, env=env, stdout=(logs / "api.log").open("w"), stderr=subprocess.STDOUT,
                            start_new_session=True)
-    actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
-                               cwd=ROOT, env=env, stdout=(logs / "actions.log").open("w"), stderr=subprocess.STDOUT,
+    actions = subprocess.Popen([sys.executable, "-m", "actions.server"], cwd=ROOT, env=env, stdout=(logs / "actions.log").open("w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
-    rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(MODEL),
-                             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"],
-                            cwd=ROOT, env=env, stdout=(logs / "rasa.log").open("w"), stderr=subprocess.STDOUT,
+    rasa = subprocess.Popen([sys.executable, "-m", "bot.serve"], cwd=ROOT, env=env, stdout=(logs / "rasa.log").open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{api_port}/docs", api)
         wait_for(f"http://127.0.0.1:{actions_port}/health", actions)
-        wait_for(f"http://127.0.0.1:{rasa_port}/status", rasa)
+        wait_for(f"http://127.0.0.1:{rasa_port}/", rasa)  # Rasa answers once its model is loaded
         url = f"http://127.0.0.1:{rasa_port}"
         say(url, "你好")  # the first turn warms up the model
         yield Stack(rasa=url, api=f"http://127.0.0.1:{api_port}", logs=logs, knowledge=knowledge, data=data, env=env)

@@ -17,6 +17,8 @@ import urllib.request
 
 import pytest
 
+from common.tokens import rasa_api_token
+
 from common.workdays import china_today
 from tests.chromium import SCREENSHOTS
 from tests.e2e.conftest import DEMO_PASSWORD, MODEL, ROOT
@@ -29,9 +31,14 @@ WAIT = 60_000
 RETRAIN_TIMEOUT = 1800  # s: a full `rasa train` on a busy 2-core machine
 
 
+def rasa_admin(stack) -> dict:
+    """Rasa's HTTP API answers only a JWT signed with the stack's RASA_JWT_SECRET (bot/serve.py)."""
+    return {"Authorization": f"Bearer {rasa_api_token(stack.env['RASA_JWT_SECRET'])}"}
+
+
 def parse(stack, text: str) -> dict:
     request = urllib.request.Request(f"{stack.rasa}/model/parse", data=json.dumps({"text": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **rasa_admin(stack)})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())["intent"]
 
@@ -39,7 +46,7 @@ def parse(stack, text: str) -> dict:
 def load_model(stack, model) -> None:
     request = urllib.request.Request(f"{stack.rasa}/model", method="PUT",
                                      data=json.dumps({"model_file": str(model)}).encode(),
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **rasa_admin(stack)})
     with urllib.request.urlopen(request, timeout=600) as response:
         assert response.status == 204
 

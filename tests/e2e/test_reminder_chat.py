@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.auth.security import create_enterprise_token
 from api.database import make_engine
-from api.settings import DEV_SECRET
+
 from tests.api.reminderkit import make_enterprise
 
 
@@ -59,7 +59,7 @@ async def _chat(api_url: str, token: str, steps):
 def test_a_b_level_enterprise_finds_its_reminders_repairs_and_asks_its_credit(stack, api_url):
     enterprise = seed(stack, name="演示逾期有限公司", level="B")
     other = seed(stack, name="另一家守信有限公司", level="A", overdue=False, repairable=False)
-    token = create_enterprise_token(enterprise.uscc, enterprise.name, secret=DEV_SECRET, lifetime=timedelta(hours=1))
+    token = create_enterprise_token(enterprise.uscc, enterprise.name, secret=stack.env["APP_SECRET"], lifetime=timedelta(hours=1))
 
     async def steps(ws, hello):
         reminders = [m for m in hello["messages"] if (m["custom"] or {}).get("kind") == "reminder"]
@@ -82,7 +82,7 @@ def test_a_b_level_enterprise_finds_its_reminders_repairs_and_asks_its_credit(st
     assert seen["own"]["custom"]["level"] == "B" and seen["own"]["custom"]["deductions"]
     assert "演示逾期有限公司" in seen["own"]["text"] or "B级" in seen["own"]["text"]
 
-    other_token = create_enterprise_token(other.uscc, other.name, secret=DEV_SECRET, lifetime=timedelta(hours=1))
+    other_token = create_enterprise_token(other.uscc, other.name, secret=stack.env["APP_SECRET"], lifetime=timedelta(hours=1))
 
     async def ask_level(ws, hello):
         await say(ws, f"查一下{enterprise.uscc}的信用等级")  # typing another USCC unlocks nothing

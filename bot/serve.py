@@ -1,0 +1,44 @@
+"""Start the Rasa server the way this project deploys it: ``python -m bot.serve``.
+
+Exactly ``rasa run`` (same CLI, same logging), with what must not be left to a command line:
+* Rasa's HTTP API (trackers, ``/model/parse``, ``PUT /model`` …) requires a JWT signed with
+  ``RASA_JWT_SECRET`` (``common.tokens.rasa_api_token`` makes one); the secret is read from the environment
+  (or var/ in development) inside this process, so it never shows in ``ps``. The REST channel stays open: it is
+  how the hub and tests on this machine talk to the bot.
+* It listens on ``RASA_HOST`` (127.0.0.1 unless configured for several hosts), ``RASA_PORT`` (5005).
+* No CORS: browsers never call Rasa; the API's hub does.
+* ``--endpoints`` is ``bot/endpoints.redis.yml`` when ``RASA_REDIS_HOST`` is set (trackers and locks shared by
+  several instances), else ``bot/endpoints.yml``; either sends ``ACTIONS_TOKEN`` to the action server.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from common.secretstore import secret
+
+__all__ = ["rasa_argv", "main"]
+
+
+def rasa_argv(environ: dict[str, str] | None = None) -> list[str]:
+    environ = os.environ if environ is None else environ
+    endpoints = environ.get("RASA_ENDPOINTS") or (
+        "bot/endpoints.redis.yml" if environ.get("RASA_REDIS_HOST") else "bot/endpoints.yml")
+    return ["rasa", "run", "--enable-api",
+            "--interface", environ.get("RASA_HOST", "127.0.0.1"), "--port", environ.get("RASA_PORT", "5005"),
+            "--model", environ.get("RASA_MODEL", "models/current.tar.gz"),
+            "--endpoints", endpoints, "--credentials", environ.get("RASA_CREDENTIALS", "bot/credentials.yml"),
+            "--jwt-secret", secret("RASA_JWT_SECRET", environ), "--jwt-method", "HS256"]
+
+
+def main() -> None:
+    # Rasa's endpoints files expand ${ACTIONS_TOKEN} and ${APP_SECRET}-free values from the environment.
+    os.environ.setdefault("ACTIONS_TOKEN", secret("ACTIONS_TOKEN"))
+    sys.argv = rasa_argv()  # this process's own argv: /proc/<pid>/cmdline still shows `python -m bot.serve`
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
