@@ -7,12 +7,13 @@ topic to explain (怎么享受 / 怎么修复), that a person should take over (
 """
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.auth.deps import ServiceCaller, SettingsDep
 from api.auth.security import verify_enterprise_token
 from api.database import SessionDep
 from api.errors import Conflict, Unauthorized
+from api.hub.widget import hub_unit_id
 from api.petition.timing import aware_now
 from api.reminder import service
 from api.reminder.schemas import AnswerRequest, repair_wire
@@ -32,7 +33,8 @@ ACKS = {
 
 
 @router.post("/answer", summary="记录企业对提醒的回复")
-def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
+def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, settings: SettingsDep,
+           request: Request) -> dict:
     if not body.enterprise_token:
         raise Unauthorized("请先登录电子税务局后再回复提醒", code="login_required")
     uscc = verify_enterprise_token(body.enterprise_token, secret=settings.app_secret).uscc
@@ -50,7 +52,7 @@ def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, sett
     elif code == "help":
         result["handoff"] = True
     elif code == "apply":
-        applications = service.apply_repair(reminder, session=session, now=now)
+        applications = service.apply_repair(reminder, session=session, now=now, unit_id=hub_unit_id(request.app))
         result["repairs"] = [repair_wire(a) for a in applications]
         due = applications[0].due_date
         result["text"] = (f"已受理您的信用修复申请（共{len(applications)}项），"
