@@ -3,7 +3,7 @@ petition statistics and the campaign funnel, reused as they are).
 
 Every function takes ``session=`` and a :class:`Scope` (Shanghai dates, channel, unit) and returns the JSON
 documented in docs/dashboard-api.md; ``table(...)`` functions give the same numbers as CSV rows. Free text
-(question examples, petition demands) goes through the :class:`~api.analytics.masking.Masker` passed in.
+(question examples, petition demands) goes through the :class:`~api.privacy.masking.Masker` passed in.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.analytics.clustering import THRESHOLD, cluster_term_sets
-from api.analytics.masking import Masker
+from api.privacy.masking import Masker
 from api.analytics.models import AnalyticsDayRun, DailyFigures, DailyKey, DailySeat, UnansweredGroup
 from api.hub.service import REASONS
 from api.org.models import StaffAccount, Unit

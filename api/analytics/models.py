@@ -1,5 +1,6 @@
 """Tables of the operator dashboard (migration 0007): daily pre-aggregates, per-conversation facts and
-search documents, review tags, marks and the audit log of unmasked views, and improvement drafts.
+search documents, review tags and marks, and improvement drafts. The audit log of unmasked views
+(``review_audit_log``, created by migration 0007) is :class:`api.privacy.models.AuditEntry`.
 
 The pre-aggregated tables are rebuilt a day at a time by :mod:`api.analytics.aggregate` (delete +
 insert), so they hold nothing that cannot be recomputed from the hub's tables. Keys: ``day`` is an
@@ -19,11 +20,12 @@ from api.database import Base
 from api.hub.models import Conversation, Message
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.timing import UTCDateTime
+from api.privacy.models import AuditEntry  # noqa: F401 - the audit log of unmasked views, kept by api.privacy
 
 __all__ = ["CHANNELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS", "IMPROVEMENT_STATUSES",
            "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",
            "ConversationSearch",
-           "ReviewTag", "ReviewMark", "AuditEntry", "Improvement", "HUB_INDEXES"]
+           "ReviewTag", "ReviewMark", "AuditEntry", "Improvement", "HUB_INDEXES"]  # AuditEntry: re-exported
 
 CHANNELS = ("enterprise", "visitor")
 OUTCOMES = ("petition", "handed_off", "fell_back", "clarified", "answered", "other")  # precedence order
@@ -257,20 +259,6 @@ class ReviewMark(Base):
                       nullable=False)
     created_at = Column(UTCDateTime(), nullable=False)
     updated_at = Column(UTCDateTime(), nullable=False)
-
-
-class AuditEntry(Base):
-    """Every unmasked view or export: who, what, when."""
-    __tablename__ = "review_audit_log"
-    __table_args__ = (Index("ix_review_audit_log_at", "at"),)
-
-    id = Column(Integer, primary_key=True)
-    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_audit_log_staff_id_staff_accounts"),
-                      nullable=False)
-    action = Column(String(40), nullable=False)
-    subject = Column(String(200), nullable=False)
-    detail = Column(JSON, nullable=True)
-    at = Column(UTCDateTime(), nullable=False)
 
 
 class Improvement(Base):

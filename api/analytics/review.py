@@ -5,7 +5,7 @@ intents, topics, rating; index on (day, conversation_id)) joined to ``conversati
 (default 30 days, at most 366). The text filter uses, on PostgreSQL, the facts' bigram ``tsvector`` (GIN;
 :mod:`api.analytics.search`) — no message is read; on SQLite an ``EXISTS`` over the conversation's messages
 with ``ILIKE``. Functions take ``session=`` and never commit; every free text leaves through a
-:class:`~api.analytics.masking.Masker`.
+:class:`~api.privacy.masking.Masker`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.analytics import files
 from api.analytics import search as text_search
 from api.analytics.aggregate import channel_of
-from api.analytics.masking import Masker
+from api.privacy.masking import Masker
 from api.analytics.models import (OUTCOME_LABELS, AuditEntry, ConversationFact, ConversationSearch, Improvement,
                                   ReviewMark, ReviewTag)
 from api.errors import Conflict, Invalid, NotFound
@@ -28,7 +28,7 @@ from api.org.models import StaffAccount
 from api.settings import Settings
 from common.identifiers import is_valid_uscc, normalize_uscc
 
-__all__ = ["SearchFilters", "search", "transcript", "set_tags", "tag_counts", "mark", "marks", "audit", "audit_log",
+__all__ = ["SearchFilters", "search", "transcript", "set_tags", "tag_counts", "mark", "marks", "audit_log",
            "MAX_TOTAL", "MAX_TAGS"]
 
 MAX_TOTAL = 1_000  # the exact count stops here (total_capped: "1000+")
@@ -347,14 +347,6 @@ def marks(date_from: date | None, date_to: date | None, page: int, page_size: in
     return {"page": page, "page_size": page_size, "total": total,
             "items": [_mark_wire(m, msg, _previous_user_text(session, msg), [name], masker, people.get(m.staff_id),
                                  improvements.get(m.id, [])) for m, msg, name in rows]}
-
-
-def audit(staff: StaffAccount, action: str, subject: str, detail: dict | None, *, session: Session,
-          now: datetime) -> AuditEntry:
-    entry = AuditEntry(staff_id=staff.id, action=action, subject=subject[:200], detail=detail, at=now)
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def audit_log(page: int, page_size: int, *, session: Session) -> dict:

@@ -2,7 +2,7 @@
 ``/api/review/*`` conversation review, ``/api/improvements`` and ``/api/knowledge/attention``.
 
 Roles operator and admin (401 without a staff token, 403 for any other role). Everything is masked
-unless an admin passes ``unmasked=true``; that view is written to the audit log in the same transaction
+unless an admin passes ``unmasked=true`` (the policy of :mod:`api.privacy.policy`); that view is written to the audit log in the same transaction
 as the answer. Routes own the transaction: services flush, routes commit.
 """
 from __future__ import annotations
@@ -16,25 +16,25 @@ from pydantic import BaseModel, Field
 
 from api.analytics import charts, improvements, review
 from api.analytics.export import REVIEW_HEADER, TABLES, csv_response
-from api.analytics.masking import Masker
 from api.analytics.models import IMPROVEMENT_STATUSES, OUTCOMES
 from api.auth.deps import SettingsDep, require_roles
 from api.database import SessionDep
-from api.errors import Forbidden, Invalid
+from api.errors import Invalid
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
+from api.privacy.masking import Masker
+from api.privacy.policy import SWITCH_ROLES, Unmasked, audit, check_switch
 from common.workdays import china_today
 
-__all__ = ["router", "review_router", "improvements_router", "DASHBOARD_ROLES", "UNMASK_ROLES", "MAX_DAYS",
+__all__ = ["router", "review_router", "improvements_router", "DASHBOARD_ROLES", "MAX_DAYS",
            "DEFAULT_DAYS"]
 
 DASHBOARD_ROLES = ("operator", "admin")
-UNMASK_ROLES = ("admin",)
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
 Operator = Annotated[StaffAccount, Depends(require_roles(*DASHBOARD_ROLES))]
-Admin = Annotated[StaffAccount, Depends(require_roles(*UNMASK_ROLES))]
+Admin = Annotated[StaffAccount, Depends(require_roles(*SWITCH_ROLES))]
 
 router = APIRouter(prefix="/api/analytics", tags=["dashboard analytics"])
 review_router = APIRouter(prefix="/api/review", tags=["conversation review"])
@@ -81,19 +81,18 @@ def scope(date_from: Optional[date] = Query(None, description="起始日期（�
 
 
 ScopeDep = Annotated[charts.Scope, Depends(scope)]
-Unmasked = Annotated[bool, Query(description="仅系统管理员：不脱敏查看（记入审计日志）")]
 
 
 def masker_for(staff: StaffAccount, unmasked: bool, request: Request, session, action: str,
                subject: str | None = None) -> Masker:
-    """Masking on; off only for an admin who asked, and then the view is audit-logged (committed by the route)."""
-    if not unmasked:
+    """Masking on; off only on the admin's switch (api.privacy.policy), and then the view is audit-logged
+    (committed by the route)."""
+    decision = check_switch(staff, unmasked)
+    if decision is None:
         return Masker(True)
-    if staff.role not in UNMASK_ROLES:
-        raise Forbidden("只有系统管理员可以查看未脱敏信息", code="unmask_forbidden")
-    review.audit(staff, action, subject or request.url.path, {"path": request.url.path, **dict(request.query_params)},
-                 session=session, now=aware_now())
-    return Masker(False)
+    audit(staff, action, subject or request.url.path, {"purpose": decision.purpose, "path": request.url.path,
+                                                       **dict(request.query_params)}, session=session, now=aware_now())
+    return decision.masker
 
 
 def _answer(name: str, data: dict, output: Format, scope_: charts.Scope | None = None) -> Any:

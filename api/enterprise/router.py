@@ -1,7 +1,8 @@
 """Enterprise routes: staff's enterprise profile, and the demo routes (only when ``DEMO_MODE`` is on).
 
 * ``GET /api/enterprises/{uscc}`` — staff, experts, operators, admins and supervisors: the profile with each
-  field's source system and sync time, the latest credit, a filings summary, claims and risk findings.
+  field's source system and sync time, the latest credit, a filings summary, claims and risk findings. Its
+  name and USCC are masked unless the caller serves the enterprise now (api.privacy.policy), audited.
 * ``GET /api/demo/enterprises?q=&level=&limit=`` and ``POST /api/demo/token {uscc}`` — the demo page's list of
   demo enterprises and a 2-hour enterprise token for one of them. These exist only in demo mode: without it
   they are not installed at all (404). Only enterprises generated as demo data (``demo``) can be had: demo mode
@@ -31,6 +32,8 @@ from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, Cre
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
 from api.errors import Invalid, NotFound
 from api.org.models import StaffAccount
+from api.petition.timing import aware_now
+from api.privacy.policy import ENTERPRISE_FIELDS, Unmasked, audit_view, enterprise_view
 from api.settings import Settings
 from common.identifiers import normalize_uscc
 
@@ -60,8 +63,13 @@ Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
 
 
 @router.get("/{uscc}", response_model=EnterpriseProfile, summary="企业画像（含各字段的数据来源与同步时间）")
-def enterprise_profile(uscc: str, staff: Reader, session: SessionDep) -> dict:
-    return service.profile(uscc, session=session)
+def enterprise_profile(uscc: str, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> dict:
+    data = service.profile(uscc, session=session)
+    decision = enterprise_view(staff, data["uscc"], session=session, switch=unmasked)
+    audit_view(staff, decision, "view_enterprise", f"enterprise:{data['id']}", session=session, now=aware_now(),
+               fields=ENTERPRISE_FIELDS, shown=[data["id"]])
+    session.commit()
+    return {**data, "name": decision.masker.name(data["name"]), "uscc": decision.masker.uscc(data["uscc"])}
 
 
 # -- demo ----------------------------------------------------------------------------------------------------

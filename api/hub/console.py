@@ -75,7 +75,7 @@ class ConsoleConnection:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None or conversation.unit_id != self.staff.unit_id:
                 return None
-            return dispatch.seat_summary(conversation, session=session, now=aware_now())
+            return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=self.staff)
 
     def hello(self, status: str) -> dict:
         with self.app.state.session_factory() as session:

@@ -18,6 +18,7 @@ from api.hub.models import Conversation, Message
 from api.hub.schemas import SEAT_BADGES, iso, message_wire
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
+from api.privacy.policy import conversation_view
 from api.settings import Settings
 
 __all__ = ["run_assignment", "tier_present", "is_open", "widget_state", "seat_summary", "queue_for", "mine_for",
@@ -104,21 +105,25 @@ def widget_state(conversation: Conversation | None, *, session: Session, client:
             "rating": conversation.rating}
 
 
-def seat_summary(conversation: Conversation, *, session: Session, now: datetime) -> dict:
+def seat_summary(conversation: Conversation, *, session: Session, now: datetime, viewer: StaffAccount) -> dict:
+    """The conversation's line in a seat's lists, masked unless ``viewer`` holds it (api.privacy.policy)."""
+    masker = conversation_view(viewer, conversation).masker
+    names = [conversation.enterprise_name]
     last = session.execute(select(Message).where(Message.conversation_id == conversation.id,
                                                  Message.internal.is_(False))
                            .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
     staff = session.get(StaffAccount, conversation.assigned_staff_id) if conversation.assigned_staff_id else None
     waiting = int((now - conversation.queued_at).total_seconds()) if conversation.mode == "queued" else None
     return {"id": conversation.id, "mode": conversation.mode, "tier": conversation.tier,
-            "enterprise_name": conversation.enterprise_name, "uscc": conversation.uscc,
+            "enterprise_name": masker.name(conversation.enterprise_name), "uscc": masker.uscc(conversation.uscc),
             "visitor": None if conversation.uscc else f"访客{conversation.identity[-4:]}",
             "skill": conversation.skill, "reason": conversation.reason,
             "reason_label": service.REASONS.get(conversation.reason or "", conversation.reason),
             "queued_at": iso(conversation.queued_at), "waiting_seconds": waiting,
             "assigned_staff_id": conversation.assigned_staff_id, "assigned_name": staff.display_name if staff else None,
             "unread": service.unread_count(conversation, session=session),
-            "last_message": {"text": last.text[:80], "created_at": iso(last.created_at)} if last else None,
+            "last_message": {"text": masker.text(last.text, names)[:80], "created_at": iso(last.created_at)}
+            if last else None,
             "created_at": iso(conversation.created_at), "petition_ticket": conversation.petition_ticket}
 
 
@@ -130,11 +135,11 @@ def queue_for(staff: StaffAccount, *, session: Session, now: datetime) -> list[d
     rows = session.execute(select(Conversation).where(Conversation.unit_id == staff.unit_id,
                                                       Conversation.mode == "queued", Conversation.tier == tier)
                            .order_by(Conversation.queued_at, Conversation.id).limit(200)).scalars().all()
-    return [seat_summary(c, session=session, now=now) for c in rows]
+    return [seat_summary(c, session=session, now=now, viewer=staff) for c in rows]
 
 
 def mine_for(staff: StaffAccount, *, session: Session, now: datetime) -> list[dict]:
     rows = session.execute(select(Conversation).where(Conversation.assigned_staff_id == staff.id,
                                                       Conversation.mode == "human")
                            .order_by(Conversation.last_message_at.desc())).scalars().all()
-    return [seat_summary(c, session=session, now=now) for c in rows]
+    return [seat_summary(c, session=session, now=now, viewer=staff) for c in rows]

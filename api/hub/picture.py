@@ -13,6 +13,7 @@ from api.hub.schemas import conversation_brief, iso
 from api.petition.constants import STATUS_LABELS, Status
 from api.petition.internal import promised_due
 from api.petition.models import Petition
+from api.privacy.masking import Masker
 
 __all__ = ["picture", "PROVIDERS"]
 
@@ -20,22 +21,30 @@ PROVIDERS: dict[str, object] = {}
 """Extra sections by name (``profile``, ``credit``, ``reminders``): callables (uscc, session) → data."""
 
 
-def picture(conversation: Conversation, *, session: Session) -> dict:
+def picture(conversation: Conversation, *, session: Session, masker: Masker | None = None) -> dict:
+    """The picture; ``masker`` (the seat's view, api.privacy.policy) masks the enterprise's name and USCC, the
+    demands and summaries, and the name and USCC in the profile section."""
+    masker = masker or Masker(False)
     uscc = conversation.uscc
+    names = [conversation.enterprise_name]
     petitions = []
     if uscc:
         rows = session.execute(select(Petition).where(Petition.uscc == uscc)
                                .order_by(Petition.received_at.desc()).limit(20)).scalars().all()
         petitions = [{"ticket": p.ticket, "category": p.category, "status": p.status,
                       "status_label": STATUS_LABELS[Status(p.status)], "received_at": iso(p.received_at),
-                      "due_date": str(due) if (due := promised_due(p)) else None, "content": p.content[:100]}
+                      "due_date": str(due) if (due := promised_due(p)) else None,
+                      "content": masker.text(p.content[:100], [*names, p.taxpayer_name])}
                      for p in rows]
     past = session.execute(select(Conversation).where(Conversation.identity == conversation.identity,
                                                       Conversation.id != conversation.id)
                            .order_by(Conversation.id.desc()).limit(10)).scalars().all()
     sections = {name: (provider(uscc, session) if uscc else None) for name, provider in PROVIDERS.items()}
-    return {"enterprise": {"name": conversation.enterprise_name or "访客（未登录）", "uscc": uscc,
-                           "logged_in": bool(uscc)},
-            "profile": sections.get("profile"), "credit": sections.get("credit"),
+    profile = sections.get("profile")
+    if profile and masker.enabled:
+        profile = {**profile, "name": masker.name(profile.get("name")), "uscc": masker.uscc(profile.get("uscc"))}
+    return {"enterprise": {"name": masker.name(conversation.enterprise_name) or "访客（未登录）",
+                           "uscc": masker.uscc(uscc), "logged_in": bool(uscc)},
+            "profile": profile, "credit": sections.get("credit"),
             "reminders": sections.get("reminders"), "petitions": petitions,
-            "conversations": [conversation_brief(c) for c in past]}
+            "conversations": [conversation_brief(c, masker) for c in past]}

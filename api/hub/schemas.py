@@ -3,11 +3,12 @@ summaries, and the request bodies of the REST routes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Iterable, Literal, Optional
 
 from pydantic import BaseModel, conint, constr
 
 from api.hub.models import Attachment, Conversation, Message
+from api.privacy.masking import Masker
 
 __all__ = ["BADGES", "SEAT_BADGES", "message_wire", "attachment_wire", "SessionRequest", "FeedbackRequest",
            "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
@@ -35,18 +36,30 @@ def attachment_url(attachment: Attachment) -> str:
     return f"/api/attachments/{attachment.id}/{attachment.sha256[:32]}"
 
 
-def message_wire(message: Message, attachment: Attachment | None = None) -> dict:
+def message_wire(message: Message, attachment: Attachment | None = None, masker: Masker | None = None,
+                 names: Iterable[str | None] = ()) -> dict:
+    """A message as the widget or a seat gets it; ``masker`` (a masked view, api.privacy.policy) masks its
+    text, envelope and the enterprise's ``names``, and withholds an attachment's file (its URL is the key)."""
+    masked = masker is not None and masker.enabled
+    names = list(names)
+    file = attachment_wire(attachment)
+    if masked and file is not None:
+        file = {**file, "filename": masker.text(file["filename"], names), "url": None}
     return {"id": message.id, "conversation_id": message.conversation_id, "client_id": message.client_id,
-            "sender": message.sender, "sender_name": message.sender_name, "badge": BADGES.get(message.sender, ""),
-            "text": message.text, "buttons": message.buttons or [], "custom": message.custom,
-            "attachment": attachment_wire(attachment), "internal": bool(message.internal),
+            "sender": message.sender,
+            "sender_name": masker.text(message.sender_name, names) if masked else message.sender_name,
+            "badge": BADGES.get(message.sender, ""),
+            "text": masker.text(message.text, names) if masked else message.text, "buttons": message.buttons or [],
+            "custom": masker.value(message.custom, names) if masked else message.custom,
+            "attachment": file, "internal": bool(message.internal),
             "intent": message.intent, "confidence": message.confidence,
             "created_at": iso(message.created_at), "feedback": message.feedback}
 
 
-def conversation_brief(conversation: Conversation) -> dict:
+def conversation_brief(conversation: Conversation, masker: Masker | None = None) -> dict:
+    summary = masker.text(conversation.summary, [conversation.enterprise_name]) if masker else conversation.summary
     return {"id": conversation.id, "mode": conversation.mode, "created_at": iso(conversation.created_at),
-            "closed_at": iso(conversation.closed_at), "summary": conversation.summary, "rating": conversation.rating,
+            "closed_at": iso(conversation.closed_at), "summary": summary, "rating": conversation.rating,
             "petition_ticket": conversation.petition_ticket}
 
 

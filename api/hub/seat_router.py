@@ -1,7 +1,8 @@
 """/api/seats: what a staff or expert seat does with a conversation (docs/hub.md, Console REST).
 
 Every route needs a staff token of a seat role; a conversation of another unit answers 404. Changes
-are committed by the route and then published to the widget and the consoles.
+are committed by the route and then published to the widget and the consoles. What a seat reads of a
+conversation is masked unless it holds it now (api.privacy.policy); the unmasked reads are audited.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from api.auth.deps import CurrentStaff, require_roles
 from api.database import SessionDep, get_or_404
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.hub import dispatch, events, presence, service
 from api.hub.picture import picture
 from api.hub.routing import TIER_ROLES
@@ -18,10 +19,13 @@ from api.hub.schemas import (CardRequest, NoteRequest, PresenceRequest, ReadRequ
                              SeatPetitionRequest, SummaryRequest, TransferRequest, message_wire)
 from api.org.models import StaffAccount
 from api.petition import service as petitions
+from api.petition.access import ensure_role
 from api.petition.internal import CHANNEL, promised_due
 from api.petition.schemas import PetitionCreate
 from api.petition.timing import aware_now, china_date
 from common.petitions import suggest_category
+from api.privacy.masking import Masker
+from api.privacy.policy import CONVERSATION_FIELDS, SERVING, audit_view, conversation_view
 from knowledge.base import get_knowledge_base
 
 __all__ = ["router"]
@@ -66,7 +70,12 @@ def queue(staff: CurrentStaff, session: SessionDep) -> list[dict]:
 
 @router.get("/conversations", summary="我正在服务的会话（含未读数）")
 def mine(staff: CurrentStaff, session: SessionDep) -> list[dict]:
-    return dispatch.mine_for(staff, session=session, now=aware_now())
+    held = dispatch.mine_for(staff, session=session, now=aware_now())
+    if held:  # every one is held by the caller: shown unmasked, named in one audit row
+        audit_view(staff, SERVING, "list_my_conversations", "conversations:mine", session=session, now=aware_now(),
+                   fields=CONVERSATION_FIELDS, shown=[c["id"] for c in held])
+        session.commit()
+    return held
 
 
 @router.get("/colleagues", summary="本单位同层级的在线坐席（可转交）")
@@ -85,18 +94,32 @@ def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> li
 @router.get("/conversations/{conversation_id}", summary="会话详情与全部消息（含内部备注）")
 def detail(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
-    return {"conversation": dispatch.seat_summary(conversation, session=session, now=aware_now()),
-            "messages": [message_wire(m, a) for m, a in service.transcript(conversation, session=session)]}
+    masker = _viewed(staff, conversation, session, "view_conversation")
+    names = [conversation.enterprise_name]
+    answer = {"conversation": dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff),
+              "messages": [message_wire(m, a, masker, names)
+                           for m, a in service.transcript(conversation, session=session)]}
+    session.commit()
+    return answer
+
+
+def _viewed(staff: StaffAccount, conversation, session, action: str) -> Masker:
+    """The masker for what ``staff`` reads of the conversation; the unmasked view (it holds it) audited."""
+    decision = conversation_view(staff, conversation)
+    audit_view(staff, decision, action, f"conversation:{conversation.id}", session=session, now=aware_now(),
+               fields=CONVERSATION_FIELDS, shown=[conversation.id])
+    return decision.masker
 
 
 @router.post("/conversations/{conversation_id}/claim", summary="从队列接入会话")
 def claim(conversation_id: int, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     note = service.claim(conversation, staff, session=session, now=aware_now())
+    _viewed(staff, conversation, session, "claim_conversation")  # the answer shows it unmasked from now on
     session.commit()
     presence.mark_given_work(request.app.state.redis, staff.id)
     _publish(request, events.message_events(conversation, message_wire(note)) + events.change_events(conversation))
-    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+    return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201, summary="回复企业")
@@ -147,7 +170,10 @@ def send_card(conversation_id: int, body: CardRequest, staff: CurrentStaff, sess
 
 @router.get("/conversations/{conversation_id}/picture", summary="企业全景信息")
 def enterprise_picture(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
-    return picture(service.seat_conversation(conversation_id, staff, session=session), session=session)
+    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    answer = picture(conversation, session=session, masker=_viewed(staff, conversation, session, "view_picture"))
+    session.commit()
+    return answer
 
 
 @router.post("/conversations/{conversation_id}/escalate", summary="升级至专家坐席（附内部备注）")
@@ -160,7 +186,7 @@ def escalate(conversation_id: int, body: NoteRequest, staff: CurrentStaff, sessi
     session.commit()
     _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
     _assign_later(request, conversation.unit_id)
-    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+    return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
 @router.post("/conversations/{conversation_id}/transfer", summary="转交本单位同层级的同事")
@@ -171,23 +197,32 @@ def transfer(conversation_id: int, body: TransferRequest, staff: CurrentStaff, s
     posted = service.transfer(conversation, staff, colleague, body.note, session=session, now=aware_now())
     session.commit()
     _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
-    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+    return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
 @router.get("/conversations/{conversation_id}/petition-draft", summary="由会话生成诉求草稿")
 def petition_draft(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
+    masker, names = _viewed(staff, conversation, session, "petition_draft"), [conversation.enterprise_name]
     said = [m.text for m, _ in service.transcript(conversation, session=session) if m.sender == "user" and m.text]
     content = "\n".join(said)[-1500:]
-    return {"content": content, "category": suggest_category(content) if content else "纳税服务类",
-            "taxpayer_name": conversation.enterprise_name or "", "uscc": conversation.uscc or "", "contact_phone": "",
-            "transcript": service.transcript_text(conversation, session=session, limit=1500)}
+    answer = {"content": masker.text(content, names), "category": suggest_category(content) if content else "纳税服务类",
+              "taxpayer_name": masker.name(conversation.enterprise_name) or "",
+              "uscc": masker.uscc(conversation.uscc) or "", "contact_phone": "",
+              "transcript": masker.text(service.transcript_text(conversation, session=session, limit=1500), names)}
+    session.commit()
+    return answer
 
 
 @router.post("/conversations/{conversation_id}/petition", status_code=201, summary="将会话转为诉求登记")
 def to_petition(conversation_id: int, body: SeatPetitionRequest, staff: CurrentStaff, session: SessionDep,
                 request: Request) -> dict:
-    conversation = service.seat_conversation(conversation_id, staff, session=session)
+    conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
+    # The seat that holds the conversation, with a role that may register petitions (the rule of
+    # POST /api/petitions): a colleague, an expert or a seat that let it go may not file in its name.
+    if not (conversation.mode == "human" and conversation.assigned_staff_id == staff.id):
+        raise Forbidden("只有正在服务该会话的坐席可以将其登记为诉求", code="not_your_conversation")
+    ensure_role("register", staff)
     now = aware_now()
     transcript = service.transcript_text(conversation, session=session, limit=1500)
     content = body.content + (f"\n\n【会话记录】\n{transcript}" if transcript else "")
@@ -224,7 +259,7 @@ def _finish(conversation_id: int, staff: StaffAccount, session, request: Request
     session.commit()
     _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
     _assign_later(request, conversation.unit_id)  # the seat has room for the next one
-    return dispatch.seat_summary(conversation, session=session, now=aware_now())
+    return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
 def _to_holder(staff: StaffAccount, conversation, posted: list) -> list:

@@ -27,7 +27,7 @@ from api.errors import Forbidden, NotFound
 from api.org.models import StaffAccount, Unit
 from api.petition.models import Petition, PetitionHandler
 
-__all__ = ["READ_ROLES", "ACTION_ROLES", "GLOBAL_ROLES", "visible_clause", "get_visible", "ensure_may"]
+__all__ = ["READ_ROLES", "ACTION_ROLES", "GLOBAL_ROLES", "visible_clause", "get_visible", "ensure_role", "ensure_may"]
 
 GLOBAL_ROLES = ("operator", "admin")
 READ_ROLES = ("staff", "handler", "supervisor", "director", "operator", "admin")
@@ -81,11 +81,17 @@ def get_visible(petition_id: int, staff: StaffAccount, *, session: Session, for_
     return session.execute(query.with_for_update() if for_update else query).scalar_one()
 
 
-def ensure_may(action: str, petition: Petition, staff: StaffAccount) -> None:
-    """403 unless ``staff``'s role and unit allow ``action`` on a petition it can already see."""
+def ensure_role(action: str, staff: StaffAccount) -> None:
+    """403 unless ``staff``'s role may take ``action`` at all (``ACTION_ROLES``); also for routes outside
+    this package that take a petition step (a seat registering a conversation as a petition)."""
     if staff.role not in ACTION_ROLES[action]:
         allowed = "、".join(ROLE_LABELS[r] for r in ACTION_ROLES[action])
         raise Forbidden(f"您的角色（{ROLE_LABELS[staff.role]}）无权进行此操作，需要：{allowed}", code="role_forbidden")
+
+
+def ensure_may(action: str, petition: Petition, staff: StaffAccount) -> None:
+    """403 unless ``staff``'s role and unit allow ``action`` on a petition it can already see."""
+    ensure_role(action, staff)
     if staff.role == "admin":
         return
     if action in _IN_HANDLING_UNIT and staff.unit_id not in {h.unit_id for h in petition.handlers}:

@@ -18,7 +18,8 @@ Use from a route (the generator opens its own session, so it outlives the reques
                              headers={"Content-Disposition": content_disposition(filename("csv", today))})
 
 ``stream_xlsx`` works the same way (the workbook is finished in a temporary file, then sent in
-64 KiB pieces). The route must check the caller's role: the ledger carries contact data.
+64 KiB pieces). The route must check the caller's role and pass the masker api.privacy.policy gives
+it: the ledger carries contact data.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from api.org.models import Unit
 from api.petition.constants import STATUS_LABELS, Status
 from api.petition.models import Petition
 from api.petition.queries import PetitionFilters, filtered
+from api.privacy.masking import Masker
 from common.workdays import CHINA_TZ, china_today
 
 __all__ = ["HEADERS", "CHUNK", "CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "ledger_rows", "iter_csv", "write_csv",
@@ -66,9 +68,11 @@ def _deadline(row) -> date | str | None:
 
 
 def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
-                chunk: int = CHUNK, limit: int | None = None) -> Iterator[list]:
+                chunk: int = CHUNK, limit: int | None = None, masker: Masker | None = None) -> Iterator[list]:
     """The ledger's rows in receipt order, typed: Shanghai wall-clock datetimes, dates, ints, text.
-    ``limit``: at most that many rows (the first ones in receipt order)."""
+    ``limit``: at most that many rows (the first ones in receipt order). ``masker``: the personal fields
+    masked as api.privacy.policy decided for the caller (None: as stored, for scripts and benchmarks)."""
+    masker = masker or Masker(False)
     filters, today = filters or PetitionFilters(), today or china_today()
     base = filtered(select(Petition.id, Petition.ticket, Petition.taxpayer_name, Petition.uscc,
                            Petition.contact_phone, Petition.content, Petition.category, Petition.channel,
@@ -87,7 +91,9 @@ def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, tod
         if left is not None:
             left -= len(rows)
         for r in rows:
-            yield [r.ticket, r.taxpayer_name, r.uscc, r.contact_phone, r.content, r.category, r.channel,
+            names = [r.taxpayer_name]
+            yield [r.ticket, masker.name(r.taxpayer_name), masker.uscc(r.uscc), masker.phone(r.contact_phone),
+                   masker.text(r.content, names), r.category, r.channel,
                    _local(r.received_at), r.unit_name, STATUS_LABELS[Status(r.status)], _deadline(r),
                    _local(r.resolved_at), _local(r.fed_back_at), r.satisfaction]
         if len(rows) < size:
@@ -114,9 +120,9 @@ def _csv_safe(row: list) -> list[str]:
 
 
 def iter_csv(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
-             chunk: int = CHUNK, limit: int | None = None) -> Iterator[bytes]:
+             chunk: int = CHUNK, limit: int | None = None, masker: Masker | None = None) -> Iterator[bytes]:
     """UTF-8 CSV with BOM, one ``bytes`` piece per chunk of rows (the first holds BOM and headers)."""
-    return _csv_pieces(ledger_rows(session, filters, today=today, chunk=chunk, limit=limit), chunk)
+    return _csv_pieces(ledger_rows(session, filters, today=today, chunk=chunk, limit=limit, masker=masker), chunk)
 
 
 def _csv_pieces(rows: Iterator[list], chunk: int) -> Iterator[bytes]:
@@ -152,16 +158,18 @@ class _Counted:
 
 
 def write_csv(out: BinaryIO, session: Session, filters: PetitionFilters | None = None, *,
-              today: date | None = None, chunk: int = CHUNK, limit: int | None = None) -> int:
+              today: date | None = None, chunk: int = CHUNK, limit: int | None = None,
+              masker: Masker | None = None) -> int:
     """Write the CSV to a binary file; returns the number of petitions written."""
-    rows = _Counted(ledger_rows(session, filters, today=today, chunk=chunk, limit=limit))
+    rows = _Counted(ledger_rows(session, filters, today=today, chunk=chunk, limit=limit, masker=masker))
     for piece in _csv_pieces(iter(rows), chunk):
         out.write(piece)
     return rows.count
 
 
 def write_xlsx(out: BinaryIO | str, session: Session, filters: PetitionFilters | None = None, *,
-               today: date | None = None, chunk: int = CHUNK, limit: int | None = None) -> int:
+               today: date | None = None, chunk: int = CHUNK, limit: int | None = None,
+               masker: Masker | None = None) -> int:
     """Write the workbook (sheet 诉求台账) to a path or binary file; returns the number of petitions."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -193,7 +201,7 @@ def write_xlsx(out: BinaryIO | str, session: Session, filters: PetitionFilters |
     # Plain values wherever possible: a styled cell costs openpyxl several times a plain one.
     # Dates and times get openpyxl's default formats (yyyy-mm-dd, yyyy-mm-dd h:mm:ss).
     count = 0
-    for row in ledger_rows(session, filters, today=today, chunk=chunk, limit=limit):
+    for row in ledger_rows(session, filters, today=today, chunk=chunk, limit=limit, masker=masker):
         for i in _FREE_TEXT:
             row[i] = formula_proof(row[i])
         sheet.append(row)
@@ -203,10 +211,11 @@ def write_xlsx(out: BinaryIO | str, session: Session, filters: PetitionFilters |
 
 
 def iter_xlsx(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
-              chunk: int = CHUNK, limit: int | None = None, piece: int = 64 * 1024) -> Iterator[bytes]:
+              chunk: int = CHUNK, limit: int | None = None, piece: int = 64 * 1024,
+              masker: Masker | None = None) -> Iterator[bytes]:
     """The workbook in ``piece``-sized parts (built in a temporary file first: a zip is finished last)."""
     with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
-        write_xlsx(tmp, session, filters, today=today, chunk=chunk, limit=limit)
+        write_xlsx(tmp, session, filters, today=today, chunk=chunk, limit=limit, masker=masker)
         tmp.seek(0)
         while data := tmp.read(piece):
             yield data
@@ -222,17 +231,17 @@ def _own_session(session_factory: Callable[[], Session]):
 
 
 def stream_csv(session_factory: Callable[[], Session], filters: PetitionFilters | None = None,
-               today: date | None = None, limit: int | None = None) -> Iterator[bytes]:
+               today: date | None = None, limit: int | None = None, masker: Masker | None = None) -> Iterator[bytes]:
     """:func:`iter_csv` with its own read-only session, for a StreamingResponse."""
     with _own_session(session_factory) as session:
-        yield from iter_csv(session, filters, today=today, limit=limit)
+        yield from iter_csv(session, filters, today=today, limit=limit, masker=masker)
 
 
 def stream_xlsx(session_factory: Callable[[], Session], filters: PetitionFilters | None = None,
-                today: date | None = None, limit: int | None = None) -> Iterator[bytes]:
+                today: date | None = None, limit: int | None = None, masker: Masker | None = None) -> Iterator[bytes]:
     """:func:`iter_xlsx` with its own read-only session, for a StreamingResponse."""
     with _own_session(session_factory) as session:
-        yield from iter_xlsx(session, filters, today=today, limit=limit)
+        yield from iter_xlsx(session, filters, today=today, limit=limit, masker=masker)
 
 
 def filename(kind: str, today: date | None = None) -> str:

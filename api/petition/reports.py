@@ -6,7 +6,8 @@ match them; ``api.main`` therefore includes this router first.
 * statistics and common demands: leaders and operators (supervisor, director, operator, admin).
   The figures cover every petition received in the period (``statistics`` has no unit scope).
 * export: every reading role; only the petitions the caller may see (``visible_clause``), with the
-  ledger filters of :class:`~api.petition.queries.PetitionFilters`, streamed as CSV or XLSX.
+  ledger filters of :class:`~api.petition.queries.PetitionFilters`, streamed as CSV or XLSX, masked or
+  not (and then audited) as :mod:`api.privacy.policy` decides for the caller.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from api.petition.constants import CATEGORIES, CHANNELS, Status
 from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
 from api.petition.queries import PetitionFilters
 from api.petition.statistics import common_demands, statistics
+from api.petition.timing import aware_now
+from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
 from common.workdays import china_today
 
 __all__ = ["router", "REPORT_ROLES", "DEFAULT_PERIOD_DAYS", "MAX_PERIOD_DAYS", "export_filename"]
@@ -80,9 +83,19 @@ def get_common_demands(
     date_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
     date_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
     top: int = Query(10, ge=1, le=50, description="最多列出的主题数"),
+    unmasked: Unmasked = False,
 ) -> dict:
     date_from, date_to = _period(date_from, date_to)
-    return common_demands(session, date_from, date_to, top=top)
+    data = common_demands(session, date_from, date_to, top=top)
+    # The examples come from every unit's petitions: masked for all, but the admin's switch.
+    decision = check_switch(staff, unmasked) or MASKED
+    examples = [e for theme in data["themes"] for e in theme["examples"]]
+    for example in examples:
+        example["content"] = decision.masker.text(example["content"])
+    audit_view(staff, decision, "view_common_demands", "petitions:common-demands", session=session,
+               now=aware_now(), fields=("content",), shown=[e["ticket"] for e in examples])
+    session.commit()
+    return data
 
 
 def export_filename(kind: str, today: date) -> str:
@@ -93,7 +106,7 @@ def export_filename(kind: str, today: date) -> str:
             response_class=StreamingResponse,
             responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
 def export(
-    request: Request, staff: Reader,
+    request: Request, staff: Reader, session: SessionDep,
     format: ExportFormat = Query(ExportFormat.csv, description="csv 或 xlsx"),  # noqa: A002 - the query name
     status: Optional[list[Status]] = Query(None, description="状态（可多选）"),
     category: Optional[str] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
@@ -106,6 +119,7 @@ def export(
     received_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）"),
     received_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）"),
     q: Optional[str] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
+    unmasked: Unmasked = False,
 ) -> StreamingResponse:
     if category is not None and category not in CATEGORIES:
         raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")
@@ -117,8 +131,16 @@ def export(
                               channel=channel, handling_unit_id=unit_id, accepting_unit_id=accepting_unit_id,
                               uscc=uscc, overdue=overdue, long_term=long_term, q=q, received_from=received_from,
                               received_to=received_to, extra=(visible_clause(staff),))
+    decision = petition_view(staff, unmasked)
+    # The export streams from its own session after this route returns: its audit row (the filter that
+    # chose the rows, not every ticket) is committed before the first byte goes out.
+    audit_view(staff, decision, "export_petitions", "petitions:export", session=session, now=aware_now(),
+               fields=PETITION_FIELDS, format=format.value,
+               filter={k: v for k, v in request.query_params.items() if k not in ("format", "unmasked")})
+    session.commit()
     today = china_today()
     stream, media_type = ((stream_csv, CSV_MEDIA_TYPE) if format is ExportFormat.csv
                           else (stream_xlsx, XLSX_MEDIA_TYPE))
-    return StreamingResponse(stream(request.app.state.session_factory, filters, today), media_type=media_type,
+    return StreamingResponse(stream(request.app.state.session_factory, filters, today, masker=decision.masker),
+                             media_type=media_type,
                              headers={"Content-Disposition": content_disposition(export_filename(format.value, today))})

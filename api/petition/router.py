@@ -4,6 +4,8 @@ Every route checks the caller's role AND unit (see :mod:`api.petition.access`): 
 caller may not see answers 404 as if it did not exist; a visible petition the caller's role or
 unit may not act on answers 403. Illegal transitions answer 409 with the reason, invalid payloads
 422 with a Chinese reason. Each route owns its transaction: it calls the service, then commits.
+Every petition answered goes through :mod:`api.privacy.policy`: masked for operators (and admins without
+``unmasked=true``), unmasked and audited for the unit that holds it.
 """
 
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from api.petition.payloads import (Assign, ClockFilter, Close, ExtensionDecision
                                    FeedBack, HandlerRead, HandOver, PetitionDetail, PetitionPage, Resolve, ReturnVisit,
                                    Transfer)
 from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
+from api.petition.timing import aware_now
+from api.privacy.policy import PETITION_FIELDS, Decision, Unmasked, audit_view, petition_view
 from common.workdays import CHINA_TZ, china_today
 
 __all__ = ["router"]
@@ -39,6 +43,7 @@ Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
 class Acting:
     staff: StaffAccount
     petition: Petition
+    action: str
 
 
 def acting(action: str) -> Callable[..., Acting]:
@@ -49,18 +54,25 @@ def acting(action: str) -> Callable[..., Acting]:
     def load(petition_id: int, staff: Annotated[StaffAccount, Depends(allowed)], session: SessionDep) -> Acting:
         petition = get_visible(petition_id, staff, session=session, for_update=True)
         ensure_may(action, petition, staff)
-        return Acting(staff, petition)
+        return Acting(staff, petition, action)
 
     return load
 
 
-def _read(petition: Petition) -> PetitionRead:
-    return PetitionRead.from_petition(petition, china_today())
+def _shown(session: Session, staff: StaffAccount, petition: Petition, action: str,
+           decision: Decision | None = None) -> PetitionRead:
+    """The petition as ``staff`` may read it (api.privacy.policy), the unmasked view audited in the session."""
+    decision = decision or petition_view(staff)
+    audit_view(staff, decision, action, f"petition:{petition.id}", session=session, now=aware_now(),
+               fields=PETITION_FIELDS, shown=[petition.ticket])
+    return PetitionRead.from_petition(petition, china_today(), decision.masker)
 
 
-def _committed(session: Session, petition: Petition) -> PetitionRead:
+def _committed(session: Session, act: Acting) -> PetitionRead:
+    """After a step: the answer (its audit row in the same transaction), then the commit."""
+    read = _shown(session, act.staff, act.petition, f"petition_{act.action}")
     session.commit()
-    return _read(petition)
+    return read
 
 
 # -- register, list, detail --------------------------------------------------------------------
@@ -71,7 +83,9 @@ def register(body: PetitionCreate, staff: Annotated[StaffAccount, Depends(requir
     petition = service.register(body, session=session, actor=staff)
     if petition.accepting_staff_id != staff.id and not _sees(staff, petition.id, session):
         raise Conflict("该幂等键已被另一件诉求使用，请更换", code="idempotency_key_taken")
-    return _committed(session, petition)
+    read = _shown(session, staff, petition, "petition_register")
+    session.commit()
+    return read
 
 
 def _sees(staff: StaffAccount, petition_id: int, session: Session) -> bool:
@@ -97,7 +111,9 @@ def list_petitions(
     q: Optional[str] = Query(None, max_length=100, description="在诉求内容、纳税人名称中检索，或受理编号"),
     page: int = Query(1, ge=1),
     page_size: int = Query(20, ge=1, le=100),
+    unmasked: Unmasked = False,
 ) -> PetitionPage:
+    decision = petition_view(staff, unmasked)
     where = [visible_clause(staff)]
     if status is not None:
         where.append(Petition.status == status.value)
@@ -130,19 +146,30 @@ def list_petitions(
     rows = session.execute(select(Petition).where(*where).order_by(Petition.received_at.desc(), Petition.id.desc())
                            .offset((page - 1) * page_size).limit(page_size)).scalars().all()
     today = china_today()
-    return PetitionPage(total=total, page=page, page_size=page_size,
-                        items=[PetitionRead.from_petition(p, today) for p in rows])
+    # One audit row for the page, naming the petitions shown.
+    audit_view(staff, decision, "list_petitions", "petitions", session=session, now=aware_now(),
+               fields=PETITION_FIELDS, shown=[p.ticket for p in rows], page=page)
+    items = [PetitionRead.from_petition(p, today, decision.masker) for p in rows]
+    session.commit()
+    return PetitionPage(total=total, page=page, page_size=page_size, items=items)
 
 
 @router.get("/{petition_id}", response_model=PetitionDetail, summary="诉求详情，含台账记录与延期申请")
-def detail(petition_id: int, staff: Reader, session: SessionDep) -> PetitionDetail:
+def detail(petition_id: int, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> PetitionDetail:
     petition = get_visible(petition_id, staff, session=session)
-    return PetitionDetail(
-        petition=_read(petition),
+    decision = petition_view(staff, unmasked)
+    masker, names = decision.masker, [petition.taxpayer_name]
+    answer = PetitionDetail(
+        petition=_shown(session, staff, petition, "view_petition", decision),
         handlers=[HandlerRead(unit_id=h.unit_id, unit_name=h.unit.name, lead=h.lead, assigned_at=h.assigned_at)
                   for h in petition.handlers],
-        events=[PetitionEventRead.from_orm(e) for e in petition.events],
+        # the ledger's free text (reasons, the feedback message) may quote the petitioner's phone or name
+        events=[PetitionEventRead.from_orm(e).copy(update={"reason": masker.text(e.reason, names),
+                                                           "data": masker.value(e.data, names)})
+                for e in petition.events],
         extensions=[PetitionExtensionRead.from_orm(x) for x in petition.extensions])
+    session.commit()
+    return answer
 
 
 # -- transitions ---------------------------------------------------------------------------------
@@ -150,52 +177,52 @@ def detail(petition_id: int, staff: Reader, session: SessionDep) -> PetitionDeta
 @router.post("/{petition_id}/hand-over", response_model=PetitionRead, summary="转交纳税服务部门")
 def hand_over(body: HandOver, act: Annotated[Acting, Depends(acting("hand_over"))], session: SessionDep):
     service.hand_over(act.petition, session=session, actor=act.staff, service_unit_id=body.service_unit_id)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/assign", response_model=PetitionRead, summary="转交办理部门（首个为主办部门）")
 def assign(body: Assign, act: Annotated[Acting, Depends(acting("assign"))], session: SessionDep):
     service.assign(act.petition, session=session, actor=act.staff, unit_ids=body.unit_ids,
                    long_term=body.long_term, reason=body.reason, reconsideration=body.reconsideration)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/start", response_model=PetitionRead, summary="开始办理")
 def start(act: Annotated[Acting, Depends(acting("start"))], session: SessionDep):
     service.start(act.petition, session=session, actor=act.staff)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/transfer", response_model=PetitionRead, summary="上报上一级或下转下一级")
 def transfer(body: Transfer, act: Annotated[Acting, Depends(acting("transfer"))], session: SessionDep):
     service.transfer(act.petition, session=session, actor=act.staff, to_unit_id=body.to_unit_id, reason=body.reason)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/resolve", response_model=PetitionRead, summary="办结")
 def resolve(body: Resolve, act: Annotated[Acting, Depends(acting("resolve"))], session: SessionDep):
     service.resolve(act.petition, session=session, actor=act.staff, resolution=body.resolution)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/feedback", response_model=PetitionRead, summary="反馈办理结果（谁主办、谁反馈）")
 def feedback(act: Annotated[Acting, Depends(acting("feed_back"))], session: SessionDep,
              body: Optional[FeedBack] = None):
     service.feed_back(act.petition, session=session, actor=act.staff, message=body.message if body else None)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/return-visit", response_model=PetitionRead, summary="回访并记录满意度")
 def return_visit(body: ReturnVisit, act: Annotated[Acting, Depends(acting("return_visit"))], session: SessionDep):
     service.return_visit(act.petition, session=session, actor=act.staff, satisfaction=body.satisfaction,
                          note=body.note)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 @router.post("/{petition_id}/close", response_model=PetitionRead, summary="关闭（对账销号）")
 def close(act: Annotated[Acting, Depends(acting("close"))], session: SessionDep, body: Optional[Close] = None):
     service.close(act.petition, session=session, actor=act.staff, reason=body.reason if body else None)
-    return _committed(session, act.petition)
+    return _committed(session, act)
 
 
 # -- extensions ----------------------------------------------------------------------------------

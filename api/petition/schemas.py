@@ -12,6 +12,7 @@ from pydantic import BaseModel, constr
 
 from api.petition.constants import CATEGORIES, CHANNELS
 from api.petition.timing import ClockState
+from api.privacy.masking import Masker
 
 __all__ = ["PetitionCreate", "ClockRead", "PetitionRead", "PetitionEventRead", "PetitionExtensionRead"]
 
@@ -74,8 +75,16 @@ class PetitionRead(BaseModel):
     clocks: dict[str, ClockRead] = {}  # handover, handling, feedback as seen on a given day
 
     @classmethod
-    def from_petition(cls, petition: Any, today: date) -> "PetitionRead":
+    def from_petition(cls, petition: Any, today: date, masker: Masker | None = None) -> "PetitionRead":
+        """The petition as a reader gets it; ``masker`` (api.privacy.policy decides which) masks the
+        personal fields, none given: as stored."""
         values = {name: getattr(petition, name) for name in cls.__fields__ if name != "clocks"}
+        if masker is not None and masker.enabled:
+            names = [petition.taxpayer_name]
+            values.update(taxpayer_name=masker.name(petition.taxpayer_name), uscc=masker.uscc(petition.uscc),
+                          contact_phone=masker.phone(petition.contact_phone),
+                          content=masker.text(petition.content, names),
+                          resolution=masker.text(petition.resolution, names))
         return cls(**values, clocks={name: ClockRead(**c) for name, c in petition.clocks(today).items()})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 
 from api.database import Base
-from api.org.models import StaffAccount  # noqa: F401 - foreign key target
+from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.timing import UTCDateTime
 
 __all__ = ["STATUSES", "TYPES", "ANSWERS", "CAMPAIGN_STATUSES", "REPEATS", "REPAIR_STATUSES", "Reminder", "Campaign",
@@ -106,6 +106,7 @@ class RepairApplication(Base):
         CheckConstraint(_in("status", REPAIR_STATUSES), name="ck_repair_applications_status"),
         UniqueConstraint("enterprise_id", "deduction_id", name="uq_repair_applications_deduction"),
         Index("ix_repair_applications_open", "status", "due_date"),
+        Index("ix_repair_applications_unit_id", "unit_id", "status"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -113,6 +114,9 @@ class RepairApplication(Base):
                            nullable=False)
     reminder_id = Column(Integer, ForeignKey("reminders.id", name="fk_repair_applications_reminder_id_reminders"),
                          nullable=True)
+    # The unit that decides it: the one whose seats serve the enterprise's chat (migration 0008). NULL only
+    # for applications older than the column whose enterprise never chatted: an admin's to decide.
+    unit_id = Column(Integer, ForeignKey("units.id", name="fk_repair_applications_unit_id_units"), nullable=True)
     deduction_id = Column(Integer, nullable=False)
     reason = Column(Text, nullable=False)
     status = Column(String(10), nullable=False)

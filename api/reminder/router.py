@@ -1,13 +1,16 @@
 """/api/campaigns for operators (preview, schedule, cancel, funnel, recheck) and /api/repairs for staff
-(credit-repair applications on their 5-working-day clock)."""
+(credit-repair applications on their 5-working-day clock): listed and decided only by the unit that
+serves the enterprise (and units above it; an admin: all); another unit's application answers 404."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from api.auth.deps import CurrentStaff, require_roles
 from api.database import SessionDep, get_or_404
-from api.errors import Conflict
+from api.errors import Conflict, NotFound
+from api.org.models import StaffAccount
+from api.petition.access import unit_tree
 from api.petition.timing import aware_now, china_date
 from api.reminder import campaigns
 from api.reminder.models import Campaign, RepairApplication
@@ -77,16 +80,26 @@ def recheck(campaign_id: int, session: SessionDep) -> dict:
     return {"corrected_now": marked, "funnel": campaigns.funnel(campaign, session=session)}
 
 
-@repairs_router.get("", summary="信用修复申请，按到期日排序")
-def repairs(session: SessionDep, status: str = "received") -> list[dict]:
-    rows = session.execute(select(RepairApplication).where(RepairApplication.status == status)
+def _in_scope(staff: StaffAccount):
+    """The applications ``staff`` lists and decides: those of its unit and the units below it; admin: all."""
+    if staff.role == "admin":
+        return true()
+    return RepairApplication.unit_id.in_(unit_tree(staff.unit_id))
+
+
+@repairs_router.get("", summary="本单位的信用修复申请，按到期日排序")
+def repairs(staff: CurrentStaff, session: SessionDep, status: str = "received") -> list[dict]:
+    rows = session.execute(select(RepairApplication).where(RepairApplication.status == status, _in_scope(staff))
                            .order_by(RepairApplication.due_date, RepairApplication.id).limit(500)).scalars()
     return [repair_wire(a) for a in rows]
 
 
-@repairs_router.post("/{application_id}/decision", summary="审核信用修复申请")
+@repairs_router.post("/{application_id}/decision", summary="审核本单位的信用修复申请")
 def decide(application_id: int, body: RepairDecision, staff: CurrentStaff, session: SessionDep) -> dict:
-    application = get_or_404(session, RepairApplication, application_id, "修复申请")
+    application = session.execute(select(RepairApplication).where(
+        RepairApplication.id == application_id, _in_scope(staff)).with_for_update()).scalar_one_or_none()
+    if application is None:  # another unit's application answers as one that does not exist
+        raise NotFound(f"修复申请 {application_id} 不存在或不属于本单位")
     if application.status != "received":
         raise Conflict("该申请已审核", code="already_decided")
     application.status = "approved" if body.approve else "rejected"

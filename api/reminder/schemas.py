@@ -34,7 +34,8 @@ def campaign_wire(campaign: Campaign) -> dict:
 
 def repair_wire(application: RepairApplication) -> dict:
     return {"id": application.id, "enterprise_id": application.enterprise_id, "deduction_id": application.deduction_id,
-            "reminder_id": application.reminder_id, "reason": application.reason, "status": application.status,
+            "reminder_id": application.reminder_id, "unit_id": application.unit_id, "reason": application.reason,
+            "status": application.status,
             "received_at": iso(application.received_at),
             "due_date": application.due_date.isoformat() if application.due_date else None,
             "decided_at": iso(application.decided_at), "decision_note": application.decision_note}

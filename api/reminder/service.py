@@ -150,9 +150,9 @@ def record_answer(reminder: Reminder, answer: str, explanation: str | None, *, s
     return reminder
 
 
-def apply_repair(reminder: Reminder, *, session: Session, now: datetime) -> list[RepairApplication]:
-    """申请修复 for each repairable deduction the reminder is about; an application already made is returned
-    as it is (one per deduction)."""
+def apply_repair(reminder: Reminder, *, session: Session, now: datetime, unit_id: int) -> list[RepairApplication]:
+    """申请修复 for each repairable deduction the reminder is about, to be decided by ``unit_id`` (the unit
+    serving the enterprise's chat); an application already made is returned as it is (one per deduction)."""
     deduction_ids = [int(d) for d in ((reminder.values or {}).get("deduction_ids") or [])
                      if str(d).isdigit()] or ([int(reminder.values["deduction_id"])]
                                               if str((reminder.values or {}).get("deduction_id", "")).isdigit() else [])
@@ -171,7 +171,7 @@ def apply_repair(reminder: Reminder, *, session: Session, now: datetime) -> list
         if application is None:
             application = RepairApplication(enterprise_id=reminder.enterprise_id, reminder_id=reminder.id,
                                             deduction_id=deduction_id, reason=reminder.title, status="received",
-                                            received_at=now, due_date=due)
+                                            received_at=now, due_date=due, unit_id=unit_id)
             session.add(application)
         out.append(application)
     session.flush()

@@ -5,7 +5,7 @@ import pytest
 
 from api.analytics import search
 from api.analytics.clustering import cluster_term_sets, jaccard
-from api.analytics.masking import Masker, mask_name, mask_text, mask_uscc
+from api.privacy.masking import Masker, mask_name, mask_text, mask_uscc
 from common.identifiers import make_uscc
 
 USCC = make_uscc(11)

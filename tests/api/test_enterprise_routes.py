@@ -11,6 +11,7 @@ from api.auth.security import verify_enterprise_token
 from api.enterprise import router as enterprise_router
 from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling
 from api.main import create_app
+from api.privacy.masking import mask_name, mask_uscc
 from common.identifiers import make_uscc
 
 # SQLite stores Numeric as floating point and SQLAlchemy says so on every query; the amounts here are exact enough.
@@ -66,7 +67,9 @@ def test_staff_roles_read_the_profile_with_its_sources(client, db, world, auth, 
     response = client.get(f"/api/enterprises/{e.uscc}", headers=auth(getattr(world, who)))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["name"] == e.name and body["credit"]["level"] == "B"
+    # none of them serves this enterprise (no conversation held, no petition of it): name and USCC masked
+    assert body["name"] == mask_name(e.name) != e.name and body["uscc"] == mask_uscc(e.uscc)
+    assert body["credit"]["level"] == "B"
     assert body["sources"]["employees"]["source_label"] == "社保"
     assert body["filings"]["overdue_unfiled"] == 1
     assert body["credit"]["deductions"][0]["repairable"] is True

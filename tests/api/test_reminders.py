@@ -66,7 +66,7 @@ def test_opening_the_chat_finds_and_delivers_what_the_enterprise_should_know(hub
 
 
 def test_answers_are_recorded_and_a_repair_application_gets_a_five_working_day_clock(hub, db, enterprise_token,
-                                                                                     service_headers):
+                                                                                     service_headers, world):
     enterprise = make_enterprise(db, name="修复申请有限公司")
     token = enterprise_token(enterprise.uscc, name=enterprise.name)
     with open_widget(hub, token)[1] as ws:
@@ -80,6 +80,7 @@ def test_answers_are_recorded_and_a_repair_application_gets_a_five_working_day_c
     body = applied.json()
     assert body["answer"] == "apply" and body["repairs"][0]["status"] == "received"
     assert body["repairs"][0]["due_date"] and "5个工作日" in body["text"]
+    assert body["repairs"][0]["unit_id"] == world.service_dept.id  # the unit serving the chat decides it
     again = internal_answer(hub, service_headers, token, "apply_credit_repair", credit.id)
     assert again.status_code == 409 and "已处理完毕" in again.json()["detail"]
     db.expire_all()

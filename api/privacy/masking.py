@@ -1,7 +1,7 @@
-"""Masking of personal data in what the dashboard and the review show and export.
+"""Masking of personal data: how a phone, a USCC, an ID number or a name looks when masked.
 
-Applied to every free text (messages, questions, summaries, petition examples) and to the enterprise's
-own fields unless an admin asked for an unmasked view (audit-logged by the routes):
+Who sees what masked is decided by :mod:`api.privacy.policy`; this module only knows the forms. Applied to
+every free text (messages, questions, summaries, petition demands) and to personal fields:
 
 * mobile numbers → ``138****8000`` (also written ``+86 138-0013-8000``); landlines → ``028-****5678``;
 * USCCs (18 characters of the GB 32100 alphabet, valid check digit or not) → ``9151************6X``:
@@ -22,7 +22,7 @@ from typing import Iterable
 
 from common.identifiers import USCC_CHARSET, to_halfwidth
 
-__all__ = ["mask_text", "mask_uscc", "mask_name", "mask_person", "Masker", "LEGAL_FORMS"]
+__all__ = ["mask_text", "mask_uscc", "mask_name", "mask_person", "mask_phone", "Masker", "LEGAL_FORMS"]
 
 _USCC_SET = set(USCC_CHARSET)
 _CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{15,19}(?![0-9A-Za-z])")
@@ -56,6 +56,17 @@ def mask_name(name: str | None) -> str | None:
 
 def mask_person(name: str) -> str:
     return name[0] + _stars(len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """A contact-phone field: a mobile or landline as in :func:`mask_text`; anything else that is not
+    recognised (a short number, an extension) keeps its first 3 and last 2 characters, never whole."""
+    if not phone:
+        return phone
+    masked = mask_text(phone)
+    if masked != phone:
+        return masked
+    return phone[:3] + _stars(len(phone) - 5) + phone[-2:] if len(phone) > 6 else _stars(len(phone))
 
 
 def _code(token: str) -> str | None:
@@ -131,7 +142,8 @@ def mask_text(text: str | None, names: Iterable[str | None] = ()) -> str | None:
 
 
 class Masker:
-    """What a route applies to its output: masking on (the default) or off (an admin's audited unmasked view)."""
+    """What a route applies to its output: masking on (the default) or off (an unmasked view that
+    :mod:`api.privacy.policy` allowed and audited)."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
@@ -144,6 +156,9 @@ class Masker:
 
     def name(self, name: str | None) -> str | None:
         return mask_name(name) if self.enabled else name
+
+    def phone(self, phone: str | None) -> str | None:
+        return mask_phone(phone) if self.enabled else phone
 
     def value(self, value, names: Iterable[str | None] = ()):
         """Strings inside a JSON value (an envelope) masked; other values unchanged."""

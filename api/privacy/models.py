@@ -1,0 +1,26 @@
+"""The audit log of unmasked views (table ``review_audit_log``, created by migration 0007 for the dashboard,
+now written by every feature through :func:`api.privacy.policy.audit`)."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+
+from api.database import Base
+from api.org.models import StaffAccount  # noqa: F401 - foreign key target
+from api.petition.timing import UTCDateTime
+
+__all__ = ["AuditEntry"]
+
+
+class AuditEntry(Base):
+    """Every unmasked view or export: who, what (``action``, ``subject``, and in ``detail`` the purpose, the
+    fields and the records shown), when. One row per request, never one per record shown."""
+    __tablename__ = "review_audit_log"
+    __table_args__ = (Index("ix_review_audit_log_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_audit_log_staff_id_staff_accounts"),
+                      nullable=False)
+    action = Column(String(40), nullable=False)
+    subject = Column(String(200), nullable=False)
+    detail = Column(JSON, nullable=True)
+    at = Column(UTCDateTime(), nullable=False)
