@@ -224,7 +224,8 @@ class ActionPetitionStatus(TaxAction):
         result = await call_or_explain(
             dispatcher, "POST", "/api/internal/petitions/status",
             {"enterprise_token": token, "ticket": ticket.group(0) if ticket else None,
-             "contact_phone": phones[0] if phones else None, "text": text},
+             "contact_phone": phones[0] if phones else None, "text": text,
+             "sender_id": tracker.sender_id},  # wrong guesses are throttled per conversation
             rejected_reason="petition_not_found", rejected_text="没有找到您的诉求记录。",
             unavailable_text="抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。")
         if result is None:
