@@ -48,7 +48,7 @@ def test_a_silent_socket_is_closed_with_4401(hub):
 
 
 @pytest.mark.parametrize("frame", ['{"type": "ping"}', "not json", "[1, 2]", "[" * 100_000 + "]" * 100_000,
-                                   '{"type": "auth"}'])
+                                   '{"type": "auth"}'], ids=["ping", "not-json", "list", "deep", "no-token"])
 def test_a_first_frame_that_is_not_an_auth_frame_closes_the_widget_socket(hub, frame):
     with hub.websocket_connect("/ws/widget") as ws:
         ws.send_text(frame)
