@@ -34,8 +34,8 @@ from api.org.models import StaffAccount
 from api.settings import Settings
 from common.identifiers import normalize_uscc
 
-__all__ = ["router", "demo_router", "PENDING_COUNTS", "pending_counts", "install_enterprise", "widget_link", "READ_ROLES",
-           "DEMO_TOKEN_LIFETIME"]
+__all__ = ["router", "demo_router", "PENDING_COUNTS", "pending_counts", "install_enterprise", "widget_link",
+           "READ_ROLES", "DEMO_TOKEN_LIFETIME"]
 
 READ_ROLES = ("staff", "expert", "operator", "admin", "supervisor")
 DEMO_TOKEN_LIFETIME = timedelta(hours=2)
