@@ -61,7 +61,9 @@ async def call_or_explain(dispatcher, method: str, path: str, json: dict, *, rej
     try:
         return await ApiClient().request(method, path, json=json)
     except ApiRejected as exc:
-        reply(dispatcher, exc.message or rejected_text, envelopes.fallback(rejected_reason))
+        # a throttle's refusal (429) keeps its own reason: the user is told to wait, not that nothing was found
+        reason = exc.code if exc.status == 429 and exc.code else rejected_reason
+        reply(dispatcher, exc.message or rejected_text, envelopes.fallback(reason))
     except ApiUnavailable:
         reply(dispatcher, unavailable_text, envelopes.fallback("service_unavailable"))
     return None

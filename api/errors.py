@@ -5,7 +5,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-__all__ = ["AppError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid", "install_error_handlers"]
+__all__ = ["AppError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid", "TooManyRequests",
+           "install_error_handlers"]
 
 
 class AppError(Exception):
@@ -38,10 +39,20 @@ class Invalid(AppError):
     status, code = 422, "invalid"
 
 
+class TooManyRequests(AppError):
+    """A throttle or lockout refused the request (api.throttle); ``retry_after`` seconds go in Retry-After."""
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, detail: str, code: str | None = None, retry_after: int = 60):
+        super().__init__(detail, code)
+        self.retry_after = max(1, int(retry_after))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

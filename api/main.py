@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.access_log import install_log_redaction
 from api.analytics import router as analytics_router
 from api.analytics.scheduled import start_analytics_scheduler
 from api.auth.deps import install_auth_error_handler
@@ -41,6 +42,7 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_redaction()  # before the first request: no token in a query string is ever logged
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseSettings, validator
 
+from api.throttle import Rate
 from common.secretstore import MIN_LENGTH, MissingSecret, secret
 
 __all__ = ["Settings", "get_settings", "ROOT"]
@@ -41,7 +42,23 @@ class Settings(BaseSettings):
     hub_sweep_enabled: bool = True
     message_max_chars: int = 2000
     upload_max_bytes: int = 5 * 1024 * 1024
-    messages_per_minute: int = 30  # per widget connection; a burst of 10 is allowed
+    messages_per_minute: int = 30  # per widget identity (all its sockets, every instance)
+    message_burst: int = 10  # per widget identity in any 10 seconds
+    ws_auth_seconds: float = 5.0  # a socket must send its {"type": "auth"} frame within this, else 4401
+    # Throttles (api.throttle), shared by every instance through Redis, written "count/window" (s, m, h, d).
+    # The client address is request.client.host: behind a proxy run uvicorn with --proxy-headers
+    # (and --forwarded-allow-ips) or every client is the proxy.
+    login_failures_per_account: Rate = Rate.parse("5/15m")  # then the account is locked for login_lockout_minutes
+    login_lockout_minutes: int = 30  # or until a supervisor of its unit or an admin lifts it
+    login_failures_per_address: Rate = Rate.parse("30/15m")  # across accounts
+    login_attempts_per_address: Rate = Rate.parse("60/1m")  # any outcome: bounds the PBKDF2 CPU one address costs
+    status_failures_per_ticket: Rate = Rate.parse("5/1h")  # wrong phones for one ticket
+    status_failures_per_conversation: Rate = Rate.parse("10/1h")  # wrong ticket/phone pairs from one chat
+    leave_messages_per_identity: Rate = Rate.parse("3/1d")
+    leave_messages_per_address: Rate = Rate.parse("10/1d")
+    uploads_per_identity: Rate = Rate.parse("20/1d")
+    uploads_per_address: Rate = Rate.parse("60/1d")
+    visitor_tokens_per_address: Rate = Rate.parse("30/1h")  # new anonymous identities (a renewal is free)
     # Reminders (api.reminder): at most this many delivered to one enterprise in 7 days; nothing pushed live
     # in the quiet hours (Asia/Shanghai) — it waits for the enterprise to open the chat.
     reminder_weekly_cap: int = 3
@@ -70,6 +87,12 @@ class Settings(BaseSettings):
                 raise ValueError("must be set from the environment outside development") from None
         if len(value) < MIN_LENGTH:
             raise ValueError(f"must be at least {MIN_LENGTH} characters")
+        return value
+
+    @validator("login_lockout_minutes", "messages_per_minute", "message_burst")
+    def _at_least_one(cls, value):  # noqa: N805
+        if value < 1:
+            raise ValueError("must be at least 1")
         return value
 
     @validator("staff_token_minutes")

@@ -34,9 +34,11 @@ handoff and petition items are left out so conversations stay with the bot.
    seat posts a message on instance 2 until the widget on instance 1 has it, and (b) the widget sends a
    message on instance 1 until the console on instance 2 has it (the bot is silent in human mode).
 
-The widget's per-connection rate limit (MESSAGES_PER_MINUTE, 30 with bursts of 10) would throttle the
-200 relay messages of one widget, so the API instances run with MESSAGES_PER_MINUTE=6000: the limiter's
-cost is unchanged (one token bucket per connection), only its threshold. Everything else is the
+The widget's per-identity rate limit (MESSAGES_PER_MINUTE, 30 with bursts of 10) would throttle the
+200 relay messages of one widget, and the per-address limit on new visitor tokens (30 an hour) the
+hundreds of widgets opened from this one address, so the API instances run with MESSAGES_PER_MINUTE=6000,
+MESSAGE_BURST=6000 and VISITOR_TOKENS_PER_ADDRESS=100000/1h: the limiters' cost is unchanged (a Redis
+counter per message or new token), only their thresholds. Everything else is the
 production code path. Figures are printed as a table and written to var/bench/hub/results.json, with
 the resident memory of each API instance at the end and, per phase, how much CPU other processes on the
 machine took meanwhile (psutil): on a shared 2-core machine that decides how far the figures can be trusted.
@@ -118,7 +120,8 @@ class Stack:
                    SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false", HUB_SWEEP_ENABLED="true",
                    SLA_SWEEP_ENABLED="false", DEMO_PASSWORD=PASSWORD, MESSAGES_PER_MINUTE="6000",
                    ACTIONS_PORT=str(self.actions_port), RASA_PORT=str(self.rasa_port), RASA_MODEL=str(MODEL),
-                   RASA_ENDPOINTS="bot/endpoints.redis.yml")
+                   RASA_ENDPOINTS="bot/endpoints.redis.yml",
+                   MESSAGE_BURST="6000", VISITOR_TOKENS_PER_ADDRESS="100000/1h")
         env.update(all_secrets(env))
         return env
 
@@ -348,7 +351,8 @@ async def open_widget(http: httpx.AsyncClient, stack: Stack, instance: int) -> S
     response = await http.post(f"{stack.api(instance)}/api/widget/session", json={})
     response.raise_for_status()
     token = response.json()["visitor_token"]
-    widget = await Socket.open(f"{stack.ws(instance)}/ws/widget?visitor_token={token}")
+    widget = await Socket.open(f"{stack.ws(instance)}/ws/widget")
+    await widget.send({"type": "auth", "visitor_token": token})  # tokens go in the first frame, never the URL
     await widget.until(lambda e: e.get("type") == "hello", 120)
     return widget
 
@@ -587,7 +591,8 @@ async def relay(stack: Stack, rounds: int, timeout: float) -> dict:
         login = await http.post(f"{stack.api(2)}/api/auth/token", data={"username": "ganbu1", "password": PASSWORD})
         login.raise_for_status()
         staff = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        console = await Socket.open(f"{stack.ws(2)}/ws/console?token={login.json()['access_token']}")
+        console = await Socket.open(f"{stack.ws(2)}/ws/console")
+        await console.send({"type": "auth", "token": login.json()["access_token"]})
         await console.until(lambda e: e.get("type") == "hello", 60)
         await console.send({"type": "presence", "status": "online"})
         await console.until(lambda e: e.get("type") == "presence" and e.get("status") == "online", 60)

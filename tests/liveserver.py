@@ -10,7 +10,7 @@ __all__ = ["LiveServer"]
 
 
 class LiveServer(threading.Thread):
-    def __init__(self, app, *, lifespan: str = "off", start_timeout: float = 30.0) -> None:
+    def __init__(self, app, *, lifespan: str = "off", start_timeout: float = 30.0, log_level: str = "warning") -> None:
         super().__init__(daemon=True)
         import uvicorn
 
@@ -19,7 +19,7 @@ class LiveServer(threading.Thread):
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.start_timeout = start_timeout
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, lifespan=lifespan))
 
     @property
     def url(self) -> str:

@@ -1,19 +1,24 @@
-"""/api/auth: staff log-in (OAuth2 password flow → a staff JWT) and the current account."""
+"""/api/auth: staff log-in (OAuth2 password flow → a staff JWT, throttled by api.auth.lockout), the current
+account, and lifting a log-in lockout."""
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
+from api.privacy.policy import audit
+from api.auth import lockout
 from api.auth.deps import ROLE_LABELS, CurrentStaff, SettingsDep
-from api.auth.schemas import StaffRead, TokenRead, UnitBrief
+from api.auth.schemas import LockoutLifted, StaffRead, TokenRead, UnitBrief
 from api.auth.security import burn_password_check, create_staff_token, verify_password
 from api.database import SessionDep
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, NotFound, Unauthorized
 from api.org.models import StaffAccount
+from api.petition.timing import aware_now
+from api.throttle import client_address
 
 __all__ = ["router", "staff_read"]
 
@@ -26,16 +31,20 @@ def staff_read(staff: StaffAccount) -> StaffRead:
 
 
 @router.post("/token", response_model=TokenRead, summary="工作人员登录（OAuth2 密码模式）",
-             responses={401: {"description": "用户名或密码错误"}, 403: {"description": "账号已停用"}})
+             responses={401: {"description": "用户名或密码错误"}, 403: {"description": "账号已停用"},
+                        429: {"description": "账号已临时锁定，或登录过于频繁"}})
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
-          settings: SettingsDep) -> TokenRead:
+          settings: SettingsDep, request: Request) -> TokenRead:
+    client, address = request.app.state.redis, client_address(request)
+    lockout.check_before_password(client, settings, form.username, address)  # before the costly check
     staff = session.execute(select(StaffAccount).where(StaffAccount.username == form.username.strip())
                             ).scalar_one_or_none()
     if staff is None:
         burn_password_check(form.password)  # same time as a wrong password: no username probing
+    if staff is None or not verify_password(form.password, staff.password_hash):
+        lockout.login_failed(client, settings, form.username, address)  # raises once the account locks
         raise Unauthorized("用户名或密码错误", code="bad_credentials")
-    if not verify_password(form.password, staff.password_hash):
-        raise Unauthorized("用户名或密码错误", code="bad_credentials")
+    lockout.login_succeeded(client, form.username)
     if not staff.active:  # told only to someone who knows the password
         raise Forbidden(f"账号“{staff.username}”已停用，请联系管理员", code="account_inactive")
     lifetime = timedelta(minutes=settings.staff_token_minutes)
@@ -46,3 +55,22 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
 @router.get("/me", response_model=StaffRead, summary="当前登录的工作人员")
 def me(staff: CurrentStaff) -> StaffRead:
     return staff_read(staff)
+
+
+@router.delete("/lockouts/{username}", response_model=LockoutLifted, summary="解除账号的登录锁定（上级领导或管理员）",
+               responses={403: {"description": "无权解锁该账号"}, 404: {"description": "账号不存在"}})
+def lift_lockout(username: str, staff: CurrentStaff, session: SessionDep, request: Request) -> LockoutLifted:
+    account = session.execute(select(StaffAccount).where(StaffAccount.username == username.strip())
+                              ).scalar_one_or_none()
+    if account is None:
+        raise NotFound(f"账号“{username.strip()[:64]}”不存在", code="staff_not_found")
+    if not lockout.may_unlock(staff, account, session=session):
+        raise Forbidden("只有该账号所在单位或上级单位的分管局领导、或系统管理员可以解除锁定", code="unlock_forbidden")
+    client = request.app.state.redis
+    remaining = lockout.locked_for(client, account.username)
+    was_locked = lockout.lift(client, account.username)
+    audit(staff, "unlock_login", f"staff:{account.id}", {"username": account.username, "was_locked": was_locked,
+                                                         "remaining_seconds": remaining},
+          session=session, now=aware_now())
+    session.commit()
+    return LockoutLifted(username=account.username, was_locked=was_locked)

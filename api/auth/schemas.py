@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-__all__ = ["UnitBrief", "StaffRead", "TokenRead"]
+__all__ = ["UnitBrief", "StaffRead", "TokenRead", "LockoutLifted"]
 
 
 class UnitBrief(BaseModel):
@@ -31,3 +31,8 @@ class TokenRead(BaseModel):
     token_type: str = "bearer"
     expires_in: int  # seconds
     staff: StaffRead
+
+
+class LockoutLifted(BaseModel):
+    username: str
+    was_locked: bool  # false: the account was not locked (nothing changed but its failure count)

@@ -37,8 +37,8 @@ from api.privacy.policy import ENTERPRISE_FIELDS, Unmasked, audit_view, enterpri
 from api.settings import Settings
 from common.identifiers import normalize_uscc
 
-__all__ = ["router", "demo_router", "PENDING_COUNTS", "pending_counts", "install_enterprise", "READ_ROLES",
-           "DEMO_TOKEN_LIFETIME"]
+__all__ = ["router", "demo_router", "PENDING_COUNTS", "pending_counts", "install_enterprise", "widget_link",
+           "READ_ROLES", "DEMO_TOKEN_LIFETIME"]
 
 READ_ROLES = ("staff", "expert", "operator", "admin", "supervisor")
 DEMO_TOKEN_LIFETIME = timedelta(hours=2)
@@ -123,7 +123,13 @@ def demo_token(body: DemoTokenRequest, session: SessionDep, settings: SettingsDe
                                     lifetime=DEMO_TOKEN_LIFETIME)
     identity = verify_enterprise_token(token, secret=settings.app_secret)
     return DemoToken(token=token, uscc=enterprise.uscc, name=enterprise.name, expires_at=identity.expires_at,
-                     widget_url=f"/?enterprise_token={token}")
+                     widget_url=widget_link(token))
+
+
+def widget_link(token: str) -> str:
+    """The widget logged in as the enterprise. The token goes in the fragment: a browser never sends a
+    fragment to a server (no access log) nor in a Referer, and the page clears it from the address bar."""
+    return f"/#enterprise_token={token}"
 
 
 def install_enterprise(app: FastAPI, settings: Settings) -> None:

@@ -1,6 +1,7 @@
 """The console's WebSocket: a seat's live view (queue, my conversations, messages, notifications).
 
-Connecting with a valid staff token of a seat role marks the seat online; pings renew its presence.
+The staff token comes in the first frame, ``{"type": "auth", "token": …}``, never in the URL
+(api.hub.socket_auth). A valid staff token of a seat role marks the seat online; pings renew its presence.
 Commands go through the REST routes (api.hub.seat_router); this socket only pushes. When the socket
 closes, presence is left to expire after the grace period, so a page reload or a short network drop
 does not take the seat's conversations away; a seat that does not come back loses them to the queue.
@@ -17,6 +18,7 @@ from api.auth.security import decode_staff_token, staff_claims
 from api.errors import AppError, Forbidden, Unauthorized
 from api.hub import dispatch, events, presence
 from api.hub.models import Conversation
+from api.hub.socket_auth import auth_frame, text_field
 from api.hub.routing import TIER_ROLES
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
@@ -98,14 +100,17 @@ def _announce(app, staff: StaffAccount, status: str | None) -> str:
 
 
 @router.websocket("/ws/console")
-async def console_socket(websocket: WebSocket, token: str | None = None) -> None:
+async def console_socket(websocket: WebSocket) -> None:
     app = websocket.app
+    await websocket.accept()
     try:
-        staff = await run_in_threadpool(load_seat, app, token)
+        frame = await auth_frame(websocket, app.state.settings.ws_auth_seconds)
+        staff = await run_in_threadpool(load_seat, app, text_field(frame, "token"))
     except AppError as exc:
         await websocket.close(code=4401 if exc.status == 401 else 4403, reason=exc.code)
         return
-    await websocket.accept()
+    except WebSocketDisconnect:
+        return
     connection = ConsoleConnection(websocket, staff)
     hub: events.Hub = app.state.hub
     channels = [events.seat(staff.id), events.unit(staff.unit_id)]

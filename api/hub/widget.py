@@ -3,29 +3,32 @@
 Bot mode: the message is stored, echoed, sent to Rasa with the enterprise token as metadata, and
 the replies are stored (with intent and confidence) and relayed. Queued or human mode: the message
 is stored and relayed to the seat; the bot stays silent. A repeated ``client_id`` is answered with
-the stored message, never stored or sent to the bot twice. Limits per connection: message length
-and a token-bucket rate.
+the stored message, never stored or sent to the bot twice. Limits: message length per message, and
+the rate per identity across its sockets and every instance (api.hub.quotas).
+
+The tokens come in the first frame, never in the URL (api.hub.socket_auth):
+``{"type": "auth", "visitor_token": …, "enterprise_token": …, "after": <last id>}``.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
-import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import Unauthorized
-from api.hub import dispatch, events, service
+from api.errors import TooManyRequests, Unauthorized
+from api.hub import dispatch, events, quotas, service
 from api.hub.bot import BotUnavailable, understood
 from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
+from api.hub.socket_auth import auth_frame, text_field
 from api.petition.internal import intake_unit
 from api.petition.timing import aware_now
 
-__all__ = ["router", "TokenBucket", "handle_user_message", "hub_unit_id"]
+__all__ = ["router", "handle_user_message", "hub_unit_id"]
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +36,6 @@ router = APIRouter()
 
 BOT_DOWN = "抱歉，智能助手暂时无法回复，请稍后再试，或点击“转人工”由工作人员为您服务。"
 HISTORY = 100
-
-
-class TokenBucket:
-    """``rate_per_minute`` messages with bursts of ``burst``."""
-
-    def __init__(self, rate_per_minute: int, burst: int = 10, clock=time.monotonic):
-        self.rate, self.burst, self.clock = rate_per_minute / 60.0, burst, clock
-        self.tokens, self.at = float(burst), clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
 
 
 def hub_unit_id(app) -> int:
@@ -128,23 +114,26 @@ class WidgetConnection:
 
 
 @router.websocket("/ws/widget")
-async def widget_socket(websocket: WebSocket, visitor_token: str | None = None, enterprise_token: str | None = None,
-                        after: int | None = None) -> None:
+async def widget_socket(websocket: WebSocket) -> None:
     app = websocket.app
     settings = app.state.settings
+    await websocket.accept()
     try:
-        identity = resolve_identity(visitor_token, enterprise_token, secret=settings.app_secret)
+        frame = await auth_frame(websocket, settings.ws_auth_seconds)
+        identity = resolve_identity(text_field(frame, "visitor_token"), text_field(frame, "enterprise_token"),
+                                    secret=settings.app_secret)
     except Unauthorized as exc:
         await websocket.close(code=4401, reason=exc.code)
         return
-    await websocket.accept()
+    except WebSocketDisconnect:
+        return
+    after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] < 2 ** 63 else None
     connection = WidgetConnection(websocket, identity)
     hub: events.Hub = app.state.hub
     channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, app))]
     for channel in channels:
         hub.attach(channel, connection)
     writer = None
-    bucket = TokenBucket(settings.messages_per_minute)
     try:
         # hello first: events published meanwhile wait in the outbox (the widget drops ids it already has)
         await websocket.send_json(await run_in_threadpool(connection.hello, after))
@@ -163,9 +152,10 @@ async def widget_socket(websocket: WebSocket, visitor_token: str | None = None, 
             elif kind == "typing":
                 await _typing(app, identity)
             elif kind == "message":
-                if not bucket.take():
-                    await websocket.send_json({"type": "error", "code": "rate_limited",
-                                               "text": "您发送得太快了，请稍后再发。"})
+                try:
+                    await run_in_threadpool(quotas.take_message, app.state.redis, settings, identity)
+                except TooManyRequests as exc:
+                    await websocket.send_json({"type": "error", "code": exc.code, "text": exc.detail})
                     continue
                 await handle_user_message(app, identity, data, reply_to=websocket, connection=connection)
     except WebSocketDisconnect:

@@ -1,5 +1,6 @@
 """/api/widget: the widget's REST side (visitor token as Bearer, enterprise token in X-Enterprise-Token):
-session, history, uploads, answer feedback, rating, leaving a message; and the attachment files."""
+session, history, uploads, answer feedback, rating, leaving a message; and the attachment files.
+New visitor tokens, uploads and leave-messages have quotas per identity and per address (api.hub.quotas)."""
 from __future__ import annotations
 
 import hmac
@@ -8,20 +9,24 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Request, Response, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.deps import SettingsDep
 from api.auth.security import create_visitor_token, verify_visitor_token
 from api.database import SessionDep
 from api.errors import NotFound, Unauthorized
-from api.hub import dispatch, events, service, uploads
+from api.hub import dispatch, events, quotas, service, uploads
 from api.hub.identity import Identity, new_visitor_token, resolve_identity
 from api.hub.models import Attachment
 from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, RatingRequest, SessionRequest, message_wire)
 from api.hub.widget import hub_unit_id
 from api.petition import service as petitions
 from api.petition.internal import CHANNEL, intake_unit, promised_due
+from api.petition.models import Petition
 from api.petition.schemas import PetitionCreate
 from api.petition.timing import aware_now
+from api.throttle import client_address
 
 __all__ = ["router", "files_router", "widget_identity", "WidgetIdentity"]
 
@@ -41,13 +46,16 @@ def widget_identity(settings: SettingsDep,
 WidgetIdentity = Annotated[Identity, Depends(widget_identity)]
 
 
-@router.post("/session", summary="取得或续期访客会话凭证；带企业凭证时核验企业身份")
-def open_session(body: SessionRequest, settings: SettingsDep) -> dict:
+@router.post("/session", summary="取得或续期访客会话凭证；带企业凭证时核验企业身份",
+             responses={429: {"description": "同一地址新建会话过于频繁"}})
+def open_session(body: SessionRequest, settings: SettingsDep, request: Request) -> dict:
     token = body.visitor_token
     try:
         visitor_id = verify_visitor_token(token, secret=settings.app_secret) if token else None
     except Unauthorized:
         visitor_id = None  # expired or foreign: a new visitor (the old history is not reachable without it)
+    if visitor_id is None:  # a new identity costs; renewing one's own does not
+        quotas.take_new_visitor(request.app.state.redis, settings, client_address(request))
     token = create_visitor_token(visitor_id, secret=settings.app_secret) if visitor_id else \
         new_visitor_token(settings.app_secret)
     if body.enterprise_token:
@@ -72,9 +80,12 @@ def messages(identity: WidgetIdentity, session: SessionDep, request: Request, af
 
 
 @router.post("/uploads", status_code=201, summary="上传图片或PDF（不超过5MB）到当前会话",
-             responses={413: {"description": "文件太大"}, 415: {"description": "文件类型不支持"}})
+             responses={413: {"description": "文件太大"}, 415: {"description": "文件类型不支持"},
+                        429: {"description": "超过上传数量上限"}})
 async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = File(...)) -> dict:
     app = request.app
+    await run_in_threadpool(quotas.take_upload, app.state.redis, app.state.settings, identity,
+                            client_address(request))
     data = await uploads.read_limited(file, app.state.settings.upload_max_bytes)
     unit_id = hub_unit_id(app)
     with app.state.session_factory() as session:
@@ -112,18 +123,22 @@ def rate(conversation_id: int, body: RatingRequest, identity: WidgetIdentity, se
                                  settings=request.app.state.settings, now=now)
 
 
-@router.post("/leave-message", status_code=201, summary="非服务时间或无人在线时留言：登记为纳税服务类诉求")
+@router.post("/leave-message", status_code=201, summary="非服务时间或无人在线时留言：登记为纳税服务类诉求",
+             responses={429: {"description": "超过留言数量上限"}})
 def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: SessionDep, settings: SettingsDep,
                   request: Request) -> dict:
+    key = f"leave:{identity.key}:{body.client_id}"[:100] if body.client_id else None
+    if key is None or session.execute(select(Petition.id).where(Petition.idempotency_key == key)).first() is None:
+        # a resend of a registered message (same client_id) answers it again without using the quota
+        quotas.take_leave_message(request.app.state.redis, settings, identity, client_address(request))
     now = aware_now()
     unit = intake_unit(session=session, settings=settings)
     conversation = service.current_conversation(identity, session=session, unit_id=unit.id, now=now)
     transcript = service.transcript_text(conversation, session=session, limit=1500)
     content = body.content + (f"\n\n【会话记录】\n{transcript}" if transcript else "")
-    key = f"leave:{identity.key}:{body.client_id}" if body.client_id else None
     data = PetitionCreate(content=content[:4000], category="纳税服务类", taxpayer_name=body.taxpayer_name,
                           uscc=identity.uscc, contact_phone=body.contact_phone, channel=CHANNEL,
-                          idempotency_key=key[:100] if key else None, sender_id=f"conversation:{conversation.id}")
+                          idempotency_key=key, sender_id=f"conversation:{conversation.id}")
     petition = petitions.register(data, session=session, actor="bot", accepting_unit_id=unit.id, now=now)
     conversation.petition_ticket = petition.ticket
     due = promised_due(petition)

@@ -10,7 +10,10 @@
   the bot grant (api.auth.grants) of the turn, never from a token the action server holds.
 * ``POST /api/internal/petitions/status``: with a valid bot grant, that USCC's latest five
   petitions; without one, a ticket AND the phone it was filed with — a wrong phone answers
-  exactly like an unknown ticket (404), so tickets cannot be probed.
+  exactly like an unknown ticket (404), so tickets cannot be probed. Wrong guesses are throttled
+  (api.throttle, shared by every instance): ``STATUS_FAILURES_PER_TICKET`` per ticket and
+  ``STATUS_FAILURES_PER_CONVERSATION`` per asking conversation (``sender_id``); past either, the
+  lookup is refused with 429 before the phone is compared, even with the right phone.
 
 ``due_date`` is the handling deadline (Asia/Shanghai): the real one once assigned; before that the
 date promised by the rules if every step is on time (1 working day to hand over + 5 to handle);
@@ -22,7 +25,7 @@ import hmac
 import logging
 from datetime import date
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,6 +42,7 @@ from api.petition.payloads import BotPetitionCreate, BotPetitionCreated, StatusA
 from api.petition.schemas import PetitionCreate
 from api.petition.timing import china_date, due_after
 from api.settings import Settings
+from api import throttle
 from common.identifiers import normalize_phone
 
 __all__ = ["router", "intake_unit", "promised_due", "summary", "LATEST"]
@@ -50,6 +54,8 @@ router = APIRouter(prefix="/api/internal/petitions", tags=["internal"])
 CHANNEL = "智能助手"
 LATEST = 5
 NOT_FOUND = "没有找到与该受理编号和联系电话相符的诉求，请核对后再试"
+TOO_MANY_GUESSES = "该受理编号的查询失败次数过多，为保护您的信息，请{wait}后再试，或登录电子税务局后查询。"
+TOO_MANY_IN_CHAT = "查询失败次数过多，为保护诉求人的信息，请{wait}后再试，或登录电子税务局后查询。"
 _OPEN = (Status.registered, Status.handed_over, Status.assigned, Status.in_progress)
 
 
@@ -96,7 +102,7 @@ def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: 
 
 @router.post("/status", response_model=StatusAnswer, summary="查询诉求办理进度（企业登录，或受理编号+联系电话）")
 def petition_status(body: StatusQuery, caller: ServiceCaller, session: SessionDep,
-                    settings: SettingsDep) -> StatusAnswer:
+                    settings: SettingsDep, request: Request) -> StatusAnswer:
     ticket = body.ticket.upper() if body.ticket else None
     identity = grant_identity(body, settings)
     if identity is not None:
@@ -112,11 +118,25 @@ def petition_status(body: StatusQuery, caller: ServiceCaller, session: SessionDe
         # a ticket filed by someone else with this phone: fall through to ticket + phone
     if not (ticket and body.contact_phone):
         raise Forbidden("为保护您的信息，请登录后查询，或同时提供受理编号和登记时留的联系电话", code="login_required")
+    guesses = _guesses(ticket, body.sender_id, settings)
+    client = request.app.state.redis
+    for name, subject, rate, detail in guesses:
+        throttle.refuse_if_full(client, name, subject, rate, detail=detail, code="too_many_attempts")
     petition = session.execute(select(Petition).where(Petition.ticket == ticket)).scalar_one_or_none()
     phone = normalize_phone(body.contact_phone) or ""
     if petition is None or not hmac.compare_digest(petition.contact_phone.encode(), phone.encode()):
+        for name, subject, rate, _ in guesses:
+            throttle.record_failure(client, name, subject, rate)
         raise NotFound(NOT_FOUND, code="petition_not_found")
     return StatusAnswer(petitions=[_item(petition)])
+
+
+def _guesses(ticket: str, sender_id: str | None, settings: Settings) -> list[tuple]:
+    """The throttles a ticket + phone guess counts against: (name, subject, rate, refusal)."""
+    out = [("status-ticket", ticket[:40], settings.status_failures_per_ticket, TOO_MANY_GUESSES)]
+    if sender_id:
+        out.append(("status-sender", sender_id, settings.status_failures_per_conversation, TOO_MANY_IN_CHAT))
+    return out
 
 
 def _item(petition: Petition) -> StatusItem:

@@ -123,6 +123,7 @@ class StatusQuery(EnterpriseGrant):
     ticket: Optional[constr(strip_whitespace=True, max_length=40)] = None
     contact_phone: Optional[constr(strip_whitespace=True, max_length=40)] = None
     text: Optional[str] = None  # the user's message, for the record; not used to find petitions
+    sender_id: Optional[constr(strip_whitespace=True, max_length=200)] = None  # the asking conversation (throttle)
 
 
 class StatusItem(BaseModel):

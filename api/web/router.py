@@ -22,7 +22,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
     "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'"
 )
-# Tokens travel in page URLs (`?enterprise_token=`): never leak them to other sites as a referrer.
+# The enterprise token travels in the page URL's fragment (`#enterprise_token=`), which no Referer carries;
+# no-referrer keeps any other part of our URLs from other sites too.
 _COMMON_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",

@@ -50,3 +50,44 @@ def test_an_expired_login_is_named_as_such(api_down):
     tracker = make_tracker("我的诉求办得怎么样了", intent="check_petition_status",
                            metadata={"enterprise_token_error": "token_expired"})
     assert "登录已过期" in texts(run(ActionPetitionStatus(), tracker))
+
+
+def test_a_throttled_status_lookup_is_told_to_wait_and_the_conversation_is_named(monkeypatch):
+    """The API refuses a status guess with 429 (api.petition.internal): the user hears its Chinese reason, and
+    the action names its conversation so the API can throttle guesses per conversation."""
+    import http.server
+    import json
+    import threading
+
+    from actions.settings import get_settings
+
+    asked = []
+
+    class TooMany(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server naming
+            asked.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            body = json.dumps({"detail": "该受理编号的查询失败次数过多，为保护您的信息，请1小时后再试，或登录电子税务局后查询。",
+                               "code": "too_many_attempts"}).encode()
+            self.send_response(429)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Retry-After", "3600")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TooMany)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("API_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    get_settings.cache_clear()
+    try:
+        tracker = make_tracker("SQ-20261123-0001 13912345678", intent="check_petition_status",
+                               entities=[{"entity": "phone", "value": "13912345678"}])
+        dispatcher = run(ActionPetitionStatus(), tracker)
+    finally:
+        server.shutdown()
+        get_settings.cache_clear()
+    assert asked[0]["sender_id"] == "test-sender" and asked[0]["ticket"] == "SQ-20261123-0001"
+    assert "查询失败次数过多" in texts(dispatcher) and "1小时后再试" in texts(dispatcher)
+    assert customs(dispatcher) == [{"kind": "fallback", "reason": "too_many_attempts"}]

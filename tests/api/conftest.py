@@ -46,6 +46,23 @@ def settings(database_url, peer_url, tmp_path_factory):
                     service_workdays_only=False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Every test starts with empty throttles: the TestClient's address ('testclient') is the same in every
+    test, and its per-address counters would otherwise add up across the run. (The embedded Redis starts
+    empty with each app.)"""
+    if TEST_REDIS_URL:
+        import redis
+
+        from api.throttle import PREFIX
+
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        keys = list(client.scan_iter(f"{PREFIX}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
 @pytest.fixture
 def client(settings):
     with TestClient(create_app(settings)) as test_client:

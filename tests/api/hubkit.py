@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 
 import anyio
 from fastapi.testclient import TestClient
@@ -57,13 +58,17 @@ def widget_token(client: TestClient, enterprise_token: str | None = None) -> str
     return response.json()["visitor_token"]
 
 
+@contextmanager
 def widget_socket(client: TestClient, token: str, enterprise_token: str | None = None, after: int | None = None):
-    url = f"/ws/widget?visitor_token={token}"
-    if enterprise_token:
-        url += f"&enterprise_token={enterprise_token}"
-    if after is not None:
-        url += f"&after={after}"
-    return client.websocket_connect(url)
+    """A widget socket that has sent its auth frame (the tokens never go in the URL)."""
+    with client.websocket_connect("/ws/widget") as ws:
+        frame = {"type": "auth", "visitor_token": token}
+        if enterprise_token:
+            frame["enterprise_token"] = enterprise_token
+        if after is not None:
+            frame["after"] = after
+        ws.send_json(frame)
+        yield ws
 
 
 def staff_token(settings, staff) -> str:
@@ -72,8 +77,12 @@ def staff_token(settings, staff) -> str:
     return create_staff_token(staff, secret=settings.app_secret, lifetime=timedelta(hours=1))
 
 
+@contextmanager
 def console_socket(client: TestClient, settings, staff):
-    return client.websocket_connect(f"/ws/console?token={staff_token(settings, staff)}")
+    """A console socket that has sent its auth frame with a fresh staff token."""
+    with client.websocket_connect("/ws/console") as ws:
+        ws.send_json({"type": "auth", "token": staff_token(settings, staff)})
+        yield ws
 
 
 def say(ws: WebSocketTestSession, text: str, client_id: str | None = None, payload: str | None = None) -> str:

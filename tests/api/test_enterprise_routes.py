@@ -140,7 +140,7 @@ def test_demo_token_is_a_two_hour_enterprise_token(demo_client, db, settings, ma
     assert identity.uscc == e.uscc and identity.name == e.name
     left = identity.expires_at - datetime.now(timezone.utc)
     assert timedelta(hours=1, minutes=59) < left <= timedelta(hours=2)
-    assert body["widget_url"] == f"/?enterprise_token={body['token']}"
+    assert body["widget_url"] == f"/#enterprise_token={body['token']}"
 
 
 def test_demo_token_is_never_given_for_an_imported_enterprise(demo_client, db, marker):

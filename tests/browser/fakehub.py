@@ -77,6 +77,8 @@ def make_reminder(reminder_id: int, type_: str = "policy", title: str = "", mess
 class FakeHub:
     """Answers the widget's session request and WebSocket from inside the browser (Playwright routes).
 
+    The widget's first frame must be its auth frame (docs/hub.md): `auths` collects them, and `hello` answers
+    only then (a socket whose first frame is not one is closed with 4401, as the hub does).
     `frames` collects what the widget sent; the user's messages are echoed back stored (with a new id
     and their client_id) unless `echo` is False; `push(event)` sends a server event on the open socket.
     `reminders` is the enterprise's 消息 list; `reminder_lists` and `reminder_reads` record the widget's
@@ -94,6 +96,8 @@ class FakeHub:
         self.frames: list[dict] = []
         self.sockets: list = []
         self.socket_urls: list[str] = []
+        self.auths: list[dict] = []  # the auth frame of each socket, in order
+        self._authenticated: list = []  # sockets past their first frame
         self.session_requests: list[dict] = []
         self.stored: dict[str, dict] = {}  # client_id → stored message, to echo a repeat unchanged
         self.next_id = 1000
@@ -143,13 +147,23 @@ class FakeHub:
         self.sockets.append(ws)
         self.socket_urls.append(ws.url)
         ws.on_message(lambda raw: self._receive(ws, raw))
-        after = re.search(r"[?&]after=(\d+)", ws.url)
-        messages = [m for m in self.hello_messages if not after or m["id"] > int(after.group(1))]
+
+    def _authenticate(self, ws, frame: dict) -> None:
+        if frame.get("type") != "auth" or not frame.get("visitor_token"):
+            ws.close(code=4401, reason="not_authenticated")
+            return
+        self.auths.append(frame)
+        after = frame.get("after")
+        messages = [m for m in self.hello_messages if not after or m["id"] > after]
         ws.send(json.dumps({"type": "hello", "identity": self.identity,
                             "conversation": self.conversation, "messages": messages}))
 
     def _receive(self, ws, raw) -> None:
         frame = json.loads(raw)
+        if ws not in self._authenticated:
+            self._authenticated.append(ws)
+            self._authenticate(ws, frame)
+            return
         self.frames.append(frame)
         if frame.get("type") == "ping":
             ws.send(json.dumps({"type": "pong"}))

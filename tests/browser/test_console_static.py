@@ -303,10 +303,12 @@ class FakeHub:
 
         @app.websocket("/ws/console")
         async def console_ws(websocket: WebSocket):
-            if websocket.query_params.get("token") != TOKEN:
+            # as the hub does (docs/hub.md): the token comes in the first frame, and never in the URL
+            await websocket.accept()
+            first = json.loads(await websocket.receive_text())
+            if first != {"type": "auth", "token": TOKEN} or websocket.url.query:
                 await websocket.close(code=4401)
                 return
-            await websocket.accept()
             with hub.lock:
                 hub.ws_connections += 1
             try:

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
 ENTERPRISE = {"kind": "enterprise", "name": "某某商贸有限公司", "uscc": "91440300MA5XXXXXX0"}
-ENTERPRISE_PATH = "/?enterprise_token=good-token"
+ENTERPRISE_PATH = "/#enterprise_token=good-token"
 XSS = '<img src=x onerror=alert(1)>'
 
 

@@ -123,7 +123,9 @@ def test_widget_renders_on_desktop(open_widget, artefacts):
     expect(page.locator("#send")).to_be_disabled()
     expect(page.locator("#conn-banner")).to_be_hidden()
     assert hub.session_requests == [{}]  # a first visit asks for a visitor token
-    assert f"visitor_token={VISITOR_TOKEN}" in hub.socket_urls[0] and "after=" not in hub.socket_urls[0]
+    hub.wait_for(page, lambda: hub.auths)
+    assert hub.auths[0] == {"type": "auth", "visitor_token": VISITOR_TOKEN}  # the token in the first frame
+    assert "?" not in hub.socket_urls[0]  # never in the URL
     assert page.evaluate("localStorage.getItem('taxWidget.visitorToken')") == VISITOR_TOKEN
     screenshot(page, artefacts / "widget-desktop-empty.png")
 
@@ -437,7 +439,7 @@ def test_reconnect_resumes_after_the_last_id_and_resends_pending_messages_once(o
 
     page.wait_for_function("() => document.body.dataset.connected === '1'", timeout=10000)
     expect(page.locator("#conn-banner")).to_be_hidden()
-    assert "after=2" in hub.socket_urls[1]
+    assert hub.auths[1]["after"] == 2 and "?" not in hub.socket_urls[1]
     hub.wait_for(page, lambda: hub.messages_sent())
     expect(page.locator("#messages .pending")).to_have_count(0)
     assert message_ids(page) == ["1", "2", "1001"]
@@ -445,18 +447,20 @@ def test_reconnect_resumes_after_the_last_id_and_resends_pending_messages_once(o
 
 
 def test_expired_enterprise_token_falls_back_to_visitor(open_widget):
-    page, hub = open_widget(DESKTOP, path="/?enterprise_token=expired-token", reject_enterprise_token=True)
+    page, hub = open_widget(DESKTOP, path="/#enterprise_token=expired-token", reject_enterprise_token=True)
     expect(page.locator("#messages .line.system.notice")).to_have_text("登录已过期，已切换为访客身份")
     assert hub.session_requests == [{"enterprise_token": "expired-token"}, {}]
-    assert "enterprise_token" not in hub.socket_urls[0]
+    assert "enterprise_token" not in hub.auths[0]
     assert "enterprise_token" not in page.url  # the token never stays in the address bar
 
 
 def test_enterprise_token_reaches_the_session_and_the_socket(open_widget):
     identity = {"kind": "enterprise", "name": "某某商贸有限公司", "uscc": "91440300MA5XXXXXX0"}
-    page, hub = open_widget(DESKTOP, path="/?enterprise_token=good-token", identity=identity)
+    page, hub = open_widget(DESKTOP, path="/#enterprise_token=good-token", identity=identity)
     assert hub.session_requests == [{"enterprise_token": "good-token"}]
-    assert "enterprise_token=good-token" in hub.socket_urls[0]
+    hub.wait_for(page, lambda: hub.auths)
+    assert hub.auths[0]["enterprise_token"] == "good-token" and "good-token" not in hub.socket_urls[0]
+    assert "good-token" not in page.url  # read from the fragment, then cleared from the address bar
 
 
 def test_upload_checks_type_and_size_and_shows_thumbnails_and_pdf_cards(open_widget, artefacts):
@@ -509,7 +513,7 @@ def test_embed_script_adds_a_floating_button_that_opens_the_widget(page_factory,
     panel = page.locator("#tax-widget-panel")
     expect(panel).to_be_visible()
     frame_src = panel.locator("iframe").get_attribute("src")
-    assert frame_src == f"{web_server}/?embed=1&enterprise_token=enterprise-token-demo"
+    assert frame_src == f"{web_server}/?embed=1#enterprise_token=enterprise-token-demo"  # fragment: never sent
     assert panel.bounding_box()["width"] == 400 and panel.bounding_box()["height"] == 640
     widget = page.frame_locator("#tax-widget-panel iframe")
     expect(widget.locator("#title")).to_have_text("小微企业智能办税助手")

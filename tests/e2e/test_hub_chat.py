@@ -32,8 +32,10 @@ async def _ask_then_hand_off(api_url: str) -> dict:
         token = (await http.post("/api/widget/session", json={})).json()["visitor_token"]
         login = await http.post("/api/auth/token", data={"username": "ganbu1", "password": DEMO_PASSWORD})
         staff_token = login.json()["access_token"]
-        async with websockets.connect(f"{ws_url}/ws/widget?visitor_token={token}") as widget, \
-                websockets.connect(f"{ws_url}/ws/console?token={staff_token}") as console:
+        async with websockets.connect(f"{ws_url}/ws/widget") as widget, \
+                websockets.connect(f"{ws_url}/ws/console") as console:
+            await widget.send(json.dumps({"type": "auth", "visitor_token": token}))  # tokens in frames, not URLs
+            await console.send(json.dumps({"type": "auth", "token": staff_token}))
             assert json.loads(await widget.recv())["type"] == "hello"
             assert json.loads(await console.recv())["seat"]["badge"] == "税务干部"
             await console.send(json.dumps({"type": "presence", "status": "online"}))  # it may have been left busy

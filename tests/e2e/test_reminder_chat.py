@@ -51,7 +51,8 @@ async def _chat(api_url: str, token: str, steps):
     ws_url = api_url.replace("http", "ws", 1)
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
         visitor = (await http.post("/api/widget/session", json={"enterprise_token": token})).json()["visitor_token"]
-    async with websockets.connect(f"{ws_url}/ws/widget?visitor_token={visitor}&enterprise_token={token}") as ws:
+    async with websockets.connect(f"{ws_url}/ws/widget") as ws:
+        await ws.send(json.dumps({"type": "auth", "visitor_token": visitor, "enterprise_token": token}))
         hello = json.loads(await ws.recv())
         return hello, await steps(ws, hello)
 

@@ -8,7 +8,7 @@ import pytest
 
 from api.hub.routing import Seat, choose_seat, expected_wait_seconds, parse_hours, service_open
 from api.hub.uploads import sniff
-from api.hub.widget import TokenBucket
+from api.throttle import Rate, wait_text
 from common.workdays import CHINA_TZ
 from knowledge.loader import load_topics
 from knowledge.skills import GENERAL, load_skills, skill_of
@@ -76,12 +76,20 @@ def test_expected_wait_is_shared_by_the_seats_present():
     assert expected_wait_seconds(3, 2, 100) == 200
 
 
-def test_the_rate_limit_allows_a_burst_then_a_steady_pace():
-    now = [0.0]
-    bucket = TokenBucket(rate_per_minute=30, burst=10, clock=lambda: now[0])
-    assert sum(bucket.take() for _ in range(15)) == 10
-    now[0] += 2.0  # 30 a minute: one every two seconds
-    assert bucket.take() and not bucket.take()
+@pytest.mark.parametrize("text, rate", [("5/15m", Rate(5, 900)), ("30/1m", Rate(30, 60)), ("3/d", Rate(3, 86400)),
+                                        (" 20 / 2h ", Rate(20, 7200)), ("10/45s", Rate(10, 45))])
+def test_rates_are_written_count_per_window(text, rate):
+    assert Rate.parse(text) == rate
+
+
+@pytest.mark.parametrize("text", ["5", "0/1m", "5/0m", "5/15x", "-1/1m", "five/1m"])
+def test_a_malformed_rate_is_refused(text):
+    with pytest.raises(ValueError):
+        Rate.parse(text)
+
+
+def test_waits_are_told_in_whole_units_rounded_up():
+    assert [wait_text(s) for s in (0, 45, 61, 1800, 3601)] == ["1秒", "45秒", "2分钟", "30分钟", "2小时"]
 
 
 @pytest.mark.parametrize("head, kind", [

@@ -1790,13 +1790,14 @@
     if (!S.wsWanted || !S.token) return;
     clearTimeout(S.wsRetryTimer);
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
-    var url = proto + "//" + location.host + "/ws/console?token=" + encodeURIComponent(S.token);
+    var url = proto + "//" + location.host + "/ws/console"; // 令牌在第一条消息里，不进地址和日志
     var ws;
     try { ws = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
     S.ws = ws;
     setConnected(false, S.hadConnection ? "正在重新连接…" : "连接中…");
     ws.onopen = function () {
       if (S.ws !== ws) return;
+      ws.send(JSON.stringify({ type: "auth", token: S.token }));
       var reconnect = S.hadConnection;
       S.hadConnection = true;
       S.wsAttempt = 0;

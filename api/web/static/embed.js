@@ -2,7 +2,8 @@
  * 嵌入脚本：在任意网页加入一行
  *   <script src="https://办税助手域名/embed.js" data-enterprise-token="..." async></script>
  * 即在右下角显示圆形悬浮按钮，点击后以 iframe 面板打开聊天窗口（桌面 400×640，窄于 480px 时全屏）。
- * 聊天窗口地址取自本脚本自身的来源：<origin>/?embed=1&enterprise_token=...
+ * 聊天窗口地址取自本脚本自身的来源：<origin>/?embed=1#enterprise_token=...
+ * （令牌放在片段里：片段不发给服务器、不进日志，也不出现在 Referer 中。）
  * 对外提供 window.TaxWidget.open() / close() / toggle() / setEnterpriseToken(token)。
  */
 (function () {
@@ -30,10 +31,13 @@
     Object.keys(styles).forEach(function (key) { node.style.setProperty(key, styles[key]); });
   }
 
+  var generation = 0; // 换令牌时递增：只改片段的地址不会重新加载 iframe
+
   function widgetUrl() {
     var url = new URL("/", ORIGIN);
     url.searchParams.set("embed", "1");
-    if (enterpriseToken) url.searchParams.set("enterprise_token", enterpriseToken);
+    if (generation) url.searchParams.set("v", String(generation));
+    if (enterpriseToken) url.hash = "enterprise_token=" + encodeURIComponent(enterpriseToken);
     return url.toString();
   }
 
@@ -136,6 +140,7 @@
   /** 宿主页面登录或退出后更新企业令牌；已打开的聊天窗口随之重新加载。 */
   function setEnterpriseToken(token) {
     enterpriseToken = token || "";
+    generation += 1;
     if (iframe) iframe.src = widgetUrl();
   }
 

@@ -1379,12 +1379,16 @@
     }).catch(function () { return false; });
   }
 
+  /** 令牌不放在地址里（地址会进入日志）：连接后第一条消息是登录帧（docs/hub.md）。 */
   function socketUrl() {
-    var query = new URLSearchParams();
-    query.set("visitor_token", state.visitorToken);
-    if (state.enterpriseToken) query.set("enterprise_token", state.enterpriseToken);
-    if (state.maxId > 0) query.set("after", String(state.maxId));
-    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget?" + query.toString();
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/widget";
+  }
+
+  function authFrame() {
+    var frame = { type: "auth", visitor_token: state.visitorToken };
+    if (state.enterpriseToken) frame.enterprise_token = state.enterpriseToken;
+    if (state.maxId > 0) frame.after = state.maxId;
+    return JSON.stringify(frame);
   }
 
   function setConnected(on) {
@@ -1410,6 +1414,7 @@
     state.ws = ws;
     ws.addEventListener("open", function () {
       if (state.ws !== ws) return;
+      ws.send(authFrame());
       state.attempts = 0;
       state.lastSeen = Date.now();
       setConnected(true);
@@ -1543,20 +1548,25 @@
   }
 
   // ---------- 启动 ----------
-  /** 嵌入时企业令牌只取自 iframe 地址（由 embed.js 给出）；独立打开时取自地址栏后存入本标签页。 */
+  /**
+   * 企业令牌在地址的片段里（#enterprise_token=…）：片段不会发给服务器，也不会出现在 Referer 中。
+   * 嵌入时只取自 iframe 地址（由 embed.js 给出）；独立打开时取出后存入本标签页。取出后即从地址栏和历史记录中清除。
+   */
   function readTokens() {
     state.visitorToken = storageGet(localStorage, VISITOR_KEY);
-    var params = new URLSearchParams(location.search);
-    var embedded = params.get("embed") === "1";
-    var fromUrl = params.get("enterprise_token");
+    var embedded = new URLSearchParams(location.search).get("embed") === "1";
+    var fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+    var fromUrl = fragment.get("enterprise_token");
+    if (fromUrl !== null) {
+      fragment.delete("enterprise_token");
+      var rest = fragment.toString();
+      try { history.replaceState(null, "", location.pathname + location.search + (rest ? "#" + rest : "")); } catch (e) { /* 忽略 */ }
+    }
     if (embedded) {
       state.enterpriseToken = fromUrl || null;
       state.embedded = true;
     } else if (fromUrl) {
       setEnterpriseToken(fromUrl);
-      params.delete("enterprise_token"); // 令牌不留在地址栏和历史记录里
-      var rest = params.toString();
-      try { history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash); } catch (e) { /* 忽略 */ }
     } else {
       state.enterpriseToken = storageGet(sessionStorage, ENTERPRISE_KEY);
     }

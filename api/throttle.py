@@ -1,0 +1,138 @@
+"""Throttles and lockouts in Redis, shared by every API instance (fixed windows; one key per subject).
+
+A :class:`Rate` is "``count`` per ``seconds``", written ``"5/15m"`` in the settings (units s, m, h, d).
+Two ways to count:
+
+* :func:`take` counts an attempt and refuses it when the window is full (uploads, messages, new
+  visitor tokens): the cost is paid before the work is done.
+* :func:`refuse_if_full` + :func:`record_failure` count only failures (logins, status lookups), so an
+  honest user is never refused for succeeding; the check is one Redis read, made before the expensive
+  work (PBKDF2, the database).
+
+The window of a key starts with its first count and is not extended by later ones. A refusal raises
+:class:`~api.errors.TooManyRequests` (429 with ``Retry-After``). Keys start with ``throttle:`` so an
+operator can list or clear them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import redis
+
+from api.errors import TooManyRequests
+
+__all__ = ["Rate", "take", "refuse_if_full", "record_failure", "clear", "lock", "locked_for", "unlock",
+           "wait_text", "client_address", "PREFIX"]
+
+PREFIX = "throttle:"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``count`` per ``seconds``."""
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, value) -> "Rate":
+        if isinstance(value, Rate):
+            return value
+        match = _RATE.match(str(value))
+        if not match:
+            raise ValueError(f"a rate is written like '5/15m' (count/[n]unit, unit s, m, h or d), not {value!r}")
+        count, seconds = int(match[1]), int(match[2] or 1) * _UNITS[match[3]]
+        if count < 1 or seconds < 1:
+            raise ValueError("a rate needs a count and a window of at least 1")
+        return cls(count, seconds)
+
+    # pydantic 1: a Settings field of type Rate accepts "5/15m" from the environment
+    @classmethod
+    def __get_validators__(cls):
+        yield cls.parse
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.seconds}s"
+
+
+def client_address(connection) -> str:
+    """The caller's address (a Request or a WebSocket) as uvicorn sees it: behind a proxy, the proxy's,
+    unless uvicorn runs with --proxy-headers."""
+    return connection.client.host if connection.client else "unknown"
+
+
+def wait_text(seconds: int) -> str:
+    """'3分钟' / '2小时' / '45秒': how long to wait, rounded up, for the Chinese messages."""
+    if seconds >= 3600:
+        return f"{math.ceil(seconds / 3600)}小时"
+    if seconds >= 60:
+        return f"{math.ceil(seconds / 60)}分钟"
+    return f"{max(1, seconds)}秒"
+
+
+def _key(name: str, subject: str) -> str:
+    return f"{PREFIX}{name}:{subject}"
+
+
+def _refuse(ttl: int, rate: Rate, detail: str, code: str) -> None:
+    wait = ttl if ttl and ttl > 0 else rate.seconds
+    raise TooManyRequests(detail.format(wait=wait_text(wait)), code=code, retry_after=wait)
+
+
+def take(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: str,
+         code: str = "too_many_requests") -> int:
+    """Count one attempt of ``subject``; refuse it (429) when it is past ``rate``. ``detail`` may contain
+    ``{wait}``. Returns the count in the window."""
+    key = _key(name, subject)
+    with client.pipeline(transaction=True) as pipe:  # MULTI: the window is created and counted at once
+        pipe.set(key, 0, ex=rate.seconds, nx=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+        _, count, ttl = pipe.execute()
+    if count > rate.count:
+        _refuse(ttl, rate, detail, code)
+    return count
+
+
+def refuse_if_full(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: str,
+                   code: str = "too_many_requests") -> None:
+    """Refuse (429) when ``subject`` already has ``rate.count`` failures in its window; counts nothing."""
+    key = _key(name, subject)
+    with client.pipeline(transaction=False) as pipe:
+        pipe.get(key)
+        pipe.ttl(key)
+        count, ttl = pipe.execute()
+    if count is not None and int(count) >= rate.count:
+        _refuse(ttl, rate, detail, code)
+
+
+def record_failure(client: redis.Redis, name: str, subject: str, rate: Rate) -> int:
+    """Count one failure of ``subject`` in its window; the count so far."""
+    key = _key(name, subject)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=rate.seconds, nx=True)
+        pipe.incr(key)
+        _, count = pipe.execute()
+    return count
+
+
+def clear(client: redis.Redis, name: str, subject: str) -> None:
+    client.delete(_key(name, subject))
+
+
+def lock(client: redis.Redis, name: str, subject: str, seconds: int) -> None:
+    client.set(_key(name, subject), 1, ex=seconds)
+
+
+def locked_for(client: redis.Redis, name: str, subject: str) -> int:
+    """Seconds the lock on ``subject`` still holds; 0 when there is none."""
+    ttl = client.ttl(_key(name, subject))
+    return ttl if ttl and ttl > 0 else 0
+
+
+def unlock(client: redis.Redis, name: str, subject: str) -> bool:
+    """Lift the lock; True when there was one."""
+    return bool(client.delete(_key(name, subject)))
