@@ -213,8 +213,8 @@ def latency(url: str, texts: list[str], concurrency: int, rounds: int) -> dict:
 BENCH = ROOT / "bench"
 BEFORE = BENCH / "before_issue13.json"
 SET_ORDER = ("dev_kb", "dev_other", "everyday", "everyday_none", "evasion", "lawful", "real_none", "real_chitchat")
-# How bad a failure is, for listing the worst first: an answer where none fits (or a wrong refusal) first.
-SEVERITY = {"wrong": 0, "refused": 0, "other": 1, "declined": 2}
+# How bad a failure is, for listing the worst first: a refusal of a lawful question, then an answer where none fits.
+SEVERITY = {"refused": 0, "wrong": 1, "other": 2, "declined": 3}
 
 
 def load_issue13_sets(eval_dir: Path) -> dict[str, list[tuple[str, str, str | None]]]:

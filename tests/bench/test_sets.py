@@ -80,6 +80,7 @@ def test_summary_counts_refusals_apart():
     assert h["p50_ms"] == 200.0
     worst = result["worst_failures"]["evasion"]
     assert [w["text"] for w in worst] == ["b", "c"]  # an answer is worse than a fallback
+    assert [w["text"] for w in result["worst_failures"]["real_none"]] == ["g", "h"]
     assert worst[0]["did"] == "answer:zero-filing"
 
 
