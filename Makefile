@@ -8,7 +8,7 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export APP_ENV ?= development
 
-.PHONY: setup venv nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-petitions bench-hub bench-reminders bench-analytics clean
+.PHONY: setup venv nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics clean
 
 setup: venv train  ## create the environment, install everything, train the model
 
@@ -54,8 +54,11 @@ run: train  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
 
 bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics  ## all figures (each target below prints its own)
 
-bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory
+bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory; issue-13 sets vs bench/before_issue13.json
 	$(PY) scripts/bench.py
+
+bench-bot-quick: venv  ## issue-13 sets only, against an already running Rasa (RASA_URL, default :5005); no training
+	$(PY) scripts/bench.py --url $(or $(RASA_URL),http://127.0.0.1:5005) --failures 20
 
 bench-hub: train  ## hub overhead vs straight Rasa, 200 widgets on two API instances, cross-instance relay (PostgreSQL + Redis)
 	$(PY) scripts/bench_hub.py
