@@ -5,6 +5,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from common.workdays import CalendarUnknownYear
+
 __all__ = ["AppError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid", "install_error_handlers"]
 
 
@@ -42,6 +44,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=exc.status)
+
+    @app.exception_handler(CalendarUnknownYear)
+    async def _unknown_year(request: Request, exc: CalendarUnknownYear) -> JSONResponse:
+        # A date the working-day calendar cannot count from (logged by the calendar for the maintainers): the
+        # request asked about a year nobody can give deadlines for yet, so it is the request that cannot be served.
+        known = f"{exc.known.start}–{exc.known.stop - 1}年" if len(exc.known) else "暂无"
+        return JSONResponse({"detail": f"{exc.year}年的工作日安排尚未公布，无法按工作日计算（可计算的年份：{known}），"
+                                       "请检查日期", "code": "date_out_of_range"}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

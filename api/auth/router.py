@@ -14,6 +14,7 @@ from api.auth.security import burn_password_check, create_staff_token, verify_pa
 from api.database import SessionDep
 from api.errors import Forbidden, Unauthorized
 from api.org.models import StaffAccount
+from common.textnorm import strip_controls
 
 __all__ = ["router", "staff_read"]
 
@@ -29,8 +30,8 @@ def staff_read(staff: StaffAccount) -> StaffRead:
              responses={401: {"description": "用户名或密码错误"}, 403: {"description": "账号已停用"}})
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
           settings: SettingsDep) -> TokenRead:
-    staff = session.execute(select(StaffAccount).where(StaffAccount.username == form.username.strip())
-                            ).scalar_one_or_none()
+    username = strip_controls(form.username).strip()  # a NUL must not reach the database (PostgreSQL refuses it)
+    staff = session.execute(select(StaffAccount).where(StaffAccount.username == username)).scalar_one_or_none()
     if staff is None:
         burn_password_check(form.password)  # same time as a wrong password: no username probing
         raise Unauthorized("用户名或密码错误", code="bad_credentials")

@@ -5,7 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from pydantic import BaseModel, constr
+from pydantic import BaseModel
+
+from api.inputs import clean_str
 
 __all__ = ["FieldSource", "DeductionRead", "CreditRead", "OwnCredit", "FilingRead", "FilingsSummary", "ClaimRead",
            "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
@@ -118,7 +120,7 @@ class EnterpriseProfile(BaseModel):
 
 class CreditQuery(BaseModel):
     """Only the token says whose credit it is; anything else in the body (a USCC, say) is ignored."""
-    enterprise_token: Optional[constr(max_length=4000)] = None
+    enterprise_token: Optional[clean_str(max_length=4000)] = None
 
 
 class DemoEnterprise(BaseModel):
@@ -142,7 +144,7 @@ class DemoEnterprisePage(BaseModel):
 
 
 class DemoTokenRequest(BaseModel):
-    uscc: constr(strip_whitespace=True, min_length=1, max_length=40)
+    uscc: clean_str(strip_whitespace=True, min_length=1, max_length=40)
 
 
 class DemoToken(BaseModel):

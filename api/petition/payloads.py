@@ -9,8 +9,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import List, Optional
 
-from pydantic import BaseModel, StrictInt, conint, constr
+from pydantic import BaseModel, StrictInt, conint
 
+from api.inputs import CleanStr, Id, clean_str
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
 __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "HandOver", "Assign", "Transfer",
@@ -18,7 +19,7 @@ __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "Hand
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
 
-Text = constr(strip_whitespace=True, max_length=4000)
+Text = clean_str(strip_whitespace=True, max_length=4000)
 
 
 class ClockFilter(str, Enum):
@@ -52,18 +53,18 @@ class PetitionDetail(BaseModel):
 
 
 class HandOver(BaseModel):
-    service_unit_id: int
+    service_unit_id: Id
 
 
 class Assign(BaseModel):
-    unit_ids: List[int] = []  # first = lead (主办); several = joint handling
+    unit_ids: List[Id] = []  # first = lead (主办); several = joint handling
     long_term: bool = False
     reason: Optional[Text] = None
     reconsideration: Optional[bool] = None
 
 
 class Transfer(BaseModel):
-    to_unit_id: int
+    to_unit_id: Id
     reason: Text
 
 
@@ -76,7 +77,7 @@ class FeedBack(BaseModel):
 
 
 class ReturnVisit(BaseModel):
-    satisfaction: StrictInt  # 1..5, checked by the service
+    satisfaction: conint(strict=True, ge=-2**31, le=2**31)  # 1..5, checked by the service
     note: Optional[Text] = None
 
 
@@ -85,7 +86,7 @@ class Close(BaseModel):
 
 
 class ExtensionRequest(BaseModel):
-    days: conint(strict=True, ge=1)
+    days: conint(strict=True, ge=1, le=2**31)
     reason: Text
 
 
@@ -100,19 +101,19 @@ class ExtensionReject(BaseModel):
 # -- the bot's internal routes -----------------------------------------------------------------
 
 class BotPetitionCreate(BaseModel):
-    content: constr(strip_whitespace=True, min_length=1, max_length=4000)
-    category: str
-    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
-    uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
-    sender_id: Optional[constr(max_length=100)] = None
-    idempotency_key: Optional[constr(strip_whitespace=True, min_length=1, max_length=100)] = None
+    content: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
+    category: CleanStr
+    taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
+    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
+    sender_id: Optional[clean_str(max_length=100)] = None
+    idempotency_key: Optional[clean_str(strip_whitespace=True, min_length=1, max_length=100)] = None
     enterprise_token: Optional[str] = None  # a logged-in enterprise: its USCC is used when none was typed
 
 
 class BotPetitionCreated(BaseModel):
     ticket: str
-    category: str
+    category: CleanStr
     received_at: datetime
     due_date: Optional[date]  # handling due (YYYY-MM-DD, Asia/Shanghai); null when untimed
     status: str
@@ -120,9 +121,9 @@ class BotPetitionCreated(BaseModel):
 
 class StatusQuery(BaseModel):
     enterprise_token: Optional[str] = None
-    ticket: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    contact_phone: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    text: Optional[str] = None  # the user's message, for the record; not used to find petitions
+    ticket: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    contact_phone: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    text: Optional[CleanStr] = None  # the user's message, for the record; not used to find petitions
 
 
 class StatusItem(BaseModel):
