@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     message_max_chars: int = 2000
     upload_max_bytes: int = 5 * 1024 * 1024
     messages_per_minute: int = 30  # per widget connection; a burst of 10 is allowed
+    ws_frame_max_bytes: int = 64 * 1024  # a socket frame past this is answered bad_request, not parsed
+    request_max_bytes: int = 1024 * 1024  # a request body past this is refused (413); uploads: upload_max_bytes
     # Reminders (api.reminder): at most this many delivered to one enterprise in 7 days; nothing pushed live
     # in the quiet hours (Asia/Shanghai) — it waits for the enterprise to open the chat.
     reminder_weekly_cap: int = 3

@@ -11,7 +11,6 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConstrainedInt
 
-from api.inputs import MAX_ID, CleanStr, SafeDate, SafeDatetime, clean_str
 from api.main import create_app
 from api.settings import Settings
 
@@ -21,6 +20,8 @@ OPAQUE = {"x_enterprise_token", "enterprise_token", "visitor_token", "password",
 
 
 def _problem(name: str, field) -> str | None:
+    from api.inputs import MAX_ID, CleanStr, SafeDate, SafeDatetime
+
     type_ = field.type_
     if typing.get_origin(type_) is typing.Literal or (isinstance(type_, type) and issubclass(type_, enum.Enum)):
         return None
@@ -82,6 +83,8 @@ def test_every_route_declares_its_inputs_with_the_safe_types():
 
 def test_clean_str_removes_control_characters_before_checking_length():
     from pydantic import BaseModel as Model
+
+    from api.inputs import clean_str
 
     class Body(Model):
         text: clean_str(strip_whitespace=True, min_length=1, max_length=5)
