@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.inputs import clean_tree
 from common.workdays import CalendarUnknownYear
 
 __all__ = ["AppError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid", "install_error_handlers"]
@@ -55,6 +57,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in exc.errors())
-        return JSONResponse({"detail": f"请求内容不符合要求：{fields}", "code": "invalid", "errors": exc.errors()},
+        # The errors echo what was sent (keys, values): cleaned like any input, or a lone surrogate in a request
+        # would make this very answer unencodable (a 500 instead of the 422).
+        errors = clean_tree(jsonable_encoder(exc.errors()))
+        fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in errors)
+        return JSONResponse({"detail": f"请求内容不符合要求：{fields}", "code": "invalid", "errors": errors},
                             status_code=422)

@@ -279,3 +279,10 @@ def test_an_uploaded_file_keeps_a_safe_display_name_not_the_raw_one(hub, db):
     name = db.execute(select(Attachment.filename).where(Attachment.id == response.json()["attachment"]["id"])
                       ).scalar_one()
     assert name == "秘密gnp.exe.png"
+
+
+def test_a_lone_surrogate_in_a_refused_body_gets_the_422_not_a_500(client, service_headers):
+    """The validation answer echoes the value it refused; a lone surrogate (a valid JSON escape) must not break it."""
+    response = client.post("/api/internal/handoffs", headers={**service_headers, "Content-Type": "application/json"},
+                           content=b'{"sender_id": "s-1", "tier": "\\ud800"}')
+    assert response.status_code == 422 and response.json()["code"] == "invalid"
