@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from api.inputs import clean_tree
+from common.workdays import CalendarUnknownYear
 
 __all__ = ["AppError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid", "TooManyRequests",
            "install_error_handlers"]
@@ -54,8 +58,19 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=exc.status, headers=headers)
 
+    @app.exception_handler(CalendarUnknownYear)
+    async def _unknown_year(request: Request, exc: CalendarUnknownYear) -> JSONResponse:
+        # A date the working-day calendar cannot count from (logged by the calendar for the maintainers): the
+        # request asked about a year nobody can give deadlines for yet, so it is the request that cannot be served.
+        known = f"{exc.known.start}–{exc.known.stop - 1}年" if len(exc.known) else "暂无"
+        return JSONResponse({"detail": f"{exc.year}年的工作日安排尚未公布，无法按工作日计算（可计算的年份：{known}），"
+                                       "请检查日期", "code": "date_out_of_range"}, status_code=422)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in exc.errors())
-        return JSONResponse({"detail": f"请求内容不符合要求：{fields}", "code": "invalid", "errors": exc.errors()},
+        # The errors echo what was sent (keys, values): cleaned like any input, or a lone surrogate in a request
+        # would make this very answer unencodable (a 500 instead of the 422).
+        errors = clean_tree(jsonable_encoder(exc.errors()))
+        fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in errors)
+        return JSONResponse({"detail": f"请求内容不符合要求：{fields}", "code": "invalid", "errors": errors},
                             status_code=422)

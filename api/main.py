@@ -10,6 +10,7 @@ from api.analytics import router as analytics_router
 from api.analytics.scheduled import start_analytics_scheduler
 from api.auth.deps import install_auth_error_handler
 from api.auth.router import router as auth_router
+from api.bodylimit import MULTIPART_ROOM, BodyLimit
 from api.database import make_engine, make_session_factory
 from api.errors import install_error_handlers
 from api.enterprise import service as enterprise_service
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
                    reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
     PENDING_COUNTS["reminders"] = reminder_service.pending_counts  # the demo list shows what awaits each one
+    app.add_middleware(BodyLimit, default=settings.request_max_bytes,
+                       per_path={"/api/widget/uploads": settings.upload_max_bytes + MULTIPART_ROOM})
     install_error_handlers(app)
     install_auth_error_handler(app)
     app.include_router(health_router)

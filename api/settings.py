@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     uploads_per_identity: Rate = Rate.parse("20/1d")
     uploads_per_address: Rate = Rate.parse("60/1d")
     visitor_tokens_per_address: Rate = Rate.parse("30/1h")  # new anonymous identities (a renewal is free)
+    ws_frame_max_bytes: int = 64 * 1024  # a socket frame past this is answered bad_request, not parsed
+    request_max_bytes: int = 1024 * 1024  # a request body past this is refused (413); uploads: upload_max_bytes
     # Reminders (api.reminder): at most this many delivered to one enterprise in 7 days; nothing pushed live
     # in the quiet hours (Asia/Shanghai) — it waits for the enterprise to open the chat.
     reminder_weekly_cap: int = 3

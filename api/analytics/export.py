@@ -1,5 +1,5 @@
 """CSV downloads of the dashboard's tables: UTF-8 with a BOM (Excel opens Chinese correctly), a Chinese header
-row, cells that start like a formula prefixed with ``'`` (no formula injection through user text), and an
+row, text cells made safe by ``api.spreadsheet`` (control characters dropped, formulas neutralised), and an
 attachment header carrying the Chinese file name. One builder per chart turns its JSON into rows, so the
 download has exactly the numbers on the screen.
 """
@@ -14,10 +14,9 @@ from fastapi.responses import Response
 from urllib.parse import quote
 
 from api.petition.export import CSV_MEDIA_TYPE
+from api.spreadsheet import csv_text
 
 __all__ = ["csv_bytes", "csv_response", "TABLES"]
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value) -> str:
@@ -27,18 +26,7 @@ def _cell(value) -> str:
         return "是" if value else "否"
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    text = str(value)
-    if isinstance(value, str) and text[:1] in _FORMULA and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    return csv_text(value) if isinstance(value, str) else str(value)
 
 
 def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:

@@ -12,14 +12,15 @@ from enum import Enum
 from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, validator
 
 from api.analytics import charts, improvements, review
 from api.analytics.export import REVIEW_HEADER, TABLES, csv_response
 from api.analytics.models import IMPROVEMENT_STATUSES, OUTCOMES
 from api.auth.deps import SettingsDep, require_roles
 from api.database import SessionDep
-from api.errors import Invalid
+from api.errors import Forbidden, Invalid
+from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate, clean_str, clean_tree
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
 from api.privacy.masking import Masker
@@ -72,10 +73,10 @@ def period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     return date_from, date_to
 
 
-def scope(date_from: Optional[date] = Query(None, description="起始日期（含，北京时间）；默认截止日前 29 天"),
-          date_to: Optional[date] = Query(None, description="截止日期（含，北京时间）；默认今天"),
+def scope(date_from: Optional[SafeDate] = Query(None, description="起始日期（含，北京时间）；默认截止日前 29 天"),
+          date_to: Optional[SafeDate] = Query(None, description="截止日期（含，北京时间）；默认今天"),
           channel: Channel = Query(Channel.all, description="all、enterprise（登录企业）或 visitor（访客）"),
-          unit_id: Optional[int] = Query(None, description="服务单位")) -> charts.Scope:
+          unit_id: Optional[Id] = Query(None, description="服务单位")) -> charts.Scope:
     first, last = period(date_from, date_to)
     return charts.Scope(first, last, channel.value, unit_id)
 
@@ -189,14 +190,14 @@ def _filters(scope_: charts.Scope, q: str | None, enterprise: str | None, intent
 @review_router.get("/conversations", summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
 def search_conversations(
     staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
-    q: Optional[str] = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
-    enterprise: Optional[str] = Query(None, max_length=200, description="统一社会信用代码或企业名称的一部分"),
-    intent: Optional[str] = Query(None, max_length=100), topic: Optional[str] = Query(None, max_length=100),
+    q: Optional[CleanStr] = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
+    enterprise: Optional[CleanStr] = Query(None, max_length=200, description="统一社会信用代码或企业名称的一部分"),
+    intent: Optional[CleanStr] = Query(None, max_length=100), topic: Optional[CleanStr] = Query(None, max_length=100),
     outcome: Optional[Outcome] = Query(None, description="answered、clarified、fell_back、handed_off、petition、other"),
     rating: Optional[int] = Query(None, ge=1, le=5), rating_min: Optional[int] = Query(None, ge=1, le=5),
     rating_max: Optional[int] = Query(None, ge=1, le=5), rated: Optional[bool] = None,
-    tag: Optional[str] = Query(None, max_length=20),
-    reason: Optional[str] = Query(None, max_length=40, description="转人工原因，如 user_request、bot_failed"),
+    tag: Optional[CleanStr] = Query(None, max_length=20),
+    reason: Optional[CleanStr] = Query(None, max_length=40, description="转人工原因，如 user_request、bot_failed"),
     contained: Optional[bool] = Query(None, description="true：机器人独立解决"),
     page: int = Query(1, ge=1, le=10_000), page_size: int = Query(20, ge=1, le=100),
     format: Format = Format.json, unmasked: Unmasked = False,  # noqa: A002
@@ -214,7 +215,7 @@ def search_conversations(
 
 
 @review_router.get("/conversations/{conversation_id}", summary="会话全文（含每轮意图、置信度与回复信封）")
-def get_transcript(conversation_id: int, staff: Operator, session: SessionDep, request: Request,
+def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, request: Request,
                    unmasked: Unmasked = False):
     masker = masker_for(staff, unmasked, request, session, "view_transcript", f"conversation:{conversation_id}")
     data = review.transcript(conversation_id, session=session, masker=masker)
@@ -223,12 +224,12 @@ def get_transcript(conversation_id: int, staff: Operator, session: SessionDep, r
 
 
 class TagChange(BaseModel):
-    add: list[str] = Field(default_factory=list, max_items=20)
-    remove: list[str] = Field(default_factory=list, max_items=20)
+    add: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
+    remove: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
 
 
 @review_router.post("/conversations/{conversation_id}/tags", summary="给会话加/去标签")
-def post_tags(conversation_id: int, body: TagChange, staff: Operator, session: SessionDep):
+def post_tags(conversation_id: Id, body: TagChange, staff: Operator, session: SessionDep):
     data = review.set_tags(conversation_id, body.add, body.remove, staff, session=session, now=aware_now())
     session.commit()
     return data
@@ -240,14 +241,14 @@ def get_tags(staff: Operator, session: SessionDep):
 
 
 class MarkBody(BaseModel):
-    correct_intent: Optional[str] = Field(None, max_length=100)
-    correct_entry_id: Optional[str] = Field(None, max_length=100)
-    correct_topic: Optional[str] = Field(None, max_length=100)
-    note: Optional[str] = Field(None, max_length=2000)
+    correct_intent: Optional[CleanStr] = Field(None, max_length=100)
+    correct_entry_id: Optional[CleanStr] = Field(None, max_length=100)
+    correct_topic: Optional[CleanStr] = Field(None, max_length=100)
+    note: Optional[CleanStr] = Field(None, max_length=2000)
 
 
 @review_router.post("/messages/{message_id}/mark", summary="标记机器人回复有误，并说明正确的意图/知识条目")
-def post_mark(message_id: int, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
+def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
     data = review.mark(message_id, body.dict(), staff, session=session, settings=settings, now=aware_now(),
                        masker=Masker(True))
     session.commit()
@@ -255,13 +256,14 @@ def post_mark(message_id: int, body: MarkBody, staff: Operator, session: Session
 
 
 @review_router.get("/marks", summary="已标记的错误回复")
-def get_marks(staff: Operator, session: SessionDep, date_from: Optional[date] = None, date_to: Optional[date] = None,
-              page: int = Query(1, ge=1), page_size: int = Query(20, ge=1, le=100)):
+def get_marks(staff: Operator, session: SessionDep, date_from: Optional[SafeDate] = None,
+              date_to: Optional[SafeDate] = None,
+              page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return review.marks(date_from, date_to, page, page_size, session=session, masker=Masker(True))
 
 
 @review_router.get("/audit", summary="未脱敏查看的审计日志（仅系统管理员）")
-def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1),
+def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1, le=MAX_PAGE),
               page_size: int = Query(50, ge=1, le=200)):
     return review.audit_log(page, page_size, session=session)
 
@@ -269,15 +271,17 @@ def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1),
 # -- improvements --------------------------------------------------------------------------------
 
 class ImprovementBody(BaseModel):
-    kind: str = Field(..., description="nlu_example、question_variant 或 new_entry")
-    text: Optional[str] = Field(None, max_length=200)
-    intent: Optional[str] = Field(None, max_length=100)
-    entry_id: Optional[str] = Field(None, max_length=100)
+    kind: CleanStr = Field(..., description="nlu_example、question_variant 或 new_entry")
+    text: Optional[CleanStr] = Field(None, max_length=200)
+    intent: Optional[CleanStr] = Field(None, max_length=100)
+    entry_id: Optional[CleanStr] = Field(None, max_length=100)
     entry: Optional[dict] = None
-    source_message_id: Optional[int] = None
-    source_mark_id: Optional[int] = None
-    source_group: Optional[str] = Field(None, max_length=40)
-    note: Optional[str] = Field(None, max_length=2000)
+    source_message_id: Optional[Id] = None
+    source_mark_id: Optional[Id] = None
+    source_group: Optional[CleanStr] = Field(None, max_length=40)
+    note: Optional[CleanStr] = Field(None, max_length=2000)
+
+    _clean_entry = validator("entry", allow_reuse=True)(clean_tree)
 
 
 @improvements_router.post("/api/improvements", status_code=201, summary="起草一项改进（例句、问法或新条目）")
@@ -290,12 +294,12 @@ def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep
 
 @improvements_router.get("/api/improvements", summary="改进列表")
 def get_improvements(staff: Operator, session: SessionDep, status: Optional[ImprovementStatus] = None,
-                     page: int = Query(1, ge=1), page_size: int = Query(20, ge=1, le=100)):
+                     page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return improvements.listing(status.value if status else None, page, page_size, session=session)
 
 
 @improvements_router.post("/api/improvements/{improvement_id}/approve", summary="审核通过并写入训练数据/知识库")
-def approve_improvement(improvement_id: int, staff: Operator, session: SessionDep, settings: SettingsDep):
+def approve_improvement(improvement_id: Id, staff: Operator, session: SessionDep, settings: SettingsDep):
     improvement = improvements.approve(improvement_id, staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
     session.commit()
@@ -303,11 +307,11 @@ def approve_improvement(improvement_id: int, staff: Operator, session: SessionDe
 
 
 class RejectBody(BaseModel):
-    note: Optional[str] = Field(None, max_length=2000)
+    note: Optional[CleanStr] = Field(None, max_length=2000)
 
 
 @improvements_router.post("/api/improvements/{improvement_id}/reject", summary="驳回改进草稿")
-def reject_improvement(improvement_id: int, staff: Operator, session: SessionDep,
+def reject_improvement(improvement_id: Id, staff: Operator, session: SessionDep,
                        body: Optional[RejectBody] = None):
     note = body.note if body else None
     improvement = improvements.reject(improvement_id, staff, note, session=session, now=aware_now())
@@ -322,7 +326,7 @@ def get_improvement_options(staff: Operator, settings: SettingsDep) -> dict:
 
 
 @improvements_router.get("/api/knowledge/entries", summary="按编号、标题或问题检索知识条目（起草改进时选择）")
-def get_entry_choices(staff: Operator, settings: SettingsDep, q: str = Query(..., max_length=200)) -> list[dict]:
+def get_entry_choices(staff: Operator, settings: SettingsDep, q: CleanStr = Query(..., max_length=200)) -> list[dict]:
     return improvements.entry_choices(q, settings)
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, constr
+from pydantic import BaseModel
 
 from api.auth.security import EnterpriseIdentity, verify_enterprise_grant
 from api.errors import Unauthorized
+from api.inputs import clean_str
 from api.settings import Settings
 
 __all__ = ["EnterpriseGrant", "grant_identity"]
@@ -19,8 +20,8 @@ __all__ = ["EnterpriseGrant", "grant_identity"]
 
 class EnterpriseGrant(BaseModel):
     """The identity fields of an internal request body."""
-    sender_id: Optional[constr(max_length=100)] = None
-    enterprise_grant: Optional[constr(max_length=4000)] = None
+    sender_id: Optional[clean_str(max_length=100)] = None
+    enterprise_grant: Optional[clean_str(max_length=4000)] = None
 
 
 def grant_identity(body: EnterpriseGrant, settings: Settings, *,

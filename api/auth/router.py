@@ -16,9 +16,11 @@ from api.auth.schemas import LockoutLifted, StaffRead, TokenRead, UnitBrief
 from api.auth.security import burn_password_check, create_staff_token, verify_password
 from api.database import SessionDep
 from api.errors import Forbidden, NotFound, Unauthorized
+from api.inputs import CleanStr
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
 from api.throttle import client_address
+from common.textnorm import strip_controls
 
 __all__ = ["router", "staff_read"]
 
@@ -36,9 +38,9 @@ def staff_read(staff: StaffAccount) -> StaffRead:
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
           settings: SettingsDep, request: Request) -> TokenRead:
     client, address = request.app.state.redis, client_address(request)
-    lockout.check_before_password(client, settings, form.username, address)  # before the costly check
-    staff = session.execute(select(StaffAccount).where(StaffAccount.username == form.username.strip())
-                            ).scalar_one_or_none()
+    username = strip_controls(form.username).strip()  # a NUL must not reach the database (PostgreSQL refuses it)
+    lockout.check_before_password(client, settings, username, address)  # before the costly check
+    staff = session.execute(select(StaffAccount).where(StaffAccount.username == username)).scalar_one_or_none()
     if staff is None:
         burn_password_check(form.password)  # same time as a wrong password: no username probing
     if staff is None or not verify_password(form.password, staff.password_hash):
@@ -59,7 +61,7 @@ def me(staff: CurrentStaff) -> StaffRead:
 
 @router.delete("/lockouts/{username}", response_model=LockoutLifted, summary="解除账号的登录锁定（上级领导或管理员）",
                responses={403: {"description": "无权解锁该账号"}, 404: {"description": "账号不存在"}})
-def lift_lockout(username: str, staff: CurrentStaff, session: SessionDep, request: Request) -> LockoutLifted:
+def lift_lockout(username: CleanStr, staff: CurrentStaff, session: SessionDep, request: Request) -> LockoutLifted:
     account = session.execute(select(StaffAccount).where(StaffAccount.username == username.strip())
                               ).scalar_one_or_none()
     if account is None:

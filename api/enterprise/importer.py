@@ -31,6 +31,7 @@ from api.enterprise.models import (DEFAULT_FIELD_SOURCES, PROFILE_FIELDS, Credit
                                    EnterpriseFiling, PolicyClaim, RiskFinding)
 from api.enterprise.validation import KINDS, NEW_ENTERPRISE, COLUMNS, RowError, check_header, clean_row
 from api.petition.timing import aware_now
+from common.textnorm import strip_controls
 
 __all__ = ["FORMATS", "CHUNK", "ImportReport", "import_file", "main"]
 
@@ -85,7 +86,8 @@ def _format(fmt: str | None, name: str, first: str) -> str:
 
 
 def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict | RowError]]:
-    reader = csv.DictReader(lines, restkey="\0extra")
+    # Control characters out before the reader sees them: Python 3.10's csv module stops at a NUL.
+    reader = csv.DictReader((strip_controls(line) for line in lines), restkey="\0extra")
     problem = check_header(kind, reader.fieldnames or [])
     if problem:
         yield 1, RowError(f"表头不正确：{problem}")

@@ -31,6 +31,7 @@ from api.enterprise.demo import SHOWCASE_USCC
 from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, CreditRecord, Enterprise
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
 from api.errors import Invalid, NotFound
+from api.inputs import CleanStr
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
 from api.privacy.policy import ENTERPRISE_FIELDS, Unmasked, audit_view, enterprise_view
@@ -63,7 +64,7 @@ Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
 
 
 @router.get("/{uscc}", response_model=EnterpriseProfile, summary="企业画像（含各字段的数据来源与同步时间）")
-def enterprise_profile(uscc: str, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> dict:
+def enterprise_profile(uscc: CleanStr, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> dict:
     data = service.profile(uscc, session=session)
     decision = enterprise_view(staff, data["uscc"], session=session, switch=unmasked)
     audit_view(staff, decision, "view_enterprise", f"enterprise:{data['id']}", session=session, now=aware_now(),
@@ -89,8 +90,8 @@ def _latest_credit():
 
 
 @demo_router.get("/enterprises", response_model=DemoEnterprisePage, summary="演示企业列表（仅演示模式）")
-def demo_enterprises(session: SessionDep, q: Optional[str] = Query(None, max_length=60),
-                     level: Optional[str] = Query(None, max_length=1),
+def demo_enterprises(session: SessionDep, q: Optional[CleanStr] = Query(None, max_length=60),
+                     level: Optional[CleanStr] = Query(None, max_length=1),
                      limit: int = Query(50, ge=1, le=200)) -> DemoEnterprisePage:
     level_column, year_column = _latest_credit()
     query = select(Enterprise, level_column.label("level"), year_column.label("year")).where(Enterprise.demo.is_(True))

@@ -5,7 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from pydantic import BaseModel, constr
+from pydantic import BaseModel
+
+from api.inputs import clean_str
 
 from api.auth.grants import EnterpriseGrant
 
@@ -143,7 +145,7 @@ class DemoEnterprisePage(BaseModel):
 
 
 class DemoTokenRequest(BaseModel):
-    uscc: constr(strip_whitespace=True, min_length=1, max_length=40)
+    uscc: clean_str(strip_whitespace=True, min_length=1, max_length=40)
 
 
 class DemoToken(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from api.enterprise.models import (KINDS as ENTERPRISE_KINDS, LEVELS, SOURCES, TAX_TYPES, TAXPAYER_TYPES,
                                    KIND_LABELS, SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS)
 from api.enterprise.periods import parse_period
+from api.inputs import clean_tree
 from common.identifiers import USCC_CHARSET, is_valid_uscc, normalize_uscc
 from common.workdays import CHINA_TZ
 
@@ -267,6 +268,7 @@ def clean_row(kind: str, raw: dict) -> dict:
         raise RowError("有未知的字段：" + "、".join(str(k) for k in unknown))
     out = {}
     for name, value in raw.items():
+        value = clean_tree(value)  # control characters out, as at every intake (JSON Lines may carry \u0000)
         if not _given(value):
             continue
         column = columns[name]

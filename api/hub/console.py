@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.security import decode_staff_token, staff_claims
 from api.errors import AppError, Forbidden, Unauthorized
 from api.hub import dispatch, events, presence
+from api.hub.frames import receive_frame
 from api.hub.models import Conversation
 from api.hub.socket_auth import auth_frame, text_field
 from api.hub.routing import TIER_ROLES
@@ -122,11 +123,11 @@ async def console_socket(websocket: WebSocket) -> None:
         status = await run_in_threadpool(_announce, app, staff, None)
         await websocket.send_json(await run_in_threadpool(connection.hello, status))
         while True:
-            try:
-                data = await websocket.receive_json()
-            except (ValueError, KeyError):
+            data, bad = await receive_frame(websocket, app.state.settings.ws_frame_max_bytes)
+            if bad is not None:
+                await websocket.send_json(bad)
                 continue
-            kind = data.get("type") if isinstance(data, dict) else None
+            kind = data.get("type")
             if kind == "ping":
                 if not await run_in_threadpool(presence.heartbeat, app.state.redis, staff.id, grace_seconds=grace):
                     await run_in_threadpool(_announce, app, staff, None)  # expired while away: back again

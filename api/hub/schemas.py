@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable, Literal, Optional
 
-from pydantic import BaseModel, conint, constr
+from pydantic import BaseModel, conint
 
 from api.hub.models import Attachment, Conversation, Message
 from api.privacy.masking import Masker
+from api.inputs import CleanStr, Id, clean_str
 
 __all__ = ["BADGES", "SEAT_BADGES", "message_wire", "attachment_wire", "SessionRequest", "FeedbackRequest",
            "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
@@ -64,8 +65,8 @@ def conversation_brief(conversation: Conversation, masker: Masker | None = None)
 
 
 class SessionRequest(BaseModel):
-    visitor_token: Optional[constr(max_length=2000)] = None
-    enterprise_token: Optional[constr(max_length=4000)] = None
+    visitor_token: Optional[clean_str(max_length=2000)] = None
+    enterprise_token: Optional[clean_str(max_length=4000)] = None
 
 
 class FeedbackRequest(BaseModel):
@@ -74,14 +75,14 @@ class FeedbackRequest(BaseModel):
 
 class RatingRequest(BaseModel):
     score: conint(ge=1, le=5)
-    comment: Optional[constr(strip_whitespace=True, max_length=500)] = None
+    comment: Optional[clean_str(strip_whitespace=True, max_length=500)] = None
 
 
 class LeaveMessageRequest(BaseModel):
-    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
-    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
-    content: constr(strip_whitespace=True, min_length=1, max_length=2000)
-    client_id: Optional[constr(max_length=64)] = None  # the same id twice files one petition
+    taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
+    contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
+    content: clean_str(strip_whitespace=True, min_length=1, max_length=2000)
+    client_id: Optional[clean_str(max_length=64)] = None  # the same id twice files one petition
 
 
 class PresenceRequest(BaseModel):
@@ -89,41 +90,41 @@ class PresenceRequest(BaseModel):
 
 
 class SeatMessageRequest(BaseModel):
-    text: constr(strip_whitespace=True, min_length=1, max_length=4000)
-    client_id: Optional[constr(max_length=64)] = None
+    text: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
+    client_id: Optional[clean_str(max_length=64)] = None
 
 
 class CardRequest(BaseModel):
-    entry_id: constr(min_length=1, max_length=100)
+    entry_id: clean_str(min_length=1, max_length=100)
 
 
 class NoteRequest(BaseModel):
-    note: Optional[constr(strip_whitespace=True, max_length=1000)] = None
+    note: Optional[clean_str(strip_whitespace=True, max_length=1000)] = None
 
 
 class TransferRequest(BaseModel):
-    staff_id: int
-    note: Optional[constr(strip_whitespace=True, max_length=1000)] = None
+    staff_id: Id
+    note: Optional[clean_str(strip_whitespace=True, max_length=1000)] = None
 
 
 class SummaryRequest(BaseModel):
-    summary: constr(strip_whitespace=True, min_length=1, max_length=2000)
+    summary: clean_str(strip_whitespace=True, min_length=1, max_length=2000)
 
 
 class ReadRequest(BaseModel):
-    message_id: int
+    message_id: Id
 
 
 class SeatPetitionRequest(BaseModel):
-    content: constr(strip_whitespace=True, min_length=1, max_length=4000)
-    category: str
-    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
-    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
-    uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
+    content: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
+    category: CleanStr
+    taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
+    contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
+    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
 
 
 class HandoffRequest(BaseModel):
-    sender_id: constr(min_length=1, max_length=100)
+    sender_id: clean_str(min_length=1, max_length=100)
     tier: Literal["staff", "expert"] = "staff"
-    reason: constr(max_length=40) = "user_request"
-    enterprise_grant: Optional[constr(max_length=4000)] = None  # unused: the conversation knows who it is
+    reason: clean_str(max_length=40) = "user_request"
+    enterprise_grant: Optional[clean_str(max_length=4000)] = None  # unused: the conversation knows who it is

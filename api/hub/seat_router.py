@@ -17,6 +17,7 @@ from api.hub.picture import picture
 from api.hub.routing import TIER_ROLES
 from api.hub.schemas import (CardRequest, NoteRequest, PresenceRequest, ReadRequest, SeatMessageRequest,
                              SeatPetitionRequest, SummaryRequest, TransferRequest, message_wire)
+from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.petition import service as petitions
 from api.petition.access import ensure_role
@@ -92,7 +93,7 @@ def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> li
 
 
 @router.get("/conversations/{conversation_id}", summary="会话详情与全部消息（含内部备注）")
-def detail(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
+def detail(conversation_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     masker = _viewed(staff, conversation, session, "view_conversation")
     names = [conversation.enterprise_name]
@@ -112,7 +113,7 @@ def _viewed(staff: StaffAccount, conversation, session, action: str) -> Masker:
 
 
 @router.post("/conversations/{conversation_id}/claim", summary="从队列接入会话")
-def claim(conversation_id: int, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
+def claim(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     note = service.claim(conversation, staff, session=session, now=aware_now())
     _viewed(staff, conversation, session, "claim_conversation")  # the answer shows it unmasked from now on
@@ -123,7 +124,7 @@ def claim(conversation_id: int, staff: CurrentStaff, session: SessionDep, reques
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201, summary="回复企业")
-def send(conversation_id: int, body: SeatMessageRequest, staff: CurrentStaff, session: SessionDep,
+def send(conversation_id: Id, body: SeatMessageRequest, staff: CurrentStaff, session: SessionDep,
          request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     service.ensure_holder(conversation, staff)
@@ -137,7 +138,7 @@ def send(conversation_id: int, body: SeatMessageRequest, staff: CurrentStaff, se
 
 
 @router.get("/knowledge", summary="检索知识库")
-def knowledge(q: str, staff: CurrentStaff) -> list[dict]:
+def knowledge(q: CleanStr, staff: CurrentStaff) -> list[dict]:
     kb = get_knowledge_base()
     today = china_date(aware_now())
     out = []
@@ -151,7 +152,7 @@ def knowledge(q: str, staff: CurrentStaff) -> list[dict]:
 
 
 @router.post("/conversations/{conversation_id}/cards", status_code=201, summary="把知识条目作为答复卡片发送")
-def send_card(conversation_id: int, body: CardRequest, staff: CurrentStaff, session: SessionDep,
+def send_card(conversation_id: Id, body: CardRequest, staff: CurrentStaff, session: SessionDep,
               request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     service.ensure_holder(conversation, staff)
@@ -169,7 +170,7 @@ def send_card(conversation_id: int, body: CardRequest, staff: CurrentStaff, sess
 
 
 @router.get("/conversations/{conversation_id}/picture", summary="企业全景信息")
-def enterprise_picture(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
+def enterprise_picture(conversation_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     answer = picture(conversation, session=session, masker=_viewed(staff, conversation, session, "view_picture"))
     session.commit()
@@ -177,7 +178,7 @@ def enterprise_picture(conversation_id: int, staff: CurrentStaff, session: Sessi
 
 
 @router.post("/conversations/{conversation_id}/escalate", summary="升级至专家坐席（附内部备注）")
-def escalate(conversation_id: int, body: NoteRequest, staff: CurrentStaff, session: SessionDep,
+def escalate(conversation_id: Id, body: NoteRequest, staff: CurrentStaff, session: SessionDep,
              request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     if not dispatch.tier_present(request.app.state.redis, staff.unit_id, "expert"):
@@ -190,7 +191,7 @@ def escalate(conversation_id: int, body: NoteRequest, staff: CurrentStaff, sessi
 
 
 @router.post("/conversations/{conversation_id}/transfer", summary="转交本单位同层级的同事")
-def transfer(conversation_id: int, body: TransferRequest, staff: CurrentStaff, session: SessionDep,
+def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, session: SessionDep,
              request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     colleague = get_or_404(session, StaffAccount, body.staff_id, "工作人员")
@@ -201,7 +202,7 @@ def transfer(conversation_id: int, body: TransferRequest, staff: CurrentStaff, s
 
 
 @router.get("/conversations/{conversation_id}/petition-draft", summary="由会话生成诉求草稿")
-def petition_draft(conversation_id: int, staff: CurrentStaff, session: SessionDep) -> dict:
+def petition_draft(conversation_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     masker, names = _viewed(staff, conversation, session, "petition_draft"), [conversation.enterprise_name]
     said = [m.text for m, _ in service.transcript(conversation, session=session) if m.sender == "user" and m.text]
@@ -215,7 +216,7 @@ def petition_draft(conversation_id: int, staff: CurrentStaff, session: SessionDe
 
 
 @router.post("/conversations/{conversation_id}/petition", status_code=201, summary="将会话转为诉求登记")
-def to_petition(conversation_id: int, body: SeatPetitionRequest, staff: CurrentStaff, session: SessionDep,
+def to_petition(conversation_id: Id, body: SeatPetitionRequest, staff: CurrentStaff, session: SessionDep,
                 request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     # The seat that holds the conversation, with a role that may register petitions (the rule of
@@ -241,19 +242,19 @@ def to_petition(conversation_id: int, body: SeatPetitionRequest, staff: CurrentS
 
 
 @router.post("/conversations/{conversation_id}/handback", summary="转回智能助手")
-def handback(conversation_id: int, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
+def handback(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     return _finish(conversation_id, staff, session, request, lambda c, now: service.handback(
         c, staff, session=session, now=now))
 
 
 @router.post("/conversations/{conversation_id}/close", summary="结束会话（填写小结），企业可评价")
-def close(conversation_id: int, body: SummaryRequest, staff: CurrentStaff, session: SessionDep,
+def close(conversation_id: Id, body: SummaryRequest, staff: CurrentStaff, session: SessionDep,
           request: Request) -> dict:
     return _finish(conversation_id, staff, session, request, lambda c, now: service.close(
         c, staff, body.summary, session=session, now=now))
 
 
-def _finish(conversation_id: int, staff: StaffAccount, session, request: Request, change) -> dict:
+def _finish(conversation_id: Id, staff: StaffAccount, session, request: Request, change) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     posted = change(conversation, aware_now())
     session.commit()
@@ -277,7 +278,7 @@ def _to_holder(staff: StaffAccount, conversation, posted: list) -> list:
 
 
 @router.post("/conversations/{conversation_id}/read", summary="标记已读")
-def read(conversation_id: int, body: ReadRequest, staff: CurrentStaff, session: SessionDep) -> dict:
+def read(conversation_id: Id, body: ReadRequest, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     service.mark_read(conversation, body.message_id)
     session.commit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 
 from fastapi import UploadFile
@@ -10,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from api.errors import AppError
 from api.hub.models import Attachment, Conversation
+from common.textnorm import strip_controls
 
-__all__ = ["TooLarge", "Unsupported", "sniff", "read_limited", "store"]
+__all__ = ["TooLarge", "Unsupported", "sniff", "read_limited", "display_name", "store"]
 
 CHUNK = 64 * 1024
 
@@ -50,9 +52,29 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     return bytes(data)
 
 
-def _safe_name(name: str | None, content_type: str) -> str:
-    name = re.sub(r"[\\/\x00-\x1f<>:\"|?*]+", "_", (name or "").strip())[-120:]
-    return name or ("附件.pdf" if content_type == "application/pdf" else "图片")
+NAME_MAX = 80  # characters of a display name, extension included
+EXTENSIONS = {"image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"), "image/gif": (".gif",),
+              "image/webp": (".webp",), "application/pdf": (".pdf",)}
+_RESERVED = re.compile(r"[<>:\"|?*]+")
+
+
+def display_name(name: str | None, content_type: str) -> str:
+    """The name shown for a file, never the raw name as sent: the last path part only (browsers may send
+    ``C:\\fakepath\\…``), no control or invisible formatting characters (a right-to-left override turns
+    ``gpj.exe`` into what looks like ``exe.jpg``), no characters reserved on Windows, at most ``NAME_MAX``
+    characters with its extension kept, and an extension that matches the bytes (``a.exe`` with PNG bytes is
+    shown as ``a.exe.png``). Chinese and other letters stay."""
+    base = re.split(r"[\\/]", strip_controls(name or ""))[-1]
+    base = "".join(c for c in base if unicodedata.category(c) != "Cf")
+    base = re.sub(r"\s+", " ", _RESERVED.sub("_", base)).strip().lstrip(".").strip()
+    extensions = EXTENSIONS.get(content_type, ())
+    stem, dot, ext = base.rpartition(".")
+    if not dot or f".{ext.lower()}" not in extensions:
+        stem, ext = base, (extensions[0] if extensions else "")[1:]
+    stem = stem[: NAME_MAX - len(ext) - 1].rstrip(" .")
+    if not stem:
+        stem = "附件" if content_type == "application/pdf" else "图片"
+    return f"{stem}.{ext}" if ext else stem
 
 
 def store(conversation: Conversation, filename: str | None, data: bytes, *, session: Session,
@@ -60,7 +82,7 @@ def store(conversation: Conversation, filename: str | None, data: bytes, *, sess
     content_type = sniff(data[:16])
     if content_type is None:
         raise Unsupported("只能上传图片（PNG、JPG、GIF、WebP）或PDF文件")
-    attachment = Attachment(conversation_id=conversation.id, filename=_safe_name(filename, content_type),
+    attachment = Attachment(conversation_id=conversation.id, filename=display_name(filename, content_type),
                             content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                             data=data, created_at=now)
     session.add(attachment)

@@ -21,12 +21,14 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import TooManyRequests, Unauthorized
 from api.hub import dispatch, events, quotas, service
 from api.hub.bot import BotUnavailable, understood
+from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
 from api.petition.internal import intake_unit
 from api.petition.timing import aware_now
+from common.textnorm import strip_controls
 
 __all__ = ["router", "handle_user_message", "hub_unit_id"]
 
@@ -139,12 +141,9 @@ async def widget_socket(websocket: WebSocket) -> None:
         await websocket.send_json(await run_in_threadpool(connection.hello, after))
         writer = asyncio.create_task(connection.writer())
         while True:
-            try:
-                data = await websocket.receive_json()
-            except (ValueError, KeyError):
-                await websocket.send_json({"type": "error", "code": "bad_request", "text": "消息格式不正确"})
-                continue
-            if not isinstance(data, dict):
+            data, bad = await receive_frame(websocket, settings.ws_frame_max_bytes)
+            if bad is not None:
+                await websocket.send_json(bad)
                 continue
             kind = data.get("type")
             if kind == "ping":
@@ -182,8 +181,9 @@ async def _typing(app, identity: Identity) -> None:
 
 
 def _clean(data: dict, limit: int) -> tuple[str | None, str | None, str | None, dict | None]:
-    """(text, payload, client_id, error event)."""
-    text, payload, client_id = data.get("text"), data.get("payload"), data.get("client_id")
+    """(text, payload, client_id, error event); control characters removed as at every intake."""
+    text, payload, client_id = (strip_controls(v) if isinstance(v, str) else v
+                                for v in (data.get("text"), data.get("payload"), data.get("client_id")))
     text = text.strip() if isinstance(text, str) else ""
     payload = payload.strip() if isinstance(payload, str) and payload.strip() else None
     client_id = client_id[:64] if isinstance(client_id, str) and client_id else None

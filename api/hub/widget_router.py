@@ -4,10 +4,10 @@ New visitor tokens, uploads and leave-messages have quotas per identity and per 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Optional
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,7 @@ from api.hub.identity import Identity, new_visitor_token, resolve_identity
 from api.hub.models import Attachment
 from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, RatingRequest, SessionRequest, message_wire)
 from api.hub.widget import hub_unit_id
+from api.inputs import CleanStr, Id
 from api.petition import service as petitions
 from api.petition.internal import CHANNEL, intake_unit, promised_due
 from api.petition.models import Petition
@@ -70,8 +71,8 @@ def open_session(body: SessionRequest, settings: SettingsDep, request: Request) 
 
 
 @router.get("/messages", summary="会话记录（after 之后的，或最近的 limit 条）")
-def messages(identity: WidgetIdentity, session: SessionDep, request: Request, after: int | None = None,
-             limit: int = 100) -> dict:
+def messages(identity: WidgetIdentity, session: SessionDep, request: Request, after: Optional[Id] = None,
+             limit: int = Query(100, ge=1, le=10_000)) -> dict:
     rows = service.history(identity.key, session=session, after=after, limit=max(1, min(limit, 500)))
     conversation = service.latest_conversation(identity.key, session=session)
     state = dispatch.widget_state(conversation, session=session, client=request.app.state.redis,
@@ -106,14 +107,14 @@ async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = 
 
 
 @router.post("/messages/{message_id}/feedback", summary="对智能助手的回答评价：有用 / 没用")
-def feedback(message_id: int, body: FeedbackRequest, identity: WidgetIdentity, session: SessionDep) -> dict:
+def feedback(message_id: Id, body: FeedbackRequest, identity: WidgetIdentity, session: SessionDep) -> dict:
     message = service.give_feedback(message_id, identity.key, body.value, session=session, now=aware_now())
     session.commit()
     return message_wire(message)
 
 
 @router.post("/conversations/{conversation_id}/rating", summary="人工服务结束后的满意度评价（1–5分）")
-def rate(conversation_id: int, body: RatingRequest, identity: WidgetIdentity, session: SessionDep,
+def rate(conversation_id: Id, body: RatingRequest, identity: WidgetIdentity, session: SessionDep,
          request: Request) -> dict:
     now = aware_now()
     conversation = service.rate(conversation_id, identity.key, body.score, body.comment, session=session, now=now)
@@ -151,7 +152,7 @@ def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: 
 
 
 @files_router.get("/api/attachments/{attachment_id}/{digest}", summary="会话附件（链接即凭证）")
-def attachment_file(attachment_id: int, digest: str, session: SessionDep) -> Response:
+def attachment_file(attachment_id: Id, digest: CleanStr, session: SessionDep) -> Response:
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or not hmac.compare_digest(attachment.sha256[:32].encode(), digest.encode()):
         raise NotFound("附件不存在")

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from api.auth.deps import CurrentStaff
 from api.database import SessionDep
+from api.inputs import Id
 from api.notification import service
 
 __all__ = ["router", "NotificationRead", "NotificationList"]
@@ -24,7 +25,7 @@ class NotificationRead(BaseModel):
     id: int
     created_at: datetime
     kind: str
-    petition_id: int
+    petition_id: Id
     message: str
     recipient_staff_id: Optional[int]
     recipient_unit_id: Optional[int]
@@ -44,7 +45,7 @@ def list_notifications(
     staff: CurrentStaff, session: SessionDep,
     unread_only: bool = Query(False, description="只看未读"),
     limit: int = Query(50, ge=1, le=200),
-    before_id: Optional[int] = Query(None, description="翻页：只列 id 小于此值的通知"),
+    before_id: Optional[Id] = Query(None, description="翻页：只列 id 小于此值的通知"),
 ) -> NotificationList:
     items = service.list_for_staff(staff, session=session, unread_only=unread_only, limit=limit, before_id=before_id)
     return NotificationList(unread=service.count_unread(staff, session=session),
@@ -52,7 +53,7 @@ def list_notifications(
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead, summary="标记为已读")
-def mark_read(notification_id: int, staff: CurrentStaff, session: SessionDep) -> NotificationRead:
+def mark_read(notification_id: Id, staff: CurrentStaff, session: SessionDep) -> NotificationRead:
     notification = service.get_for_staff(notification_id, staff, session=session)  # 404 if not the caller's
     service.mark_read([notification.id], staff, session=session)
     session.commit()

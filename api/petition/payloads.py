@@ -9,9 +9,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import List, Optional
 
-from pydantic import BaseModel, StrictInt, conint, constr
+from pydantic import BaseModel, StrictInt, conint
 
 from api.auth.grants import EnterpriseGrant
+from api.inputs import CleanStr, Id, clean_str
 
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
@@ -20,7 +21,7 @@ __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "Hand
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
 
-Text = constr(strip_whitespace=True, max_length=4000)
+Text = clean_str(strip_whitespace=True, max_length=4000)
 
 
 class ClockFilter(str, Enum):
@@ -54,18 +55,18 @@ class PetitionDetail(BaseModel):
 
 
 class HandOver(BaseModel):
-    service_unit_id: int
+    service_unit_id: Id
 
 
 class Assign(BaseModel):
-    unit_ids: List[int] = []  # first = lead (主办); several = joint handling
+    unit_ids: List[Id] = []  # first = lead (主办); several = joint handling
     long_term: bool = False
     reason: Optional[Text] = None
     reconsideration: Optional[bool] = None
 
 
 class Transfer(BaseModel):
-    to_unit_id: int
+    to_unit_id: Id
     reason: Text
 
 
@@ -78,7 +79,7 @@ class FeedBack(BaseModel):
 
 
 class ReturnVisit(BaseModel):
-    satisfaction: StrictInt  # 1..5, checked by the service
+    satisfaction: conint(strict=True, ge=-2**31, le=2**31)  # 1..5, checked by the service
     note: Optional[Text] = None
 
 
@@ -87,7 +88,7 @@ class Close(BaseModel):
 
 
 class ExtensionRequest(BaseModel):
-    days: conint(strict=True, ge=1)
+    days: conint(strict=True, ge=1, le=2**31)
     reason: Text
 
 
@@ -103,27 +104,26 @@ class ExtensionReject(BaseModel):
 
 class BotPetitionCreate(EnterpriseGrant):
     """A logged-in enterprise's grant supplies its USCC when none was typed."""
-    content: constr(strip_whitespace=True, min_length=1, max_length=4000)
-    category: str
-    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
-    uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
-    idempotency_key: Optional[constr(strip_whitespace=True, min_length=1, max_length=100)] = None
+    content: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
+    category: CleanStr
+    taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
+    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
+    idempotency_key: Optional[clean_str(strip_whitespace=True, min_length=1, max_length=100)] = None
 
 
 class BotPetitionCreated(BaseModel):
     ticket: str
-    category: str
+    category: CleanStr
     received_at: datetime
     due_date: Optional[date]  # handling due (YYYY-MM-DD, Asia/Shanghai); null when untimed
     status: str
 
 
 class StatusQuery(EnterpriseGrant):
-    ticket: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    contact_phone: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    text: Optional[str] = None  # the user's message, for the record; not used to find petitions
-    sender_id: Optional[constr(strip_whitespace=True, max_length=200)] = None  # the asking conversation (throttle)
+    ticket: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    contact_phone: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    text: Optional[CleanStr] = None  # the user's message, for the record; not used to find petitions
 
 
 class StatusItem(BaseModel):

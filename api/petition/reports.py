@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from api.auth.deps import require_roles
 from api.database import SessionDep
 from api.errors import Invalid
+from api.inputs import CleanStr, Id, SafeDate
 from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
 from api.petition.constants import CATEGORIES, CHANNELS, Status
@@ -69,8 +70,8 @@ def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
 @router.get("/statistics", summary="统计分析：受理量、办结量、按期率与平均办理天数")
 def get_statistics(
     staff: Reporter, session: SessionDep,
-    date_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
-    date_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
+    date_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
+    date_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
     group_by: GroupBy = Query(GroupBy.category, description="分组：category 类别、channel 渠道、unit 主办部门、week 周、month 月"),
 ) -> dict:
     date_from, date_to = _period(date_from, date_to)
@@ -80,8 +81,8 @@ def get_statistics(
 @router.get("/common-demands", summary="共性诉求：期间内反复出现的诉求主题")
 def get_common_demands(
     staff: Reporter, session: SessionDep,
-    date_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
-    date_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
+    date_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
+    date_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
     top: int = Query(10, ge=1, le=50, description="最多列出的主题数"),
     unmasked: Unmasked = False,
 ) -> dict:
@@ -109,16 +110,16 @@ def export(
     request: Request, staff: Reader, session: SessionDep,
     format: ExportFormat = Query(ExportFormat.csv, description="csv 或 xlsx"),  # noqa: A002 - the query name
     status: Optional[list[Status]] = Query(None, description="状态（可多选）"),
-    category: Optional[str] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
-    channel: Optional[str] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
-    unit_id: Optional[int] = Query(None, description="主办部门"),
-    accepting_unit_id: Optional[int] = Query(None, description="受理单位"),
-    uscc: Optional[str] = Query(None, max_length=18, description="统一社会信用代码"),
+    category: Optional[CleanStr] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
+    channel: Optional[CleanStr] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
+    unit_id: Optional[Id] = Query(None, description="主办部门"),
+    accepting_unit_id: Optional[Id] = Query(None, description="受理单位"),
+    uscc: Optional[CleanStr] = Query(None, max_length=18, description="统一社会信用代码"),
     overdue: Optional[bool] = Query(None, description="true：任一环节超期；false：均未超期"),
     long_term: Optional[bool] = Query(None, description="是否长期跟踪"),
-    received_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）"),
-    received_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）"),
-    q: Optional[str] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
+    received_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）"),
+    received_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）"),
+    q: Optional[CleanStr] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
     unmasked: Unmasked = False,
 ) -> StreamingResponse:
     if category is not None and category not in CATEGORIES:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from api.auth.deps import require_roles
 from api.database import SessionDep
 from api.errors import Conflict, Invalid, NotFound
+from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
 from api.org.models import StaffAccount
 from api.petition import extensions, service
 from api.petition.access import ACTION_ROLES, READ_ROLES, ensure_may, get_visible, visible_clause
@@ -51,7 +52,7 @@ def acting(action: str) -> Callable[..., Acting]:
     and its unit may act on it (else 403)."""
     allowed = require_roles(*ACTION_ROLES[action])
 
-    def load(petition_id: int, staff: Annotated[StaffAccount, Depends(allowed)], session: SessionDep) -> Acting:
+    def load(petition_id: Id, staff: Annotated[StaffAccount, Depends(allowed)], session: SessionDep) -> Acting:
         petition = get_visible(petition_id, staff, session=session, for_update=True)
         ensure_may(action, petition, staff)
         return Acting(staff, petition, action)
@@ -88,7 +89,7 @@ def register(body: PetitionCreate, staff: Annotated[StaffAccount, Depends(requir
     return read
 
 
-def _sees(staff: StaffAccount, petition_id: int, session: Session) -> bool:
+def _sees(staff: StaffAccount, petition_id: Id, session: Session) -> bool:
     return session.execute(select(Petition.id).where(Petition.id == petition_id, visible_clause(staff))).first() \
         is not None
 
@@ -101,15 +102,15 @@ def _shanghai_midnight(day: date) -> datetime:
 def list_petitions(
     staff: Reader, session: SessionDep,
     status: Optional[Status] = Query(None, description="状态"),
-    category: Optional[str] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
-    channel: Optional[str] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
-    unit_id: Optional[int] = Query(None, description="办理部门（含联合办理）"),
-    accepting_unit_id: Optional[int] = Query(None, description="受理单位"),
+    category: Optional[CleanStr] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
+    channel: Optional[CleanStr] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
+    unit_id: Optional[Id] = Query(None, description="办理部门（含联合办理）"),
+    accepting_unit_id: Optional[Id] = Query(None, description="受理单位"),
     clock: Optional[ClockFilter] = Query(None, description="时限：overdue 任一环节超期，或指定环节超期"),
-    received_from: Optional[date] = Query(None, description="受理日期起（含，北京时间）"),
-    received_to: Optional[date] = Query(None, description="受理日期止（含，北京时间）"),
-    q: Optional[str] = Query(None, max_length=100, description="在诉求内容、纳税人名称中检索，或受理编号"),
-    page: int = Query(1, ge=1),
+    received_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）"),
+    received_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）"),
+    q: Optional[CleanStr] = Query(None, max_length=100, description="在诉求内容、纳税人名称中检索，或受理编号"),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=100),
     unmasked: Unmasked = False,
 ) -> PetitionPage:
@@ -155,7 +156,7 @@ def list_petitions(
 
 
 @router.get("/{petition_id}", response_model=PetitionDetail, summary="诉求详情，含台账记录与延期申请")
-def detail(petition_id: int, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> PetitionDetail:
+def detail(petition_id: Id, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> PetitionDetail:
     petition = get_visible(petition_id, staff, session=session)
     decision = petition_view(staff, unmasked)
     masker, names = decision.masker, [petition.taxpayer_name]
@@ -240,7 +241,7 @@ def request_extension(body: ExtensionRequest, act: Annotated[Acting, Depends(act
 Approver = Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["decide_extension"]))]
 
 
-def _deciding(ext_id: int, staff: StaffAccount, session: Session) -> PetitionExtension:
+def _deciding(ext_id: Id, staff: StaffAccount, session: Session) -> PetitionExtension:
     extension = extensions.get_extension(ext_id, session=session)
     try:
         get_visible(extension.petition_id, staff, session=session, for_update=True)
@@ -250,7 +251,7 @@ def _deciding(ext_id: int, staff: StaffAccount, session: Session) -> PetitionExt
 
 
 @router.post("/extensions/{ext_id}/approve", response_model=PetitionExtensionRead, summary="批准延期")
-def approve_extension(ext_id: int, staff: Approver, session: SessionDep, body: Optional[ExtensionDecision] = None):
+def approve_extension(ext_id: Id, staff: Approver, session: SessionDep, body: Optional[ExtensionDecision] = None):
     extension = extensions.approve_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
                                              note=body.note if body else None)
     session.commit()
@@ -258,7 +259,7 @@ def approve_extension(ext_id: int, staff: Approver, session: SessionDep, body: O
 
 
 @router.post("/extensions/{ext_id}/reject", response_model=PetitionExtensionRead, summary="不批准延期（须说明理由）")
-def reject_extension(ext_id: int, body: ExtensionReject, staff: Approver, session: SessionDep):
+def reject_extension(ext_id: Id, body: ExtensionReject, staff: Approver, session: SessionDep):
     extension = extensions.reject_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
                                             note=body.note)
     session.commit()

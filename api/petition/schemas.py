@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from pydantic import BaseModel, constr
+from pydantic import BaseModel
 
+from api.inputs import CleanStr, SafeDatetime, clean_str
 from api.petition.constants import CATEGORIES, CHANNELS
 from api.petition.timing import ClockState
 from api.privacy.masking import Masker
@@ -18,17 +19,17 @@ __all__ = ["PetitionCreate", "ClockRead", "PetitionRead", "PetitionEventRead", "
 
 
 class PetitionCreate(BaseModel):
-    taxpayer_name: constr(strip_whitespace=True, min_length=1, max_length=200)
-    uscc: Optional[constr(strip_whitespace=True, max_length=40)] = None
-    contact_phone: constr(strip_whitespace=True, min_length=1, max_length=40)
-    content: constr(strip_whitespace=True, min_length=1, max_length=4000)
-    category: str
-    channel: str
-    received_at: Optional[datetime] = None  # default: now; an earlier receipt may be registered later
-    idempotency_key: Optional[constr(strip_whitespace=True, min_length=1, max_length=100)] = None
-    sender_id: Optional[constr(max_length=100)] = None
+    taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
+    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
+    content: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
+    category: CleanStr
+    channel: CleanStr
+    received_at: Optional[SafeDatetime] = None  # default: now; an earlier receipt may be registered later
+    idempotency_key: Optional[clean_str(strip_whitespace=True, min_length=1, max_length=100)] = None
+    sender_id: Optional[clean_str(max_length=100)] = None
     answered_on_the_spot: bool = False  # 当场办理或答复: closed at once
-    answer: Optional[constr(strip_whitespace=True, max_length=4000)] = None
+    answer: Optional[clean_str(strip_whitespace=True, max_length=4000)] = None
     reconsideration: bool = False  # 行政复议诉求 (法律救济类 only)
 
     class Config:

@@ -9,6 +9,7 @@ from sqlalchemy import select, true
 from api.auth.deps import CurrentStaff, require_roles
 from api.database import SessionDep, get_or_404
 from api.errors import Conflict, NotFound
+from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.petition.access import unit_tree
 from api.petition.timing import aware_now, china_date
@@ -46,18 +47,18 @@ def create(body: CampaignCreate, staff: CurrentStaff, session: SessionDep) -> di
 
 
 @router.get("/preview", summary="预览规则的目标企业数与样例")
-def preview(rule_id: str, session: SessionDep) -> dict:
+def preview(rule_id: CleanStr, session: SessionDep) -> dict:
     return campaigns.preview(rule_id, session=session, today=china_date(aware_now()))
 
 
 @router.get("/{campaign_id}", summary="活动详情与漏斗")
-def detail(campaign_id: int, session: SessionDep) -> dict:
+def detail(campaign_id: Id, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     return {**campaign_wire(campaign), "funnel": campaigns.funnel(campaign, session=session)}
 
 
 @router.post("/{campaign_id}/schedule", summary="安排发送（不填时间即立即发送）")
-def schedule(campaign_id: int, body: CampaignSchedule, session: SessionDep) -> dict:
+def schedule(campaign_id: Id, body: CampaignSchedule, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     campaigns.schedule(campaign, body.at, now=aware_now())
     session.commit()
@@ -65,7 +66,7 @@ def schedule(campaign_id: int, body: CampaignSchedule, session: SessionDep) -> d
 
 
 @router.post("/{campaign_id}/cancel", summary="取消活动（已发出的提醒保留）")
-def cancel(campaign_id: int, session: SessionDep) -> dict:
+def cancel(campaign_id: Id, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     campaigns.cancel(campaign, now=aware_now())
     session.commit()
@@ -73,7 +74,7 @@ def cancel(campaign_id: int, session: SessionDep) -> dict:
 
 
 @router.post("/{campaign_id}/recheck", summary="复核：规则已不再命中的提醒记为已纠正")
-def recheck(campaign_id: int, session: SessionDep) -> dict:
+def recheck(campaign_id: Id, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     marked = campaigns.recheck(campaign, session=session, now=aware_now())
     session.commit()
@@ -88,14 +89,14 @@ def _in_scope(staff: StaffAccount):
 
 
 @repairs_router.get("", summary="本单位的信用修复申请，按到期日排序")
-def repairs(staff: CurrentStaff, session: SessionDep, status: str = "received") -> list[dict]:
+def repairs(staff: CurrentStaff, session: SessionDep, status: CleanStr = "received") -> list[dict]:
     rows = session.execute(select(RepairApplication).where(RepairApplication.status == status, _in_scope(staff))
                            .order_by(RepairApplication.due_date, RepairApplication.id).limit(500)).scalars()
     return [repair_wire(a) for a in rows]
 
 
 @repairs_router.post("/{application_id}/decision", summary="审核本单位的信用修复申请")
-def decide(application_id: int, body: RepairDecision, staff: CurrentStaff, session: SessionDep) -> dict:
+def decide(application_id: Id, body: RepairDecision, staff: CurrentStaff, session: SessionDep) -> dict:
     application = session.execute(select(RepairApplication).where(
         RepairApplication.id == application_id, _in_scope(staff)).with_for_update()).scalar_one_or_none()
     if application is None:  # another unit's application answers as one that does not exist

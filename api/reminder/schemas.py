@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Optional
 
-from pydantic import BaseModel, constr
+from pydantic import BaseModel
 
 from api.auth.grants import EnterpriseGrant
 
 from api.hub.schemas import iso
+from api.inputs import Id, SafeDatetime, clean_str
 from api.reminder.models import Campaign, Reminder, RepairApplication
 from api.reminder.service import ANSWER_LABELS
 
@@ -42,22 +43,22 @@ def repair_wire(application: RepairApplication) -> dict:
 
 
 class CampaignCreate(BaseModel):
-    name: constr(strip_whitespace=True, min_length=1, max_length=200)
-    rule_id: constr(strip_whitespace=True, min_length=1, max_length=80)
+    name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
+    rule_id: clean_str(strip_whitespace=True, min_length=1, max_length=80)
     repeat: Literal["none", "monthly", "yearly"] = "none"
 
 
 class CampaignSchedule(BaseModel):
-    at: Optional[datetime] = None  # None: now
+    at: Optional[SafeDatetime] = None  # None: now
 
 
 class AnswerRequest(EnterpriseGrant):
-    answer: constr(max_length=60)  # the intent Rasa recognised
-    text: Optional[constr(max_length=4000)] = None
-    reminder_id: Optional[int] = None
-    explanation: Optional[constr(max_length=2000)] = None
+    answer: clean_str(max_length=60)  # the intent Rasa recognised
+    text: Optional[clean_str(max_length=4000)] = None
+    reminder_id: Optional[Id] = None
+    explanation: Optional[clean_str(max_length=2000)] = None
 
 
 class RepairDecision(BaseModel):
     approve: bool
-    note: constr(strip_whitespace=True, min_length=1, max_length=1000)
+    note: clean_str(strip_whitespace=True, min_length=1, max_length=1000)

@@ -7,6 +7,7 @@ from api.database import SessionDep
 from api.errors import Forbidden
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
+from api.inputs import Id
 from api.petition.timing import aware_now
 from api.reminder import service
 from api.reminder.schemas import reminder_wire
@@ -30,7 +31,7 @@ def reminders(identity: WidgetIdentity, session: SessionDep) -> dict:
 
 
 @router.post("/{reminder_id}/read", summary="标记提醒为已读")
-def read(reminder_id: int, identity: WidgetIdentity, session: SessionDep) -> dict:
+def read(reminder_id: Id, identity: WidgetIdentity, session: SessionDep) -> dict:
     reminder = service.mark_read(reminder_id, _enterprise(identity), session=session, now=aware_now())
     session.commit()
     return reminder_wire(reminder)

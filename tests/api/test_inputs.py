@@ -1,0 +1,94 @@
+"""Every request input is declared with the types of api.inputs: text cleaned at intake, integers bounded to 64 bits,
+dates in a range the calendar and the database handle. Checked over every route of the app, so a new route that
+takes a plain ``str`` or ``int`` fails here."""
+from __future__ import annotations
+
+import enum
+import typing
+from datetime import date, datetime
+
+import pytest
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConstrainedInt
+
+from api.main import create_app
+from api.settings import Settings
+
+# Credentials are opaque tokens: verified by signature, never stored or displayed; a NUL in one is an invalid token.
+OPAQUE = {"x_enterprise_token", "enterprise_token", "visitor_token", "password", "client_secret", "grant_type",
+          "scope", "client_id_form"}
+
+
+def _problem(name: str, field) -> str | None:
+    from api.inputs import MAX_ID, CleanStr, SafeDate, SafeDatetime
+
+    type_ = field.type_
+    if typing.get_origin(type_) is typing.Literal or (isinstance(type_, type) and issubclass(type_, enum.Enum)):
+        return None
+    if not isinstance(type_, type):
+        return None
+    if issubclass(type_, bool):
+        return None
+    if issubclass(type_, int):
+        ge, le = getattr(type_, "ge", None), getattr(type_, "le", None)
+        if issubclass(type_, ConstrainedInt) and ge is not None and le is not None and -MAX_ID <= ge and le <= MAX_ID:
+            return None
+        return f"{name}: int without 64-bit bounds ({type_.__name__})"
+    if issubclass(type_, datetime):
+        return None if issubclass(type_, SafeDatetime) else f"{name}: datetime is not SafeDatetime"
+    if issubclass(type_, date):
+        return None if issubclass(type_, SafeDate) else f"{name}: date is not SafeDate"
+    if issubclass(type_, str):
+        if name.replace(" ", ".").rsplit(".", 1)[-1] in OPAQUE:
+            return None
+        return None if issubclass(type_, CleanStr) else f"{name}: str is not CleanStr"
+    return None
+
+
+def _walk_model(prefix: str, model, seen) -> list[str]:
+    if model in seen:
+        return []
+    seen.add(model)
+    problems = []
+    for name, field in model.__fields__.items():
+        if isinstance(field.type_, type) and issubclass(field.type_, BaseModel):
+            problems += _walk_model(f"{prefix}.{name}", field.type_, seen)
+        elif (problem := _problem(f"{prefix}.{name}", field)) is not None:
+            problems.append(problem)
+    return problems
+
+
+def _params(dependant):
+    for param in dependant.path_params + dependant.query_params + dependant.header_params + dependant.cookie_params:
+        yield param
+    for sub in dependant.dependencies:
+        yield from _params(sub)
+
+
+def test_every_route_declares_its_inputs_with_the_safe_types():
+    problems = []
+    for route in create_app(Settings()).routes:
+        if not isinstance(route, APIRoute):
+            continue
+        label = f"{','.join(sorted(route.methods))} {route.path}"
+        for param in _params(route.dependant):
+            if (problem := _problem(f"{label} {param.name}", param)) is not None:
+                problems.append(problem)
+        if route.body_field is not None and route.path != "/api/auth/token":  # the OAuth2 form: see test_auth
+            body = route.body_field.type_
+            if isinstance(body, type) and issubclass(body, BaseModel):
+                problems += _walk_model(f"{label} body", body, set())
+    assert problems == []
+
+
+def test_clean_str_removes_control_characters_before_checking_length():
+    from pydantic import create_model
+
+    from api.inputs import clean_str
+
+    Body = create_model("Body", text=(clean_str(strip_whitespace=True, min_length=1, max_length=5), ...))
+
+    assert Body(text=" a\x00b\r\nc\x1b\x7f ").text == "ab\nc"
+    with pytest.raises(ValueError):
+        Body(text="\x00\x01")  # nothing left: empty
+    assert Body(text=12).text == "12"  # not strict
