@@ -1,10 +1,10 @@
-"""Small talk and refusals: fixed, polite replies that still carry their envelope."""
+"""Small talk and refusals: fixed, polite replies that still carry their envelope (when to refuse: actions/router.py)."""
 from __future__ import annotations
 
 from actions import envelopes
 from actions.base import TaxAction, reply
 
-__all__ = ["ActionSmalltalk", "ActionRefuse", "refuse"]
+__all__ = ["ActionSmalltalk", "refuse"]
 
 SMALLTALK = {
     "greet": "您好！我是小微企业智能办税助手，可以解答增值税、所得税、发票、申报、纳税信用等问题。请直接输入您的问题。",
@@ -38,10 +38,3 @@ class ActionSmalltalk(TaxAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reply(dispatcher, SMALLTALK.get(intent, SMALLTALK["greet"]), envelopes.smalltalk())
         return []
-
-
-class ActionRefuse(TaxAction):
-    action_name = "action_refuse"
-
-    async def act(self, dispatcher, tracker, domain):
-        return refuse(dispatcher)

@@ -7,7 +7,7 @@ from actions.base import TaxAction, enterprise_fields, login_problem, reply
 from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 
-__all__ = ["ActionOwnCredit", "ActionReminderAnswer"]
+__all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit"]
 
 LOGIN_FIRST = "为保护企业信息，查询本企业的纳税信用需要先登录电子税务局，再在此咨询。您也可以按以下方法自行查询："
 
@@ -17,29 +17,37 @@ def _topic_entry(topic: str):
     return kb, next((e for e in kb.entries.values() if e.topic == topic), None)
 
 
+async def own_credit(dispatcher, tracker) -> list:
+    """The logged-in enterprise's own credit card; otherwise why it cannot be shown and how to look it up."""
+    return await _credit(dispatcher, tracker, "query_own_credit")
+
+
+async def _credit(dispatcher, tracker, intent: str | None) -> list:
+    identity = enterprise_fields(tracker)
+    if intent == "query_own_credit" and identity["enterprise_grant"]:
+        try:
+            result = await ApiClient().request("POST", "/api/internal/credit", json=identity)
+            reply(dispatcher, result["text"], {"kind": "credit", "level": result["level"], "year": result["year"],
+                                               "score": result.get("score"),
+                                               "deductions": result.get("deductions", [])})
+            return []
+        except ApiRejected as exc:
+            dispatcher.utter_message(text=exc.message)
+        except ApiUnavailable:
+            dispatcher.utter_message(text="抱歉，信用查询服务暂时无法使用。")
+    elif intent == "query_own_credit":
+        dispatcher.utter_message(text=login_problem(tracker) or LOGIN_FIRST)
+    kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
+    return answer_entry(dispatcher, kb, entry) if entry else []
+
+
 class ActionOwnCredit(TaxAction):
     """Own credit level for a logged-in enterprise; otherwise how to look it up or repair it."""
 
     action_name = "action_own_credit"
 
     async def act(self, dispatcher, tracker, domain):
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        identity = enterprise_fields(tracker)
-        if intent == "query_own_credit" and identity["enterprise_grant"]:
-            try:
-                result = await ApiClient().request("POST", "/api/internal/credit", json=identity)
-                reply(dispatcher, result["text"], {"kind": "credit", "level": result["level"], "year": result["year"],
-                                                   "score": result.get("score"),
-                                                   "deductions": result.get("deductions", [])})
-                return []
-            except ApiRejected as exc:
-                dispatcher.utter_message(text=exc.message)
-            except ApiUnavailable:
-                dispatcher.utter_message(text="抱歉，信用查询服务暂时无法使用。")
-        elif intent == "query_own_credit":
-            dispatcher.utter_message(text=login_problem(tracker) or LOGIN_FIRST)
-        kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
-        return answer_entry(dispatcher, kb, entry) if entry else []
+        return await _credit(dispatcher, tracker, (tracker.latest_message.get("intent") or {}).get("name"))
 
 
 def _entity(tracker, name: str) -> str | None:

@@ -1,4 +1,6 @@
-"""Answering from the knowledge base: answer, clarify between close entries, or fall back honestly."""
+"""Answering from the knowledge base: an entry with its sources, a choice between topics, or an honest fallback.
+
+What to do with a message is decided in actions/router.py; this module says it."""
 from __future__ import annotations
 
 from rasa_sdk import Tracker
@@ -6,20 +8,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import envelopes
-from actions.base import TaxAction, reply, today_in_china, user_text
-from actions.conversation import refuse
-from actions.handoff import requested_seat, start_handoff
-from actions.petition import start_petition
-from common.petitions import looks_like_petition
-from common.safety import looks_unlawful
-from common.textnorm import is_meaningless
+from actions.base import reply, today_in_china
+from actions.handoff import start_handoff
 from knowledge import Decision, Entry, KnowledgeBase
 from knowledge.base import get_knowledge_base
 
-__all__ = ["ActionAnswerQuestion", "ActionFallback", "get_knowledge_base", "answer_entry"]
+__all__ = ["get_knowledge_base", "answer_entry", "clarify", "fall_back", "answer_decision", "FALLBACK_TEXT"]
 
-CONFIDENT_INTENT = 0.6  # below this the NLU doubts it is a tax question: retrieval must be surer
-CONFIDENT_OUT_OF_SCOPE = 0.75
 FAILURES_BEFORE_HANDOFF = 2
 
 FALLBACK_TEXT = {
@@ -32,6 +27,7 @@ FALLBACK_BUTTONS = [
     {"title": "转人工", "payload": "/request_human"},
     {"title": "登记诉求", "payload": "/file_petition"},
 ]
+NONE_OF_THESE = {"title": "都不是，转人工", "payload": "/request_human"}
 
 
 def answer_entry(dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: Entry) -> list:
@@ -40,70 +36,34 @@ def answer_entry(dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: Ent
     return [SlotSet("fallback_count", 0), SlotSet("entry_id", None)]
 
 
-def _clarify(dispatcher: CollectingDispatcher, decision: Decision) -> list:
+def clarify(dispatcher: CollectingDispatcher, decision: Decision) -> list:
+    """Ask which entry is meant; when the verifier was unsure, say so and offer a person as well."""
     entries = [c.entry for c in decision.candidates]
     buttons = [{"title": e.title, "payload": f'/ask_tax_question{{"entry_id": "{e.id}"}}'} for e in entries]
     options = [{"topic": e.topic, "title": e.title, "entry": e.id} for e in entries]
-    text = "您的问题可能涉及以下几个方面，请选择最接近的一项（也可以补充说明具体情况）："
+    if decision.reason == "unsure":
+        text = "这个问题我没有把握直接回答。您想了解的是以下哪一项？如果都不是，可以转人工由税务人员为您解答。"
+        buttons.append(NONE_OF_THESE)
+    else:
+        text = "您的问题可能涉及以下几个方面，请选择最接近的一项（也可以补充说明具体情况）："
     reply(dispatcher, text, envelopes.clarify(options), buttons)
     return [SlotSet("fallback_count", 0)]
 
 
-async def _fall_back(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list:
+async def answer_decision(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase,
+                          decision: Decision, reason: str) -> list:
+    """Say what the knowledge base decided: the answer, the choice, or the fallback with ``reason``."""
+    if decision.kind == "answer":
+        return answer_entry(dispatcher, kb, decision.best.entry)
+    if decision.kind == "clarify":
+        return clarify(dispatcher, decision)
+    return await fall_back(dispatcher, tracker, reason)
+
+
+async def fall_back(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list:
     failures = int(tracker.get_slot("fallback_count") or 0) + 1
     if reason != "empty" and failures >= FAILURES_BEFORE_HANDOFF:
         dispatcher.utter_message(text="我连续两次没能帮您解决问题，正在为您转接人工坐席。")
         return await start_handoff(dispatcher, tracker, "staff", reason="bot_failed_twice")
     reply(dispatcher, f"{FALLBACK_TEXT[reason]}\n{FALLBACK_OFFER}", envelopes.fallback(reason), FALLBACK_BUTTONS)
     return [SlotSet("fallback_count", failures)]
-
-
-async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, strict: bool, reason: str) -> list:
-    """Answer or clarify when the knowledge base is sure enough; otherwise fall back with `reason`."""
-    text = user_text(tracker)
-    if is_meaningless(text):
-        return await _fall_back(dispatcher, tracker, "empty")
-    if looks_unlawful(text):  # the safety net under the request_illegal intent
-        return refuse(dispatcher)
-    seat = requested_seat(text)  # an explicit request for a person is never answered by the bot
-    if seat:
-        return await start_handoff(dispatcher, tracker, seat, reason="user_request")
-    if looks_like_petition(text):  # a complaint or demand to act on, not a question: register it
-        return start_petition(dispatcher, tracker)
-    kb = get_knowledge_base()
-    decision = kb.decide(text, today_in_china(), strict=strict)
-    if decision.kind == "answer":
-        return answer_entry(dispatcher, kb, decision.best.entry)
-    if decision.kind == "clarify":
-        return _clarify(dispatcher, decision)
-    return await _fall_back(dispatcher, tracker, reason)
-
-
-class ActionAnswerQuestion(TaxAction):
-    """The intent says tax question: answer the chosen entry (a clarify button) or retrieve one."""
-
-    action_name = "action_answer_question"
-
-    async def act(self, dispatcher, tracker, domain):
-        kb = get_knowledge_base()
-        chosen = next((e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "entry_id"), None)
-        if chosen and kb.get(str(chosen)):
-            return answer_entry(dispatcher, kb, kb.get(str(chosen)))
-        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
-        return await respond(dispatcher, tracker, strict=confidence < CONFIDENT_INTENT, reason="no_answer")
-
-
-class ActionFallback(TaxAction):
-    """NLU unsure, out of scope or a stray value: answer only if retrieval is sure, else say so."""
-
-    action_name = "action_fallback"
-
-    async def act(self, dispatcher, tracker, domain):
-        intent = tracker.latest_message.get("intent") or {}
-        text = user_text(tracker)
-        if intent.get("name") == "out_of_scope" and (intent.get("confidence") or 0) >= CONFIDENT_OUT_OF_SCOPE:
-            if looks_unlawful(text):
-                return refuse(dispatcher)
-            return await _fall_back(dispatcher, tracker, "out_of_scope" if not is_meaningless(text) else "empty")
-        reason = "out_of_scope" if intent.get("name") == "out_of_scope" else "no_answer"
-        return await respond(dispatcher, tracker, strict=True, reason=reason)

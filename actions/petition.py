@@ -22,7 +22,7 @@ from actions.base import TaxAction, enterprise_fields, login_problem, reply, use
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
 from common.petitions import CATEGORIES, match_category, suggest_category
 
-__all__ = ["start_petition", "ActionPetitionStart", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
+__all__ = ["start_petition", "open_petition", "petition_status", "GENERIC_REQUEST", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
            "ASK_ACTIONS", "FORM_SLOTS"]
 
 FORM = "petition_form"
@@ -66,15 +66,6 @@ def open_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
 def start_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     """From another action: open the form and run it next (a demand the NLU did not recognise as one)."""
     return open_petition(dispatcher, tracker) + [FollowupAction(FORM)]
-
-
-class ActionPetitionStart(TaxAction):
-    """The user asked to file a petition: open the form (the rules run it next)."""
-
-    action_name = "action_petition_start"
-
-    async def act(self, dispatcher, tracker, domain):
-        return open_petition(dispatcher, tracker)
 
 
 class ActionAskPetitionSlot(TaxAction):
@@ -204,32 +195,37 @@ class ActionPetitionSubmit(TaxAction):
         return clear
 
 
+async def petition_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """The logged-in enterprise's latest petitions, or one ticket with the phone it was filed with."""
+    identity = enterprise_fields(tracker)
+    text = user_text(tracker)
+    ticket = re.search(r"SQ-\d{8}-\d{4}", text.upper())
+    phones = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "phone"]
+    if not identity["enterprise_grant"] and not (ticket and phones):
+        reply(dispatcher, (login_problem(tracker) or "为保护您的信息，请登录后查询。")
+              + "也可以同时提供受理编号和登记时留的联系电话，例如：SQ-20261123-0001 13912345678。",
+              envelopes.fallback("login_required"))
+        return []
+    result = await call_or_explain(
+        dispatcher, "POST", "/api/internal/petitions/status",
+        {**identity, "ticket": ticket.group(0) if ticket else None,
+         "contact_phone": phones[0] if phones else None, "text": text},
+        rejected_reason="petition_not_found", rejected_text="没有找到您的诉求记录。",
+        unavailable_text="抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。")
+    if result is None:
+        return []
+    for item in result.get("petitions", []):
+        reply(dispatcher, item["text"], {"kind": "petition_status", "ticket": item["ticket"],
+                                         "status": item["status"], "due_date": item.get("due_date")})
+    if not result.get("petitions"):
+        reply(dispatcher, "没有找到您的诉求记录。", envelopes.fallback("petition_not_found"))
+    return []
+
+
 class ActionPetitionStatus(TaxAction):
     """A petition's status is personal: the logged-in enterprise's own, or a ticket with its phone number."""
 
     action_name = "action_petition_status"
 
     async def act(self, dispatcher, tracker, domain):
-        identity = enterprise_fields(tracker)
-        text = user_text(tracker)
-        ticket = re.search(r"SQ-\d{8}-\d{4}", text.upper())
-        phones = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "phone"]
-        if not identity["enterprise_grant"] and not (ticket and phones):
-            reply(dispatcher, (login_problem(tracker) or "为保护您的信息，请登录后查询。")
-                  + "也可以同时提供受理编号和登记时留的联系电话，例如：SQ-20261123-0001 13912345678。",
-                  envelopes.fallback("login_required"))
-            return []
-        result = await call_or_explain(
-            dispatcher, "POST", "/api/internal/petitions/status",
-            {**identity, "ticket": ticket.group(0) if ticket else None,
-             "contact_phone": phones[0] if phones else None, "text": text},
-            rejected_reason="petition_not_found", rejected_text="没有找到您的诉求记录。",
-            unavailable_text="抱歉，诉求查询服务暂时无法使用，请稍后再试或拨打12366。")
-        if result is None:
-            return []
-        for item in result.get("petitions", []):
-            reply(dispatcher, item["text"], {"kind": "petition_status", "ticket": item["ticket"],
-                                             "status": item["status"], "due_date": item.get("due_date")})
-        if not result.get("petitions"):
-            reply(dispatcher, "没有找到您的诉求记录。", envelopes.fallback("petition_not_found"))
-        return []
+        return await petition_status(dispatcher, tracker)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 import yaml
 
 from common.textnorm import normalize_text
@@ -31,8 +32,19 @@ STOP_WORDS = frozenset(
     """.split()
 )
 _TERM = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z0-9]")
-# Single characters are mostly noise, except these verbs of tax business ("怎么查", "能退吗", "开错了").
-SINGLE_CHAR_TERMS = frozenset("查开报退缴交罚改补领填扣免减签销贷")
+# Single characters are mostly noise, except these verbs of tax business ("怎么查", "能退吗", "开错了", "发票丢了",
+# "出租商铺", "晚交了"): without HMM guessing, colloquial verbs come out of jieba as single characters.
+SINGLE_CHAR_TERMS = frozenset("查开报退缴交罚改补领填扣免减签销贷丢租卖买借捐送赔欠漏晚迟停关换转")
+# jieba parts of speech that never say what a question is about: adverbs, numerals and measure words, pronouns,
+# prepositions, conjunctions, particles, interjections, onomatopoeia, localisers ("刚好", "一份", "这部分").
+# jieba's tags are too noisy to say what *is* a content word (合同 comes out as an adjective), so everything
+# else counts, except the generic verbs below.
+FUNCTION_POS = frozenset({"d", "ad", "m", "mq", "q", "r", "rr", "rz", "p", "c", "u", "uj", "ul", "ug", "uv", "uz",
+                          "ud", "y", "e", "o", "f", "zg"})
+GENERIC_WORDS = frozenset("""
+    发生 安排 进行 提供 涉及 存在 属于 取得 使用 能否 可否 是否 有关 关于 以及 其他 方面 相应 具体 一样 不同 区别 要求 问 看看 看到
+    弄 搞 整 做 干 找 用 拿 给 说 讲 告诉 知道 了解 明白 清楚 懂 觉得 认为 希望 打算 准备 开始 结束 完成 出现 遇到 碰到 收到
+""".split())
 # Keep "30万", "500万元" whole: jieba would otherwise glue the unit to the next word ("万要").
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?\s*(?:万元|万|亿元|亿|元|%)?)")
 
@@ -42,6 +54,8 @@ class Analyzer:
 
     def __init__(self, dictionary_dir: Path = DICTIONARY_DIR, synonyms_file: Path = SYNONYMS_FILE):
         self._tokenizer = jieba.Tokenizer()
+        self._pos = jieba.posseg.POSTokenizer(self._tokenizer)
+        self._content: dict[str, bool] = {}
         for path in sorted(Path(dictionary_dir).glob("*.txt")):
             self._tokenizer.load_userdict(str(path))
         self.domain_words: set[str] = set()  # dictionary words and canonical synonyms: tax vocabulary
@@ -66,7 +80,23 @@ class Analyzer:
         return self._synonym_pattern.sub(lambda m: self._canonical[m.group(0)], text)
 
     def terms(self, text: str) -> list[str]:
-        """Index terms of `text`: jieba words of two or more characters (or numbers), without stop words."""
-        words = self._tokenizer.lcut(_NUMBER.sub(r" \1 ", self.canonicalize(text)))
+        """Index terms of `text`: jieba words of two or more characters (or numbers), without stop words.
+
+        Without jieba's HMM guesses: they glue chat into pseudo-words ("报上去", "开了个", "刚成立") that no entry
+        contains and that would then count as something the question is about."""
+        words = self._tokenizer.lcut(_NUMBER.sub(r" \1 ", self.canonicalize(text)), HMM=False)
         return [w for w in (w.strip() for w in words)
                 if w and w not in STOP_WORDS and (_TERM.search(w) or w in SINGLE_CHAR_TERMS)]
+
+    def is_content(self, term: str) -> bool:
+        """Does ``term`` name what a question is about (a tax word, or a noun such as "差旅费"), rather than how it
+        is asked ("刚好", "看看")? Verbs of tax business count too ("退", "注销" is in the tax dictionary)."""
+        cached = self._content.get(term)
+        if cached is None:
+            if term in self.domain_words or term in SINGLE_CHAR_TERMS or term[:1].isdigit():
+                cached = True
+            else:
+                flags = [pair.flag for pair in self._pos.lcut(term, HMM=False)]
+                cached = term not in GENERIC_WORDS and not (len(flags) == 1 and flags[0] in FUNCTION_POS)
+            self._content[term] = cached
+        return cached

@@ -2,29 +2,32 @@
 
 Two views of each entry are scored with BM25: the entry as a whole (title, question variants,
 answer) and its single closest question variant. Their blend ranks the entries. Whether the
-best one is good enough is judged by *coverage*: the share of the query's IDF weight that the
-entry's vocabulary explains. A message full of words the knowledge base has never seen
-("天气", "火锅") has low coverage however well its one tax word matches.
+best one really answers the question is the verifier's call (knowledge/verifier.py), from the
+evidence gathered here: *coverage* (the share of the query's IDF weight the entry's vocabulary
+explains), the same for the question's content words and for the entry's closest question
+variant alone (a word the entry only mentions in passing, "核定征收企业不适用", does not make it
+the answer), and the content words it leaves out ("差旅费", "包装袋": what the question is about
+and the entry is not). A message full of words the knowledge base has never seen ("天气",
+"火锅") has low coverage however well its one tax word matches.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from knowledge.analysis import Analyzer
 from knowledge.index import BM25Index
 from knowledge.models import Entry
+from knowledge.verifier import Verifier
 
-__all__ = ["Thresholds", "Candidate", "Decision", "Retriever"]
+__all__ = ["Thresholds", "Candidate", "Decision", "Retriever", "choose"]
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer_coverage: float = 0.28  # below: the entry does not explain enough of the question
-    strict_coverage: float = 0.45  # when NLU itself doubted the message is a tax question
-    min_score: float = 0.25  # blended score (0–1) below which nothing is relevant
-    clarify_ratio: float = 0.90  # runner-up of another topic this close → ask which one
+    clarify_ratio: float = 0.90  # an answerable best entry with a runner-up of another topic this close → ask
     max_options: int = 4
+    options_when_unsure: int = 3  # topics offered when the verifier is unsure
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Candidate:
     score: float
     coverage: float
     matched: int = 0  # distinct query terms the entry contains
+    features: dict = field(default_factory=dict, compare=False)  # the verifier's evidence (verifier.FEATURES)
+    probability: float | None = None  # the verifier's judgement, for the best candidate
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,16 @@ class Retriever:
 
     WHOLE_WEIGHT = 0.5  # share of the whole-entry view in the blend; the rest is the closest variant
     DOMAIN_BOOST = 2.0  # a tax term ("滞纳金") says more about the topic than an everyday word ("计算公式")
+    TOPIC_WORD_ENTRIES = 3  # a word the questions of at most this many entries use is topic vocabulary
 
-    def __init__(self, entries: Sequence[Entry], analyzer: Analyzer, thresholds: Thresholds | None = None):
+    def __init__(self, entries: Sequence[Entry], analyzer: Analyzer, thresholds: Thresholds | None = None,
+                 verifier: Verifier | None = None):
         self.entries = list(entries)
         self.analyzer = analyzer
         self.thresholds = thresholds or Thresholds()
+        self.verifier = verifier or Verifier.load()
         whole_docs, variant_docs, self._variant_owner = [], [], []
+        self._variants_of: list[list[set[str]]] = [[] for _ in self.entries]
         answers = [set(analyzer.terms(entry.answer)) for entry in self.entries]
         boilerplate = self._boilerplate(answers)
         for i, entry in enumerate(self.entries):
@@ -66,8 +75,16 @@ class Retriever:
             for terms in [title, *questions]:
                 variant_docs.append(terms)
                 self._variant_owner.append(i)
+                self._variants_of[i].append(set(terms))
         self._whole = BM25Index(whole_docs)
         self._variants = BM25Index(variant_docs)
+        # Tax vocabulary beyond the dictionary: a content word that the titles and question variants of only a
+        # few entries use ("密码" for logging in, "执照" for a new business) says what a question is about.
+        owners: dict[str, set[int]] = {}
+        for i, variants in enumerate(self._variants_of):
+            for term in set().union(*variants) if variants else ():
+                owners.setdefault(term, set()).add(i)
+        self.topic_words = {t for t, o in owners.items() if len(o) <= self.TOPIC_WORD_ENTRIES and analyzer.is_content(t)}
 
     @staticmethod
     def _boilerplate(answers: list[set[str]], share: float = 0.2) -> set[str]:
@@ -100,36 +117,82 @@ class Retriever:
             matched = sum(1 for t in set(query) if self._whole.contains(i, t))
             candidates.append(Candidate(entry, round(relative * absolute ** 0.5, 4), self._coverage(query, i), matched))
         candidates.sort(key=lambda c: c.score, reverse=True)
-        return candidates[:limit]
+        top = candidates[:limit]
+        if top:
+            runner_up = top[1].score if len(top) > 1 else 0.0
+            top[0] = self._with_evidence(top[0], query, runner_up)
+        return top
+
+    def _with_evidence(self, candidate: Candidate, query: list[str], runner_up: float) -> Candidate:
+        """The best candidate with the verifier's features and probability."""
+        i = self.entries.index(candidate.entry)
+        terms = list(dict.fromkeys(query))
+        content = [t for t in terms if self.analyzer.is_content(t)]
+        weight = self._whole.weight
+        content_total = sum(weight(t) for t in content) or 1.0
+        uncovered = [t for t in content if not self._whole.contains(i, t)]
+        closest = max((sum(weight(t) for t in content if t in variant) for variant in self._variants_of[i]),
+                      default=0.0)
+        features = {
+            "score": candidate.score, "coverage": candidate.coverage,
+            "content_coverage": 1.0 - sum(weight(t) for t in uncovered) / content_total,
+            "variant_coverage": closest / content_total,
+            "uncovered": len(uncovered), "uncovered_max": max((weight(t) for t in uncovered), default=0.0),
+            "terms": len(terms), "content_terms": len(content), "matched": candidate.matched,
+            "runner_up": runner_up,
+            "tax_words": sum(1 for t in terms if t in self.analyzer.domain_words or t in self.topic_words),
+        }
+        return Candidate(candidate.entry, candidate.score, candidate.coverage, candidate.matched, features)
+
+    def mentions_tax(self, text: str) -> bool:
+        """Does the message use tax vocabulary (the dictionary, or words of few entries' questions)? Then it is a
+        tax matter even when no entry answers it, and must not be told it is outside the bot's field."""
+        return any(t in self.analyzer.domain_words or t in self.topic_words for t in self.analyzer.terms(text))
 
     def decide(self, text: str, strict: bool = False) -> Decision:
-        limits = self.thresholds
-        ranked = self.rank(text)
-        if not ranked:
-            return Decision("none", reason="no_match")
-        needed = limits.strict_coverage if strict else limits.answer_coverage
-        # An entry that explains too little of the question cannot be its answer, however well it ranks.
-        ranked = [c for c in ranked if c.coverage >= needed] or ranked[:1]
-        best = ranked[0]
-        # One everyday word ("东西") matching is chance; one tax word ("滞纳金") is a real question.
-        if best.matched < 2 and not set(self.analyzer.terms(text)) & self.analyzer.domain_words:
-            return Decision("none", tuple(ranked[:3]), reason="too_little_matched")
-        if best.score < limits.min_score or best.coverage < needed:
-            return Decision("none", tuple(ranked[:3]), reason="low_confidence")
-        rivals = [best]
-        for candidate in ranked[1:]:
-            if candidate.entry.topic in {r.entry.topic for r in rivals}:
-                continue
-            if candidate.score >= best.score * limits.clarify_ratio:
-                rivals.append(candidate)
-            if len(rivals) == limits.max_options:
-                break
-        if len(rivals) > 1:
-            return Decision("clarify", tuple(rivals), reason="close_candidates")
-        return Decision("answer", (best,))
+        """Answer, clarify or decline: :func:`choose` over :meth:`rank`."""
+        return choose(self.rank(text), self.verifier, self.thresholds, strict=strict)
 
     def _coverage(self, query: list[str], entry_index: int) -> float:
         terms = set(query)
         total = sum(self._whole.weight(t) for t in terms)
         explained = sum(self._whole.weight(t) for t in terms if self._whole.contains(entry_index, t))
         return round(explained / total, 4) if total else 0.0
+
+
+def choose(ranked: list[Candidate], verifier: Verifier, limits: Thresholds, *, strict: bool = False) -> Decision:
+    """Answer, clarify or decline (``Decision.kind`` answer / clarify / none) on the verifier's probability that
+    the best entry answers the question. Pure, so bench/calibrate.py can try thresholds on ranked lists.
+
+    ``strict``: the NLU doubted the message is a tax question at all; then nearest topics are offered only when
+    the message itself uses tax vocabulary."""
+    if not ranked:
+        return Decision("none", reason="no_match")
+    features = ranked[0].features
+    best = replace(ranked[0], probability=round(verifier.probability(features), 4))
+    ranked = [best, *ranked[1:]]
+    # One everyday word matching ("怎么操作", "东西") is chance, however well it matches; a tax word is a question.
+    about_tax = features["tax_words"] > 0 or (not strict and features["content_terms"] >= 2)
+    if not about_tax:
+        return Decision("none", tuple(ranked[:3]), reason="not_about_tax")
+    if best.probability >= verifier.answer:
+        rivals = _distinct_topics(ranked, lambda c: c.score >= best.score * limits.clarify_ratio, limits.max_options)
+        if len(rivals) > 1:
+            return Decision("clarify", tuple(rivals), reason="close_candidates")
+        return Decision("answer", (best,))
+    if best.probability >= verifier.clarify:
+        options = _distinct_topics(ranked, lambda c: True, limits.options_when_unsure)
+        if len(options) > 1:
+            return Decision("clarify", tuple(options), reason="unsure")
+    return Decision("none", tuple(ranked[:3]), reason="low_confidence")
+
+
+def _distinct_topics(ranked: list[Candidate], keep, limit: int) -> list[Candidate]:
+    """The best candidate and the following ones ``keep`` accepts, one per topic, at most ``limit``."""
+    chosen = [ranked[0]]
+    for candidate in ranked[1:]:
+        if len(chosen) == limit:
+            break
+        if candidate.entry.topic not in {c.entry.topic for c in chosen} and keep(candidate):
+            chosen.append(candidate)
+    return chosen

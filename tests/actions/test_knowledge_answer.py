@@ -5,9 +5,9 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import ActionRefuse, ActionSmalltalk
+from actions.conversation import ActionSmalltalk
 from actions.handoff import ActionHandoff
-from actions.knowledge_answer import ActionAnswerQuestion, ActionFallback
+from actions.router import ActionAnswerQuestion, ActionFallback, ActionRefuse
 from tests.actions.conftest import customs, make_tracker, texts
 
 

@@ -5,7 +5,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.petition import (ActionAskUscc, ActionPetitionStart, ActionPetitionSubmit, ValidatePetitionForm,
+from actions.router import ActionPetitionStart
+from actions.petition import (ActionAskUscc, ActionPetitionSubmit, ValidatePetitionForm,
                               idempotency_key)
 from common.identifiers import make_uscc
 from tests.actions.conftest import customs, texts

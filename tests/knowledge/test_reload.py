@@ -9,7 +9,7 @@ from knowledge import base
 from knowledge.base import get_knowledge_base, knowledge_root
 
 TODAY = dt.date(2026, 11, 23)
-WORDING = "那个按天收的钱到底咋算的呀"  # late-payment surcharge, in words the entries do not use
+WORDING = "迟了七天缴税额外的费用如何计算"  # late-payment surcharge, in words the entries do not use
 
 
 @pytest.fixture
