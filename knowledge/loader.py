@@ -68,6 +68,11 @@ def parse_entry(raw: Any, topics: dict[str, Topic], origin: str = "") -> Entry:
             raise KnowledgeValidationError(f"{where}: {key} must be non-empty text")
     if not isinstance(raw["review"], bool):
         raise KnowledgeValidationError(f"{where}: review must be true or false")
+    reason = raw.get("review_reason")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        raise KnowledgeValidationError(f"{where}: review_reason must be non-empty text when given")
+    if reason and not raw["review"]:
+        raise KnowledgeValidationError(f"{where}: review_reason given but review is false")
     questions = raw["questions"]
     if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
         raise KnowledgeValidationError(f"{where}: questions must be a non-empty list of text")
@@ -86,6 +91,7 @@ def parse_entry(raw: Any, topics: dict[str, Topic], origin: str = "") -> Entry:
         review=raw["review"],
         questions=tuple(q.strip() for q in questions),
         published=_date(raw.get("published"), where, "published"),
+        review_reason=(reason or "").strip(),
         origin=origin,
     )
 

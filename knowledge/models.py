@@ -46,6 +46,7 @@ class Entry:
     review: bool
     questions: tuple[str, ...]
     published: dt.date | None = None  # imported FAQ entries: the corpus' publication date
+    review_reason: str = ""  # with review: what is unverified (for the editor; never shown to users)
     origin: str = field(default="", compare=False)  # file the entry came from
 
     def is_current(self, today: dt.date) -> bool:

@@ -305,20 +305,33 @@ def uncorrected_repairable_deductions(facts: EnterpriseFacts, today: date, exclu
     )
 
 
+def annual_evaluation(year: int, evaluation_month: int = 4) -> date:
+    """The day the annual evaluation of `year` is settled (每年4月确定上一年度的评价结果)."""
+    return date(year + 1, evaluation_month, 1)
+
+
+def repair_deadline(occurred_on: date, evaluation_month: int = 4) -> date:
+    """Last day to apply for the repair of a deduction: 《纳税缴费信用管理办法》(国家税务总局公告2025年第12号,
+    from 2025-07-01) has repair applied for before the next annual evaluation. A deduction of year Y is counted by
+    the evaluation of Y (April Y+1), so the application must come before the following one (April Y+2).
+    Replaces the "end of the following year" of the repealed 2019年第37号 / 2021年第31号."""
+    return annual_evaluation(occurred_on.year + 1, evaluation_month) - timedelta(days=1)
+
+
 @derived("repairable_deductions", "count", "可申请修复的扣分项数",
          extras=("deduction_ids", "reasons_text", "points", "apply_deadline"))
 def repairable_deductions(facts: EnterpriseFacts, today: date, application_codes: tuple[str, ...] = (),
                           evaluation_month: int = 4):
     """Corrected, repairable deductions that need an application: those of `application_codes` (e.g. direct
-    D ratings), and those corrected only after the annual evaluation (in `evaluation_month` of the following
-    year) had already counted them. The application is open until the end of the year after the deduction.
-    Deductions corrected before the evaluation are repaired automatically and need no reminder."""
+    D ratings), and those corrected only after the annual evaluation that counted them (in `evaluation_month` of
+    the following year). The application is open until :func:`repair_deadline`. Deductions corrected before
+    the evaluation are repaired automatically and need no reminder."""
     found = []
     for d in facts.deductions:
         if not d.repairable or d.corrected_on is None:
             continue
-        deadline = date(d.occurred_on.year + 1, 12, 31)
-        evaluated = date(d.occurred_on.year + 1, evaluation_month, 1)
+        deadline = repair_deadline(d.occurred_on, evaluation_month)
+        evaluated = annual_evaluation(d.occurred_on.year, evaluation_month)
         if today > deadline:
             continue
         if d.reason_code in application_codes or d.corrected_on >= evaluated:

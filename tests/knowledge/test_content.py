@@ -66,3 +66,39 @@ def test_question_variants_retrieve_their_own_topic(kb):
     total = sum(outcomes.values())
     assert outcomes["right"] / total >= 0.85, outcomes
     assert outcomes["wrong"] / total <= 0.05, outcomes
+
+
+@pytest.mark.skipif(not FACTS.exists(), reason="shared facts not available")
+def test_review_on_documents_all_in_the_facts_says_what_is_unverified(kb):
+    """The reverse of the check above: when every document an entry cites is in facts.md, a review flag must
+    name what is still unverified (review_reason); otherwise the flag only adds a "please confirm" line."""
+    facts = _normalise_doc_no(FACTS.read_text(encoding="utf-8"))
+    unexplained = [e.id for e in kb.entries.values()
+                   if e.review and not e.review_reason and not e.id.startswith("imported-")
+                   and all(s.doc_no is None or _normalise_doc_no(s.doc_no) in facts for s in e.sources)]
+    assert unexplained == []
+
+
+def test_answers_do_not_repeat_the_review_note(kb):
+    """render() adds the confirm-with-12366 note from the flag; an answer never carries its own."""
+    repeating = [e.id for e in kb.entries.values() if "12366" in e.answer and "确认" in e.answer]
+    assert repeating == []
+
+
+def test_answers_fit_a_phone_screen(kb):
+    sizes = {e.id: len(e.answer) for e in kb.entries.values() if not e.id.startswith("imported-")}
+    assert {i: n for i, n in sizes.items() if not 80 <= n <= 350} == {}
+
+
+def test_no_current_entry_rests_on_the_repealed_credit_documents(kb):
+    """Since 2025-07-01 credit follows 国家税务总局公告2025年第12号; the four documents it replaced are history."""
+    repealed = ("2014年第40号", "2018年第8号", "2019年第37号", "2021年第31号")
+    citing = [(e.id, s.doc_no) for e in kb.entries.values() for s in e.sources
+              if s.doc_no and any(r in s.doc_no for r in repealed)]
+    assert citing == []
+
+
+def test_project_topics_keep_the_shared_ids():
+    ours = [t["id"] for t in yaml.safe_load(TOPICS.read_text(encoding="utf-8"))["topics"]]
+    assert set(shared_topic_ids()) <= set(ours)
+    assert len(ours) == len(set(ours))

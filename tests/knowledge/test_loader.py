@@ -45,10 +45,19 @@ def test_a_valid_entry_loads_with_dates_and_sources(tmp_path):
     ({"review": "yes"}, "review must be true or false"),
     ({"id": "Bad ID"}, "lowercase"),
     ({"answer": "  "}, "answer must be non-empty"),
+    ({"review": True, "review_reason": " "}, "review_reason must be non-empty"),
+    ({"review_reason": "待核对"}, "review is false"),
 ])
 def test_a_defective_entry_is_refused_with_a_reason(tmp_path, change, message):
     with pytest.raises(KnowledgeValidationError, match=message):
         load_entries([write(tmp_path, good_entry(**change))], TOPICS)
+
+
+def test_a_review_reason_is_kept_for_the_editor_not_the_user(tmp_path):
+    [entry] = load_entries([write(tmp_path, good_entry(review=True, review_reason="起征点金额待核对"))], TOPICS)
+    assert entry.review and entry.review_reason == "起征点金额待核对"
+    [plain] = load_entries([write(tmp_path, good_entry(), name="b.yml")], TOPICS)
+    assert plain.review_reason == ""
 
 
 def test_a_missing_field_is_named(tmp_path):

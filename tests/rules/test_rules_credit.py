@@ -35,14 +35,45 @@ def test_corrected_before_the_annual_evaluation_repairs_itself():
     assert "年度评价前纠正的由系统自动修复" in result.reasons[-1]
 
 
-def test_corrected_after_the_evaluation_needs_an_application_until_the_end_of_the_next_year():
+def test_corrected_after_the_evaluation_needs_an_application_before_the_next_annual_evaluation():
+    # 2025年第12号: repair is applied for before the next annual evaluation. A 2024 deduction was counted by the
+    # evaluation of April 2025; corrected after it, the application is open until the evaluation of April 2026.
     facts = enterprise(deductions=(deduction(id=9, occurred=date(2024, 6, 1), corrected=date(2025, 5, 10)),))
     result = outcome("credit-repair-application", facts)
     assert result.matched
-    assert result.values["apply_deadline"] == "2025-12-31"
+    assert result.values["apply_deadline"] == "2026-03-31"
     assert result.key == "credit-repair-application:9"
-    assert not outcome("credit-repair-application", facts, date(2026, 1, 1)).matched
+    assert "下一次年度评价前（2026-03-31前）" in result.reasons[-1]
+    assert outcome("credit-repair-application", facts, date(2026, 3, 31)).matched  # last day: still open
+    assert not outcome("credit-repair-application", facts, date(2026, 4, 1)).matched  # the next evaluation
+    assert outcome("credit-repair-application", facts, date(2025, 12, 31)).matched  # old "次年年底前" is not the limit
     assert not outcome("credit-repair-application", enterprise(credit_level="A", deductions=facts.deductions)).matched
+
+
+def test_corrected_on_the_evaluation_day_needs_an_application_the_day_before_does_not():
+    before = enterprise(deductions=(deduction(occurred=date(2024, 6, 1), corrected=date(2025, 3, 31)),))
+    on = enterprise(deductions=(deduction(occurred=date(2024, 6, 1), corrected=date(2025, 4, 1)),))
+    assert not outcome("credit-repair-application", before).matched
+    assert outcome("credit-repair-application", on).matched
+
+
+def test_repair_deadline_is_the_day_before_the_next_annual_evaluation():
+    from knowledge.rules.derived import repair_deadline
+
+    assert repair_deadline(date(2024, 1, 1)) == date(2026, 3, 31)
+    assert repair_deadline(date(2024, 12, 31)) == date(2026, 3, 31)
+    assert repair_deadline(date(2025, 1, 1)) == date(2027, 3, 31)
+
+
+def test_credit_rules_cite_the_2025_regime_and_no_repealed_document():
+    from knowledge.rules.engine import get_rules
+
+    repealed = ("2014年第40号", "2018年第8号", "2019年第37号", "2021年第31号")
+    for rule in get_rules().values():
+        cited = [s.doc_no or "" for s in rule.sources]
+        assert not [d for d in cited if any(r in d for r in repealed)], rule.id
+        if rule.type == "credit":
+            assert "国家税务总局公告2025年第12号" in cited, rule.id
 
 
 @pytest.mark.parametrize("code", ["direct_d_unfiled", "direct_d_unpaid"])  # direct_d_unfiled: api/enterprise demo data
