@@ -47,7 +47,9 @@ _ACTS = {
         r"|(?:改|换)(?:一下)?(?:货物)?(?:名称|品名|名目|日期).{0,8}(?:开|重开)|开成(?:办公用品|咨询费|服务费|材料|会议费)"
         r"|(?:开票|发票|业务).{0,8}(?:对不上|不一致).{0,10}(?:圆|糊弄|蒙混|应付)|空壳公司.{0,6}开"),
     "买卖发票": re.compile(
-        r"(?<![方家购采])买(?![方家卖入])" + _ANY % 8 + f"(?:{_INVOICE})" + r"|(?:卖|出售)(?:点|些)?(?:发票|专票|进项票|票)(?!据)"
+        r"(?<![方家购采])买(?![方家卖入])(?:点|些|几张|一些|到|张|了|的)?(?:增值税)?(?:专用|普通)?(?:发票|专票|普票|进项票|成本票|票)"
+        r"|(?:发票|专票|普票|进项票|成本票).{0,4}(?:去哪|哪里|哪儿|哪)(?:能|可以)?买"
+        r"|(?:卖|出售)(?:点|些)?(?:发票|专票|进项票|票)(?!据)"
         r"|收(?:点|些)?(?:发票|专票|进项票)\s*(?:几个点|多少|怎么)"
         r"|(?:找|弄|搞|拿|买|要|提供)(?:点|些|几张|一些)?(?:成本|费用|进项|餐饮|办公用品|咨询费|油|会议)?(?:发)?票"
         + _ANY % 10 + r"(?:冲|抵|报销|充|入账|做成本|平账|把利润)"
@@ -117,6 +119,11 @@ _INSISTS = re.compile(
     r"|会被(?:查|发现)|被查到|查得(?:到|出)|能查到|多久能发现|能看出来|查出来|穿帮|露馅|稳不稳|才稳|比较稳|稳妥|安全|保险|没事吧"
     r"|出主意|手法|具体怎么|怎么做|怎么弄|怎么搞|怎么拆|怎么安排|怎么调|怎么开|帮我|帮忙|帮个忙|教我|教教|灰色"
 )
+# Only asking whether an invoice without a real transaction is allowed ("没有实际业务能开发票吗"): the answer is
+# "no, that is 虚开" and what follows from it — unless a purpose shows the act is wanted.
+_PERMISSION = re.compile(r"^[^，,。；;]*(?:能|可以|能否|可否|是否可以)[^，,。；;]*(?:吗|么|不)?[？?]?$")
+_NO_BUSINESS = re.compile(r"(?:没|没有|无)(?:真实|实际)?的?(?:业务|交易)")
+_PURPOSE = re.compile(r"冲|抵|走账|返|点数|几个点|赚|手续费|少交|避税|报销|利润|成本")
 # Asking for something: a name of an act with one of these is not just a topic.
 _ASKING = re.compile(r"怎么|如何|咋|哪|能|可以|想|要|帮|有没有|行|几个点|多少钱|渠道")
 # A name of an act, asked about as a topic ("虚开发票", "两套账") rather than asked for: what is left once the act
@@ -151,6 +158,8 @@ def assess(text: str) -> Verdict:
     if _INSISTS.search(text):
         return Verdict("request", act)
     if _LAWFUL.search(text):
+        return Verdict("lawful", act)
+    if act == "虚开" and _NO_BUSINESS.search(text) and _PERMISSION.match(text) and not _PURPOSE.search(text):
         return Verdict("lawful", act)
     rest = _TOPIC_FILLER.sub("", text[:match.start()] + text[match.end():])
     if len(rest) <= 2 and len(text) <= 6 and not _ASKING.search(text):
