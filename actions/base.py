@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.safety import assess
 from common.textnorm import normalize_text
 
 __all__ = ["TaxAction", "today_in_china", "user_text", "reply", "stamp_understanding", "enterprise_fields",
@@ -65,15 +66,25 @@ def stamp_understanding(messages: list[dict], latest_message: dict | None) -> No
 
 
 class TaxAction(Action):
-    """Base of our actions: subclasses set `action_name` and implement `act`."""
+    """Base of our actions: subclasses set `action_name` and implement `act`.
+
+    Whatever the classifier made of the message, a request to evade tax or falsify records (common.safety) is
+    refused before any action answers it; actions that only carry a form forward set ``screens_requests`` off
+    (the petition text is the enterprise's own account, not a request to the bot)."""
 
     action_name = ""
+    screens_requests = True
 
     def name(self) -> str:
         return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        events = await self.act(dispatcher, tracker, domain) or []
+        if self.screens_requests and assess(user_text(tracker)).is_request:
+            from actions.conversation import refuse  # conversation builds on this module
+
+            events = refuse(dispatcher)
+        else:
+            events = await self.act(dispatcher, tracker, domain) or []
         stamp_understanding(dispatcher.messages, tracker.latest_message)
         return events
 

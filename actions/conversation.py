@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actions import envelopes
-from actions.base import TaxAction, reply
+from actions.base import TaxAction, reply, user_text
 
 __all__ = ["ActionSmalltalk", "refuse"]
 
@@ -36,5 +36,10 @@ class ActionSmalltalk(TaxAction):
 
     async def act(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ("affirm", "deny"):  # "首违不罚", "股票分红交税不": a question, not a yes or a no
+            from actions.router import respond, mentions_tax  # the router builds on this module
+
+            if mentions_tax(user_text(tracker)):
+                return await respond(dispatcher, tracker, strict=False, reason="no_answer")
         reply(dispatcher, SMALLTALK.get(intent, SMALLTALK["greet"]), envelopes.smalltalk())
         return []

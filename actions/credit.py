@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
-from actions.base import TaxAction, enterprise_fields, login_problem, reply
+from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
 from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
+from common.owndata import own_data_request
 
 __all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit"]
 
@@ -47,7 +48,13 @@ class ActionOwnCredit(TaxAction):
     action_name = "action_own_credit"
 
     async def act(self, dispatcher, tracker, domain):
-        return await _credit(dispatcher, tracker, (tracker.latest_message.get("intent") or {}).get("name"))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "query_own_credit" and own_data_request(user_text(tracker)) is None:
+            # "纳税信用有几级", "信用M级能退留抵不": about credit, not the enterprise's own record
+            from actions.router import respond  # the router builds on this module
+
+            return await respond(dispatcher, tracker, strict=False, reason="no_answer")
+        return await _credit(dispatcher, tracker, intent)
 
 
 def _entity(tracker, name: str) -> str | None:

@@ -71,6 +71,8 @@ def start_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
 class ActionAskPetitionSlot(TaxAction):
     """Asks for one slot with the `form` envelope, reporting why the previous answer was refused."""
 
+    screens_requests = False  # carries the form on; the enterprise's own account is no request to the bot
+
     slot = ""
 
     async def act(self, dispatcher, tracker, domain):
@@ -162,6 +164,8 @@ def idempotency_key(sender_id: str, content: str) -> str:
 
 class ActionPetitionSubmit(TaxAction):
     """Registers the confirmed petition through the API; reports only what the API acknowledged."""
+
+    screens_requests = False  # the answer to "确认提交" closes the form
 
     action_name = "action_petition_submit"
 

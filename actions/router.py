@@ -17,6 +17,8 @@ The classifier's own judgement still steers two things: how sure it was that the
 """
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,10 +34,16 @@ from common.petitions import looks_like_petition
 from common.safety import assess
 from common.textnorm import is_meaningless
 
-__all__ = ["ActionAnswerQuestion", "ActionFallback", "ActionRefuse", "ActionPetitionStart", "respond"]
+__all__ = ["ActionAnswerQuestion", "ActionFallback", "ActionRefuse", "ActionPetitionStart", "respond", "mentions_tax"]
 
+# Words of a wish to file something with the authority: with them (or a demand) file_petition opens the form.
+PETITION_WORDS = re.compile(r"诉求|投诉|意见|建议|反映|举报|不满|申诉|留言|登记")
 CONFIDENT_INTENT = 0.6  # below this the NLU doubts the message is a tax question
 REFUSE_ON_INTENT = 0.85  # step 6: the classifier's "request_illegal" this sure, the guard silent, nothing to answer
+
+
+def mentions_tax(text: str) -> bool:
+    return get_knowledge_base().retriever.mentions_tax(text)
 
 
 def _intent(tracker: Tracker) -> tuple[str | None, float]:
@@ -116,10 +124,8 @@ class ActionPetitionStart(TaxAction):
 
     async def act(self, dispatcher, tracker, domain):
         text = user_text(tracker)
-        if (text and not GENERIC_REQUEST.match(text) and not looks_like_petition(text)
-                and not tracker.get_slot("petition_pending")):
-            kb = get_knowledge_base()
-            decision = kb.decide(text, today_in_china())
-            if decision.kind == "answer":
-                return answer_entry(dispatcher, kb, decision.best.entry) + [FollowupAction("action_listen")]
-        return open_petition(dispatcher, tracker)
+        wants_to_file = (not text or GENERIC_REQUEST.match(text) or looks_like_petition(text)
+                         or PETITION_WORDS.search(text) or tracker.get_slot("petition_pending"))
+        if wants_to_file:
+            return open_petition(dispatcher, tracker)
+        return await respond(dispatcher, tracker, strict=False, reason="no_answer") + [FollowupAction("action_listen")]

@@ -152,8 +152,8 @@ def assess(text: str) -> Verdict:
         if match:
             found = (name, match)
             break
-    if found is None:
-        return Verdict("none")
+    if found is None:  # no act: a question about paying, correcting, penalties … is still lawful by its framing
+        return Verdict("lawful") if _LAWFUL.search(text) else Verdict("none")
     act, match = found
     if _INSISTS.search(text):
         return Verdict("request", act)
