@@ -8,7 +8,7 @@ from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 from common.owndata import own_data_request
 
-__all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit"]
+__all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit", "own_reminders"]
 
 LOGIN_FIRST = "为保护企业信息，查询本企业的纳税信用需要先登录电子税务局，再在此咨询。您也可以按以下方法自行查询："
 
@@ -16,6 +16,32 @@ LOGIN_FIRST = "为保护企业信息，查询本企业的纳税信用需要先�
 def _topic_entry(topic: str):
     kb = get_knowledge_base()
     return kb, next((e for e in kb.entries.values() if e.topic == topic), None)
+
+
+async def own_reminders(dispatcher, tracker) -> list:
+    """The logged-in enterprise's reminders still to answer, each with its answer buttons; else how to see them."""
+    identity = enterprise_fields(tracker)
+    if not identity["enterprise_grant"]:
+        reply(dispatcher, login_problem(tracker) or "提醒是发给登录企业的。请先登录电子税务局，再在此查看本企业的风险提示、"
+                                                    "优惠提醒和信用修复提醒。", envelopes.fallback("login_required"))
+        return []
+    try:
+        result = await ApiClient().request("POST", "/api/internal/reminders/open", json=identity)
+    except ApiRejected as exc:
+        reply(dispatcher, exc.message, envelopes.fallback(exc.code or "login_required"))
+        return []
+    except ApiUnavailable:
+        reply(dispatcher, "抱歉，提醒暂时无法查询，您也可以在“消息”里查看。", envelopes.fallback("service_unavailable"))
+        return []
+    reminders = result.get("reminders") or []
+    if not reminders:
+        reply(dispatcher, "贵企业目前没有需要回复的提醒。以往的提醒可以在“消息”里查看。", {"kind": "reminders", "count": 0})
+        return []
+    dispatcher.utter_message(text=f"贵企业有{len(reminders)}条提醒需要处理（风险提示在前）：")
+    for item in reminders:
+        custom = {key: item[key] for key in ("kind", "reminder_id", "type", "topic", "rule", "title", "reasons")}
+        reply(dispatcher, f"{item['title']}\n{item.get('message') or ''}".strip(), custom, item.get("buttons") or [])
+    return []
 
 
 async def own_credit(dispatcher, tracker) -> list:

@@ -16,7 +16,8 @@ from api.errors import Conflict
 from api.hub.widget import hub_unit_id
 from api.petition.timing import aware_now
 from api.reminder import service
-from api.reminder.schemas import AnswerRequest, repair_wire
+from api.reminder.delivery import envelope
+from api.reminder.schemas import AnswerRequest, OwnRemindersQuery, repair_wire
 
 __all__ = ["router"]
 
@@ -30,6 +31,13 @@ ACKS = {
     "how": "以下是办理指引：",
     "help": "好的，正在为您转接人工坐席。",
 }
+
+
+@router.post("/open", summary="登录企业尚未回复的提醒（风险在前）")
+def open_reminders(body: OwnRemindersQuery, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
+    uscc = grant_identity(body, settings, login_required="请先登录电子税务局后再查看本企业的提醒").uscc
+    items = service.open_for(uscc, session=session)
+    return {"reminders": [{**envelope(r), "message": r.message, "buttons": service.buttons_for(r)} for r in items]}
 
 
 @router.post("/answer", summary="记录企业对提醒的回复")

@@ -52,6 +52,10 @@ class CampaignSchedule(BaseModel):
     at: Optional[SafeDatetime] = None  # None: now
 
 
+class OwnRemindersQuery(EnterpriseGrant):
+    """Only the grant says whose reminders these are."""
+
+
 class AnswerRequest(EnterpriseGrant):
     answer: clean_str(max_length=60)  # the intent Rasa recognised
     text: Optional[clean_str(max_length=4000)] = None

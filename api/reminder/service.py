@@ -194,6 +194,17 @@ def picture_reminders(uscc: str, session: Session) -> list[dict]:
             for r in list_for(uscc, session=session, limit=20)]
 
 
+OPEN_STATUSES = ("created", "delivered", "read")  # not yet answered, closed or expired
+
+
+def open_for(uscc: str, *, session: Session, limit: int = 5) -> list[Reminder]:
+    """What the enterprise still has to answer, risks first, newest first."""
+    rank = {"risk": 0, "credit": 1, "policy": 2}
+    rows = session.execute(select(Reminder).where(Reminder.uscc == uscc, Reminder.status.in_(OPEN_STATUSES))
+                           .order_by(Reminder.created_at.desc(), Reminder.id.desc()).limit(50)).scalars()
+    return sorted(rows, key=lambda r: rank.get(r.type, 3))[:limit]
+
+
 def list_for(uscc: str, *, session: Session, limit: int = 50) -> list[Reminder]:
     """The enterprise's 消息 list: every reminder but the expired, newest first."""
     return list(session.execute(select(Reminder).where(and_(Reminder.uscc == uscc, Reminder.status != "expired"))

@@ -90,3 +90,27 @@ def test_own_credit_in_everyday_wording_is_the_enterprises_own_record(text, api_
 def test_own_petitions_in_everyday_wording_ask_for_a_login_when_anonymous():
     dispatcher, _ = run(ActionAnswerQuestion(), make_tracker("我提的诉求办得怎么样了"))
     assert customs(dispatcher) == [{"kind": "fallback", "reason": "login_required"}]
+
+
+@pytest.mark.parametrize("text", ["我们有哪些提醒", "有没有需要处理的风险提示"])
+def test_own_reminders_in_everyday_wording_ask_for_a_login_when_anonymous(text):
+    dispatcher, _ = run(ActionAnswerQuestion(), make_tracker(text))
+    assert customs(dispatcher) == [{"kind": "fallback", "reason": "login_required"}] and "登录" in texts(dispatcher)
+
+
+def test_own_reminders_are_listed_with_their_answer_buttons(monkeypatch):
+    from actions import credit
+
+    class FakeApi:  # the API's answer shape (tests/api/test_reminders.py checks the real route)
+        async def request(self, method, path, json=None, params=None):
+            assert path == "/api/internal/reminders/open" and json["enterprise_grant"] == "g"
+            return {"reminders": [{"kind": "reminder", "reminder_id": 7, "type": "risk", "topic": "zero-filing",
+                                   "rule": "r", "title": "连续零申报", "reasons": ["连续3期"], "message": "请自查",
+                                   "buttons": [{"title": "已自查更正", "payload": '/risk_corrected{"reminder_id":"7"}'}]}]}
+
+    monkeypatch.setattr(credit, "ApiClient", FakeApi)
+    dispatcher, _ = run(ActionAnswerQuestion(), make_tracker("我们有哪些提醒", metadata={"enterprise_grant": "g"}))
+    [envelope] = customs(dispatcher)
+    assert envelope["kind"] == "reminder" and envelope["reminder_id"] == 7
+    assert "连续零申报" in texts(dispatcher)
+    assert any(b["title"] == "已自查更正" for m in dispatcher.messages for b in m.get("buttons") or [])

@@ -242,3 +242,29 @@ def test_a_seat_sees_the_enterprise_profile_credit_and_reminders(hub, db, world,
     assert picture["profile"]["name"] == "全景有限公司" and picture["profile"]["overdue_filings"] == 1
     assert picture["credit"]["level"] == "B" and picture["credit"]["deductions"][0]["repairable"]
     assert {r["type"] for r in picture["reminders"]} >= {"risk", "credit"}
+
+
+def test_the_bot_lists_the_enterprises_open_reminders_risks_first_and_nobody_elses(hub, db, enterprise_token,
+                                                                                    service_headers):
+    mine, theirs = make_enterprise(db, name="待办提醒有限公司"), make_enterprise(db, name="别家提醒有限公司")
+    for enterprise in (mine, theirs):
+        _, socket = open_widget(hub, enterprise_token(enterprise.uscc, name=enterprise.name))
+        with socket as ws:
+            receive(ws)  # opening the chat evaluates the rules
+    ask = lambda token: hub.post("/api/internal/reminders/open", headers=service_headers,  # noqa: E731
+                                 json=grant_fields(token, secret=hub.app.state.settings.app_secret))
+    listed = ask(enterprise_token(mine.uscc, name=mine.name)).json()["reminders"]
+    open_ids = {r.id for r in reminders_of(db, mine) if r.status in ("created", "delivered", "read")}
+    assert listed and {r["reminder_id"] for r in listed} <= open_ids
+    types = [r["type"] for r in listed]
+    assert types == sorted(types, key=lambda t: {"risk": 0, "credit": 1, "policy": 2}[t])
+    assert all(r["kind"] == "reminder" and r["buttons"] and r["title"] for r in listed)
+    assert not {r["reminder_id"] for r in listed} & {r.id for r in reminders_of(db, theirs)}
+    # answered reminders drop off the list
+    internal_answer(hub, service_headers, enterprise_token(mine.uscc, name=mine.name),
+                    "reminder_claimed" if listed[0]["type"] == "policy" else "risk_corrected", listed[0]["reminder_id"])
+    again = ask(enterprise_token(mine.uscc, name=mine.name)).json()["reminders"]
+    assert listed[0]["reminder_id"] not in {r["reminder_id"] for r in again}
+    # no grant: a login is asked for
+    anonymous = hub.post("/api/internal/reminders/open", headers=service_headers, json={"sender_id": "s"})
+    assert anonymous.status_code == 401 and "登录" in anonymous.json()["detail"]
