@@ -34,7 +34,7 @@ STOP_WORDS = frozenset(
 _TERM = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z0-9]")
 # Single characters are mostly noise, except these verbs of tax business ("怎么查", "能退吗", "开错了", "发票丢了",
 # "出租商铺", "晚交了"): without HMM guessing, colloquial verbs come out of jieba as single characters.
-SINGLE_CHAR_TERMS = frozenset("查开报退缴交罚改补领填扣免减签销贷丢租卖买借捐送赔欠漏晚迟停关换转")
+SINGLE_CHAR_TERMS = frozenset("查开报退缴交罚改补领填扣免减签销贷丢租卖买借捐送赔欠漏晚迟停关换转错")
 # jieba parts of speech that never say what a question is about: adverbs, numerals and measure words, pronouns,
 # prepositions, conjunctions, particles, interjections, onomatopoeia, localisers ("刚好", "一份", "这部分").
 # jieba's tags are too noisy to say what *is* a content word (合同 comes out as an adjective), so everything
