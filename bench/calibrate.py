@@ -127,7 +127,7 @@ def fit(cases: list[Case]) -> dict:
             "scales": {n: round(float(s), 5) for n, s in zip(FEATURES, scales)}}
 
 
-def search_thresholds(cases: list[Case], model: dict, limits: Thresholds) -> tuple[dict, dict]:
+def search_thresholds(cases: list[Case], model: dict, limits: Thresholds) -> dict:
     best, best_key = None, None
     grid = [round(0.025 * i, 3) for i in range(1, 40)]
     for answer in grid:
@@ -141,7 +141,7 @@ def search_thresholds(cases: list[Case], model: dict, limits: Thresholds) -> tup
                 best, best_key = {"answer": answer, "clarify": clarify}, key
     if best is None:
         raise SystemExit("no thresholds meet the limits: the evidence does not separate the sets well enough")
-    return best, {}
+    return best
 
 
 def write(model: dict, thresholds: dict, result: dict, cases: list[Case]) -> None:
@@ -173,7 +173,7 @@ def main() -> int:
         verifier = Verifier.load()
     else:
         model = fit(cases)
-        thresholds, _ = search_thresholds(cases, model, limits)
+        thresholds = search_thresholds(cases, model, limits)
         verifier = Verifier(model["weights"], model["intercept"], thresholds["answer"], thresholds["clarify"],
                             model["means"], model["scales"])
     result = figures(cases, verifier, limits)

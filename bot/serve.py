@@ -32,7 +32,7 @@ def rasa_argv(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def main() -> None:
-    # Rasa's endpoints files expand ${ACTIONS_TOKEN} and ${APP_SECRET}-free values from the environment.
+    # bot/endpoints*.yml read ${ACTIONS_TOKEN} from the environment: give Rasa the development one when unset.
     os.environ.setdefault("ACTIONS_TOKEN", secret("ACTIONS_TOKEN"))
     sys.argv = rasa_argv()  # this process's own argv: /proc/<pid>/cmdline still shows `python -m bot.serve`
     from rasa.__main__ import main as rasa_main

@@ -21,7 +21,7 @@ from common.identifiers import is_valid_uscc, normalize_uscc
 
 __all__ = ["ALGORITHM", "ENTERPRISE_ROLE", "GRANT_ROLE", "GRANT_LIFETIME", "TokenRejected", "EnterpriseIdentity",
            "decode", "create_enterprise_token", "verify_enterprise_token", "mint_grant", "verify_grant",
-           "rasa_api_token"]
+           "rasa_api_token", "issue_time"]
 
 ALGORITHM = "HS256"
 ENTERPRISE_ROLE = "enterprise"
@@ -47,7 +47,8 @@ class EnterpriseIdentity:
     expires_at: datetime
 
 
-def _now(now: datetime | None) -> datetime:
+def issue_time(now: datetime | None = None) -> datetime:
+    """When a token is issued: ``now`` if given (tests), else the current UTC time."""
     return now or datetime.now(timezone.utc)
 
 
@@ -66,7 +67,7 @@ def decode(token: str, secret: str, *, expired: str, invalid: str) -> dict:
 def create_enterprise_token(uscc: str, name: str, *, secret: str, lifetime: timedelta = timedelta(hours=2),
                             now: datetime | None = None) -> str:
     """What the e-tax bureau page issues; here for demos and tests."""
-    issued = _now(now)
+    issued = issue_time(now)
     claims = {"sub": normalize_uscc(uscc), "name": name, "role": ENTERPRISE_ROLE,
               "iat": int(issued.timestamp()), "exp": int((issued + lifetime).timestamp())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -88,7 +89,7 @@ def verify_enterprise_token(token: str, *, secret: str) -> EnterpriseIdentity:
 
 def mint_grant(identity: EnterpriseIdentity, sender_id: str, *, secret: str, now: datetime | None = None) -> str:
     """A grant for the actions of ``sender_id``'s turns; it never outlives the token it was made from."""
-    issued = _now(now)
+    issued = issue_time(now)
     expires = min(issued + GRANT_LIFETIME, identity.expires_at)
     claims = {"sub": identity.uscc, "name": identity.name, "role": GRANT_ROLE, "sid": sender_id,
               "iat": int(issued.timestamp()), "exp": int(expires.timestamp())}
@@ -106,7 +107,7 @@ def verify_grant(grant: str, sender_id: str | None, *, secret: str) -> Enterpris
 def rasa_api_token(secret: str, *, lifetime: timedelta = timedelta(minutes=5), now: datetime | None = None) -> str:
     """A bearer JWT for Rasa's HTTP API (``bot/serve.py`` starts Rasa with ``RASA_JWT_SECRET``): Rasa lets the
     ``admin`` role read any tracker and replace the model. Made per call, so none lives long."""
-    issued = _now(now)
+    issued = issue_time(now)
     claims = {"user": {"username": "tax-assistant-service", "role": "admin"},
               "iat": int(issued.timestamp()), "exp": int((issued + lifetime).timestamp())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -29,7 +29,7 @@ import jwt
 from api.errors import Unauthorized
 from api.org.models import ROLES, StaffAccount
 from common import tokens
-from common.tokens import ALGORITHM, ENTERPRISE_ROLE, EnterpriseIdentity, create_enterprise_token
+from common.tokens import ALGORITHM, ENTERPRISE_ROLE, EnterpriseIdentity, create_enterprise_token, issue_time
 
 __all__ = ["PBKDF2_ITERATIONS", "hash_password", "verify_password", "needs_rehash", "StaffClaims",
            "EnterpriseIdentity", "ENTERPRISE_ROLE", "create_staff_token", "decode_staff_token",
@@ -105,13 +105,9 @@ class StaffClaims:
     expires_at: datetime
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
-
-
 def create_staff_token(staff: StaffAccount, *, secret: str, lifetime: timedelta,
                        now: datetime | None = None) -> str:
-    issued = _now(now)
+    issued = issue_time(now)
     claims = {"sub": str(staff.id), "role": staff.role, "unit": staff.unit_id,
               "iat": int(issued.timestamp()), "exp": int((issued + lifetime).timestamp())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -158,7 +154,7 @@ def verify_enterprise_grant(grant: str, sender_id: str | None, *, secret: str) -
 def create_visitor_token(visitor_id: str, *, secret: str, lifetime: timedelta = timedelta(days=30),
                          now: datetime | None = None) -> str:
     """The widget's anonymous identity: whoever holds it reads that visitor's history, nobody else."""
-    issued = _now(now)
+    issued = issue_time(now)
     claims = {"sub": visitor_id, "role": VISITOR_ROLE, "iat": int(issued.timestamp()),
               "exp": int((issued + lifetime).timestamp())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
