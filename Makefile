@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 web: $(WEB_APP)  ## the staff app (web/): npm packages from the lock file, then a Vite build into api/web/static/app/
-$(WEB_APP): web/package.json web/package-lock.json web/index.html web/vite.config.js $(shell find web/src -type f 2>/dev/null)
+$(WEB_APP): web/package.json web/package-lock.json web/index.html web/vite.config.js $(shell find web/src web/scripts -type f 2>/dev/null)
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 
 nlu: venv  ## regenerate data/nlu/faq.yml from the knowledge base

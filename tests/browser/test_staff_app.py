@@ -94,3 +94,14 @@ def test_the_app_is_served_for_every_section_with_strict_headers_and_cached_asse
     asset = re.search(r'src="(/static/app/assets/[^"]+\.js)"', page.text).group(1)
     served = httpx.get(world.url + asset)
     assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
+
+
+def test_assets_go_compressed_to_browsers_that_accept_gzip(world):
+    page = httpx.get(world.url + "/staff/")
+    asset = re.search(r'src="(/static/app/assets/[^"]+\.js)"', page.text).group(1)
+    plain = httpx.get(world.url + asset, headers={"Accept-Encoding": "identity"})
+    packed = httpx.get(world.url + asset, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["content-type"].startswith("text/javascript")
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.content == plain.content  # httpx undoes the gzip: the same file
