@@ -106,8 +106,8 @@ def _gzipped_twin(response: Response, scope: Scope) -> FileResponse | None:
         return None
     accepted = Headers(scope=scope).get("accept-encoding", "")
     twin = Path(str(response.path) + ".gz")
-    if "gzip" not in accepted or not twin.is_file():
-        return None
+    if "gzip" not in accepted or not twin.is_file() or twin.stat().st_mtime < Path(response.path).stat().st_mtime:
+        return None  # no twin, or a stale one (the file was edited after the build): the file itself
     return FileResponse(twin, media_type=response.media_type,
                         headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
 

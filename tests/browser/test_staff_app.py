@@ -3,6 +3,7 @@ the session's end, and the headers the pages are served with. Sections have thei
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -105,3 +106,20 @@ def test_assets_go_compressed_to_browsers_that_accept_gzip(world):
     assert packed.headers["content-encoding"] == "gzip" and packed.headers["content-type"].startswith("text/javascript")
     assert int(packed.headers["content-length"]) < len(plain.content) / 2
     assert packed.content == plain.content  # httpx undoes the gzip: the same file
+
+
+def test_a_file_edited_after_the_build_is_never_shadowed_by_its_old_gzip_twin(world):
+    import os
+
+    from api.web.router import STATIC_DIR
+
+    original = STATIC_DIR / "app" / "index.html"
+    twin = Path(str(original) + ".gz")
+    assert twin.is_file()
+    stat = twin.stat()
+    os.utime(twin, (stat.st_atime, original.stat().st_mtime - 60))  # the twin now predates its file
+    try:
+        served = httpx.get(world.url + "/static/app/index.html", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in served.headers and served.text == original.read_text(encoding="utf-8")
+    finally:
+        os.utime(twin, (stat.st_atime, stat.st_mtime))
