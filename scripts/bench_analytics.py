@@ -222,7 +222,7 @@ def main() -> None:
     from api.settings import Settings
 
     settings = Settings(database_url=url, redis_url=redis_url, sla_sweep_enabled=False, hub_sweep_enabled=False,
-                        campaign_sweep_enabled=False, analytics_sweep_enabled=False)
+                        campaign_sweep_enabled=False, analytics_sweep_enabled=False, outbox_sweep_enabled=False)
     with factory() as session:
         operator = session.execute(select(StaffAccount).where(StaffAccount.role == "operator")).scalars().first()
         uscc = session.execute(text("SELECT uscc FROM conversations WHERE uscc IS NOT NULL GROUP BY uscc "

@@ -50,7 +50,7 @@ def start_api(workdir: Path) -> tuple[str, uvicorn.Server]:
     engine.dispose()
     settings = Settings(database_url=url, redis_url=None, embedded_redis_path=str(workdir / "redis.db"),
                         app_env="development", sla_sweep_enabled=False, hub_sweep_enabled=False,
-                        campaign_sweep_enabled=False, analytics_sweep_enabled=False)
+                        campaign_sweep_enabled=False, analytics_sweep_enabled=False, outbox_sweep_enabled=False)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
