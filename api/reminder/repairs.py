@@ -52,15 +52,18 @@ def _deduction_wire(found: tuple | None) -> dict | None:
 def listed(applications: list[RepairApplication], *, session: Session, today: date) -> list[dict]:
     """The list rows: the application with its enterprise's name and USCC, the deduction and the clock."""
     enterprise_ids = {a.enterprise_id for a in applications}
-    enterprises = {e.id: e for e in session.execute(select(Enterprise.id, Enterprise.uscc, Enterprise.name)
-                                                    .where(Enterprise.id.in_(enterprise_ids)))} if enterprise_ids else {}
+    enterprises = {}
+    if enterprise_ids:
+        enterprises = {e.id: e for e in session.execute(select(Enterprise.id, Enterprise.uscc, Enterprise.name)
+                                                        .where(Enterprise.id.in_(enterprise_ids)))}
     deductions = _deductions(session, applications)
     out = []
     for application in applications:
         enterprise = enterprises.get(application.enterprise_id)
         out.append({**repair_wire(application),
                     "enterprise": {"uscc": enterprise.uscc, "name": enterprise.name} if enterprise else None,
-                    "deduction": _deduction_wire(deductions.get((application.enterprise_id, application.deduction_id))),
+                    "deduction": _deduction_wire(deductions.get((application.enterprise_id,
+                                                                 application.deduction_id))),
                     "clock": _clock(application, today)})
     return out
 
@@ -69,16 +72,19 @@ def detailed(application: RepairApplication, *, session: Session, today: date) -
     """One application in full: the list row, the enterprise's profile and current credit, the reminder it
     answered (what the enterprise was told and why), and who decided it."""
     row = listed([application], session=session, today=today)[0]
-    enterprise = session.execute(select(Enterprise.uscc, Enterprise.name, Enterprise.region, Enterprise.industry,
-                                        Enterprise.taxpayer_type).where(Enterprise.id == application.enterprise_id)).one()
+    enterprise = session.execute(select(
+        Enterprise.uscc, Enterprise.name, Enterprise.region, Enterprise.industry, Enterprise.taxpayer_type)
+        .where(Enterprise.id == application.enterprise_id)).one()
     credit = session.execute(select(CreditRecord).where(CreditRecord.enterprise_id == application.enterprise_id)
                              .order_by(CreditRecord.year.desc()).limit(1)).scalar_one_or_none()
     reminder = session.get(Reminder, application.reminder_id) if application.reminder_id else None
     decider = session.get(StaffAccount, application.decided_by_staff_id) if application.decided_by_staff_id else None
     row["enterprise"] = {"uscc": enterprise.uscc, "name": enterprise.name, "region": enterprise.region,
                          "industry": enterprise.industry, "taxpayer_type": enterprise.taxpayer_type,
-                         "credit": {"year": credit.year, "level": credit.level, "score": credit.score} if credit else None}
-    row["reminder"] = {"id": reminder.id, "title": reminder.title, "message": reminder.message,
-                       "reasons": reminder.reasons or [], "answered_at": iso(reminder.answered_at)} if reminder else None
+                         "credit": ({"year": credit.year, "level": credit.level, "score": credit.score}
+                                    if credit else None)}
+    row["reminder"] = ({"id": reminder.id, "title": reminder.title, "message": reminder.message,
+                        "reasons": reminder.reasons or [], "answered_at": iso(reminder.answered_at)}
+                       if reminder else None)
     row["decided_by"] = decider.display_name if decider else None
     return row

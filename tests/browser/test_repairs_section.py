@@ -145,6 +145,10 @@ def test_another_units_application_cannot_be_opened_or_decided(world):
                          json={"approve": True, "note": "越权审核"})
     assert decided.status_code == 404
     assert stored(world, theirs).status == "received"
+    listed = httpx.get(f"{world.url}/api/repairs", params={"status": "all"}, headers=headers).json()
+    assert theirs not in {row["id"] for row in listed} and world.extra["second"] in {row["id"] for row in listed}
+    unknown = httpx.get(f"{world.url}/api/repairs", params={"status": "pending"}, headers=headers)
+    assert unknown.status_code == 422 and "申请状态" in unknown.json()["detail"]
     operator = httpx.get(f"{world.url}/api/repairs", headers={"Authorization": f"Bearer {token(world, 'operator')}"})
     assert operator.status_code == 403
 
