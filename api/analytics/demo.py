@@ -97,7 +97,10 @@ HANDOFF_REASONS = (("user_request", 50), ("bot_failed", 30), ("bot_failed_twice"
 RATINGS = ((5, 60), (4, 25), (3, 8), (2, 4), (1, 3))
 WALK_IN_CHANNELS = tuple((c, w) for c, w in zip(CHANNELS, (35, 20, 10, 0, 5)) if w)  # the chat's own are the others
 CAMPAIGN_RULES = (("cit-small-low-profit", "小型微利企业所得税优惠"), ("vat-small-scale-exemption", "小规模纳税人免征增值税"),
-                  ("risk-overdue-filing", "逾期申报风险"), ("credit-correct-deductions", "纳税信用扣分纠正"))
+                  ("risk-overdue-filing", "逾期申报风险"), ("credit-correct-deductions", "纳税信用扣分纠正"),
+                  ("six-taxes-two-fees", "“六税两费”减征"), ("risk-invoice-sales-mismatch", "开票与申报收入差异风险"),
+                  ("iit-individual-business-halving", "个体工商户个人所得税减半"),
+                  ("credit-repair-application", "纳税信用修复申请"))  # one rule each: every campaign has an audience
 REVIEW_TAG = "错答"
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 10, 6, 8, 12, 12, 10, 8, 6, 5, 4, 3, 2, 1)  # Shanghai hours
 
