@@ -107,7 +107,7 @@ def seed(engine, conversations: int, messages: int, today: date) -> dict:
     """The bench's data (api.analytics.demo), written with COPY in one transaction."""
     units, operator = bench_world(engine)
     plan = TrafficPlan(conversations, messages, today, units, bench_enterprises(), petitions=6000, campaigns=8,
-                       campaign_reach=20_000, operator_id=operator, sender_prefix="bench", seed=SEED)
+                       operator_id=operator, sender_prefix="bench", seed=SEED)
     with make_session_factory(engine)() as session:
         stats = seed_conversations(session, plan)
         session.commit()
