@@ -7,13 +7,17 @@ from api.database import Base
 from api.petition.models import Petition  # noqa: F401 - foreign key target
 from api.petition.timing import UTCDateTime
 
-__all__ = ["NOTICE_KINDS", "SMS_STATUSES", "EnterpriseNotice", "SmsMessage"]
+__all__ = ["NOTICE_KINDS", "NOTICE_KIND_LABELS", "SMS_STATUSES", "SMS_STATUS_LABELS", "EnterpriseNotice", "SmsMessage"]
 
-NOTICE_KINDS = ("assigned", "transferred", "extended", "result", "visited")
+NOTICE_KIND_LABELS = {"assigned": "已交办理部门", "transferred": "上报或下转", "extended": "延期办理",
+                      "result": "办理结果", "visited": "回访"}
+NOTICE_KINDS = tuple(NOTICE_KIND_LABELS)
 """assigned: handed to the handling department, with its due date; transferred: reported up or passed down,
 with the reason; extended: an approved extension, with the reason and the new date; result: the feedback;
 visited: the return visit was recorded."""
-SMS_STATUSES = ("pending", "recorded", "accepted", "failed")
+SMS_STATUS_LABELS = {"pending": "待发送", "recorded": "已记录（开发环境，未实际发送）", "accepted": "短信网关已接收",
+                     "failed": "发送失败"}
+SMS_STATUSES = tuple(SMS_STATUS_LABELS)
 """pending: not yet handed to a sender; recorded: the development sender wrote it down (nothing was sent);
 accepted: a gateway took it (its reference kept; not a delivery receipt); failed: given up after retries."""
 
