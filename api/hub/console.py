@@ -13,6 +13,8 @@ import asyncio
 import logging
 import uuid
 
+import anyio
+
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
@@ -215,8 +217,9 @@ async def console_socket(websocket: WebSocket) -> None:
             if task is not None:
                 task.cancel()
         try:
-            if await run_in_threadpool(_leave, app, staff, connection_id):
-                hub.spawn(_release_later(app, staff))
+            with anyio.CancelScope(shield=True):  # the socket's task may be cancelled as it closes: leave anyway
+                if await run_in_threadpool(_leave, app, staff, connection_id):
+                    hub.spawn(_release_later(app, staff))
         except Exception:  # noqa: BLE001 - Redis down: the presence expires and the sweep requeues
             log.exception("could not mark seat %s as leaving", staff.id)
 
