@@ -49,9 +49,12 @@ def _assign_later(request: Request, unit_id: int) -> None:
 
 @router.get("/me", summary="我的坐席状态")
 def me(staff: CurrentStaff, request: Request) -> dict:
-    record = presence.get_presence(request.app.state.redis, staff.id)
+    client = request.app.state.redis
+    record = presence.get_presence(client, staff.id)
+    status = ("leaving" if record.get("leaving") else record["status"]) if record else "offline"
     return {**dispatch.seat_info(staff), "unit_id": staff.unit_id, "unit_name": staff.unit.name,
-            "status": record["status"] if record else "offline",
+            "status": status, "status_label": presence.STATUS_LABELS[status],
+            "consoles": presence.connected(client, staff.id),
             "skills": [s for s in (staff.skills or "").split(",") if s]}
 
 

@@ -90,8 +90,8 @@ def test_a_closed_console_is_noticed_within_seconds_and_the_enterprise_is_told_h
                 receive_until(ws, state("human"))
             started = time.monotonic()
             told = receive_until(ws, lambda e: system_line(e) and "连接中断" in e["message"]["text"],
-                                 timeout=4)["message"]
-            assert time.monotonic() - started < 4
+                                 timeout=10)["message"]
+            assert time.monotonic() - started < 10  # seconds (0.5 here, 5 by default), not the minute it was
             assert told["text"] == ("为您服务的坐席连接中断，人工坐席暂时都不在线，您的问题已为您排队（排在第1位），"
                                     "工作人员上线后会第一时间接入；您也可以留言，我们会尽快与您联系。")
             assert told["custom"]["leave_message"] is True and told["custom"]["status"] == "queued"
@@ -104,7 +104,7 @@ def test_a_closed_console_is_noticed_within_seconds_and_the_enterprise_is_told_h
 
 def test_a_reload_within_the_grace_keeps_the_conversation_and_a_leaving_seat_gets_no_new_work(
         settings, world, db, auth, service_headers):
-    with hub_client(quick(settings, seat_reconnect_seconds=1.5), world.service_dept.id) as client:
+    with hub_client(quick(settings, seat_reconnect_seconds=3), world.service_dept.id) as client:
         with widget_socket(client, widget_token(client)) as ws:
             with console_socket(client, settings, world.clerk) as seat:
                 receive(seat)
@@ -122,7 +122,7 @@ def test_a_reload_within_the_grace_keeps_the_conversation_and_a_leaving_seat_get
             with console_socket(client, settings, world.clerk) as again:  # the reload
                 hello = receive(again)
                 assert [c["id"] for c in hello["mine"]] == [kept.id]
-                time.sleep(2.2)  # past the grace: still there, still serving
+                time.sleep(3.5)  # past the grace: still there, still serving
                 db.expire_all()
                 assert (db.get(Conversation, kept.id).mode, db.get(Conversation, kept.id).assigned_staff_id) == (
                     "human", world.clerk.id)
@@ -169,8 +169,8 @@ def test_presence_over_rest_needs_an_open_console(settings, world, auth):
         with console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             busy = client.put("/api/seats/me/presence", headers=auth(world.clerk), json={"status": "busy"})
-            assert busy.status_code == 200 and client.get("/api/seats/me", headers=auth(world.clerk)).json()[
-                "status"] == "busy"
+            me = client.get("/api/seats/me", headers=auth(world.clerk)).json()
+            assert busy.status_code == 200 and (me["status"], me["status_label"], me["consoles"]) == ("busy", "忙碌", 1)
 
 
 def test_a_conversation_is_not_transferred_to_a_colleague_who_is_not_there(settings, world, db, auth,
