@@ -186,10 +186,10 @@ async def console_socket(websocket: WebSocket) -> None:
     writer = keeper = None
     try:
         status = await run_in_threadpool(_announce, app, staff, None, connection_id)
+        keeper = asyncio.create_task(connection.keep_alive(connection_id))
         # hello first: events published meanwhile wait in the outbox
         await websocket.send_json(await run_in_threadpool(connection.hello, status))
         writer = asyncio.create_task(connection.writer())
-        keeper = asyncio.create_task(connection.keep_alive(connection_id))
         while True:
             try:
                 data, bad = await asyncio.wait_for(receive_frame(websocket, settings.ws_frame_max_bytes),
