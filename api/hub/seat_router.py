@@ -210,10 +210,12 @@ def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, se
              request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     colleague = get_or_404(session, StaffAccount, body.staff_id, "工作人员")
-    there = next((s for s in presence.present_seats(request.app.state.redis, staff.unit_id)
-                  if s.staff_id == colleague.id), None)
-    if colleague.id != staff.id and (there is None or there.status not in ("online", "busy")):
-        raise Conflict("该同事当前不在线，无法转交", code="colleague_offline")  # never name a seat that is not there
+    service.ensure_holder(conversation, staff)
+    if colleague.id != staff.id and colleague.unit_id == staff.unit_id and colleague.role == staff.role:
+        there = next((s for s in presence.present_seats(request.app.state.redis, staff.unit_id)
+                      if s.staff_id == colleague.id), None)
+        if there is None or there.status not in ("online", "busy"):  # never name a seat that is not there
+            raise Conflict("该同事当前不在线，无法转交", code="colleague_offline")
     posted = service.transfer(conversation, staff, colleague, body.note, session=session, now=aware_now())
     session.commit()
     _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
