@@ -12,8 +12,8 @@ from api.hub.models import Attachment, Conversation, Message
 from api.privacy.masking import Masker
 from api.inputs import CleanStr, Id, clean_str
 
-__all__ = ["BADGES", "SEAT_BADGES", "seat_name", "seat_label", "message_wire", "attachment_wire", "SessionRequest", "FeedbackRequest",
-           "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
+__all__ = ["BADGES", "SEAT_BADGES", "seat_name", "seat_label", "message_wire", "attachment_wire", "SessionRequest",
+           "FeedbackRequest", "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
            "NoteRequest", "TransferRequest", "SummaryRequest", "ReadRequest", "SeatPetitionRequest",
            "HandoffRequest", "iso", "attachment_url", "conversation_brief"]
 

@@ -83,7 +83,8 @@ def post(conversation: Conversation, *, session: Session, sender: str, text: str
          attachment: Attachment | None = None, internal: bool = False, mode: str | None = None) -> Message:
     name = {"user": conversation.enterprise_name or "访客", "bot": BOT_NAME, "system": SYSTEM_NAME}.get(sender)
     message = Message(conversation_id=conversation.id, client_id=client_id, sender=sender,
-                      sender_staff_id=staff.id if staff else None, sender_name=seat_name(staff.display_name) if staff else name,
+                      sender_staff_id=staff.id if staff else None,
+                      sender_name=seat_name(staff.display_name) if staff else name,
                       mode=mode or conversation.mode, text=text or "", buttons=buttons or None, custom=custom,
                       kind=(custom or {}).get("kind") if isinstance(custom, dict) else None, intent=intent,
                       confidence=confidence, attachment_id=attachment.id if attachment else None, internal=internal,

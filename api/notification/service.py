@@ -150,7 +150,8 @@ def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20)
     for kind in _GROUP_ORDER:
         if not counts.get(kind):
             continue
-        rows = session.execute(select(Notification, Petition.ticket).join(Petition, Petition.id == Notification.petition_id)
+        rows = session.execute(select(Notification, Petition.ticket)
+                               .join(Petition, Petition.id == Notification.petition_id)
                                .where(*unread, Notification.kind == kind)
                                .order_by(Notification.id.desc()).limit(per_group)).all()
         items = [{"id": n.id, "petition_id": n.petition_id, "ticket": ticket, "message": n.message,
