@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # ping, network gone) is closed. An offline seat's conversations go back to the queue at once.
     seat_grace_seconds: int = 10
     seat_reconnect_seconds: float = 5.0
-    seat_silence_seconds: float = 45.0
+    seat_silence_seconds: float = 75.0  # past the once-a-minute timers of a background browser tab
     # Waiting: the widget offers to leave a message when nobody of the tier is online, when the computed wait is
     # at least long_wait_seconds, or (no wait known) when at least long_queue conversations are ahead.
     long_wait_seconds: int = 600

@@ -232,3 +232,18 @@ def test_the_chat_unit_is_not_named_after_the_bot(db, settings):
     db.commit()
     assert unit.id == legacy.id and unit.name == Settings().bot_intake_unit_name
     assert not db.query(Unit).filter(Unit.name == "智能助手").count()
+
+
+def test_a_console_that_stops_pinging_is_closed_and_its_seat_leaves(settings, world):
+    from starlette.websockets import WebSocketDisconnect
+
+    with hub_client(quick(settings, seat_silence_seconds=1), world.service_dept.id) as client:
+        with console_socket(client, settings, world.clerk) as seat:
+            receive(seat)
+            with pytest.raises(WebSocketDisconnect) as closed:
+                receive_until(seat, lambda e: False, timeout=5)
+            assert closed.value.code == 4408
+        deadline = time.monotonic() + 5
+        while presence.get_presence(client.app.state.redis, world.clerk.id) is not None:
+            assert time.monotonic() < deadline, "a silent console kept its seat present"
+            time.sleep(0.1)
