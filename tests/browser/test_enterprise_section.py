@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from common.identifiers import uscc_check_digit
 from tests.browser.staffkit import DESKTOP, PHONE, login, screenshot, staff_world
 
 
@@ -30,7 +31,7 @@ def world(tmp_path_factory):
 
 
 def _search(page, code):
-    page.locator("[data-test=uscc-input] input").fill(code)
+    page.locator("input[data-test=uscc-input], [data-test=uscc-input] input").first.fill(code)
     page.click("[data-test=uscc-search]")
 
 
@@ -46,8 +47,9 @@ def test_a_wrong_check_digit_is_said_in_the_page_and_an_unknown_code_by_the_serv
     _search(page, uscc[:10])
     expect(page.locator(".enterprise-search")).to_contain_text("应为18位")
     assert requests == []  # nothing was asked of the server
-    _search(page, "91110000100000000B")  # a valid code no enterprise has
-    expect(page.locator(".enterprise-search .el-form-item__error")).to_contain_text("91110000100000000B")
+    unknown = "91110000100000000" + uscc_check_digit("91110000100000000")  # valid, but no enterprise has it
+    _search(page, unknown)
+    expect(page.locator(".enterprise-search .el-form-item__error")).to_contain_text(unknown)
 
 
 @pytest.mark.parametrize("viewport,name", [(DESKTOP, "desktop"), (PHONE, "phone")])
@@ -63,8 +65,8 @@ def test_the_profile_shows_key_facts_in_chinese_first_and_sources_on_demand(page
     text = page.inner_text("[data-test=enterprise-profile]")
     assert re.search(r"[a-z_]{4,}", text) is None, "an English key is shown"
     assert text.index("关键信息") < text.index("登记信息")
-    page.click("[data-test=toggle-sources]")
-    expect(page.locator("[data-test=sources]")).to_contain_text("税务")
     box = page.locator("[data-test=key-facts]").bounding_box()
     assert box["x"] + box["width"] <= viewport[0] + 1
     screenshot(page, f"enterprises-profile-{name}")
+    page.click("[data-test=toggle-sources]")
+    expect(page.locator("[data-test=sources]")).to_contain_text("税务")

@@ -43,6 +43,12 @@ def world(tmp_path_factory):
     built.server.stop()
 
 
+def _box(scope, name):
+    """The text box of the field ``data-test=name`` (Element Plus puts the attribute on the input itself)."""
+    return scope.locator(f"input[data-test={name}], textarea[data-test={name}], [data-test={name}] input, "
+                         f"[data-test={name}] textarea").first
+
+
 def _choose(page, select, option):
     """Pick `option` in the Element Plus select `select` (a locator)."""
     select.click()
@@ -66,9 +72,15 @@ def _step(page, action, **fields):
         elif name == "satisfaction":
             dialog.locator("[data-test=field-satisfaction] .el-rate__item").nth(value - 1).click()
         else:
-            dialog.locator(f"[data-test=field-{name}] textarea, [data-test=field-{name}] input").first.fill(str(value))
+            _box(dialog, f"field-{name}").fill(str(value))
     dialog.locator("[data-test=action-submit]").click()
     expect(page.locator(".action-dialog:visible")).to_have_count(0)
+
+
+def _settled(page):
+    """Wait until the drawer has slid in and nothing is loading (for a screenshot)."""
+    expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
+    page.wait_for_timeout(500)
 
 
 def _status(page, text):
@@ -86,14 +98,14 @@ def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_fact
     staff.click("[data-test=register]")
     form = staff.locator("[data-test=register-form]")
     _choose(staff, form.locator("[data-test=register-channel]"), "12366热线")
-    form.locator("[data-test=register-name] input").fill("成都锦江区己机电有限公司")
-    form.locator("[data-test=register-uscc] input").fill("91510107MAALN2LN7X")  # wrong check digit
-    form.locator("[data-test=register-phone] input").click()
+    _box(form, "register-name").fill("成都锦江区己机电有限公司")
+    _box(form, "register-uscc").fill("91510107MAALN2LN7X")  # wrong check digit
+    _box(form, "register-phone").click()
     expect(form).to_contain_text("校验位不对")
-    form.locator("[data-test=register-uscc] input").fill("")
-    form.locator("[data-test=register-phone] input").fill("13900139000")
+    _box(form, "register-uscc").fill("")
+    _box(form, "register-phone").fill("13900139000")
     _choose(staff, form.locator("[data-test=register-category]"), "执法规范类")
-    form.locator("[data-test=register-content] textarea").fill("来电反映：上门检查未出示检查通知书，请核实。")
+    _box(form, "register-content").fill("来电反映：上门检查未出示检查通知书，请核实。")
     staff.click("[data-test=register-submit]")
     expect(staff.locator(".el-message--success")).to_contain_text("已受理登记")
     _status(staff, "已受理登记")
@@ -120,8 +132,8 @@ def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_fact
     dialog = handler.locator(".action-dialog:visible")
     dialog.locator("[data-test=action-submit]").click()
     expect(dialog).to_contain_text("请填写原因")
-    dialog.locator("[data-test=field-days] input").fill("2")
-    dialog.locator("[data-test=field-reason] textarea").fill("需调取上门检查的执法记录仪视频")
+    _box(dialog, "field-days").fill("2")
+    _box(dialog, "field-reason").fill("需调取上门检查的执法记录仪视频")
     dialog.locator("[data-test=action-submit]").click()
     expect(handler.locator("[data-test=detail-extensions]")).to_contain_text("待审批")
     expect(handler.locator("[data-test=detail-actions] [data-action=request_extension]")).to_have_count(0)
@@ -187,20 +199,22 @@ def test_the_ledger_export_holds_exactly_the_rows_the_list_shows(page_factory, w
     expect(page.locator("[data-test=list-total]")).to_have_text("共 3 件")
     policy = _listed(page)
     assert _exported(page) == policy
-    page.locator("[data-test=filter-q] input").fill("丙科技")
+    _box(page, "filter-q").fill("丙科技")
     page.click("[data-test=filter-search]")
     expect(page.locator("[data-test=list-total]")).to_have_text("共 1 件")
     assert _exported(page) == _listed(page)
 
+    page.get_by_role("button", name="重置").click()
     _queue(page, "overdue")  # received 40 days ago and never handed over: overdue
     expect(page.locator("[data-test=list-total]")).to_have_text("共 2 件")
     overdue = _listed(page)
-    assert _exported(page) == overdue
     expect(page.locator(".petition-table [data-clock=overdue]").first).to_contain_text("超期")
     screenshot(page, "petitions-list-desktop")
+    assert _exported(page) == overdue
     _open_ticket(page, overdue[0])
     expect(page.locator("[data-test=ledger-entry]")).to_have_count(1)
     expect(page.locator("[data-test=detail-actions]")).to_have_count(0)  # an operator reads, never acts
+    _settled(page)
     screenshot(page, "petitions-detail-desktop")
 
 
@@ -212,6 +226,10 @@ def test_on_a_phone_the_queue_is_cards_and_the_detail_fills_the_screen(page_fact
     for box in [cards.nth(i).bounding_box() for i in range(cards.count())]:
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
     expect(page.locator(".petition-card [data-clock]").first).to_be_visible()
+    expect(page.locator("[data-test=filter-category]")).to_be_hidden()  # folded away on a phone
+    page.click("[data-test=filter-more]")
+    expect(page.locator("[data-test=filter-category]")).to_be_visible()
+    page.click("[data-test=filter-more]")
     screenshot(page, "petitions-list-phone")
     cards.first.tap()
     drawer = page.locator(".petition-drawer")
@@ -220,4 +238,5 @@ def test_on_a_phone_the_queue_is_cards_and_the_detail_fills_the_screen(page_fact
     button = page.locator("[data-test=detail-actions] [data-action=hand_over]")
     box = button.bounding_box()
     assert box["x"] + box["width"] <= PHONE[0] and box["height"] >= 32
+    _settled(page)
     screenshot(page, "petitions-detail-phone")
