@@ -17,8 +17,6 @@ from api.petition.models import Petition
 
 __all__ = ["available_actions", "may_register"]
 
-_LEAD_ONLY = ("resolve", "feed_back")
-
 
 def may_register(staff: StaffAccount) -> bool:
     return staff.role in ACTION_ROLES["register"]
@@ -26,21 +24,17 @@ def may_register(staff: StaffAccount) -> bool:
 
 def available_actions(petition: Petition, staff: StaffAccount) -> list[str]:
     """The actions (keys of ``TRANSITIONS``; ``decide_extension`` for a pending request) ``staff`` may take."""
-    found = []
-    for action, (sources, _) in TRANSITIONS.items():
-        if petition.status not in {s.value for s in sources} or not _allowed(action, petition, staff):
-            continue
-        if action in _LEAD_ONLY and staff.unit_id != petition.handling_unit_id:
-            continue
-        pending = [x for x in petition.extensions if x.status == "pending"]
-        if action == "request_extension" and (petition.handling_due is None or pending):
-            continue
-        if action == "decide_extension" and not any(x.requested_by != staff.id for x in pending):
-            continue
-        if action == "decide_extension" and staff.role not in approver_roles(petition):
-            continue
-        found.append(action)
-    return found
+    pending = [x for x in petition.extensions if x.status == "pending"]
+    rules = {
+        "resolve": lambda: staff.unit_id == petition.handling_unit_id,
+        "feed_back": lambda: staff.unit_id == petition.handling_unit_id,
+        "request_extension": lambda: petition.handling_due is not None and not pending,
+        "decide_extension": lambda: staff.role in approver_roles(petition)
+        and any(x.requested_by != staff.id for x in pending),
+    }
+    return [action for action, (sources, _) in TRANSITIONS.items()
+            if petition.status in {s.value for s in sources} and _allowed(action, petition, staff)
+            and rules.get(action, lambda: True)()]
 
 
 def _allowed(action: str, petition: Petition, staff: StaffAccount) -> bool:

@@ -16,8 +16,8 @@ from api.inputs import CleanStr, Id, clean_str
 
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
-__all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "PendingExtension", "HandOver", "Assign", "Transfer",
-           "Resolve", "FeedBack", "ReturnVisit", "Close", "ExtensionRequest", "ExtensionDecision",
+__all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "PendingExtension", "HandOver", "Assign",
+           "Transfer", "Resolve", "FeedBack", "ReturnVisit", "Close", "ExtensionRequest", "ExtensionDecision",
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
 

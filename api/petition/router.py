@@ -164,7 +164,8 @@ def list_petitions(
             summary="待我审批的延期申请（分管局领导审批单一部门办理，主要领导审批联合办理）")
 def pending_extensions(staff: Approver, session: SessionDep, unmasked: Unmasked = False) -> list[PendingExtension]:
     decision = petition_view(staff, unmasked)
-    rows = session.execute(select(PetitionExtension, Petition).join(Petition, Petition.id == PetitionExtension.petition_id)
+    rows = session.execute(select(PetitionExtension, Petition)
+                           .join(Petition, Petition.id == PetitionExtension.petition_id)
                            .where(PetitionExtension.status == "pending", visible_clause(staff))
                            .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(MAX_PENDING)).all()
     rows = [(x, p) for x, p in rows if staff.role in extensions.approver_roles(p) and x.requested_by != staff.id]
