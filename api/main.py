@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.enterprise import service as enterprise_service
 from api.enterprise.router import PENDING_COUNTS, install_enterprise
 from api.health.router import router as health_router
+from api.vocabulary.router import router as vocabulary_router
 from api.hub import console as hub_console
 from api.hub import internal as hub_internal
 from api.hub import seat_router, widget as hub_widget, widget_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_auth_error_handler(app)
     app.include_router(health_router)
+    app.include_router(vocabulary_router)
     app.include_router(auth_router)
     app.include_router(petition_reports_router)  # before petition_router: /statistics is not a /{petition_id}
     app.include_router(petition_router)

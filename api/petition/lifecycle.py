@@ -38,7 +38,9 @@ ACTION_LABELS = {
     "register": "受理登记", "hand_over": "转交纳税服务部门", "assign": "转交办理部门", "start": "开始办理",
     "transfer": "上报或下转", "request_extension": "申请延期", "decide_extension": "审批延期",
     "resolve": "办结", "feed_back": "反馈办理结果", "return_visit": "回访", "close": "关闭",
+    "approve_extension": "批准延期", "reject_extension": "驳回延期",
 }
+"""Every ledger action (``PetitionEvent.action``) in Chinese."""
 
 _HINTS = {
     "resolve": "请先开始办理",

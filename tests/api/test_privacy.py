@@ -172,6 +172,9 @@ def test_an_expert_opening_a_closed_conversation_it_did_not_hold_sees_it_masked(
     assert "隐私测试商贸有限公司" not in text and body["conversation"]["uscc"] == mask_uscc(closed.uscc)
     picture = client.get(f"{path}/picture", headers=auth(desk_expert)).json()
     assert picture["enterprise"]["uscc"] == mask_uscc(closed.uscc)
+    facts = {f["field"]: f["value"] for f in picture["key_facts"]}
+    assert facts["name"] == mask_name("隐私测试商贸有限公司") and facts["uscc"] == mask_uscc(closed.uscc)
+    assert "隐私测试商贸有限公司" not in str(picture) and closed.uscc not in str(picture)
     draft = client.get(f"{path}/petition-draft", headers=auth(desk_expert)).json()
     assert PHONE not in draft["content"] and PHONE not in draft["transcript"]
     # its former holder sees it masked too once it is closed; a seat of another unit does not see it at all

@@ -103,6 +103,11 @@ def conversation_messages() -> list[dict]:
 
 
 PICTURE = {  # the shape of api/hub/picture.py, with the sections it leaves to other features filled in
+    "key_facts": [{"field": "name", "label": "企业名称", "value": "丹东市振兴区晨光五金商行", "hint": None},
+                  {"field": "credit", "label": "纳税信用", "value": "B级（2025年度，87分）",
+                   "hint": "有1项可修复的扣分尚未纠正"},
+                  {"field": "industry", "label": "行业", "value": "<b>五金</b>零售（F52）", "hint": None}],
+    "details": [{"title": "规模与财务", "items": [{"field": "total_assets", "label": "资产总额", "value": "120.00万元"}]}],
     "enterprise": {"name": "丹东市振兴区晨光五金商行", "uscc": USCC_A, "logged_in": True},
     "profile": {"industry": "五金零售", "taxpayer_type": "小规模纳税人", "region": "辽宁省丹东市振兴区",
                 "employees": 3, "registered_at": "2019-05-12", "small_low_profit": True},
@@ -475,6 +480,13 @@ def test_queue_mine_chat_and_picture_render_user_text_literally(page, base_url, 
     page.wait_for_selector('#picture [data-section="credit"]')
     picture = page.locator("#picture")
     assert USCC_A in picture.inner_text()
+    # key facts first, as the server labels them, text never parsed as markup
+    assert page.locator("#picture .pic-section").first.get_attribute("data-section") == "key_facts"
+    facts = page.locator('#picture [data-section="key_facts"]').inner_text()
+    assert "关键信息" in facts and "B级（2025年度，87分）" in facts and "有1项可修复的扣分尚未纠正" in facts
+    assert "<b>五金</b>零售（F52）" in facts and page.locator("#picture b").count() == 0
+    assert "资产总额\t120.00万元" in page.locator('#picture [data-section="details"]').inner_text()
+    assert "key_facts" not in picture.inner_text() and "details" not in picture.inner_text()
     assert "五金零售" in page.locator('#picture [data-section="profile"]').inner_text()
     assert "未按规定期限办理纳税申报" in page.locator('#picture [data-section="credit"]').inner_text()
     assert "ZS20261120-0003" in page.locator('#picture [data-section="petitions"]').inner_text()

@@ -56,6 +56,7 @@
     reason: "原因", item: "事项", repairable: "可修复", description: "说明", content: "内容"
   };
   var SECTION_TITLES = {
+    key_facts: "关键信息", details: "详细信息",
     identity: "企业身份", profile: "基本信息", credit: "纳税信用", reminders: "提醒",
     petitions: "诉求", conversations: "历史会话", past_conversations: "历史会话", history: "历史会话",
     filings: "申报记录", risks: "风险提示", risk_findings: "风险提示"
@@ -1582,6 +1583,33 @@
     return wrap;
   }
 
+  // key facts and details come labelled in Chinese from the server (api/enterprise/summary.py)
+  function renderKeyFacts(list) {
+    if (!Array.isArray(list) || !list.length) return noData();
+    var tbody = el("tbody");
+    list.forEach(function (f) {
+      tbody.appendChild(el("tr", {}, [
+        el("th", { text: f.label }),
+        el("td", {}, [el("span", { text: f.value }), f.hint ? el("div", { cls: "muted small", text: f.hint }) : null])
+      ]));
+    });
+    return el("table", { cls: "kv key-facts" }, [tbody]);
+  }
+
+  function renderDetails(groups) {
+    if (!Array.isArray(groups) || !groups.length) return noData();
+    var wrap = el("div", { cls: "details" });
+    groups.forEach(function (g) {
+      wrap.appendChild(el("div", { cls: "sub-title", text: g.title }));
+      var tbody = el("tbody");
+      (g.items || []).forEach(function (i) {
+        tbody.appendChild(el("tr", {}, [el("th", { text: i.label }), el("td", { text: i.value })]));
+      });
+      wrap.appendChild(el("table", { cls: "kv" }, [tbody]));
+    });
+    return wrap;
+  }
+
   function renderReminders(list) {
     if (!Array.isArray(list) || !list.length) return noData();
     return el("ul", { cls: "pic-list" }, list.map(function (r) {
@@ -1647,6 +1675,8 @@
     box.appendChild(card);
 
     var known = {
+      key_facts: renderKeyFacts,
+      details: renderDetails,
       profile: function (v) { return v && typeof v === "object" && !Array.isArray(v) ? kvTable(v) : genericList(v); },
       credit: renderCredit,
       reminders: renderReminders,
@@ -1655,7 +1685,7 @@
       past_conversations: renderPastConversations,
       history: renderPastConversations
     };
-    var order = ["profile", "credit", "reminders", "petitions", "past_conversations", "conversations", "history"];
+    var order = ["key_facts", "details", "profile", "credit", "reminders", "petitions", "past_conversations", "conversations", "history"];
     var skip = ["identity", "enterprise", "name", "uscc", "conversation_id", "id"];
     var keys = order.filter(function (k) { return k in data; });
     Object.keys(data).forEach(function (k) { if (order.indexOf(k) < 0 && skip.indexOf(k) < 0) keys.push(k); });
