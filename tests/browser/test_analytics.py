@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, at, build_day
+from tests.browser.elplus import choose, chosen
 from tests.browser.staffkit import DESKTOP, PHONE as PHONE_SIZE, login, open_section, screenshot, staff_world
 
 XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</script>'
@@ -82,25 +83,6 @@ def on_day(page, world, username="operator"):
 def table(page, card: str) -> list[list[str]]:
     return page.eval_on_selector_all(
         f"#card-{card} .table-wrap tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
-
-
-def select_root(page, select: str):
-    """The Element Plus select whose input has this id."""
-    return page.locator(".el-select", has=page.locator(select))
-
-
-def chosen(page, select: str) -> str:
-    shown = select_root(page, select).locator(".el-select__placeholder:not(.is-transparent)")
-    shown.wait_for()
-    return shown.inner_text()
-
-
-def choose(page, select: str, text: str, typed: str | None = None):
-    """Open an Element Plus select, type to filter (or search, for a remote one) and click the option."""
-    select_root(page, select).locator(".el-select__wrapper").click()
-    if typed is not None:
-        page.locator(select).fill(typed)
-    page.locator(".el-select-dropdown:visible .el-select-dropdown__item", has_text=text).first.click()
 
 
 def review_row(page, conversation_id: int):
