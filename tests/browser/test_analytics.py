@@ -85,6 +85,12 @@ def table(page, card: str) -> list[list[str]]:
         f"#card-{card} .table-wrap tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
 
 
+def shot_from_top(page, name: str):
+    """The section scrolls inside the shell: back to its top, then the screenshot."""
+    page.evaluate("() => document.querySelector('.shell-main').scrollTo(0, 0)")
+    screenshot(page, name)
+
+
 def review_row(page, conversation_id: int):
     return page.locator("#review-table tbody tr", has=page.locator(f"[data-id='{conversation_id}']"))
 
@@ -125,7 +131,7 @@ def test_operator_sees_figures_charts_tables_csv_and_drills_into_the_review(worl
         page.click(f"#card-{card} .toggle-table")  # back to the charts for the screenshot
     page.wait_for_timeout(300)
     assert ENGLISH_KEY.search(page.inner_text("main")) is None
-    screenshot(page, "analytics-overview-desktop")
+    shot_from_top(page, "analytics-overview-desktop")
 
     # a card's CSV downloads with the page's token
     with page.expect_download() as download:
@@ -219,7 +225,7 @@ def test_fix_an_unanswered_group_with_a_new_entry_approved_by_someone_else(world
     operator.fill("#ne-source-title", "社会保障卡管理办法")
     operator.fill("#ne-from", "2026-01-01")
     operator.press("#ne-from", "Enter")
-    screenshot(operator, "analytics-draft-desktop")
+    shot_from_top(operator, "analytics-draft-desktop")
     operator.click("#imp-ok")
     operator.wait_for_selector(".improve-dialog", state="hidden")
     operator.click(".analytics-tabs #tab-improvements")
@@ -241,7 +247,7 @@ def test_fix_an_unanswered_group_with_a_new_entry_approved_by_someone_else(world
     approved = admin.locator("#imp-table tbody tr", has_text="social-card-reissue-where")
     approved.wait_for()
     assert "吴管理" in approved.text_content() and "knowledge/content/improvements.yml" in approved.text_content()
-    screenshot(admin, "analytics-improvements-desktop")
+    shot_from_top(admin, "analytics-improvements-desktop")
 
 
 def test_only_an_admin_sees_unmasked_text_and_every_view_is_audited(world, page_factory):
@@ -280,7 +286,7 @@ def test_on_a_phone_everything_is_one_column_and_nothing_is_cut_off(world, page_
     assert boxes[0]["x"] == boxes[1]["x"] == boxes[2]["x"] and boxes[1]["y"] > boxes[0]["y"]  # one column
     assert all(b["x"] >= 0 and b["x"] + b["width"] <= PHONE_SIZE[0] for b in boxes)
     page.wait_for_timeout(300)
-    screenshot(page, "analytics-overview-phone")
+    shot_from_top(page, "analytics-overview-phone")
 
     page.click(".analytics-tabs #tab-review")
     page.wait_for_selector("#review-table tbody tr .row-id")
@@ -301,7 +307,7 @@ def test_on_a_phone_everything_is_one_column_and_nothing_is_cut_off(world, page_
     page.click(".analytics-tabs #tab-improvements")
     page.wait_for_selector("#imp-table")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE_SIZE[0]
-    screenshot(page, "analytics-improvements-phone")
+    shot_from_top(page, "analytics-improvements-phone")
 
 
 def test_other_roles_are_kept_out_and_the_old_address_leads_here(world, page_factory):

@@ -70,6 +70,7 @@ def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page
     assert 1 <= float(tiles["人工服务满意度"].split()[0]) <= 5
     assert re.search(r"\b[a-z]+_[a-z_]+\b", page.inner_text("main")) is None  # no English key on the page
     page.wait_for_timeout(300)
+    page.evaluate("() => document.querySelector('.shell-main').scrollTo(0, 0)")
     screenshot(page, "analytics-demo-desktop")
 
     # the first unanswered group's count opens the review list with conversations behind it
