@@ -305,7 +305,7 @@ def test_on_a_phone_everything_is_one_column_and_nothing_is_cut_off(world, page_
     page.click("#mark-cancel")
 
     page.click(".analytics-tabs #tab-improvements")
-    page.wait_for_selector("#imp-table")
+    page.wait_for_selector("#att-table .att-entry")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE_SIZE[0]
     shot_from_top(page, "analytics-improvements-phone")
 
