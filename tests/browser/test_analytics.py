@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, at, build_day
-from tests.browser.elplus import choose, chosen
+from tests.browser.elplus import choose, chosen, select_root
 from tests.browser.staffkit import DESKTOP, PHONE as PHONE_SIZE, login, open_section, screenshot, staff_world
 
 XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</script>'
@@ -179,7 +179,13 @@ def test_review_transcript_tags_and_marking_a_wrong_turn_from_lists_of_names(wor
     bot.locator(".mark-btn").click()
     page.wait_for_selector(".mark-dialog")
     choose(page, "#mark-intent", "咨询办税问题", typed="办税问题")
-    choose(page, "#mark-entry", "社保", typed="社保费")
+    # the entry list opens with the entries nearest to the user's question, before anything is typed
+    select_root(page, "#mark-entry").locator(".el-select__wrapper").click()
+    suggested = page.locator(".el-select-dropdown:visible .el-select-dropdown__item")
+    suggested.first.wait_for()
+    assert any("社保" in text for text in suggested.all_inner_texts())
+    page.locator("#mark-entry").fill("社保费")
+    page.locator(".el-select-dropdown:visible .el-select-dropdown__item", has_text="社保").first.click()
     picked = chosen(page, "#mark-entry")
     assert "社保" in picked
     topic = chosen(page, "#mark-topic")
