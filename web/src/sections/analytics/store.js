@@ -7,6 +7,7 @@
 import { reactive } from "vue";
 import { api } from "../../api.js";
 import { todayInChina } from "../../format.js";
+import { onLogout } from "../../session.js";
 
 /** YYYY-MM-DD `days` days before the Shanghai date `day`. */
 export function shiftDay(day, days) {
@@ -35,6 +36,20 @@ export function maskQuery() {
 
 /** Requests between the panes: `review` (filters, a conversation to open) and `improve` (a draft to start). */
 export const requests = reactive({ review: null, improve: null, improvementsChanged: 0, tab: "overview" });
+
+/** Forget the last drill-down (a pane mounted later must not replay it). */
+export function clearRequests() {
+  requests.review = null;
+  requests.improve = null;
+}
+
+// The next person to log in on this tab starts masked, on the default period, with no pending request.
+onLogout(() => {
+  scope.unmasked = false;
+  scope.channel = "all";
+  setLastDays(30);
+  clearRequests();
+});
 
 export function openReview(filters = {}, conversationId = null) {
   if (filters.date_from) scope.dateFrom = filters.date_from;
@@ -92,7 +107,9 @@ export function entryTitle(entryId) {
   if (!entryId) return "";
   if (!(entryId in entryTitles)) {
     entryTitles[entryId] = "";
-    searchEntries(entryId).catch(() => {});
+    searchEntries(entryId)
+      .then(() => { if (!entryTitles[entryId]) entryTitles[entryId] = "（已不在知识库）"; })
+      .catch(() => { delete entryTitles[entryId]; });
   }
   return entryTitles[entryId];
 }
