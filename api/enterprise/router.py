@@ -1,8 +1,9 @@
 """Enterprise routes: staff's enterprise profile, and the demo routes (only when ``DEMO_MODE`` is on).
 
 * ``GET /api/enterprises/{uscc}`` — staff, experts, operators, admins and supervisors: ``key_facts`` and
-  ``details`` in Chinese first (api.enterprise.summary), then the profile with each field's source system and
-  sync time, the latest credit, a filings summary, claims and risk findings. Its name and USCC are masked unless the caller serves the enterprise now (api.privacy.policy), audited.
+  ``details`` in Chinese first (api.enterprise.summary), then the profile with each field's source system
+  and sync time, the latest credit, a filings summary, claims and risk findings. Its name and USCC are masked
+  unless the caller serves the enterprise now (api.privacy.policy), audited.
 * ``GET /api/demo/enterprises?q=&level=&limit=`` and ``POST /api/demo/token {uscc}`` — the demo page's list of
   demo enterprises and a 2-hour enterprise token for one of them. These exist only in demo mode: without it
   they are not installed at all (404). Only enterprises generated as demo data (``demo``) can be had: demo mode

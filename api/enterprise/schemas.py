@@ -11,8 +11,8 @@ from api.inputs import clean_str
 
 from api.auth.grants import EnterpriseGrant
 
-__all__ = ["FieldSource", "KeyFact", "DetailItem", "DetailGroup", "DeductionRead", "CreditRead", "OwnCredit", "FilingRead", "FilingsSummary", "ClaimRead",
-           "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
+__all__ = ["FieldSource", "KeyFact", "DetailItem", "DetailGroup", "DeductionRead", "CreditRead", "OwnCredit",
+           "FilingRead", "FilingsSummary", "ClaimRead", "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
            "DemoTokenRequest", "DemoToken"]
 
 

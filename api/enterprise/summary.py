@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from api.enterprise.models import (ENTERPRISE_FIELD_LABELS, FILING_STATE_LABELS, KIND_LABELS, TAX_TYPE_LABELS,
                                    TAXPAYER_TYPE_LABELS, Enterprise, EnterpriseFiling, RiskFinding)
 from api.enterprise.service import filing_state, find_by_uscc, latest_credit, wan
-from api.petition.constants import STATUS_LABELS, Status
+from api.petition.constants import Status
 from api.petition.models import Petition
 from api.privacy.masking import Masker
 from common.workdays import china_today
@@ -39,7 +39,8 @@ _PEOPLE = {"employees", "new_hires_key_groups"}
 
 
 def _fact(field: str, value: str, hint: str | None = None, label: str | None = None) -> dict:
-    return {"field": field, "label": label or ENTERPRISE_FIELD_LABELS.get(field, field), "value": value, "hint": hint}
+    """One fact, named by ``ENTERPRISE_FIELD_LABELS`` unless ``label`` says otherwise."""
+    return {"field": field, "label": label or ENTERPRISE_FIELD_LABELS[field], "value": value, "hint": hint}
 
 
 def open_petitions(uscc: str, *, session: Session) -> int:
@@ -50,31 +51,30 @@ def open_petitions(uscc: str, *, session: Session) -> int:
 def _credit_fact(enterprise: Enterprise, session: Session) -> dict:
     record, deductions = latest_credit(enterprise.id, session=session)
     if record is None:
-        return _fact("credit", "暂无评价记录", "新设立或经营不满一年的企业可能尚未参评", label="纳税信用")
+        return _fact("credit", "暂无评价记录", "新设立或经营不满一年的企业可能尚未参评")
     score = f"，{record.score}分" if record.score is not None else ""
     to_fix = [d for d in deductions if d.repairable and d.corrected_on is None]
     hint = f"有{len(to_fix)}项可修复的扣分尚未纠正" if to_fix else (f"扣分{len(deductions)}项" if deductions else "无扣分记录")
-    return _fact("credit", f"{record.level}级（{record.year}年度{score}）", hint, label="纳税信用")
+    return _fact("credit", f"{record.level}级（{record.year}年度{score}）", hint)
 
 
 def _filing_fact(enterprise: Enterprise, session: Session, today: date) -> dict:
     filings = session.execute(select(EnterpriseFiling).where(EnterpriseFiling.enterprise_id == enterprise.id)
                               .order_by(EnterpriseFiling.period_end.desc(), EnterpriseFiling.tax_type)).scalars().all()
     if not filings:
-        return _fact("filings", "暂无申报记录", label="申报情况")
+        return _fact("filings", "暂无申报记录")
     states = [filing_state(f, today) for f in filings]
     overdue = states.count("overdue")
     latest, state = filings[0], states[0]
     hint = (f"最近一期：{TAX_TYPE_LABELS.get(latest.tax_type, latest.tax_type)} "
             f"{latest.period_start.isoformat()}至{latest.period_end.isoformat()}，{FILING_STATE_LABELS[state]}")
-    return _fact("filings", f"{overdue}期逾期未申报" if overdue else "无逾期未申报", hint, label="申报情况")
+    return _fact("filings", f"{overdue}期逾期未申报" if overdue else "无逾期未申报", hint)
 
 
 def _risk_fact(enterprise: Enterprise, session: Session) -> dict:
     rows = session.execute(select(RiskFinding.period).where(RiskFinding.enterprise_id == enterprise.id)
                            .order_by(RiskFinding.found_at.desc())).scalars().all()
-    return _fact("risk_findings", f"{len(rows)}条" if rows else "无", f"最近所属期：{rows[0]}" if rows else None,
-                 label="风险疑点")
+    return _fact("risk_findings", f"{len(rows)}条" if rows else "无", f"最近所属期：{rows[0]}" if rows else None)
 
 
 def _pending_reminders(enterprise: Enterprise, session: Session) -> int:
@@ -89,7 +89,7 @@ def key_facts(uscc: str | None, name: str | None, *, session: Session, masker: M
     its petitions; otherwise also type, industry, credit, reminders, risk findings and filings."""
     masker = masker or Masker(False)
     if not uscc:
-        return [_fact("name", name or "访客（未登录）", "未登录，身份未经核验", label="企业名称")]
+        return [_fact("name", masker.name(name) or "访客（未登录）", "未登录，身份未经核验", label="企业名称")]
     enterprise = find_by_uscc(uscc, session=session)
     facts = [_fact("name", masker.name(enterprise.name if enterprise else name) or "（未提供）", label="企业名称"),
              _fact("uscc", masker.uscc(uscc))]
@@ -100,12 +100,9 @@ def key_facts(uscc: str | None, name: str | None, *, session: Session, masker: M
             _credit_fact(enterprise, session),
         ]
         pending = _pending_reminders(enterprise, session)
-        facts.append(_fact("pending_reminders", f"{pending}条" if pending else "无", "已发出、企业尚未查看的提醒",
-                           label="待处理提醒"))
+        facts.append(_fact("pending_reminders", f"{pending}条" if pending else "无", "企业尚未查看的提醒"))
     count = open_petitions(uscc, session=session)
-    facts.append(_fact("open_petitions", f"{count}件" if count else "无",
-                       "已受理、尚未向企业反馈结果（" + "、".join(STATUS_LABELS[s] for s in IN_HAND) + "）",
-                       label="在办诉求"))
+    facts.append(_fact("open_petitions", f"{count}件" if count else "无", "已受理、尚未向企业反馈办理结果"))
     if enterprise is not None:
         facts += [_risk_fact(enterprise, session), _filing_fact(enterprise, session, today or china_today())]
     return facts

@@ -1,4 +1,5 @@
-"""Which action may happen in which status, and the ledger entry every change leaves.
+"""Which action may happen in which status, and the ledger entry every change leaves (with the notice
+the enterprise gets of it, api/outbox).
 
 Illegal transitions raise :class:`~api.errors.Conflict` with a reason a person can act on.
 """
@@ -13,6 +14,7 @@ from api.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
 from api.petition.constants import BOT, STATUS_LABELS, SYSTEM, Status
 from api.petition.models import Petition, PetitionEvent
+from api.outbox.service import notice_for
 
 __all__ = ["Actor", "TRANSITIONS", "ACTION_LABELS", "actor_label", "ensure_allowed", "record"]
 
@@ -81,4 +83,5 @@ def record(petition: Petition, action: str, *, session: Session, actor: Actor, a
                           from_status=from_status.value if from_status else None,
                           to_status=to_status.value if to_status else None, reason=reason, data=data)
     session.add(entry)
+    notice_for(petition, entry, session=session, now=at)  # what the enterprise hears of it, in the same transaction
     return entry

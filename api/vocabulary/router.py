@@ -44,7 +44,8 @@ def vocabulary(request: Request, response: Response,
     names = _names(groups)
     etag = f'"{VERSION}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+    asked = [tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")]
+    if etag in asked or "*" in asked:
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     chosen = pick(names)

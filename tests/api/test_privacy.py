@@ -237,6 +237,10 @@ def test_credit_repairs_are_listed_and_decided_only_by_their_unit(client, db, wo
     assert refused.status_code == 404 and "不存在" in refused.json()["detail"]
     decided = client.post(f"/api/repairs/{ours.id}/decision", headers=auth(world.clerk), json={"approve": True, "note": "已核实"})
     assert decided.status_code == 200 and decided.json()["status"] == "approved"
+    assert client.get(f"/api/repairs/{theirs.id}", headers=auth(world.clerk)).status_code == 404  # not ours to open
+    detail = client.get(f"/api/repairs/{ours.id}", headers=auth(world.clerk)).json()
+    assert detail["enterprise"]["name"] == enterprise.name and detail["decided_by"] == world.clerk.display_name
+    assert detail["clock"]["days_left"] is None  # decided: its clock has stopped
     db.expire_all()
     assert db.execute(select(func.count()).select_from(RepairApplication).where(
         RepairApplication.id == theirs.id, RepairApplication.status == "received")).scalar_one() == 1

@@ -51,6 +51,7 @@ def test_a_page_caches_it_by_its_version(client, vocabulary):
     assert vocabulary.headers["etag"] == f'"{version}"' and "max-age" in vocabulary.headers["cache-control"]
     again = client.get("/api/vocabulary", headers={"If-None-Match": f'"{version}"'})
     assert again.status_code == 304 and again.content == b""
+    assert client.get("/api/vocabulary", headers={"If-None-Match": f'W/"{version}"'}).status_code == 304
     stale = client.get("/api/vocabulary", headers={"If-None-Match": '"0000"'})
     assert stale.status_code == 200 and stale.json()["version"] == version
 

@@ -1685,7 +1685,8 @@
       past_conversations: renderPastConversations,
       history: renderPastConversations
     };
-    var order = ["key_facts", "details", "profile", "credit", "reminders", "petitions", "past_conversations", "conversations", "history"];
+    var order = ["key_facts", "details", "profile", "credit", "reminders", "petitions", "past_conversations",
+      "conversations", "history"];
     var skip = ["identity", "enterprise", "name", "uscc", "conversation_id", "id"];
     var keys = order.filter(function (k) { return k in data; });
     Object.keys(data).forEach(function (k) { if (order.indexOf(k) < 0 && skip.indexOf(k) < 0) keys.push(k); });
