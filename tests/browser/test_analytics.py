@@ -85,6 +85,11 @@ def table(page, card: str) -> list[list[str]]:
         f"#card-{card} .table-wrap tbody tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
 
 
+def summary_says(page, text: str):
+    """Wait for the review list's summary (the pane loads on first use) to name this filter."""
+    page.wait_for_function("t => (s => s && s.textContent.includes(t))(document.getElementById('review-summary'))", arg=text)
+
+
 def shot_from_top(page, name: str):
     """The section scrolls inside the shell: back to its top, then the screenshot."""
     page.evaluate("() => document.querySelector('.shell-main').scrollTo(0, 0)")
@@ -143,7 +148,7 @@ def test_operator_sees_figures_charts_tables_csv_and_drills_into_the_review(worl
     page.click("#card-daily .toggle-table")
     page.locator("#card-daily tbody tr", has_text=DAY.isoformat()).locator("td").nth(8).locator("button.drill").click()
     page.wait_for_url(re.compile(r"/staff/analytics/review$"))
-    page.wait_for_function("() => document.getElementById('review-summary').textContent.includes('结果：转人工')")
+    summary_says(page, "结果：转人工")
     assert page.locator("#review-table tbody tr .row-id").count() == 1
     assert review_row(page, world.extra["c2_id"]).count() == 1
     assert page.input_value("#f-from") == DAY.isoformat() and page.input_value("#f-to") == DAY.isoformat()
@@ -267,7 +272,7 @@ def test_only_an_admin_sees_unmasked_text_and_every_view_is_audited(world, page_
         set_period(page, DAY, NEXT)
         choose(page, "#r-outcome", "转人工")  # the 社保卡 conversation that left a phone number
         page.click("#r-search")
-        page.wait_for_function("() => document.getElementById('review-summary').textContent.includes('结果：')")
+        summary_says(page, "结果：")
         review_row(page, world.extra["c2_id"]).click()
         page.wait_for_selector("#tr-messages li[data-message-id]")
         text = page.text_content("#tr-messages")
