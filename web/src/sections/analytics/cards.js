@@ -97,15 +97,17 @@ function rates(data) {
   };
 }
 
-function reasons(data) {
+function reasons(data, narrow) {
   const handoff = data.handoff_reasons || [];
   const fallback = data.fallback_reasons || [];
   const pie = (name, list, key, center) => ({ name, type: "pie", radius: ["30%", "52%"], center,
-    label: { formatter: "{b}\n{d}%", fontSize: 11 }, data: list.map((r) => ({ name: r.label, value: r[key], reason: r.reason })) });
+    label: narrow ? { show: false } : { formatter: "{b}\n{d}%", fontSize: 11 }, data: list.map((r) => ({ name: r.label, value: r[key], reason: r.reason })) });
   const title = (text, left) => ({ text, left, top: 4, textAlign: "center", textStyle: { fontSize: 12, color: "#4b5563" } });
   return {
     option: {
-      tooltip: { trigger: "item" }, title: [title("转人工原因", "25%"), title("未能回答原因", "75%")],
+      tooltip: { trigger: "item" },
+      title: [title("转人工原因", "25%"), title("未能回答原因", "75%")],
+      ...(narrow ? { legend: { bottom: 0, type: "scroll" } } : {}),
       series: [pie("转人工原因", handoff, "conversations", ["25%", "56%"]), pie("未能回答原因", fallback, "turns", ["75%", "56%"])],
     },
     empty: !handoff.length && !fallback.length,
