@@ -33,10 +33,11 @@ from api.reminder import internal as reminder_internal
 from api.reminder import router as reminder_router
 from api.reminder import widget_router as reminder_widget_router
 from api.reminder import service as reminder_service
-from api.reminder.delivery import deliver_pending
+from api.reminder.delivery import deliver_pending, pending_counts as reminder_pending_counts
 from api.reminder.scheduled import start_campaign_scheduler
 from api.settings import Settings, get_settings
 from api.web.router import install_web
+from api.web import welcome as web_welcome
 
 __all__ = ["create_app"]
 
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_open_hooks = [deliver_pending]  # reminders are found and delivered when the chat opens
     PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
                    reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
-    PENDING_COUNTS["reminders"] = reminder_service.pending_counts  # the demo list shows what awaits each one
+    PENDING_COUNTS["reminders"] = reminder_pending_counts  # the demo list shows what awaits each one on opening
     app.add_middleware(BodyLimit, default=settings.request_max_bytes,
                        per_path={"/api/widget/uploads": settings.upload_max_bytes + MULTIPART_ROOM})
     install_error_handlers(app)
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(petition_internal_router)
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
                    seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,
-                   reminder_internal.router, reminder_widget_router.router):
+                   reminder_internal.router, reminder_widget_router.router, web_welcome.router):
         app.include_router(router)
     install_enterprise(app, settings)
     for router in (analytics_router.router, analytics_router.review_router, analytics_router.improvements_router):
