@@ -6,7 +6,9 @@ Fixtures:
   errors and CSP violations fail the test at teardown.
 * `artefacts`: `results/screenshots/` under the repo root, for screenshots a person looks at.
 * `web_server`: base URL of a small app (FastAPI() + install_web + tests/browser/fixtures at
-  /test-fixtures) served by uvicorn in a thread on a free port. No database, no Redis, no hub.
+  /test-fixtures, and the server's vocabulary route when it is there) served by uvicorn in a thread on a free
+  port. No database, no Redis, no hub.
+(`tests.appkit.vocab(group, key)`: the label the server's vocabulary gives, "" where this build has none.)
 * `open_widget`: a page on the widget with a `FakeHub` (fakehub.py) standing in for the hub in the browser
   (Playwright routes for POST /api/widget/session and the /ws/widget WebSocket).
 """
@@ -74,6 +76,12 @@ def web_server():
 
     app = FastAPI()
     install_web(app)
+    try:
+        from api.vocabulary.router import router as vocabulary_router
+    except ImportError:  # not in this build: the pages show no label rather than a key
+        vocabulary_router = None
+    if vocabulary_router is not None:
+        app.include_router(vocabulary_router)
     app.mount("/test-fixtures", StaticFiles(directory=FIXTURES), name="test-fixtures")
     server = LiveServer(app)
     server.start_and_wait()
@@ -94,3 +102,4 @@ def open_widget(page_factory, web_server):
         return page, hub
 
     return open_
+

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from fakehub import VISITOR_TOKEN, feed, iso, make_message, make_reminder, make_state, minutes_ago
 from playwright.sync_api import expect
 
+from tests.appkit import vocab
+
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
 ENTERPRISE = {"kind": "enterprise", "name": "某某商贸有限公司", "uscc": "91440300MA5XXXXXX0"}
@@ -96,7 +98,7 @@ def test_reminder_cards_show_tag_title_text_reasons_and_buttons(open_widget, art
 
     card = page.locator('.msg[data-id="21"] .reminder-card')
     expect(card).to_have_attribute("data-reminder", "3")
-    expect(card.locator(".reminder-tag")).to_have_text("政策提醒")
+    expect(card.locator(".reminder-tag")).to_have_text(vocab("reminder_type", "policy") or "办税提醒")
     expect(card.locator(".reminder-heading")).to_have_text("小型微利企业所得税优惠")
     assert int(page.eval_on_selector('.msg[data-id="21"] .reminder-heading', "n => getComputedStyle(n).fontWeight")) >= 600
     expect(card.locator(".reminder-text")).to_have_text(POLICY["text"])
@@ -104,9 +106,9 @@ def test_reminder_cards_show_tag_title_text_reasons_and_buttons(open_widget, art
     expect(card.locator(".reminder-reasons li")).to_have_text(POLICY["custom"]["reasons"])
     expect(card.locator(".quick-replies button")).to_have_text(["怎么享受", "已享受", "不适用"])
 
-    expect(page.locator('.msg[data-id="22"] .reminder-tag')).to_have_text("风险提示")
+    expect(page.locator('.msg[data-id="22"] .reminder-tag')).to_have_text(vocab("reminder_type", "risk") or "办税提醒")
     expect(page.locator('.msg[data-id="22"] .quick-replies button')).to_have_text(["已自查更正", "有合理原因", "需要帮助"])
-    expect(page.locator('.msg[data-id="23"] .reminder-tag')).to_have_text("信用提醒")
+    expect(page.locator('.msg[data-id="23"] .reminder-tag')).to_have_text(vocab("reminder_type", "credit") or "办税提醒")
     expect(page.locator('.msg[data-id="23"] .reminder-card')).to_have_attribute("data-reminder", "9")
 
     # Three types, three distinct colours for the tag and the card's edge.
@@ -342,8 +344,14 @@ def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open
     items = panel.locator(".reminder-item")
     expect(items).to_have_count(4)
     assert items.evaluate_all("nodes => nodes.map(n => n.dataset.id)") == ["11", "12", "13", "14"]
-    expect(items.locator(".reminder-status")).to_have_text(["未读", "已读", "已回复：怎么办理", "已处理"])
-    expect(items.locator(".reminder-tag")).to_have_text(["风险提示", "政策提醒", "政策提醒", "信用提醒"])
+    def settled(status, answer):
+        name, said = vocab("reminder_status", status), vocab("reminder_answer", answer)
+        return name + ("：" + said if said else "")
+
+    expect(items.locator(".reminder-status")).to_have_text(
+        ["未读", vocab("reminder_status", "read"), settled("answered", "how"), settled("closed", "apply")])
+    expect(items.locator(".reminder-tag")).to_have_text(
+        [vocab("reminder_type", t) or "办税提醒" for t in ("risk", "policy", "policy", "credit")])
     expect(items.locator(".reminder-item-title")).to_have_text(
         ["增值税申报销售额低于开票金额", "研发费用加计扣除", "小型微利企业所得税优惠", "纳税信用可修复"])
     expect(items.first.locator(".reminder-item-text")).to_have_text("申报的销售额比开票金额少12.5万元，请核实。")
@@ -359,8 +367,10 @@ def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open
     assert page.evaluate("() => { const l = document.getElementById('reminders-list'); return l.scrollWidth <= l.clientWidth; }")
     screenshot(page, artefacts / "widget-reminders-375.png")
 
-    items.first.click()
+    items.first.click()  # opens the reminder in the panel; 在聊天中查看 leads to its message
     hub.wait_for(page, lambda: hub.reminder_reads)
+    expect(panel.locator("#reminder-detail .reminder-text")).to_have_text("申报的销售额比开票金额少12.5万元，请核实。")
+    panel.locator(".reminder-jump").click()
     expect(panel).to_be_hidden()
     expect(page.locator("#reminders-badge")).to_be_hidden()
     message = page.locator('.msg[data-id="31"]')
@@ -370,11 +380,12 @@ def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open
     page.wait_for_timeout(300)
     assert [r for r, _ in hub.reminder_reads] == [11]  # the card coming into view does not mark it again
 
-    # A read item with no message in the chat: no read mark again, the panel just closes.
+    # A settled item with no message in the chat: no read mark again; it opens without answer buttons.
     page.locator("#reminders-btn").click()
-    expect(panel.locator(".reminder-item").first.locator(".reminder-status")).to_have_text("已读")
+    expect(panel.locator(".reminder-item").first.locator(".reminder-status")).to_have_text(vocab("reminder_status", "read"))
     panel.locator('.reminder-item[data-id="14"]').click()
-    expect(panel).to_be_hidden()
+    expect(panel.locator("#reminder-detail .reminder-heading")).to_have_text("纳税信用可修复")
+    expect(panel.locator("#reminder-detail .reminder-jump")).to_have_count(0)
     page.wait_for_timeout(300)
     assert [r for r, _ in hub.reminder_reads] == [11]
 

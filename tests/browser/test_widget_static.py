@@ -14,6 +14,7 @@ from fakehub import VISITOR_TOKEN, FakeHub, feed, make_message, make_state, minu
 from playwright.sync_api import expect
 
 from api.web.router import STATIC_DIR
+from tests.appkit import vocab
 
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
@@ -117,7 +118,7 @@ def test_widget_renders_on_desktop(open_widget, artefacts):
     page, hub = open_widget(DESKTOP)
     assert page.title() == "小微企业智能办税助手"
     expect(page.locator("#title")).to_have_text("小微企业智能办税助手")
-    expect(page.locator("#mode")).to_have_text("智能助手")
+    expect(page.locator("#mode")).to_have_text(vocab("sender", "bot"))
     expect(page.locator("#input")).to_be_visible()
     expect(page.locator("#handoff-btn")).to_have_text("转人工")
     expect(page.locator("#send")).to_be_disabled()
@@ -254,7 +255,8 @@ def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(ope
     feed(page, {"type": "message", "message": make_message(20, "staff", "您好，问题已为您处理完毕。", created_at=minutes_ago(2))})
     feed(page, {"type": "message", "message": make_message(21, "system", "本次服务已结束")})
     feed(page, {"type": "state", "conversation": make_state("closed", seat=seat, can_rate=True)})
-    expect(page.locator("#mode")).to_have_text("已结束")
+    expect(page.locator("#mode")).to_have_attribute("data-mode", "closed")
+    expect(page.locator("#mode")).to_have_text(vocab("conversation_mode", "closed"))
     card = page.locator(".rating-card")
     expect(card).to_be_visible()
     expect(page.locator("#rating-submit")).to_be_disabled()
@@ -273,16 +275,18 @@ def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(ope
 def test_header_follows_the_mode_and_seat_messages_show_name_and_badge(open_widget):
     page, _ = open_widget(DESKTOP)
     feed(page, {"type": "state", "conversation": make_state("queued", tier="staff", position=2, expected_wait_seconds=240)})
-    expect(page.locator("#mode")).to_have_text("排队中 第2位 预计等待4分钟")
+    expect(page.locator("#mode")).to_have_text((vocab("conversation_mode", "queued") + " 第2位 预计等待4分钟").strip())
     expect(page.locator("#handoff-btn")).to_be_disabled()
     seat = {"name": "王芳", "role": "staff", "badge": "税务干部"}
     feed(page, {"type": "state", "conversation": make_state("human", tier="staff", seat=seat)})
     expect(page.locator("#mode")).to_have_text("税务干部 王芳 正在为您服务")
     feed(page, {"type": "message", "message": make_message(30, "staff", "您好，我是王芳。")})
     feed(page, {"type": "message", "message": make_message(31, "expert", "我是税务专家李明。")})
-    expect(page.locator('.msg[data-id="30"] .sender')).to_have_text("王芳税务干部")
-    expect(page.locator('.msg[data-id="30"] .badge')).to_have_text("税务干部")
-    expect(page.locator('.msg[data-id="31"] .badge')).to_have_text("税务专家")
+    expect(page.locator('.msg[data-id="30"] .sender')).to_have_text("王芳" + vocab("sender", "staff"))
+    expect(page.locator('.msg[data-id="30"] .sender-name')).to_have_text("王芳")
+    if vocab("sender", "staff"):
+        expect(page.locator('.msg[data-id="30"] .badge')).to_have_text(vocab("sender", "staff"))
+        expect(page.locator('.msg[data-id="31"] .badge')).to_have_text(vocab("sender", "expert"))
     expect(page.locator('.msg[data-id="30"] img.avatar')).to_have_attribute("src", "/static/avatars/staff.svg")
 
 
