@@ -129,6 +129,13 @@ class ValidatePetitionForm(FormValidationAction):
             return [SlotSet("petition_cancelled", True), SlotSet("requested_slot", None)]
         return await super().run(dispatcher, tracker, domain)
 
+    async def get_validation_events(self, dispatcher, tracker, domain):
+        if not tracker.get_slot("requested_slot"):
+            # The form is opening: the slots the start action cleared (or took from the demand) are no answers.
+            # Validated, the cleared ones were refused and the first question came with a stray error.
+            return []
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
     def validate_content(self, value, dispatcher, tracker, domain):
         text = user_text(tracker) if tracker.get_slot("requested_slot") == "content" else str(value or "")
         if len(text) < MIN_CONTENT:

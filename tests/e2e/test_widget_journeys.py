@@ -38,7 +38,8 @@ def test_a_visitor_files_a_petition_by_tapping_the_forms_choices(pages):
     page = pages("/", viewport=PHONE)
     page.wait_for_function(CONNECTED, timeout=WAIT)
     page.click(".welcome-action[data-action=petition]")  # the welcome card's 提诉求
-    wait_for_more(page, "form", 0)
+    first = wait_for_more(page, "form", 0)
+    assert first.inner_text().count("请") and "确认提交" not in first.inner_text()  # no stray error on opening
     ask(page, "电子税务局申报增值税时一直提示系统错误，已经三天了，请尽快处理")
     category = wait_for_more(page, "form", 1)
     titles = category.locator(".quick-reply").all_text_contents()
