@@ -183,6 +183,17 @@ class WidgetApi:
         return ids
 
 
+    def close_after_a_person(self, enterprise) -> int:
+        """The enterprise's conversation, served by a person, closed by the seat (so it may be rated)."""
+        from api.hub.models import Conversation
+
+        with self.app.state.session_factory() as session:
+            conversation = session.query(Conversation).filter_by(identity=f"e:{enterprise.uscc}") \
+                .order_by(Conversation.id.desc()).first()
+            conversation.mode, conversation.had_human = "closed", True
+            session.commit()
+            return conversation.id
+
     def link(self, reminder_id: int, message_id: int) -> None:
         """The chat message that delivered the reminder (as delivery records it)."""
         from api.reminder.models import Reminder

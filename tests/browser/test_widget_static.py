@@ -247,20 +247,13 @@ def test_clarify_buttons_send_title_and_payload_and_stay_clickable(open_widget):
     assert hub.messages_sent()[1]["text"] == "增值税免税"
 
 
-def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(open_widget, artefacts):
-    page, _ = open_widget(PHONE)
-    posted = []
-
-    def rating(route):
-        posted.append(route.request.post_data_json)
-        route.fulfill(json=make_state("closed", can_rate=False, rating=4))
-
-    page.route("**/api/widget/conversations/7/rating", rating)
-    seat = {"name": "王芳", "role": "staff", "badge": "税务干部"}
-    feed(page, {"type": "message", "message": make_message(20, "staff", "您好，问题已为您处理完毕。", created_at=minutes_ago(2))})
-    feed(page, {"type": "message", "message": make_message(21, "system", "本次服务已结束")})
-    feed(page, {"type": "state", "conversation": make_state("closed", seat=seat, can_rate=True)})
-    expect(page.locator("#mode")).to_have_attribute("data-mode", "closed")
+def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(open_widget, widget_api, artefacts):
+    enterprise = widget_api.enterprise("满意度评价测试商贸有限公司")
+    widget_api.history(enterprise, [{"sender": "user", "text": "发票开错了怎么办", "minutes_ago": 3},
+                                    {"sender": "system", "text": "本次服务已结束", "minutes_ago": 1}])
+    conversation = widget_api.close_after_a_person(enterprise)
+    page, hub = open_widget(PHONE, token=widget_api.token(enterprise.uscc, enterprise.name))
+    expect(page.locator("#mode")).to_have_attribute("data-mode", "closed")  # the hub's own state says so
     expect(page.locator("#mode")).to_have_text(vocab("conversation_mode", "closed"))
     card = page.locator(".rating-card")
     expect(card).to_be_visible()
@@ -269,12 +262,17 @@ def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(ope
     expect(card.locator(".star.on")).to_have_count(4)
     page.locator("#rating-comment").fill("回复很及时")
     screenshot(page, artefacts / "widget-375-rating.png")
-    page.locator("#rating-submit").click()
+    with page.expect_response(f"**/api/widget/conversations/{conversation}/rating") as rated:
+        page.locator("#rating-submit").click()
+    assert rated.value.ok and rated.value.json()["rating"] == 4 and rated.value.request.post_data_json == {
+        "score": 4, "comment": "回复很及时"}
     expect(card).to_contain_text("感谢您的评价")
-    assert posted == [{"score": 4, "comment": "回复很及时"}]
-    # The same state again (e.g. after a reconnect) does not ask twice.
-    feed(page, {"type": "state", "conversation": make_state("closed", seat=seat, can_rate=True)})
-    expect(page.locator(".rating-card")).to_have_count(1)
+    # After a reload the hub no longer asks: it was recorded.
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.connected === '1'")
+    hub.wait_for(page, lambda: len([e for e in hub.received if e.get("type") == "hello"]) == 2)
+    page.wait_for_timeout(300)
+    expect(page.locator(".rating-card")).to_have_count(0)
 
 
 def test_header_follows_the_mode_and_seat_messages_show_name_and_badge(open_widget):
