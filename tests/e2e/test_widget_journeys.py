@@ -52,7 +52,7 @@ def test_a_visitor_files_a_petition_by_tapping_the_forms_choices(pages):
     wait_for_more(page, "form", 3)  # USCC
     ask(page, "无")
     wait_for_more(page, "form", 4)  # phone
-    ask(page, "13912345678")
+    ask(page, "13800138000")
     confirm = wait_for_more(page, "form", 5)
     assert confirm.locator(".quick-reply").all_text_contents() == ["确认提交", "修改", "取消"]
     assert f"类别：{chosen}" in confirm.inner_text()

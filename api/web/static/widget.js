@@ -1354,6 +1354,9 @@
 
   function renderReminderDetail(item) {
     var body = $("reminder-detail-body");
+    var key = [item.id, item.status, item.read_at, item.answer].join("|");
+    if (body.dataset.key === key) return; // unchanged: keep what is being typed in 有合理原因
+    body.dataset.key = key;
     while (body.firstChild) body.removeChild(body.firstChild);
     var block = reminderBlock({
       text: item.message || "",
@@ -1377,6 +1380,7 @@
 
   function closeReminderDetail() {
     state.reminders.detail = null;
+    delete $("reminder-detail-body").dataset.key;
     renderReminders();
     var item = $remindersList.querySelector(".reminder-item");
     if (item) item.focus({ preventScroll: true });
@@ -1414,6 +1418,7 @@
     var wasOpen = r.open;
     r.open = false;
     r.detail = null;
+    delete $("reminder-detail-body").dataset.key;
     $remindersPanel.hidden = true;
     $remindersBackdrop.hidden = true;
     $remindersBtn.setAttribute("aria-expanded", "false");
