@@ -556,3 +556,28 @@ def test_hostile_strings_in_reminders_and_credit_cards_show_as_text(open_widget,
     assert dialogs == []
     # The only images in the messages are the avatars.
     assert page.eval_on_selector_all("#messages .msg img:not(.avatar), #reminders-panel img", "nodes => nodes.length") == 0
+
+
+def test_a_reason_typed_in_an_opened_reminder_survives_a_list_refresh_and_is_sent(open_widget, widget_api):
+    enterprise = widget_api.enterprise("说明原因测试商贸有限公司")
+    risk, other = widget_api.reminders(enterprise, [
+        reminder_row("risk", "增值税申报销售额低于开票金额", "申报的销售额比开票金额少12.5万元，请核实。", minutes_ago=10),
+        reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。", minutes_ago=20)])
+    page, hub = open_widget(PHONE, token=widget_api.token(enterprise.uscc, enterprise.name))
+    page.locator("#reminders-btn").click()
+    page.locator(f'#reminders-list .reminder-item[data-id="{risk}"]').click()
+    detail = page.locator("#reminder-detail")
+    detail.get_by_role("button", name="有合理原因").click()
+    detail.locator(".reminder-explain").fill("三季度季节性停业")
+    lists = len(hub.reminder_lists)
+    feed(page, {"type": "message", "message": reminder_message(10**8, other, "policy", title="研发费用加计扣除",
+                                                                text="可享受研发费用加计扣除。")})
+    hub.wait_for(page, lambda: len(hub.reminder_lists) > lists)  # the list was fetched again behind it
+    page.wait_for_timeout(300)
+    expect(detail.locator(".reminder-explain")).to_have_value("三季度季节性停业")
+    detail.locator(".reminder-explain-submit").click()
+    expect(page.locator("#reminders-panel")).to_be_hidden()  # the answer goes to the chat, where the reply comes
+    frame = hub.wait_for(page, lambda: hub.messages_sent())[0]
+    assert frame["text"] == "有合理原因：三季度季节性停业"
+    assert json.loads(frame["payload"][len("/risk_explain"):]) == {"reminder_id": str(risk),
+                                                                    "explanation": "三季度季节性停业"}

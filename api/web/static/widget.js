@@ -1354,7 +1354,7 @@
 
   function renderReminderDetail(item) {
     var body = $("reminder-detail-body");
-    var key = [item.id, item.status, item.read_at, item.answer].join("|");
+    var key = [item.id, item.status, item.answer].join("|");
     if (body.dataset.key === key) return; // unchanged: keep what is being typed in 有合理原因
     body.dataset.key = key;
     while (body.firstChild) body.removeChild(body.firstChild);
