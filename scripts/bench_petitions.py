@@ -300,9 +300,11 @@ def main() -> None:
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 11, 23))
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--explain", action="store_true", help="print the plans of the list query")
+    parser.add_argument("--database", default=BENCH_DB,
+                        help=f"database name on DATABASE_URL's server (default {BENCH_DB}); one per person benchmarking")
     args = parser.parse_args()
 
-    url = bench_database(BENCH_DB)
+    url = bench_database(args.database)
     engine = make_engine(url)
     with engine.connect() as conn:
         have = conn.execute(text("SELECT count(*) FROM petitions")).scalar_one()

@@ -6,11 +6,12 @@ match them; ``api.main`` therefore includes this router first.
 * statistics and common demands: leaders and operators (supervisor, director, operator, admin).
   The figures cover every petition received in the period (``statistics`` has no unit scope).
 * export: every reading role; only the petitions the caller may see (``visible_clause``), with the
-  ledger filters of :class:`~api.petition.queries.PetitionFilters`, streamed as CSV or XLSX, masked or
+  list's own filter parameters (:mod:`api.petition.filter_params`), streamed as CSV or XLSX, masked or
   not (and then audited) as :mod:`api.privacy.policy` decides for the caller.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import Enum
 from typing import Annotated, Optional
@@ -21,11 +22,11 @@ from fastapi.responses import StreamingResponse
 from api.auth.deps import require_roles
 from api.database import SessionDep
 from api.errors import Invalid
-from api.inputs import CleanStr, Id, SafeDate
+from api.inputs import SafeDate
 from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
-from api.petition.constants import CATEGORIES, CHANNELS, Status
 from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
+from api.petition.filter_params import petition_filters
 from api.petition.queries import PetitionFilters
 from api.petition.statistics import common_demands, statistics
 from api.petition.timing import aware_now
@@ -108,30 +109,11 @@ def export_filename(kind: str, today: date) -> str:
             responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
 def export(
     request: Request, staff: Reader, session: SessionDep,
+    filters: Annotated[PetitionFilters, Depends(petition_filters)],
     format: ExportFormat = Query(ExportFormat.csv, description="csv 或 xlsx"),  # noqa: A002 - the query name
-    status: Optional[list[Status]] = Query(None, description="状态（可多选）"),
-    category: Optional[CleanStr] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
-    channel: Optional[CleanStr] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
-    unit_id: Optional[Id] = Query(None, description="主办部门"),
-    accepting_unit_id: Optional[Id] = Query(None, description="受理单位"),
-    uscc: Optional[CleanStr] = Query(None, max_length=18, description="统一社会信用代码"),
-    overdue: Optional[bool] = Query(None, description="true：任一环节超期；false：均未超期"),
-    long_term: Optional[bool] = Query(None, description="是否长期跟踪"),
-    received_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）"),
-    received_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）"),
-    q: Optional[CleanStr] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
     unmasked: Unmasked = False,
 ) -> StreamingResponse:
-    if category is not None and category not in CATEGORIES:
-        raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")
-    if channel is not None and channel not in CHANNELS:
-        raise Invalid(f"受理渠道“{channel}”不存在，可选：{'、'.join(CHANNELS)}")
-    if received_from and received_to and received_from > received_to:
-        raise Invalid("受理日期的起始日不能晚于截止日")
-    filters = PetitionFilters(status=[s.value for s in status] if status else None, category=category,
-                              channel=channel, handling_unit_id=unit_id, accepting_unit_id=accepting_unit_id,
-                              uscc=uscc, overdue=overdue, long_term=long_term, q=q, received_from=received_from,
-                              received_to=received_to, extra=(visible_clause(staff),))
+    filters = replace(filters, extra=(visible_clause(staff),))
     decision = petition_view(staff, unmasked)
     # The export streams from its own session after this route returns: its audit row (the filter that
     # chose the rows, not every ticket) is committed before the first byte goes out.
