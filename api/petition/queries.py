@@ -64,8 +64,9 @@ def queue_clause(name: str):
         return Petition.status == Status.registered.value
     if name == "to_assign":
         return Petition.status == Status.handed_over.value
-    if name == "to_handle":
-        return Petition.status.in_((Status.assigned.value, Status.in_progress.value))
+    if name == "to_handle":  # the long-term track has its own queue
+        return and_(Petition.status.in_((Status.assigned.value, Status.in_progress.value)),
+                    Petition.long_term.is_(False))
     if name == "awaiting_approval":
         return select(PetitionExtension.id).where(PetitionExtension.petition_id == Petition.id,
                                                   PetitionExtension.status == "pending").exists()

@@ -5,6 +5,8 @@ match them; ``api.main`` therefore includes this router first.
 
 * statistics and common demands: leaders and operators (supervisor, director, operator, admin).
   The figures cover every petition received in the period (``statistics`` has no unit scope).
+* queues: every reading role; the work queues of the caller's role with the number of petitions in
+  each that the caller may see.
 * export: every reading role; only the petitions the caller may see (``visible_clause``), with the
   list's own filter parameters (:mod:`api.petition.filter_params`), streamed as CSV or XLSX, masked or
   not (and then audited) as :mod:`api.privacy.policy` decides for the caller.
@@ -18,6 +20,7 @@ from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy import func, select
 
 from api.auth.deps import require_roles
 from api.database import SessionDep
@@ -27,7 +30,8 @@ from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
 from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
 from api.petition.filter_params import petition_filters
-from api.petition.queries import PetitionFilters
+from api.petition.models import Petition
+from api.petition.queries import QUEUES, PetitionFilters, queue_clause
 from api.petition.statistics import common_demands, statistics
 from api.petition.timing import aware_now
 from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
@@ -98,6 +102,18 @@ def get_common_demands(
                now=aware_now(), fields=("content",), shown=[e["ticket"] for e in examples])
     session.commit()
     return data
+
+
+@router.get("/queues", summary="我的工作队列：各队列名称与件数（仅含权限范围内的诉求）")
+def get_queues(staff: Reader, session: SessionDep) -> dict:
+    visible = visible_clause(staff)
+    counts = []
+    for name, queue in QUEUES.items():
+        if staff.role not in queue.roles:
+            continue
+        count = session.execute(select(func.count()).select_from(Petition).where(visible, queue_clause(name)))
+        counts.append({"name": name, "label": queue.label, "count": count.scalar_one()})
+    return {"queues": counts}
 
 
 def export_filename(kind: str, today: date) -> str:
