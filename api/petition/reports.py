@@ -7,19 +7,23 @@ match them; ``api.main`` therefore includes this router first.
   The figures cover every petition received in the period (``statistics`` has no unit scope).
 * queues: every reading role; the work queues of the caller's role with the number of petitions in
   each that the caller may see.
+* bulletin (定期通报): like statistics, leaders and operators; the weekly or monthly report of
+  :mod:`api.petition.bulletin` as a printable HTML page (the console's strict CSP, every text
+  escaped, /static/bulletin.css) or XLSX.
 * export: every reading role; only the petitions the caller may see (``visible_clause``), with the
   list's own filter parameters (:mod:`api.petition.filter_params`), streamed as CSV or XLSX, masked or
   not (and then audited) as :mod:`api.privacy.policy` decides for the caller.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import Enum
 from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 
 from api.auth.deps import require_roles
@@ -28,12 +32,15 @@ from api.errors import Invalid
 from api.inputs import SafeDate
 from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
+from api.petition.bulletin import bulletin, last_period_day, render_html
+from api.petition.bulletin import write_xlsx as write_bulletin_xlsx
 from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
 from api.petition.filter_params import petition_filters
 from api.petition.models import Petition
 from api.petition.queries import QUEUES, PetitionFilters, queue_clause
 from api.petition.statistics import common_demands, statistics
 from api.petition.timing import aware_now
+from api.web.router import CONSOLE_HEADERS
 from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
 from common.workdays import china_today
 
@@ -114,6 +121,39 @@ def get_queues(staff: Reader, session: SessionDep) -> dict:
         count = session.execute(select(func.count()).select_from(Petition).where(visible, queue_clause(name)))
         counts.append({"name": name, "label": queue.label, "count": count.scalar_one()})
     return {"queues": counts}
+
+
+class Period(str, Enum):
+    week = "week"
+    month = "month"
+
+
+class BulletinFormat(str, Enum):
+    html = "html"
+    xlsx = "xlsx"
+
+
+@router.get("/bulletin", summary="定期通报（周报、月报）：受理量、各环节按期率、超期单位、共性诉求、满意度、回访与延期",
+            response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}}})
+def get_bulletin(
+    staff: Reporter, session: SessionDep,
+    period: Period = Query(Period.week, description="week 周报（周一至周日）或 month 月报"),
+    day: Optional[SafeDate] = Query(None, alias="date", description="期间内任一日（北京时间）；默认上一个完整的周或月"),
+    format: BulletinFormat = Query(BulletinFormat.html, description="html 可打印页面，或 xlsx"),  # noqa: A002
+) -> Response:
+    today = china_today()
+    day = day or last_period_day(period.value, today)
+    if day > today:
+        raise Invalid("通报期间不能晚于今天")
+    data = bulletin(session, period.value, day, today=today)
+    if format is BulletinFormat.xlsx:
+        out = io.BytesIO()
+        write_bulletin_xlsx(out, data)
+        name = f"诉求办理情况通报-{data['date_from'].replace('-', '')}-{data['date_to'].replace('-', '')}.xlsx"
+        return Response(out.getvalue(), media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": content_disposition(name)})
+    return HTMLResponse(render_html(data), headers=CONSOLE_HEADERS)
 
 
 def export_filename(kind: str, today: date) -> str:
