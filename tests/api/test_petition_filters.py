@@ -109,3 +109,8 @@ def test_queues_route_counts_the_callers_queues(client, world, auth, cases):
     leader = {q["name"] for q in client.get("/api/petitions/queues", headers=auth(world.director)).json()["queues"]}
     assert "awaiting_approval" in leader and "to_visit" in leader
     assert client.get("/api/petitions/queues", headers=auth(world.expert)).status_code == 403
+
+
+def test_the_queues_chinese_names_are_in_the_vocabulary(client):
+    groups = client.get("/api/vocabulary").json()["groups"]
+    assert groups["petition_queue"]["to_visit"] == "待回访" and groups["petition_queue"]["awaiting_approval"] == "延期待审批"
