@@ -193,7 +193,7 @@ export async function loadBoard() {
     const tier = seat.me && seat.me.role === "expert" ? "expert" : "staff";
     const seats = colleagues.map((c) => ({ id: c.id, name: c.name, label: c.name, status: c.status, state: c.status,
       load: c.load }));
-    seat.board = { tiers: { [tier]: { online: seats.length, seats } } };
+    seat.board = { tiers: { [tier]: { label: "本层级同事", online: seats.length, seats } } };
     seat.boardFromColleagues = true;
   }
   return seat.board;
