@@ -278,7 +278,28 @@ def test_a_claim_by_a_colleague_leaves_my_queue_and_a_transfer_reaches_me(page_f
     mine = staff.locator(f"[data-test=mine] [data-id='{conversation.id}']")
     mine.wait_for()
     mine.click()
-    staff.locator("[data-test=transcript]").get_by_text("请王芳继续跟进").wait_for()
+    transcript = staff.locator("[data-test=transcript]")
+    transcript.get_by_text("请王芳继续跟进").wait_for()
+
+    # the enterprise typing shows; Shift+Enter is a new line, Enter while an IME composes does not send
+    widget.click("#input")
+    widget.keyboard.type("我再")
+    transcript.get_by_text("对方正在输入").wait_for()
+    staff.click("#seat-composer")
+    staff.keyboard.type("第一行")
+    staff.keyboard.press("Shift+Enter")
+    staff.keyboard.type("第二行 <b>不加粗</b>")
+    staff.dispatch_event("#seat-composer", "compositionstart")
+    staff.keyboard.press("Enter")
+    staff.dispatch_event("#seat-composer", "compositionend")
+    staff.wait_for_timeout(300)
+    assert transcript.locator(".msg[data-sender=staff]:not(.internal)").count() == 0
+    staff.evaluate("() => { const box = document.querySelector('#seat-composer');"
+                   " box.value = box.value.replace(/\\n$/, ''); box.dispatchEvent(new Event('input')); }")
+    staff.keyboard.press("Enter")
+    widget.get_by_text("第二行 <b>不加粗</b>").first.wait_for()
+    sent = transcript.locator(".msg[data-sender=staff]:not(.internal) .text")
+    assert sent.all_inner_texts() == ["第一行\n第二行 <b>不加粗</b>"]  # once, as text, though the socket echoes it
 
 
 def test_my_status_is_set_from_the_bar(page_factory, world):
