@@ -16,6 +16,8 @@ export const seat = reactive({
 });
 
 let socket = null;
+const TYPING_SHOWN_MS = 6000;
+const readUpTo = {}; // conversation id → the last message id reported read
 const SEAT_PATH = "/api/seats/conversations/";
 
 export function conversationPath(id, suffix = "") {
@@ -108,9 +110,13 @@ function handleFrame(frame) {
       if (m.conversation_id === seat.selectedId && m.sender === "user") markRead(m.conversation_id);
       break;
     }
-    case "typing":
-      seat.typing[frame.conversation_id] = Date.now();
+    case "typing": {
+      const id = frame.conversation_id;
+      const at = Date.now();
+      seat.typing[id] = at;
+      setTimeout(() => { if (seat.typing[id] === at) seat.typing[id] = 0; }, TYPING_SHOWN_MS);
       break;
+    }
     case "presence":
       seat.status = frame.status;
       break;
@@ -136,12 +142,14 @@ export async function open(id) {
   markRead(id);
 }
 
+/** The open conversation is read up to its last message: its unread count goes back to 0 (once per message). */
 export function markRead(id) {
   const list = seat.messages[id] || [];
   const last = list[list.length - 1];
   const mine = seat.mine.find((c) => c.id === id);
-  if (!last || !mine || !mine.unread) { if (mine) mine.unread = 0; return; }
-  mine.unread = 0;
+  if (mine) mine.unread = 0;
+  if (!last || !mine || last.id <= (readUpTo[id] || 0)) return;
+  readUpTo[id] = last.id;
   api("POST", conversationPath(id, "/read"), { message_id: last.id }).catch(() => {});
 }
 
