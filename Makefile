@@ -10,7 +10,7 @@ export APP_ENV ?= development
 
 WEB_APP := api/web/static/app/index.html
 
-.PHONY: setup venv web nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics clean
+.PHONY: setup venv web nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics bench-pages clean
 
 setup: venv web train  ## create the environment, install everything, build the staff app, train the model
 
@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 web: $(WEB_APP)  ## the staff app (web/): npm packages from the lock file, then a Vite build into api/web/static/app/
-$(WEB_APP): web/package.json web/package-lock.json web/index.html web/vite.config.js $(shell find web/src -type f 2>/dev/null)
+$(WEB_APP): web/package.json web/package-lock.json web/index.html web/vite.config.js $(shell find web/src web/scripts -type f 2>/dev/null) $(wildcard api/web/static/*.js api/web/static/*.css api/web/static/*.html)
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 
 nlu: venv  ## regenerate data/nlu/faq.yml from the knowledge base
@@ -58,7 +58,7 @@ test-stories: train
 run: train web  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
 	$(PY) scripts/run.py
 
-bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics  ## all figures (each target below prints its own)
+bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics bench-pages  ## all figures (each target below prints its own)
 
 bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory; issue-13 sets vs bench/before_issue13.json
 	$(PY) scripts/bench.py
@@ -77,6 +77,9 @@ bench-analytics: venv  ## dashboard: daily aggregation, all charts and conversat
 
 bench-petitions: venv  ## list/statistics/sweep/export at 100,000 petitions on PostgreSQL (DATABASE_URL's server)
 	$(PY) scripts/bench_petitions.py
+
+bench-pages: venv web  ## page weight (KB on the wire), first paint and time to usable of the staff app and the widget
+	$(PY) scripts/bench_pages.py
 
 clean:
 	rm -rf models results var/bench

@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.enterprise import service as enterprise_service
 from api.enterprise.router import PENDING_COUNTS, install_enterprise
 from api.health.router import router as health_router
+from api.vocabulary.router import router as vocabulary_router
 from api.hub import console as hub_console
 from api.hub import internal as hub_internal
 from api.hub import seat_router, widget as hub_widget, widget_router
@@ -33,6 +34,9 @@ from api.reminder import internal as reminder_internal
 from api.reminder import router as reminder_router
 from api.reminder import widget_router as reminder_widget_router
 from api.reminder import service as reminder_service
+from api.outbox import router as outbox_router
+from api.outbox.delivery import deliver_notices
+from api.outbox.scheduled import start_outbox_scheduler
 from api.reminder.delivery import deliver_pending
 from api.reminder.scheduled import start_campaign_scheduler
 from api.settings import Settings, get_settings
@@ -58,10 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub_sweeper = start_hub_scheduler(app) if settings.hub_sweep_enabled else None
         sender = start_campaign_scheduler(app) if settings.campaign_sweep_enabled else None
         aggregator = start_analytics_scheduler(app) if settings.analytics_sweep_enabled else None
+        outbox = start_outbox_scheduler(app) if settings.outbox_sweep_enabled else None
         try:
             yield
         finally:
-            for task in (sweeper, hub_sweeper, sender, aggregator):
+            for task in (sweeper, hub_sweeper, sender, aggregator, outbox):
                 if task is not None:
                     await stop_scheduler(task)
             await app.state.hub.stop()
@@ -71,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.widget_open_hooks = [deliver_pending]  # reminders are found and delivered when the chat opens
+    # what is put into the chat when it opens: reminders found for the enterprise, notices of its petitions
+    app.state.widget_open_hooks = [deliver_pending, deliver_notices]
     PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
                    reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
     PENDING_COUNTS["reminders"] = reminder_service.pending_counts  # the demo list shows what awaits each one
@@ -80,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_auth_error_handler(app)
     app.include_router(health_router)
+    app.include_router(vocabulary_router)
     app.include_router(auth_router)
     app.include_router(petition_reports_router)  # before petition_router: /statistics is not a /{petition_id}
     app.include_router(petition_router)
@@ -87,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(petition_internal_router)
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
                    seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,
-                   reminder_internal.router, reminder_widget_router.router):
+                   reminder_internal.router, reminder_widget_router.router, outbox_router.widget_router,
+                   outbox_router.staff_router):
         app.include_router(router)
     install_enterprise(app, settings)
     for router in (analytics_router.router, analytics_router.review_router, analytics_router.improvements_router):

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
-__all__ = ["run_every"]
+from redis.exceptions import LockError
+
+__all__ = ["run_every", "held_lock"]
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +27,20 @@ def run_every(name: str, interval: float, job: Callable, *args) -> asyncio.Task:
             await asyncio.sleep(interval)
 
     return asyncio.create_task(loop(), name=name)
+
+
+@contextmanager
+def held_lock(client, name: str, seconds: float) -> Iterator[object | None]:
+    """A Redis lock held for the block, or None when another instance holds it; released after (a lock that
+    expired meanwhile is only logged: the next run of the job takes it again)."""
+    lock = client.lock(name, timeout=seconds, blocking=False)
+    if not lock.acquire():
+        yield None
+        return
+    try:
+        yield lock
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("lock %s expired before release", name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     reminder_weekly_cap: int = 3
     reminder_quiet_hours: str = "21:00-08:00"
     campaign_sweep_enabled: bool = True
+    outbox_sweep_enabled: bool = True  # SMS outbox drain and live notices to connected widgets (api/outbox)
+    outbox_sweep_seconds: float = 5.0
+    sms_sender: Literal["recording", "none"] = "recording"  # recording: written to sms_record_path, nothing sent
+    sms_record_path: str = str(ROOT / "var" / "sms-outbox.jsonl")
     campaign_sweep_seconds: float = 10.0
     # Operator dashboard (api.analytics): the daily aggregation sweep, and where approved improvements are
     # written: the knowledge the bot reads (KNOWLEDGE_DIR, also read by the action server, which reloads it

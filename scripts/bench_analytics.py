@@ -107,7 +107,7 @@ def seed(engine, conversations: int, messages: int, today: date) -> dict:
     """The bench's data (api.analytics.demo), written with COPY in one transaction."""
     units, operator = bench_world(engine)
     plan = TrafficPlan(conversations, messages, today, units, bench_enterprises(), petitions=6000, campaigns=8,
-                       campaign_reach=20_000, operator_id=operator, sender_prefix="bench", seed=SEED)
+                       operator_id=operator, sender_prefix="bench", seed=SEED)
     with make_session_factory(engine)() as session:
         stats = seed_conversations(session, plan)
         session.commit()
@@ -222,7 +222,7 @@ def main() -> None:
     from api.settings import Settings
 
     settings = Settings(database_url=url, redis_url=redis_url, sla_sweep_enabled=False, hub_sweep_enabled=False,
-                        campaign_sweep_enabled=False, analytics_sweep_enabled=False)
+                        campaign_sweep_enabled=False, analytics_sweep_enabled=False, outbox_sweep_enabled=False)
     with factory() as session:
         operator = session.execute(select(StaffAccount).where(StaffAccount.role == "operator")).scalars().first()
         uscc = session.execute(text("SELECT uscc FROM conversations WHERE uscc IS NOT NULL GROUP BY uscc "

@@ -46,6 +46,7 @@ from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, HANDOVER_DAYS
 from api.petition.models import Petition, PetitionTicketCounter
 from api.petition.tickets import format_ticket
 from api.petition.timing import aware_now, china_date, due_after
+from api.reminder.campaigns import send_in
 from api.reminder.models import Campaign
 from common.petitions import CHANNELS, suggest_category
 from common.workdays import CHINA_TZ, is_working_day, known_years
@@ -96,7 +97,10 @@ HANDOFF_REASONS = (("user_request", 50), ("bot_failed", 30), ("bot_failed_twice"
 RATINGS = ((5, 60), (4, 25), (3, 8), (2, 4), (1, 3))
 WALK_IN_CHANNELS = tuple((c, w) for c, w in zip(CHANNELS, (35, 20, 10, 0, 5)) if w)  # the chat's own are the others
 CAMPAIGN_RULES = (("cit-small-low-profit", "小型微利企业所得税优惠"), ("vat-small-scale-exemption", "小规模纳税人免征增值税"),
-                  ("risk-overdue-filing", "逾期申报风险"), ("credit-correct-deductions", "纳税信用扣分纠正"))
+                  ("risk-overdue-filing", "逾期申报风险"), ("credit-correct-deductions", "纳税信用扣分纠正"),
+                  ("six-taxes-two-fees", "“六税两费”减征"), ("risk-invoice-sales-mismatch", "开票与申报收入差异风险"),
+                  ("iit-individual-business-halving", "个体工商户个人所得税减半"),
+                  ("credit-repair-application", "纳税信用修复申请"))  # one rule each: every campaign has an audience
 REVIEW_TAG = "错答"
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 10, 6, 8, 12, 12, 10, 8, 6, 5, 4, 3, 2, 1)  # Shanghai hours
 
@@ -145,7 +149,6 @@ class TrafficPlan:
     enterprise_share: float = 0.4  # the others are visitors
     petitions: int = 0  # in all: those filed in the chat, then walk-ins through the other channels up to this
     campaigns: int = 0
-    campaign_reach: int = 0  # enterprises each campaign evaluated
     operator_id: int | None = None  # who created the campaigns and tags conversations in review (none: no tags)
     tag_every: int = 400  # one conversation in this many carries a review tag
     sender_prefix: str = DEMO_SENDER  # marks generated conversations: Rasa sender ids are <prefix><id>
@@ -526,18 +529,33 @@ class _Scribe:
 
 
 def _campaign_rows(plan: TrafficPlan) -> list[dict]:
-    """Reminder campaigns sent every ten days within the span, the last two days ago (09:00)."""
+    """Reminder campaigns scheduled every ten days within the span, the last two days ago (09:00). They are written
+    as scheduled: their figures come only from sending them (:func:`_send_campaigns`), never made up."""
     rows = []
     for i in range(plan.campaigns):
         created = _at(plan.today, 9) - timedelta(days=10 * i + 2)
         if created.date() < plan.first_day:
             break
         rule_id, title = CAMPAIGN_RULES[i % len(CAMPAIGN_RULES)]
-        rows.append({"name": f"{title}提醒（{created:%m月%d日}）", "rule_id": rule_id, "status": "sent", "repeat": "none",
-                     "created_by_staff_id": plan.operator_id, "created_at": created, "started_at": created,
-                     "finished_at": created + timedelta(minutes=15), "cursor": 0, "evaluated": plan.campaign_reach,
-                     "targeted": 0, "skipped": 0})
+        rows.append({"name": f"{title}提醒（{created:%m月%d日}）", "rule_id": rule_id, "status": "scheduled",
+                     "repeat": "none", "created_by_staff_id": plan.operator_id, "created_at": created,
+                     "scheduled_at": created, "cursor": 0, "evaluated": 0, "targeted": 0, "skipped": 0})
     return rows
+
+
+def _send_campaigns(session: Session, rows: list[dict]) -> int:
+    """Send the demo campaigns of ``rows``, oldest first, as the sender would have at their time: the rules evaluated
+    over every enterprise, reminders created for those they find (quiet periods between campaigns respected).
+    Flushes, never commits. Returns the reminders created."""
+    created = 0
+    campaigns = session.execute(select(Campaign).where(
+        Campaign.status == "scheduled", Campaign.created_at.in_([row["created_at"] for row in rows]),
+        Campaign.name.in_([row["name"] for row in rows])).order_by(Campaign.scheduled_at, Campaign.id)).scalars().all()
+    for campaign in campaigns:
+        created += send_in(session, campaign, now=campaign.scheduled_at, commit=session.flush)["created"]
+        campaign.finished_at = campaign.started_at + timedelta(minutes=15)
+    session.flush()
+    return created
 
 
 def _review_tag(plan: TrafficPlan, conversation: dict, rng: random.Random) -> dict:
@@ -630,8 +648,9 @@ def seed_demo_conversations(session: Session, *, unit_id: int, seats: Sequence[S
     plan = TrafficPlan(conversations, conversations * MESSAGES_PER_CONVERSATION, china_date(now),
                        (ServiceUnit.of(unit_id, seats),), enterprises, days=days, now=now,
                        petitions=round(conversations * PETITIONS_PER_CONVERSATION), campaigns=DEMO_CAMPAIGNS,
-                       campaign_reach=len(enterprises) + 1, operator_id=operator_id, seed=seed)
+                       operator_id=operator_id, seed=seed)
     result = seed_conversations(session, plan)
+    result["reminders"] = _send_campaigns(session, _campaign_rows(plan))
     started = clock.perf_counter()
     for offset in range(days):
         aggregate_day(session, plan.first_day + timedelta(days=offset), now=now)

@@ -22,18 +22,22 @@ from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key target
 from api.petition.timing import UTCDateTime
 from api.privacy.models import AuditEntry  # noqa: F401 - the audit log of unmasked views, kept by api.privacy
 
-__all__ = ["CHANNELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS", "IMPROVEMENT_STATUSES",
+__all__ = ["CHANNELS", "CHANNEL_LABELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS",
+           "IMPROVEMENT_KIND_LABELS", "IMPROVEMENT_STATUSES", "IMPROVEMENT_STATUS_LABELS",
            "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",
            "ConversationSearch",
            "ReviewTag", "ReviewMark", "AuditEntry", "Improvement", "HUB_INDEXES"]  # AuditEntry: re-exported
 
 CHANNELS = ("enterprise", "visitor")
+CHANNEL_LABELS = {"enterprise": "登录企业", "visitor": "访客"}
 OUTCOMES = ("petition", "handed_off", "fell_back", "clarified", "answered", "other")  # precedence order
 OUTCOME_LABELS = {"petition": "转诉求", "handed_off": "转人工", "fell_back": "未能回答", "clarified": "澄清追问",
                   "answered": "已回答", "other": "其他"}
 DIMENSIONS = ("intent", "topic", "entry", "handoff_reason", "fallback_reason", "rating")
 IMPROVEMENT_KINDS = ("nlu_example", "question_variant", "new_entry")
 IMPROVEMENT_STATUSES = ("draft", "approved", "rejected")
+IMPROVEMENT_KIND_LABELS = {"nlu_example": "意图例句", "question_variant": "知识问法", "new_entry": "新知识条目"}
+IMPROVEMENT_STATUS_LABELS = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回"}
 
 
 def _in(column: str, values) -> str:

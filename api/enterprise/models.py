@@ -15,7 +15,8 @@ from api.database import Base
 from api.petition.timing import UTCDateTime
 
 __all__ = ["TAXPAYER_TYPES", "KINDS", "LEVELS", "SOURCES", "TAX_TYPES", "TAXPAYER_TYPE_LABELS", "KIND_LABELS",
-           "SOURCE_LABELS", "TAX_TYPE_LABELS", "PROFILE_FIELDS", "FIELD_LABELS", "DEFAULT_FIELD_SOURCES", "Money",
+           "SOURCE_LABELS", "TAX_TYPE_LABELS", "LEVEL_LABELS", "FILING_STATE_LABELS", "PROFILE_FIELDS", "FIELD_LABELS",
+           "ENTERPRISE_FIELD_LABELS", "DEFAULT_FIELD_SOURCES", "Money",
            "Enterprise", "EnterpriseFiling", "CreditRecord", "CreditDeduction", "RiskFinding", "PolicyClaim",
            "UNFILED_INDEX"]
 
@@ -39,6 +40,21 @@ FIELD_LABELS = {
 }
 PROFILE_FIELDS = tuple(FIELD_LABELS)
 """The profile fields whose source and sync time ``Enterprise.sources`` records."""
+
+LEVEL_LABELS = {"A": "A级", "B": "B级", "M": "M级", "C": "C级", "D": "D级"}
+FILING_STATE_LABELS = {"filed": "按期申报", "late": "逾期已申报", "overdue": "逾期未申报", "pending": "未到申报期"}
+
+ENTERPRISE_FIELD_LABELS = {
+    "id": "企业编号", "uscc": "统一社会信用代码", **FIELD_LABELS,
+    "taxpayer_type_label": "纳税人类型", "kind_label": "主体类型", "demo": "演示数据",
+    "sources": "数据来源", "created_at": "创建时间", "updated_at": "更新时间",
+    "total_assets_wan": "资产总额（万元）", "annual_sales_wan": "年销售额（万元）",
+    "taxable_income_wan": "年应纳税所得额（万元）", "overdue_filings": "逾期未申报（期）",
+    "credit": "纳税信用", "filings": "申报情况", "claims": "优惠享受情况", "risk_findings": "风险疑点",
+    "pending_reminders": "待处理提醒", "open_petitions": "在办诉求", "key_facts": "关键信息", "details": "详细信息",
+}
+"""Every field of the enterprise (its columns), of the staff profile and of the seat picture's profile, in
+Chinese: what a page shows as the field's name (served by ``GET /api/vocabulary`` as ``enterprise_fields``)."""
 
 DEFAULT_FIELD_SOURCES = {
     "name": "market", "kind": "market", "industry_code": "market", "industry": "market", "region": "market",

@@ -1,8 +1,9 @@
 """Enterprise routes: staff's enterprise profile, and the demo routes (only when ``DEMO_MODE`` is on).
 
-* ``GET /api/enterprises/{uscc}`` — staff, experts, operators, admins and supervisors: the profile with each
-  field's source system and sync time, the latest credit, a filings summary, claims and risk findings. Its
-  name and USCC are masked unless the caller serves the enterprise now (api.privacy.policy), audited.
+* ``GET /api/enterprises/{uscc}`` — staff, experts, operators, admins and supervisors: ``key_facts`` and
+  ``details`` in Chinese first (api.enterprise.summary), then the profile with each field's source system
+  and sync time, the latest credit, a filings summary, claims and risk findings. Its name and USCC are masked
+  unless the caller serves the enterprise now (api.privacy.policy), audited.
 * ``GET /api/demo/enterprises?q=&level=&limit=`` and ``POST /api/demo/token {uscc}`` — the demo page's list of
   demo enterprises and a 2-hour enterprise token for one of them. These exist only in demo mode: without it
   they are not installed at all (404). Only enterprises generated as demo data (``demo``) can be had: demo mode
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from api.auth.deps import SettingsDep, require_roles
 from api.auth.security import create_enterprise_token, verify_enterprise_token
 from api.database import SessionDep
-from api.enterprise import service
+from api.enterprise import service, summary
 from api.enterprise.demo import SHOWCASE_USCC
 from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, CreditRecord, Enterprise
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
@@ -70,7 +71,9 @@ def enterprise_profile(uscc: CleanStr, staff: Reader, session: SessionDep, unmas
     audit_view(staff, decision, "view_enterprise", f"enterprise:{data['id']}", session=session, now=aware_now(),
                fields=ENTERPRISE_FIELDS, shown=[data["id"]])
     session.commit()
-    return {**data, "name": decision.masker.name(data["name"]), "uscc": decision.masker.uscc(data["uscc"])}
+    facts = summary.key_facts(data["uscc"], data["name"], session=session, masker=decision.masker)
+    return {**data, "name": decision.masker.name(data["name"]), "uscc": decision.masker.uscc(data["uscc"]),
+            "key_facts": facts, "details": summary.details_for(data["uscc"], session=session)}
 
 
 # -- demo ----------------------------------------------------------------------------------------------------

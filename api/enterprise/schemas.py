@@ -11,8 +11,8 @@ from api.inputs import clean_str
 
 from api.auth.grants import EnterpriseGrant
 
-__all__ = ["FieldSource", "DeductionRead", "CreditRead", "OwnCredit", "FilingRead", "FilingsSummary", "ClaimRead",
-           "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
+__all__ = ["FieldSource", "KeyFact", "DetailItem", "DetailGroup", "DeductionRead", "CreditRead", "OwnCredit",
+           "FilingRead", "FilingsSummary", "ClaimRead", "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
            "DemoTokenRequest", "DemoToken"]
 
 
@@ -20,6 +20,25 @@ class FieldSource(BaseModel):
     source: str  # tax | market | social_security | bank
     source_label: str  # 税务 / 市场监管 / 社保 / 银行
     synced_at: Optional[datetime]
+    field_label: str = ""  # the field's Chinese name: 从业人数
+
+
+class KeyFact(BaseModel):
+    field: str  # e.g. credit; its Chinese name is ``label``
+    label: str  # 纳税信用
+    value: str  # B级（2025年度，87分）
+    hint: Optional[str] = None  # 有1项可修复的扣分尚未纠正
+
+
+class DetailItem(BaseModel):
+    field: str
+    label: str
+    value: str
+
+
+class DetailGroup(BaseModel):
+    title: str  # 登记信息, 规模与财务
+    items: list[DetailItem]
 
 
 class DeductionRead(BaseModel):
@@ -118,6 +137,8 @@ class EnterpriseProfile(BaseModel):
     filings: FilingsSummary
     claims: list[ClaimRead]
     risk_findings: list[FindingRead]
+    key_facts: list[KeyFact] = []  # what staff need first, in Chinese, name and USCC masked like the fields above
+    details: Optional[list[DetailGroup]] = None  # the profile under Chinese titles, values ready to show
 
 
 class CreditQuery(EnterpriseGrant):

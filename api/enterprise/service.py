@@ -11,14 +11,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.enterprise.models import (KIND_LABELS, SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS, CreditDeduction,
-                                   CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim, RiskFinding)
+from api.enterprise.models import (FIELD_LABELS, KIND_LABELS, SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS,
+                                   CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim,
+                                   RiskFinding)
 from api.errors import Invalid, NotFound
 from common.identifiers import is_valid_uscc, normalize_uscc
 from common.workdays import china_today
 
 __all__ = ["NO_CREDIT", "valid_uscc", "get_by_uscc", "find_by_uscc", "latest_credit", "deduction_read", "credit_text",
-           "own_credit", "filing_state", "profile", "picture_profile", "picture_credit"]
+           "own_credit", "filing_state", "profile", "picture_profile", "picture_credit", "wan"]
 
 NO_CREDIT = ("暂未查询到贵企业的纳税信用记录。新设立或评价年度内经营不满一年的企业可能尚未参评，"
              "可登录电子税务局“纳税信用”模块查询，或拨打12366咨询。")
@@ -110,7 +111,7 @@ def _sources(enterprise: Enterprise) -> dict[str, dict]:
     for field, value in (enterprise.sources or {}).items():
         if isinstance(value, dict) and value.get("source") in SOURCE_LABELS:
             out[field] = {"source": value["source"], "source_label": SOURCE_LABELS[value["source"]],
-                          "synced_at": value.get("synced_at")}
+                          "synced_at": value.get("synced_at"), "field_label": FIELD_LABELS.get(field, field)}
     return out
 
 
@@ -157,7 +158,8 @@ def profile(uscc: str, *, session: Session, today: date | None = None) -> dict:
 
 # -- the seat picture's sections (api.hub.picture.PROVIDERS): None when the enterprise is not known ------------
 
-def _wan(amount: Any) -> str:
+def wan(amount: Any) -> str:
+    """Yuan as a number of 万元 with two decimals: 1200000 → '120.00'."""
     return f"{amount / 10000:.2f}" if amount is not None else ""
 
 
@@ -170,11 +172,12 @@ def picture_profile(uscc: str, session: Session) -> dict | None:
         EnterpriseFiling.due_date < china_today())).scalar_one()
     return {"name": e.name, "uscc": e.uscc, "taxpayer_type": TAXPAYER_TYPE_LABELS[e.taxpayer_type],
             "kind": KIND_LABELS[e.kind], "industry": f"{e.industry}（{e.industry_code}）", "region": e.region,
-            "employees": e.employees, "total_assets_wan": _wan(e.total_assets),
-            "annual_sales_wan": _wan(e.annual_sales),
-            "taxable_income_wan": _wan(e.taxable_income), "registration_date": e.registration_date.isoformat(),
+            "employees": e.employees, "total_assets_wan": wan(e.total_assets),
+            "annual_sales_wan": wan(e.annual_sales),
+            "taxable_income_wan": wan(e.taxable_income), "registration_date": e.registration_date.isoformat(),
             "overdue_filings": overdue,
-            "sources": {field: {"label": s["source_label"], "synced_at": s["synced_at"]}
+            "sources": {field: {"label": s["source_label"], "synced_at": s["synced_at"],
+                                "field_label": s["field_label"]}
                         for field, s in _sources(e).items()}}
 
 

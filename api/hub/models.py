@@ -8,11 +8,17 @@ from api.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.timing import UTCDateTime
 
-__all__ = ["MODES", "TIERS", "SENDERS", "Conversation", "Message", "Attachment"]
+__all__ = ["MODES", "TIERS", "SENDERS", "MODE_LABELS", "TIER_LABELS", "SENDER_LABELS", "HANDOFF_STATUS_LABELS",
+           "Conversation", "Message", "Attachment"]
 
 MODES = ("bot", "queued", "human", "closed")
 TIERS = ("staff", "expert")
 SENDERS = ("user", "bot", "staff", "expert", "system")
+MODE_LABELS = {"bot": "智能助手服务中", "queued": "排队等待人工", "human": "人工服务中", "closed": "已结束"}
+TIER_LABELS = {"staff": "税务干部", "expert": "税务专家"}
+SENDER_LABELS = {"user": "企业", "bot": "智能助手", "staff": "税务干部", "expert": "税务专家", "system": "系统消息"}
+HANDOFF_STATUS_LABELS = {"queued": "排队中", "assigned": "已接入", "offline": "暂无坐席在线"}
+"""The ``status`` of a ``handoff`` reply (DESIGN.md, reply envelope)."""
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

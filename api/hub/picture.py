@@ -1,4 +1,5 @@
-"""The enterprise's picture for a seat (全场景信息): identity, petitions and past conversations.
+"""The enterprise's picture for a seat (全场景信息): key facts first in Chinese (api.enterprise.summary), the
+profile grouped under Chinese titles (``details``), then identity, petitions and past conversations.
 
 Profile, credit and reminders come from the enterprise-data feature when it exists; sections a
 deployment does not have are ``null`` so the console shows 暂无数据 rather than guessing.
@@ -8,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.enterprise import summary
 from api.hub.models import Conversation
 from api.hub.schemas import conversation_brief, iso
 from api.petition.constants import STATUS_LABELS, Status
@@ -43,7 +45,9 @@ def picture(conversation: Conversation, *, session: Session, masker: Masker | No
     profile = sections.get("profile")
     if profile and masker.enabled:
         profile = {**profile, "name": masker.name(profile.get("name")), "uscc": masker.uscc(profile.get("uscc"))}
-    return {"enterprise": {"name": masker.name(conversation.enterprise_name) or "访客（未登录）",
+    return {"key_facts": summary.key_facts(uscc, conversation.enterprise_name, session=session, masker=masker),
+            "details": summary.details_for(uscc, session=session),
+            "enterprise": {"name": masker.name(conversation.enterprise_name) or "访客（未登录）",
                            "uscc": masker.uscc(uscc), "logged_in": bool(uscc)},
             "profile": profile, "credit": sections.get("credit"),
             "reminders": sections.get("reminders"), "petitions": petitions,

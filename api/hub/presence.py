@@ -19,7 +19,8 @@ __all__ = ["STATUSES", "STATUS_LABELS", "set_presence", "heartbeat", "clear_pres
            "present_seats", "mark_given_work"]
 
 STATUSES = ("online", "busy", "away")
-STATUS_LABELS = {"online": "在线", "busy": "忙碌", "away": "离开"}
+STATUS_LABELS = {"online": "在线", "busy": "忙碌", "away": "离开", "offline": "离线"}
+"""Every state a seat is shown in: the three it can set, and ``offline`` (no live connection)."""
 
 
 def _key(staff_id: int) -> str:

@@ -70,7 +70,7 @@ class WidgetConnection:
     async def writer(self) -> None:
         while True:
             event = await self.outbox.get()
-            if event.get("type") == "reminders_pending":  # the messages it causes arrive as events of their own
+            if event.get("type") in ("reminders_pending", "notices_pending"):  # their messages come as events of their own
                 await run_in_threadpool(self.run_open_hooks)
                 continue
             if event.get("type") in ("state_changed", "queue_changed"):

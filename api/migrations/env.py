@@ -10,6 +10,7 @@ import api.hub.models  # noqa: F401 - conversations, messages, attachments
 import api.enterprise.models  # noqa: F401 - enterprises, filings, credit, risk findings, policy claims
 import api.reminder.models  # noqa: F401 - reminders, campaigns, repair applications
 import api.analytics.models  # noqa: F401 - daily aggregates, tags, marks, improvements, audit log
+import api.outbox.models  # noqa: F401 - notices to enterprises, SMS outbox
 from api.settings import get_settings
 
 config = context.config

@@ -8,9 +8,10 @@ from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key target
 from api.petition.models import Petition  # noqa: F401 - foreign key target
 from api.petition.timing import UTCDateTime
 
-__all__ = ["KINDS", "Notification"]
+__all__ = ["KINDS", "KIND_LABELS", "Notification"]
 
 KINDS = ("due_soon", "overdue", "escalated")
+KIND_LABELS = {"due_soon": "即将到期", "overdue": "已超期", "escalated": "督办"}
 """due_soon: a clock has at most one working day left; overdue: it has run out (to the unit that owes
 the step); escalated: it has run out and the supervisors above that unit are told (督办)."""
 

@@ -6,14 +6,17 @@ from sqlalchemy.orm import relationship
 
 from api.database import Base
 
-__all__ = ["LEVELS", "UNIT_KINDS", "ROLES", "Unit", "StaffAccount"]
+__all__ = ["LEVELS", "LEVEL_LABELS", "UNIT_KINDS", "UNIT_KIND_LABELS", "ROLES", "Unit", "StaffAccount"]
 
 LEVELS = ("province", "city", "district", "station")
 """Administrative levels, highest first; "up a level" is one step to the left."""
+LEVEL_LABELS = {"province": "省级", "city": "市级", "district": "区县级", "station": "税务所（分局）"}
 
 UNIT_KINDS = ("tax_unit", "service_department", "handling_department", "legal_unit", "outside_department")
 """tax_unit: a bureau; service_department: 纳税服务部门; handling_department: 主办部门;
 legal_unit: 法制部门 (administrative reconsideration); outside_department: outside the tax system."""
+UNIT_KIND_LABELS = {"tax_unit": "税务机关", "service_department": "纳税服务部门", "handling_department": "业务办理部门",
+                    "legal_unit": "法制部门", "outside_department": "税务系统外部门"}
 
 ROLES = ("staff", "handler", "supervisor", "director", "operator", "admin", "expert")
 """supervisor = 分管局领导 (approves single-department extensions); director = 主要领导 (joint ones)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = ["CATEGORIES", "CHANNELS", "LEGAL_RELIEF", "LONG_TERM_CATEGORIES", "Status", "STATUS_LABELS",
-           "HANDOVER_DAYS", "HANDLING_DAYS", "MAX_HANDLING_DAYS", "FEEDBACK_DAYS", "BOT", "SYSTEM"]
+           "EXTENSION_STATUS_LABELS", "HANDOVER_DAYS", "HANDLING_DAYS", "MAX_HANDLING_DAYS", "FEEDBACK_DAYS", "BOT",
+           "SYSTEM"]
 
 from common.petitions import CATEGORIES, CHANNELS  # noqa: E402 - one vocabulary for bot and API
 LEGAL_RELIEF = "法律救济类"
@@ -41,3 +42,6 @@ STATUS_LABELS = {
     Status.visited: "已回访",
     Status.closed: "已关闭",
 }
+
+EXTENSION_STATUS_LABELS = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤回"}
+"""An extension request's status (``PetitionExtension.status``)."""

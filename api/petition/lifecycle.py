@@ -1,4 +1,5 @@
-"""Which action may happen in which status, and the ledger entry every change leaves.
+"""Which action may happen in which status, and the ledger entry every change leaves (with the notice
+the enterprise gets of it, api/outbox).
 
 Illegal transitions raise :class:`~api.errors.Conflict` with a reason a person can act on.
 """
@@ -13,6 +14,7 @@ from api.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
 from api.petition.constants import BOT, STATUS_LABELS, SYSTEM, Status
 from api.petition.models import Petition, PetitionEvent
+from api.outbox.service import notice_for
 
 __all__ = ["Actor", "TRANSITIONS", "ACTION_LABELS", "actor_label", "ensure_allowed", "record"]
 
@@ -38,7 +40,9 @@ ACTION_LABELS = {
     "register": "受理登记", "hand_over": "转交纳税服务部门", "assign": "转交办理部门", "start": "开始办理",
     "transfer": "上报或下转", "request_extension": "申请延期", "decide_extension": "审批延期",
     "resolve": "办结", "feed_back": "反馈办理结果", "return_visit": "回访", "close": "关闭",
+    "approve_extension": "批准延期", "reject_extension": "驳回延期",
 }
+"""Every ledger action (``PetitionEvent.action``) in Chinese."""
 
 _HINTS = {
     "resolve": "请先开始办理",
@@ -79,4 +83,5 @@ def record(petition: Petition, action: str, *, session: Session, actor: Actor, a
                           from_status=from_status.value if from_status else None,
                           to_status=to_status.value if to_status else None, reason=reason, data=data)
     session.add(entry)
+    notice_for(petition, entry, session=session, now=at)  # what the enterprise hears of it, in the same transaction
     return entry

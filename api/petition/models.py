@@ -11,7 +11,7 @@ from sqlalchemy.orm import relationship
 
 from api.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
-from api.petition.constants import CATEGORIES, CHANNELS
+from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
 from api.petition.timing import CLOCKS, UTCDateTime, clock_state, overdue_clause, time_left
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]
@@ -176,7 +176,7 @@ class PetitionExtension(Base):
     __tablename__ = "petition_extensions"
     __table_args__ = (
         CheckConstraint("days > 0", name="ck_petition_extensions_days"),
-        CheckConstraint(_in("status", ("pending", "approved", "rejected", "cancelled")),
+        CheckConstraint(_in("status", tuple(EXTENSION_STATUS_LABELS)),
                         name="ck_petition_extensions_status"),
         Index("ix_petition_extensions_petition_id", "petition_id"),
     )

@@ -25,7 +25,7 @@ from api.petition.timing import aware_now, china_date
 from common.workdays import CHINA_TZ
 from knowledge.rules.engine import evaluate, get_rules, render_message
 
-__all__ = ["BATCH", "rule_or_422", "preview", "create", "schedule", "cancel", "send", "funnel", "recheck",
+__all__ = ["BATCH", "rule_or_422", "preview", "create", "schedule", "cancel", "send", "send_in", "funnel", "recheck",
            "next_occurrence"]
 
 log = logging.getLogger(__name__)
@@ -92,64 +92,72 @@ def send(session_factory, campaign_id: int, *, now: datetime | None = None, batc
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise NotFound(f"活动 {campaign_id} 不存在")
-        if campaign.status not in ("scheduled", "sending"):
-            return {"status": campaign.status, "created": 0}
-        campaign.status, campaign.started_at = "sending", campaign.started_at or now
-        session.commit()
-        rule = rule_or_422(campaign.rule_id)
-        today, quiet = china_date(now), now - timedelta(days=rule.quiet_days)
-        created_total, batches = 0, 0
-        pending: list = []
+        return send_in(session, campaign, now=now, batch=batch, on_batch=on_batch, stop_after=stop_after,
+                       commit=session.commit)
 
-        def flush() -> None:
-            nonlocal created_total, batches
-            ids = [f.enterprise_id for f in pending]
-            seen, recent = service.recent_subjects(ids, rule.id, quiet, session=session)
-            rows, skipped = [], 0
-            for facts in pending:
-                outcome = evaluate(rule, facts, today)
-                if not outcome.matched:
-                    continue
-                if (facts.enterprise_id, outcome.key[:200]) in seen or facts.enterprise_id in recent:
-                    skipped += 1
-                    continue
-                rows.append(service.reminder_row(enterprise_id=facts.enterprise_id, uscc=facts.uscc, rule=rule,
-                                                 outcome=outcome, message=render_message(rule, outcome), now=now,
-                                                 campaign_id=campaign.id))
-            if rows:
-                session.execute(insert(Reminder), rows)
-            created = [row["uscc"] for row in rows]
-            campaign.cursor = ids[-1]
-            campaign.evaluated += len(pending)
-            campaign.targeted += len(rows)
-            campaign.skipped += skipped
-            session.commit()
-            created_total += len(rows)
-            batches += 1
-            pending.clear()
-            if on_batch:
-                on_batch(created)
 
-        for facts in iter_facts(session, batch=batch, where=Enterprise.id > campaign.cursor):
-            pending.append(facts)
-            if len(pending) >= batch:
-                flush()
-                if stop_after is not None and batches >= stop_after:
-                    return {"status": "sending", "created": created_total, "cursor": campaign.cursor}
-        if pending:
+def send_in(session: Session, campaign: Campaign, *, now: datetime, commit: Callable[[], None], batch: int = BATCH,
+            on_batch: Callable[[list[str]], None] | None = None, stop_after: int | None = None) -> dict:
+    """The sender in ``session``: ``commit`` ends each batch (``session.commit`` when sending; the demo data pass
+    ``session.flush``, sending its past campaigns as they would have been sent)."""
+    if campaign.status not in ("scheduled", "sending"):
+        return {"status": campaign.status, "created": 0}
+    campaign.status, campaign.started_at = "sending", campaign.started_at or now
+    commit()
+    rule = rule_or_422(campaign.rule_id)
+    today, quiet = china_date(now), now - timedelta(days=rule.quiet_days)
+    created_total, batches = 0, 0
+    pending: list = []
+
+    def flush() -> None:
+        nonlocal created_total, batches
+        ids = [f.enterprise_id for f in pending]
+        seen, recent = service.recent_subjects(ids, rule.id, quiet, session=session)
+        rows, skipped = [], 0
+        for facts in pending:
+            outcome = evaluate(rule, facts, today)
+            if not outcome.matched:
+                continue
+            if (facts.enterprise_id, outcome.key[:200]) in seen or facts.enterprise_id in recent:
+                skipped += 1
+                continue
+            rows.append(service.reminder_row(enterprise_id=facts.enterprise_id, uscc=facts.uscc, rule=rule,
+                                             outcome=outcome, message=render_message(rule, outcome), now=now,
+                                             campaign_id=campaign.id))
+        if rows:
+            session.execute(insert(Reminder), rows)
+        created = [row["uscc"] for row in rows]
+        campaign.cursor = ids[-1]
+        campaign.evaluated += len(pending)
+        campaign.targeted += len(rows)
+        campaign.skipped += skipped
+        commit()
+        created_total += len(rows)
+        batches += 1
+        pending.clear()
+        if on_batch:
+            on_batch(created)
+
+    for facts in iter_facts(session, batch=batch, where=Enterprise.id > campaign.cursor):
+        pending.append(facts)
+        if len(pending) >= batch:
             flush()
-        campaign.status, campaign.finished_at = "sent", aware_now()
-        follow = None
-        if campaign.repeat != "none":
-            follow = Campaign(name=campaign.name, rule_id=campaign.rule_id, status="scheduled", repeat=campaign.repeat,
-                              created_by_staff_id=campaign.created_by_staff_id, created_at=now,
-                              scheduled_at=next_occurrence(campaign.repeat, now), cursor=0, evaluated=0, targeted=0,
-                              skipped=0)
-            session.add(follow)
-        session.commit()
-        log.info("campaign %s (%s) sent: %d reminders", campaign.id, campaign.rule_id, campaign.targeted)
-        return {"status": "sent", "created": created_total, "cursor": campaign.cursor,
-                "next_campaign_id": follow.id if follow else None}
+            if stop_after is not None and batches >= stop_after:
+                return {"status": "sending", "created": created_total, "cursor": campaign.cursor}
+    if pending:
+        flush()
+    campaign.status, campaign.finished_at = "sent", aware_now()
+    follow = None
+    if campaign.repeat != "none":
+        follow = Campaign(name=campaign.name, rule_id=campaign.rule_id, status="scheduled", repeat=campaign.repeat,
+                          created_by_staff_id=campaign.created_by_staff_id, created_at=now,
+                          scheduled_at=next_occurrence(campaign.repeat, now), cursor=0, evaluated=0, targeted=0,
+                          skipped=0)
+        session.add(follow)
+    commit()
+    log.info("campaign %s (%s) sent: %d reminders", campaign.id, campaign.rule_id, campaign.targeted)
+    return {"status": "sent", "created": created_total, "cursor": campaign.cursor,
+            "next_campaign_id": follow.id if follow else None}
 
 
 def next_occurrence(repeat: str, now: datetime) -> datetime:

@@ -7,7 +7,8 @@ from api.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.timing import UTCDateTime
 
-__all__ = ["STATUSES", "TYPES", "ANSWERS", "CAMPAIGN_STATUSES", "REPEATS", "REPAIR_STATUSES", "Reminder", "Campaign",
+__all__ = ["STATUSES", "TYPES", "ANSWERS", "CAMPAIGN_STATUSES", "REPEATS", "REPAIR_STATUSES", "STATUS_LABELS",
+           "TYPE_LABELS", "CAMPAIGN_STATUS_LABELS", "REPEAT_LABELS", "REPAIR_STATUS_LABELS", "Reminder", "Campaign",
            "RepairApplication"]
 
 STATUSES = ("created", "delivered", "read", "answered", "closed", "expired")
@@ -22,6 +23,13 @@ ANSWERS = {
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled")
 REPEATS = ("none", "monthly", "yearly")
 REPAIR_STATUSES = ("received", "approved", "rejected")
+STATUS_LABELS = {"created": "已生成", "delivered": "已送达", "read": "已读", "answered": "已答复", "closed": "已关闭",
+                 "expired": "已过期"}
+TYPE_LABELS = {"policy": "政策提醒", "risk": "风险提示", "credit": "信用修复提醒"}
+CAMPAIGN_STATUS_LABELS = {"draft": "草稿", "scheduled": "已排期", "sending": "发送中", "sent": "已发送",
+                          "cancelled": "已取消"}
+REPEAT_LABELS = {"none": "不重复", "monthly": "每月", "yearly": "每年"}
+REPAIR_STATUS_LABELS = {"received": "已受理", "approved": "已通过", "rejected": "未通过"}
 
 
 def _in(column: str, values) -> str:

@@ -8,13 +8,13 @@ from sqlalchemy import select, true
 
 from api.auth.deps import CurrentStaff, require_roles
 from api.database import SessionDep, get_or_404
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Invalid, NotFound
 from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.petition.access import unit_tree
 from api.petition.timing import aware_now, china_date
-from api.reminder import campaigns
-from api.reminder.models import Campaign, RepairApplication
+from api.reminder import campaigns, repairs as repair_views
+from api.reminder.models import REPAIR_STATUSES, Campaign, RepairApplication
 from api.reminder.schemas import CampaignCreate, CampaignSchedule, RepairDecision, campaign_wire, repair_wire
 from knowledge.rules.engine import get_rules
 
@@ -88,11 +88,24 @@ def _in_scope(staff: StaffAccount):
     return RepairApplication.unit_id.in_(unit_tree(staff.unit_id))
 
 
-@repairs_router.get("", summary="本单位的信用修复申请，按到期日排序")
+@repairs_router.get("", summary="本单位的信用修复申请（含企业、扣分项与办理时限），按到期日排序")
 def repairs(staff: CurrentStaff, session: SessionDep, status: CleanStr = "received") -> list[dict]:
-    rows = session.execute(select(RepairApplication).where(RepairApplication.status == status, _in_scope(staff))
-                           .order_by(RepairApplication.due_date, RepairApplication.id).limit(500)).scalars()
-    return [repair_wire(a) for a in rows]
+    if status != "all" and status not in REPAIR_STATUSES:
+        raise Invalid("申请状态只能是已受理、已通过、未通过或全部", code="unknown_status")
+    query = select(RepairApplication).where(_in_scope(staff))
+    if status != "all":
+        query = query.where(RepairApplication.status == status)
+    rows = session.execute(query.order_by(RepairApplication.due_date, RepairApplication.id).limit(500)).scalars().all()
+    return repair_views.listed(list(rows), session=session, today=china_date(aware_now()))
+
+
+@repairs_router.get("/{application_id}", summary="一件信用修复申请：企业、扣分项与纠正情况、提醒、审核结果")
+def repair_detail(application_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
+    application = session.execute(select(RepairApplication).where(
+        RepairApplication.id == application_id, _in_scope(staff))).scalar_one_or_none()
+    if application is None:  # another unit's application answers as one that does not exist
+        raise NotFound(f"修复申请 {application_id} 不存在或不属于本单位")
+    return repair_views.detailed(application, session=session, today=china_date(aware_now()))
 
 
 @repairs_router.post("/{application_id}/decision", summary="审核本单位的信用修复申请")

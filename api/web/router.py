@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -91,12 +92,25 @@ class _StaticFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
+        response = _gzipped_twin(response, scope) or response
         headers = PAGE_HEADERS if response.media_type and response.media_type.startswith("text/html") else _COMMON_HEADERS
         if path.startswith("app/assets/"):  # content-hashed names: a new build has new names
             headers = {**headers, "Cache-Control": "public, max-age=31536000, immutable"}
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def _gzipped_twin(response: Response, scope: Scope) -> FileResponse | None:
+    """The build's precompressed `<file>.gz` (web/scripts/precompress.mjs) for a browser that accepts gzip."""
+    if not isinstance(response, FileResponse) or response.status_code != 200:
+        return None
+    accepted = Headers(scope=scope).get("accept-encoding", "")
+    twin = Path(str(response.path) + ".gz")
+    if "gzip" not in accepted or not twin.is_file() or twin.stat().st_mtime < Path(response.path).stat().st_mtime:
+        return None  # no twin, or a stale one (the file was edited after the build): the file itself
+    return FileResponse(twin, media_type=response.media_type,
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
 
 
 def install_web(app: FastAPI) -> None:

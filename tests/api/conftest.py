@@ -44,7 +44,8 @@ def settings(database_url, peer_url, tmp_path):
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
                     embedded_redis_path=str(tmp_path / "redis.db"),
                     sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False,
-                    analytics_sweep_enabled=False, service_hours="00:00-24:00",
+                    analytics_sweep_enabled=False, outbox_sweep_enabled=False, sms_record_path=str(tmp_path / "sms.jsonl"),
+                    service_hours="00:00-24:00",
                     service_workdays_only=False)
 
 
@@ -94,6 +95,7 @@ from api.reminder.models import Campaign, Reminder, RepairApplication  # noqa: E
 from api.notification.models import Notification  # noqa: E402
 from api.org.models import StaffAccount, Unit  # noqa: E402
 from api.org.service import create_staff, create_unit  # noqa: E402
+from api.outbox.models import EnterpriseNotice, SmsMessage  # noqa: E402
 from api.petition.models import Petition, PetitionEvent, PetitionExtension, PetitionHandler  # noqa: E402
 
 PASSWORD = "Correct-Horse-9"
@@ -112,7 +114,7 @@ def leave_no_trace(api_engine):
     """Rows a test module committed through the API are deleted when the module ends (children
     first), so tests that query whole tables later in the session start from what they expect."""
     tables = [model.__table__ for model in (
-        Improvement, ReviewMark, ReviewTag, AuditEntry, ConversationSearch, ConversationFact, UnansweredGroup,
+        SmsMessage, EnterpriseNotice, Improvement, ReviewMark, ReviewTag, AuditEntry, ConversationSearch, ConversationFact, UnansweredGroup,
         DailySeat, DailyKey, DailyFigures, AnalyticsDayRun,
         RepairApplication, Reminder, Campaign, CreditDeduction, CreditRecord, EnterpriseFiling, RiskFinding,
         PolicyClaim, Enterprise, Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension,

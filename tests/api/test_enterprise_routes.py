@@ -75,6 +75,33 @@ def test_staff_roles_read_the_profile_with_its_sources(client, db, world, auth, 
     assert body["credit"]["deductions"][0]["repairable"] is True
 
 
+def test_the_profile_opens_with_key_facts_in_chinese_for_the_unit_handling_its_petition(client, db, world, auth,
+                                                                                      marker, register):
+    e = make(db, f"要点{marker}商贸有限公司")
+    register(uscc=e.uscc, taxpayer_name=e.name)  # the registrar's unit now holds a petition of it: unmasked
+    body = client.get(f"/api/enterprises/{e.uscc}", headers=auth(world.registrar)).json()
+    facts = [(f["label"], f["value"]) for f in body["key_facts"]]
+    assert facts[:2] == [("企业名称", e.name), ("统一社会信用代码", e.uscc)]
+    assert facts[2:] == [("纳税人类型", "小规模纳税人"), ("行业", "零售业（F52）"), ("纳税信用", "B级（2025年度，87分）"),
+                         ("待处理提醒", "无"), ("在办诉求", "1件"), ("风险疑点", "无"), ("申报情况", "1期逾期未申报")]
+    hints = {f["label"]: f["hint"] for f in body["key_facts"]}
+    assert hints["纳税信用"] == "有1项可修复的扣分尚未纠正" and "逾期未申报" in hints["申报情况"]
+    assert [g["title"] for g in body["details"]] == ["登记信息", "规模与财务"]
+    money = {i["label"]: i["value"] for i in body["details"][1]["items"]}
+    assert money["资产总额"] == "120.00万元" and money["从业人数"] == "9人"
+    assert body["sources"]["employees"]["field_label"] == "从业人数"  # sources stay apart, each named in Chinese
+
+
+def test_key_facts_mask_the_name_and_uscc_for_those_who_do_not_serve_the_enterprise(client, db, world, auth,
+                                                                                    marker):
+    e = make(db, f"脱敏要点{marker}商贸有限公司", level=None)
+    body = client.get(f"/api/enterprises/{e.uscc}", headers=auth(world.operator)).json()
+    facts = {f["field"]: f["value"] for f in body["key_facts"]}
+    assert facts["name"] == mask_name(e.name) and facts["uscc"] == mask_uscc(e.uscc)
+    assert e.name not in str(body["key_facts"]) and e.uscc not in str(body["key_facts"])
+    assert facts["credit"] == "暂无评价记录" and facts["open_petitions"] == "无"
+
+
 @pytest.mark.parametrize("who", ["handler", "director"])
 def test_other_roles_are_forbidden(client, db, world, auth, marker, who):
     e = make(db, f"无权{marker}商贸有限公司")

@@ -172,6 +172,9 @@ def test_an_expert_opening_a_closed_conversation_it_did_not_hold_sees_it_masked(
     assert "隐私测试商贸有限公司" not in text and body["conversation"]["uscc"] == mask_uscc(closed.uscc)
     picture = client.get(f"{path}/picture", headers=auth(desk_expert)).json()
     assert picture["enterprise"]["uscc"] == mask_uscc(closed.uscc)
+    facts = {f["field"]: f["value"] for f in picture["key_facts"]}
+    assert facts["name"] == mask_name("隐私测试商贸有限公司") and facts["uscc"] == mask_uscc(closed.uscc)
+    assert "隐私测试商贸有限公司" not in str(picture) and closed.uscc not in str(picture)
     draft = client.get(f"{path}/petition-draft", headers=auth(desk_expert)).json()
     assert PHONE not in draft["content"] and PHONE not in draft["transcript"]
     # its former holder sees it masked too once it is closed; a seat of another unit does not see it at all
@@ -234,6 +237,10 @@ def test_credit_repairs_are_listed_and_decided_only_by_their_unit(client, db, wo
     assert refused.status_code == 404 and "不存在" in refused.json()["detail"]
     decided = client.post(f"/api/repairs/{ours.id}/decision", headers=auth(world.clerk), json={"approve": True, "note": "已核实"})
     assert decided.status_code == 200 and decided.json()["status"] == "approved"
+    assert client.get(f"/api/repairs/{theirs.id}", headers=auth(world.clerk)).status_code == 404  # not ours to open
+    detail = client.get(f"/api/repairs/{ours.id}", headers=auth(world.clerk)).json()
+    assert detail["enterprise"]["name"] == enterprise.name and detail["decided_by"] == world.clerk.display_name
+    assert detail["clock"]["days_left"] is None  # decided: its clock has stopped
     db.expire_all()
     assert db.execute(select(func.count()).select_from(RepairApplication).where(
         RepairApplication.id == theirs.id, RepairApplication.status == "received")).scalar_one() == 1

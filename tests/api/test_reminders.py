@@ -2,6 +2,7 @@
 quiet periods, caps and crash recovery, answers, repair applications, the 消息 list, privacy."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -242,6 +243,16 @@ def test_a_seat_sees_the_enterprise_profile_credit_and_reminders(hub, db, world,
     assert picture["profile"]["name"] == "全景有限公司" and picture["profile"]["overdue_filings"] == 1
     assert picture["credit"]["level"] == "B" and picture["credit"]["deductions"][0]["repairable"]
     assert {r["type"] for r in picture["reminders"]} >= {"risk", "credit"}
+    # key facts first, in Chinese, ready to show: the seat holds the conversation, so nothing is masked
+    assert list(picture)[0] == "key_facts"
+    facts = {f["label"]: f["value"] for f in picture["key_facts"]}
+    assert list(facts) == ["企业名称", "统一社会信用代码", "纳税人类型", "行业", "纳税信用", "待处理提醒", "在办诉求",
+                           "风险疑点", "申报情况"]
+    assert facts["企业名称"] == "全景有限公司" and facts["统一社会信用代码"] == enterprise.uscc
+    assert facts["纳税信用"].startswith("B级（") and facts["申报情况"] == "1期逾期未申报"
+    assert re.fullmatch(r"[1-9]\d*条", facts["待处理提醒"])  # the reminders not yet opened in the chat
+    assert [g["title"] for g in picture["details"]] == ["登记信息", "规模与财务"]
+    assert picture["profile"]["sources"] == {}  # sources stay in their own place, shown on demand
 
 
 def test_the_bot_lists_the_enterprises_open_reminders_risks_first_and_nobody_elses(hub, db, enterprise_token,

@@ -3,6 +3,7 @@ the session's end, and the headers the pages are served with. Sections have thei
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -94,3 +95,31 @@ def test_the_app_is_served_for_every_section_with_strict_headers_and_cached_asse
     asset = re.search(r'src="(/static/app/assets/[^"]+\.js)"', page.text).group(1)
     served = httpx.get(world.url + asset)
     assert served.status_code == 200 and "immutable" in served.headers["cache-control"]
+
+
+def test_assets_go_compressed_to_browsers_that_accept_gzip(world):
+    page = httpx.get(world.url + "/staff/")
+    asset = re.search(r'src="(/static/app/assets/[^"]+\.js)"', page.text).group(1)
+    plain = httpx.get(world.url + asset, headers={"Accept-Encoding": "identity"})
+    packed = httpx.get(world.url + asset, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["content-type"].startswith("text/javascript")
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.content == plain.content  # httpx undoes the gzip: the same file
+
+
+def test_a_file_edited_after_the_build_is_never_shadowed_by_its_old_gzip_twin(world):
+    import os
+
+    from api.web.router import STATIC_DIR
+
+    original = STATIC_DIR / "app" / "index.html"
+    twin = Path(str(original) + ".gz")
+    assert twin.is_file()
+    stat = twin.stat()
+    os.utime(twin, (stat.st_atime, original.stat().st_mtime - 60))  # the twin now predates its file
+    try:
+        served = httpx.get(world.url + "/static/app/index.html", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in served.headers and served.text == original.read_text(encoding="utf-8")
+    finally:
+        os.utime(twin, (stat.st_atime, stat.st_mtime))

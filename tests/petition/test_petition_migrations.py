@@ -9,6 +9,7 @@ import api.analytics.models  # noqa: F401 - fills Base.metadata
 import api.enterprise.models  # noqa: F401
 import api.hub.models  # noqa: F401
 import api.notification.models  # noqa: F401
+import api.outbox.models  # noqa: F401
 import api.petition.models  # noqa: F401
 import api.reminder.models  # noqa: F401
 from api.database import Base
@@ -19,7 +20,7 @@ TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition
           "conversation_attachments", "enterprises", "enterprise_filings", "credit_records", "credit_deductions",
           "risk_findings", "policy_claims", "analytics_days", "analytics_daily", "analytics_daily_keys",
           "analytics_daily_seats", "analytics_unanswered", "analytics_conversations", "analytics_search", "review_tags",
-          "review_marks", "review_audit_log", "improvements"}
+          "review_marks", "review_audit_log", "improvements", "enterprise_notices", "sms_outbox"}
 
 
 def _config(url):

@@ -1,0 +1,48 @@
+"""Putting notices into the enterprise's chat: as bot messages with a `petition_notice` envelope, when
+the widget opens (a widget-open hook) or live when the outbox job tells connected widgets that one waits."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.hub import events
+from api.hub import service as hub_service
+from api.hub.identity import Identity
+from api.hub.schemas import message_wire
+from api.hub.widget import hub_unit_id
+from api.outbox import service
+from api.outbox.models import EnterpriseNotice
+from api.petition.timing import aware_now
+
+__all__ = ["envelope", "deliver_notices", "push_event"]
+
+PUSH_EVENT = "notices_pending"
+
+
+def envelope(notice: EnterpriseNotice) -> dict:
+    return {"kind": "petition_notice", "notice_id": notice.id, "notice": notice.kind, "ticket": notice.ticket}
+
+
+def push_event(uscc: str) -> tuple[str, dict]:
+    return events.who(f"e:{uscc}"), {"type": PUSH_EVENT}
+
+
+def deliver_notices(app, identity: Identity, now: datetime | None = None) -> int:
+    """Post this enterprise's waiting notices into its chat; how many were posted."""
+    if not identity.uscc:
+        return 0
+    now = aware_now(now)
+    out = []
+    with app.state.session_factory() as session:
+        notices = service.claim_for_chat(identity.uscc, session=session, now=now)
+        if not notices:
+            return 0
+        conversation = hub_service.current_conversation(identity, session=session, unit_id=hub_unit_id(app), now=now)
+        for notice in notices:
+            message = hub_service.post(conversation, session=session, sender="bot", text=notice.text,
+                                       custom=envelope(notice), now=now,
+                                       mode="bot" if conversation.mode == "closed" else None)
+            notice.message_id = message.id
+            out += events.message_events(conversation, message_wire(message))
+        session.commit()
+    events.publish(app.state.redis, out)
+    return len(notices)

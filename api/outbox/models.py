@@ -1,0 +1,69 @@
+"""Notices to enterprises about their petitions, and the SMS outbox that carries them by text message."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+
+from api.database import Base
+from api.petition.models import Petition  # noqa: F401 - foreign key target
+from api.petition.timing import UTCDateTime
+
+__all__ = ["NOTICE_KINDS", "SMS_STATUSES", "EnterpriseNotice", "SmsMessage"]
+
+NOTICE_KINDS = ("assigned", "transferred", "extended", "result", "visited")
+"""assigned: handed to the handling department, with its due date; transferred: reported up or passed down,
+with the reason; extended: an approved extension, with the reason and the new date; result: the feedback;
+visited: the return visit was recorded."""
+SMS_STATUSES = ("pending", "recorded", "accepted", "failed")
+"""pending: not yet handed to a sender; recorded: the development sender wrote it down (nothing was sent);
+accepted: a gateway took it (its reference kept; not a delivery receipt); failed: given up after retries."""
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class EnterpriseNotice(Base):
+    __tablename__ = "enterprise_notices"
+    __table_args__ = (
+        CheckConstraint(_in("kind", NOTICE_KINDS), name="ck_enterprise_notices_kind"),
+        UniqueConstraint("event_id", name="uq_enterprise_notices_event_id"),  # one notice per ledger entry
+        Index("ix_enterprise_notices_uscc", "uscc", "id"),
+        Index("ix_enterprise_notices_undelivered", "chat_delivered_at", "id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    petition_id = Column(Integer, ForeignKey("petitions.id", name="fk_enterprise_notices_petition_id_petitions"),
+                         nullable=False)
+    event_id = Column(Integer, ForeignKey("petition_events.id", name="fk_enterprise_notices_event_id_petition_events"),
+                      nullable=False)
+    uscc = Column(String(18), nullable=True)  # NULL: a visitor's petition, told by SMS only
+    kind = Column(String(20), nullable=False)
+    ticket = Column(String(20), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
+    pushed_at = Column(UTCDateTime(), nullable=True)  # connected widgets were told once that it waits
+    chat_delivered_at = Column(UTCDateTime(), nullable=True)  # posted into the enterprise's chat
+    message_id = Column(Integer, nullable=True)  # that chat message
+    read_at = Column(UTCDateTime(), nullable=True)
+
+
+class SmsMessage(Base):
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", SMS_STATUSES), name="ck_sms_outbox_status"),
+        UniqueConstraint("notice_id", name="uq_sms_outbox_notice_id"),
+        Index("ix_sms_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    notice_id = Column(Integer, ForeignKey("enterprise_notices.id", name="fk_sms_outbox_notice_id_enterprise_notices"),
+                       nullable=False)
+    phone = Column(String(32), nullable=False)
+    text = Column(Text, nullable=False)
+    status = Column(String(10), nullable=False, default="pending", server_default="pending")
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at = Column(UTCDateTime(), nullable=False)
+    provider_ref = Column(String(100), nullable=True)
+    last_error = Column(String(300), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+    updated_at = Column(UTCDateTime(), nullable=False)

@@ -1,0 +1,84 @@
+"""The enterprise's notices in the widget (/api/widget/notices) and, for staff, what a petition's
+enterprise was told and what became of each SMS (/api/petitions/{id}/notices)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from api.auth.deps import CurrentStaff, require_roles
+from api.database import SessionDep
+from api.errors import Forbidden
+from api.hub.identity import Identity
+from api.hub.widget_router import WidgetIdentity
+from api.inputs import Id
+from api.outbox import service
+from api.petition.access import READ_ROLES, get_visible
+from api.petition.timing import aware_now
+
+__all__ = ["widget_router", "staff_router"]
+
+widget_router = APIRouter(prefix="/api/widget/notices", tags=["widget"])
+staff_router = APIRouter(prefix="/api/petitions", tags=["petitions"], dependencies=[Depends(require_roles(*READ_ROLES))])
+
+
+class NoticeRead(BaseModel):
+    id: int
+    petition_id: int
+    ticket: str
+    kind: str
+    text: str
+    created_at: datetime
+    read_at: Optional[datetime]
+
+
+class NoticeList(BaseModel):
+    notices: list[NoticeRead]
+    unread: int
+
+
+class SmsRead(BaseModel):
+    status: str
+    attempts: int
+    last_error: Optional[str]
+    updated_at: datetime
+
+
+class StaffNoticeRead(NoticeRead):
+    chat_delivered_at: Optional[datetime]
+    sms: Optional[SmsRead]
+
+
+def _wire(notice) -> dict:
+    return {key: getattr(notice, key) for key in ("id", "petition_id", "ticket", "kind", "text", "created_at", "read_at")}
+
+
+def _enterprise(identity: Identity) -> str:
+    if not identity.uscc:
+        raise Forbidden("登录电子税务局后可查看本企业诉求的办理消息", code="login_required")
+    return identity.uscc
+
+
+@widget_router.get("", response_model=NoticeList, summary="本企业诉求的办理消息（告知、延期、结果、回访），最新在前")
+def notices(identity: WidgetIdentity, session: SessionDep) -> NoticeList:
+    items = service.list_for(_enterprise(identity), session=session)
+    return NoticeList(notices=[NoticeRead(**_wire(n)) for n in items], unread=sum(1 for n in items if n.read_at is None))
+
+
+@widget_router.post("/{notice_id}/read", response_model=NoticeRead, summary="标记办理消息为已读")
+def read(notice_id: Id, identity: WidgetIdentity, session: SessionDep) -> NoticeRead:
+    notice = service.mark_read(notice_id, _enterprise(identity), session=session, now=aware_now())
+    session.commit()
+    return NoticeRead(**_wire(notice))
+
+
+@staff_router.get("/{petition_id}/notices", response_model=list[StaffNoticeRead],
+                  summary="告知企业的消息及短信发送情况")
+def petition_notices(petition_id: Id, staff: CurrentStaff, session: SessionDep) -> list[StaffNoticeRead]:
+    get_visible(petition_id, staff, session=session)
+    return [StaffNoticeRead(**_wire(notice), chat_delivered_at=notice.chat_delivered_at,
+                            sms=SmsRead(status=sms.status, attempts=sms.attempts, last_error=sms.last_error,
+                                        updated_at=sms.updated_at) if sms else None)
+            for notice, sms in service.list_for_petition(petition_id, session=session)]

@@ -1,0 +1,113 @@
+"""Which ledger entries the enterprise is told of, in what words, and the notice rows they leave.
+
+`notice_for(petition, entry)` is called by the ledger itself (api.petition.lifecycle.record) in the same
+transaction as the change, so a step and its notice exist together or not at all; a mobile contact number
+also gets an SMS row in the outbox, which the scheduled sender drains.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.errors import NotFound
+from api.org.models import Unit
+from api.outbox.models import EnterpriseNotice, SmsMessage
+from api.petition.models import Petition, PetitionEvent, PetitionExtension
+
+__all__ = ["notice_for", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+"""SMS goes to mainland mobile numbers only; a landline contact is told in the chat and by the staff's call."""
+
+
+def _units(session: Session, ids) -> str:
+    names = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids)))).all()
+    by_id = dict(names)
+    return "、".join(by_id[i] for i in ids if i in by_id) or "办理部门"
+
+
+def _due(petition: Petition) -> str:
+    if petition.long_term:
+        return "该诉求将作为长期跟踪事项持续办理，办理进展会及时告知您"
+    if petition.handling_due is None:
+        return "办理进展会及时告知您"
+    return f"将于{petition.handling_due:%Y年%m月%d日}前办结"
+
+
+def _text(petition: Petition, entry: PetitionEvent, session: Session) -> tuple[str, str] | None:
+    """(kind, text) of what the enterprise hears of this step, or None for steps it need not hear of."""
+    head, data = f"您的诉求（受理编号 {petition.ticket}）", entry.data or {}
+    if entry.action == "assign":
+        return "assigned", f"{head}已转交{_units(session, data.get('unit_ids') or [])}办理，{_due(petition)}。"
+    if entry.action == "transfer":
+        where = "上报" if data.get("direction") == "up" else "转交"
+        return ("transferred", f"{head}需由{_units(session, [data.get('to_unit_id')])}办理，已{where}，"
+                               f"原因：{entry.reason}。{_due(petition)}。")
+    if entry.action == "approve_extension":
+        extension = session.get(PetitionExtension, data.get("extension_id"))
+        reason = extension.reason if extension is not None else entry.reason
+        return "extended", f"{head}需要延期办理，原因：{reason}。{_due(petition)}。"
+    if entry.action == "feed_back":
+        return "result", f"{head}已办结，办理结果：{data.get('message') or petition.resolution}"
+    if entry.action == "return_visit":
+        return "visited", f"感谢您接受{head}的回访，您的评价已记录。如还有问题，欢迎随时在这里咨询。"
+    return None
+
+
+def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, now: datetime) -> EnterpriseNotice | None:
+    """The notice (and SMS) this ledger entry calls for; None when the enterprise need not hear of it."""
+    told = _text(petition, entry, session)
+    if told is None:
+        return None
+    if entry.id is None:
+        session.flush()  # the notice names its ledger entry
+    kind, text = told
+    notice = EnterpriseNotice(petition_id=petition.id, event_id=entry.id, uscc=petition.uscc, kind=kind,
+                              ticket=petition.ticket, text=text, created_at=now)
+    session.add(notice)
+    phone = (petition.contact_phone or "").replace(" ", "").replace("-", "")
+    if MOBILE.match(phone):
+        session.flush()
+        session.add(SmsMessage(notice_id=notice.id, phone=phone, text=text, status="pending", next_attempt_at=now,
+                               created_at=now, updated_at=now))
+    return notice
+
+
+def list_for(uscc: str, *, session: Session, limit: int = 50) -> list[EnterpriseNotice]:
+    query = select(EnterpriseNotice).where(EnterpriseNotice.uscc == uscc).order_by(EnterpriseNotice.id.desc())
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def list_for_petition(petition_id: int, *, session: Session) -> list[tuple[EnterpriseNotice, SmsMessage | None]]:
+    query = (select(EnterpriseNotice, SmsMessage).outerjoin(SmsMessage, SmsMessage.notice_id == EnterpriseNotice.id)
+             .where(EnterpriseNotice.petition_id == petition_id).order_by(EnterpriseNotice.id))
+    return [(notice, sms) for notice, sms in session.execute(query)]
+
+
+def mark_read(notice_id: int, uscc: str, *, session: Session, now: datetime) -> EnterpriseNotice:
+    notice = session.get(EnterpriseNotice, notice_id)
+    if notice is None or notice.uscc != uscc:
+        raise NotFound("该消息不存在")
+    if notice.read_at is None:
+        notice.read_at = now
+    return notice
+
+
+def claim_for_chat(uscc: str, *, session: Session, now: datetime, limit: int = 20) -> list[EnterpriseNotice]:
+    """The notices not yet in this enterprise's chat, each claimed by a conditional update so that one tab or
+    instance alone posts it."""
+    waiting = session.execute(select(EnterpriseNotice).where(
+        EnterpriseNotice.uscc == uscc, EnterpriseNotice.chat_delivered_at.is_(None),
+        EnterpriseNotice.created_at >= now - timedelta(days=90)).order_by(EnterpriseNotice.id).limit(limit)).scalars()
+    claimed = []
+    for notice in list(waiting):
+        won = session.execute(update(EnterpriseNotice).where(
+            EnterpriseNotice.id == notice.id, EnterpriseNotice.chat_delivered_at.is_(None)
+        ).values(chat_delivered_at=now).execution_options(synchronize_session=False)).rowcount
+        if won:
+            notice.chat_delivered_at = now
+            claimed.append(notice)
+    return claimed

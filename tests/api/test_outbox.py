@@ -1,0 +1,152 @@
+"""The enterprise hears what happens to its petition (告知): a notice for each step it must know of, in its chat
+(when it opens the widget, or live while connected) and in 消息, and an SMS through the outbox, whose
+development sender records the message and never claims it was delivered."""
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from api.outbox import sms
+from api.outbox.models import EnterpriseNotice, SmsMessage
+from api.outbox.scheduled import run_outbox_once
+from common.identifiers import make_uscc
+from tests.api.conftest import petition_body
+from tests.api.hubkit import drain, hub_client, receive_until, widget_socket, widget_token
+
+
+@pytest.fixture
+def hub(settings, world):
+    with hub_client(settings, world.service_dept.id) as client:
+        yield client
+
+
+def step(client, petition_id, name, headers, **body):
+    response = client.post(f"/api/petitions/{petition_id}/{name}", json=body, headers=headers)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def handled_petition(client, world, auth, *, phone="13800138000", uscc=None):
+    """A petition taken through hand-over, assignment, an approved extension, the result and a return visit."""
+    uscc = uscc or make_uscc(random.randrange(10**9))
+    created = client.post("/api/petitions", json=petition_body(uscc=uscc, contact_phone=phone),
+                          headers=auth(world.registrar))
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    step(client, pid, "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
+    step(client, pid, "assign", auth(world.clerk), unit_ids=[world.collection.id])
+    step(client, pid, "start", auth(world.handler))
+    extension = step(client, pid, "extensions", auth(world.handler), days=3, reason="需调取三年申报数据核实")
+    client.post(f"/api/petitions/extensions/{extension['id']}/approve", json={"note": "同意"},
+                headers=auth(world.supervisor))
+    step(client, pid, "resolve", auth(world.handler), resolution="已修复勾选功能，请重新申报。")
+    step(client, pid, "feedback", auth(world.handler), message="勾选功能已修复，请您重新申报即可。")
+    step(client, pid, "return-visit", auth(world.clerk), satisfaction=5, note="满意")
+    return pid, created.json()["ticket"], uscc
+
+
+def test_each_step_the_enterprise_must_hear_of_leaves_one_notice_in_plain_chinese(hub, world, auth, db):
+    pid, ticket, _ = handled_petition(hub, world, auth)
+    told = hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.clerk)).json()
+    assert [n["kind"] for n in told] == ["assigned", "extended", "result", "visited"]  # not hand-over, start, resolve
+    assigned, extended, result, visited = (n["text"] for n in told)
+    assert ticket in assigned and world.collection.name in assigned and "前办结" in assigned
+    assert "需调取三年申报数据核实" in extended and "延期" in extended
+    petition = hub.get(f"/api/petitions/{pid}", headers=auth(world.clerk)).json()["petition"]
+    year, month, day = petition["handling_due"].split("-")
+    assert f"{year}年{month}月{day}日" in extended  # the new date, after the extension
+    assert "勾选功能已修复，请您重新申报即可。" in result
+    assert "回访" in visited
+    assert all(n["sms"]["status"] == "pending" for n in told)
+    assert hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.other_staff)).status_code == 404
+
+
+def test_the_sms_outbox_records_in_development_and_never_says_delivered(hub, world, auth, settings):
+    pid, ticket, _ = handled_petition(hub, world, auth)
+    assert run_outbox_once(hub.app) >= 4
+
+    def recorded():
+        lines = [json.loads(line) for line in open(settings.sms_record_path, encoding="utf-8")]
+        return [line for line in lines if ticket in line["text"]]
+
+    assert [line["phone"] for line in recorded()] == ["13800138000"] * 4
+    told = hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.clerk)).json()
+    assert {n["sms"]["status"] for n in told} == {"recorded"}  # written down here; nothing claims a delivery
+    assert run_outbox_once(hub.app) == 0  # nothing is handed over twice
+    assert len(recorded()) == 4
+
+
+def test_a_landline_contact_gets_no_sms_but_still_the_notices(hub, world, auth, db):
+    pid, _, _ = handled_petition(hub, world, auth, phone="028-86661234")
+    told = hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.clerk)).json()
+    assert len(told) == 4 and all(n["sms"] is None for n in told)
+
+
+def test_a_sender_that_fails_is_retried_later_and_given_up_visibly(hub, world, auth, db):
+    class Down:
+        def send(self, *, phone, text, reference):
+            raise sms.SmsError("网关无响应")
+
+    pid, _, _ = handled_petition(hub, world, auth, phone="028-86661234")
+    notice = db.execute(select(EnterpriseNotice).where(EnterpriseNotice.petition_id == pid)).scalars().first()
+    now = datetime.now(timezone.utc)
+    message = SmsMessage(notice_id=notice.id, phone="13800138000", text="测试", status="pending", next_attempt_at=now,
+                         created_at=now, updated_at=now)
+    db.add(message)
+    db.flush()
+    moment = now
+    for attempt in range(1, len(sms.RETRY_AFTER) + 2):
+        assert sms.drain(db, Down(), now=moment) == 0
+        assert message.attempts == attempt and message.last_error == "网关无响应"
+        if attempt <= len(sms.RETRY_AFTER):
+            assert message.status == "pending" and message.next_attempt_at == moment + sms.RETRY_AFTER[attempt - 1]
+            assert sms.drain(db, Down(), now=moment + timedelta(seconds=1)) == 0  # not due yet: untouched
+            assert message.attempts == attempt
+            moment = message.next_attempt_at
+    assert message.status == "failed"
+    db.rollback()
+
+
+def test_notices_reach_the_chat_once_when_the_widget_opens_and_stay_in_messages(hub, world, auth, enterprise_token):
+    _, ticket, uscc = handled_petition(hub, world, auth)
+    token = enterprise_token(uscc, name="成都小微商贸有限公司")
+    visitor = widget_token(hub, token)
+    with widget_socket(hub, visitor, token) as first, widget_socket(hub, visitor, token) as second:
+        seen = drain(first, quiet=1.0) + drain(second, quiet=0.5)
+    posted = [e for e in seen if e.get("type") == "message" and (e["message"].get("custom") or {}).get("kind")
+              == "petition_notice"]
+    hello = [m for e in seen if e.get("type") == "hello" for m in e.get("messages", [])
+             if (m.get("custom") or {}).get("kind") == "petition_notice"]
+    in_chat = {m["message"]["id"]: m["message"]["text"] for m in posted} | {m["id"]: m["text"] for m in hello}
+    assert len(in_chat) == 4 and all(ticket in text for text in in_chat.values())  # two tabs: each posted once
+    headers = {"Authorization": f"Bearer {visitor}", "X-Enterprise-Token": token}
+    listed = hub.get("/api/widget/notices", headers=headers).json()
+    assert listed["unread"] == 4 and [n["kind"] for n in listed["notices"]] == ["visited", "result", "extended", "assigned"]
+    first_id = listed["notices"][0]["id"]
+    assert hub.post(f"/api/widget/notices/{first_id}/read", headers=headers).json()["read_at"]
+    assert hub.get("/api/widget/notices", headers=headers).json()["unread"] == 3
+    stranger = enterprise_token(make_uscc(random.randrange(10**9)), name="别家企业")
+    peek = hub.post(f"/api/widget/notices/{first_id}/read",
+                    headers={"Authorization": f"Bearer {visitor}", "X-Enterprise-Token": stranger})
+    assert peek.status_code == 404
+    as_visitor = hub.get("/api/widget/notices", headers={"Authorization": f"Bearer {visitor}"})
+    assert as_visitor.status_code == 403 and "登录" in as_visitor.json()["detail"]
+
+
+def test_a_connected_enterprise_hears_a_new_step_without_reopening(hub, world, auth, enterprise_token):
+    uscc = make_uscc(random.randrange(10**9))
+    created = hub.post("/api/petitions", json=petition_body(uscc=uscc), headers=auth(world.registrar)).json()
+    step(hub, created["id"], "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
+    token = enterprise_token(uscc, name="成都小微商贸有限公司")
+    visitor = widget_token(hub, token)
+    with widget_socket(hub, visitor, token) as ws:
+        drain(ws, quiet=0.5)
+        step(hub, created["id"], "assign", auth(world.clerk), unit_ids=[world.collection.id])
+        run_outbox_once(hub.app)
+        event = receive_until(ws, lambda e: e.get("type") == "message"
+                              and (e["message"].get("custom") or {}).get("kind") == "petition_notice")
+    assert created["ticket"] in event["message"]["text"] and world.collection.name in event["message"]["text"]
