@@ -131,7 +131,7 @@ def test_visitor_staff_expert_close_and_rating(page_factory, world):
     staff.fill("#seat-composer", "您好，我是税务干部王芳，请问开票时提示什么？")
     staff.keyboard.press("Enter")
     widget.get_by_text("请问开票时提示什么？").first.wait_for()  # the seat's reply reaches the enterprise
-    assert staff.input_value("#seat-composer") == ""
+    staff.wait_for_function("() => document.querySelector('#seat-composer').value === ''")  # sent, cleared
     widget.fill("#input", "提示税控设备异常")
     widget.click("#send")
     transcript.get_by_text("提示税控设备异常").wait_for()
