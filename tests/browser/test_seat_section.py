@@ -346,3 +346,29 @@ def test_on_a_phone_the_list_comes_first_and_a_conversation_opens_full_width(pag
     staff.locator("[data-test=back]").tap()
     staff.locator(f"[data-test=mine] [data-id='{conversation.id}']").wait_for()
     assert staff.locator("[data-test=chat]").count() == 0
+
+
+def test_with_no_expert_online_the_seat_is_told_before_writing_the_note(page_factory, world):
+    headers = staff_token(world, "staff")
+    if httpx.get(world.url + "/api/seats/presence", headers=headers).status_code == 404:
+        pytest.skip("the presence board (GET /api/seats/presence, branch seats) is not in this tree")
+    staff = seat_page(page_factory, world, "staff")
+    for _ in range(100):  # the experts of earlier tests have closed their pages: wait until they are gone
+        if httpx.get(world.url + "/api/seats/presence", headers=headers).json()["tiers"]["expert"]["online"] == 0:
+            break
+        staff.wait_for_timeout(200)
+    widget, conversation = open_widget(page_factory, world, "跨省迁移的清税证明怎么开？")
+    hand_off(world, conversation)
+    claim_in_page(staff, conversation)
+
+    staff.click("[data-test=escalate]")
+    warning = staff.locator("[data-test=no-expert]")
+    warning.wait_for()
+    assert "没有在线的专家" in warning.inner_text() and "等待" in warning.inner_text()
+    assert "在线 0 人" in staff.locator(".el-dialog [data-tier=expert]").inner_text()
+    assert staff.input_value("[data-test=escalate-note]") == ""  # told before a word of the note is written
+    staff.fill("[data-test=escalate-note]", "跨省迁移清税，请专家上线后处理")
+    staff.click("[data-test=escalate-submit]")
+    staff.locator(f"[data-test=mine] [data-id='{conversation.id}']").wait_for(state="detached")
+    assert "专家队列" in staff.locator(".el-message").last.inner_text()
+    widget.get_by_text("不在线").first.wait_for()  # the enterprise is told honestly that nobody is there yet
