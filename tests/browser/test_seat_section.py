@@ -121,6 +121,7 @@ def test_visitor_staff_expert_close_and_rating(page_factory, world):
     item = staff.locator(f"[data-test=queue] [data-id='{conversation.id}']")
     item.wait_for()
     assert "访客" in item.inner_text() and "用户要求转人工" in item.inner_text()
+    screenshot(staff, "seat-list-desktop")
     item.get_by_role("button", name="接入").click()
     transcript = staff.locator("[data-test=transcript]")
     transcript.get_by_text(XSS).wait_for()  # what the visitor typed, as text: never markup
@@ -148,6 +149,7 @@ def test_visitor_staff_expert_close_and_rating(page_factory, world):
     else:
         assert "本层级" in board.inner_text()
     assert staff.input_value("[data-test=escalate-note]") == ""
+    staff.wait_for_timeout(500)  # the dialog's opening animation, for the screenshot
     screenshot(staff, "seat-escalate-desktop")
     staff.fill("[data-test=escalate-note]", "涉及跨区域迁移，需专家判断")
     staff.click("[data-test=escalate-submit]")
@@ -337,6 +339,14 @@ def test_on_a_phone_the_list_comes_first_and_a_conversation_opens_full_width(pag
     staff.locator("[data-test=send]").tap()
     widget.get_by_text("请提供发票号码。").first.wait_for()
     screenshot(staff, "seat-conversation-phone")
+    staff.locator("[data-test=escalate]").tap()
+    staff.locator(".el-dialog [data-test=presence-board]").wait_for()
+    dialog = staff.locator(".el-dialog").bounding_box()
+    assert dialog["x"] >= 0 and dialog["x"] + dialog["width"] <= PHONE[0]
+    staff.wait_for_timeout(500)  # the dialog's opening animation, for the screenshot
+    screenshot(staff, "seat-escalate-phone")
+    staff.get_by_role("button", name="取消").tap()
+    staff.locator(".el-dialog [data-test=presence-board]").wait_for(state="detached")
     staff.locator("[data-test=open-picture]").tap()
     staff.locator(".el-drawer [data-test=key-facts]").get_by_text(world.extra["enterprise"][1]).wait_for()
     screenshot(staff, "seat-picture-phone")
