@@ -88,6 +88,10 @@ def _entity(tracker, name: str) -> str | None:
                  if e.get("entity") == name and e.get("value") not in (None, "")), None)
 
 
+REPAIR_NOT_READY = ("correct_first", "not_repairable")
+"""The API's reasons for not filing a repair application yet (api/reminder/service.py)."""
+
+
 class ActionReminderAnswer(TaxAction):
     """The enterprise answered a reminder (a button carries its id; words find the latest open one): record it,
     then explain how (knowledge entry), hand over to a person, or confirm the repair application."""
@@ -106,6 +110,10 @@ class ActionReminderAnswer(TaxAction):
             if intent in ("apply_credit_repair", "reminder_how") and exc.code in ("no_reminder", "login_required"):
                 kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
                 return answer_entry(dispatcher, kb, entry) if entry else []  # a question, not an answer to a reminder
+            if exc.code in REPAIR_NOT_READY:  # what to do before applying: said plainly, nothing was filed
+                reply(dispatcher, exc.message, {"kind": "reminder_answer", "reminder_id": body["reminder_id"],
+                                                "answer": None, "repairs": [], "not_ready": exc.code})
+                return []
             reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
             return []
         except ApiUnavailable:

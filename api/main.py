@@ -25,6 +25,7 @@ from api.hub.events import Hub, async_client
 from api.hub.picture import PROVIDERS as PICTURE
 from api.hub.scheduled import start_hub_scheduler
 from api.notification.router import router as notification_router
+from api.org.router import router as units_router
 from api.petition.internal import router as petition_internal_router
 from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(petition_reports_router)  # before petition_router: /statistics is not a /{petition_id}
     app.include_router(petition_router)
     app.include_router(notification_router)
+    app.include_router(units_router)
     app.include_router(petition_internal_router)
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
                    seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,

@@ -47,4 +47,5 @@ REPLY_KIND_LABELS = {
     "reminders": "提醒列表",
     "reminder_answer": "提醒已答复",
     "credit": "纳税信用",
+    "petition_notice": "诉求办理告知",
 }

@@ -22,6 +22,7 @@ from api.hub.presence import STATUS_LABELS as PRESENCE_LABELS
 from api.hub.service import REASONS as HANDOFF_REASONS
 from api.notification.models import KIND_LABELS as NOTIFICATION_KIND_LABELS
 from api.org.models import LEVEL_LABELS as UNIT_LEVEL_LABELS
+from api.outbox.models import NOTICE_KIND_LABELS, SMS_STATUS_LABELS
 from api.org.models import UNIT_KIND_LABELS
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS, STATUS_LABELS
 from api.petition.lifecycle import ACTION_LABELS
@@ -77,6 +78,8 @@ _SOURCES: dict[str, tuple[str, Mapping]] = {
     "filing_state": ("申报状态", FILING_STATE_LABELS),
     "improvement_kind": ("知识改进类型", IMPROVEMENT_KIND_LABELS),
     "improvement_status": ("知识改进状态", IMPROVEMENT_STATUS_LABELS),
+    "notice_kind": ("告知企业的诉求办理消息类型", NOTICE_KIND_LABELS),
+    "sms_status": ("短信发送状态", SMS_STATUS_LABELS),
 }
 
 GROUPS: dict[str, dict[str, str]] = {group: _plain(labels) for group, (_, labels) in _SOURCES.items()}

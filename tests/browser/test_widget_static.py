@@ -352,6 +352,21 @@ def test_offline_handoff_offers_a_leave_message_form(open_widget, artefacts):
     assert posted == [{"taxpayer_name": "某某商贸有限公司", "contact_phone": "0755-23456789", "content": "发票开错了怎么作废"}]
 
 
+def test_waiting_with_nobody_online_offers_a_leave_message_form(open_widget):
+    """The hub queues an escalation nobody can take yet: it says so and offers 留言 (envelope leave_message)."""
+    page, _ = open_widget(DESKTOP)
+    feed(page, {"type": "state", "conversation": make_state("queued", tier="expert", position=1)})
+    expect(page.locator(".leave-message-card")).to_have_count(0)  # an ordinary wait: no card
+    feed(page, {"type": "message", "message": make_message(70, "system", "专家坐席暂时都不在线，您的问题已为您排队（排在第1位），"
+                                                                         "专家上线后会第一时间接入；您也可以留言，我们会尽快与您联系。", custom={
+        "kind": "handoff", "tier": "expert", "status": "queued", "position": 1, "expected_wait_seconds": None,
+        "seats_online": 0, "leave_message": True})})
+    card = page.locator(".leave-message-card")
+    expect(card).to_be_visible()
+    expect(card.locator("h2")).to_have_text("等待期间，您也可以留言")
+    expect(page.locator("#mode")).to_have_text("排队中 第1位")  # no made-up minutes
+
+
 def test_service_closed_while_asking_for_a_person_offers_a_leave_message_form(open_widget):
     page, hub = open_widget(DESKTOP, echo=False)
     page.locator("#handoff-btn").click()

@@ -658,9 +658,10 @@
     if (later) $messages.insertBefore(node, later); else place(node);
   }
 
+  /** 转人工无人接入（offline），或排队时无人在线、等待较长（leave_message）：都提供留言卡片。 */
   function isOfflineHandoff(message) {
     var custom = message.custom;
-    return !!custom && custom.kind === "handoff" && custom.status === "offline";
+    return !!custom && custom.kind === "handoff" && (custom.status === "offline" || custom.leave_message === true);
   }
 
   /** 加入一条服务端消息：按 id 去重；client_id 与本地待发送气泡相同则替换它。 */
@@ -931,7 +932,8 @@
     if ($messages.querySelector(".leave-message-card:not(.done)")) return;
     var card = el("form", "form-card leave-message-card");
     card.noValidate = true;
-    card.appendChild(el("h2", null, "人工服务暂不在线，请留言"));
+    var waiting = state.conversation && state.conversation.mode === "queued";
+    card.appendChild(el("h2", null, waiting ? "等待期间，您也可以留言" : "人工服务暂不在线，请留言"));
     var hours = state.conversation && state.conversation.service_hours;
     card.appendChild(el("p", "hint", (hours ? "人工服务时间：" + hours + "。" : "") + "留言后我们会尽快与您联系。"));
 
@@ -1293,6 +1295,9 @@
     }
     if (conversation.mode === "closed" && conversation.can_rate && conversation.rating == null) {
       showRatingCard(conversation);
+    }
+    if (conversation.mode === "queued" && conversation.offer_leave_message && !$messages.querySelector(".leave-message-card")) {
+      showLeaveMessageCard(); // 排队中坐席都已离线或等待较长：服务端如实告知并提供留言
     }
     if (conversation.service_open === false && state.askedForHuman && conversation.mode !== "queued" && conversation.mode !== "human") {
       showLeaveMessageCard();
