@@ -12,7 +12,7 @@ import { openConsoleSocket } from "./socket.js";
 
 export const seat = reactive({
   me: null, status: "offline", line: "idle", queue: [], mine: [], ended: [], selectedId: null,
-  messages: {}, conversations: {}, board: null, boardFromColleagues: false, typing: {}, notice: "",
+  messages: {}, conversations: {}, board: null, typing: {},
 });
 
 let socket = null;
@@ -122,7 +122,6 @@ function handleFrame(frame) {
       break;
     case "seats":
       seat.board = frame.seats;
-      seat.boardFromColleagues = false;
       break;
     default:
       break;
@@ -187,22 +186,8 @@ export function typing(id) {
   if (socket) socket.send({ type: "typing", conversation_id: id });
 }
 
-/**
- * Who is online per tier: the presence board (GET /api/seats/presence) where the server has it, else
- * the colleagues of my own tier (GET /api/seats/colleagues), shaped as a board of one tier.
- */
+/** Who is online per tier (GET /api/seats/presence); the socket keeps it live with `seats` frames. */
 export async function loadBoard() {
-  try {
-    seat.board = await api("GET", "/api/seats/presence");
-    seat.boardFromColleagues = false;
-  } catch (error) {
-    if (error.status !== 404 && error.status !== 405) throw error;
-    const colleagues = await api("GET", "/api/seats/colleagues");
-    const tier = seat.me && seat.me.role === "expert" ? "expert" : "staff";
-    const seats = colleagues.map((c) => ({ id: c.id, name: c.name, label: c.name, status: c.status, state: c.status,
-      load: c.load }));
-    seat.board = { tiers: { [tier]: { label: "本层级同事", online: seats.length, seats } } };
-    seat.boardFromColleagues = true;
-  }
+  seat.board = await api("GET", "/api/seats/presence");
   return seat.board;
 }
