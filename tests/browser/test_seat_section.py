@@ -1,10 +1,11 @@
 """坐席 in the staff app (/staff/seat) against the real API: an enterprise on the widget page asks for a person,
 the staff seat claims the conversation from the queue, both exchange messages (the seat's reply shows in the
 widget), the seat escalates to the expert with who is online shown before the note is written, the expert takes
-it, answers and closes, and the enterprise's rating reaches the expert's list. Also: a conversation someone else
-took, knowledge cards, transfer / hand back / petition, the enterprise picture's key facts and sources, presence,
-the phone layout, and a refused token. The bot is not running here: the handoff the action server would ask for
-is asked through the same internal route (POST /api/internal/handoffs)."""
+it, answers and closes, and the enterprise's rating reaches the expert's list. Also: a colleague's claim leaving
+my queue, a transfer, the composer (typing shown, Shift+Enter, an IME's Enter), knowledge cards, petition, hand
+back, the enterprise picture's key facts and sources, my status, the phone layout, and an escalation with no
+expert online. The bot is not running here: the handoff the action server would ask for is asked through the
+same internal route (POST /api/internal/handoffs)."""
 from __future__ import annotations
 
 import re
@@ -178,8 +179,8 @@ def test_visitor_staff_expert_close_and_rating(page_factory, world):
     ended.wait_for()
     assert "待评价" in ended.inner_text()
 
-    rated = httpx.post(f"{world.url}/api/widget/conversations/{conversation.id}/rating", headers=visitor_headers(widget),
-                       json={"score": 4, "comment": "很专业"})
+    rated = httpx.post(f"{world.url}/api/widget/conversations/{conversation.id}/rating",
+                       headers=visitor_headers(widget), json={"score": 4, "comment": "很专业"})
     assert rated.status_code == 200, rated.text
     ended.locator("[data-test=rating]").wait_for()
     assert "4 分" in ended.inner_text()  # the rating reaches the seat who served
