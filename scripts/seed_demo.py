@@ -71,7 +71,7 @@ def report(unit: Unit, created: list[str], password: str, enterprises: dict | No
         print(f"[demo   ] {conversations['conversations']:,} demo conversations over the last {conversations['days']} "
               f"days ({conversations['messages']:,} messages, {conversations['petitions']} petitions, "
               f"{conversations['campaigns']} campaigns sent: {conversations['reminders']:,} reminders), dashboard aggregated "
-              f"({conversations['seconds'] + conversations['aggregation_seconds']:.0f} s; open /dashboard as yunying1)")
+              f"({conversations['seconds'] + conversations['aggregation_seconds']:.0f} s; open /staff/analytics as yunying1)")
     names = "、".join(f"{u}" for u, *_ in SEATS)
     print(f"[demo   ] seats of {unit.name}: {names} (password: {password})"
           + (f"; created {', '.join(created)}" if created else ""))

@@ -198,7 +198,8 @@ def _ready_for_repair(enterprise_id: int, deduction_ids: list[int], *, session: 
 
 
 def pending_counts(session: Session, enterprise_ids: list[int]) -> dict[int, int]:
-    """Reminders waiting for each enterprise (not yet read nor settled), for the demo list."""
+    """Stored reminders waiting for each enterprise (not yet read nor settled); the demo list adds what the rules
+    will create on opening (api.reminder.delivery.pending_counts)."""
     rows = session.execute(select(Reminder.enterprise_id, func.count(Reminder.id))
                            .where(Reminder.enterprise_id.in_(enterprise_ids),
                                   Reminder.status.in_(("created", "delivered")))
