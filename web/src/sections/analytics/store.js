@@ -8,6 +8,7 @@ import { reactive } from "vue";
 import { api } from "../../api.js";
 import { todayInChina } from "../../format.js";
 import { onLogout } from "../../session.js";
+import { PHONE_QUERY } from "../../phone.js";
 
 /** YYYY-MM-DD `days` days before the Shanghai date `day`. */
 export function shiftDay(day, days) {
@@ -125,8 +126,8 @@ export function topicTitle(topicId) {
 
 /** `screen.narrow`: a phone-sized window (the shell's own breakpoint), for one-column tables and charts. */
 export const screen = reactive({ narrow: false });
-const PHONE_QUERY = typeof window !== "undefined" && window.matchMedia ? window.matchMedia("(max-width: 767px)") : null;
-if (PHONE_QUERY) {
-  screen.narrow = PHONE_QUERY.matches;
-  PHONE_QUERY.addEventListener("change", (event) => { screen.narrow = event.matches; });
+const PHONE_MEDIA = typeof window !== "undefined" && window.matchMedia ? window.matchMedia(PHONE_QUERY) : null;
+if (PHONE_MEDIA) {
+  screen.narrow = PHONE_MEDIA.matches;
+  PHONE_MEDIA.addEventListener("change", (event) => { screen.narrow = event.matches; });
 }

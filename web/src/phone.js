@@ -1,7 +1,9 @@
-/** `usePhone()`: a ref that is true while the window is phone-wide (the shell's own breakpoint, 767px). */
+/** Phone width, one breakpoint for the whole app (the shell's, styles.css): `PHONE_QUERY`, and `usePhone()`, a
+ref that is true while the window is phone-wide. */
 import { onBeforeUnmount, ref } from "vue";
 
-const QUERY = "(max-width: 767px)";
+export const PHONE_QUERY = "(max-width: 767px)";
+const QUERY = PHONE_QUERY;
 
 export function usePhone() {
   const media = window.matchMedia(QUERY);
