@@ -16,7 +16,8 @@ from api.inputs import CleanStr, Id, clean_str
 
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
-__all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "HandOver", "Assign", "Transfer",
+__all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "HandOver", "Assign", "CoHandlerAdd",
+           "TaskComplete", "Transfer",
            "Resolve", "FeedBack", "ReturnVisit", "Close", "ExtensionRequest", "ExtensionDecision",
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
@@ -41,10 +42,16 @@ class PetitionPage(BaseModel):
 
 
 class HandlerRead(BaseModel):
+    """A handling department and its task (联合办理: one per department; ``lead`` = 主办, else 协办)."""
     unit_id: int
     unit_name: str
+    unit_kind: str  # outside_department = 税务系统外部门
     lead: bool
     assigned_at: datetime
+    completed: bool
+    answer: Optional[str]  # the department's part (the lead's is the resolution)
+    completed_at: Optional[datetime]
+    completed_by: Optional[int]
 
 
 class PetitionDetail(BaseModel):
@@ -63,6 +70,15 @@ class Assign(BaseModel):
     long_term: bool = False
     reason: Optional[Text] = None
     reconsideration: Optional[bool] = None
+
+
+class CoHandlerAdd(BaseModel):
+    unit_id: Id
+    reason: Text
+
+
+class TaskComplete(BaseModel):
+    answer: Text
 
 
 class Transfer(BaseModel):
