@@ -102,6 +102,7 @@ def assign(petition: Petition, *, session: Session, actor: Actor, unit_ids: list
 def start(petition: Petition, *, session: Session, actor: Actor, now: datetime | None = None) -> Petition:
     """开始办理."""
     now, old, new = _begin(petition, "start", actor, now)
+    _refuse_co_department(petition, actor, "开始办理")
     petition.started_at = now
     return _finish(petition, "start", old, new, session=session, actor=actor, now=now)
 
@@ -112,6 +113,7 @@ def transfer(petition: Petition, *, session: Session, actor: Actor, to_unit_id: 
     down. The receiving department becomes the lead and gets its own 5 working days; earlier extensions do
     not carry over. In joint handling the co-departments keep their tasks (and any part already completed)."""
     now, old, new = _begin(petition, "transfer", actor, now)
+    _refuse_co_department(petition, actor, "上报或下转")
     if not (reason or "").strip():
         raise Invalid("上报或下转须说明原因")
     current = get_unit(petition.handling_unit_id, session=session)
@@ -307,6 +309,13 @@ def handling_due_for(petition: Petition):
 def _ensure_lead(petition: Petition, actor: Actor, what: str) -> None:
     if not isinstance(actor, StaffAccount) or actor.unit_id != petition.handling_unit_id:
         raise Forbidden(f"只有主办部门的工作人员可以{what}（谁主办、谁反馈）")
+
+
+def _refuse_co_department(petition: Petition, actor: Actor, what: str) -> None:
+    """A co-department (协办) may not move the whole petition; the lead does."""
+    if isinstance(actor, StaffAccount) and actor.unit_id != petition.handling_unit_id and \
+            actor.unit_id in {h.unit_id for h in petition.handlers}:
+        raise Forbidden(f"联合办理时只有主办部门可以{what}，协办部门请提交本部门的办理意见", code="not_lead_unit")
 
 
 def _cancel_pending_extensions(petition: Petition, now: datetime, note: str, *, session: Session) -> None:

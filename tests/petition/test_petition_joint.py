@@ -142,6 +142,19 @@ def test_an_outside_department_sees_only_what_it_co_handles(session, org, joint,
     assert other.id in set(session.execute(select(Petition.id).where(visible_clause(org.director))).scalars())
 
 
+def test_a_co_department_neither_starts_nor_transfers_the_petition(session, org, new_petition):
+    p = new_petition()
+    service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id)
+    service.assign(p, session=session, actor=org.service_clerk, unit_ids=[org.collection.id, org.policy.id])
+    with pytest.raises(Forbidden, match="只有主办部门可以开始办理"):
+        service.start(p, session=session, actor=org.policy_handler)
+    service.start(p, session=session, actor=org.handler)
+    with pytest.raises(Forbidden, match="只有主办部门可以上报或下转"):
+        service.transfer(p, session=session, actor=org.policy_handler, to_unit_id=org.district_dept.id,
+                         reason="属区局管辖")
+    assert p.handling_unit_id == org.collection.id
+
+
 def test_transfer_in_joint_handling_moves_the_lead_and_keeps_the_co_departments_parts(session, org, joint):
     p = joint()
     service.complete_task(p, session=session, actor=org.policy_handler, unit_id=org.policy.id, answer="已会商")
