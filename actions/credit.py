@@ -4,6 +4,7 @@ from __future__ import annotations
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
+from actions.filing_points import answer_filing_points, context_entry, entry_for_topic
 from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 from common.owndata import own_data_request
@@ -88,6 +89,10 @@ def _entity(tracker, name: str) -> str | None:
                  if e.get("entity") == name and e.get("value") not in (None, "")), None)
 
 
+REPAIR_NOT_READY = ("correct_first", "not_repairable")
+"""The API's reasons for not filing a repair application yet (api/reminder/service.py)."""
+
+
 class ActionReminderAnswer(TaxAction):
     """The enterprise answered a reminder (a button carries its id; words find the latest open one): record it,
     then explain how (knowledge entry), hand over to a person, or confirm the repair application."""
@@ -97,15 +102,29 @@ class ActionReminderAnswer(TaxAction):
     async def act(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reminder_id = _entity(tracker, "reminder_id")
+        if intent == "reminder_how" and reminder_id is None and not enterprise_fields(tracker)["enterprise_grant"]:
+            kb = get_knowledge_base()  # a visitor has no reminders: "怎么享受" asks about the policy just answered
+            entry = context_entry(kb, tracker)
+            if entry is not None:
+                return answer_filing_points(dispatcher, kb, entry)
         body = {**enterprise_fields(tracker), "answer": intent, "text": tracker.latest_message.get("text"),
                 "reminder_id": int(reminder_id) if str(reminder_id or "").isdigit() else None,
                 "explanation": _entity(tracker, "explanation")}
         try:
             result = await ApiClient().request("POST", "/api/internal/reminders/answer", json=body)
         except ApiRejected as exc:
+            if intent == "reminder_how" and exc.code in ("no_reminder", "login_required"):
+                kb = get_knowledge_base()  # "怎么享受" after a policy answer: that policy's filing points
+                entry = context_entry(kb, tracker)
+                if entry is not None:
+                    return answer_filing_points(dispatcher, kb, entry)
             if intent in ("apply_credit_repair", "reminder_how") and exc.code in ("no_reminder", "login_required"):
                 kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
                 return answer_entry(dispatcher, kb, entry) if entry else []  # a question, not an answer to a reminder
+            if exc.code in REPAIR_NOT_READY:  # what to do before applying: said plainly, nothing was filed
+                reply(dispatcher, exc.message, {"kind": "reminder_answer", "reminder_id": body["reminder_id"],
+                                                "answer": None, "repairs": [], "not_ready": exc.code})
+                return []
             reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
             return []
         except ApiUnavailable:
@@ -117,6 +136,7 @@ class ActionReminderAnswer(TaxAction):
               {"kind": "reminder_answer", "reminder_id": result.get("reminder_id"), "answer": result.get("answer"),
                "repairs": result.get("repairs") or []})
         if result.get("topic"):
-            kb, entry = _topic_entry(result["topic"])
-            return answer_entry(dispatcher, kb, entry) if entry else []
+            kb = get_knowledge_base()
+            entry = entry_for_topic(kb, result["topic"])
+            return answer_filing_points(dispatcher, kb, entry) if entry else []
         return []

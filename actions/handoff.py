@@ -42,15 +42,20 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier
     except (ApiUnavailable, ApiRejected):
         result = {"status": "offline"}
     status, position = result.get("status", "offline"), result.get("position")
+    envelope = envelopes.handoff(tier, status, position)
     if status == "assigned":
         text = f"已为您接通{seat}，请直接描述您的问题。"
     elif status == "queued":
         ahead = max(int(position or 1) - 1, 0)  # position 1: next in line
-        text = (f"正在为您转接{seat}，您前面还有{ahead}位，请稍候。" if ahead
-                else f"正在为您转接{seat}，您是下一位，请稍候。")
+        text = result.get("notice") or (f"正在为您转接{seat}，您前面还有{ahead}位，请稍候。" if ahead
+                                        else f"正在为您转接{seat}，您是下一位，请稍候。")
+        # the hub's honest wait and its offer to leave a message when the wait is long (the widget shows the card)
+        envelope.update({key: result[key] for key in ("expected_wait_seconds", "seats_online", "leave_message")
+                         if key in result})
     else:
         status, text = "offline", OFFLINE_TEXT.format(seat=seat)
-    reply(dispatcher, text, envelopes.handoff(tier, status, position))
+        envelope = envelopes.handoff(tier, status, position)
+    reply(dispatcher, text, envelope)
     return [SlotSet("fallback_count", 0)]
 
 

@@ -37,14 +37,30 @@ MIN_CONTENT, MAX_CONTENT = 6, 2000
 
 QUESTIONS = {
     "content": "请详细描述您的诉求或意见（发生了什么、涉及的税务机关或事项、希望如何处理）。",
-    "category": "根据您的描述，建议归为“{suggested}”。如同意请回复“是”，或回复其他类别：{choices}。",
+    "category": "根据您的描述，建议归为“{suggested}”。请点选类别（第一个为建议类别），或回复“是”同意建议：{choices}。",
     "taxpayer_name": "请提供纳税人名称（企业全称或个体工商户名称）。",
     "uscc": "请提供统一社会信用代码（18位）；如不便提供，请回复“无”。",
     "contact_phone": "请留一个联系电话（手机或座机），办理结果会通过它反馈给您。",
     "confirm": "请确认以下信息：\n诉求：{content}\n类别：{category}\n纳税人：{taxpayer_name}\n统一社会信用代码：{uscc}\n"
-               "联系电话：{contact_phone}\n无误请回复“确认提交”，需要修改请回复“修改”，放弃请回复“取消”。",
+               "联系电话：{contact_phone}\n无误请点“确认提交”，需要修改请点“修改”，放弃请点“取消”（也可以直接回复这几个字）。",
 }
 CHOICES = "、".join(f"{i}.{c}" for i, c in enumerate(CATEGORIES, start=1))
+CONFIRM_BUTTONS = ("确认提交", "修改", "取消")
+
+
+def _buttons(titles) -> list[dict]:
+    """Quick replies that send their own words: the form reads them exactly as if they were typed."""
+    return [{"title": title, "payload": title} for title in titles]
+
+
+def slot_buttons(slot: str, suggested: str | None) -> list[dict]:
+    """The choices of a slot that has a fixed set (the category, suggested one first; the confirmation)."""
+    if slot == "category":
+        first = suggested if suggested in CATEGORIES else None
+        return _buttons(([first] if first else []) + [c for c in CATEGORIES if c != first])
+    if slot == "confirm":
+        return _buttons(CONFIRM_BUTTONS)
+    return []
 
 
 def _slots(tracker: Tracker) -> dict:
@@ -77,12 +93,13 @@ class ActionAskPetitionSlot(TaxAction):
 
     async def act(self, dispatcher, tracker, domain):
         values = {k: (v if v is not None else "") for k, v in _slots(tracker).items()}
-        text = QUESTIONS[self.slot].format(suggested=tracker.get_slot("suggested_category") or "其他",
-                                           choices=CHOICES, **values)
+        suggested = tracker.get_slot("suggested_category") or "其他"
+        text = QUESTIONS[self.slot].format(suggested=suggested, choices=CHOICES, **values)
         error = tracker.get_slot("form_error")
         if error:
             text = f"{error}\n{text}"
-        reply(dispatcher, text, {"kind": "form", "form": FORM, "slot": self.slot, "error": error})
+        reply(dispatcher, text, {"kind": "form", "form": FORM, "slot": self.slot, "error": error},
+              slot_buttons(self.slot, suggested))
         return [SlotSet("form_error", None)]
 
 
@@ -111,6 +128,13 @@ class ValidatePetitionForm(FormValidationAction):
         if tracker.get_slot("requested_slot") and CANCEL.match(user_text(tracker)):
             return [SlotSet("petition_cancelled", True), SlotSet("requested_slot", None)]
         return await super().run(dispatcher, tracker, domain)
+
+    async def get_validation_events(self, dispatcher, tracker, domain):
+        if not tracker.get_slot("requested_slot"):
+            # The form is opening: the slots the start action cleared (or took from the demand) are no answers.
+            # Validated, the cleared ones were refused and the first question came with a stray error.
+            return []
+        return await super().get_validation_events(dispatcher, tracker, domain)
 
     def validate_content(self, value, dispatcher, tracker, domain):
         text = user_text(tracker) if tracker.get_slot("requested_slot") == "content" else str(value or "")

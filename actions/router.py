@@ -6,6 +6,7 @@ file a petition), the evidence decides, in this order:
 1. nothing to read → ask for the question;
 2. a request to evade tax or falsify records (common.safety: what is asked for, not which words occur) → refuse;
 3. an explicit wish for a person → hand over; the enterprise's own credit, petitions or reminders → its record;
+   a short "怎么享受 / 如何申报" right after a policy answer or reminder → that entry's filing points;
 4. a demand for the authority to act (common.petitions) → the petition form;
 5. the knowledge base (knowledge.search with its verifier): answer, offer the nearest topics, or decline;
 6. only when the knowledge base has nothing and the classifier is very sure the message asks to break the law
@@ -26,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import TaxAction, today_in_china, user_text
 from actions.conversation import refuse
 from actions.credit import own_credit, own_reminders
+from actions.filing_points import answer_filing_points, asks_how_to_claim, context_entry
 from actions.handoff import requested_seat, start_handoff
 from actions.knowledge_answer import answer_decision, answer_entry, fall_back, get_knowledge_base
 from actions.petition import GENERIC_REQUEST, open_petition, petition_status, start_petition
@@ -69,9 +71,13 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, strict:
         return await petition_status(dispatcher, tracker)
     if own == "reminders":
         return await own_reminders(dispatcher, tracker)
+    kb = get_knowledge_base()
+    if asks_how_to_claim(text):  # "怎么享受" after a policy answer or reminder: that policy's filing points
+        entry = context_entry(kb, tracker)
+        if entry is not None:
+            return answer_filing_points(dispatcher, kb, entry)
     if looks_like_petition(text):  # a complaint or demand to act on, not a question: register it
         return start_petition(dispatcher, tracker)
-    kb = get_knowledge_base()
     decision = kb.decide(text, today_in_china(), strict=strict)
     intent, confidence = _intent(tracker)
     if (decision.kind != "answer" and intent == "request_illegal" and confidence >= REFUSE_ON_INTENT

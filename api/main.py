@@ -25,6 +25,7 @@ from api.hub.events import Hub, async_client
 from api.hub.picture import PROVIDERS as PICTURE
 from api.hub.scheduled import start_hub_scheduler
 from api.notification.router import router as notification_router
+from api.org.router import router as units_router
 from api.petition.internal import router as petition_internal_router
 from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
@@ -37,10 +38,11 @@ from api.reminder import service as reminder_service
 from api.outbox import router as outbox_router
 from api.outbox.delivery import deliver_notices
 from api.outbox.scheduled import start_outbox_scheduler
-from api.reminder.delivery import deliver_pending
+from api.reminder.delivery import deliver_pending, pending_counts as reminder_pending_counts
 from api.reminder.scheduled import start_campaign_scheduler
 from api.settings import Settings, get_settings
 from api.web.router import install_web
+from api.web import welcome as web_welcome
 
 __all__ = ["create_app"]
 
@@ -80,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_open_hooks = [deliver_pending, deliver_notices]
     PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
                    reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
-    PENDING_COUNTS["reminders"] = reminder_service.pending_counts  # the demo list shows what awaits each one
+    PENDING_COUNTS["reminders"] = reminder_pending_counts  # the demo list shows what awaits each one on opening
     app.add_middleware(BodyLimit, default=settings.request_max_bytes,
                        per_path={"/api/widget/uploads": settings.upload_max_bytes + MULTIPART_ROOM})
     install_error_handlers(app)
@@ -91,11 +93,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(petition_reports_router)  # before petition_router: /statistics is not a /{petition_id}
     app.include_router(petition_router)
     app.include_router(notification_router)
+    app.include_router(units_router)
     app.include_router(petition_internal_router)
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
                    seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,
                    reminder_internal.router, reminder_widget_router.router, outbox_router.widget_router,
-                   outbox_router.staff_router):
+                   outbox_router.staff_router, web_welcome.router):
         app.include_router(router)
     install_enterprise(app, settings)
     for router in (analytics_router.router, analytics_router.review_router, analytics_router.improvements_router):

@@ -31,14 +31,26 @@ class Settings(BaseSettings):
     health_timeout: float = 2.0
     staff_token_minutes: int = 480  # a staff log-in lasts one working day
     bot_intake_unit_id: int | None = None  # the unit that accepts petitions filed in the chat
-    bot_intake_unit_name: str = "智能助手"  # used when no id is set: found by name, created if missing
+    # used when no id is set: found by name, created if missing. Its seats are named beside it, so never 智能助手
+    # (only the bot is): a unit still called that from earlier versions is renamed (api.petition.internal).
+    bot_intake_unit_name: str = "在线导办服务中心"
     sla_sweep_enabled: bool = True  # run the SLA sweep (api.petition.scheduled) every minute in this instance
     # Seats (api.hub): service hours in Asia/Shanghai, on working days of the holiday calendar unless
     # service_workdays_only is false; outside them the widget offers to leave a message.
     service_hours: str = "09:00-17:00"
     service_workdays_only: bool = True
     seat_cap: int = 5  # open conversations a seat is given at most (claiming is not capped)
-    seat_grace_seconds: int = 60  # a seat silent this long is offline and its conversations go back to the queue
+    # Presence (api.hub.presence): the instance holding a seat's console renews it every grace/3 seconds, so a
+    # killed instance's seats are offline after seat_grace_seconds; a closed console (tab closed) makes the seat
+    # leave after seat_reconnect_seconds unless it reconnects; a console silent for seat_silence_seconds (no
+    # ping, network gone) is closed. An offline seat's conversations go back to the queue at once.
+    seat_grace_seconds: int = 10
+    seat_reconnect_seconds: float = 5.0
+    seat_silence_seconds: float = 75.0  # past the once-a-minute timers of a background browser tab
+    # Waiting: the widget offers to leave a message when nobody of the tier is online, when the computed wait is
+    # at least long_wait_seconds, or (no wait known) when at least long_queue conversations are ahead.
+    long_wait_seconds: int = 600
+    long_queue: int = 5
     hub_sweep_seconds: float = 5.0  # how often every instance looks for lost seats and waiting conversations
     hub_sweep_enabled: bool = True
     message_max_chars: int = 2000

@@ -75,6 +75,17 @@ class KnowledgeBase:
             lines.append(REVIEW_NOTE)
         return "\n".join(lines)
 
+    def render_filing_points(self, entry: Entry, today: dt.date) -> str:
+        """How to claim what the entry grants (its 填报要点), cited like an answer; the answer itself when the
+        entry has none."""
+        if not entry.filing_points:
+            return self.render(entry, today)
+        lines = ["填报要点：", entry.filing_points,
+                 "依据：" + "；".join(source.cite() for source in entry.sources), "适用期间：" + self.period(entry)]
+        if entry.review:
+            lines.append(REVIEW_NOTE)
+        return "\n".join(lines)
+
     def envelope(self, entry: Entry, today: dt.date) -> dict:
         return {
             "kind": "answer",

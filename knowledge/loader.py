@@ -73,6 +73,9 @@ def parse_entry(raw: Any, topics: dict[str, Topic], origin: str = "") -> Entry:
         raise KnowledgeValidationError(f"{where}: review_reason must be non-empty text when given")
     if reason and not raw["review"]:
         raise KnowledgeValidationError(f"{where}: review_reason given but review is false")
+    points = raw.get("filing_points")
+    if points is not None and (not isinstance(points, str) or not points.strip()):
+        raise KnowledgeValidationError(f"{where}: filing_points must be non-empty text when given")
     questions = raw["questions"]
     if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
         raise KnowledgeValidationError(f"{where}: questions must be a non-empty list of text")
@@ -92,6 +95,7 @@ def parse_entry(raw: Any, topics: dict[str, Topic], origin: str = "") -> Entry:
         questions=tuple(q.strip() for q in questions),
         published=_date(raw.get("published"), where, "published"),
         review_reason=(reason or "").strip(),
+        filing_points=(points or "").strip(),
         origin=origin,
     )
 

@@ -47,6 +47,7 @@ class Entry:
     questions: tuple[str, ...]
     published: dt.date | None = None  # imported FAQ entries: the corpus' publication date
     review_reason: str = ""  # with review: what is unverified (for the editor; never shown to users)
+    filing_points: str = ""  # 填报要点: how to claim it when filing (answers 怎么享受 / 如何申报); optional
     origin: str = field(default="", compare=False)  # file the entry came from
 
     def is_current(self, today: dt.date) -> bool:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Demo data for `make run` in development: two tax-staff seats and one expert in the unit that serves
-the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME), an operator (yunying1), so a new
+the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME, 在线导办服务中心), an operator (yunying1), so a new
 user can play every side at once, and — in demo mode — 2,000 generated enterprises (api.enterprise.demo;
 the showcase enterprise first) and 90 days of their conversations up to today, handled by those seats and
 aggregated, so the operator dashboard has something to show (api.analytics.demo). Existing accounts, demo
@@ -30,14 +30,19 @@ from api.petition.internal import intake_unit  # noqa: E402
 from api.settings import get_settings  # noqa: E402
 
 SEATS = (("ganbu1", "王芳", "staff", "增值税,发票,综合"), ("ganbu2", "李明", "staff", ""),
-         ("zhuanjia1", "赵敏（专家）", "expert", ""), ("yunying1", "周运营", "operator", ""))
+         ("zhuanjia1", "赵敏", "expert", ""), ("yunying1", "周运营", "operator", ""))
+# A person's name only: the role is the seat's badge (税务干部 / 税务专家), shown once beside it.
+OLD_NAMES = {"zhuanjia1": "赵敏（专家）"}  # what earlier demo databases hold, corrected when met
 
 
 def ensure_seats(session: Session, unit: Unit, password: str) -> list[str]:
     """Create the demo accounts that are missing; returns the usernames created."""
     created = []
     for username, name, role, skills in SEATS:
-        if session.execute(select(StaffAccount.id).where(StaffAccount.username == username)).first():
+        existing = session.execute(select(StaffAccount).where(StaffAccount.username == username)).scalar_one_or_none()
+        if existing is not None:
+            if OLD_NAMES.get(username) == existing.display_name:
+                existing.display_name = name
             continue
         staff = create_staff(session=session, username=username, display_name=name, role=role, unit_id=unit.id,
                              password_hash=hash_password(password))
@@ -66,7 +71,7 @@ def report(unit: Unit, created: list[str], password: str, enterprises: dict | No
         print(f"[demo   ] {conversations['conversations']:,} demo conversations over the last {conversations['days']} "
               f"days ({conversations['messages']:,} messages, {conversations['petitions']} petitions, "
               f"{conversations['campaigns']} campaigns sent: {conversations['reminders']:,} reminders), dashboard aggregated "
-              f"({conversations['seconds'] + conversations['aggregation_seconds']:.0f} s; open /dashboard as yunying1)")
+              f"({conversations['seconds'] + conversations['aggregation_seconds']:.0f} s; open /staff/analytics as yunying1)")
     names = "、".join(f"{u}" for u, *_ in SEATS)
     print(f"[demo   ] seats of {unit.name}: {names} (password: {password})"
           + (f"; created {', '.join(created)}" if created else ""))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.liveserver import LiveServer
 
-__all__ = ["migrate", "serve_api"]
+__all__ = ["migrate", "serve_api", "vocab"]
 
 
 def migrate(url: str) -> str:
@@ -34,3 +34,13 @@ def serve_api(database_url: str, workdir: Path, **settings) -> LiveServer:
     server = LiveServer(create_app(config), lifespan="on")
     server.start_and_wait()
     return server
+
+
+def vocab(group: str, key: str) -> str:
+    """The server's Chinese label for ``key`` (GET /api/vocabulary), or "" when this build has none — what a page
+    shows then."""
+    try:
+        from api.vocabulary.catalog import GROUPS
+    except ImportError:
+        return ""
+    return GROUPS.get(group, {}).get(key, "")

@@ -39,7 +39,7 @@ from api.enterprise.demo import SHOWCASE_USCC
 from api.enterprise.demo import bulk_insert  # one bulk writer for every demo table: COPY or executemany
 from api.enterprise.models import Enterprise
 from api.hub.models import Conversation, Message
-from api.hub.schemas import SEAT_BADGES
+from api.hub.schemas import seat_label, seat_name
 from api.hub.service import BOT_NAME, SYSTEM_NAME
 from api.org.models import StaffAccount
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, HANDOVER_DAYS
@@ -117,8 +117,8 @@ class Seat:
 
     @property
     def label(self) -> str:
-        """How the hub announces the seat: 税务干部王芳."""
-        return f"{SEAT_BADGES.get(self.role, '工作人员')}{self.name}"
+        """How the hub announces the seat: 税务干部 王芳 (api.hub.schemas.seat_label, one wording)."""
+        return seat_label(self.role, self.name)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class ServiceUnit:
     @classmethod
     def of(cls, unit_id: int, accounts: Sequence[StaffAccount]) -> "ServiceUnit":
         """From staff accounts (or rows with their ``id``, ``display_name`` and ``role``)."""
-        seats = [Seat(a.id, a.display_name, a.role) for a in accounts]
+        seats = [Seat(a.id, seat_name(a.display_name), a.role) for a in accounts]
         experts = tuple(s for s in seats if s.role == "expert")
         return cls(unit_id, tuple(s for s in seats if s not in experts), experts)
 

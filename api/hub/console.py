@@ -1,22 +1,26 @@
 """The console's WebSocket: a seat's live view (queue, my conversations, messages, notifications).
 
 The staff token comes in the first frame, ``{"type": "auth", "token": …}``, never in the URL
-(api.hub.socket_auth). A valid staff token of a seat role marks the seat online; pings renew its presence.
-Commands go through the REST routes (api.hub.seat_router); this socket only pushes. When the socket
-closes, presence is left to expire after the grace period, so a page reload or a short network drop
-does not take the seat's conversations away; a seat that does not come back loses them to the queue.
+(api.hub.socket_auth). A valid staff token of a seat role marks the seat online (api.hub.presence); while the
+socket is open this instance renews the presence every few seconds, and a console silent for
+``SEAT_SILENCE_SECONDS`` (no ping) is closed. Commands go through the REST routes (api.hub.seat_router); this
+socket only pushes. When the seat's last console closes it is marked leaving (no new work) and, unless it
+reconnects within ``SEAT_RECONNECT_SECONDS`` (a page reload), its conversations go back to the queue at once.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+
+import anyio
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.security import decode_staff_token, staff_claims
 from api.errors import AppError, Forbidden, Unauthorized
-from api.hub import dispatch, events, presence
+from api.hub import dispatch, events, presence, scheduled
 from api.hub.frames import receive_frame
 from api.hub.models import Conversation
 from api.hub.socket_auth import auth_frame, text_field
@@ -51,6 +55,7 @@ class ConsoleConnection:
     def __init__(self, websocket: WebSocket, staff: StaffAccount):
         self.ws, self.staff, self.app = websocket, staff, websocket.app
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        self.last_board: dict | None = None
 
     async def deliver(self, event: dict) -> None:
         try:
@@ -64,10 +69,21 @@ class ConsoleConnection:
             kind = event.get("type")
             if kind == "queue_changed":
                 event = {"type": "queue", "queue": await run_in_threadpool(self.queue)}
+                await self._send_board()  # loads changed with the queue: who can take more may have changed
+            elif kind == "presence_changed":
+                await self._send_board()
+                continue
             elif kind == "conversation_changed":
                 event = {"type": "conversation",
                          "conversation": await run_in_threadpool(self.summary, event["conversation_id"])}
             await self.ws.send_json(event)
+
+    async def _send_board(self) -> None:
+        """``{"type": "seats", "seats": <board>}`` when it differs from the last one this console was sent."""
+        board = await run_in_threadpool(self.board)
+        if board != self.last_board:
+            self.last_board = board
+            await self.ws.send_json({"type": "seats", "seats": board})
 
     def queue(self) -> list[dict]:
         with self.app.state.session_factory() as session:
@@ -86,18 +102,66 @@ class ConsoleConnection:
             return {"type": "hello", "seat": {**dispatch.seat_info(self.staff), "unit_id": self.staff.unit_id,
                                               "status": status},
                     "queue": dispatch.queue_for(self.staff, session=session, now=now),
-                    "mine": dispatch.mine_for(self.staff, session=session, now=now)}
+                    "mine": dispatch.mine_for(self.staff, session=session, now=now),
+                    "seats": self._first_board()}
+
+    def _first_board(self) -> dict:
+        self.last_board = self.board()
+        return self.last_board
+
+    def board(self) -> dict:
+        with self.app.state.session_factory() as session:
+            return dispatch.seat_board(self.staff.unit_id, session=session, client=self.app.state.redis,
+                                       settings=self.app.state.settings)
+
+    async def keep_alive(self, connection_id: str) -> None:
+        """Renew the seat's presence while this socket is open (a killed instance stops renewing it)."""
+        settings, client = self.app.state.settings, self.app.state.redis
+        period = max(0.5, settings.seat_grace_seconds / 3)
+        while True:
+            await asyncio.sleep(period)
+            try:
+                alive = await run_in_threadpool(presence.renew_connection, client, self.staff.id, connection_id,
+                                                ttl_seconds=settings.seat_grace_seconds)
+                if not alive:  # expired meanwhile (Redis restarted, a long stall): announce the seat again
+                    await run_in_threadpool(_announce, self.app, self.staff, None, connection_id)
+            except Exception:  # noqa: BLE001 - the next round tries again; the socket stays usable
+                log.exception("could not renew the presence of seat %s", self.staff.id)
 
 
-def _announce(app, staff: StaffAccount, status: str | None) -> str:
-    """Mark the seat present (keeping a status it already had) and give it waiting work."""
+def _announce(app, staff: StaffAccount, status: str | None, connection_id: str | None = None) -> str:
+    """Mark the seat present (keeping a status it already had), tell the unit's consoles, give it waiting work."""
     settings, client = app.state.settings, app.state.redis
+    if connection_id is not None:
+        presence.connect(client, staff.id, connection_id, ttl_seconds=settings.seat_grace_seconds)
     current = presence.get_presence(client, staff.id)
     status = status or (current or {}).get("status") or "online"
     presence.set_presence(client, staff, status, grace_seconds=settings.seat_grace_seconds)
+    events.publish(client, events.presence_event(staff.unit_id))
     if status == "online":
         dispatch.run_assignment(app.state.session_factory, client, settings, staff.unit_id)
     return status
+
+
+def _leave(app, staff: StaffAccount, connection_id: str) -> bool:
+    """One console closed; when it was the seat's last, the seat is leaving: True (release it after the grace)."""
+    settings, client = app.state.settings, app.state.redis
+    if presence.disconnect(client, staff.id, connection_id):
+        return False
+    left = presence.mark_leaving(client, staff.id, reconnect_seconds=settings.seat_reconnect_seconds)
+    events.publish(client, events.presence_event(staff.unit_id))
+    return left
+
+
+async def _release_later(app, staff: StaffAccount) -> None:
+    """After the reconnect grace: if the seat did not come back, its conversations go back to the queue now."""
+    await asyncio.sleep(app.state.settings.seat_reconnect_seconds + 0.2)
+    try:
+        if await run_in_threadpool(presence.get_presence, app.state.redis, staff.id) is None:
+            await run_in_threadpool(scheduled.release_seats, app, [staff.id])
+            await run_in_threadpool(events.publish, app.state.redis, events.presence_event(staff.unit_id))
+    except Exception:  # noqa: BLE001 - the sweep finds the lost seat in a few seconds anyway
+        log.exception("could not release the conversations of seat %s", staff.id)
 
 
 @router.websocket("/ws/console")
@@ -112,28 +176,35 @@ async def console_socket(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    settings = app.state.settings
     connection = ConsoleConnection(websocket, staff)
+    connection_id = uuid.uuid4().hex
     hub: events.Hub = app.state.hub
     channels = [events.seat(staff.id), events.unit(staff.unit_id)]
     for channel in channels:
         hub.attach(channel, connection)
-    writer = asyncio.create_task(connection.writer())
-    grace = app.state.settings.seat_grace_seconds
+    writer = keeper = None
     try:
-        status = await run_in_threadpool(_announce, app, staff, None)
+        status = await run_in_threadpool(_announce, app, staff, None, connection_id)
+        keeper = asyncio.create_task(connection.keep_alive(connection_id))
+        # hello first: events published meanwhile wait in the outbox
         await websocket.send_json(await run_in_threadpool(connection.hello, status))
+        writer = asyncio.create_task(connection.writer())
         while True:
-            data, bad = await receive_frame(websocket, app.state.settings.ws_frame_max_bytes)
+            try:
+                data, bad = await asyncio.wait_for(receive_frame(websocket, settings.ws_frame_max_bytes),
+                                                   timeout=settings.seat_silence_seconds)
+            except asyncio.TimeoutError:  # no ping for too long: the network is gone, the seat is not there
+                await websocket.close(code=4408, reason="heartbeat_missed")
+                break
             if bad is not None:
                 await websocket.send_json(bad)
                 continue
             kind = data.get("type")
             if kind == "ping":
-                if not await run_in_threadpool(presence.heartbeat, app.state.redis, staff.id, grace_seconds=grace):
-                    await run_in_threadpool(_announce, app, staff, None)  # expired while away: back again
                 await websocket.send_json({"type": "pong"})
             elif kind == "presence" and data.get("status") in presence.STATUSES:
-                status = await run_in_threadpool(_announce, app, staff, data["status"])
+                status = await run_in_threadpool(_announce, app, staff, data["status"], connection_id)
                 await websocket.send_json({"type": "presence", "status": status})
             elif kind == "typing" and isinstance(data.get("conversation_id"), int):
                 await _typing(app, staff, data["conversation_id"])
@@ -142,7 +213,15 @@ async def console_socket(websocket: WebSocket) -> None:
     finally:
         for channel in channels:
             hub.detach(channel, connection)
-        writer.cancel()
+        for task in (writer, keeper):
+            if task is not None:
+                task.cancel()
+        try:
+            with anyio.CancelScope(shield=True):  # the socket's task may be cancelled as it closes: leave anyway
+                if await run_in_threadpool(_leave, app, staff, connection_id):
+                    hub.spawn(_release_later(app, staff))
+        except Exception:  # noqa: BLE001 - Redis down: the presence expires and the sweep requeues
+            log.exception("could not mark seat %s as leaving", staff.id)
 
 
 async def _typing(app, staff: StaffAccount, conversation_id: int) -> None:

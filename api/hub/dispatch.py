@@ -10,19 +10,19 @@ import logging
 from datetime import datetime
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.hub import events, presence, routing, service
+from api.hub import events, notices, presence, routing, service
 from api.hub.models import Conversation, Message
-from api.hub.schemas import SEAT_BADGES, iso, message_wire
+from api.hub.schemas import SEAT_BADGES, iso, message_wire, seat_label, seat_name
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
 from api.privacy.policy import conversation_view
 from api.settings import Settings
 
 __all__ = ["run_assignment", "tier_present", "is_open", "widget_state", "seat_summary", "queue_for", "mine_for",
-           "seat_info"]
+           "seat_info", "waiting_of", "seat_board", "tell_waiting"]
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,62 @@ def is_open(settings: Settings, now: datetime) -> bool:
 
 
 def tier_present(client: redis.Redis, unit_id: int, tier: str) -> int:
-    """Seats of the tier present (online or busy) in the unit."""
+    """Seats of the tier present (online or busy, with a console open) in the unit."""
     role = routing.TIER_ROLES[tier]
-    return sum(1 for s in presence.present_seats(client, unit_id) if s.role == role and s.status != "away")
+    return sum(1 for s in presence.present_seats(client, unit_id) if s.role == role and s.status in ("online", "busy"))
+
+
+def waiting_of(conversation: Conversation, *, session: Session, client: redis.Redis,
+               settings: Settings) -> notices.Waiting | None:
+    """The place, honest wait and 留言 offer of a waiting conversation; None when it is not waiting."""
+    position = routing.queue_position(conversation, session=session)
+    if position is None:
+        return None
+    present = tier_present(client, conversation.unit_id, conversation.tier)
+    wait = routing.expected_wait_seconds(position, present, service.handle_seconds(conversation.unit_id,
+                                                                                  session=session))
+    return notices.waiting(conversation.tier, position, present, wait, long_wait_seconds=settings.long_wait_seconds,
+                           long_queue=settings.long_queue)
+
+
+def tell_waiting(conversation: Conversation, *, session: Session, client: redis.Redis, settings: Settings,
+                 now: datetime, lead: str = "") -> Message | None:
+    """Post the line that tells the enterprise its place, an honest wait and, when nobody of the tier is online
+    or the wait is long, the offer to leave a message (a ``handoff`` envelope the widget shows the 留言 card
+    for). None when the conversation is not waiting."""
+    waits = waiting_of(conversation, session=session, client=client, settings=settings)
+    if waits is None:
+        return None
+    return service.post(conversation, session=session, sender="system", now=now,
+                        text=notices.queued_text(waits, lead=lead), custom=notices.handoff_envelope(waits))
+
+
+def seat_board(unit_id: int, *, session: Session, client: redis.Redis, settings: Settings) -> dict:
+    """Who is there, per tier, in a unit: counts (online, available, busy, away, waiting) and the seats."""
+    loads = service.open_loads(unit_id, session=session)
+    seats = presence.present_seats(client, unit_id, loads)
+    waiting = dict(session.execute(select(Conversation.tier, func.count(Conversation.id))
+                                   .where(Conversation.unit_id == unit_id, Conversation.mode == "queued")
+                                   .group_by(Conversation.tier)).all())
+    accounts = {a.id: a for a in session.execute(select(StaffAccount).where(
+        StaffAccount.id.in_([s.staff_id for s in seats]))).scalars()} if seats else {}
+    tiers = {}
+    for tier, role in routing.TIER_ROLES.items():
+        mine = [s for s in seats if s.role == role and s.staff_id in accounts and accounts[s.staff_id].active]
+        rows = []
+        for seat in sorted(mine, key=lambda s: s.staff_id):
+            full = seat.load >= settings.seat_cap
+            state = seat.status if seat.status in ("away", "leaving") else ("busy" if seat.status == "busy" or full
+                                                                             else "available")
+            staff = accounts[seat.staff_id]
+            rows.append({"id": staff.id, "name": seat_name(staff.display_name), "label": seat_label(role,
+                                                                                                   staff.display_name),
+                         "status": seat.status, "status_label": presence.STATUS_LABELS.get(seat.status, seat.status),
+                         "state": state, "load": seat.load, "cap": settings.seat_cap})
+        count = {key: sum(1 for r in rows if r["state"] == key) for key in ("available", "busy", "away")}
+        tiers[tier] = {"label": SEAT_BADGES[role], "online": count["available"] + count["busy"], **count,
+                       "waiting": int(waiting.get(tier, 0)), "seats": rows}
+    return {"unit_id": unit_id, "tiers": tiers}
 
 
 def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings: Settings, unit_id: int,
@@ -84,7 +137,8 @@ def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings:
 def seat_info(staff: StaffAccount | None) -> dict | None:
     if staff is None:
         return None
-    return {"id": staff.id, "name": staff.display_name, "role": staff.role, "badge": SEAT_BADGES.get(staff.role, "")}
+    return {"id": staff.id, "name": seat_name(staff.display_name), "role": staff.role,
+            "badge": SEAT_BADGES.get(staff.role, ""), "label": seat_label(staff.role, staff.display_name)}
 
 
 def widget_state(conversation: Conversation | None, *, session: Session, client: redis.Redis, settings: Settings,
@@ -93,14 +147,13 @@ def widget_state(conversation: Conversation | None, *, session: Session, client:
     base = {"service_open": is_open(settings, now), "service_hours": hours.label(settings.service_workdays_only)}
     if conversation is None:
         return None
-    position = routing.queue_position(conversation, session=session)
-    wait = None
-    if position is not None:
-        wait = routing.expected_wait_seconds(position, tier_present(client, conversation.unit_id, conversation.tier),
-                                             service.handle_seconds(conversation.unit_id, session=session))
+    waits = waiting_of(conversation, session=session, client=client, settings=settings)
     staff = session.get(StaffAccount, conversation.assigned_staff_id) if conversation.assigned_staff_id else None
-    return {"id": conversation.id, "mode": conversation.mode, "tier": conversation.tier, "position": position,
-            "expected_wait_seconds": wait, "seat": seat_info(staff), **base,
+    return {"id": conversation.id, "mode": conversation.mode, "tier": conversation.tier,
+            "position": waits.position if waits else None,
+            "expected_wait_seconds": waits.wait_seconds if waits else None,
+            "seats_online": waits.seats_online if waits else None,
+            "offer_leave_message": bool(waits and waits.leave_message), "seat": seat_info(staff), **base,
             "can_rate": conversation.mode == "closed" and conversation.had_human and conversation.rating is None,
             "rating": conversation.rating}
 

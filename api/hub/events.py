@@ -20,8 +20,8 @@ import redis.asyncio as aioredis
 from api.hub.models import Conversation
 from api.notification.service import CHANNEL as NOTIFICATIONS
 
-__all__ = ["Connection", "Hub", "message_events", "change_events", "queue_event", "publish", "apublish",
-           "async_client"]
+__all__ = ["Connection", "Hub", "message_events", "change_events", "queue_event", "presence_event", "publish",
+           "apublish", "async_client"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,12 @@ def queue_event(unit_id: int) -> list[tuple[str, dict]]:
     return [(unit(unit_id), {"type": "queue_changed"})]
 
 
+def presence_event(unit_id: int) -> list[tuple[str, dict]]:
+    """A seat of the unit came, left or changed its status: consoles re-read the board, waiting widgets their
+    state (who is online changes what they are told)."""
+    return [(unit(unit_id), {"type": "presence_changed"})]
+
+
 def publish(client: redis.Redis, events: list[tuple[str, dict]]) -> None:
     """From synchronous code (routes run in the thread pool); one round trip for all events, in order."""
     if events:
@@ -99,6 +105,14 @@ class Hub:
         self._local: dict[str, set[Connection]] = {}
         self._task: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._later: set[asyncio.Task] = set()
+
+    def spawn(self, coroutine) -> asyncio.Task:
+        """Run follow-up work of this instance (a lost seat's check) in the background; cancelled at stop."""
+        task = asyncio.create_task(coroutine)
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+        return task
 
     def attach(self, channel: str, connection: Connection) -> None:
         self._local.setdefault(channel, set()).add(connection)
@@ -118,6 +132,8 @@ class Hub:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def stop(self) -> None:
+        for task in list(self._later):
+            task.cancel()
         if self._task is not None:
             self._task.cancel()
             try:

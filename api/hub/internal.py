@@ -3,7 +3,9 @@
 The conversation is found by its Rasa sender id. Outside service hours, or when no seat of the tier
 is present, the answer is ``offline`` and nothing changes (the widget offers to leave a message).
 Otherwise the conversation joins its unit's queue for that tier; the hub assigns it once the bot's
-handoff line has been relayed, so the enterprise reads 正在为您转接 before 已接入.
+handoff line has been relayed, so the enterprise reads 正在为您转接 before 已接入. The answer carries the
+line to say (``notice``: place, an honest wait, the offer to leave a message when the wait is long) and
+``leave_message`` for the envelope, so the bot and the hub word a wait the same way (api.hub.notices).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Request
 from api.auth.deps import ServiceCaller
 from api.database import SessionDep
 from api.errors import NotFound
-from api.hub import dispatch, events, routing, service
+from api.hub import dispatch, events, notices, service
 from api.hub.schemas import HandoffRequest
 from api.petition.timing import aware_now
 
@@ -35,8 +37,9 @@ def request_handoff(body: HandoffRequest, caller: ServiceCaller, session: Sessio
     service.request_person(conversation, session=session, tier=body.tier, reason=body.reason, now=now)
     session.commit()
     events.publish(client, events.change_events(conversation))
-    position = routing.queue_position(conversation, session=session)
-    wait = routing.expected_wait_seconds(position, present, service.handle_seconds(conversation.unit_id,
-                                                                                  session=session))
-    return {"status": "queued", "position": position, "expected_wait_seconds": wait,
-            "conversation_id": conversation.id}
+    waits = dispatch.waiting_of(conversation, session=session, client=client, settings=settings)
+    return {"status": "queued", "position": waits.position if waits else None,
+            "expected_wait_seconds": waits.wait_seconds if waits else None,
+            "seats_online": waits.seats_online if waits else present,
+            "leave_message": bool(waits and waits.leave_message),
+            "notice": notices.queued_text(waits) if waits else None, "conversation_id": conversation.id}

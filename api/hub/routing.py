@@ -22,14 +22,12 @@ from common.workdays import CHINA_TZ, CalendarUnknownYear, is_working_day
 from knowledge.skills import GENERAL
 
 __all__ = ["TIER_ROLES", "ServiceHours", "parse_hours", "service_open", "Seat", "choose_seat", "queue_position",
-           "expected_wait_seconds", "DEFAULT_HANDLE_SECONDS"]
+           "expected_wait_seconds"]
 
 log = logging.getLogger(__name__)
 
 TIER_ROLES = {"staff": "staff", "expert": "expert"}
 """The role a seat needs to serve a tier."""
-DEFAULT_HANDLE_SECONDS = 180
-"""Assumed time a seat spends on one conversation until there is history to measure it from."""
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -75,7 +73,7 @@ class Seat:
     """A seat as presence knows it, with its current number of open conversations."""
     staff_id: int
     role: str
-    status: str  # online, busy, away
+    status: str  # online, busy, away; leaving: its last console closed, it may come back within seconds
     skills: frozenset[str]
     load: int
     idle_since: float = 0.0  # when it was last given a conversation (epoch seconds)
@@ -106,8 +104,9 @@ def queue_position(conversation: Conversation, *, session: Session) -> int | Non
 
 
 def expected_wait_seconds(position: int | None, seats_present: int, handle_seconds: float | None) -> int | None:
-    """Rough and honest: the people ahead, shared by the seats present, times the usual handling time."""
-    if position is None:
+    """Rough and honest: the people ahead, shared by the seats present, times the measured handling time.
+    None when it cannot be computed from real data: nobody is present, or no handling time was measured yet
+    (no assumed figure is ever shown as a wait)."""
+    if position is None or seats_present <= 0 or not handle_seconds:
         return None
-    per = handle_seconds or DEFAULT_HANDLE_SECONDS
-    return int(math.ceil(position / max(1, seats_present)) * per)
+    return int(math.ceil(position / seats_present) * handle_seconds)

@@ -1,9 +1,11 @@
 """Scheduled work of the hub, in every instance: give lost seats' conversations back to the queue and
 hand waiting conversations to seats that have become free.
 
-A seat is lost when its presence key has expired (no heartbeat for ``SEAT_GRACE_SECONDS``): its
-open conversations go back to the head of the queue with a line telling the enterprise. One
-instance at a time does it (Redis lock ``lock:hub-sweep``, non-blocking); assignment takes its own
+A seat is lost when its presence key has expired: its last console closed and it did not come back within
+``SEAT_RECONNECT_SECONDS`` (the console's instance releases it then: ``release_seats``), or the instance holding
+its console died (no renewal for ``SEAT_GRACE_SECONDS``: the sweep finds it). Its open conversations go back to
+the head of the queue with a line telling the enterprise its place, an honest wait and the offer to leave a
+message. One instance at a time sweeps (Redis lock ``lock:hub-sweep``, non-blocking); assignment takes its own
 per-unit lock (api.hub.dispatch).
 """
 from __future__ import annotations
@@ -21,11 +23,59 @@ from api.hub.schemas import message_wire
 from api.petition.timing import aware_now
 from api.scheduling import run_every
 
-__all__ = ["LOCK_NAME", "sweep_once", "start_hub_scheduler"]
+__all__ = ["LOCK_NAME", "sweep_once", "requeue_lost", "release_seats", "start_hub_scheduler"]
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "lock:hub-sweep"
+
+
+def requeue_lost(app, now: datetime | None = None, staff_ids: list[int] | None = None) -> tuple[int, set[int]]:
+    """Put the conversations of seats that are no longer present (of ``staff_ids``, or of any seat) back at the
+    head of their queue, telling each enterprise honestly where it stands; (how many, units with a queue).
+    Rows are locked, so two instances never requeue one conversation twice."""
+    client, settings = app.state.redis, app.state.settings
+    now = aware_now(now)
+    requeued, out = 0, []
+    with app.state.session_factory() as session:
+        query = select(Conversation).where(Conversation.mode == "human")
+        if staff_ids is not None:
+            query = query.where(Conversation.assigned_staff_id.in_(staff_ids))
+        held = session.execute(query.order_by(Conversation.id).with_for_update()).scalars().all()
+        alive: dict[int, bool] = {}
+        lost = []
+        for conversation in held:
+            seat = conversation.assigned_staff_id
+            if seat not in alive:
+                alive[seat] = presence.get_presence(client, seat) is not None
+            if not alive[seat] and service.requeue(conversation, session=session, now=now):
+                lost.append((conversation, seat))
+        session.flush()
+        for conversation, seat in lost:  # positions and waits once every lost conversation is back in line
+            note = dispatch.tell_waiting(conversation, session=session, client=client, settings=settings, now=now,
+                                         lead=service.SEAT_LOST)
+            requeued += 1
+            out += events.message_events(conversation, message_wire(note)) if note else []
+            out += events.change_events(conversation, seat)
+        waiting_units = set(session.execute(select(Conversation.unit_id).where(Conversation.mode == "queued")
+                                            .distinct()).scalars())
+        session.commit()
+    if requeued:
+        log.info("hub: %d conversations of lost seats back in the queue", requeued)
+    events.publish(client, out)
+    return requeued, waiting_units
+
+
+def release_seats(app, staff_ids: list[int]) -> dict:
+    """After a seat's last console closed and it did not come back: its conversations to the queue, then
+    assignment in its unit (another seat may take them at once)."""
+    requeued, units = requeue_lost(app, staff_ids=staff_ids)
+    assigned = 0
+    if requeued:
+        for unit_id in sorted(units):
+            assigned += len(dispatch.run_assignment(app.state.session_factory, app.state.redis, app.state.settings,
+                                                    unit_id))
+    return {"requeued": requeued, "assigned": assigned}
 
 
 def sweep_once(app, now: datetime | None = None) -> dict | None:
@@ -36,28 +86,7 @@ def sweep_once(app, now: datetime | None = None) -> dict | None:
     if not lock.acquire():
         return None
     try:
-        now = aware_now(now)
-        requeued, out = 0, []
-        with app.state.session_factory() as session:
-            held = session.execute(select(Conversation).where(Conversation.mode == "human")).scalars().all()
-            alive: dict[int, bool] = {}
-            for conversation in held:
-                seat = conversation.assigned_staff_id
-                if seat not in alive:
-                    alive[seat] = presence.get_presence(client, seat) is not None
-                if alive[seat]:
-                    continue
-                lost_seat = conversation.assigned_staff_id
-                note = service.requeue(conversation, session=session, now=now)
-                requeued += 1
-                out += events.message_events(conversation, message_wire(note))
-                out += events.change_events(conversation, lost_seat)
-            waiting_units = set(session.execute(select(Conversation.unit_id).where(Conversation.mode == "queued")
-                                                .distinct()).scalars())
-            session.commit()
-        if requeued:
-            log.info("hub sweep: %d conversations of lost seats back in the queue", requeued)
-        events.publish(client, out)
+        requeued, waiting_units = requeue_lost(app, now)
         assigned = 0
         for unit_id in sorted(waiting_units):
             assigned += len(dispatch.run_assignment(app.state.session_factory, client, settings, unit_id, now))

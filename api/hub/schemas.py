@@ -2,6 +2,7 @@
 summaries, and the request bodies of the REST routes."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Iterable, Literal, Optional
 
@@ -11,13 +12,27 @@ from api.hub.models import Attachment, Conversation, Message
 from api.privacy.masking import Masker
 from api.inputs import CleanStr, Id, clean_str
 
-__all__ = ["BADGES", "SEAT_BADGES", "message_wire", "attachment_wire", "SessionRequest", "FeedbackRequest",
-           "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
+__all__ = ["BADGES", "SEAT_BADGES", "seat_name", "seat_label", "message_wire", "attachment_wire", "SessionRequest",
+           "FeedbackRequest", "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
            "NoteRequest", "TransferRequest", "SummaryRequest", "ReadRequest", "SeatPetitionRequest",
            "HandoffRequest", "iso", "attachment_url", "conversation_brief"]
 
 BADGES = {"bot": "智能助手", "staff": "税务干部", "expert": "税务专家", "user": "", "system": ""}
 SEAT_BADGES = {"staff": "税务干部", "expert": "税务专家"}
+_ROLE_MARK = re.compile(r"\s*[（(]\s*(税务)?(专家|干部|坐席|工作人员)\s*[)）]\s*$")
+
+
+def seat_name(display_name: str | None) -> str:
+    """The person's name as the enterprise sees it: a role written into the account's name ("赵敏（专家）")
+    is left out, since the badge already says it."""
+    return _ROLE_MARK.sub("", display_name or "").strip() or (display_name or "")
+
+
+def seat_label(role: str, display_name: str | None) -> str:
+    """How a seat is named to the enterprise, once: "税务干部 王芳", "税务专家 赵敏" (only the bot is 智能助手)."""
+    badge = SEAT_BADGES.get(role, "工作人员")
+    name = seat_name(display_name)
+    return f"{badge} {name}" if name else badge
 
 
 def iso(value: datetime | None) -> str | None:

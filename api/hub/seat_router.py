@@ -49,19 +49,31 @@ def _assign_later(request: Request, unit_id: int) -> None:
 
 @router.get("/me", summary="我的坐席状态")
 def me(staff: CurrentStaff, request: Request) -> dict:
-    record = presence.get_presence(request.app.state.redis, staff.id)
+    client = request.app.state.redis
+    record = presence.get_presence(client, staff.id)
+    status = ("leaving" if record.get("leaving") else record["status"]) if record else "offline"
     return {**dispatch.seat_info(staff), "unit_id": staff.unit_id, "unit_name": staff.unit.name,
-            "status": record["status"] if record else "offline",
+            "status": status, "status_label": presence.STATUS_LABELS[status],
+            "consoles": presence.connected(client, staff.id),
             "skills": [s for s in (staff.skills or "").split(",") if s]}
 
 
-@router.put("/me/presence", summary="设置在线状态：在线 / 忙碌 / 离开")
+@router.put("/me/presence", summary="设置在线状态：在线 / 忙碌 / 离开（须已打开坐席工作台）")
 def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -> dict:
-    settings = request.app.state.settings
-    presence.set_presence(request.app.state.redis, staff, body.status, grace_seconds=settings.seat_grace_seconds)
+    client = request.app.state.redis
+    # Presence is the console's open socket: a seat with none is not there, whatever it says over REST.
+    if not presence.connected(client, staff.id) or presence.set_status(client, staff.id, body.status) is None:
+        raise Conflict("坐席工作台未连接，请先打开工作台并保持页面开启", code="not_connected")
+    events.publish(client, events.presence_event(staff.unit_id))
     if body.status == "online":
         _assign_later(request, staff.unit_id)
     return {"status": body.status}
+
+
+@router.get("/presence", summary="本单位各层级坐席在线情况：在线、可接入、忙碌、离开、排队数及坐席名单")
+def seat_presence(staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
+    return dispatch.seat_board(staff.unit_id, session=session, client=request.app.state.redis,
+                               settings=request.app.state.settings)
 
 
 @router.get("/queue", summary="本单位本层级待接入的会话，等待最久的在前")
@@ -85,7 +97,7 @@ def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> li
                                                                                                 session=session))
     out = []
     for seat in seats:
-        if seat.staff_id != staff.id and seat.role == staff.role:
+        if seat.staff_id != staff.id and seat.role == staff.role and seat.status != "leaving":
             colleague = session.get(StaffAccount, seat.staff_id)
             if colleague is not None and colleague.active:
                 out.append({**dispatch.seat_info(colleague), "status": seat.status, "load": seat.load})
@@ -177,13 +189,16 @@ def enterprise_picture(conversation_id: Id, staff: CurrentStaff, session: Sessio
     return answer
 
 
-@router.post("/conversations/{conversation_id}/escalate", summary="升级至专家坐席（附内部备注）")
+@router.post("/conversations/{conversation_id}/escalate",
+             summary="升级至专家坐席（附内部备注）；无专家在线时进入专家队列等待，企业会被如实告知")
 def escalate(conversation_id: Id, body: NoteRequest, staff: CurrentStaff, session: SessionDep,
              request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
-    if not dispatch.tier_present(request.app.state.redis, staff.unit_id, "expert"):
-        raise Conflict("当前没有在线的专家坐席，请稍后再试或转为诉求跟进", code="no_expert_online")
-    posted = service.escalate(conversation, staff, body.note, session=session, now=aware_now())
+    now = aware_now()
+    noted = service.escalate(conversation, staff, body.note, session=session, now=now)
+    told = dispatch.tell_waiting(conversation, session=session, client=request.app.state.redis,
+                                 settings=request.app.state.settings, now=now)
+    posted = [noted] + ([told] if told else [])
     session.commit()
     _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
     _assign_later(request, conversation.unit_id)
@@ -195,6 +210,12 @@ def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, se
              request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     colleague = get_or_404(session, StaffAccount, body.staff_id, "工作人员")
+    service.ensure_holder(conversation, staff)
+    if colleague.id != staff.id and colleague.unit_id == staff.unit_id and colleague.role == staff.role:
+        there = next((s for s in presence.present_seats(request.app.state.redis, staff.unit_id)
+                      if s.staff_id == colleague.id), None)
+        if there is None or there.status not in ("online", "busy"):  # never name a seat that is not there
+            raise Conflict("该同事当前不在线，无法转交", code="colleague_offline")
     posted = service.transfer(conversation, staff, colleague, body.note, session=session, now=aware_now())
     session.commit()
     _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))

@@ -15,7 +15,7 @@ from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.hub.identity import Identity
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.routing import TIER_ROLES
-from api.hub.schemas import SEAT_BADGES
+from api.hub.schemas import seat_label, seat_name
 from api.org.models import StaffAccount
 from common.workdays import CHINA_TZ
 from knowledge.skills import GENERAL, skill_of
@@ -23,7 +23,7 @@ from knowledge.skills import GENERAL, skill_of
 __all__ = ["BOT_NAME", "SYSTEM_NAME", "REASONS", "open_conversation", "latest_conversation", "current_conversation",
            "conversation_for_sender", "find_by_client_id", "post", "history", "transcript", "skill_for",
            "request_person", "assign_to", "claim", "ensure_holder", "escalate", "transfer", "handback", "close",
-           "requeue", "rate", "give_feedback", "unread_count", "mark_read", "open_loads", "handle_seconds",
+           "requeue", "SEAT_LOST", "rate", "give_feedback", "unread_count", "mark_read", "open_loads", "handle_seconds",
            "seat_conversation", "transcript_text", "record_understanding"]
 
 BOT_NAME = "智能助手"
@@ -34,7 +34,7 @@ REASONS = {"user_request": "用户要求转人工", "bot_failed": "智能助手�
 
 
 def _seat_label(staff: StaffAccount) -> str:
-    return f"{SEAT_BADGES.get(staff.role, '工作人员')}{staff.display_name}"
+    return seat_label(staff.role, staff.display_name)
 
 
 def open_conversation(identity_key: str, *, session: Session) -> Conversation | None:
@@ -83,7 +83,8 @@ def post(conversation: Conversation, *, session: Session, sender: str, text: str
          attachment: Attachment | None = None, internal: bool = False, mode: str | None = None) -> Message:
     name = {"user": conversation.enterprise_name or "访客", "bot": BOT_NAME, "system": SYSTEM_NAME}.get(sender)
     message = Message(conversation_id=conversation.id, client_id=client_id, sender=sender,
-                      sender_staff_id=staff.id if staff else None, sender_name=staff.display_name if staff else name,
+                      sender_staff_id=staff.id if staff else None,
+                      sender_name=seat_name(staff.display_name) if staff else name,
                       mode=mode or conversation.mode, text=text or "", buttons=buttons or None, custom=custom,
                       kind=(custom or {}).get("kind") if isinstance(custom, dict) else None, intent=intent,
                       confidence=confidence, attachment_id=attachment.id if attachment else None, internal=internal,
@@ -197,15 +198,16 @@ def ensure_holder(conversation: Conversation, staff: StaffAccount) -> None:
 
 
 def escalate(conversation: Conversation, staff: StaffAccount, note: str | None, *, session: Session,
-             now: datetime) -> list[Message]:
-    """To the expert queue; returns the messages posted (an internal note, a line for the enterprise)."""
+             now: datetime) -> Message:
+    """Into the expert queue, whether or not an expert is online now (it waits; it is not refused); returns
+    the seat's internal note. The caller tells the enterprise its place (api.hub.dispatch.tell_waiting)."""
     ensure_holder(conversation, staff)
     if conversation.tier == "expert":
         raise Conflict("该会话已在专家坐席", code="already_expert")
     noted = post(conversation, session=session, sender=staff.role, staff=staff, now=now, internal=True,
                  text=f"升级至专家坐席。备注：{note or '无'}")
     request_person(conversation, session=session, tier="expert", reason="escalated", now=now)
-    return [noted, post(conversation, session=session, sender="system", now=now, text="正在为您转接税务专家，请稍候。")]
+    return noted
 
 
 def transfer(conversation: Conversation, staff: StaffAccount, colleague: StaffAccount, note: str | None, *,
@@ -236,13 +238,17 @@ def close(conversation: Conversation, staff: StaffAccount, summary: str, *, sess
                  text="本次人工服务已结束，感谢您的耐心。请为本次服务评分。")]
 
 
-def requeue(conversation: Conversation, *, session: Session, now: datetime) -> Message | None:
-    """A seat was lost: back to the head of the queue (its original queue time is kept)."""
+def requeue(conversation: Conversation, *, session: Session, now: datetime) -> bool:
+    """A seat was lost: back to the head of the queue (its original queue time is kept). The caller tells the
+    enterprise (api.hub.dispatch.tell_waiting, with ``SEAT_LOST``)."""
     if conversation.mode != "human":
-        return None
+        return False
     conversation.mode, conversation.assigned_staff_id, conversation.assigned_at = "queued", None, None
     conversation.queued_at = conversation.queued_at or now
-    return post(conversation, session=session, sender="system", now=now, text="坐席连接中断，正在为您重新转接，请稍候。")
+    return True
+
+
+SEAT_LOST = "为您服务的坐席连接中断，"
 
 
 def _own(conversation: Conversation | None, identity_key: str, what: str, key) -> Conversation:

@@ -60,8 +60,10 @@ class WidgetConnection:
 
     async def deliver(self, event: dict) -> None:
         kind = event.get("type")
-        if kind == "queue_changed" and not self.queued:
-            return
+        if kind in ("queue_changed", "presence_changed") and not self.queued:
+            return  # the unit's queue and seats matter to a widget only while it waits
+        if kind == "notification":
+            return  # staff notifications reach the unit's channel; they are not the enterprise's
         try:
             self.outbox.put_nowait(event)
         except asyncio.QueueFull:
@@ -73,7 +75,7 @@ class WidgetConnection:
             if event.get("type") in ("reminders_pending", "notices_pending"):  # their messages come as events of their own
                 await run_in_threadpool(self.run_open_hooks)
                 continue
-            if event.get("type") in ("state_changed", "queue_changed"):
+            if event.get("type") in ("state_changed", "queue_changed", "presence_changed"):
                 event = {"type": "state", "conversation": await run_in_threadpool(self.state)}
                 self.follow((event["conversation"] or {}).get("mode"))
             await self.ws.send_json(event)

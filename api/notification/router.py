@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from typing import Literal
+
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
@@ -16,7 +18,7 @@ from api.database import SessionDep
 from api.inputs import Id
 from api.notification import service
 
-__all__ = ["router", "NotificationRead", "NotificationList"]
+__all__ = ["router", "NotificationRead", "NotificationList", "NotificationSummary", "GroupRead"]
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 
@@ -50,6 +52,56 @@ def list_notifications(
     items = service.list_for_staff(staff, session=session, unread_only=unread_only, limit=limit, before_id=before_id)
     return NotificationList(unread=service.count_unread(staff, session=session),
                             items=[NotificationRead.from_orm(n) for n in items])
+
+
+class SummaryItem(BaseModel):
+    id: int
+    petition_id: int
+    ticket: str
+    message: str
+    created_at: datetime
+
+
+class NotificationGroup(BaseModel):
+    kind: str
+    label: str
+    count: int  # unread notifications of the kind
+    petitions: int  # the petitions they are about
+    text: str  # "12 件诉求即将到期"
+    latest_at: Optional[datetime]
+    items: list[SummaryItem]  # the newest ones
+    more: int  # unread of the kind beyond items
+
+
+class NotificationSummary(BaseModel):
+    unread: int
+    groups: list[NotificationGroup]
+
+
+class GroupReadRequest(BaseModel):
+    up_to_id: Optional[Id] = None
+
+
+class GroupRead(BaseModel):
+    kind: str
+    marked: int
+    unread: int
+
+
+@router.get("/summary", response_model=NotificationSummary,
+            summary="未读通知按类别汇总（如“12 件诉求即将到期”），最紧急的在前，每类附最新的若干条")
+def summary(staff: CurrentStaff, session: SessionDep,
+            per_group: int = Query(20, ge=0, le=100, description="每类列出的最新通知条数")) -> NotificationSummary:
+    return NotificationSummary(unread=service.count_unread(staff, session=session),
+                               groups=service.unread_groups(staff, session=session, per_group=per_group))
+
+
+@router.post("/groups/{kind}/read", response_model=GroupRead, summary="将一类未读通知全部标记为已读")
+def mark_group_read(kind: Literal["due_soon", "overdue", "escalated"], staff: CurrentStaff, session: SessionDep,
+                    body: Optional[GroupReadRequest] = None) -> GroupRead:
+    marked = service.mark_group_read(kind, staff, session=session, up_to_id=body.up_to_id if body else None)
+    session.commit()
+    return GroupRead(kind=kind, marked=marked, unread=service.count_unread(staff, session=session))
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead, summary="标记为已读")

@@ -20,10 +20,14 @@ from api.notification.models import KINDS, Notification
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
 
-__all__ = ["CHANNEL", "NotificationRef", "create", "create_many", "list_for_staff", "count_unread", "get_for_staff",
-           "mark_read", "publish"]
+__all__ = ["CHANNEL", "NotificationRef", "KIND_LABELS", "create", "create_many", "list_for_staff", "count_unread",
+           "get_for_staff", "mark_read", "unread_groups", "mark_group_read", "publish"]
 
 log = logging.getLogger(__name__)
+
+KIND_LABELS = {"due_soon": "即将到期", "overdue": "已超期", "escalated": "超期督办"}
+_GROUP_TEXT = {"due_soon": "{n} 件诉求即将到期", "overdue": "{n} 件诉求已超期", "escalated": "{n} 件超期诉求待督办"}
+_GROUP_ORDER = ("escalated", "overdue", "due_soon")  # the most urgent first
 
 CHANNEL = "notifications"
 """Redis pub/sub channel; each message is one JSON object of ids (see :meth:`NotificationRef.payload`)."""
@@ -128,6 +132,48 @@ def mark_read(notification_ids: Iterable[int], staff: StaffAccount, *, session: 
     result = session.execute(update(Notification)
                              .where(Notification.id.in_(ids), _for(staff), Notification.read_at.is_(None))
                              .values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
+    return result.rowcount
+
+
+def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20) -> list[dict]:
+    """The caller's unread notifications grouped by kind, most urgent kind first: a summary line ("12 件诉求即将
+    到期", counting petitions, not reminders of the same one), the counts, and the newest ``per_group`` items
+    with their petitions' tickets."""
+    from api.petition.models import Petition  # the notification package is imported by the petition models
+
+    unread = (_for(staff), Notification.read_at.is_(None))
+    counts = dict(session.execute(select(Notification.kind, func.count(Notification.id)).where(*unread)
+                                  .group_by(Notification.kind)).all())
+    petitions = dict(session.execute(select(Notification.kind, func.count(func.distinct(Notification.petition_id)))
+                                     .where(*unread).group_by(Notification.kind)).all())
+    groups = []
+    for kind in _GROUP_ORDER:
+        if not counts.get(kind):
+            continue
+        rows = session.execute(select(Notification, Petition.ticket)
+                               .join(Petition, Petition.id == Notification.petition_id)
+                               .where(*unread, Notification.kind == kind)
+                               .order_by(Notification.id.desc()).limit(per_group)).all()
+        items = [{"id": n.id, "petition_id": n.petition_id, "ticket": ticket, "message": n.message,
+                  "created_at": n.created_at.isoformat()} for n, ticket in rows]
+        groups.append({"kind": kind, "label": KIND_LABELS[kind], "count": counts[kind],
+                       "petitions": petitions.get(kind, 0),
+                       "text": _GROUP_TEXT[kind].format(n=petitions.get(kind, 0)),
+                       "latest_at": items[0]["created_at"] if items else None,
+                       "items": items, "more": max(0, counts[kind] - len(items))})
+    return groups
+
+
+def mark_group_read(kind: str, staff: StaffAccount, *, session: Session, up_to_id: int | None = None,
+                    now: datetime | None = None) -> int:
+    """Mark every unread notification of ``kind`` addressed to ``staff`` or its unit read (those up to
+    ``up_to_id`` only, when given: what the summary showed, not what arrived since). Returns how many."""
+    if kind not in KINDS:
+        raise Invalid(f"通知类型只能是：{'、'.join(KIND_LABELS[k] for k in KINDS)}", code="bad_kind")
+    query = update(Notification).where(_for(staff), Notification.kind == kind, Notification.read_at.is_(None))
+    if up_to_id is not None:
+        query = query.where(Notification.id <= up_to_id)
+    result = session.execute(query.values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
     return result.rowcount
 
 

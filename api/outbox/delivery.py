@@ -19,7 +19,8 @@ PUSH_EVENT = "notices_pending"
 
 
 def envelope(notice: EnterpriseNotice) -> dict:
-    return {"kind": "petition_notice", "notice_id": notice.id, "notice": notice.kind, "ticket": notice.ticket}
+    return {"kind": "petition_notice", "notice_id": notice.id, "notice": notice.kind, "ticket": notice.ticket,
+            "repair_id": notice.repair_id}
 
 
 def push_event(uscc: str) -> tuple[str, dict]:

@@ -5,16 +5,18 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 
 from api.database import Base
 from api.petition.models import Petition  # noqa: F401 - foreign key target
+from api.reminder.models import RepairApplication  # noqa: F401 - foreign key target
 from api.petition.timing import UTCDateTime
 
 __all__ = ["NOTICE_KINDS", "NOTICE_KIND_LABELS", "SMS_STATUSES", "SMS_STATUS_LABELS", "EnterpriseNotice", "SmsMessage"]
 
 NOTICE_KIND_LABELS = {"assigned": "已交办理部门", "transferred": "上报或下转", "extended": "延期办理",
-                      "result": "办理结果", "visited": "回访"}
+                      "result": "办理结果", "visited": "回访", "repair_approved": "信用修复通过",
+                      "repair_rejected": "信用修复未通过"}
 NOTICE_KINDS = tuple(NOTICE_KIND_LABELS)
 """assigned: handed to the handling department, with its due date; transferred: reported up or passed down,
 with the reason; extended: an approved extension, with the reason and the new date; result: the feedback;
-visited: the return visit was recorded."""
+visited: the return visit was recorded; repair_approved / repair_rejected: a credit-repair application was decided."""
 SMS_STATUS_LABELS = {"pending": "待发送", "recorded": "已记录（开发环境，未实际发送）", "accepted": "短信网关已接收",
                      "failed": "发送失败"}
 SMS_STATUSES = tuple(SMS_STATUS_LABELS)
@@ -31,18 +33,23 @@ class EnterpriseNotice(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", NOTICE_KINDS), name="ck_enterprise_notices_kind"),
         UniqueConstraint("event_id", name="uq_enterprise_notices_event_id"),  # one notice per ledger entry
+        UniqueConstraint("repair_id", name="uq_enterprise_notices_repair_id"),  # one per repair decision
+        CheckConstraint("(petition_id IS NOT NULL AND event_id IS NOT NULL) OR repair_id IS NOT NULL",
+                        name="ck_enterprise_notices_subject"),
         Index("ix_enterprise_notices_uscc", "uscc", "id"),
         Index("ix_enterprise_notices_undelivered", "chat_delivered_at", "id"),
     )
 
     id = Column(Integer, primary_key=True)
     petition_id = Column(Integer, ForeignKey("petitions.id", name="fk_enterprise_notices_petition_id_petitions"),
-                         nullable=False)
+                         nullable=True)
     event_id = Column(Integer, ForeignKey("petition_events.id", name="fk_enterprise_notices_event_id_petition_events"),
-                      nullable=False)
+                      nullable=True)
+    repair_id = Column(Integer, ForeignKey("repair_applications.id", name="fk_enterprise_notices_repair_id_repair_applications"),
+                       nullable=True)
     uscc = Column(String(18), nullable=True)  # NULL: a visitor's petition, told by SMS only
     kind = Column(String(20), nullable=False)
-    ticket = Column(String(20), nullable=False)
+    ticket = Column(String(20), nullable=True)  # the petition's 受理编号
     text = Column(Text, nullable=False)
     created_at = Column(UTCDateTime(), nullable=False)
     pushed_at = Column(UTCDateTime(), nullable=True)  # connected widgets were told once that it waits

@@ -26,8 +26,9 @@ staff_router = APIRouter(prefix="/api/petitions", tags=["petitions"], dependenci
 
 class NoticeRead(BaseModel):
     id: int
-    petition_id: int
-    ticket: str
+    petition_id: Optional[int]
+    repair_id: Optional[int]
+    ticket: Optional[str]
     kind: str
     text: str
     created_at: datetime
@@ -52,7 +53,7 @@ class StaffNoticeRead(NoticeRead):
 
 
 def _wire(notice) -> dict:
-    return {key: getattr(notice, key) for key in ("id", "petition_id", "ticket", "kind", "text", "created_at", "read_at")}
+    return {key: getattr(notice, key) for key in ("id", "petition_id", "repair_id", "ticket", "kind", "text", "created_at", "read_at")}
 
 
 def _enterprise(identity: Identity) -> str:
@@ -61,7 +62,8 @@ def _enterprise(identity: Identity) -> str:
     return identity.uscc
 
 
-@widget_router.get("", response_model=NoticeList, summary="本企业诉求的办理消息（告知、延期、结果、回访），最新在前")
+@widget_router.get("", response_model=NoticeList,
+                   summary="本企业诉求的办理消息（告知、延期、结果、回访）和信用修复审核结果，最新在前")
 def notices(identity: WidgetIdentity, session: SessionDep) -> NoticeList:
     items = service.list_for(_enterprise(identity), session=session)
     return NoticeList(notices=[NoticeRead(**_wire(n)) for n in items], unread=sum(1 for n in items if n.read_at is None))

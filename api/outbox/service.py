@@ -17,7 +17,7 @@ from api.org.models import Unit
 from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.petition.models import Petition, PetitionEvent, PetitionExtension
 
-__all__ = ["notice_for", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
+__all__ = ["notice_for", "notice_for_repair", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 """SMS goes to mainland mobile numbers only; a landline contact is told in the chat and by the staff's call."""
@@ -76,6 +76,20 @@ def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, no
         session.flush()
         session.add(SmsMessage(notice_id=notice.id, phone=phone, text=text, status="pending", next_attempt_at=now,
                                created_at=now, updated_at=now))
+    return notice
+
+
+def notice_for_repair(application, *, uscc: str, session: Session, now: datetime) -> EnterpriseNotice:
+    """The enterprise hears the decision on its credit-repair application (in its chat and 消息)."""
+    if application.status == "approved":
+        kind = "repair_approved"
+        text = (f"您申请修复的纳税信用扣分项（{application.reason}）已审核通过，"
+                "修复结果将在纳税信用信息中更新。")
+    else:
+        kind = "repair_rejected"
+        text = f"您申请修复的纳税信用扣分项（{application.reason}）未通过审核，原因：{application.decision_note}。"
+    notice = EnterpriseNotice(repair_id=application.id, uscc=uscc, kind=kind, text=text, created_at=now)
+    session.add(notice)
     return notice
 
 

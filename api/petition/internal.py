@@ -2,7 +2,8 @@
 
 * ``POST /api/internal/petitions`` registers a petition filed in the chat: channel 智能助手,
   actor ``bot``, accepted by the bot's intake unit — ``BOT_INTAKE_UNIT_ID`` if set, else the unit
-  named ``BOT_INTAKE_UNIT_NAME`` (智能助手), created on first use as a top-level service
+  named ``BOT_INTAKE_UNIT_NAME`` (在线导办服务中心; a unit still named 智能助手 from earlier versions is
+  renamed, so no seat appears to belong to the bot), created on first use as a top-level service
   department. Staff of that unit (or an admin) hand the petitions over; set the id to a real
   service department to have its staff receive them directly. The same ``idempotency_key``
   returns the first registration (200 instead of 201). A valid bot grant supplies the
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/internal/petitions", tags=["internal"])
 
 CHANNEL = "智能助手"
+LEGACY_INTAKE_NAME = "智能助手"  # the intake unit's default name before it was 在线导办服务中心
 LATEST = 5
 NOT_FOUND = "没有找到与该受理编号和联系电话相符的诉求，请核对后再试"
 TOO_MANY_GUESSES = "该受理编号的查询失败次数过多，为保护您的信息，请{wait}后再试，或登录电子税务局后查询。"
@@ -64,6 +66,13 @@ def intake_unit(*, session: Session, settings: Settings) -> Unit:
         return get_unit(settings.bot_intake_unit_id, session=session)
     name = settings.bot_intake_unit_name
     unit = session.execute(select(Unit).where(Unit.name == name).order_by(Unit.id)).scalars().first()
+    if unit is None and name != LEGACY_INTAKE_NAME:
+        # Earlier versions named this unit after the bot, so its seats looked like the bot: renamed when met.
+        unit = session.execute(select(Unit).where(Unit.name == LEGACY_INTAKE_NAME, Unit.parent_id.is_(None),
+                                                  Unit.kind == "service_department").order_by(Unit.id)).scalars().first()
+        if unit is not None:
+            unit.name = name
+            log.info("the chat's intake unit %s is renamed from %s to %s", unit.id, LEGACY_INTAKE_NAME, name)
     # Two first requests racing may both create one; the lowest id is used from then on.
     return unit or create_unit(session=session, name=name, level="province", kind="service_department")
 

@@ -16,9 +16,9 @@ from api.inputs import CleanStr, Id, clean_str
 
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
-__all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "HandOver", "Assign", "CoHandlerAdd",
-           "TaskComplete", "Transfer",
-           "Resolve", "FeedBack", "ReturnVisit", "Close", "ExtensionRequest", "ExtensionDecision",
+__all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "PendingExtension", "HandOver", "Assign",
+           "CoHandlerAdd", "TaskComplete", "Transfer", "Resolve", "FeedBack", "ReturnVisit", "Close",
+           "ExtensionRequest", "ExtensionDecision",
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
 
@@ -39,6 +39,7 @@ class PetitionPage(BaseModel):
     page: int
     page_size: int
     items: List[PetitionRead]
+    may_register: bool = False  # the caller's role may register petitions (受理登记)
 
 
 class HandlerRead(BaseModel):
@@ -59,6 +60,15 @@ class PetitionDetail(BaseModel):
     handlers: List[HandlerRead]
     events: List[PetitionEventRead]
     extensions: List[PetitionExtensionRead]
+    actor_names: dict[str, str] = {}  # the ledger's actors (staff ids, "bot", "system") and extension people by name
+    actions: List[str] = []  # the steps the caller may take now (api.petition.available)
+
+
+class PendingExtension(BaseModel):
+    """An extension request waiting for the caller's decision, with its petition."""
+    extension: PetitionExtensionRead
+    petition: PetitionRead
+    requested_by_name: str
 
 
 class HandOver(BaseModel):

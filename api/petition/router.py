@@ -22,12 +22,13 @@ from api.errors import Conflict, Invalid, NotFound
 from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
 from api.org.models import StaffAccount
 from api.petition import extensions, service
+from api.petition.available import available_actions, may_register
 from api.petition.access import ACTION_ROLES, READ_ROLES, ensure_may, ensure_role, get_visible, visible_clause
-from api.petition.constants import CATEGORIES, CHANNELS, Status
+from api.petition.constants import BOT, CATEGORIES, CHANNELS, SYSTEM, Status
 from api.petition.models import Petition, PetitionExtension, PetitionHandler
 from api.petition.payloads import (Assign, ClockFilter, Close, CoHandlerAdd, ExtensionDecision, ExtensionReject,
-                                   ExtensionRequest, FeedBack, HandlerRead, HandOver, PetitionDetail, PetitionPage,
-                                   Resolve, ReturnVisit, TaskComplete, Transfer)
+                                   ExtensionRequest, FeedBack, HandlerRead, HandOver, PendingExtension, PetitionDetail,
+                                   PetitionPage, Resolve, ReturnVisit, TaskComplete, Transfer)
 from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
 from api.petition.timing import aware_now
 from api.privacy.policy import PETITION_FIELDS, Decision, Unmasked, audit_view, petition_view
@@ -38,6 +39,10 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/petitions", tags=["petitions"])
 
 Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
+Approver = Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["decide_extension"]))]
+ACTOR_LABELS = {BOT: "智能助手", SYSTEM: "系统"}
+"""How the ledger's actors that are not staff accounts are named in the detail."""
+MAX_PENDING = 200
 
 
 @dataclass
@@ -153,7 +158,27 @@ def list_petitions(
                fields=PETITION_FIELDS, shown=[p.ticket for p in rows], page=page)
     items = [PetitionRead.from_petition(p, today, decision.masker) for p in rows]
     session.commit()
-    return PetitionPage(total=total, page=page, page_size=page_size, items=items)
+    return PetitionPage(total=total, page=page, page_size=page_size, items=items, may_register=may_register(staff))
+
+
+@router.get("/extensions/pending", response_model=list[PendingExtension],
+            summary="待我审批的延期申请（分管局领导审批单一部门办理，主要领导审批联合办理）")
+def pending_extensions(staff: Approver, session: SessionDep, unmasked: Unmasked = False) -> list[PendingExtension]:
+    decision = petition_view(staff, unmasked)
+    rows = session.execute(select(PetitionExtension, Petition)
+                           .join(Petition, Petition.id == PetitionExtension.petition_id)
+                           .where(PetitionExtension.status == "pending", visible_clause(staff))
+                           .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(MAX_PENDING)).all()
+    rows = [(x, p) for x, p in rows if staff.role in extensions.approver_roles(p) and x.requested_by != staff.id]
+    names = _actor_names(session, [str(x.requested_by) for x, _ in rows])
+    today = china_today()
+    audit_view(staff, decision, "list_pending_extensions", "petitions:extensions", session=session, now=aware_now(),
+               fields=PETITION_FIELDS, shown=[p.ticket for _, p in rows])
+    answer = [PendingExtension(extension=PetitionExtensionRead.from_orm(x),
+                               petition=PetitionRead.from_petition(p, today, decision.masker),
+                               requested_by_name=names.get(str(x.requested_by), "—")) for x, p in rows]
+    session.commit()
+    return answer
 
 
 @router.get("/{petition_id}", response_model=PetitionDetail, summary="诉求详情，含台账记录与延期申请")
@@ -168,7 +193,10 @@ def detail(petition_id: Id, staff: Reader, session: SessionDep, unmasked: Unmask
         events=[PetitionEventRead.from_orm(e).copy(update={"reason": masker.text(e.reason, names),
                                                            "data": masker.value(e.data, names)})
                 for e in petition.events],
-        extensions=[PetitionExtensionRead.from_orm(x) for x in petition.extensions])
+        extensions=[PetitionExtensionRead.from_orm(x) for x in petition.extensions],
+        actor_names=_actor_names(session, [e.actor for e in petition.events]
+                                 + [str(i) for x in petition.extensions for i in (x.requested_by, x.approved_by) if i]),
+        actions=available_actions(petition, staff))
     session.commit()
     return answer
 
@@ -178,6 +206,16 @@ def _task(handler: PetitionHandler, masker, names: list[str]) -> HandlerRead:
                        lead=handler.lead, assigned_at=handler.assigned_at, completed=handler.completed,
                        answer=masker.text(handler.answer, names), completed_at=handler.completed_at,
                        completed_by=handler.completed_by)
+
+
+def _actor_names(session: Session, actors: list[str]) -> dict[str, str]:
+    """The ledger's actors by name: staff ids → display names, the bot and the system by what they are."""
+    ids = {int(a) for a in actors if a.isdigit()}
+    names = dict(ACTOR_LABELS)
+    if ids:
+        rows = session.execute(select(StaffAccount.id, StaffAccount.display_name).where(StaffAccount.id.in_(ids)))
+        names.update({str(i): name for i, name in rows})
+    return {a: names[a] for a in set(actors) if a in names}
 
 
 # -- transitions ---------------------------------------------------------------------------------
@@ -263,9 +301,6 @@ def request_extension(body: ExtensionRequest, act: Annotated[Acting, Depends(act
                                              reason=body.reason)
     session.commit()
     return PetitionExtensionRead.from_orm(extension)
-
-
-Approver = Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["decide_extension"]))]
 
 
 def _deciding(ext_id: Id, staff: StaffAccount, session: Session) -> PetitionExtension:

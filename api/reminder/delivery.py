@@ -24,7 +24,8 @@ from api.reminder.models import Reminder
 from common.workdays import CHINA_TZ
 from knowledge.rules.engine import evaluate_all, get_rules, render_message
 
-__all__ = ["envelope", "deliver_pending", "in_quiet_hours", "push_events", "evaluate_for", "EVALUATED_TTL"]
+__all__ = ["envelope", "deliver_pending", "in_quiet_hours", "push_events", "evaluate_for", "due_rows", "pending_counts",
+           "EVALUATED_TTL"]
 
 EVALUATED_TTL = 3600
 """An enterprise opening the chat has every rule evaluated for it at most once an hour (Redis marker)."""
@@ -52,24 +53,45 @@ def push_events(usccs: list[str]) -> list[tuple[str, dict]]:
     return [(events.who(f"e:{uscc}"), {"type": "reminders_pending"}) for uscc in sorted(set(usccs))]
 
 
+def due_rows(enterprise_ids: list[int], *, session, now: datetime) -> dict[int, list[dict]]:
+    """Per enterprise, the reminders every rule would create for it now (quiet periods respected), as rows
+    for a bulk insert; nothing is written. One rule's history is read once for the whole batch."""
+    rules, today = get_rules(), china_date(now)
+    matched: dict[str, list] = {}
+    for facts in load_facts(session, enterprise_ids):
+        for outcome in evaluate_all(rules, facts, today):
+            matched.setdefault(outcome.rule_id, []).append((facts, outcome))
+    out: dict[int, list[dict]] = {enterprise_id: [] for enterprise_id in enterprise_ids}
+    for rule_id, pairs in matched.items():
+        rule = rules[rule_id]
+        seen, recent = service.recent_subjects(sorted({f.enterprise_id for f, _ in pairs}), rule.id,
+                                               now - timedelta(days=rule.quiet_days), session=session)
+        for facts, outcome in pairs:
+            if (facts.enterprise_id, outcome.key[:200]) in seen or facts.enterprise_id in recent:
+                continue
+            out.setdefault(facts.enterprise_id, []).append(service.reminder_row(
+                enterprise_id=facts.enterprise_id, uscc=facts.uscc, rule=rule, outcome=outcome,
+                message=render_message(rule, outcome), now=now))
+    return out
+
+
 def evaluate_for(enterprise_id: int, *, session, now: datetime) -> int:
     """Evaluate every rule for one enterprise and create the reminders it should get now (quiet periods
     respected); returns how many were created. Personal, so it needs no campaign."""
-    found = load_facts(session, [enterprise_id])
-    if not found:
-        return 0
-    facts, rules, rows = found[0], get_rules(), []
-    for outcome in evaluate_all(rules, facts, china_date(now)):
-        rule = rules[outcome.rule_id]
-        seen, recent = service.recent_subjects([enterprise_id], rule.id, now - timedelta(days=rule.quiet_days),
-                                               session=session)
-        if (enterprise_id, outcome.key[:200]) in seen or enterprise_id in recent:
-            continue
-        rows.append(service.reminder_row(enterprise_id=enterprise_id, uscc=facts.uscc, rule=rule, outcome=outcome,
-                                         message=render_message(rule, outcome), now=now))
+    rows = due_rows([enterprise_id], session=session, now=now)[enterprise_id]
     if rows:
         session.execute(insert(Reminder), rows)
     return len(rows)
+
+
+def pending_counts(session, enterprise_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """What each enterprise will find waiting when it opens the chat (the demo list): its stored reminders not
+    yet read nor settled, and those the rules create for it on opening (``deliver_pending`` runs ``evaluate_for``)."""
+    now = aware_now(now)
+    stored = service.pending_counts(session, enterprise_ids)
+    due = due_rows(enterprise_ids, session=session, now=now)
+    return {enterprise_id: stored.get(enterprise_id, 0) + len(due.get(enterprise_id, ()))
+            for enterprise_id in enterprise_ids}
 
 
 def deliver_pending(app, identity: Identity, now: datetime | None = None) -> int:

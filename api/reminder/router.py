@@ -8,9 +8,11 @@ from sqlalchemy import select, true
 
 from api.auth.deps import CurrentStaff, require_roles
 from api.database import SessionDep, get_or_404
+from api.enterprise.models import Enterprise
 from api.errors import Conflict, Invalid, NotFound
 from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
+from api.outbox.service import notice_for_repair
 from api.petition.access import unit_tree
 from api.petition.timing import aware_now, china_date
 from api.reminder import campaigns, repairs as repair_views
@@ -118,5 +120,7 @@ def decide(application_id: Id, body: RepairDecision, staff: CurrentStaff, sessio
         raise Conflict("该申请已审核", code="already_decided")
     application.status = "approved" if body.approve else "rejected"
     application.decided_at, application.decided_by_staff_id, application.decision_note = aware_now(), staff.id, body.note
+    uscc = session.execute(select(Enterprise.uscc).where(Enterprise.id == application.enterprise_id)).scalar_one()
+    notice_for_repair(application, uscc=uscc, session=session, now=application.decided_at)  # the enterprise hears it
     session.commit()
     return repair_wire(application)

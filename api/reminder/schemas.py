@@ -11,7 +11,7 @@ from api.auth.grants import EnterpriseGrant
 from api.hub.schemas import iso
 from api.inputs import Id, SafeDatetime, clean_str
 from api.reminder.models import Campaign, Reminder, RepairApplication
-from api.reminder.service import ANSWER_LABELS
+from api.reminder.service import ANSWER_LABELS, buttons_for
 
 __all__ = ["reminder_wire", "campaign_wire", "repair_wire", "CampaignCreate", "CampaignSchedule", "AnswerRequest",
            "RepairDecision"]
@@ -23,7 +23,9 @@ def reminder_wire(reminder: Reminder) -> dict:
             "status": reminder.status, "answer": reminder.answer,
             "answer_label": ANSWER_LABELS.get(reminder.answer or "", None), "created_at": iso(reminder.created_at),
             "delivered_at": iso(reminder.delivered_at), "read_at": iso(reminder.read_at),
-            "answered_at": iso(reminder.answered_at), "message_id": reminder.message_id}
+            "answered_at": iso(reminder.answered_at), "message_id": reminder.message_id,
+            # the answers it still takes (as its chat card offers them); none once settled
+            "buttons": [] if reminder.status in ("closed", "expired") else buttons_for(reminder)}
 
 
 def campaign_wire(campaign: Campaign) -> dict:

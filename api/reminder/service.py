@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
+from api.enterprise.models import CreditDeduction, CreditRecord
 from api.errors import Conflict, NotFound
 from api.reminder.models import ANSWERS, Reminder, RepairApplication
 from api.petition.timing import china_date
@@ -158,6 +159,7 @@ def apply_repair(reminder: Reminder, *, session: Session, now: datetime, unit_id
                                               if str((reminder.values or {}).get("deduction_id", "")).isdigit() else [])
     if not deduction_ids:
         raise Conflict("该提醒没有可申请修复的扣分记录", code="nothing_to_repair")
+    deduction_ids = _ready_for_repair(reminder.enterprise_id, deduction_ids, session=session)
     existing = {a.deduction_id: a for a in session.execute(select(RepairApplication).where(
         RepairApplication.enterprise_id == reminder.enterprise_id,
         RepairApplication.deduction_id.in_(deduction_ids))).scalars()}
@@ -178,8 +180,26 @@ def apply_repair(reminder: Reminder, *, session: Session, now: datetime, unit_id
     return out
 
 
+def _ready_for_repair(enterprise_id: int, deduction_ids: list[int], *, session: Session) -> list[int]:
+    """The deductions that may be repaired now: the enterprise's own, repairable, and already corrected (纠正失信行为
+    is the condition of 信用修复). Conflict, saying what to do first, when none is ready — never an application the
+    bureau would have to refuse."""
+    rows = session.execute(select(CreditDeduction).join(CreditRecord, CreditRecord.id == CreditDeduction.credit_record_id)
+                           .where(CreditRecord.enterprise_id == enterprise_id, CreditDeduction.id.in_(deduction_ids))
+                           .order_by(CreditDeduction.id)).scalars().all()
+    ready = [d.id for d in rows if d.repairable and d.corrected_on is not None]
+    if ready:
+        return ready
+    uncorrected = [d.reason for d in rows if d.repairable and d.corrected_on is None]
+    if uncorrected:
+        raise Conflict(f"请先纠正失信行为：{'；'.join(uncorrected)}（如补办申报、缴清税款和滞纳金）。"
+                       "纠正后数据同步到系统（通常1个工作日），再申请信用修复即可。", code="correct_first")
+    raise Conflict("该扣分项不属于可申请修复的范围，如有疑问可转人工咨询。", code="not_repairable")
+
+
 def pending_counts(session: Session, enterprise_ids: list[int]) -> dict[int, int]:
-    """Reminders waiting for each enterprise (not yet read nor settled), for the demo list."""
+    """Stored reminders waiting for each enterprise (not yet read nor settled); the demo list adds what the rules
+    will create on opening (api.reminder.delivery.pending_counts)."""
     rows = session.execute(select(Reminder.enterprise_id, func.count(Reminder.id))
                            .where(Reminder.enterprise_id.in_(enterprise_ids),
                                   Reminder.status.in_(("created", "delivered")))

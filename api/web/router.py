@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -70,8 +70,9 @@ def staff_app(section: str = "") -> FileResponse:
 
 
 @router.get("/dashboard")
-def dashboard_page() -> FileResponse:
-    return _file("dashboard.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
+def dashboard_page() -> RedirectResponse:
+    # The operator dashboard is the staff app's 统计分析 section now; old bookmarks land there.
+    return RedirectResponse("/staff/analytics", status_code=302)
 
 
 @router.get("/demo")

@@ -95,3 +95,23 @@ def test_a_cancelled_form_registers_nothing():
 def test_the_same_demand_in_the_same_conversation_has_the_same_key():
     assert idempotency_key("a", "内容 ") == idempotency_key("a", "内容")
     assert idempotency_key("a", "内容") != idempotency_key("b", "内容")
+
+
+def test_the_category_and_the_confirmation_are_offered_as_buttons_that_the_form_accepts():
+    from actions.petition import ActionAskCategory, ActionAskConfirm
+    from common.petitions import CATEGORIES
+
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAskCategory().run(dispatcher, form_tracker("x", "category", {"suggested_category": "执法规范类"}), {}))
+    buttons = next(m["buttons"] for m in dispatcher.messages if m.get("buttons"))
+    assert [b["title"] for b in buttons] == ["执法规范类"] + [c for c in CATEGORIES if c != "执法规范类"]
+    for button in buttons:  # a tap sends the words, read as if typed
+        assert validate(button["payload"], "category", {"suggested_category": "执法规范类"})["category"] == button["title"]
+
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAskConfirm().run(dispatcher, form_tracker("x", "confirm", FILLED), {}))
+    confirm = next(m["buttons"] for m in dispatcher.messages if m.get("buttons"))
+    assert [b["title"] for b in confirm] == ["确认提交", "修改", "取消"]
+    assert validate("确认提交", "confirm", FILLED)["confirm"] is True
+    assert validate("修改", "confirm", FILLED)["content"] is None
+    assert validate("取消", "confirm", FILLED) == {"petition_cancelled": True, "requested_slot": None}

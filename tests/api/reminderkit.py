@@ -6,10 +6,12 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling
 from common.identifiers import make_uscc
 
-__all__ = ["make_enterprise", "TODAY"]
+__all__ = ["make_enterprise", "correct_deductions", "TODAY"]
 
 TODAY = date.today()
 _rng = random.Random()
@@ -51,3 +53,11 @@ def make_enterprise(db, *, name: str = "测试商贸有限公司", overdue: bool
                                repairable=repairable, source="tax", synced_at=now))
     db.commit()
     return enterprise
+
+
+def correct_deductions(db, enterprise: Enterprise) -> None:
+    """The enterprise has corrected (补办申报、缴清税款) every deduction, as the next data sync shows."""
+    records = select(CreditRecord.id).where(CreditRecord.enterprise_id == enterprise.id)
+    for deduction in db.execute(select(CreditDeduction).where(CreditDeduction.credit_record_id.in_(records))).scalars():
+        deduction.corrected_on = TODAY
+    db.commit()

@@ -137,6 +137,7 @@ def test_demo_list_searches_filters_and_counts_pending_reminders(demo_client, db
     b = make(db, f"演示{marker}商贸有限公司", level="B")
     c = make(db, f"演示{marker}餐饮有限公司", level="C")
     make(db, f"真实{marker}商贸有限公司", demo=False)
+    monkeypatch.delitem(enterprise_router.PENDING_COUNTS, "reminders", raising=False)  # the registry alone
     monkeypatch.setitem(enterprise_router.PENDING_COUNTS, "test", lambda session, ids: {b.id: 2})
     response = demo_client.get("/api/demo/enterprises", params={"q": marker})
     assert response.status_code == 200, response.text
@@ -152,7 +153,8 @@ def test_demo_list_searches_filters_and_counts_pending_reminders(demo_client, db
     assert demo_client.get("/api/demo/enterprises", params={"q": "%_%" + marker}).json()["items"] == []
 
 
-def test_demo_pending_counts_default_to_zero(demo_client, db, marker):
+def test_demo_pending_counts_default_to_zero(demo_client, db, marker, monkeypatch):
+    monkeypatch.delitem(enterprise_router.PENDING_COUNTS, "reminders", raising=False)  # nothing registered
     e = make(db, f"零提醒{marker}商贸有限公司")
     [item] = demo_client.get("/api/demo/enterprises", params={"q": marker}).json()["items"]
     assert item["uscc"] == e.uscc and item["pending_reminders"] == 0

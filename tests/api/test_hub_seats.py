@@ -83,7 +83,9 @@ def test_the_whole_way_bot_staff_expert_close_and_rating(hub, db, world, setting
         assert receive(staff)["seat"]["badge"] == "税务干部"
         start_chat(hub, ws)
         conversation, answer = hand_off(hub, db, world, service_headers)
-        assert answer["status"] == "queued" and answer["position"] == 1 and answer["expected_wait_seconds"] > 0
+        assert answer["status"] == "queued" and answer["position"] == 1
+        assert answer["expected_wait_seconds"] is None  # no handling time measured yet: no made-up minutes
+        assert answer["notice"] == "正在为您转接人工坐席，您是下一位，请稍候。" and answer["leave_message"] is False
         waiting = receive_until(ws, state_event("queued"))["conversation"]
         assert waiting["position"] == 1 and waiting["tier"] == "staff"
         queue = receive_until(staff, lambda e: e["type"] == "queue" and e["queue"])["queue"]
@@ -92,7 +94,7 @@ def test_the_whole_way_bot_staff_expert_close_and_rating(hub, db, world, setting
         headers = {"Authorization": f"Bearer {_token(settings, world.clerk)}"}
         assert hub.post(f"/api/seats/conversations/{conversation.id}/claim", headers=headers).status_code == 200
         joined = receive_until(ws, message_from("system"))["message"]["text"]
-        assert joined == "税务干部clerk已接入，正在为您服务。".replace("clerk", world.clerk.display_name)
+        assert joined == f"税务干部 {world.clerk.display_name}已接入，正在为您服务。"
         serving = receive_until(ws, state_event("human"))["conversation"]
         assert serving["seat"]["badge"] == "税务干部" and serving["seat"]["name"] == world.clerk.display_name
 
@@ -111,14 +113,20 @@ def test_the_whole_way_bot_staff_expert_close_and_rating(hub, db, world, setting
         assert not [e for e in drain(ws) if e["type"] == "message" and e["message"]["sender"] == "bot"]
 
         escalate = f"/api/seats/conversations/{conversation.id}/escalate"
-        refused = hub.post(escalate, headers=headers, json={"note": "需要专家"})
-        assert refused.status_code == 409 and "专家" in refused.json()["detail"]
+        # no expert online: the conversation waits in the expert queue (the note is kept), the enterprise is told
+        escalated = hub.post(escalate, headers=headers, json={"note": "涉及跨区域迁移，需专家判断"})
+        assert escalated.status_code == 200 and escalated.json()["mode"] == "queued"
+        told = receive_until(ws, message_from("system"))["message"]
+        assert told["text"] == ("专家坐席暂时都不在线，您的问题已为您排队（排在第1位），专家上线后会第一时间接入；"
+                                "您也可以留言，我们会尽快与您联系。")
+        assert told["custom"] == {"kind": "handoff", "tier": "expert", "status": "queued", "position": 1,
+                                  "expected_wait_seconds": None, "seats_online": 0, "leave_message": True}
+        assert receive_until(ws, state_event("queued"))["conversation"]["offer_leave_message"] is True
+        note_seen = receive_until(staff, lambda e: e["type"] == "message" and e["message"]["internal"])
+        assert "跨区域迁移" in note_seen["message"]["text"]
         with console_socket(hub, settings, expert) as expert_seat:
-            receive(expert_seat)
-            assert hub.post(escalate, headers=headers, json={"note": "涉及跨区域迁移，需专家判断"}).status_code == 200
-            assert receive_until(ws, message_from("system"))["message"]["text"] == "正在为您转接税务专家，请稍候。"
-            note_seen = receive_until(staff, lambda e: e["type"] == "message" and e["message"]["internal"])
-            assert "跨区域迁移" in note_seen["message"]["text"]
+            hello = receive(expert_seat)  # an expert coming online is offered the expert queue as staff are theirs
+            assert [c["id"] for c in hello["queue"]] + [c["id"] for c in hello["mine"]] == [conversation.id]
             expert_headers = {"Authorization": f"Bearer {_token(settings, expert)}"}
             # the online expert with room gets it at once; claiming it again is refused politely
             receive_until(expert_seat, lambda e: e["type"] == "conversation" and e["conversation"]
@@ -127,6 +135,9 @@ def test_the_whole_way_bot_staff_expert_close_and_rating(hub, db, world, setting
             assert again.status_code == 409 and "已由您接入" in again.json()["detail"]
             receive_until(ws, lambda e: e["type"] == "state" and (e["conversation"]["seat"] or {}).get("badge")
                           == "税务专家")
+            assert f"税务专家 {expert.display_name}已接入，正在为您服务。" in [
+                m["text"] for m in hub.get("/api/widget/messages", headers={"Authorization": f"Bearer {token}"}
+                                           ).json()["messages"]]
             hub.post(f"/api/seats/conversations/{conversation.id}/messages", headers=expert_headers,
                      json={"text": "已为您核实，可以办理。"})
             assert receive_until(ws, message_from("expert"))["message"]["badge"] == "税务专家"

@@ -150,3 +150,29 @@ def test_a_connected_enterprise_hears_a_new_step_without_reopening(hub, world, a
         event = receive_until(ws, lambda e: e.get("type") == "message"
                               and (e["message"].get("custom") or {}).get("kind") == "petition_notice")
     assert created["ticket"] in event["message"]["text"] and world.collection.name in event["message"]["text"]
+
+
+@pytest.mark.parametrize("approve, note, kind, words", [
+    (True, "已核实补办申报", "repair_approved", "审核通过"),
+    (False, "滞纳金尚未缴清", "repair_rejected", "未通过审核，原因：滞纳金尚未缴清"),
+])
+def test_the_enterprise_hears_the_decision_on_its_credit_repair(hub, db, world, auth, enterprise_token,
+                                                               approve, note, kind, words):
+    from api.reminder.models import RepairApplication
+    from tests.api.reminderkit import make_enterprise
+
+    enterprise = make_enterprise(db, name="修复告知有限公司")
+    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
+                                    status="received", received_at=datetime.now(timezone.utc),
+                                    unit_id=world.service_dept.id)
+    db.add(application)
+    db.commit()
+    decided = hub.post(f"/api/repairs/{application.id}/decision", headers=auth(world.clerk),
+                       json={"approve": approve, "note": note})
+    assert decided.status_code == 200, decided.text
+    token = enterprise_token(enterprise.uscc, name=enterprise.name)
+    visitor = widget_token(hub, token)
+    listed = hub.get("/api/widget/notices", headers={"Authorization": f"Bearer {visitor}", "X-Enterprise-Token": token})
+    mine = [n for n in listed.json()["notices"] if n["repair_id"] == application.id]
+    assert [n["kind"] for n in mine] == [kind]
+    assert words in mine[0]["text"] and "未按规定期限纳税申报" in mine[0]["text"]

@@ -112,6 +112,8 @@ def test_an_outside_department_co_handles_and_sees_only_that_petition(client, wo
         assert client.get(f"/api/petitions/{other['id']}", headers=auth(account)).status_code == 404
     detail = client.get(f"/api/petitions/{p['id']}", headers=auth(handler)).json()
     assert [(t["unit_name"], t["unit_kind"]) for t in detail["handlers"]][-1] == (unit.name, "outside_department")
+    assert detail["actions"] == ["complete_task"]  # the page offers it nothing else
+    assert client.get("/api/petitions", headers=auth(supervisor)).json()["may_register"] is False
     assert detail["events"][-1]["action"] == "add_co_handler"
 
     assert "税务系统外部门" in refused(client, p, "start", auth(handler))

@@ -14,7 +14,7 @@ from api.reminder.models import Campaign, Reminder, RepairApplication
 from api.reminder.scheduled import send_due_once
 from tests.api.conftest import grant_fields
 from tests.api.hubkit import hub_client, receive, receive_until, widget_socket, widget_token
-from tests.api.reminderkit import make_enterprise
+from tests.api.reminderkit import correct_deductions, make_enterprise
 
 
 @pytest.fixture
@@ -76,6 +76,13 @@ def test_answers_are_recorded_and_a_repair_application_gets_a_five_working_day_c
     credit = by_rule["credit-correct-deductions"]
     how = internal_answer(hub, service_headers, token, "reminder_how", credit.id).json()
     assert how["answer"] == "how" and how["topic"] == credit.topic
+    early = internal_answer(hub, service_headers, token, "apply_credit_repair", credit.id)
+    assert early.status_code == 409 and early.json()["code"] == "correct_first"  # nothing is filed before correcting
+    assert "请先纠正" in early.json()["detail"] and "未按规定期限纳税申报" in early.json()["detail"]
+    db.expire_all()
+    assert db.execute(select(func.count(RepairApplication.id)).where(
+        RepairApplication.enterprise_id == enterprise.id)).scalar_one() == 0
+    correct_deductions(db, enterprise)
     applied = internal_answer(hub, service_headers, token, "apply_credit_repair", credit.id)
     assert applied.status_code == 200, applied.text
     body = applied.json()

@@ -71,7 +71,7 @@ def test_a_page_asks_for_some_groups_and_hears_which_do_not_exist(client):
     ("campaign_repeat", reminder.REPEATS), ("repair_status", reminder.REPAIR_STATUSES),
     ("role", org.ROLES), ("unit_kind", org.UNIT_KINDS), ("unit_level", org.LEVELS),
     ("conversation_mode", hub.MODES), ("tier", hub.TIERS), ("sender", hub.SENDERS),
-    ("presence", (*presence.STATUSES, "offline")), ("notification_kind", notification.KINDS),
+    ("presence", (*presence.STATUSES, "leaving", "offline")), ("notification_kind", notification.KINDS),
     ("credit_level", enterprise.LEVELS), ("taxpayer_type", enterprise.TAXPAYER_TYPES),
     ("enterprise_kind", enterprise.KINDS), ("data_source", enterprise.SOURCES), ("tax_type", enterprise.TAX_TYPES),
     ("filing_state", ("filed", "late", "overdue", "pending")),

@@ -1,22 +1,22 @@
-"""The reminders part of the chat widget in a real Chromium, against the fake hub: reminder cards (tag, title,
-reasons, answer buttons, the 有合理原因 explanation box, the read mark when a card has been on screen), the
-消息 list of a logged-in enterprise (badge, statuses, read on click, jump to the message), the credit-level
-and credit-repair cards, text-only rendering of hostile strings, and the layout at 375 px.
-No database, Redis or hub server is needed."""
+"""The reminders part of the chat widget in a real Chromium on the real API (tests/browser/conftest.py
+`widget_api`: reminders and chat history written as the hub and the reminder jobs write them): reminder cards
+(tag, title, reasons, answer buttons, the 有合理原因 explanation box, the read mark when a card has been on
+screen), the 消息 list of a logged-in enterprise (badge, statuses, an item opened in full, jump to the message),
+the credit-level and credit-repair cards, text-only rendering of hostile strings, and the layout at 375 px."""
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fakehub import VISITOR_TOKEN, feed, iso, make_message, make_reminder, make_state, minutes_ago
+from wire import feed, make_message, make_state, minutes_ago
 from playwright.sync_api import expect
+
+from tests.appkit import vocab
 
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
-ENTERPRISE = {"kind": "enterprise", "name": "某某商贸有限公司", "uscc": "91440300MA5XXXXXX0"}
-ENTERPRISE_PATH = "/#enterprise_token=good-token"
 XSS = '<img src=x onerror=alert(1)>'
 
 
@@ -67,6 +67,28 @@ def fillers(start: int, count: int, minutes: float = 20) -> list[dict]:
                          created_at=minutes_ago(minutes - i * 0.1)) for i in range(count)]
 
 
+def reminder_row(type_: str, title: str, message: str, **fields) -> dict:
+    return {"type": type_, "title": title, "message": message, **fields}
+
+
+def card_row(reminder_id: int, type_: str, title: str, text: str, minutes: float = 0, reasons=()) -> dict:
+    """A reminder card as api/reminder/delivery.py posts it into the chat, for `widget_api.history`."""
+    custom = {"kind": "reminder", "reminder_id": reminder_id, "type": type_, "topic": f"{type_}_topic",
+              "rule": f"test-{type_}", "title": title, "reasons": list(reasons)}
+    return {"sender": "bot", "text": text, "custom": custom, "buttons": buttons_for(reminder_id, type_),
+            "minutes_ago": minutes}
+
+
+def filler_rows(count: int, minutes: float = 20) -> list[dict]:
+    return [{"sender": "user" if i % 2 == 0 else "bot", "text": f"第{i + 1}条普通消息：这是一段用来占位的文字。",
+             "minutes_ago": minutes - i * 0.1} for i in range(count)]
+
+
+def tokens(page) -> tuple[str, str]:
+    """(visitor token, enterprise token) as the widget holds them."""
+    return page.evaluate("() => [window.__taxWidget.state.visitorToken, window.__taxWidget.state.enterpriseToken]")
+
+
 def in_view(page, selector: str) -> bool:
     """Whether the element's middle is inside the scrolling message area."""
     return page.evaluate("""selector => {
@@ -96,7 +118,7 @@ def test_reminder_cards_show_tag_title_text_reasons_and_buttons(open_widget, art
 
     card = page.locator('.msg[data-id="21"] .reminder-card')
     expect(card).to_have_attribute("data-reminder", "3")
-    expect(card.locator(".reminder-tag")).to_have_text("政策提醒")
+    expect(card.locator(".reminder-tag")).to_have_text(vocab("reminder_type", "policy") or "办税提醒")
     expect(card.locator(".reminder-heading")).to_have_text("小型微利企业所得税优惠")
     assert int(page.eval_on_selector('.msg[data-id="21"] .reminder-heading', "n => getComputedStyle(n).fontWeight")) >= 600
     expect(card.locator(".reminder-text")).to_have_text(POLICY["text"])
@@ -104,9 +126,9 @@ def test_reminder_cards_show_tag_title_text_reasons_and_buttons(open_widget, art
     expect(card.locator(".reminder-reasons li")).to_have_text(POLICY["custom"]["reasons"])
     expect(card.locator(".quick-replies button")).to_have_text(["怎么享受", "已享受", "不适用"])
 
-    expect(page.locator('.msg[data-id="22"] .reminder-tag')).to_have_text("风险提示")
+    expect(page.locator('.msg[data-id="22"] .reminder-tag')).to_have_text(vocab("reminder_type", "risk") or "办税提醒")
     expect(page.locator('.msg[data-id="22"] .quick-replies button')).to_have_text(["已自查更正", "有合理原因", "需要帮助"])
-    expect(page.locator('.msg[data-id="23"] .reminder-tag')).to_have_text("信用提醒")
+    expect(page.locator('.msg[data-id="23"] .reminder-tag')).to_have_text(vocab("reminder_type", "credit") or "办税提醒")
     expect(page.locator('.msg[data-id="23"] .reminder-card')).to_have_attribute("data-reminder", "9")
 
     # Three types, three distinct colours for the tag and the card's edge.
@@ -192,44 +214,51 @@ def test_reasonable_cause_asks_for_the_reason_first_and_sends_it_as_json(open_wi
     assert json.loads(second["payload"][len("/risk_explain"):])["explanation"] == "停" * 500
 
 
-def test_a_reminder_card_is_marked_read_once_when_it_has_been_on_screen(open_widget):
-    history = [reminder_message(10, 5, "policy", title="研发费用加计扣除", text="可享受研发费用加计扣除。",
-                                created_at=minutes_ago(30))] + fillers(11, 30)
-    reminders = [make_reminder(5, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", message_id=10,
-                               created_at=minutes_ago(30)),
-                 make_reminder(6, "risk", "申报异常", "请核实申报。", created_at=minutes_ago(40))]
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, hello_messages=history,
-                            reminders=reminders)
+def test_a_reminder_card_is_marked_read_once_when_it_has_been_on_screen(open_widget, widget_api):
+    enterprise = widget_api.enterprise("已读标记测试商贸有限公司")
+    first, _ = widget_api.reminders(enterprise, [
+        reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。", minutes_ago=30),
+        reminder_row("risk", "申报异常", "请核实申报。", minutes_ago=40)])
+    history = widget_api.history(enterprise, [card_row(first, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", 30)]
+                                 + filler_rows(30))
+    widget_api.link(first, history[0]["id"])
+    card = f'.msg[data-id="{history[0]["id"]}"]'
+    token = widget_api.token(enterprise.uscc, enterprise.name)
+    page, hub = open_widget(DESKTOP, token=token)
     expect(page.locator("#reminders-badge")).to_have_text("2")
-    assert not in_view(page, '.msg[data-id="10"]')
+    assert not in_view(page, card)
     page.wait_for_timeout(400)
     assert hub.reminder_reads == []  # scrolled out of view: not read yet
 
-    page.locator('.msg[data-id="10"]').scroll_into_view_if_needed()
+    page.locator(card).scroll_into_view_if_needed()
     hub.wait_for(page, lambda: hub.reminder_reads)
     reminder_id, headers = hub.reminder_reads[0]
-    assert reminder_id == 5
-    assert headers["authorization"] == f"Bearer {VISITOR_TOKEN}"
-    assert headers["x-enterprise-token"] == "good-token"
+    assert reminder_id == first
+    assert headers["authorization"] == f"Bearer {tokens(page)[0]}"
+    assert headers["x-enterprise-token"] == token
     expect(page.locator("#reminders-badge")).to_have_text("1")
+    assert widget_api.reminder(first).read_at is not None  # the hub recorded it
 
     # Away and back again, and the same reminder in another message: still one read mark.
     page.evaluate("() => { const m = document.getElementById('messages'); m.scrollTop = m.scrollHeight; }")
     page.wait_for_timeout(200)
-    page.locator('.msg[data-id="10"]').scroll_into_view_if_needed()
+    page.locator(card).scroll_into_view_if_needed()
     page.wait_for_timeout(200)
-    feed(page, {"type": "message", "message": reminder_message(50, 5, "policy", title="研发费用加计扣除", text="再次提醒。")})
+    feed(page, {"type": "message", "message": reminder_message(10**8, first, "policy", title="研发费用加计扣除",
+                                                                text="再次提醒。")})
     page.wait_for_timeout(500)
-    assert [r for r, _ in hub.reminder_reads] == [5]
+    assert [r for r, _ in hub.reminder_reads] == [first]
 
 
-def test_a_card_on_screen_in_a_hidden_page_waits_until_the_page_is_visible(open_widget):
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE,
-                            reminders=[make_reminder(7, "credit", "纳税信用可修复", "可申请修复。", message_id=60)])
+def test_a_card_on_screen_in_a_hidden_page_waits_until_the_page_is_visible(open_widget, widget_api):
+    enterprise = widget_api.enterprise("页面隐藏测试商贸有限公司")
+    [reminder] = widget_api.reminders(enterprise, [reminder_row("credit", "纳税信用可修复", "可申请修复。")])
+    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
     expect(page.locator("#reminders-badge")).to_have_text("1")
     page.evaluate("() => Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})")
-    feed(page, {"type": "message", "message": reminder_message(60, 7, "credit", title="纳税信用可修复", text="可申请修复。")})
-    expect(page.locator('.msg[data-id="60"] .reminder-card')).to_be_visible()
+    feed(page, {"type": "message", "message": reminder_message(10**8, reminder, "credit", title="纳税信用可修复",
+                                                                text="可申请修复。")})
+    expect(page.locator(f'.msg[data-id="{10**8}"] .reminder-card')).to_be_visible()
     page.wait_for_timeout(500)
     assert hub.reminder_reads == []
     page.evaluate("""() => {
@@ -237,15 +266,17 @@ def test_a_card_on_screen_in_a_hidden_page_waits_until_the_page_is_visible(open_
         document.dispatchEvent(new Event('visibilitychange'));
     }""")
     hub.wait_for(page, lambda: hub.reminder_reads)
-    assert [r for r, _ in hub.reminder_reads] == [7]
+    assert [r for r, _ in hub.reminder_reads] == [reminder]
 
 
-def test_a_card_the_list_already_shows_as_read_is_not_marked_again(open_widget):
-    history = [reminder_message(10, 4, "policy", title="研发费用加计扣除", text="可享受研发费用加计扣除。")]
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, hello_messages=history,
-                            reminders=[make_reminder(4, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。",
-                                                     status="read", read=True, message_id=10)])
-    expect(page.locator('.msg[data-id="10"] .reminder-card')).to_be_visible()
+def test_a_card_the_list_already_shows_as_read_is_not_marked_again(open_widget, widget_api):
+    enterprise = widget_api.enterprise("已读不重复测试商贸有限公司")
+    [reminder] = widget_api.reminders(enterprise, [reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。",
+                                                                status="read", read=True)])
+    [message] = widget_api.history(enterprise, [card_row(reminder, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。")])
+    widget_api.link(reminder, message["id"])
+    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
+    expect(page.locator(f'.msg[data-id="{message["id"]}"] .reminder-card')).to_be_visible()
     hub.wait_for(page, lambda: hub.reminder_lists)
     page.wait_for_timeout(500)
     assert hub.reminder_reads == []
@@ -266,30 +297,20 @@ def test_messages_button_is_hidden_for_a_visitor(open_widget):
     assert hub.reminder_reads == []  # nor reminders to mark read
 
 
-def test_messages_button_hides_when_the_hub_answers_403(open_widget):
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, wait_connected=False)
-    page.route("**/api/widget/reminders", lambda route: route.fulfill(
-        status=403, json={"detail": "登录电子税务局后可查看本企业的消息提醒", "code": "login_required"}))
-    page.reload()
-    page.wait_for_function("() => document.body.dataset.connected === '1'")
-    page.wait_for_timeout(300)
-    expect(page.locator("#reminders-btn")).to_be_hidden()
-
-
-def test_messages_button_shows_the_unread_count_for_an_enterprise(open_widget, artefacts):
-    reminders = [
-        make_reminder(1, "policy", "小型微利企业所得税优惠", "可以享受优惠。", created_at=minutes_ago(300)),
-        make_reminder(2, "risk", "申报异常", "请核实申报。", created_at=minutes_ago(200)),
-        make_reminder(3, "credit", "纳税信用可修复", "可申请修复。", created_at=minutes_ago(100), read=True,
-                      status="read"),
-    ]
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, reminders=reminders)
+def test_messages_button_shows_the_unread_count_for_an_enterprise(open_widget, widget_api, artefacts):
+    enterprise = widget_api.enterprise("未读数测试商贸有限公司")
+    ids = widget_api.reminders(enterprise, [
+        reminder_row("policy", "小型微利企业所得税优惠", "可以享受优惠。", minutes_ago=300),
+        reminder_row("risk", "申报异常", "请核实申报。", minutes_ago=200),
+        reminder_row("credit", "纳税信用可修复", "可申请修复。", minutes_ago=100, read=True, status="read")])
+    token = widget_api.token(enterprise.uscc, enterprise.name)
+    page, hub = open_widget(DESKTOP, token=token)
     button = page.locator("#reminders-btn")
     expect(button).to_be_visible()
     expect(button).to_contain_text("消息")
     expect(page.locator("#reminders-badge")).to_have_text("2")
-    assert hub.reminder_lists[0]["authorization"] == f"Bearer {VISITOR_TOKEN}"
-    assert hub.reminder_lists[0]["x-enterprise-token"] == "good-token"
+    assert hub.reminder_lists[0]["authorization"] == f"Bearer {tokens(page)[0]}"
+    assert hub.reminder_lists[0]["x-enterprise-token"] == token
     # The button sits at the right of the header.
     header = page.locator("#header").bounding_box()
     box = button.bounding_box()
@@ -309,46 +330,49 @@ def test_messages_button_shows_the_unread_count_for_an_enterprise(open_widget, a
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
 
-    # No unread left: no badge.
-    for reminder in hub.reminders:
-        reminder["read_at"] = iso()
+    # Read elsewhere (another tab): opening the list again shows no badge.
+    widget_api.mark_read(ids)
     page.locator("#reminders-btn").click()
     expect(page.locator("#reminders-badge")).to_be_hidden()
 
 
-def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open_widget, artefacts):
-    now = datetime.now(timezone.utc)
-    stamps = {i: iso(now - timedelta(minutes=m)) for i, m in ((11, 5), (12, 60), (13, 180), (14, 600))}
-    reminders = [
-        make_reminder(13, "policy", "小型微利企业所得税优惠", "贵企业符合小型微利企业条件，可享受优惠。", status="answered",
-                      read=True, answer="how", answer_label="怎么办理", created_at=stamps[13], message_id=30),
-        make_reminder(11, "risk", "增值税申报销售额低于开票金额", "申报的销售额比开票金额少12.5万元，请核实。",
-                      created_at=stamps[11], message_id=31),
-        make_reminder(14, "credit", "纳税信用可修复", "可申请纳税信用修复。", status="closed", read=True,
-                      answer="apply", answer_label="申请修复", created_at=stamps[14], message_id=None),
-        make_reminder(12, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", status="read", read=True,
-                      created_at=stamps[12]),
-    ]
-    history = [reminder_message(31, 11, "risk", title="增值税申报销售额低于开票金额",
-                                text="申报的销售额比开票金额少12.5万元，请核实。", reasons=["申报 15.5万元 < 开票 28万元"],
-                                created_at=minutes_ago(30))] + fillers(32, 30)
-    page, hub = open_widget(PHONE, path=ENTERPRISE_PATH, identity=ENTERPRISE, hello_messages=history,
-                            reminders=reminders)
+def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open_widget, widget_api, artefacts):
+    enterprise = widget_api.enterprise("消息列表测试商贸有限公司")
+    answered, unread, closed, read = widget_api.reminders(enterprise, [
+        reminder_row("policy", "小型微利企业所得税优惠", "贵企业符合小型微利企业条件，可享受优惠。", status="answered",
+                     read=True, answer="how", minutes_ago=180),
+        reminder_row("risk", "增值税申报销售额低于开票金额", "申报的销售额比开票金额少12.5万元，请核实。", minutes_ago=5),
+        reminder_row("credit", "纳税信用可修复", "可申请纳税信用修复。", status="closed", read=True, answer="apply",
+                     minutes_ago=600),
+        reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。", status="read", read=True, minutes_ago=60)])
+    history = widget_api.history(enterprise, [card_row(unread, "risk", "增值税申报销售额低于开票金额",
+                                                       "申报的销售额比开票金额少12.5万元，请核实。", 30,
+                                                       ["申报 15.5万元 < 开票 28万元"])] + filler_rows(30))
+    widget_api.link(unread, history[0]["id"])
+    card = f'.msg[data-id="{history[0]["id"]}"]'
+    page, hub = open_widget(PHONE, token=widget_api.token(enterprise.uscc, enterprise.name))
     expect(page.locator("#reminders-badge")).to_have_text("1")
-    assert not in_view(page, '.msg[data-id="31"]')
+    assert not in_view(page, card)
     page.locator("#reminders-btn").click()
     panel = page.locator("#reminders-panel")
     expect(panel).to_be_visible()
     items = panel.locator(".reminder-item")
     expect(items).to_have_count(4)
-    assert items.evaluate_all("nodes => nodes.map(n => n.dataset.id)") == ["11", "12", "13", "14"]
-    expect(items.locator(".reminder-status")).to_have_text(["未读", "已读", "已回复：怎么办理", "已处理"])
-    expect(items.locator(".reminder-tag")).to_have_text(["风险提示", "政策提醒", "政策提醒", "信用提醒"])
+    assert items.evaluate_all("nodes => nodes.map(n => n.dataset.id)") == [str(i) for i in (unread, read, answered, closed)]
+
+    def settled(status, answer):
+        name, said = vocab("reminder_status", status), vocab("reminder_answer", answer)
+        return name + ("：" + said if said else "")
+
+    expect(items.locator(".reminder-status")).to_have_text(
+        ["未读", vocab("reminder_status", "read"), settled("answered", "how"), settled("closed", "apply")])
+    expect(items.locator(".reminder-tag")).to_have_text(
+        [vocab("reminder_type", t) or "办税提醒" for t in ("risk", "policy", "policy", "credit")])
     expect(items.locator(".reminder-item-title")).to_have_text(
         ["增值税申报销售额低于开票金额", "研发费用加计扣除", "小型微利企业所得税优惠", "纳税信用可修复"])
     expect(items.first.locator(".reminder-item-text")).to_have_text("申报的销售额比开票金额少12.5万元，请核实。")
-    expect(items.locator(".reminder-item-time")).to_have_text([local_short(stamps[i]) for i in (11, 12, 13, 14)])
-    assert all(re.fullmatch(r"\d\d-\d\d \d\d:\d\d", t) for t in items.locator(".reminder-item-time").all_inner_texts())
+    times = items.locator(".reminder-item-time").all_inner_texts()
+    assert all(re.fullmatch(r"\d\d-\d\d \d\d:\d\d", t) for t in times) and len(times) == 4
 
     # A sheet over the chat on a phone: the full width, from the bottom, and no sideways scrolling.
     sheet = panel.bounding_box()
@@ -359,49 +383,57 @@ def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open
     assert page.evaluate("() => { const l = document.getElementById('reminders-list'); return l.scrollWidth <= l.clientWidth; }")
     screenshot(page, artefacts / "widget-reminders-375.png")
 
-    items.first.click()
+    items.first.click()  # opens the reminder in the panel; 在聊天中查看 leads to its message
     hub.wait_for(page, lambda: hub.reminder_reads)
+    expect(panel.locator("#reminder-detail .reminder-text")).to_have_text("申报的销售额比开票金额少12.5万元，请核实。")
+    expect(panel.locator("#reminder-detail .reminder-actions button")).to_have_text(["已自查更正", "有合理原因", "需要帮助"])
+    panel.locator(".reminder-jump").click()
     expect(panel).to_be_hidden()
     expect(page.locator("#reminders-badge")).to_be_hidden()
-    message = page.locator('.msg[data-id="31"]')
+    message = page.locator(card)
     expect(message).to_have_class(re.compile(r"\bflash\b"))
-    assert in_view(page, '.msg[data-id="31"]')
+    assert in_view(page, card)
     expect(message).not_to_have_class(re.compile(r"\bflash\b"), timeout=4000)  # the highlight is brief
     page.wait_for_timeout(300)
-    assert [r for r, _ in hub.reminder_reads] == [11]  # the card coming into view does not mark it again
+    assert [r for r, _ in hub.reminder_reads] == [unread]  # the card coming into view does not mark it again
 
-    # A read item with no message in the chat: no read mark again, the panel just closes.
+    # A settled item with no message in the chat: no read mark again; it opens without answer buttons.
     page.locator("#reminders-btn").click()
-    expect(panel.locator(".reminder-item").first.locator(".reminder-status")).to_have_text("已读")
-    panel.locator('.reminder-item[data-id="14"]').click()
-    expect(panel).to_be_hidden()
+    expect(panel.locator(".reminder-item").first.locator(".reminder-status")).to_have_text(vocab("reminder_status", "read"))
+    panel.locator(f'.reminder-item[data-id="{closed}"]').click()
+    expect(panel.locator("#reminder-detail .reminder-heading")).to_have_text("纳税信用可修复")
+    expect(panel.locator("#reminder-detail .reminder-actions")).to_have_count(0)
+    expect(panel.locator("#reminder-detail .reminder-jump")).to_have_count(0)
+    page.click("#reminder-back")
+    expect(panel.locator(".reminder-item")).to_have_count(4)
     page.wait_for_timeout(300)
-    assert [r for r, _ in hub.reminder_reads] == [11]
+    assert [r for r, _ in hub.reminder_reads] == [unread]
 
 
-def test_the_list_refreshes_when_a_reminder_arrives_and_after_a_reconnect(open_widget):
-    reminders = [make_reminder(1, "policy", "小型微利企业所得税优惠", "可以享受优惠。", created_at=minutes_ago(60))]
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, reminders=reminders)
+def test_the_list_refreshes_when_a_reminder_arrives_and_after_a_reconnect(open_widget, widget_api):
+    enterprise = widget_api.enterprise("列表刷新测试商贸有限公司")
+    [first] = widget_api.reminders(enterprise, [reminder_row("policy", "小型微利企业所得税优惠", "可以享受优惠。",
+                                                             minutes_ago=60)])
+    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
     expect(page.locator("#reminders-badge")).to_have_text("1")
     lists = len(hub.reminder_lists)
-
-    page.evaluate("() => Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})")
-    hub.reminders.append(make_reminder(2, "risk", "申报异常", "请核实申报。", message_id=80))
-    hub.push({"type": "message", "message": reminder_message(80, 2, "risk", title="申报异常", text="请核实申报。")})
-    expect(page.locator("#reminders-badge")).to_have_text("2")
-    assert len(hub.reminder_lists) == lists + 1
+    [second] = widget_api.reminders(enterprise, [reminder_row("risk", "申报异常", "请核实申报。")])
+    feed(page, {"type": "message", "message": reminder_message(10**8, second, "risk", title="申报异常", text="请核实申报。")})
+    hub.wait_for(page, lambda: len(hub.reminder_lists) == lists + 1)  # (the card on screen is read at once)
     page.locator("#reminders-btn").click()
     expect(page.locator("#reminders-panel .reminder-item")).to_have_count(2)
-    expect(page.locator("#reminders-panel .reminder-item").first).to_have_attribute("data-id", "2")
+    expect(page.locator("#reminders-panel .reminder-item").first).to_have_attribute("data-id", str(second))
     page.locator("#reminders-close").click()
 
     lists = len(hub.reminder_lists)
-    hub.reminders.append(make_reminder(3, "credit", "纳税信用可修复", "可申请修复。"))
-    hub.sockets[0].close()
+    widget_api.reminders(enterprise, [reminder_row("credit", "纳税信用可修复", "可申请修复。")])
+    hub.drop_connection()
     page.wait_for_function("() => document.body.dataset.connected === '0'")
     page.wait_for_function("() => document.body.dataset.connected === '1'", timeout=10000)
-    expect(page.locator("#reminders-badge")).to_have_text("3")
-    assert len(hub.reminder_lists) > lists
+    hub.wait_for(page, lambda: len(hub.reminder_lists) > lists)
+    expect(page.locator("#reminders-badge")).to_have_text("2")  # the first and the new one are unread
+    page.locator("#reminders-btn").click()
+    expect(page.locator("#reminders-panel .reminder-item")).to_have_count(3)
 
 
 # ---------------------------------------------------------------- credit and repair cards
@@ -488,13 +520,15 @@ def test_repair_application_card(open_widget):
 
 # ---------------------------------------------------------------- text only, never markup
 
-def test_hostile_strings_in_reminders_and_credit_cards_show_as_text(open_widget):
-    reminders = [make_reminder(30, "risk", XSS, "正文" + XSS, created_at=minutes_ago(5), message_id=70)]
-    page, hub = open_widget(DESKTOP, path=ENTERPRISE_PATH, identity=ENTERPRISE, reminders=reminders)
+def test_hostile_strings_in_reminders_and_credit_cards_show_as_text(open_widget, widget_api):
+    enterprise = widget_api.enterprise("恶意字符测试商贸有限公司")
+    [hostile] = widget_api.reminders(enterprise, [reminder_row("risk", XSS, "正文" + XSS, minutes_ago=5,
+                                                               reasons=["依据" + XSS])])
+    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
-    feed(page, {"type": "message", "message": reminder_message(70, 30, "risk", title=XSS, text="正文" + XSS,
+    feed(page, {"type": "message", "message": reminder_message(70, hostile, "risk", title=XSS, text="正文" + XSS,
                                                                 reasons=["依据" + XSS])})
     feed(page, {"type": "message", "message": make_message(71, "bot", "信用" + XSS, custom={
         "kind": "credit", "level": "C", "year": 2025, "score": 60, "deductions": [
@@ -511,11 +545,39 @@ def test_hostile_strings_in_reminders_and_credit_cards_show_as_text(open_widget)
     expect(page.locator('.msg[data-id="72"] .repair-no')).to_have_text("XF-" + XSS)
 
     page.locator("#reminders-btn").click()
-    item = page.locator('#reminders-panel .reminder-item[data-id="30"]')
+    item = page.locator(f'#reminders-panel .reminder-item[data-id="{hostile}"]')
     expect(item.locator(".reminder-item-title")).to_have_text(XSS)
     expect(item.locator(".reminder-item-text")).to_have_text("正文" + XSS)
+    item.click()  # opened in full: still text
+    expect(page.locator("#reminder-detail .reminder-heading")).to_have_text(XSS)
+    expect(page.locator("#reminder-detail .reminder-reasons li")).to_have_text(["依据" + XSS])
 
     page.wait_for_timeout(300)
     assert dialogs == []
     # The only images in the messages are the avatars.
     assert page.eval_on_selector_all("#messages .msg img:not(.avatar), #reminders-panel img", "nodes => nodes.length") == 0
+
+
+def test_a_reason_typed_in_an_opened_reminder_survives_a_list_refresh_and_is_sent(open_widget, widget_api):
+    enterprise = widget_api.enterprise("说明原因测试商贸有限公司")
+    risk, other = widget_api.reminders(enterprise, [
+        reminder_row("risk", "增值税申报销售额低于开票金额", "申报的销售额比开票金额少12.5万元，请核实。", minutes_ago=10),
+        reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。", minutes_ago=20)])
+    page, hub = open_widget(PHONE, token=widget_api.token(enterprise.uscc, enterprise.name))
+    page.locator("#reminders-btn").click()
+    page.locator(f'#reminders-list .reminder-item[data-id="{risk}"]').click()
+    detail = page.locator("#reminder-detail")
+    detail.get_by_role("button", name="有合理原因").click()
+    detail.locator(".reminder-explain").fill("三季度季节性停业")
+    lists = len(hub.reminder_lists)
+    feed(page, {"type": "message", "message": reminder_message(10**8, other, "policy", title="研发费用加计扣除",
+                                                                text="可享受研发费用加计扣除。")})
+    hub.wait_for(page, lambda: len(hub.reminder_lists) > lists)  # the list was fetched again behind it
+    page.wait_for_timeout(300)
+    expect(detail.locator(".reminder-explain")).to_have_value("三季度季节性停业")
+    detail.locator(".reminder-explain-submit").click()
+    expect(page.locator("#reminders-panel")).to_be_hidden()  # the answer goes to the chat, where the reply comes
+    frame = hub.wait_for(page, lambda: hub.messages_sent())[0]
+    assert frame["text"] == "有合理原因：三季度季节性停业"
+    assert json.loads(frame["payload"][len("/risk_explain"):]) == {"reminder_id": str(risk),
+                                                                    "explanation": "三季度季节性停业"}

@@ -1,6 +1,7 @@
-"""The chat widget in a real Chromium: pages and headers, layout at desktop and 375 px, rendering of
-every message kind (through the `window.__taxWidget` hook), the connection protocol against a fake
-hub, and the one-line embed script. No database, Redis or hub server is needed."""
+"""The chat widget in a real Chromium on the real API (tests/browser/conftest.py `widget_api`): pages and headers,
+layout at desktop and 375 px, rendering of every message kind (shapes the hub sends, handed to the widget through
+its `window.__taxWidget` hook), the connection protocol as the hub really answers it (wire.py records both
+sides), and the one-line embed script."""
 from __future__ import annotations
 
 import re
@@ -10,10 +11,11 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from fakehub import VISITOR_TOKEN, FakeHub, feed, make_message, make_state, minutes_ago
+from wire import Wire, feed, make_message, make_state, minutes_ago
 from playwright.sync_api import expect
 
 from api.web.router import STATIC_DIR
+from tests.appkit import vocab
 
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
@@ -117,16 +119,18 @@ def test_widget_renders_on_desktop(open_widget, artefacts):
     page, hub = open_widget(DESKTOP)
     assert page.title() == "小微企业智能办税助手"
     expect(page.locator("#title")).to_have_text("小微企业智能办税助手")
-    expect(page.locator("#mode")).to_have_text("智能助手")
+    expect(page.locator("#mode")).to_have_text(vocab("sender", "bot"))
     expect(page.locator("#input")).to_be_visible()
     expect(page.locator("#handoff-btn")).to_have_text("转人工")
     expect(page.locator("#send")).to_be_disabled()
     expect(page.locator("#conn-banner")).to_be_hidden()
     assert hub.session_requests == [{}]  # a first visit asks for a visitor token
     hub.wait_for(page, lambda: hub.auths)
-    assert hub.auths[0] == {"type": "auth", "visitor_token": VISITOR_TOKEN}  # the token in the first frame
+    token = page.evaluate("localStorage.getItem('taxWidget.visitorToken')")
+    assert token and hub.auths[0] == {"type": "auth", "visitor_token": token}  # the token in the first frame
     assert "?" not in hub.socket_urls[0]  # never in the URL
-    assert page.evaluate("localStorage.getItem('taxWidget.visitorToken')") == VISITOR_TOKEN
+    hub.wait_for(page, hub.hello)
+    assert hub.hello()["identity"]["kind"] == "visitor"
     screenshot(page, artefacts / "widget-desktop-empty.png")
 
 
@@ -156,18 +160,15 @@ def test_long_messages_wrap_at_375px_and_bubbles_stay_within_75_percent(open_wid
 
 # ---------------------------------------------------------------- rendering (test hook)
 
-def test_answer_card_shows_text_sources_validity_and_records_feedback(open_widget, artefacts):
-    page, _ = open_widget(DESKTOP)
+def test_answer_card_shows_text_sources_validity_and_records_feedback(open_widget, widget_api, artefacts):
+    enterprise = widget_api.enterprise("答复卡片测试商贸有限公司")
+    _, answer = widget_api.history(enterprise, [
+        {"sender": "user", "text": "小规模纳税人季度销售额28万要交增值税吗", "minutes_ago": 1},
+        {"sender": "bot", "text": ANSWER["text"], "custom": ANSWER["custom"]}])
+    page, _ = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
     requests = []
-
-    def feedback(route):
-        requests.append(route.request)
-        route.fulfill(json={**ANSWER, "feedback": "useful"})
-
-    page.route("**/api/widget/messages/5/feedback", feedback)
-    feed(page, {"type": "message", "message": make_message(4, "user", "小规模纳税人季度销售额28万要交增值税吗", created_at=minutes_ago(1))})
-    feed(page, {"type": "message", "message": ANSWER})
-    card = page.locator('.msg[data-id="5"]')
+    page.on("request", lambda request: requests.append(request) if request.url.endswith("/feedback") else None)
+    card = page.locator(f'.msg[data-id="{answer["id"]}"]')
     expect(card).to_have_attribute("data-kind", "answer")
     expect(card).to_have_attribute("data-sender", "bot")
     expect(card.locator(".answer-card .answer-text")).to_have_text(ANSWER["text"])
@@ -178,11 +179,16 @@ def test_answer_card_shows_text_sources_validity_and_records_feedback(open_widge
     expect(sources).to_contain_text("有效期至 2027-12-31")
     expect(card.locator(".sender")).to_contain_text("智能助手")
 
-    card.locator(".feedback-useful").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/messages/{answer['id']}/feedback")) as stored:
+        card.locator(".feedback-useful").click()
+    assert stored.value.ok and stored.value.json()["feedback"] == "useful"  # the hub kept it
     expect(card.locator(".feedback-useful")).to_have_class(re.compile(r"\bchosen\b"))
     expect(card.locator(".feedback-useless")).not_to_have_class(re.compile(r"\bchosen\b"))
     assert requests[0].method == "POST" and requests[0].post_data_json == {"value": "useful"}
-    assert requests[0].headers["authorization"] == f"Bearer {VISITOR_TOKEN}"
+    token = page.evaluate("localStorage.getItem('taxWidget.visitorToken')")
+    assert requests[0].headers["authorization"] == f"Bearer {token}"
+    page.reload()  # the choice is the hub's, not the page's
+    expect(page.locator(f'.msg[data-id="{answer["id"]}"] .feedback-useful')).to_have_class(re.compile(r"\bchosen\b"))
     screenshot(page, artefacts / "widget-desktop-answer.png")
 
 
@@ -241,20 +247,14 @@ def test_clarify_buttons_send_title_and_payload_and_stay_clickable(open_widget):
     assert hub.messages_sent()[1]["text"] == "增值税免税"
 
 
-def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(open_widget, artefacts):
-    page, _ = open_widget(PHONE)
-    posted = []
-
-    def rating(route):
-        posted.append(route.request.post_data_json)
-        route.fulfill(json=make_state("closed", can_rate=False, rating=4))
-
-    page.route("**/api/widget/conversations/7/rating", rating)
-    seat = {"name": "王芳", "role": "staff", "badge": "税务干部"}
-    feed(page, {"type": "message", "message": make_message(20, "staff", "您好，问题已为您处理完毕。", created_at=minutes_ago(2))})
-    feed(page, {"type": "message", "message": make_message(21, "system", "本次服务已结束")})
-    feed(page, {"type": "state", "conversation": make_state("closed", seat=seat, can_rate=True)})
-    expect(page.locator("#mode")).to_have_text("已结束")
+def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(open_widget, widget_api, artefacts):
+    enterprise = widget_api.enterprise("满意度评价测试商贸有限公司")
+    widget_api.history(enterprise, [{"sender": "user", "text": "发票开错了怎么办", "minutes_ago": 3},
+                                    {"sender": "system", "text": "本次服务已结束", "minutes_ago": 1}])
+    conversation = widget_api.close_after_a_person(enterprise)
+    page, hub = open_widget(PHONE, token=widget_api.token(enterprise.uscc, enterprise.name))
+    expect(page.locator("#mode")).to_have_attribute("data-mode", "closed")  # the hub's own state says so
+    expect(page.locator("#mode")).to_have_text(vocab("conversation_mode", "closed"))
     card = page.locator(".rating-card")
     expect(card).to_be_visible()
     expect(page.locator("#rating-submit")).to_be_disabled()
@@ -262,27 +262,34 @@ def test_closed_state_with_can_rate_shows_a_rating_card_that_posts_the_score(ope
     expect(card.locator(".star.on")).to_have_count(4)
     page.locator("#rating-comment").fill("回复很及时")
     screenshot(page, artefacts / "widget-375-rating.png")
-    page.locator("#rating-submit").click()
+    with page.expect_response(f"**/api/widget/conversations/{conversation}/rating") as rated:
+        page.locator("#rating-submit").click()
+    assert rated.value.ok and rated.value.json()["rating"] == 4 and rated.value.request.post_data_json == {
+        "score": 4, "comment": "回复很及时"}
     expect(card).to_contain_text("感谢您的评价")
-    assert posted == [{"score": 4, "comment": "回复很及时"}]
-    # The same state again (e.g. after a reconnect) does not ask twice.
-    feed(page, {"type": "state", "conversation": make_state("closed", seat=seat, can_rate=True)})
-    expect(page.locator(".rating-card")).to_have_count(1)
+    # After a reload the hub no longer asks: it was recorded.
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.connected === '1'")
+    hub.wait_for(page, lambda: len([e for e in hub.received if e.get("type") == "hello"]) == 2)
+    page.wait_for_timeout(300)
+    expect(page.locator(".rating-card")).to_have_count(0)
 
 
 def test_header_follows_the_mode_and_seat_messages_show_name_and_badge(open_widget):
     page, _ = open_widget(DESKTOP)
     feed(page, {"type": "state", "conversation": make_state("queued", tier="staff", position=2, expected_wait_seconds=240)})
-    expect(page.locator("#mode")).to_have_text("排队中 第2位 预计等待4分钟")
+    expect(page.locator("#mode")).to_have_text((vocab("conversation_mode", "queued") + " 第2位 预计等待4分钟").strip())
     expect(page.locator("#handoff-btn")).to_be_disabled()
     seat = {"name": "王芳", "role": "staff", "badge": "税务干部"}
     feed(page, {"type": "state", "conversation": make_state("human", tier="staff", seat=seat)})
     expect(page.locator("#mode")).to_have_text("税务干部 王芳 正在为您服务")
     feed(page, {"type": "message", "message": make_message(30, "staff", "您好，我是王芳。")})
     feed(page, {"type": "message", "message": make_message(31, "expert", "我是税务专家李明。")})
-    expect(page.locator('.msg[data-id="30"] .sender')).to_have_text("王芳税务干部")
-    expect(page.locator('.msg[data-id="30"] .badge')).to_have_text("税务干部")
-    expect(page.locator('.msg[data-id="31"] .badge')).to_have_text("税务专家")
+    expect(page.locator('.msg[data-id="30"] .sender')).to_have_text("王芳" + vocab("sender", "staff"))
+    expect(page.locator('.msg[data-id="30"] .sender-name')).to_have_text("王芳")
+    if vocab("sender", "staff"):
+        expect(page.locator('.msg[data-id="30"] .badge')).to_have_text(vocab("sender", "staff"))
+        expect(page.locator('.msg[data-id="31"] .badge')).to_have_text(vocab("sender", "expert"))
     expect(page.locator('.msg[data-id="30"] img.avatar')).to_have_attribute("src", "/static/avatars/staff.svg")
 
 
@@ -327,12 +334,7 @@ def test_petition_and_reminder_cards(open_widget):
 def test_offline_handoff_offers_a_leave_message_form(open_widget, artefacts):
     page, _ = open_widget(PHONE)
     posted = []
-
-    def leave(route):
-        posted.append(route.request.post_data_json)
-        route.fulfill(json={"ticket": "SQ-20261123-0002", "due_date": "2026-11-30"})
-
-    page.route("**/api/widget/leave-message", leave)
+    page.on("request", lambda r: posted.append(r.post_data_json) if r.url.endswith("/api/widget/leave-message") else None)
     feed(page, {"type": "message", "message": make_message(60, "user", "发票开错了怎么作废", created_at=minutes_ago(1))})
     feed(page, {"type": "message", "message": make_message(61, "bot", "现在是非工作时间，人工服务暂不在线。", custom={
         "kind": "handoff", "tier": "staff", "status": "offline", "position": None})})
@@ -346,14 +348,32 @@ def test_offline_handoff_offers_a_leave_message_form(open_widget, artefacts):
     assert posted == []
     screenshot(page, artefacts / "widget-375-leave-message.png")
     card.locator('input[name="contact_phone"]').fill("0755-23456789")
-    card.locator('button[type="submit"]').click()
-    expect(card).to_contain_text("SQ-20261123-0002")
-    expect(card).to_contain_text("2026-11-30")
+    with page.expect_response("**/api/widget/leave-message") as registered:
+        card.locator('button[type="submit"]').click()
+    body = registered.value.json()
+    assert registered.value.status == 201 and body["ticket"]  # registered as a petition by the real route
+    expect(card).to_contain_text("工单号：" + body["ticket"])
+    expect(card).to_contain_text(body["due_date"])
     assert posted == [{"taxpayer_name": "某某商贸有限公司", "contact_phone": "0755-23456789", "content": "发票开错了怎么作废"}]
 
 
+def test_waiting_with_nobody_online_offers_a_leave_message_form(open_widget):
+    """The hub queues an escalation nobody can take yet: it says so and offers 留言 (envelope leave_message)."""
+    page, _ = open_widget(DESKTOP)
+    feed(page, {"type": "state", "conversation": make_state("queued", tier="expert", position=1)})
+    expect(page.locator(".leave-message-card")).to_have_count(0)  # an ordinary wait: no card
+    feed(page, {"type": "message", "message": make_message(70, "system", "专家坐席暂时都不在线，您的问题已为您排队（排在第1位），"
+                                                                         "专家上线后会第一时间接入；您也可以留言，我们会尽快与您联系。", custom={
+        "kind": "handoff", "tier": "expert", "status": "queued", "position": 1, "expected_wait_seconds": None,
+        "seats_online": 0, "leave_message": True})})
+    card = page.locator(".leave-message-card")
+    expect(card).to_be_visible()
+    expect(card.locator("h2")).to_have_text("等待期间，您也可以留言")
+    expect(page.locator("#mode")).to_have_text("排队中 第1位")  # no made-up minutes
+
+
 def test_service_closed_while_asking_for_a_person_offers_a_leave_message_form(open_widget):
-    page, hub = open_widget(DESKTOP, echo=False)
+    page, hub = open_widget(DESKTOP)
     page.locator("#handoff-btn").click()
     hub.wait_for(page, lambda: hub.messages_sent())
     feed(page, {"type": "state", "conversation": make_state("bot", service_open=False)})
@@ -364,36 +384,36 @@ def test_service_closed_while_asking_for_a_person_offers_a_leave_message_form(op
 # ---------------------------------------------------------------- sending and the connection
 
 def test_enter_sends_a_pending_bubble_that_the_echo_replaces_and_typing_shows_until_the_reply(open_widget, artefacts):
-    page, hub = open_widget(PHONE, echo=False)
+    page, hub = open_widget(PHONE)
+    hub.drop_connection()  # offline first: the bubble waits, marked as sending
+    page.wait_for_function("() => document.body.dataset.connected === '0'")
     page.locator("#input").fill("你好")
     page.locator("#input").press("Enter")
-    frame = hub.wait_for(page, lambda: hub.messages_sent())[0]
-    assert frame == {"type": "message", "text": "你好", "client_id": frame["client_id"]}
     pending = page.locator("#messages .pending")
     expect(pending).to_have_count(1)
     expect(pending.locator(".pending-mark")).to_be_visible()
-    expect(page.locator(".typing-indicator")).to_be_visible()
     expect(page.locator("#input")).to_have_value("")
-    screenshot(page, artefacts / "widget-375-pending-typing.png")
+    screenshot(page, artefacts / "widget-375-pending.png")
 
-    hub.push({"type": "message", "message": make_message(70, "user", "你好", client_id=frame["client_id"])})
-    expect(pending).to_have_count(0)
-    expect(page.locator('.msg[data-id="70"]')).to_have_attribute("data-sender", "user")
-    expect(page.locator(".typing-indicator")).to_be_visible()
-    hub.push({"type": "message", "message": make_message(71, "bot", "您好！请问有什么可以帮您？",
-                                                       custom={"kind": "smalltalk"})})
+    frame = hub.wait_for(page, lambda: hub.messages_sent())[0]  # sent once connected again
+    assert frame == {"type": "message", "text": "你好", "client_id": frame["client_id"]}
+    echo = hub.wait_for(page, lambda: next((e["message"] for e in hub.received if e.get("type") == "message"
+                                            and e["message"]["client_id"] == frame["client_id"]), None))
+    expect(pending).to_have_count(0)  # the hub's stored copy replaced it
+    expect(page.locator(f'.msg[data-id="{echo["id"]}"]')).to_have_attribute("data-sender", "user")
+    # No bot behind this API: the hub says so, and the typing dots go away.
+    expect(page.locator("#messages")).to_contain_text("智能助手暂时无法回复")
     expect(page.locator(".typing-indicator")).to_have_count(0)
-    # Echoed again (a resend): still one bubble.
-    hub.push({"type": "message", "message": make_message(70, "user", "你好", client_id=frame["client_id"])})
-    assert message_ids(page) == ["70", "71"]
+    feed(page, {"type": "message", "message": echo})  # the same message again (a resend): still one bubble
+    expect(page.locator('#messages .msg[data-sender="user"]')).to_have_count(1)
 
 
-def test_server_typing_events_show_and_hide_the_indicator(open_widget):
+def test_server_typing_events_show_and_hide_the_indicator(open_widget):  # a seat's typing, as the hub relays it
     page, hub = open_widget(DESKTOP)
-    hub.push({"type": "typing", "on": True, "sender": "staff"})
+    feed(page, {"type": "typing", "on": True, "sender": "staff"})
     expect(page.locator(".typing-indicator")).to_be_visible()
     expect(page.locator(".typing-indicator img.avatar")).to_have_attribute("src", "/static/avatars/staff.svg")
-    hub.push({"type": "typing", "on": False, "sender": "staff"})
+    feed(page, {"type": "typing", "on": False, "sender": "staff"})
     expect(page.locator(".typing-indicator")).to_have_count(0)
 
 
@@ -424,43 +444,56 @@ def test_handoff_button_sends_request_human(open_widget):
     assert frame["text"] == "转人工" and frame["payload"] == "/request_human" and frame["client_id"]
 
 
-def test_reconnect_resumes_after_the_last_id_and_resends_pending_messages_once(open_widget):
-    history = [make_message(1, "user", "你好", created_at=minutes_ago(2)), make_message(2, "bot", "您好！", created_at=minutes_ago(2))]
-    page, hub = open_widget(DESKTOP, hello_messages=history, echo=False)
-    assert message_ids(page) == ["1", "2"]
-    hub.sockets[0].close()
+def test_reconnect_resumes_after_the_last_id_and_resends_pending_messages_once(open_widget, widget_api):
+    enterprise = widget_api.enterprise("断线重连测试商贸有限公司")
+    history = widget_api.history(enterprise, [{"sender": "user", "text": "你好", "minutes_ago": 2},
+                                              {"sender": "bot", "text": "您好！", "minutes_ago": 2}])
+    ids = [str(m["id"]) for m in history]
+    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
+    expect(page.locator("#messages .msg[data-id]")).to_have_count(2)
+    assert message_ids(page) == ids
+    hub.drop_connection()
     expect(page.locator("#conn-banner")).to_be_visible()
     expect(page.locator("#conn-banner")).to_have_text("连接已断开，正在重连…")
     assert page.evaluate("document.body.dataset.connected") == "0"
-    hub.echo = True  # typed while disconnected: kept as a pending bubble, sent after reconnecting
-    page.locator("#input").fill("断线时发的消息")
+    page.locator("#input").fill("断线时发的消息")  # typed while disconnected: kept, sent after reconnecting
     page.locator("#send").click()
     expect(page.locator("#messages .pending")).to_have_count(1)
 
     page.wait_for_function("() => document.body.dataset.connected === '1'", timeout=10000)
     expect(page.locator("#conn-banner")).to_be_hidden()
-    assert hub.auths[1]["after"] == 2 and "?" not in hub.socket_urls[1]
+    assert hub.auths[1]["after"] == history[-1]["id"] and "?" not in hub.socket_urls[1]
+    hub.wait_for(page, lambda: len([e for e in hub.received if e.get("type") == "hello"]) == 2)
+    assert [m["id"] for m in hub.hello()["messages"]] == []  # nothing is sent twice after a reconnect
     hub.wait_for(page, lambda: hub.messages_sent())
     expect(page.locator("#messages .pending")).to_have_count(0)
-    assert message_ids(page) == ["1", "2", "1001"]
+    expect(page.locator('#messages .msg[data-sender="user"]')).to_have_count(2)
+    assert message_ids(page)[:2] == ids and int(message_ids(page)[2]) > history[-1]["id"]
+    page.wait_for_timeout(300)
     assert len(hub.messages_sent()) == 1
 
 
-def test_expired_enterprise_token_falls_back_to_visitor(open_widget):
-    page, hub = open_widget(DESKTOP, path="/#enterprise_token=expired-token", reject_enterprise_token=True)
+def test_expired_enterprise_token_falls_back_to_visitor(open_widget, widget_api):
+    expired = widget_api.token("91440300MA5FXXXX0X", "某某商贸有限公司", hours=-1)
+    page, hub = open_widget(DESKTOP, token=expired)
     expect(page.locator("#messages .line.system.notice")).to_have_text("登录已过期，已切换为访客身份")
-    assert hub.session_requests == [{"enterprise_token": "expired-token"}, {}]
+    assert hub.session_requests == [{"enterprise_token": expired}, {}]
+    expect(page.locator("#who")).to_have_text("访客")
     assert "enterprise_token" not in hub.auths[0]
     assert "enterprise_token" not in page.url  # the token never stays in the address bar
 
 
-def test_enterprise_token_reaches_the_session_and_the_socket(open_widget):
-    identity = {"kind": "enterprise", "name": "某某商贸有限公司", "uscc": "91440300MA5XXXXXX0"}
-    page, hub = open_widget(DESKTOP, path="/#enterprise_token=good-token", identity=identity)
-    assert hub.session_requests == [{"enterprise_token": "good-token"}]
+def test_enterprise_token_reaches_the_session_and_the_socket(open_widget, widget_api):
+    enterprise = widget_api.enterprise("令牌测试商贸有限公司")
+    token = widget_api.token(enterprise.uscc, enterprise.name)
+    page, hub = open_widget(DESKTOP, token=token)
+    assert hub.session_requests == [{"enterprise_token": token}]
     hub.wait_for(page, lambda: hub.auths)
-    assert hub.auths[0]["enterprise_token"] == "good-token" and "good-token" not in hub.socket_urls[0]
-    assert "good-token" not in page.url  # read from the fragment, then cleared from the address bar
+    assert hub.auths[0]["enterprise_token"] == token and token not in hub.socket_urls[0]
+    assert token not in page.url  # read from the fragment, then cleared from the address bar
+    assert hub.wait_for(page, hub.hello)["identity"] == {"kind": "enterprise", "name": enterprise.name,
+                                                          "uscc": enterprise.uscc}
+    expect(page.locator("#who")).to_have_text(enterprise.name)
 
 
 def test_upload_checks_type_and_size_and_shows_thumbnails_and_pdf_cards(open_widget, artefacts):
@@ -473,26 +506,19 @@ def test_upload_checks_type_and_size_and_shows_thumbnails_and_pdf_cards(open_wid
 
     png = solid_png(160, 100, (47, 125, 225))
     uploads = []
-
-    def stored(route):
-        uploads.append(route.request)
-        body = route.request.post_data_buffer or b""
-        pdf = b"%PDF" in body
-        attachment = {"id": 8 if pdf else 9, "filename": "发票.pdf" if pdf else "截图.png",
-                      "content_type": "application/pdf" if pdf else "image/png", "size": 2048,
-                      "url": f"/api/attachments/{8 if pdf else 9}"}
-        route.fulfill(json=make_message(90 + len(uploads), "user", attachment["filename"], attachment=attachment))
-
-    page.route("**/api/widget/uploads", stored)
-    page.route("**/api/attachments/9", lambda route: route.fulfill(body=png, content_type="image/png"))
+    page.on("request", lambda r: uploads.append(r) if r.url.endswith("/api/widget/uploads") else None)
     upload.set_input_files(files=[{"name": "截图.png", "mimeType": "image/png", "buffer": png}])
-    expect(page.locator('.msg[data-id="91"] .bubble.image img')).to_be_visible()
+    image = page.locator('.msg[data-sender="user"] .bubble.image img')
+    expect(image).to_be_visible()
+    page.wait_for_function("() => { const i = document.querySelector('.msg[data-sender=\"user\"] .bubble.image img');"
+                           " return i && i.complete && i.naturalWidth === 160; }")  # the hub's stored file, shown
     upload.set_input_files(files=[{"name": "发票.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 test"}])
-    card = page.locator('.msg[data-id="92"] a.file-card')
+    card = page.locator('.msg[data-sender="user"] a.file-card')
     expect(card).to_contain_text("发票.pdf")
-    expect(card).to_have_attribute("href", "/api/attachments/8")
-    assert uploads[0].headers["authorization"] == f"Bearer {VISITOR_TOKEN}"
-    assert "multipart/form-data" in uploads[0].headers["content-type"] and b'name="file"' in uploads[0].post_data_buffer
+    assert card.get_attribute("href").startswith("/api/attachments/")
+    token = page.evaluate("localStorage.getItem('taxWidget.visitorToken')")
+    assert uploads[0].headers["authorization"] == f"Bearer {token}"
+    assert "multipart/form-data" in uploads[0].headers["content-type"]  # and the hub took it as a file (above)
     expect(page.locator("#messages .pending")).to_have_count(0)
     screenshot(page, artefacts / "widget-desktop-uploads.png")
 
@@ -501,7 +527,7 @@ def test_upload_checks_type_and_size_and_shows_thumbnails_and_pdf_cards(open_wid
 
 def test_embed_script_adds_a_floating_button_that_opens_the_widget(page_factory, web_server, artefacts):
     page = page_factory(DESKTOP)
-    hub = FakeHub(page.context)
+    hub = Wire(page)  # the pages alone: the widget's own requests are what this test reads
     page.goto(web_server + "/test-fixtures/host.html")
     button = page.locator("#tax-widget-launcher")
     expect(button).to_be_visible()
@@ -527,7 +553,6 @@ def test_embed_script_adds_a_floating_button_that_opens_the_widget(page_factory,
 
 def test_embed_panel_is_full_screen_on_a_phone(page_factory, web_server):
     page = page_factory(PHONE)
-    FakeHub(page.context)
     page.goto(web_server + "/test-fixtures/host.html")
     page.locator("#tax-widget-launcher").click()
     box = page.locator("#tax-widget-panel").bounding_box()

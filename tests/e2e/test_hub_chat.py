@@ -73,7 +73,7 @@ def test_the_bot_answers_through_the_hub_then_a_seat_takes_over(api_url):
     assert stored["intent"] == "ask_tax_question" and stored["confidence"] is not None
     assert "nlu" not in answer["custom"] and "nlu" not in stored["custom"]
     assert seen["handoff"]["custom"]["tier"] == "staff" and seen["handoff"]["custom"]["status"] == "queued"
-    assert seen["joined"]["message"]["text"].startswith("税务干部王芳已接入")
+    assert seen["joined"]["message"]["text"].startswith("税务干部 王芳已接入")
     assert seen["from_staff"]["message"]["text"] == "您好，请讲"
     assert seen["to_staff"]["message"]["conversation_id"] == seen["joined"]["message"]["conversation_id"]
     senders = [m["sender"] for m in seen["history"]["messages"]]

@@ -1,5 +1,5 @@
 """The operator's loop, with the real bot and real browsers: an enterprise asks something the bot cannot
-answer; the question shows up in the dashboard's unanswered groups; an operator drafts the fix (the wording
+answer; the question shows up in 统计分析's unanswered groups (/staff/analytics); an operator drafts the fix (the wording
 as a question of the knowledge entry it belongs to), another approves it; the bot answers it at once (the
 action server reloads the knowledge files) and, after `scripts/retrain.py`, the NLU has learnt the wording and
 the new model, loaded into the running Rasa, still answers it.
@@ -21,12 +21,13 @@ import pytest
 from common.tokens import rasa_api_token
 
 from common.workdays import china_today
+from tests.browser.elplus import choose
 from tests.chromium import SCREENSHOTS
 from tests.e2e.conftest import DEMO_PASSWORD, MODEL, ROOT
 
 # Colloquial wording of the late-payment-surcharge entry that today's knowledge base declines.
 QUESTION = "迟了七天缴税额外的费用如何计算"
-ENTRY = "late-payment-surcharge-calculation"
+ENTRY, ENTRY_TITLE = "late-payment-surcharge-calculation", "滞纳金的计算标准和起止时间"
 ADMIN, ADMIN_PASSWORD = "guanli1", "Admin-Pass-2026"
 WAIT = 60_000
 RETRAIN_TIMEOUT = 1800  # s: a full `rasa train` on a busy 2-core machine
@@ -64,7 +65,7 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#login-submit")
-    page.wait_for_selector("#app:not([hidden])")
+    page.wait_for_selector("[data-test=who]")
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def restored(stack):
     load_model(stack, MODEL)
 
 
-def test_an_unanswered_question_is_fixed_in_the_dashboard_and_live_after_the_retrain(stack, pages, restored, tmp_path):
+def test_an_unanswered_question_is_fixed_in_analytics_and_live_after_the_retrain(stack, pages, restored, tmp_path):
     env = dict(stack.env, STAFF_PASSWORD=ADMIN_PASSWORD)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "create_staff.py"), "--unit", "数据管理科", "--level", "city",
                     "--kind", "tax_unit", "--username", ADMIN, "--name", "钱管理", "--role", "admin"],
@@ -93,33 +94,33 @@ def test_an_unanswered_question_is_fixed_in_the_dashboard_and_live_after_the_ret
                    env=stack.env, check=True, capture_output=True)
 
     # operator 1: the unanswered group → 修复 → a question of the entry it belongs to → draft
-    operator = pages("/dashboard", viewport=(1366, 860))
+    operator = pages("/staff/analytics", viewport=(1366, 860))
     log_in(operator, "yunying1", DEMO_PASSWORD)
     operator.wait_for_selector("#card-unanswered[data-loaded='1']", timeout=WAIT)
     operator.click("#card-unanswered .toggle-table")
     row = operator.locator("#card-unanswered tbody tr", has_text=QUESTION)
     row.locator(".fix-btn").click()
-    operator.wait_for_selector("#imp-backdrop:not([hidden])")
+    operator.wait_for_selector(".improve-dialog #imp-text")
     assert operator.input_value("#imp-text") == QUESTION
-    operator.fill("#imp-entry-q", "滞纳金怎么计算")
-    operator.locator(f"#imp-entry-list input[value='{ENTRY}']").check()
+    # the entry is picked from a search of titles (typed as the operator would), never by its id
+    choose(operator, "#imp-entry", ENTRY_TITLE, typed="滞纳金怎么计算")
     operator.fill("#imp-note", "企业常用说法")
     operator.screenshot(path=str(SCREENSHOTS / "improve-draft.png"))
     operator.click("#imp-ok")
-    operator.wait_for_selector("#imp-backdrop", state="hidden")
-    operator.click("#tab-improve")
-    draft_row = operator.locator("#imp-rows tr[data-id]", has_text=QUESTION)
+    operator.wait_for_selector(".improve-dialog", state="hidden")
+    operator.click(".analytics-tabs #tab-improvements")
+    draft_row = operator.locator("#imp-table tbody tr", has_text=QUESTION)
     draft_row.wait_for()
     assert draft_row.locator(".approve-btn").is_disabled()  # nobody approves their own draft
+    assert ENTRY_TITLE in draft_row.text_content() and ENTRY not in draft_row.text_content()  # the entry by its title
 
     # operator 2 (an admin) approves: written to the stack's knowledge copy, answered at once
-    reviewer = pages("/dashboard", viewport=(1366, 860))
+    reviewer = pages("/staff/analytics/improvements", viewport=(1366, 860))
     log_in(reviewer, ADMIN, ADMIN_PASSWORD)
-    reviewer.click("#tab-improve")
-    reviewer.locator("#imp-rows tr[data-id]", has_text=QUESTION).locator(".approve-btn").click()
-    reviewer.wait_for_selector(".toast:has-text('make retrain')")
-    reviewer.click(".seg [data-status=approved]")
-    reviewer.locator("#imp-rows tr[data-id]", has_text=QUESTION).wait_for()
+    reviewer.locator("#imp-table tbody tr", has_text=QUESTION).locator(".approve-btn").click()
+    reviewer.wait_for_selector(".el-message:has-text('make retrain')")
+    reviewer.click("#imp-status [data-status=approved]")
+    reviewer.locator("#imp-table tbody tr", has_text=QUESTION).wait_for()
     reviewer.screenshot(path=str(SCREENSHOTS / "improve-approved.png"))
     content = "".join(p.read_text(encoding="utf-8") for p in (stack.knowledge / "content").glob("*.yml"))
     assert QUESTION in content

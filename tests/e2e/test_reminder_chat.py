@@ -1,6 +1,6 @@
 """Reminders with the real bot: a logged-in enterprise with an overdue filing and a B level opens the chat,
-finds its credit and policy/risk reminders, asks how to repair, applies for repair, asks its own credit
-level; another enterprise sees only its own."""
+finds its credit and policy/risk reminders, asks how to repair, applies for repair (told to correct first, then
+accepted once corrected), asks its own credit level; another enterprise sees only its own."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from api.auth.security import create_enterprise_token
 from api.database import make_engine
 
-from tests.api.reminderkit import make_enterprise
+from tests.api.reminderkit import correct_deductions, make_enterprise
 
 
 def seed(stack, **kwargs):
@@ -24,6 +24,13 @@ def seed(stack, **kwargs):
         enterprise = make_enterprise(session, **kwargs)
     engine.dispose()
     return enterprise
+
+
+def corrected(stack, enterprise):
+    engine = make_engine(f"sqlite:///{stack.logs / 'e2e.db'}")
+    with sessionmaker(bind=engine, future=True, expire_on_commit=False)() as session:
+        correct_deductions(session, enterprise)
+    engine.dispose()
 
 
 async def recv_until(ws, predicate, timeout: float = 60.0) -> dict:
@@ -70,15 +77,20 @@ def test_a_b_level_enterprise_finds_its_reminders_repairs_and_asks_its_credit(st
         guidance = (await recv_until(ws, bot_kind("answer")))["message"]
         apply = next(b for b in credit["buttons"] if b["title"] == "申请修复")
         await say(ws, apply["title"], apply["payload"])
+        too_early = (await recv_until(ws, bot_kind("reminder_answer")))["message"]  # not corrected yet
+        corrected(stack, enterprise)
+        await say(ws, apply["title"], apply["payload"])
         applied = (await recv_until(ws, bot_kind("reminder_answer")))["message"]
         await say(ws, "我家信用等级是多少")
         own = (await recv_until(ws, bot_kind("credit")))["message"]
-        return {"reminders": reminders, "guidance": guidance, "applied": applied, "own": own}
+        return {"reminders": reminders, "guidance": guidance, "too_early": too_early, "applied": applied, "own": own}
 
     hello, seen = asyncio.run(_chat(api_url, token, steps))
     types = {m["custom"]["type"] for m in seen["reminders"]}
     assert "credit" in types and types & {"policy", "risk"}
     assert seen["guidance"]["custom"]["topic"].startswith("credit")
+    assert seen["too_early"]["custom"]["not_ready"] == "correct_first" and not seen["too_early"]["custom"]["repairs"]
+    assert "请先纠正" in seen["too_early"]["text"] and "5个工作日" not in seen["too_early"]["text"]
     assert seen["applied"]["custom"]["repairs"] and "5个工作日" in seen["applied"]["text"]
     assert seen["own"]["custom"]["level"] == "B" and seen["own"]["custom"]["deductions"]
     assert "演示逾期有限公司" in seen["own"]["text"] or "B级" in seen["own"]["text"]

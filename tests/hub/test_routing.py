@@ -72,8 +72,12 @@ def test_every_topic_has_exactly_one_skill():
 
 def test_expected_wait_is_shared_by_the_seats_present():
     assert expected_wait_seconds(None, 2, 100) is None
-    assert expected_wait_seconds(1, 0, None) == 180
     assert expected_wait_seconds(3, 2, 100) == 200
+
+
+def test_no_wait_is_made_up_without_measured_handling_times_or_anyone_present():
+    assert expected_wait_seconds(1, 1, None) is None  # nothing measured yet: no assumed 3 minutes
+    assert expected_wait_seconds(1, 0, 100) is None  # nobody present: nobody can say when
 
 
 @pytest.mark.parametrize("text, rate", [("5/15m", Rate(5, 900)), ("30/1m", Rate(30, 60)), ("3/d", Rate(3, 86400)),

@@ -1,4 +1,5 @@
-"""What the enterprise is told about its petitions: notices (chat and 消息) and the SMS outbox (api/outbox).
+"""What the enterprise is told about its petitions and repair applications: notices (chat and 消息) and the SMS
+outbox (api/outbox).
 
 Revision ID: 0009
 Revises: 0008
@@ -19,21 +20,26 @@ def upgrade() -> None:
         "enterprise_notices",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("petition_id", sa.Integer, sa.ForeignKey("petitions.id", name="fk_enterprise_notices_petition_id_petitions"),
-                  nullable=False),
+                  nullable=True),
         sa.Column("event_id", sa.Integer,
-                  sa.ForeignKey("petition_events.id", name="fk_enterprise_notices_event_id_petition_events"), nullable=False),
+                  sa.ForeignKey("petition_events.id", name="fk_enterprise_notices_event_id_petition_events"), nullable=True),
+        sa.Column("repair_id", sa.Integer, sa.ForeignKey(
+            "repair_applications.id", name="fk_enterprise_notices_repair_id_repair_applications"), nullable=True),
         sa.Column("uscc", sa.String(18), nullable=True),
         sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("ticket", sa.String(20), nullable=False),
+        sa.Column("ticket", sa.String(20), nullable=True),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("chat_delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_id", sa.Integer, nullable=True),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("kind IN ('assigned', 'transferred', 'extended', 'result', 'visited')",
-                           name="ck_enterprise_notices_kind"),
+        sa.CheckConstraint("kind IN ('assigned', 'transferred', 'extended', 'result', 'visited', 'repair_approved', "
+                           "'repair_rejected')", name="ck_enterprise_notices_kind"),
+        sa.CheckConstraint("(petition_id IS NOT NULL AND event_id IS NOT NULL) OR repair_id IS NOT NULL",
+                           name="ck_enterprise_notices_subject"),
         sa.UniqueConstraint("event_id", name="uq_enterprise_notices_event_id"),
+        sa.UniqueConstraint("repair_id", name="uq_enterprise_notices_repair_id"),
     )
     op.create_index("ix_enterprise_notices_uscc", "enterprise_notices", ["uscc", "id"])
     op.create_index("ix_enterprise_notices_undelivered", "enterprise_notices", ["chat_delivered_at", "id"])

@@ -1,7 +1,9 @@
 /*
  * 企业端聊天窗口（微信风格）的脚本：身份（访客令牌 / 企业令牌）、WebSocket 收发与断线重连、
  * 消息渲染（答复卡片、澄清按钮、提醒、信用等级、修复申请、工单、附件）、上传、评价与留言，
- * 以及已登录企业的“消息”列表（提醒的已读与跳转）。协议见 docs/hub.md 与 docs/enterprise.md。
+ * 欢迎卡片（菜单与取自知识库的常见问题）、表单按钮，以及已登录企业的“消息”列表（提醒的全文、回复与已读）。
+ * 状态、类型等名称一律取自服务端词表 GET /api/vocabulary，取不到时宁可不显示也不显示英文键。
+ * 协议见 docs/hub.md 与 docs/enterprise.md。
  * 所有消息文字一律用 textContent / createTextNode 插入，从不使用 innerHTML。
  * 测试钩子：window.__taxWidget.handleServerEvent(evt) 可直接注入服务端事件。
  */
@@ -16,6 +18,7 @@
   };
   var UPLOAD_EXTENSIONS = /\.(png|jpe?g|gif|webp|pdf)$/i;
   var TIME_GAP_MS = 5 * 60 * 1000;
+  var TURN_MS = 15000; // 同一轮回复的各条消息相隔不超过此时长
   var BACKOFF_MAX_MS = 15000;
   var PING_MS = 20000;
   var TYPING_TIMEOUT_MS = 30000;
@@ -25,7 +28,9 @@
     expert: "/static/avatars/expert.svg",
     user: "/static/avatars/user.svg",
   };
-  var BADGES = { bot: "智能助手", staff: "税务干部", expert: "税务专家" };
+  var VOCABULARY_GROUPS = ["sender", "conversation_mode", "reminder_type", "reminder_status", "reminder_answer",
+    "petition_status"];
+  var PERSON_SENDERS = { bot: true, staff: true, expert: true }; // 显示头像和身份标签的发送方
   var WEEKDAYS = ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"];
   var STAR_LABELS = ["非常不满意", "不满意", "一般", "满意", "非常满意"];
   var ERROR_TEXTS = {
@@ -34,7 +39,7 @@
     empty: "不能发送空白消息",
     bot_unavailable: "智能助手暂时无法回复，请稍后再试或转人工",
   };
-  var REMINDER_TYPES = { policy: "政策提醒", risk: "风险提示", credit: "信用提醒" };
+  var REMINDER_KINDS = { policy: true, risk: true, credit: true }; // 卡片配色；名称取自词表
   var CREDIT_LEVELS = ["A", "B", "M", "C", "D"];
   var EXPLAIN_PAYLOAD = "/risk_explain";
   var EXPLAIN_MAX = 500;
@@ -44,12 +49,17 @@
   var LANDLINE_RE = /^(?:\((?:0(?:10|2\d|[3-9]\d{2}))\)|0(?:10|2\d|[3-9]\d{2}))[ -]?[2-9]\d{6,7}(?:[ -]?(?:-|转|分机|ext|x|#)\s*\d{1,6})?$/i;
 
   var $ = function (id) { return document.getElementById(id); };
-  var $messages, $input, $send, $handoff, $upload, $mode, $banner, $welcome;
+  var $messages, $input, $send, $handoff, $upload, $mode, $banner, $who;
 
   var state = {
     visitorToken: null,
     enterpriseToken: null,
     identity: null,
+    vocabulary: {}, // 组 → 键 → 中文（GET /api/vocabulary）
+    vocabularyLoading: null,
+    turnStart: null, // 本轮回复的第一条消息：长回复从它的开头看起
+    turnStartAt: 0,
+    welcomeLoaded: false,
     conversation: null,
     maxId: 0,
     byId: new Map(), // 消息 id → 元素
@@ -77,6 +87,7 @@
       denied: false, // 服务端拒绝（访客、或本部署没有提醒）
       again: false, // 加载途中又要求刷新：结束后再取一次
       refreshTimer: null,
+      detail: null, // 面板里点开的提醒 id
       readSent: new Set(), // 本页已发出（或正在发出）已读标记的提醒 id
       visible: new Set(), // 正在屏幕上、等页面可见时标记已读的提醒卡片
       seen: new Set(), // 已在屏幕上出现过、等列表加载完再标记已读的提醒 id
@@ -91,6 +102,23 @@
     if (className) node.className = className;
     if (text != null) node.textContent = String(text);
     return node;
+  }
+
+  /** 服务端词表里的中文名称；没有时返回 fallback（默认空串），从不返回英文键。 */
+  function label(group, key, fallback) {
+    var names = state.vocabulary[group];
+    if (names && key != null && Object.prototype.hasOwnProperty.call(names, key)) return names[key];
+    return fallback == null ? "" : fallback;
+  }
+
+  /** 词表只取一次；失败时（例如服务端尚无此路由）用空词表，名称处留空。 */
+  function loadVocabulary() {
+    return fetch("/api/vocabulary?groups=" + VOCABULARY_GROUPS.join(","))
+      .then(function (response) { return response.ok ? readJson(response) : null; })
+      .then(function (body) {
+        if (body && body.groups && typeof body.groups === "object") state.vocabulary = body.groups;
+      })
+      .catch(function () { /* 留空 */ });
   }
 
   function storageGet(store, key) {
@@ -183,6 +211,15 @@
     $messages.scrollTop = $messages.scrollHeight;
   }
 
+  /** 新到的回复：放得下就滚到底；本轮回复比窗口还高时，让它的开头停在窗口顶部，从头读起。 */
+  function revealReply() {
+    var first = state.turnStart;
+    if (!first || !first.isConnected) { scrollToBottom(); return; }
+    var top = first.getBoundingClientRect().top - $messages.getBoundingClientRect().top + $messages.scrollTop - 8;
+    if ($messages.scrollHeight - top > $messages.clientHeight) $messages.scrollTop = Math.max(0, top);
+    else scrollToBottom();
+  }
+
   var typingEl = null;
 
   /** 已确认的内容放在本地待发送气泡与“正在输入”之前，使待发送消息总在最下方。 */
@@ -191,8 +228,51 @@
     $messages.insertBefore(node, ref);
   }
 
-  function hideWelcome() {
-    if ($welcome) $welcome.hidden = true;
+  // ---------- 欢迎卡片：快捷入口与常见问题（留在会话顶部，不随新消息隐藏） ----------
+  function menuButton(key, title, onClick) {
+    var b = el("button", "welcome-action", title);
+    b.type = "button";
+    b.dataset.action = key;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  /** 快捷入口：人人有“转人工”“提诉求”；已登录企业另有“我的诉求”“我的提醒”。 */
+  function renderWelcomeMenu() {
+    var menu = $("welcome-menu");
+    while (menu.firstChild) menu.removeChild(menu.firstChild);
+    menu.appendChild(menuButton("handoff", "转人工", function () { sendMessage("转人工", "/request_human"); }));
+    menu.appendChild(menuButton("petition", "提诉求", function () { sendMessage("我要提诉求", "/file_petition"); }));
+    if (isEnterprise()) {
+      menu.appendChild(menuButton("petitions", "我的诉求", function () { sendMessage("我的诉求", "/check_petition_status"); }));
+      menu.appendChild(menuButton("reminders", "我的提醒", function () { openRemindersPanel(); }));
+    }
+  }
+
+  /** 常见问题取自知识库（GET /api/widget/welcome）：点一下即按该条目作答。 */
+  function loadWelcome() {
+    if (state.welcomeLoaded) return;
+    fetch("/api/widget/welcome", { headers: authHeaders() })
+      .then(function (response) { return response.ok ? readJson(response) : null; })
+      .then(function (body) {
+        var items = body && Array.isArray(body.suggestions) ? body.suggestions : [];
+        var list = $("welcome-list");
+        while (list.firstChild) list.removeChild(list.firstChild);
+        items.forEach(function (item) {
+          if (!item || !item.question) return;
+          var li = el("li");
+          var b = el("button", "welcome-question", item.question);
+          b.type = "button";
+          if (item.entry) b.dataset.entry = item.entry;
+          var payload = item.entry ? "/ask_tax_question" + JSON.stringify({ entry_id: String(item.entry) }) : null;
+          b.addEventListener("click", function () { sendMessage(item.question, payload); });
+          li.appendChild(b);
+          list.appendChild(li);
+        });
+        $("welcome-questions").hidden = !list.firstChild;
+        state.welcomeLoaded = !!list.firstChild;
+      })
+      .catch(function () { /* 没有常见问题时只显示快捷入口 */ });
   }
 
   function maybeTimeSeparator(date) {
@@ -205,27 +285,36 @@
 
   // ---------- 头部状态 ----------
   function modeText(conversation) {
-    if (!conversation) return ["bot", "智能助手"];
+    var bot = label("sender", "bot");
+    if (!conversation) return ["bot", bot];
     switch (conversation.mode) {
       case "queued": {
-        var text = "排队中";
+        var text = label("conversation_mode", "queued");
         if (conversation.position) text += " 第" + conversation.position + "位";
         if (conversation.expected_wait_seconds != null) {
           text += " 预计等待" + Math.max(1, Math.ceil(conversation.expected_wait_seconds / 60)) + "分钟";
         }
-        return ["queued", text];
+        return ["queued", text.trim()];
       }
       case "human": {
         var seat = conversation.seat;
-        if (!seat) return ["human", "人工服务中"];
-        var badge = seat.badge || BADGES[seat.role] || "";
+        if (!seat) return ["human", label("conversation_mode", "human")];
+        var badge = seat.badge || label("sender", seat.role);
         return ["human", (badge ? badge + " " : "") + seat.name + " 正在为您服务"];
       }
       case "closed":
-        return ["closed", "已结束"];
+        return ["closed", label("conversation_mode", "closed")];
       default:
-        return ["bot", "智能助手"];
+        return ["bot", bot];
     }
+  }
+
+  /** 头部的身份：已登录企业显示企业名称（企业本人看自己的名称，不打码；统一社会信用代码不显示），否则“访客”。 */
+  function updateIdentity() {
+    var enterprise = isEnterprise() && state.identity.name;
+    $who.textContent = enterprise ? state.identity.name : "访客";
+    $who.dataset.kind = enterprise ? "enterprise" : "visitor";
+    $who.title = enterprise ? "已登录企业：" + state.identity.name : "未登录电子税务局，以访客身份咨询";
   }
 
   function updateHeader() {
@@ -250,7 +339,7 @@
 
   function senderLine(message) {
     var line = el("div", "sender");
-    var badge = BADGES[message.sender];
+    var badge = PERSON_SENDERS[message.sender] ? label("sender", message.sender) : "";
     var name = message.sender_name || badge || "";
     if (name && name !== badge) line.appendChild(el("span", "sender-name", name));
     if (badge) line.appendChild(el("span", "badge " + message.sender, badge));
@@ -343,8 +432,8 @@
 
   // ---------- 提醒卡片、信用等级卡片、修复申请卡片 ----------
   function reminderTag(type) {
-    var known = Object.prototype.hasOwnProperty.call(REMINDER_TYPES, type);
-    var tag = el("span", "reminder-tag type-" + (known ? type : "other"), known ? REMINDER_TYPES[type] : "办税提醒");
+    var known = Object.prototype.hasOwnProperty.call(REMINDER_KINDS, type);
+    var tag = el("span", "reminder-tag type-" + (known ? type : "other"), label("reminder_type", type, "办税提醒"));
     return tag;
   }
 
@@ -361,9 +450,9 @@
   }
 
   /** 提醒消息：带类型标签、标题、正文、判断依据与回复按钮的卡片；“有合理原因”先展开填写原因的输入框。 */
-  function reminderBlock(message) {
+  function reminderBlock(message, afterSend) {
     var custom = message.custom || {};
-    var type = Object.prototype.hasOwnProperty.call(REMINDER_TYPES, custom.type) ? custom.type : "other";
+    var type = Object.prototype.hasOwnProperty.call(REMINDER_KINDS, custom.type) ? custom.type : "other";
     var reminderId = reminderIdOf(message);
     var card = el("div", "bubble reminder-card type-" + type);
     if (reminderId) card.dataset.reminder = reminderId;
@@ -385,7 +474,7 @@
       card.appendChild(box);
     }
 
-    var explain = explainForm(reminderId);
+    var explain = explainForm(reminderId, afterSend);
     var buttons = Array.isArray(message.buttons) ? message.buttons : [];
     if (buttons.length) {
       var replies = el("div", "quick-replies reminder-actions");
@@ -399,7 +488,10 @@
           b.setAttribute("aria-expanded", "false");
           b.addEventListener("click", function () { explain.toggle(b); });
         } else {
-          b.addEventListener("click", function () { sendMessage(button.title, button.payload || null); });
+          b.addEventListener("click", function () {
+            sendMessage(button.title, button.payload || null);
+            if (afterSend) afterSend();
+          });
         }
         replies.appendChild(b);
       });
@@ -409,7 +501,7 @@
   }
 
   /** “有合理原因”的输入框：原因必填、去掉首尾空白后 1–500 字，提交时把原因放进 payload 交给智能助手。 */
-  function explainForm(reminderId) {
+  function explainForm(reminderId, afterSend) {
     var form = el("form", "reminder-explain-form");
     form.noValidate = true;
     form.hidden = true;
@@ -450,6 +542,7 @@
       sendMessage("有合理原因：" + reason, EXPLAIN_PAYLOAD + JSON.stringify(data));
       textarea.value = "";
       close();
+      if (afterSend) afterSend();
     });
     cancel.addEventListener("click", function () { close(); });
     textarea.addEventListener("input", function () { if (error.textContent) error.textContent = ""; });
@@ -534,7 +627,7 @@
     }
     row("工单号", custom.ticket);
     row("类别", custom.category);
-    row("状态", custom.status);
+    row("状态", label("petition_status", custom.status));
     row("办理期限", custom.due_date);
     card.appendChild(dl);
     return card;
@@ -615,7 +708,7 @@
 
     var mine = sender === "user";
     node.classList.add(mine ? "mine" : "theirs");
-    node.appendChild(avatar(sender, mine ? "我" : message.sender_name || BADGES[sender]));
+    node.appendChild(avatar(sender, mine ? "我" : message.sender_name || label("sender", sender)));
     var body = el("div", "body");
     if (!mine) body.appendChild(senderLine(message));
     var row = el("div", "row");
@@ -658,9 +751,10 @@
     if (later) $messages.insertBefore(node, later); else place(node);
   }
 
+  /** 转人工无人接入（offline），或排队时无人在线、等待较长（leave_message）：都提供留言卡片。 */
   function isOfflineHandoff(message) {
     var custom = message.custom;
-    return !!custom && custom.kind === "handoff" && custom.status === "offline";
+    return !!custom && custom.kind === "handoff" && (custom.status === "offline" || custom.leave_message === true);
   }
 
   /** 加入一条服务端消息：按 id 去重；client_id 与本地待发送气泡相同则替换它。 */
@@ -673,7 +767,6 @@
     }
     if (state.byId.has(id)) return;
     var stick = live || nearBottom();
-    hideWelcome();
     var node = renderMessage(message);
     if (id < state.maxId) {
       insertById(node, id);
@@ -688,9 +781,16 @@
     var kind = message.custom && message.custom.kind;
     if (live && (kind === "reminder" || kind === "reminder_answer")) scheduleRemindersRefresh();
 
+    if (message.sender === "user") state.turnStart = null;
+    else if (live && (!state.turnStart || Date.now() - state.turnStartAt > TURN_MS)) {
+      state.turnStart = node; // 用户发言后的第一条回复，或隔了一阵才来的消息，开始新的一轮
+      state.turnStartAt = Date.now();
+    }
     if (message.sender !== "user" && live) stopWaiting();
     if (live && isOfflineHandoff(message)) showLeaveMessageCard();
-    if (stick) scrollToBottom();
+    if (stick) {
+      if (live && message.sender !== "user") revealReply(); else scrollToBottom();
+    }
   }
 
   // ---------- 本地待发送气泡 ----------
@@ -711,7 +811,6 @@
   }
 
   function appendPending(node) {
-    hideWelcome();
     $messages.insertBefore(node, typingEl && typingEl.isConnected ? typingEl : null);
     scrollToBottom();
   }
@@ -931,7 +1030,8 @@
     if ($messages.querySelector(".leave-message-card:not(.done)")) return;
     var card = el("form", "form-card leave-message-card");
     card.noValidate = true;
-    card.appendChild(el("h2", null, "人工服务暂不在线，请留言"));
+    var waiting = state.conversation && state.conversation.mode === "queued";
+    card.appendChild(el("h2", null, waiting ? "等待期间，您也可以留言" : "人工服务暂不在线，请留言"));
     var hours = state.conversation && state.conversation.service_hours;
     card.appendChild(el("p", "hint", (hours ? "人工服务时间：" + hours + "。" : "") + "留言后我们会尽快与您联系。"));
 
@@ -1012,6 +1112,7 @@
 
   // ---------- 消息提醒：已读标记与“消息”列表（仅已登录企业） ----------
   var $remindersBtn, $remindersBadge, $remindersPanel, $remindersList, $remindersStatus, $remindersBackdrop;
+  var $reminderDetail, $reminderBack;
 
   /** 提醒卡片在屏幕上出现过一次（且页面可见）就标记已读；每条提醒每次打开页面只标记一次。 */
   function watchReminderCard(card) {
@@ -1087,6 +1188,13 @@
         r.readSent.delete(key); // 没标记上：在“消息”列表里点开时再试
         if (r.enabled) refreshReminders();
       });
+  }
+
+  /** 身份（或词表）有变：头部的身份、状态与欢迎卡片的入口跟着变。 */
+  function identityChanged() {
+    updateIdentity();
+    updateHeader();
+    renderWelcomeMenu();
   }
 
   function isEnterprise() {
@@ -1165,11 +1273,14 @@
     return pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
 
+  /** [样式, 文字]：未读的显示“未读”，其余显示服务端词表里的状态名（有答复时带上答复）。 */
   function reminderStatus(item) {
-    if (item.status === "closed" || item.status === "expired") return ["closed", "已处理"];
-    if (item.status === "answered") return ["answered", item.answer_label ? "已回复：" + item.answer_label : "已回复"];
+    var answer = item.answer ? label("reminder_answer", item.answer) : "";
+    var name = label("reminder_status", item.status);
+    if (item.status === "closed" || item.status === "expired") return ["closed", name + (answer ? "：" + answer : "")];
+    if (item.status === "answered") return ["answered", name + (answer ? "：" + answer : "")];
     if (!item.read_at) return ["unread", "未读"];
-    return ["read", "已读"];
+    return ["read", label("reminder_status", "read")];
   }
 
   function sortedReminders() {
@@ -1195,6 +1306,14 @@
     $remindersBtn.title = label;
     if (!r.open) return;
 
+    var detail = r.detail != null ? findReminder(r.detail) : null;
+    $reminderDetail.hidden = !detail;
+    $remindersList.hidden = !!detail;
+    if (detail) {
+      $remindersStatus.hidden = true;
+      renderReminderDetail(detail);
+      return;
+    }
     while ($remindersList.firstChild) $remindersList.removeChild($remindersList.firstChild);
     var items = sortedReminders();
     if (!r.loaded) $remindersStatus.textContent = r.failed ? "消息加载失败，请稍后再试" : "正在加载…";
@@ -1212,21 +1331,64 @@
     li.setAttribute("role", "button");
     var head = el("div", "reminder-item-head");
     head.appendChild(reminderTag(item.type));
-    head.appendChild(el("span", "reminder-item-title", item.title || REMINDER_TYPES[item.type] || "办税提醒"));
+    head.appendChild(el("span", "reminder-item-title", item.title || label("reminder_type", item.type, "办税提醒")));
     li.appendChild(head);
     if (item.message) li.appendChild(el("div", "reminder-item-text", item.message));
     var foot = el("div", "reminder-item-foot");
     foot.appendChild(el("span", "reminder-item-time", shortTime(item.created_at)));
     foot.appendChild(el("span", "reminder-status status-" + status[0], status[1]));
     li.appendChild(foot);
-    li.addEventListener("click", function () { goToReminder(item); });
+    li.addEventListener("click", function () { openReminderDetail(item); });
     li.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); goToReminder(item); }
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); openReminderDetail(item); }
     });
     return li;
   }
 
-  /** 点开一条提醒：标记已读、关闭列表，原消息已在聊天里时滚动过去并短暂高亮。 */
+  /** 点开一条提醒：标记已读，在面板里显示全文、判断依据和回复按钮；回复经聊天交给智能助手，随后关闭面板看答复。 */
+  function openReminderDetail(item) {
+    var r = state.reminders;
+    markReminderRead(item.id);
+    r.detail = String(item.id);
+    renderReminders();
+    $reminderBack.focus({ preventScroll: true });
+  }
+
+  function renderReminderDetail(item) {
+    var body = $("reminder-detail-body");
+    var key = [item.id, item.status, item.answer].join("|");
+    if (body.dataset.key === key) return; // unchanged: keep what is being typed in 有合理原因
+    body.dataset.key = key;
+    while (body.firstChild) body.removeChild(body.firstChild);
+    var block = reminderBlock({
+      text: item.message || "",
+      custom: { kind: "reminder", reminder_id: item.id, type: item.type, title: item.title, reasons: item.reasons },
+      buttons: Array.isArray(item.buttons) ? item.buttons : [],
+    }, function () { closeRemindersPanel(false); });
+    body.appendChild(block.card);
+    body.appendChild(block.explain);
+    var status = reminderStatus(item);
+    var foot = el("div", "reminder-detail-foot");
+    foot.appendChild(el("span", "reminder-status status-" + status[0], status[1]));
+    var node = item.message_id != null ? state.byId.get(Number(item.message_id)) : null;
+    if (node && node.isConnected) {
+      var jump = el("button", "reminder-jump", "在聊天中查看");
+      jump.type = "button";
+      jump.addEventListener("click", function () { goToReminder(item); });
+      foot.appendChild(jump);
+    }
+    body.appendChild(foot);
+  }
+
+  function closeReminderDetail() {
+    state.reminders.detail = null;
+    delete $("reminder-detail-body").dataset.key;
+    renderReminders();
+    var item = $remindersList.querySelector(".reminder-item");
+    if (item) item.focus({ preventScroll: true });
+  }
+
+  /** 原消息已在聊天里时：关闭列表，滚动过去并短暂高亮。 */
   function goToReminder(item) {
     markReminderRead(item.id);
     closeRemindersPanel(false);
@@ -1257,6 +1419,8 @@
     var r = state.reminders;
     var wasOpen = r.open;
     r.open = false;
+    r.detail = null;
+    delete $("reminder-detail-body").dataset.key;
     $remindersPanel.hidden = true;
     $remindersBackdrop.hidden = true;
     $remindersBtn.setAttribute("aria-expanded", "false");
@@ -1271,6 +1435,9 @@
     $remindersList = $("reminders-list");
     $remindersStatus = $("reminders-status");
     $remindersBackdrop = $("reminders-backdrop");
+    $reminderDetail = $("reminder-detail");
+    $reminderBack = $("reminder-back");
+    $reminderBack.addEventListener("click", closeReminderDetail);
     $remindersPanel.tabIndex = -1;
     $remindersBtn.addEventListener("click", function () {
       if (state.reminders.open) closeRemindersPanel(true); else openRemindersPanel();
@@ -1294,6 +1461,9 @@
     if (conversation.mode === "closed" && conversation.can_rate && conversation.rating == null) {
       showRatingCard(conversation);
     }
+    if (conversation.mode === "queued" && conversation.offer_leave_message && !$messages.querySelector(".leave-message-card")) {
+      showLeaveMessageCard(); // 排队中坐席都已离线或等待较长：服务端如实告知并提供留言
+    }
     if (conversation.service_open === false && state.askedForHuman && conversation.mode !== "queued" && conversation.mode !== "human") {
       showLeaveMessageCard();
     }
@@ -1304,7 +1474,7 @@
     if (!evt || typeof evt !== "object") return;
     switch (evt.type) {
       case "hello": {
-        if (evt.identity) state.identity = evt.identity;
+        if (evt.identity) { state.identity = evt.identity; identityChanged(); }
         var messages = Array.isArray(evt.messages) ? evt.messages : [];
         messages.forEach(function (message) { addMessage(message, false); });
         if (messages.some(function (m) { return m.sender !== "user"; })) stopWaiting();
@@ -1401,9 +1571,12 @@
     if (state.starting || state.ws) return;
     state.starting = true;
     clearTimeout(state.reconnectTimer);
-    ensureSession().then(function (ok) {
+    var vocabulary = state.vocabularyLoading || (state.vocabularyLoading = loadVocabulary());
+    Promise.all([ensureSession(), vocabulary]).then(function (results) {
       state.starting = false;
-      if (!ok) { scheduleReconnect(); return; }
+      if (!results[0]) { scheduleReconnect(); return; }
+      identityChanged();
+      loadWelcome();
       openSocket();
     });
   }
@@ -1581,7 +1754,7 @@
     $upload = $("upload-input");
     $mode = $("mode");
     $banner = $("conn-banner");
-    $welcome = $("welcome");
+    $who = $("who");
     typingEl = buildTypingIndicator();
     document.body.dataset.connected = "0";
 
@@ -1594,7 +1767,7 @@
         if (window.parent !== window) window.parent.postMessage({ type: "taxWidget:close" }, "*");
       });
     }
-    updateHeader();
+    identityChanged();
     bindInput();
     bindReminders();
     window.addEventListener("online", reconnectNow);

@@ -1,5 +1,5 @@
-"""The dashboard on generated demo data (what `make run` shows, smaller): every chart drawn with data, the
-KPI tiles filled with plausible figures, and a number in a table opening the conversations behind it.
+"""统计分析 on generated demo data (what `make run` shows, smaller): every chart drawn with data, the key
+figures filled with plausible values, and a number in a table opening the conversations behind it.
 
 SQLite migrated in tmp_path, 200 demo enterprises and 1,500 demo conversations over 30 days
 (api.enterprise.demo, api.analytics.demo), Debian's Chromium on the real app.
@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from tests.appkit import migrate, serve_api
+from tests.browser.staffkit import DESKTOP, screenshot
 
 PASSWORD = "Demo-Dashboard-7"
 CARDS = ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedback", "seats", "petitions", "campaigns")
@@ -49,19 +50,17 @@ def _percent(text: str) -> float:
     return float(re.search(r"([\d.]+)%", text).group(1))
 
 
-def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page_factory, artefacts):
-    page = page_factory((1440, 900))
-    page.goto(live["url"] + "/dashboard")
+def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page_factory):
+    page = page_factory(DESKTOP)
+    page.goto(live["url"] + "/staff/analytics")
     page.fill("#username", "yunying")
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_selector("#app:not([hidden])")
+    page.wait_for_selector("#card-daily")
     page.click(".quick [data-days='30']")  # a second load of the same range: wait until it has finished too
     for card in CARDS:
-        page.wait_for_selector(f"#card-{card}[data-loaded='1'] .chart canvas", state="attached", timeout=30_000)
-        page.wait_for_function(f"() => (s => s.hidden || s.textContent !== '加载中…')(document.querySelector('#card-{card} .card-status'))",
-                               timeout=30_000)
-        assert page.is_hidden(f"#card-{card} .card-status"), f"{card}: {page.text_content(f'#card-{card} .card-status')}"
+        page.wait_for_selector(f"#card-{card}[data-loaded='1'] canvas", state="attached", timeout=30_000)
+        assert page.locator(f"#card-{card} .card-status").count() == 0, page.text_content(f"#card-{card} .card-status")
 
     tiles = dict(zip(page.locator(".kpi-label").all_text_contents(), page.locator(".kpi-value").all_text_contents()))
     assert int(tiles["会话量"]) > 1_000 and int(tiles["消息量"]) > int(tiles["会话量"])
@@ -69,8 +68,10 @@ def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page
         assert 0 < _percent(tiles[rate]) < 100, tiles
     assert _percent(tiles["独立解决率"]) > _percent(tiles["转人工率"])  # most conversations end with the bot
     assert 1 <= float(tiles["人工服务满意度"].split()[0]) <= 5
+    assert re.search(r"\b[a-z]+_[a-z_]+\b", page.inner_text("main")) is None  # no English key on the page
     page.wait_for_timeout(300)
-    page.screenshot(path=str(artefacts / "dashboard-demo.png"), full_page=True)
+    page.evaluate("() => document.querySelector('.shell-main').scrollTo(0, 0)")
+    screenshot(page, "analytics-demo-desktop")
 
     # the first unanswered group's count opens the review list with conversations behind it
     page.click("#card-unanswered .toggle-table")
@@ -78,9 +79,9 @@ def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page
     count = int(first.locator("td").nth(1).text_content())
     assert count >= 1
     first.locator("td").nth(1).locator("button.drill").click()
-    page.wait_for_selector("#view-review:not([hidden])")
-    page.wait_for_selector("#review-rows tr[data-id]")
-    assert page.locator("#review-rows tr[data-id]").count() >= 1
-    page.locator("#review-rows tr[data-id]").first.click()
+    page.wait_for_selector("#view-review #review-table tbody tr .row-id")
+    assert page.locator("#review-table tbody tr .row-id").count() >= 1
+    page.locator("#review-table tbody tr").first.click()
     page.wait_for_selector("#tr-messages li.msg-bot")
-    page.screenshot(path=str(artefacts / "dashboard-demo-review.png"))
+    assert "意图：" in page.text_content("#tr-messages li.msg-bot")
+    screenshot(page, "analytics-demo-review-desktop")

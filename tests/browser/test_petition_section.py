@@ -1,0 +1,242 @@
+"""诉求 section of the staff app against the real API: a petition's whole life worked in the browser by the
+accounts whose work each step is, the 台账 export holding exactly the list's rows for a filter, and the list
+and detail on a desktop and a phone."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.staffkit import DESKTOP, PHONE, login, screenshot, staff_world
+
+SEEDED = [  # (taxpayer, category, days ago received)
+    ("成都锦江区甲商贸有限公司", "政策落实类", 0),
+    ("成都锦江区乙餐饮店", "纳税服务类", 0),
+    ("成都锦江区丙科技有限公司", "政策落实类", 40),
+    ("成都锦江区丁建材有限公司", "执法规范类", 40),
+    ("成都锦江区戊物流有限公司", "政策落实类", 1),
+]
+
+
+def _seed(session, world):
+    from api.org.models import StaffAccount
+    from api.petition import service
+    from api.petition.schemas import PetitionCreate
+
+    staff = session.get(StaffAccount, world.staff_ids["staff"])
+    now = datetime.now(timezone.utc)
+    for i, (name, category, days_ago) in enumerate(SEEDED):
+        service.register(PetitionCreate(taxpayer_name=name, contact_phone="13800138000", category=category,
+                                        channel="12366热线", content=f"{name}咨询小微企业优惠政策的享受条件（{i}）",
+                                        received_at=now - timedelta(days=days_ago, minutes=i)),
+                         session=session, actor=staff)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    built = staff_world(tmp_path_factory, seed=_seed)
+    yield built
+    built.server.stop()
+
+
+def _box(scope, name):
+    """The text box of the field ``data-test=name`` (Element Plus puts the attribute on the input itself)."""
+    return scope.locator(f"input[data-test={name}], textarea[data-test={name}], [data-test={name}] input, "
+                         f"[data-test={name}] textarea").first
+
+
+def _choose(page, select, option):
+    """Pick `option` in the Element Plus select `select` (a locator)."""
+    select.click()
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def _open_ticket(page, ticket):
+    page.locator(f"[data-test=petition-row][data-ticket='{ticket}']").first.click()
+    expect(page.locator(".petition-drawer")).to_contain_text(ticket)
+
+
+def _step(page, action, **fields):
+    """Click the step's button in the open detail, fill its dialog, confirm, and wait for the dialog to close."""
+    page.locator(f"[data-test=detail-actions] [data-action={action}]").click()
+    dialog = page.locator(".action-dialog:visible")
+    for name, value in fields.items():
+        if name in ("unit", "units"):
+            _choose(page, dialog.locator(f"[data-test=field-{name}]"), value)
+            if name == "units":
+                dialog.locator(".el-dialog__title").click()  # close the multi-select's dropdown
+        elif name == "satisfaction":
+            dialog.locator("[data-test=field-satisfaction] .el-rate__item").nth(value - 1).click()
+        else:
+            _box(dialog, f"field-{name}").fill(str(value))
+    dialog.locator("[data-test=action-submit]").click()
+    expect(page.locator(".action-dialog:visible")).to_have_count(0)
+
+
+def _settled(page):
+    """Wait until the drawer has slid in and nothing is loading (for a screenshot)."""
+    expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
+    page.wait_for_timeout(500)
+
+
+def _status(page, text):
+    expect(page.locator("[data-test=detail-status]")).to_have_text(text)
+
+
+def _queue(page, key):
+    page.locator(f"#tab-{key}").click()
+    expect(page.locator(f"#tab-{key}")).to_have_class(re.compile("is-active"))
+
+
+def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_factory, world):
+    staff = page_factory(DESKTOP)
+    login(staff, world, "staff", "/staff/petitions")
+    staff.click("[data-test=register]")
+    form = staff.locator("[data-test=register-form]")
+    _choose(staff, form.locator("[data-test=register-channel]"), "12366热线")
+    _box(form, "register-name").fill("成都锦江区己机电有限公司")
+    _box(form, "register-uscc").fill("91510107MAALN2LN7X")  # wrong check digit
+    _box(form, "register-phone").click()
+    expect(form).to_contain_text("校验位不对")
+    _box(form, "register-uscc").fill("")
+    _box(form, "register-phone").fill("13900139000")
+    _choose(staff, form.locator("[data-test=register-category]"), "执法规范类")
+    _box(form, "register-content").fill("来电反映：上门检查未出示检查通知书，请核实。")
+    staff.click("[data-test=register-submit]")
+    expect(staff.locator(".el-message--success")).to_contain_text("已受理登记")
+    _status(staff, "已受理登记")
+    ticket = staff.locator(".petition-drawer .el-drawer__title").inner_text().split()[-1]
+    detail = staff.locator("[data-test=petition-detail]")
+    expect(detail).to_contain_text("12366热线")
+    expect(detail).to_contain_text("王芳")  # the ledger names who registered it
+
+    _step(staff, "hand_over", unit="纳税服务科")
+    _status(staff, "已转交纳税服务部门")
+    _step(staff, "assign", units="征收管理科")
+    _status(staff, "已转交办理部门")
+    # the service desk cannot work it: the handling department's steps are not offered
+    expect(staff.locator("[data-test=detail-actions] [data-action=start]")).to_have_count(0)
+
+    handler = page_factory(DESKTOP)
+    login(handler, world, "handler", "/staff/petitions")
+    _queue(handler, "start")
+    _open_ticket(handler, ticket)
+    _step(handler, "start")
+    _status(handler, "办理中")
+    # an extension needs its reason: the dialog says so and sends nothing
+    handler.locator("[data-test=detail-actions] [data-action=request_extension]").click()
+    dialog = handler.locator(".action-dialog:visible")
+    dialog.locator("[data-test=action-submit]").click()
+    expect(dialog).to_contain_text("请填写原因")
+    _box(dialog, "field-days").fill("2")
+    _box(dialog, "field-reason").fill("需调取上门检查的执法记录仪视频")
+    dialog.locator("[data-test=action-submit]").click()
+    expect(handler.locator("[data-test=detail-extensions]")).to_contain_text("待审批")
+    expect(handler.locator("[data-test=detail-actions] [data-action=request_extension]")).to_have_count(0)
+
+    supervisor = page_factory(DESKTOP)
+    login(supervisor, world, "supervisor", "/staff/petitions")
+    _queue(supervisor, "extensions")
+    row = supervisor.locator(f"[data-test=petition-row][data-ticket='{ticket}']")
+    expect(supervisor.locator(".petition-table")).to_contain_text("需调取上门检查的执法记录仪视频")
+    row.click()
+    _step(supervisor, "approve_extension", note="同意，请按期办结")
+    expect(supervisor.locator("[data-test=detail-extensions]")).to_contain_text("已批准")
+    expect(supervisor.locator("[data-test=petition-detail]")).to_contain_text("已延期2 个工作日")
+    supervisor.keyboard.press("Escape")
+    expect(supervisor.locator(f"[data-test=petition-row][data-ticket='{ticket}']")).to_have_count(0)
+
+    handler.reload()
+    _queue(handler, "handling")
+    _open_ticket(handler, ticket)
+    expect(handler.locator("[data-test=detail-extensions]")).to_contain_text("孙局")  # who approved
+    _step(handler, "resolve", resolution="经核实，检查人员已补正文书，向纳税人致歉。")
+    _status(handler, "已办结")
+    _step(handler, "feed_back")
+    _status(handler, "已反馈")
+
+    staff.reload()
+    _queue(staff, "visit")
+    _open_ticket(staff, ticket)
+    _step(staff, "return_visit", satisfaction=4, note="纳税人表示满意")
+    _status(staff, "已回访")
+    _step(staff, "close")
+    _status(staff, "已关闭")
+    expect(staff.locator("[data-test=detail-actions]")).to_have_count(0)
+    ledger = staff.locator("[data-test=ledger-entry]").all_inner_texts()
+    steps = [entry.split("·")[0].split("\n")[-1].strip() for entry in ledger]
+    assert steps == ["受理登记", "转交纳税服务部门", "转交办理部门", "开始办理", "申请延期", "批准延期", "办结",
+                     "反馈办理结果", "回访", "关闭"], ledger
+    assert re.search(r"[a-z_]{4,}", staff.inner_text("[data-test=petition-detail]")) is None, "an English key"
+
+
+def _listed(page):
+    expect(page.locator(".petition-table .el-loading-mask")).to_have_count(0)
+    return sorted(page.locator(".petition-table [data-test=petition-row]").evaluate_all(
+        "(links) => links.map((a) => a.dataset.ticket)"))
+
+
+def _exported(page):
+    page.click("[data-test=export]")
+    with page.expect_download() as download:
+        page.locator("[data-test=export-csv]:visible").click()
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    assert rows[0][0] == "受理编号"
+    return sorted(row[0] for row in rows[1:])
+
+
+def test_the_ledger_export_holds_exactly_the_rows_the_list_shows(page_factory, world):
+    page = page_factory(DESKTOP)
+    login(page, world, "operator", "/staff/petitions")
+    _queue(page, "all")
+    everything = _listed(page)
+    assert len(everything) >= len(SEEDED)
+    _choose(page, page.locator("[data-test=filter-category]"), "政策落实类")
+    expect(page.locator("[data-test=list-total]")).to_have_text("共 3 件")
+    policy = _listed(page)
+    assert _exported(page) == policy
+    _box(page, "filter-q").fill("丙科技")
+    page.click("[data-test=filter-search]")
+    expect(page.locator("[data-test=list-total]")).to_have_text("共 1 件")
+    assert _exported(page) == _listed(page)
+
+    page.get_by_role("button", name="重置").click()
+    _queue(page, "overdue")  # received 40 days ago and never handed over: overdue
+    expect(page.locator("[data-test=list-total]")).to_have_text("共 2 件")
+    overdue = _listed(page)
+    expect(page.locator(".petition-table [data-clock=overdue]").first).to_contain_text("超期")
+    screenshot(page, "petitions-list-desktop")
+    assert _exported(page) == overdue
+    _open_ticket(page, overdue[0])
+    expect(page.locator("[data-test=ledger-entry]")).to_have_count(1)
+    expect(page.locator("[data-test=detail-actions]")).to_have_count(0)  # an operator reads, never acts
+    _settled(page)
+    screenshot(page, "petitions-detail-desktop")
+
+
+def test_on_a_phone_the_queue_is_cards_and_the_detail_fills_the_screen(page_factory, world):
+    page = page_factory(PHONE, has_touch=True, is_mobile=True)
+    login(page, world, "staff", "/staff/petitions")
+    cards = page.locator(".petition-card")
+    expect(cards.first).to_be_visible()
+    for box in [cards.nth(i).bounding_box() for i in range(cards.count())]:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0] + 1
+    expect(page.locator(".petition-card [data-clock]").first).to_be_visible()
+    expect(page.locator("[data-test=filter-category]")).to_be_hidden()  # folded away on a phone
+    page.click("[data-test=filter-more]")
+    expect(page.locator("[data-test=filter-category]")).to_be_visible()
+    page.click("[data-test=filter-more]")
+    screenshot(page, "petitions-list-phone")
+    cards.first.tap()
+    drawer = page.locator(".petition-drawer")
+    expect(drawer.locator("[data-test=detail-status]")).to_have_text("已受理登记")
+    _settled(page)
+    box = page.locator(".el-drawer.petition-drawer, .petition-drawer .el-drawer").first.bounding_box()
+    assert box["x"] >= -1 and box["x"] + box["width"] <= PHONE[0] + 1  # the whole screen, nothing beyond it
+    box = page.locator("[data-test=detail-actions] [data-action=hand_over]").bounding_box()
+    assert box["x"] + box["width"] <= PHONE[0] and box["height"] >= 32  # on screen and big enough to tap
+    screenshot(page, "petitions-detail-phone")

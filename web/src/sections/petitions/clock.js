@@ -1,0 +1,27 @@
+/**
+ * A petition's clocks as staff read them. The server gives each clock (handover, handling, feedback) its due
+ * date, state and working days left; `runningClock()` picks the one that runs now and `clockText()` says how
+ * much time is left in working days. Colours: due soon → warning, overdue → danger.
+ */
+const RUNNING = ["on_track", "due_soon", "overdue"];
+const ORDER = ["handover", "handling", "feedback"];
+
+export function runningClock(petition) {
+  const clocks = (petition && petition.clocks) || {};
+  const name = ORDER.find((key) => clocks[key] && RUNNING.includes(clocks[key].state));
+  return name ? { name, ...clocks[name] } : null;
+}
+
+export function clockText(clock) {
+  if (!clock || !RUNNING.includes(clock.state)) return "";
+  const left = clock.days_left;
+  if (left === null || left === undefined) return `期限 ${clock.due}`;
+  if (left < 0) return `超期 ${-left} 个工作日`;
+  if (left === 0) return clock.state === "overdue" ? "已超期" : "今天到期";
+  return `剩 ${left} 个工作日`;
+}
+
+export function clockType(clock) {
+  if (!clock) return "info";
+  return { overdue: "danger", due_soon: "warning", on_track: "success" }[clock.state] || "info";
+}

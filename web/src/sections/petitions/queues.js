@@ -1,0 +1,51 @@
+/**
+ * The queues of the 诉求 section and the one place that turns the page's filter into a query.
+ *
+ * A queue is a fixed part of the list's filter (a status, or the overdue clock) shown as a tab to the roles
+ * whose work it is; 待审批延期 reads the pending extension requests instead. `listQuery()` builds what
+ * GET /api/petitions gets, and `exportQuery()` turns that same query into GET /api/petitions/export's
+ * parameters, so the 台账 holds exactly the rows the list shows. The page only offers filters both routes
+ * apply alike (status, category, channel, receipt dates, text, overdue).
+ */
+const LEADERS = ["supervisor", "director"];
+const ALL = ["staff", "handler", "supervisor", "director", "operator", "admin"];
+
+export const QUEUES = [
+  { key: "handover", title: "待转交", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "registered" } },
+  { key: "assign", title: "待分办", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "handed_over" } },
+  { key: "start", title: "待办理", roles: ["handler", "staff", "admin"], fixed: { status: "assigned" } },
+  { key: "handling", title: "办理中", roles: ["handler", "staff", "admin"], fixed: { status: "in_progress" } },
+  { key: "extensions", title: "待审批延期", roles: LEADERS, pending: true },
+  { key: "feedback", title: "待反馈", roles: ["handler", "staff", "admin"], fixed: { status: "resolved" } },
+  { key: "visit", title: "待回访", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "fed_back" } },
+  { key: "overdue", title: "已超期", roles: ALL, fixed: { clock: "overdue" } },
+  { key: "all", title: "全部", roles: ALL, fixed: {} },
+];
+
+export function queuesFor(role) {
+  return QUEUES.filter((queue) => queue.roles.includes(role));
+}
+
+export function emptyFilter() {
+  return { status: "", category: "", channel: "", dates: null, q: "" };
+}
+
+/** The list route's query for a queue and the filter form (a queue's own status wins over the form's). */
+export function listQuery(queue, filter) {
+  const [from, to] = filter.dates || [];
+  return {
+    status: filter.status || undefined,
+    category: filter.category || undefined,
+    channel: filter.channel || undefined,
+    received_from: from || undefined,
+    received_to: to || undefined,
+    q: (filter.q || "").trim() || undefined,
+    ...queue.fixed,
+  };
+}
+
+/** The export route's parameters for the list's query: the same filter, in the export's words. */
+export function exportQuery(query, format) {
+  const { clock, ...rest } = query;
+  return { ...rest, overdue: clock === "overdue" ? "true" : undefined, format };
+}
