@@ -36,6 +36,7 @@ from api.reminder import router as reminder_router
 from api.reminder import widget_router as reminder_widget_router
 from api.reminder import service as reminder_service
 from api.outbox import router as outbox_router
+from api.petition import widget_router as petition_widget_router
 from api.outbox.delivery import deliver_notices
 from api.outbox.scheduled import start_outbox_scheduler
 from api.reminder.delivery import deliver_pending, pending_counts as reminder_pending_counts
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (hub_widget.router, hub_console.router, widget_router.router, widget_router.files_router,
                    seat_router.router, hub_internal.router, reminder_router.router, reminder_router.repairs_router,
                    reminder_internal.router, reminder_widget_router.router, outbox_router.widget_router,
-                   outbox_router.staff_router, web_welcome.router):
+                   outbox_router.staff_router, web_welcome.router, petition_widget_router.router):
         app.include_router(router)
     install_enterprise(app, settings)
     for router in (analytics_router.router, analytics_router.review_router, analytics_router.improvements_router):

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Petition figures at 100 000 petitions on PostgreSQL: the console's list query, statistics(),
-the SLA sweep and the ledger export.
+the SLA sweep, the ledger export and the periodic report (通报). The list and the export read
+through the one filter of api.petition.queries (the routes' own), so their figures are the routes'.
 
 Works in its own database ``bench_petitions`` on the server of DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test), created if absent and migrated with Alembic, so the
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from benchdb import bench_database  # noqa: E402
 from api.database import make_engine  # noqa: E402
-from api.petition import export, scheduled  # noqa: E402
+from api.petition import bulletin, export, scheduled  # noqa: E402
 from api.petition.constants import CATEGORIES, CHANNELS, LONG_TERM_CATEGORIES  # noqa: E402
 from api.petition.queries import PetitionFilters, filtered, list_petitions  # noqa: E402
 from api.petition.statistics import GROUPS, common_demands, statistics  # noqa: E402
@@ -260,8 +261,13 @@ def pct(values, p):
 
 def list_runs(session: Session, today: date, rng: random.Random, scenario: str, runs: int = 50):
     times, totals = [], []
+    units = session.execute(text("SELECT DISTINCT unit_id FROM petition_handlers ORDER BY 1")).scalars().all()
     for i in range(runs + 5):  # five warm-up runs
-        if scenario == "all_filters":
+        if scenario == "unit_queue":  # a handling department's 待办理 queue
+            filters = PetitionFilters(handling_unit_id=units[i % len(units)], queue="to_handle")
+        elif scenario == "to_visit":  # the 回访 due list
+            filters = PetitionFilters(queue="to_visit", category=CATEGORIES[i % len(CATEGORIES)])
+        elif scenario == "all_filters":
             filters = PetitionFilters(status=OPEN, category=CATEGORIES[i % len(CATEGORIES)], overdue=True,
                                       q=SEARCH_WORDS[i % len(SEARCH_WORDS)])
         elif scenario == "text_only":
@@ -300,14 +306,16 @@ def main() -> None:
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 11, 23))
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--explain", action="store_true", help="print the plans of the list query")
+    parser.add_argument("--database", default=BENCH_DB,
+                        help=f"database name on DATABASE_URL's server (default {BENCH_DB}); one per person benchmarking")
     args = parser.parse_args()
 
-    url = bench_database(BENCH_DB)
+    url = bench_database(args.database)
     engine = make_engine(url)
     with engine.connect() as conn:
         have = conn.execute(text("SELECT count(*) FROM petitions")).scalar_one()
     if args.reseed or have != args.count:
-        print(f"seeding {args.count} petitions into {BENCH_DB} ...", flush=True)
+        print(f"seeding {args.count} petitions into {args.database} ...", flush=True)
         ms, _ = timed(seed, engine, args.count, args.today)
         print(f"  seeded in {ms / 1000:.1f} s")
     today, rng = args.today, random.Random(7)
@@ -318,7 +326,8 @@ def main() -> None:
             "(SELECT count(*) FROM petitions WHERE status <> 'closed')")).one()
         report["rows"] = {"petitions": sizes[0], "events": sizes[1], "open": sizes[2]}
 
-        report["list"] = {s: list_runs(session, today, rng, s) for s in ("all_filters", "status_category", "text_only")}
+        report["list"] = {s: list_runs(session, today, rng, s)
+                          for s in ("all_filters", "status_category", "text_only", "unit_queue", "to_visit")}
         if args.explain:
             print(explain(session, today))
 
@@ -353,6 +362,15 @@ def main() -> None:
             out = io.BytesIO()
             ms, rows = timed(writer, out, session, PetitionFilters(), today=today, limit=10_000)
             report["export_10000"][kind] = {"ms": round(ms, 1), "rows": rows, "bytes": len(out.getvalue())}
+
+        report["bulletin_ms"] = {}
+        for kind in bulletin.PERIODS:  # jieba is warm by now (common demands above)
+            day = bulletin.last_period_day(kind, today)
+            ms, data = timed(bulletin.bulletin, session, kind, day, today=today)
+            xlsx_ms, _ = timed(bulletin.write_xlsx, io.BytesIO(), data)
+            html_ms, _ = timed(bulletin.render_html, data)
+            report["bulletin_ms"][kind] = {"figures": round(ms, 1), "xlsx": round(xlsx_ms, 1), "html": round(html_ms, 1),
+                                           "received": data["received"]}
     engine.dispose()
 
     OUT.mkdir(parents=True, exist_ok=True)

@@ -78,7 +78,7 @@ def main() -> int:
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
         threading.Thread(target=relay, args=(name, processes[name].stdout), daemon=True).start()
-    print("[run    ] starting: widget http://localhost:8000/ , console http://localhost:8000/console , "
+    print("[run    ] starting: widget http://localhost:8000/ , seats http://localhost:8000/staff/seat , "
           "Rasa :5005, actions :5055 (Ctrl-C stops all)")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

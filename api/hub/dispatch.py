@@ -177,7 +177,8 @@ def seat_summary(conversation: Conversation, *, session: Session, now: datetime,
             "unread": service.unread_count(conversation, session=session),
             "last_message": {"text": masker.text(last.text, names)[:80], "created_at": iso(last.created_at)}
             if last else None,
-            "created_at": iso(conversation.created_at), "petition_ticket": conversation.petition_ticket}
+            "created_at": iso(conversation.created_at), "petition_ticket": conversation.petition_ticket,
+            "rating": conversation.rating}
 
 
 def queue_for(staff: StaffAccount, *, session: Session, now: datetime) -> list[dict]:

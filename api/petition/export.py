@@ -1,5 +1,11 @@
 """Ledger export (诉求台账): the petitions matching a filter as CSV or XLSX, read in chunks.
 
+One row per petition with every registration and handling field (:data:`HEADERS`): who accepted it
+and where, the lead and joint handling departments, the status in Chinese, each clock's due date and
+whether it was met (按期 / 超期完成 / 已超期 / 即将到期 / 未到期; blank when untimed), the result, the
+approved extension days and every extension request with its status and reason, and the times of
+resolution, feedback, return visit and closing with the satisfaction.
+
 Rows are read ``CHUNK`` at a time by keyset (received time, id) — never the whole result in
 memory — and written as they come:
 
@@ -33,12 +39,13 @@ from typing import BinaryIO, Callable, Iterator
 from urllib.parse import quote
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from api.org.models import Unit
-from api.petition.constants import STATUS_LABELS, Status
-from api.petition.models import Petition
+from api.org.models import StaffAccount, Unit
+from api.petition.constants import EXTENSION_STATUS_LABELS, STATUS_LABELS, Status
+from api.petition.models import Petition, PetitionExtension, PetitionHandler
 from api.petition.queries import PetitionFilters, filtered
+from api.petition.timing import ClockState, clock_state
 from api.privacy.masking import Masker
 from api.spreadsheet import csv_text, xlsx_value
 from common.workdays import CHINA_TZ, china_today
@@ -47,11 +54,15 @@ __all__ = ["HEADERS", "CHUNK", "CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "ledger_rows
            "write_xlsx", "iter_xlsx", "stream_csv", "stream_xlsx", "filename", "content_disposition"]
 
 HEADERS = ("受理编号", "纳税人名称", "统一社会信用代码", "联系电话", "诉求内容", "类别", "渠道", "受理时间", "受理单位",
-           "状态", "办理期限", "办结时间", "反馈时间", "满意度")
+           "受理人", "状态", "主办部门", "协办部门", "转交期限", "转交情况", "办理期限", "办理情况", "反馈期限", "反馈情况",
+           "办理结果", "延期天数", "延期申请", "办结时间", "反馈时间", "回访时间", "满意度", "关闭时间")
 CHUNK = 1000
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_WIDTHS = (20, 28, 22, 16, 60, 14, 12, 18, 20, 16, 14, 18, 18, 8)
+_WIDTHS = (20, 28, 22, 16, 60, 14, 12, 18, 20, 12, 16, 20, 28, 12, 10, 14, 10, 12, 10, 40, 8, 40, 18, 18, 18, 8, 18)
+CLOCK_STATE_LABELS = {ClockState.met: "按期", ClockState.missed: "超期完成", ClockState.overdue: "已超期",
+                      ClockState.due_soon: "即将到期", ClockState.on_track: "未到期", ClockState.untimed: ""}
+"""A clock in the ledger: met or late once done; overdue, due soon or on track while running."""
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -68,19 +79,52 @@ def _deadline(row) -> date | str | None:
     return None
 
 
+def _departments(session: Session, ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:
+    """Per petition: the lead (主办) and the joint (协办) handling departments' names."""
+    out: dict[int, tuple[list[str], list[str]]] = {pid: ([], []) for pid in ids}
+    rows = session.execute(select(PetitionHandler.petition_id, PetitionHandler.lead, Unit.name)
+                           .join(Unit, Unit.id == PetitionHandler.unit_id)
+                           .where(PetitionHandler.petition_id.in_(ids)).order_by(PetitionHandler.id))
+    for pid, lead, name in rows:
+        out[pid][0 if lead else 1].append(name)
+    return out
+
+
+def _extensions(session: Session, ids: list[int], masker: Masker, names: dict[int, str]) -> dict[int, str]:
+    """Per petition: its extension requests, e.g. ``3天（已批准）：原因``, one a line."""
+    out: dict[int, list[str]] = {}
+    rows = session.execute(select(PetitionExtension.petition_id, PetitionExtension.days, PetitionExtension.status,
+                                  PetitionExtension.reason)
+                           .where(PetitionExtension.petition_id.in_(ids)).order_by(PetitionExtension.id))
+    for pid, days, status, reason in rows:
+        label = EXTENSION_STATUS_LABELS.get(status, status)
+        out.setdefault(pid, []).append(f"{days}天（{label}）：{masker.text(reason, [names[pid]])}")
+    return {pid: "\n".join(lines) for pid, lines in out.items()}
+
+
+def _clock(due: date | None, done: datetime | None, today: date) -> str:
+    return CLOCK_STATE_LABELS[clock_state(due, done, today)]
+
+
 def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, today: date | None = None,
                 chunk: int = CHUNK, limit: int | None = None, masker: Masker | None = None) -> Iterator[list]:
     """The ledger's rows in receipt order, typed: Shanghai wall-clock datetimes, dates, ints, text.
     ``limit``: at most that many rows (the first ones in receipt order). ``masker``: the personal fields
-    masked as api.privacy.policy decided for the caller (None: as stored, for scripts and benchmarks)."""
+    masked as api.privacy.policy decided for the caller (None: as stored, for scripts and benchmarks).
+    Handling departments and extension requests are read once per chunk."""
     masker = masker or Masker(False)
     filters, today = filters or PetitionFilters(), today or china_today()
+    accepted_by = aliased(StaffAccount)
     base = filtered(select(Petition.id, Petition.ticket, Petition.taxpayer_name, Petition.uscc,
                            Petition.contact_phone, Petition.content, Petition.category, Petition.channel,
-                           Petition.received_at, Unit.name.label("unit_name"), Petition.status,
-                           Petition.handling_due, Petition.long_term, Petition.reconsideration,
-                           Petition.resolved_at, Petition.fed_back_at, Petition.satisfaction)
-                    .join(Unit, Unit.id == Petition.accepting_unit_id), filters, today)
+                           Petition.received_at, Unit.name.label("unit_name"),
+                           accepted_by.display_name.label("accepted_by"), Petition.status,
+                           Petition.handover_due, Petition.handed_over_at, Petition.handling_due,
+                           Petition.feedback_due, Petition.long_term, Petition.reconsideration, Petition.resolution,
+                           Petition.extended_days, Petition.resolved_at, Petition.fed_back_at, Petition.visited_at,
+                           Petition.satisfaction, Petition.closed_at)
+                    .join(Unit, Unit.id == Petition.accepting_unit_id)
+                    .outerjoin(accepted_by, accepted_by.id == Petition.accepting_staff_id), filters, today)
     last, left = None, limit
     while left is None or left > 0:
         size = chunk if left is None else min(chunk, left)
@@ -91,12 +135,23 @@ def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, tod
         rows = session.execute(query.order_by(Petition.received_at, Petition.id).limit(size)).all()
         if left is not None:
             left -= len(rows)
+        ids = [r.id for r in rows]
+        departments = _departments(session, ids) if ids else {}
+        requests = _extensions(session, ids, masker, {r.id: r.taxpayer_name for r in rows}) if ids else {}
         for r in rows:
             names = [r.taxpayer_name]
+            lead, joint = departments[r.id]
             yield [r.ticket, masker.name(r.taxpayer_name), masker.uscc(r.uscc), masker.phone(r.contact_phone),
                    masker.text(r.content, names), r.category, r.channel,
-                   _local(r.received_at), r.unit_name, STATUS_LABELS[Status(r.status)], _deadline(r),
-                   _local(r.resolved_at), _local(r.fed_back_at), r.satisfaction]
+                   _local(r.received_at), r.unit_name, r.accepted_by or ("智能助手" if r.channel == "智能助手" else None),
+                   STATUS_LABELS[Status(r.status)], "、".join(lead), "、".join(joint),
+                   r.handover_due, _clock(r.handover_due, r.handed_over_at, today),
+                   _deadline(r), _clock(r.handling_due, r.resolved_at, today),
+                   r.feedback_due, _clock(r.feedback_due, r.fed_back_at, today),
+                   masker.text(r.resolution, names) if r.resolution else None,
+                   r.extended_days or None, requests.get(r.id),
+                   _local(r.resolved_at), _local(r.fed_back_at), _local(r.visited_at), r.satisfaction,
+                   _local(r.closed_at)]
         if len(rows) < size:
             return
         last = (rows[-1].received_at, rows[-1].id)

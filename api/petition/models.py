@@ -33,6 +33,8 @@ class Petition(Base):
         CheckConstraint(_in("category", CATEGORIES), name="ck_petitions_category"),
         CheckConstraint(_in("channel", CHANNELS), name="ck_petitions_channel"),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="ck_petitions_satisfaction"),
+        CheckConstraint("enterprise_rating IS NULL OR enterprise_rating BETWEEN 1 AND 5",
+                        name="ck_petitions_enterprise_rating"),
         CheckConstraint("extended_days >= 0", name="ck_petitions_extended_days"),
         Index("ix_petitions_status", "status"),
         Index("ix_petitions_handling_unit_id", "handling_unit_id"),
@@ -62,7 +64,10 @@ class Petition(Base):
     idempotency_key = Column(String(100), nullable=True)
     sender_id = Column(String(100), nullable=True)
     resolution = Column(Text, nullable=True)
-    satisfaction = Column(Integer, nullable=True)
+    satisfaction = Column(Integer, nullable=True)  # recorded by staff at the return visit (回访)
+    enterprise_rating = Column(Integer, nullable=True)  # the enterprise's own rating of the handling, from the widget
+    enterprise_rating_note = Column(Text, nullable=True)
+    enterprise_rated_at = Column(UTCDateTime(), nullable=True)
     handover_due = Column(Date, nullable=True)
     handling_due = Column(Date, nullable=True)
     feedback_due = Column(Date, nullable=True)

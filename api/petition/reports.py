@@ -5,30 +5,42 @@ match them; ``api.main`` therefore includes this router first.
 
 * statistics and common demands: leaders and operators (supervisor, director, operator, admin).
   The figures cover every petition received in the period (``statistics`` has no unit scope).
+* queues: every reading role; the work queues of the caller's role with the number of petitions in
+  each that the caller may see.
+* bulletin (定期通报): like statistics, leaders and operators; the weekly or monthly report of
+  :mod:`api.petition.bulletin` as a printable HTML page (the console's strict CSP, every text
+  escaped, /static/bulletin.css) or XLSX.
 * export: every reading role; only the petitions the caller may see (``visible_clause``), with the
-  ledger filters of :class:`~api.petition.queries.PetitionFilters`, streamed as CSV or XLSX, masked or
+  list's own filter parameters (:mod:`api.petition.filter_params`), streamed as CSV or XLSX, masked or
   not (and then audited) as :mod:`api.privacy.policy` decides for the caller.
 """
 from __future__ import annotations
 
+import io
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import Enum
 from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy import func, select
 
 from api.auth.deps import require_roles
 from api.database import SessionDep
 from api.errors import Invalid
-from api.inputs import CleanStr, Id, SafeDate
+from api.inputs import SafeDate
 from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
-from api.petition.constants import CATEGORIES, CHANNELS, Status
+from api.petition.bulletin import bulletin, last_period_day, render_html
+from api.petition.bulletin import write_xlsx as write_bulletin_xlsx
 from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
-from api.petition.queries import PetitionFilters
+from api.petition.filter_params import petition_filters
+from api.petition.models import Petition
+from api.petition.queries import QUEUES, PetitionFilters, queue_clause
 from api.petition.statistics import common_demands, statistics
 from api.petition.timing import aware_now
+from api.web.router import CONSOLE_HEADERS
 from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
 from common.workdays import china_today
 
@@ -99,6 +111,51 @@ def get_common_demands(
     return data
 
 
+@router.get("/queues", summary="我的工作队列：各队列名称与件数（仅含权限范围内的诉求）")
+def get_queues(staff: Reader, session: SessionDep) -> dict:
+    visible = visible_clause(staff)
+    counts = []
+    for name, queue in QUEUES.items():
+        if staff.role not in queue.roles:
+            continue
+        count = session.execute(select(func.count()).select_from(Petition).where(visible, queue_clause(name)))
+        counts.append({"name": name, "label": queue.label, "count": count.scalar_one()})
+    return {"queues": counts}
+
+
+class Period(str, Enum):
+    week = "week"
+    month = "month"
+
+
+class BulletinFormat(str, Enum):
+    html = "html"
+    xlsx = "xlsx"
+
+
+@router.get("/bulletin", summary="定期通报（周报、月报）：受理量、各环节按期率、超期单位、共性诉求、满意度、回访与延期",
+            response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {}, XLSX_MEDIA_TYPE: {}}}})
+def get_bulletin(
+    staff: Reporter, session: SessionDep,
+    period: Period = Query(Period.week, description="week 周报（周一至周日）或 month 月报"),
+    day: Optional[SafeDate] = Query(None, alias="date", description="期间内任一日（北京时间）；默认上一个完整的周或月"),
+    format: BulletinFormat = Query(BulletinFormat.html, description="html 可打印页面，或 xlsx"),  # noqa: A002
+) -> Response:
+    today = china_today()
+    day = day or last_period_day(period.value, today)
+    if day > today:
+        raise Invalid("通报期间不能晚于今天")
+    data = bulletin(session, period.value, day, today=today)
+    if format is BulletinFormat.xlsx:
+        out = io.BytesIO()
+        write_bulletin_xlsx(out, data)
+        name = f"诉求办理情况通报-{data['date_from'].replace('-', '')}-{data['date_to'].replace('-', '')}.xlsx"
+        return Response(out.getvalue(), media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": content_disposition(name)})
+    return HTMLResponse(render_html(data), headers=CONSOLE_HEADERS)
+
+
 def export_filename(kind: str, today: date) -> str:
     return f"台账-{today:%Y%m%d}.{kind}"
 
@@ -108,30 +165,11 @@ def export_filename(kind: str, today: date) -> str:
             responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
 def export(
     request: Request, staff: Reader, session: SessionDep,
+    filters: Annotated[PetitionFilters, Depends(petition_filters)],
     format: ExportFormat = Query(ExportFormat.csv, description="csv 或 xlsx"),  # noqa: A002 - the query name
-    status: Optional[list[Status]] = Query(None, description="状态（可多选）"),
-    category: Optional[CleanStr] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
-    channel: Optional[CleanStr] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
-    unit_id: Optional[Id] = Query(None, description="主办部门"),
-    accepting_unit_id: Optional[Id] = Query(None, description="受理单位"),
-    uscc: Optional[CleanStr] = Query(None, max_length=18, description="统一社会信用代码"),
-    overdue: Optional[bool] = Query(None, description="true：任一环节超期；false：均未超期"),
-    long_term: Optional[bool] = Query(None, description="是否长期跟踪"),
-    received_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）"),
-    received_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）"),
-    q: Optional[CleanStr] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
     unmasked: Unmasked = False,
 ) -> StreamingResponse:
-    if category is not None and category not in CATEGORIES:
-        raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")
-    if channel is not None and channel not in CHANNELS:
-        raise Invalid(f"受理渠道“{channel}”不存在，可选：{'、'.join(CHANNELS)}")
-    if received_from and received_to and received_from > received_to:
-        raise Invalid("受理日期的起始日不能晚于截止日")
-    filters = PetitionFilters(status=[s.value for s in status] if status else None, category=category,
-                              channel=channel, handling_unit_id=unit_id, accepting_unit_id=accepting_unit_id,
-                              uscc=uscc, overdue=overdue, long_term=long_term, q=q, received_from=received_from,
-                              received_to=received_to, extra=(visible_clause(staff),))
+    filters = replace(filters, extra=(visible_clause(staff),))
     decision = petition_view(staff, unmasked)
     # The export streams from its own session after this route returns: its audit row (the filter that
     # chose the rows, not every ticket) is committed before the first byte goes out.

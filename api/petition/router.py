@@ -8,31 +8,32 @@ Every petition answered goes through :mod:`api.privacy.policy`: masked for opera
 ``unmasked=true``), unmasked and audited for the unit that holds it.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
 from typing import Annotated, Callable, Optional
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.deps import require_roles
 from api.database import SessionDep
-from api.errors import Conflict, Invalid, NotFound
-from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
+from api.errors import Conflict, NotFound
+from api.inputs import MAX_PAGE, Id
 from api.org.models import StaffAccount
-from api.petition import extensions, service
-from api.petition.available import available_actions, may_register
+from api.petition import extensions, queries, service
 from api.petition.access import ACTION_ROLES, READ_ROLES, ensure_may, ensure_role, get_visible, visible_clause
-from api.petition.constants import BOT, CATEGORIES, CHANNELS, SYSTEM, Status
+from api.petition.available import available_actions, may_register
+from api.petition.constants import BOT, SYSTEM
+from api.petition.filter_params import petition_filters
 from api.petition.models import Petition, PetitionExtension, PetitionHandler
-from api.petition.payloads import (Assign, ClockFilter, Close, CoHandlerAdd, ExtensionDecision, ExtensionReject,
-                                   ExtensionRequest, FeedBack, HandlerRead, HandOver, PendingExtension, PetitionDetail,
-                                   PetitionPage, Resolve, ReturnVisit, TaskComplete, Transfer)
+from api.petition.payloads import (Assign, Close, CoHandlerAdd, ExtensionDecision, ExtensionReject, ExtensionRequest,
+                                   FeedBack, HandlerRead, HandOver, PendingExtension, PetitionDetail, PetitionPage,
+                                   Resolve, ReturnVisit, TaskComplete, Transfer)
+from api.petition.queries import PetitionFilters
 from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
 from api.petition.timing import aware_now
 from api.privacy.policy import PETITION_FIELDS, Decision, Unmasked, audit_view, petition_view
-from common.workdays import CHINA_TZ, china_today
+from common.workdays import china_today
 
 __all__ = ["router"]
 
@@ -100,59 +101,18 @@ def _sees(staff: StaffAccount, petition_id: Id, session: Session) -> bool:
         is not None
 
 
-def _shanghai_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CHINA_TZ)
-
-
 @router.get("", response_model=PetitionPage, summary="诉求台账（按受理时间倒序，仅含权限范围内的诉求）")
 def list_petitions(
     staff: Reader, session: SessionDep,
-    status: Optional[Status] = Query(None, description="状态"),
-    category: Optional[CleanStr] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
-    channel: Optional[CleanStr] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
-    unit_id: Optional[Id] = Query(None, description="办理部门（含联合办理）"),
-    accepting_unit_id: Optional[Id] = Query(None, description="受理单位"),
-    clock: Optional[ClockFilter] = Query(None, description="时限：overdue 任一环节超期，或指定环节超期"),
-    received_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）"),
-    received_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）"),
-    q: Optional[CleanStr] = Query(None, max_length=100, description="在诉求内容、纳税人名称中检索，或受理编号"),
+    filters: Annotated[PetitionFilters, Depends(petition_filters)],
     page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=100),
     unmasked: Unmasked = False,
 ) -> PetitionPage:
     decision = petition_view(staff, unmasked)
-    where = [visible_clause(staff)]
-    if status is not None:
-        where.append(Petition.status == status.value)
-    if category is not None:
-        if category not in CATEGORIES:
-            raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")
-        where.append(Petition.category == category)
-    if channel is not None:
-        if channel not in CHANNELS:
-            raise Invalid(f"受理渠道“{channel}”不存在，可选：{'、'.join(CHANNELS)}")
-        where.append(Petition.channel == channel)
-    if unit_id is not None:
-        where.append(select(PetitionHandler.id).where(PetitionHandler.petition_id == Petition.id,
-                                                      PetitionHandler.unit_id == unit_id).exists())
-    if accepting_unit_id is not None:
-        where.append(Petition.accepting_unit_id == accepting_unit_id)
-    if clock is not None:
-        where.append(getattr(Petition, clock.value)(china_today()))
-    if received_from and received_to and received_from > received_to:
-        raise Invalid("受理日期的起始日不能晚于截止日")
-    if received_from:
-        where.append(Petition.received_at >= _shanghai_midnight(received_from))
-    if received_to:
-        where.append(Petition.received_at < _shanghai_midnight(received_to + timedelta(days=1)))
-    if q and q.strip():
-        text = q.strip()
-        where.append(or_(Petition.content.contains(text, autoescape=True),
-                         Petition.taxpayer_name.contains(text, autoescape=True), Petition.ticket == text.upper()))
-    total = session.execute(select(func.count()).select_from(Petition).where(*where)).scalar_one()
-    rows = session.execute(select(Petition).where(*where).order_by(Petition.received_at.desc(), Petition.id.desc())
-                           .offset((page - 1) * page_size).limit(page_size)).scalars().all()
     today = china_today()
+    rows, total = queries.list_petitions(replace(filters, extra=(visible_clause(staff),)), session=session,
+                                         today=today, page=page, size=page_size)
     # One audit row for the page, naming the petitions shown.
     audit_view(staff, decision, "list_petitions", "petitions", session=session, now=aware_now(),
                fields=PETITION_FIELDS, shown=[p.ticket for p in rows], page=page)

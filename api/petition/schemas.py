@@ -61,7 +61,9 @@ class PetitionRead(BaseModel):
     long_term: bool
     reconsideration: bool
     resolution: Optional[str]
-    satisfaction: Optional[int]
+    satisfaction: Optional[int]  # recorded at the return visit
+    enterprise_rating: Optional[int] = None  # the enterprise's own rating, from the widget
+    enterprise_rating_note: Optional[str] = None
     extended_days: int
     handover_due: Optional[date]
     handling_due: Optional[date]

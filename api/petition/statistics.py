@@ -12,6 +12,11 @@ month, in one grouped SQL query (``count(*) FILTER (WHERE …)`` aggregates):
   None when no clock of that kind has come to a verdict. Untimed clocks (no due date: on-the-spot
   answers, the long-term track, reconsideration) are left out; the long-term track's handling clock
   is never counted, as in the sweep;
+* 回访 (return visits): ``visited`` — visited; ``awaiting_visit`` — fed back, not yet visited (the due
+  list, queue ``to_visit``); ``satisfaction`` — ``rated`` petitions, their ``average`` (None when none)
+  and ``distribution`` over the scores 1–5 (on-the-spot answers rated at once included);
+* ``extensions``: the extension requests of the period's petitions — ``requested`` (all), ``approved``,
+  ``rejected``, ``pending`` and ``approved_days``; read in a second grouped query over the requests;
 * ``avg_handling_days``: working days from the Shanghai date of receipt to that of resolution,
   averaged over the handled petitions. Python numbers the days of the period once from the State
   Council calendar (a running count of working days) and hands that list to the query as one
@@ -41,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Invalid
 from api.org.models import Unit
-from api.petition.models import Petition
+from api.petition.models import Petition, PetitionExtension
 from api.petition.queries import china_day_start
 from api.petition.sqltime import china_day, china_month, china_week, done_by, workday_number
 from api.petition.timing import CLOCKS
@@ -52,6 +57,8 @@ __all__ = ["GROUPS", "statistics", "common_demands", "DEMAND_STOP_WORDS"]
 log = logging.getLogger(__name__)
 
 GROUPS = ("category", "channel", "unit", "week", "month")
+SCORES = (1, 2, 3, 4, 5)
+EXTENSION_FIGURES = ("requested", "approved", "rejected", "pending", "approved_days")
 UNASSIGNED = "未转办理部门"
 
 
@@ -153,7 +160,29 @@ def _label(group_by: str, key, units: dict[int, str]) -> str:
 def _empty() -> dict:
     return {"received": 0, "handled": 0, "fed_back": 0,
             "on_time": {clock: {"met": 0, "missed": 0, "overdue": 0, "rate": None} for clock in CLOCKS},
-            "avg_handling_days": None, "handling_days_unknown": 0, "_days": 0, "_days_n": 0}
+            "avg_handling_days": None, "handling_days_unknown": 0, "_days": 0, "_days_n": 0,
+            "visited": 0, "awaiting_visit": 0,
+            "satisfaction": {"rated": 0, "average": None, "distribution": {str(k): 0 for k in SCORES}},
+            "extensions": {name: 0 for name in EXTENSION_FIGURES}, "_score_sum": 0}
+
+
+def _visit_columns() -> list:
+    columns = [func.count(Petition.visited_at).label("visited"),
+               _count(and_(Petition.status == "fed_back", Petition.visited_at.is_(None))).label("awaiting_visit"),
+               func.count(Petition.satisfaction).label("rated"), func.sum(Petition.satisfaction).label("score_sum")]
+    return columns + [_count(Petition.satisfaction == k).label(f"score_{k}") for k in SCORES]
+
+
+def _extension_figures(session: Session, key, date_from: date, date_to: date) -> dict:
+    """Per group key: the extension requests of the period's petitions."""
+    ext = PetitionExtension
+    query = select(key.label("key"), func.count(ext.id).label("requested"),
+                   _count(ext.status == "approved").label("approved"), _count(ext.status == "rejected").label("rejected"),
+                   _count(ext.status == "pending").label("pending"),
+                   func.coalesce(func.sum(ext.days).filter(ext.status == "approved"), 0).label("approved_days"))
+    query = _received_between(query.select_from(Petition).join(ext, ext.petition_id == Petition.id), date_from, date_to)
+    return {row.key: {name: int(getattr(row, name)) for name in EXTENSION_FIGURES}
+            for row in session.execute(query.group_by(key))}
 
 
 def statistics(session: Session, date_from: date, date_to: date, group_by: str = "category", *,
@@ -169,7 +198,9 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
                func.count(spent).label("days_n")]
     for clock in CLOCKS:
         columns += _clock_columns(clock, today)
+    columns += _visit_columns()
     rows = session.execute(_received_between(select(*columns), date_from, date_to).group_by(key).order_by(key)).all()
+    extended = _extension_figures(session, key, date_from, date_to)
 
     units: dict[int, str] = {}
     if group_by == "unit":
@@ -183,6 +214,10 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
                        _days_n=row.days_n, handling_days_unknown=row.handled - row.days_n)
         if row.days_n:
             figures["avg_handling_days"] = round(figures["_days"] / row.days_n, 2)
+        figures.update(visited=row.visited, awaiting_visit=row.awaiting_visit, _score_sum=int(row.score_sum or 0),
+                       satisfaction={"rated": row.rated, "average": _average(row.score_sum, row.rated),
+                                     "distribution": {str(k): getattr(row, f"score_{k}") for k in SCORES}},
+                       extensions=extended.get(row.key, figures["extensions"]))
         for clock in CLOCKS:
             met, missed, overdue = (getattr(row, f"{clock}_{x}") for x in ("met", "missed", "overdue"))
             figures["on_time"][clock] = {"met": met, "missed": missed, "overdue": overdue, "rate": _rate(met, missed)}
@@ -192,9 +227,21 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
             "as_of": today.isoformat(), "groups": out, "total": _public(total)}
 
 
+def _average(score_sum, rated: int) -> float | None:
+    return round(int(score_sum) / rated, 2) if rated else None
+
+
 def _add(total: dict, figures: dict) -> None:
-    for name in ("received", "handled", "fed_back", "handling_days_unknown", "_days", "_days_n"):
+    for name in ("received", "handled", "fed_back", "handling_days_unknown", "_days", "_days_n", "visited",
+                 "awaiting_visit", "_score_sum"):
         total[name] += figures[name]
+    satisfaction = total["satisfaction"]
+    satisfaction["rated"] += figures["satisfaction"]["rated"]
+    for k, n in figures["satisfaction"]["distribution"].items():
+        satisfaction["distribution"][k] += n
+    satisfaction["average"] = _average(total["_score_sum"], satisfaction["rated"])
+    for name in EXTENSION_FIGURES:
+        total["extensions"][name] += figures["extensions"][name]
     for clock in CLOCKS:
         for part in ("met", "missed", "overdue"):
             total["on_time"][clock][part] += figures["on_time"][clock][part]

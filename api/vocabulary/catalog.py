@@ -26,6 +26,7 @@ from api.outbox.models import NOTICE_KIND_LABELS, SMS_STATUS_LABELS
 from api.org.models import UNIT_KIND_LABELS
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS, STATUS_LABELS
 from api.petition.lifecycle import ACTION_LABELS
+from api.petition.queries import QUEUES
 from api.petition.scheduled import CLOCK_LABELS
 from api.reminder.models import (CAMPAIGN_STATUS_LABELS, REPAIR_STATUS_LABELS, REPEAT_LABELS, TYPE_LABELS)
 from api.reminder.models import STATUS_LABELS as REMINDER_STATUS_LABELS
@@ -48,6 +49,7 @@ _SOURCES: dict[str, tuple[str, Mapping]] = {
     "petition_action": ("诉求台账操作", ACTION_LABELS),
     "petition_clock": ("诉求时限", CLOCK_LABELS),
     "extension_status": ("延期申请状态", EXTENSION_STATUS_LABELS),
+    "petition_queue": ("诉求工作队列", {name: queue.label for name, queue in QUEUES.items()}),
     "reminder_type": ("提醒类型", TYPE_LABELS),
     "reminder_status": ("提醒状态", REMINDER_STATUS_LABELS),
     "reminder_answer": ("企业对提醒的答复（含风险提示的答复）", ANSWER_LABELS),

@@ -34,7 +34,7 @@ _COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 PAGE_HEADERS = {**_COMMON_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
-# The widget is meant to be framed by other sites (embed.js); the staff console never is.
+# The widget is meant to be framed by other sites (embed.js); the staff pages never are.
 CONSOLE_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY + "; frame-ancestors 'none'"}
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 
 def _file(name: str, media_type: str, headers: dict[str, str]) -> FileResponse:
     path = STATIC_DIR / name
-    if not path.is_file():  # e.g. the console before it is written: a 404, not a 500
+    if not path.is_file():  # e.g. a page not built yet: a 404, not a 500
         raise HTTPException(status_code=404, detail="页面不存在")
     return FileResponse(path, media_type=media_type, headers=headers)
 
@@ -53,8 +53,9 @@ def widget_page() -> FileResponse:
 
 
 @router.get("/console")
-def console_page() -> FileResponse:
-    return _file("console.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
+def console_page() -> RedirectResponse:
+    # The old seat console is the 坐席 section of the staff app now; old bookmarks land there.
+    return RedirectResponse("/staff/seat", status_code=302, headers=_COMMON_HEADERS)
 
 
 APP_INDEX = STATIC_DIR / "app" / "index.html"

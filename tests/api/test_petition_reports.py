@@ -161,3 +161,65 @@ def test_xlsx_export_opens_with_openpyxl(client, world, auth, register):
 def test_petition_detail_still_answers_next_to_the_report_paths(client, world, auth, register):
     p = register()
     assert client.get(f"/api/petitions/{p['id']}", headers=auth(world.registrar)).status_code == 200
+
+
+# -- the periodic report (通报) ----------------------------------------------------------------------
+
+def test_bulletin_is_for_leaders_and_operators(client, world, auth):
+    for who in (world.handler, world.registrar, world.expert):
+        response = client.get("/api/petitions/bulletin", headers=auth(who))
+        assert response.status_code == 403 and response.json()["code"] == "role_forbidden"
+    assert client.get("/api/petitions/bulletin").status_code == 401
+
+
+def test_bulletin_is_a_printable_page_under_the_strict_policy(client, world, auth, register):
+    register(category="执法规范类")
+    today = china_today()
+    response = client.get("/api/petitions/bulletin", params={"period": "week", "date": today.isoformat()},
+                          headers=auth(world.supervisor))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    page = response.text
+    assert "诉求办理情况通报" in page and "/static/bulletin.css" in page and "<script" not in page
+    assert "转交按期率" in page and "平均满意度" in page and "延期申请" in page
+    assert client.get("/static/bulletin.css").status_code == 200
+
+
+def test_bulletin_as_a_workbook_and_its_default_period(client, world, auth):
+    headers = auth(world.director)
+    response = client.get("/api/petitions/bulletin", params={"period": "month", "format": "xlsx"}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["概况", "超期情况", "共性诉求"]
+    last_month_end = china_today().replace(day=1) - timedelta(days=1)
+    period = dict(r[:2] for r in book["概况"].iter_rows(values_only=True))["统计期间"]
+    assert period == f"{last_month_end.replace(day=1).isoformat()} 至 {last_month_end.isoformat()}"
+    future = (china_today() + timedelta(days=40)).isoformat()
+    for params in ({"period": "year"}, {"format": "pdf"}, {"date": future}):
+        refused = client.get("/api/petitions/bulletin", params=params, headers=headers)
+        assert refused.status_code == 422, params
+    assert "晚于今天" in client.get("/api/petitions/bulletin", params={"date": future}, headers=headers).json()["detail"]
+
+
+def test_statistics_carry_visits_satisfaction_and_extensions(client, world, auth, assigned):
+    today = china_today().isoformat()
+    p = assigned(category="执法规范类")
+    for step, body in (("start", None), ("extensions", {"days": 2, "reason": "需核实"}),
+                       ("resolve", {"resolution": "已办结"}), ("feedback", None)):
+        response = client.post(f"/api/petitions/{p['id']}/{step}", json=body, headers=auth(world.handler))
+        assert response.status_code in (200, 201), response.text
+    def group():
+        body = client.get("/api/petitions/statistics", params={"date_from": today, "date_to": today},
+                          headers=auth(world.supervisor)).json()
+        return {g["key"]: g for g in body["groups"]}["执法规范类"]
+
+    before = group()
+    assert before["awaiting_visit"] >= 1 and before["extensions"]["requested"] >= 1
+    visit = client.post(f"/api/petitions/{p['id']}/return-visit", json={"satisfaction": 5}, headers=auth(world.registrar))
+    assert visit.status_code == 200, visit.text
+    after = group()
+    assert after["visited"] - before["visited"] == 1 and before["awaiting_visit"] - after["awaiting_visit"] == 1
+    assert after["satisfaction"]["distribution"]["5"] - before["satisfaction"]["distribution"]["5"] == 1

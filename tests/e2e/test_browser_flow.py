@@ -1,5 +1,5 @@
 """The whole service in a real browser (Debian's Chromium): an enterprise in the widget asks a question
-and sees the answer card, asks for a person; a staff seat in the console claims and answers; the seat
+and sees the answer card, asks for a person; a staff seat in the staff app's 坐席 claims and answers; the seat
 escalates to an expert who answers and closes; the enterprise rates. Reloading restores the history,
 and markup typed on either side shows as text on the other. Screenshots go to results/screenshots/."""
 from __future__ import annotations
@@ -15,10 +15,12 @@ WAIT = 60_000  # ms: a bot turn on a busy 2-core machine
 
 
 def log_in(page, username: str):
+    """Log in to the staff app on /staff/seat and wait for the seat's live line."""
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.click("#login-submit")
-    page.wait_for_function("() => document.body.dataset.connected === '1'", timeout=WAIT)
+    page.wait_for_selector("[data-test=seat-bar][data-status]", timeout=WAIT)
+    page.wait_for_function("() => !document.querySelector('[data-test=line]')", timeout=WAIT)
 
 
 def send_in_widget(widget, text: str):
@@ -27,15 +29,8 @@ def send_in_widget(widget, text: str):
 
 
 def answer_in_console(console, text: str):
-    console.fill("#chat-input", text)
-    console.press("#chat-input", "Enter")
-
-
-def dialog(page, text: str):
-    page.wait_for_selector("#dialog-input", state="visible")
-    page.fill("#dialog-input", text)
-    page.click("#dialog-ok")
-    page.wait_for_selector("#dialog", state="hidden")
+    console.fill("#seat-composer", text)
+    console.press("#seat-composer", "Enter")
 
 
 def test_bot_then_staff_then_expert_then_rating_in_real_browsers(pages):
@@ -46,22 +41,24 @@ def test_bot_then_staff_then_expert_then_rating_in_real_browsers(pages):
     assert "依据" in card.inner_text() and widget.locator(".answer-card .sources").first.inner_text()
     widget.screenshot(path=str(SCREENSHOTS / "flow-widget-answer.png"))
 
-    staff = pages("/console", viewport=(1366, 768))
+    staff = pages("/staff/seat", viewport=(1366, 768))
     log_in(staff, "ganbu1")
-    staff.select_option("#presence", "busy")  # busy: nothing is assigned, the seat claims from the queue
-    staff.wait_for_function("() => document.body.dataset.presence === 'busy'")
+    staff.click("[data-test=status]")  # busy: nothing is assigned, the seat claims from the queue
+    staff.locator(".el-select-dropdown__item").nth(1).click()  # 在线 · 忙碌 · 离开
+    staff.wait_for_selector("[data-test=seat-bar][data-status=busy]")
 
     widget.click("#handoff-btn")
     widget.wait_for_function("() => /排队|第\\s*1\\s*位|下一位/.test(document.querySelector('#mode').textContent)",
                              timeout=WAIT)
-    staff.wait_for_selector("#queue .queue-item .claim", timeout=WAIT)
-    staff.click("#queue .queue-item .claim")
+    staff.wait_for_selector("[data-test=queue] .claim", timeout=WAIT)
+    staff.click("[data-test=queue] .claim")
     widget.wait_for_function("() => document.querySelector('#mode').textContent.includes('王芳')", timeout=WAIT)
-    staff.wait_for_selector("#chat .msg[data-sender=user]", timeout=WAIT)
+    staff.wait_for_selector("[data-test=transcript] .msg[data-sender=user]", timeout=WAIT)
 
     send_in_widget(widget, XSS_USER)
-    shown = staff.wait_for_selector(f"#chat .msg[data-sender=user] >> text={XSS_USER}", timeout=WAIT)
-    assert shown and staff.evaluate("() => window.__pwned === undefined && !document.querySelector('#chat img[src=x]')")
+    shown = staff.wait_for_selector(f"[data-test=transcript] .msg[data-sender=user] >> text={XSS_USER}", timeout=WAIT)
+    assert shown and staff.evaluate("() => window.__pwned === undefined"
+                                    " && !document.querySelector('[data-test=transcript] img[src=x]')")
     answer_in_console(staff, XSS_STAFF)
     widget.wait_for_selector(f".msg[data-sender=staff] >> text={XSS_STAFF}", timeout=WAIT)
     assert widget.evaluate("() => window.__pwned === undefined && !document.querySelector('#messages b')")
@@ -70,19 +67,23 @@ def test_bot_then_staff_then_expert_then_rating_in_real_browsers(pages):
     widget.screenshot(path=str(SCREENSHOTS / "flow-handoff-widget.png"))
     staff.screenshot(path=str(SCREENSHOTS / "flow-console-staff.png"))
 
-    expert = pages("/console", viewport=(1366, 768))
+    expert = pages("/staff/seat", viewport=(1366, 768))
     log_in(expert, "zhuanjia1")
-    staff.click("#btn-escalate")
-    dialog(staff, "跨区迁移涉及清税，需要专家判断")
+    staff.click("[data-test=escalate]")
+    staff.wait_for_selector(".el-dialog [data-test=presence-board]")  # who is online, before the note
+    staff.fill("[data-test=escalate-note]", "跨区迁移涉及清税，需要专家判断")
+    staff.click("[data-test=escalate-submit]")
     widget.wait_for_function("() => document.querySelector('#mode').textContent.includes('税务专家')", timeout=WAIT)
-    expert.wait_for_selector("#mine .conv-item", timeout=WAIT)
-    expert.click("#mine .conv-item")
-    expert.wait_for_selector("#chat .msg >> text=跨区迁移涉及清税", timeout=WAIT)  # the staff's note, for seats only
+    expert.wait_for_selector("[data-test=mine] .item", timeout=WAIT)
+    expert.click("[data-test=mine] .item")
+    expert.wait_for_selector("[data-test=transcript] .msg >> text=跨区迁移涉及清税", timeout=WAIT)  # seats only
     answer_in_console(expert, "已核实，您的情况可以直接办理迁移。")
     widget.wait_for_selector(".msg[data-sender=expert] >> text=可以直接办理迁移", timeout=WAIT)
     assert "跨区迁移涉及清税" not in widget.inner_text("#messages")
-    expert.click("#btn-close")
-    dialog(expert, "已解答跨区迁移")
+    expert.click("[data-test=close]")
+    expert.fill("[data-test=close-summary]", "已解答跨区迁移")
+    expert.click("[data-test=close-submit]")
+    expert.wait_for_selector("[data-test=ended] .item", timeout=WAIT)
     expert.screenshot(path=str(SCREENSHOTS / "flow-console-expert.png"))
 
     widget.wait_for_selector(".rating-card", timeout=WAIT)
@@ -91,6 +92,7 @@ def test_bot_then_staff_then_expert_then_rating_in_real_browsers(pages):
     widget.click("#rating-submit")
     widget.wait_for_selector("text=感谢您的评价", timeout=WAIT)
     widget.screenshot(path=str(SCREENSHOTS / "flow-widget-rated.png"))
+    expert.wait_for_selector("[data-test=ended] [data-test=rating] >> text=5 分", timeout=WAIT)  # the seat sees it
 
     before = widget.eval_on_selector_all(".msg[data-id]", "els => els.map(e => e.dataset.id)")
     widget.reload()

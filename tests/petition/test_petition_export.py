@@ -45,7 +45,7 @@ def test_csv_parses_back_with_the_headers_and_the_rows(session, org, ledger):
     out = io.BytesIO()
     assert write_csv(out, session, today=TODAY) == 4
     rows = parse_csv(out.getvalue())
-    assert tuple(rows[0]) == HEADERS and len(HEADERS) == 14
+    assert tuple(rows[0]) == HEADERS and len(HEADERS) == 27
     assert [r[0] for r in rows[1:]] == [p.ticket for p in ledger]  # receipt order
     first, spot, awkward, assigned = (dict(zip(HEADERS, r)) for r in rows[1:])
     assert first["纳税人名称"] == "成都甲商贸有限公司" and first["统一社会信用代码"] == ledger[0].uscc
@@ -141,3 +141,50 @@ def test_export_takes_extra_conditions_such_as_visibility(session, org, ledger):
     mine = PetitionFilters(extra=(Petition.handling_unit_id == org.collection.id,))
     rows = parse_csv(b"".join(iter_csv(session, mine, today=TODAY)))
     assert [r[0] for r in rows[1:]] == [ledger[3].ticket]
+
+
+def test_the_ledger_carries_every_registration_and_handling_field(session, org, new_petition):
+    """A petition handled jointly, extended once (and refused once), resolved, fed back, visited, closed."""
+    from api.petition import extensions
+
+    p = new_petition("2025-09-30 10:00", taxpayer_name="成都全程商贸有限公司")
+    service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id,
+                      now=sh("2025-10-10 08:00"))  # due 10-09 (the first working day after the holiday): late
+    service.assign(p, session=session, actor=org.service_clerk, unit_ids=[org.collection.id, org.policy.id],
+                   now=sh("2025-10-10 08:30"))
+    service.start(p, session=session, actor=org.handler, now=sh("2025-10-10 08:45"))
+    ask = extensions.request_extension(p, session=session, actor=org.handler, days=3, reason="需向上级核实政策口径",
+                                       now=sh("2025-10-10 09:00"))
+    extensions.approve_extension(ask, session=session, actor=org.director, now=sh("2025-10-10 10:00"))
+    again = extensions.request_extension(p, session=session, actor=org.handler, days=2, reason="等待系统修复",
+                                         now=sh("2025-10-13 09:00"))
+    extensions.reject_extension(again, session=session, actor=org.director, note="时间足够", now=sh("2025-10-13 10:00"))
+    service.resolve(p, session=session, actor=org.handler, resolution="已协调开通勾选功能", now=sh("2025-10-14 15:00"))
+    service.feed_back(p, session=session, actor=org.handler, now=sh("2025-10-14 16:00"))
+    service.return_visit(p, session=session, actor=org.registrar, satisfaction=4, now=sh("2025-10-15 09:30"))
+    service.close(p, session=session, actor=org.registrar, now=sh("2025-10-15 10:00"))
+    session.flush()
+
+    rows = parse_csv(b"".join(iter_csv(session, PetitionFilters(q=p.ticket), today=TODAY)))
+    row = dict(zip(HEADERS, rows[1]))
+    assert (row["受理单位"], row["受理人"], row["状态"]) == (org.service_dept.name, org.registrar.display_name, "已关闭")
+    assert (row["主办部门"], row["协办部门"]) == (org.collection.name, org.policy.name)
+    assert (row["转交期限"], row["转交情况"]) == (p.handover_due.isoformat(), "超期完成")
+    assert (row["办理期限"], row["办理情况"]) == (p.handling_due.isoformat(), "按期")
+    assert (row["反馈期限"], row["反馈情况"]) == (p.feedback_due.isoformat(), "按期")
+    assert row["办理结果"] == "已协调开通勾选功能" and row["延期天数"] == "3"
+    assert row["延期申请"] == "3天（已批准）：需向上级核实政策口径\n2天（已驳回）：等待系统修复"
+    assert (row["办结时间"], row["反馈时间"], row["回访时间"], row["满意度"], row["关闭时间"]) == (
+        "2025-10-14 15:00", "2025-10-14 16:00", "2025-10-15 09:30", "4", "2025-10-15 10:00")
+
+    sheet = load_workbook(io.BytesIO(b"".join(iter_xlsx(session, PetitionFilters(q=p.ticket), today=TODAY))),
+                          read_only=True)["诉求台账"]
+    cells = dict(zip(HEADERS, list(sheet.iter_rows(values_only=True))[1]))
+    assert cells["回访时间"] == datetime(2025, 10, 15, 9, 30) and cells["延期天数"] == 3 and cells["协办部门"] == org.policy.name
+
+
+def test_a_running_clock_shows_overdue_or_on_track(session, org, ledger):
+    rows = {r[0]: dict(zip(HEADERS, r)) for r in parse_csv(b"".join(iter_csv(session, today=TODAY)))[1:]}
+    assert rows[ledger[0].ticket]["转交情况"] == "已超期" and rows[ledger[0].ticket]["办理情况"] == ""
+    assert rows[ledger[3].ticket]["转交情况"] == "按期" and rows[ledger[3].ticket]["办理情况"] == "已超期"
+    assert rows[ledger[3].ticket]["主办部门"] == org.collection.name and rows[ledger[3].ticket]["协办部门"] == ""

@@ -133,3 +133,51 @@ def test_common_demands_find_a_repeated_theme(session, new_petition):
     newest = [made[2].ticket, made[1].ticket]
     assert [e["ticket"] for e in top["examples"]] == newest
     assert all(t["count"] >= 2 for t in result["themes"])
+
+
+def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new_petition):
+    """December: two fed back (one visited, rated 4), one answered on the spot and rated 5, one extended
+    twice (3 days approved, then 2 days still pending); November's petition stays out."""
+    from api.petition import extensions
+
+    s = session
+
+    def handled(received, category="信息化建设类"):
+        p = new_petition(received, category=category)
+        service.hand_over(p, session=s, actor=org.registrar, service_unit_id=org.service_dept.id, now=sh(received))
+        service.assign(p, session=s, actor=org.service_clerk, unit_ids=[org.collection.id], now=sh(received))
+        return service.start(p, session=s, actor=org.handler, now=sh(received))
+
+    def fed_back(received, category="信息化建设类"):
+        p = handled(received, category)
+        service.resolve(p, session=s, actor=org.handler, resolution="已办结", now=sh(received))
+        return service.feed_back(p, session=s, actor=org.handler, now=sh(received))
+
+    visited = fed_back("2025-12-02 10:00")
+    service.return_visit(visited, session=s, actor=org.registrar, satisfaction=4, now=sh("2025-12-03 10:00"))
+    fed_back("2025-12-02 11:00")
+    spot = new_petition("2025-12-02 12:00", category="纳税服务类", answered_on_the_spot=True, answer="已当场答复")
+    spot.satisfaction = 5
+    extended = handled("2025-12-04 09:00", category="纳税服务类")
+    first = extensions.request_extension(extended, session=s, actor=org.handler, days=3, reason="需核实",
+                                         now=sh("2025-12-05 09:00"))
+    extensions.approve_extension(first, session=s, actor=org.supervisor, now=sh("2025-12-05 10:00"))
+    extensions.request_extension(extended, session=s, actor=org.handler, days=2, reason="仍需核实",
+                                 now=sh("2025-12-08 09:00"))
+    outside = fed_back("2025-11-28 10:00")
+    service.return_visit(outside, session=s, actor=org.registrar, satisfaction=1, now=sh("2025-12-01 10:00"))
+    s.flush()
+
+    body = statistics(s, D("2025-12-01"), D("2025-12-31"), "category", today=D("2025-12-10"))
+    total = body["total"]
+    assert (total["visited"], total["awaiting_visit"]) == (1, 1)
+    assert total["satisfaction"] == {"rated": 2, "average": 4.5,
+                                     "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}}
+    assert total["extensions"] == {"requested": 2, "approved": 1, "rejected": 0, "pending": 1, "approved_days": 3}
+    groups = {g["key"]: g for g in body["groups"]}
+    assert groups["纳税服务类"]["extensions"]["requested"] == 2 and groups["信息化建设类"]["extensions"]["requested"] == 0
+    assert groups["信息化建设类"]["satisfaction"]["average"] == 4.0
+    for group_by in ("channel", "unit", "week", "month"):
+        again = statistics(s, D("2025-12-01"), D("2025-12-31"), group_by, today=D("2025-12-10"))["total"]
+        assert (again["extensions"], again["satisfaction"], again["visited"]) == (
+            total["extensions"], total["satisfaction"], total["visited"]), group_by

@@ -1,5 +1,5 @@
 """What the enterprise is told about its petitions and repair applications: notices (chat and 消息) and the SMS
-outbox (api/outbox).
+outbox (api/outbox); and what it says back: its own rating of how a petition was handled.
 
 Revision ID: 0009
 Revises: 0008
@@ -61,9 +61,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("notice_id", name="uq_sms_outbox_notice_id"),
     )
     op.create_index("ix_sms_outbox_due", "sms_outbox", ["status", "next_attempt_at"])
+    with op.batch_alter_table("petitions") as batch:  # batch: SQLite cannot add a check constraint in place
+        batch.add_column(sa.Column("enterprise_rating", sa.Integer, nullable=True))
+        batch.add_column(sa.Column("enterprise_rating_note", sa.Text, nullable=True))
+        batch.add_column(sa.Column("enterprise_rated_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_check_constraint("ck_petitions_enterprise_rating",
+                                      "enterprise_rating IS NULL OR enterprise_rating BETWEEN 1 AND 5")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("petitions") as batch:
+        batch.drop_constraint("ck_petitions_enterprise_rating", type_="check")
+        batch.drop_column("enterprise_rated_at")
+        batch.drop_column("enterprise_rating_note")
+        batch.drop_column("enterprise_rating")
     op.drop_index("ix_sms_outbox_due", table_name="sms_outbox")
     op.drop_table("sms_outbox")
     op.drop_index("ix_enterprise_notices_undelivered", table_name="enterprise_notices")

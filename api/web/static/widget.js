@@ -78,6 +78,8 @@
     embedded: false,
     lastTypingSent: 0,
     blobUrls: new Map(),
+    notices: { items: [], loading: false }, // 诉求办理与信用修复的告知（GET /api/widget/notices），与提醒同列于“消息”
+    petitions: { items: [], loaded: false, failed: false, loading: false, rating: {} }, // 本企业的诉求与时限
     reminders: {
       enabled: false, // 仅已登录企业：显示“消息”按钮
       loaded: false,
@@ -244,7 +246,7 @@
     menu.appendChild(menuButton("handoff", "转人工", function () { sendMessage("转人工", "/request_human"); }));
     menu.appendChild(menuButton("petition", "提诉求", function () { sendMessage("我要提诉求", "/file_petition"); }));
     if (isEnterprise()) {
-      menu.appendChild(menuButton("petitions", "我的诉求", function () { sendMessage("我的诉求", "/check_petition_status"); }));
+      menu.appendChild(menuButton("petitions", "我的诉求", function () { openRemindersPanel("petitions"); }));
       menu.appendChild(menuButton("reminders", "我的提醒", function () { openRemindersPanel(); }));
     }
   }
@@ -779,7 +781,7 @@
     var card = node.querySelector(".reminder-card[data-reminder]");
     if (card) watchReminderCard(card);
     var kind = message.custom && message.custom.kind;
-    if (live && (kind === "reminder" || kind === "reminder_answer")) scheduleRemindersRefresh();
+    if (live && (kind === "reminder" || kind === "reminder_answer" || kind === "petition_notice")) scheduleRemindersRefresh();
 
     if (message.sender === "user") state.turnStart = null;
     else if (live && (!state.turnStart || Date.now() - state.turnStartAt > TURN_MS)) {
@@ -1232,6 +1234,8 @@
   function refreshReminders() {
     var r = state.reminders;
     if (!r.enabled) return;
+    refreshNotices();
+    if (r.open) refreshPetitions();
     if (r.loading) { r.again = true; return; }
     r.loading = true;
     r.again = false;
@@ -1284,7 +1288,7 @@
   }
 
   function sortedReminders() {
-    return state.reminders.items.slice().sort(function (a, b) {
+    return state.reminders.items.concat(state.notices.items).sort(function (a, b) {
       var ta = Date.parse(a.created_at) || 0;
       var tb = Date.parse(b.created_at) || 0;
       if (ta !== tb) return tb - ta;
@@ -1293,7 +1297,7 @@
   }
 
   function unreadCount() {
-    return state.reminders.items.filter(function (item) { return !item.read_at; }).length;
+    return state.reminders.items.concat(state.notices.items).filter(function (item) { return !item.read_at; }).length;
   }
 
   function renderReminders() {
@@ -1324,6 +1328,7 @@
   }
 
   function reminderItem(item) {
+    if (item.notice) return noticeItem(item);
     var status = reminderStatus(item);
     var li = el("li", "reminder-item status-" + status[0]);
     li.dataset.id = String(item.id);
@@ -1402,9 +1407,10 @@
     node.flashTimer = setTimeout(function () { node.classList.remove("flash"); }, FLASH_MS);
   }
 
-  function openRemindersPanel() {
+  function openRemindersPanel(section) {
     var r = state.reminders;
     if (!r.enabled) return;
+    r.detail = null;
     r.open = true;
     $remindersPanel.hidden = false;
     $remindersBackdrop.hidden = false;
@@ -1413,6 +1419,7 @@
     renderReminders();
     refreshReminders();
     $remindersPanel.focus({ preventScroll: true });
+    if (section === "petitions") $("petitions-section").scrollIntoView({ block: "start" });
   }
 
   function closeRemindersPanel(restoreFocus) {
@@ -1447,6 +1454,155 @@
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && state.reminders.open) closeRemindersPanel(true);
     });
+  }
+
+  // ---------- “消息”里的办理告知与“我的诉求”（时限、办理结果与评价） ----------
+  function refreshNotices() {
+    var n = state.notices;
+    if (n.loading || !state.reminders.enabled) return;
+    n.loading = true;
+    fetch("/api/widget/notices", { headers: authHeaders() })
+      .then(function (response) { return response.ok ? readJson(response) : null; })
+      .then(function (body) {
+        if (!body || !Array.isArray(body.notices)) return;
+        n.items = body.notices.map(function (item) { return Object.assign({ notice: true }, item); });
+        renderReminders();
+      })
+      .catch(function () { /* 办理告知也已在聊天里；列表下次打开时再取 */ })
+      .finally(function () { n.loading = false; });
+  }
+
+  function noticeItem(item) {
+    var li = el("li", "reminder-item notice-item status-" + (item.read_at ? "read" : "unread"));
+    li.dataset.notice = String(item.id);
+    var head = el("div", "reminder-item-head");
+    head.appendChild(el("span", "reminder-tag tag-notice", label("notice_kind", item.kind, "办理消息")));
+    head.appendChild(el("span", "reminder-item-title", item.ticket ? "诉求 " + item.ticket : label("reminder_type", "credit", "信用修复")));
+    li.appendChild(head);
+    li.appendChild(el("div", "notice-text", item.text || ""));
+    var foot = el("div", "reminder-item-foot");
+    foot.appendChild(el("span", "reminder-item-time", shortTime(item.created_at)));
+    foot.appendChild(el("span", "reminder-status status-" + (item.read_at ? "read" : "unread"), item.read_at ? "已读" : "未读"));
+    li.appendChild(foot);
+    if (!item.read_at) markNoticeRead(item);
+    return li;
+  }
+
+  /** 办理告知打开“消息”即全文可见，看到即已读。 */
+  function markNoticeRead(item) {
+    if (item.readSent) return;
+    item.readSent = true;
+    fetch("/api/widget/notices/" + encodeURIComponent(item.id) + "/read", { method: "POST", headers: authHeaders() })
+      .then(function (response) {
+        if (!response.ok) return;
+        item.read_at = new Date().toISOString();
+        renderReminders();
+      })
+      .catch(function () { item.readSent = false; });
+  }
+
+  function refreshPetitions() {
+    var p = state.petitions;
+    if (p.loading) return;
+    p.loading = true;
+    fetch("/api/widget/petitions", { headers: authHeaders() })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return readJson(response);
+      })
+      .then(function (body) {
+        p.items = body && Array.isArray(body.petitions) ? body.petitions : [];
+        p.loaded = true;
+        p.failed = false;
+      })
+      .catch(function () { p.failed = true; })
+      .finally(function () { p.loading = false; renderPetitions(); });
+  }
+
+  /** 时限的说法：办理中说承诺日期与剩余工作日，超期如实说，已反馈的说结果。 */
+  function clockText(item) {
+    if (item.result) return "已办结";
+    if (!item.due_date) return "办理中，进展会及时告知您";
+    var due = item.due_date.replace(/^(\d{4})-(\d{2})-(\d{2})$/, function (_, y, m, d) { return Number(m) + "月" + Number(d) + "日"; });
+    if (item.days_left == null) return "承诺" + due + "前办结";
+    if (item.days_left < 0) return "已超过承诺的" + due + "，我们正在督办";
+    return "承诺" + due + "前办结（还剩" + item.days_left + "个工作日）";
+  }
+
+  function renderPetitions() {
+    var p = state.petitions;
+    var section = $("petitions-section");
+    section.hidden = !state.reminders.enabled;
+    var list = $("petitions-list");
+    var status = $("petitions-status");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    status.textContent = !p.loaded ? (p.failed ? "诉求加载失败，请稍后再试" : "正在加载…") : (p.items.length ? "" : "暂无诉求");
+    status.hidden = !status.textContent;
+    p.items.forEach(function (item) { list.appendChild(petitionItem(item)); });
+  }
+
+  function petitionItem(item) {
+    var li = el("li", "petition-item");
+    li.dataset.ticket = item.ticket;
+    var head = el("div", "reminder-item-head");
+    head.appendChild(el("span", "reminder-tag tag-petition", label("petition_status", item.status, "办理中")));
+    head.appendChild(el("span", "reminder-item-title", item.ticket + " · " + item.category));
+    li.appendChild(head);
+    li.appendChild(el("div", "petition-content", item.content.length > 60 ? item.content.slice(0, 59) + "…" : item.content));
+    var clock = el("div", "petition-clock" + (item.days_left != null && item.days_left < 0 ? " late" : ""), clockText(item));
+    li.appendChild(clock);
+    if (item.result) li.appendChild(el("div", "petition-result", "办理结果：" + item.result));
+    if (item.rating != null) li.appendChild(el("div", "petition-rated", "您的评价：" + item.rating + "分，感谢您的反馈"));
+    else if (item.may_rate) li.appendChild(petitionRating(item));
+    return li;
+  }
+
+  var SCORES = ["很不满意", "不满意", "一般", "满意", "很满意"];
+
+  /** 对办理的评价：1–5 分必选，意见可填可不填；提交一次。 */
+  function petitionRating(item) {
+    var chosen = state.petitions.rating;
+    var box = el("div", "petition-rating");
+    box.appendChild(el("div", "petition-rating-title", "请您评价这件诉求的办理："));
+    var scores = el("div", "petition-scores");
+    SCORES.forEach(function (name, index) {
+      var b = el("button", "petition-score" + (chosen[item.id] === index + 1 ? " chosen" : ""), (index + 1) + "分 " + name);
+      b.type = "button";
+      b.dataset.score = String(index + 1);
+      b.addEventListener("click", function () { chosen[item.id] = index + 1; renderPetitions(); });
+      scores.appendChild(b);
+    });
+    box.appendChild(scores);
+    var note = el("textarea", "petition-note");
+    note.rows = 2;
+    note.maxLength = 500;
+    note.placeholder = "其他意见（选填）";
+    box.appendChild(note);
+    var error = el("div", "petition-rating-error");
+    error.setAttribute("role", "alert");
+    var submit = el("button", "petition-rate-submit", "提交评价");
+    submit.type = "button";
+    submit.addEventListener("click", function () {
+      if (!chosen[item.id]) { error.textContent = "请先选择分数"; return; }
+      submit.disabled = true;
+      apiPost("/api/widget/petitions/" + encodeURIComponent(item.id) + "/rating",
+              { satisfaction: chosen[item.id], note: note.value.trim() || null })
+        .then(function (response) {
+          if (response.ok) { delete chosen[item.id]; refreshPetitions(); return; }
+          return readJson(response).then(function (body) {
+            submit.disabled = false;
+            error.textContent = detailText(body, "评价提交失败，请稍后再试");
+            if (response.status === 409) refreshPetitions(); // 已评价过：显示已有的评价
+          });
+        })
+        .catch(function () {
+          submit.disabled = false;
+          error.textContent = "网络连接失败，评价未提交，请稍后再试";
+        });
+    });
+    box.appendChild(submit);
+    box.appendChild(error);
+    return box;
   }
 
   // ---------- 会话状态 ----------
