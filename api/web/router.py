@@ -18,6 +18,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from api.inputs import CleanStr
+
 __all__ = ["STATIC_DIR", "CONTENT_SECURITY_POLICY", "router", "install_web"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -63,7 +65,7 @@ APP_INDEX = STATIC_DIR / "app" / "index.html"
 
 @router.get("/staff")
 @router.get("/staff/{section:path}")
-def staff_app(section: str = "") -> FileResponse:
+def staff_app(section: CleanStr = "") -> FileResponse:  # the app routes in the browser; the path is not read
     if not APP_INDEX.is_file():
         # A checkout where `make setup` has not built web/ yet: say what to do, never a blank page.
         raise HTTPException(status_code=503, detail="工作台页面尚未构建，请先运行 make setup")

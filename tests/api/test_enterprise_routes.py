@@ -82,8 +82,13 @@ def test_the_profile_opens_with_key_facts_in_chinese_for_the_unit_handling_its_p
     body = client.get(f"/api/enterprises/{e.uscc}", headers=auth(world.registrar)).json()
     facts = [(f["label"], f["value"]) for f in body["key_facts"]]
     assert facts[:2] == [("企业名称", e.name), ("统一社会信用代码", e.uscc)]
+    from api.reminder.delivery import pending_counts
+
+    waiting = pending_counts(db, [e.id])[e.id]  # the reminders it will find on opening the chat (overdue filing …)
+    assert waiting > 0
     assert facts[2:] == [("纳税人类型", "小规模纳税人"), ("行业", "零售业（F52）"), ("纳税信用", "B级（2025年度，87分）"),
-                         ("待处理提醒", "无"), ("在办诉求", "1件"), ("风险疑点", "无"), ("申报情况", "1期逾期未申报")]
+                         ("待处理提醒", f"{waiting}条"), ("在办诉求", "1件"), ("风险疑点", "无"),
+                         ("申报情况", "1期逾期未申报")]
     hints = {f["label"]: f["hint"] for f in body["key_facts"]}
     assert hints["纳税信用"] == "有1项可修复的扣分尚未纠正" and "逾期未申报" in hints["申报情况"]
     assert [g["title"] for g in body["details"]] == ["登记信息", "规模与财务"]

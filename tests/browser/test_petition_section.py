@@ -240,3 +240,20 @@ def test_on_a_phone_the_queue_is_cards_and_the_detail_fills_the_screen(page_fact
     box = page.locator("[data-test=detail-actions] [data-action=hand_over]").bounding_box()
     assert box["x"] + box["width"] <= PHONE[0] and box["height"] >= 32  # on screen and big enough to tap
     screenshot(page, "petitions-detail-phone")
+
+
+def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_it(page_factory, world):
+    from openpyxl import load_workbook
+
+    page = page_factory(DESKTOP)
+    login(page, world, "supervisor", "/staff/petitions")
+    page.click("[data-test=bulletin]")
+    with page.expect_download() as download:
+        page.locator("[data-test=bulletin-month]:visible").click()
+    assert download.value.suggested_filename.startswith("诉求通报-上月-")
+    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # the saved file has no extension
+    assert "概况" in book.sheetnames
+    seat = page_factory(DESKTOP)
+    login(seat, world, "staff", "/staff/petitions")
+    expect(seat.locator("[data-test=export]")).to_be_visible()
+    expect(seat.locator("[data-test=bulletin]")).to_have_count(0)
