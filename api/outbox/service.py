@@ -46,6 +46,9 @@ def _text(petition: Petition, entry: PetitionEvent, session: Session) -> tuple[s
         where = "上报" if data.get("direction") == "up" else "转交"
         return ("transferred", f"{head}需由{_units(session, [data.get('to_unit_id')])}办理，已{where}，"
                                f"原因：{entry.reason}。{_due(petition)}。")
+    if entry.action == "add_co_handler":  # 因涉及其他部门…应将转交情况告知小微企业
+        return ("assigned", f"{head}涉及{_units(session, [data.get('unit_id')])}的职责，已请其协同办理，"
+                            f"原因：{entry.reason}。{_due(petition)}。")
     if entry.action == "approve_extension":
         extension = session.get(PetitionExtension, data.get("extension_id"))
         reason = extension.reason if extension is not None else entry.reason

@@ -9,8 +9,14 @@ supervisor, director            petitions whose accepting unit, service departme
                                 handling department lies in their unit tree (unit + descendants)
 staff                           the same as supervisors, plus the petitions they registered
 handler                         petitions currently assigned to their unit (lead or joint)
+any role in an outside          only the petitions their department co-handles; the only
+department (市场监管, 社保…)      step they take is completing their own part (complete_task)
 expert, enterprise              no petition route at all (403)
 ==============================  ===========================================================
+
+Joint handling: the steps that move the whole petition (start, transfer, request an extension, invite a
+co-department, resolve, feed back) belong to the lead department (主办) alone; a co-department (协办)
+completes its own part and may not close or visit the petition either.
 
 A petition outside one's visibility answers **404**, exactly like a petition that does not
 exist, so its existence is not disclosed. A visible petition on which the caller's role or unit
@@ -27,7 +33,8 @@ from api.errors import Forbidden, NotFound
 from api.org.models import StaffAccount, Unit
 from api.petition.models import Petition, PetitionHandler
 
-__all__ = ["READ_ROLES", "ACTION_ROLES", "GLOBAL_ROLES", "visible_clause", "get_visible", "ensure_role", "ensure_may"]
+__all__ = ["READ_ROLES", "ACTION_ROLES", "GLOBAL_ROLES", "OUTSIDE_ACTIONS", "is_outside", "visible_clause",
+           "get_visible", "ensure_role", "ensure_may"]
 
 GLOBAL_ROLES = ("operator", "admin")
 READ_ROLES = ("staff", "handler", "supervisor", "director", "operator", "admin")
@@ -44,8 +51,20 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "return_visit": ("staff", "supervisor", "director", "admin"),
     "close": ("staff", "supervisor", "director", "admin"),
     "decide_extension": ("supervisor", "director"),
+    "add_co_handler": _HANDLING,
+    "complete_task": _HANDLING,
 }
-_IN_HANDLING_UNIT = {"start", "transfer", "resolve", "feed_back", "request_extension"}
+_IN_HANDLING_UNIT = {"start", "transfer", "resolve", "feed_back", "request_extension", "add_co_handler",
+                     "complete_task"}
+_LEAD_ONLY = _IN_HANDLING_UNIT - {"complete_task"}
+_NOT_BY_CO_DEPARTMENT = {"return_visit", "close"}
+OUTSIDE_ACTIONS = {"complete_task"}
+"""All an outside department's account may do to a petition."""
+
+
+def is_outside(staff: StaffAccount) -> bool:
+    """Whether ``staff`` belongs to a department outside the tax system."""
+    return staff.unit is not None and staff.unit.kind == "outside_department"
 
 
 def unit_tree(unit_id: int):
@@ -61,9 +80,9 @@ def _handled_by(units):
 
 def visible_clause(staff: StaffAccount):
     """A WHERE clause true for the petitions ``staff`` may see."""
-    if staff.role in GLOBAL_ROLES:
+    if staff.role in GLOBAL_ROLES and not is_outside(staff):
         return true()
-    if staff.role == "handler":
+    if staff.role == "handler" or is_outside(staff):
         return _handled_by(select(literal(staff.unit_id)))
     if staff.role in ("staff", "supervisor", "director"):
         tree = unit_tree(staff.unit_id)
@@ -87,6 +106,8 @@ def ensure_role(action: str, staff: StaffAccount) -> None:
     if staff.role not in ACTION_ROLES[action]:
         allowed = "、".join(ROLE_LABELS[r] for r in ACTION_ROLES[action])
         raise Forbidden(f"您的角色（{ROLE_LABELS[staff.role]}）无权进行此操作，需要：{allowed}", code="role_forbidden")
+    if action not in OUTSIDE_ACTIONS and is_outside(staff):
+        raise Forbidden("税务系统外部门只能提交本部门承担的协办意见", code="outside_department")
 
 
 def ensure_may(action: str, petition: Petition, staff: StaffAccount) -> None:
@@ -94,7 +115,14 @@ def ensure_may(action: str, petition: Petition, staff: StaffAccount) -> None:
     ensure_role(action, staff)
     if staff.role == "admin":
         return
-    if action in _IN_HANDLING_UNIT and staff.unit_id not in {h.unit_id for h in petition.handlers}:
+    handling = {h.unit_id for h in petition.handlers}
+    if action in _IN_HANDLING_UNIT and staff.unit_id not in handling:
         raise Forbidden("只有承办该诉求的办理部门可以进行此操作", code="not_handling_unit")
+    if action in _LEAD_ONLY and staff.unit_id != petition.handling_unit_id:
+        raise Forbidden("联合办理时只有主办部门可以进行此操作（协办部门请提交本部门的办理意见）", code="not_lead_unit")
+    co_department = staff.unit_id in handling and staff.unit_id != petition.handling_unit_id
+    if action in _NOT_BY_CO_DEPARTMENT and co_department and staff.unit_id not in (
+            petition.service_unit_id, petition.accepting_unit_id):
+        raise Forbidden("协办部门不能回访或关闭诉求，由主办部门反馈、纳税服务部门回访和关闭", code="not_lead_unit")
     if action == "assign" and staff.role == "staff" and staff.unit_id != petition.service_unit_id:
         raise Forbidden("只有收到该诉求的纳税服务部门可以转交办理部门", code="not_service_unit")

@@ -4,7 +4,10 @@ A handling department asks with a reason; a supervisor (分管局领导) decides
 department, a director (本级税务机关主要领导) for joint handling. Handling may not exceed
 10 working days in all — the notice sets that ceiling for single-department handling; it is
 applied to joint handling too. One request may be pending at a time, and only before the
-deadline has passed. Functions take ``session=`` and never commit.
+deadline has passed. In joint handling only the lead department asks (a co-department may not);
+the approver role is the one the petition needs when it is decided, so a request made before a
+co-department was invited goes to the director. Nobody decides their own request, whatever their
+role, and no account of an outside department decides any. Functions take ``session=`` and never commit.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from api.database import get_or_404
 from api.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
 from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
+from api.petition.access import is_outside
 from api.petition.lifecycle import actor_label, ensure_allowed, record
 from api.petition.models import Petition, PetitionExtension
 from api.petition.service import handling_due_for
@@ -34,6 +38,8 @@ def request_extension(petition: Petition, *, session: Session, actor: StaffAccou
                       now: datetime | None = None) -> PetitionExtension:
     now = aware_now(now)
     status = _staff_and_status(petition, actor)
+    if actor.unit_id != petition.handling_unit_id and actor.unit_id in {h.unit_id for h in petition.handlers}:
+        raise Forbidden("联合办理的延期由主办部门申请，协办部门不能申请", code="not_lead_unit")
     if not (reason or "").strip():
         raise Invalid("申请延期必须说明原因")
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
@@ -105,6 +111,8 @@ def _decide(extension: PetitionExtension, actor: StaffAccount, *, session: Sessi
     if extension.status != "pending":
         raise Conflict(f"该延期申请已处理（{extension.status}），不能再审批")
     roles = approver_roles(petition)
+    if is_outside(actor):
+        raise Forbidden("税务系统外部门不能审批延期", code="outside_department")
     if actor.role not in roles:
         who = "本级税务机关主要领导（director）" if petition.joint else "分管局领导（supervisor）或主要领导（director）"
         raise Forbidden(f"{'联合办理' if petition.joint else '单一部门办理'}的延期须由{who}审批")

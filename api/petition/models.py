@@ -138,7 +138,10 @@ class Petition(Base):
 
 
 class PetitionHandler(Base):
-    """A handling department of a petition; several rows = joint handling, ``lead`` = 主办部门."""
+    """A handling department of a petition and its task: several rows = joint handling (联合办理),
+    ``lead`` = 主办部门, the others 协办部门 (tax departments or outside departments). Each row carries
+    that department's own part: its answer, when and by whom it was completed. The lead's row is
+    completed when the petition is resolved; a co-department completes its own."""
 
     __tablename__ = "petition_handlers"
     __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),)
@@ -148,8 +151,15 @@ class PetitionHandler(Base):
     unit_id = Column(Integer, _fk("unit_id", "units", "petition_handlers"), nullable=False)
     lead = Column(Boolean, nullable=False, default=False, server_default=false())
     assigned_at = Column(UTCDateTime(), nullable=False)
+    answer = Column(Text, nullable=True)  # this department's part of the answer (办理意见)
+    completed_at = Column(UTCDateTime(), nullable=True)
+    completed_by = Column(Integer, _fk("completed_by", "staff_accounts", "petition_handlers"), nullable=True)
 
     unit = relationship("Unit")
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
 
 
 class PetitionEvent(Base):

@@ -17,7 +17,8 @@ from api.inputs import CleanStr, Id, clean_str
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
 __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "PendingExtension", "HandOver", "Assign",
-           "Transfer", "Resolve", "FeedBack", "ReturnVisit", "Close", "ExtensionRequest", "ExtensionDecision",
+           "CoHandlerAdd", "TaskComplete", "Transfer", "Resolve", "FeedBack", "ReturnVisit", "Close",
+           "ExtensionRequest", "ExtensionDecision",
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
 
@@ -42,10 +43,16 @@ class PetitionPage(BaseModel):
 
 
 class HandlerRead(BaseModel):
+    """A handling department and its task (联合办理: one per department; ``lead`` = 主办, else 协办)."""
     unit_id: int
     unit_name: str
+    unit_kind: str  # outside_department = 税务系统外部门
     lead: bool
     assigned_at: datetime
+    completed: bool
+    answer: Optional[str]  # the department's part (the lead's is the resolution)
+    completed_at: Optional[datetime]
+    completed_by: Optional[int]
 
 
 class PetitionDetail(BaseModel):
@@ -73,6 +80,15 @@ class Assign(BaseModel):
     long_term: bool = False
     reason: Optional[Text] = None
     reconsideration: Optional[bool] = None
+
+
+class CoHandlerAdd(BaseModel):
+    unit_id: Id
+    reason: Text
+
+
+class TaskComplete(BaseModel):
+    answer: Text
 
 
 class Transfer(BaseModel):

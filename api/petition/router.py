@@ -21,14 +21,14 @@ from api.errors import Conflict, NotFound
 from api.inputs import MAX_PAGE, Id
 from api.org.models import StaffAccount
 from api.petition import extensions, queries, service
-from api.petition.access import ACTION_ROLES, READ_ROLES, ensure_may, get_visible, visible_clause
+from api.petition.access import ACTION_ROLES, READ_ROLES, ensure_may, ensure_role, get_visible, visible_clause
 from api.petition.available import available_actions, may_register
 from api.petition.constants import BOT, SYSTEM
 from api.petition.filter_params import petition_filters
-from api.petition.models import Petition, PetitionExtension
-from api.petition.payloads import (Assign, Close, ExtensionDecision, ExtensionReject, ExtensionRequest,
+from api.petition.models import Petition, PetitionExtension, PetitionHandler
+from api.petition.payloads import (Assign, Close, CoHandlerAdd, ExtensionDecision, ExtensionReject, ExtensionRequest,
                                    FeedBack, HandlerRead, HandOver, PendingExtension, PetitionDetail, PetitionPage,
-                                   Resolve, ReturnVisit, Transfer)
+                                   Resolve, ReturnVisit, TaskComplete, Transfer)
 from api.petition.queries import PetitionFilters
 from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
 from api.petition.timing import aware_now
@@ -87,6 +87,7 @@ def _committed(session: Session, act: Acting) -> PetitionRead:
 @router.post("", response_model=PetitionRead, status_code=201, summary="受理登记（受理单位为登记人所在单位）")
 def register(body: PetitionCreate, staff: Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["register"]))],
              session: SessionDep) -> PetitionRead:
+    ensure_role("register", staff)  # an outside department's account registers nothing
     petition = service.register(body, session=session, actor=staff)
     if petition.accepting_staff_id != staff.id and not _sees(staff, petition.id, session):
         raise Conflict("该幂等键已被另一件诉求使用，请更换", code="idempotency_key_taken")
@@ -147,8 +148,7 @@ def detail(petition_id: Id, staff: Reader, session: SessionDep, unmasked: Unmask
     masker, names = decision.masker, [petition.taxpayer_name]
     answer = PetitionDetail(
         petition=_shown(session, staff, petition, "view_petition", decision),
-        handlers=[HandlerRead(unit_id=h.unit_id, unit_name=h.unit.name, lead=h.lead, assigned_at=h.assigned_at)
-                  for h in petition.handlers],
+        handlers=[_task(h, masker, names) for h in petition.handlers],
         # the ledger's free text (reasons, the feedback message) may quote the petitioner's phone or name
         events=[PetitionEventRead.from_orm(e).copy(update={"reason": masker.text(e.reason, names),
                                                            "data": masker.value(e.data, names)})
@@ -159,6 +159,13 @@ def detail(petition_id: Id, staff: Reader, session: SessionDep, unmasked: Unmask
         actions=available_actions(petition, staff))
     session.commit()
     return answer
+
+
+def _task(handler: PetitionHandler, masker, names: list[str]) -> HandlerRead:
+    return HandlerRead(unit_id=handler.unit_id, unit_name=handler.unit.name, unit_kind=handler.unit.kind,
+                       lead=handler.lead, assigned_at=handler.assigned_at, completed=handler.completed,
+                       answer=masker.text(handler.answer, names), completed_at=handler.completed_at,
+                       completed_by=handler.completed_by)
 
 
 def _actor_names(session: Session, actors: list[str]) -> dict[str, str]:
@@ -196,6 +203,26 @@ def start(act: Annotated[Acting, Depends(acting("start"))], session: SessionDep)
 def transfer(body: Transfer, act: Annotated[Acting, Depends(acting("transfer"))], session: SessionDep):
     service.transfer(act.petition, session=session, actor=act.staff, to_unit_id=body.to_unit_id, reason=body.reason)
     return _committed(session, act)
+
+
+@router.post("/{petition_id}/co-handlers", response_model=PetitionRead, summary="邀请协办部门（主办部门，须说明原因）")
+def add_co_handler(body: CoHandlerAdd, act: Annotated[Acting, Depends(acting("add_co_handler"))],
+                   session: SessionDep):
+    service.add_co_handler(act.petition, session=session, actor=act.staff, unit_id=body.unit_id, reason=body.reason)
+    return _committed(session, act)
+
+
+@router.post("/{petition_id}/tasks/{unit_id}/complete", response_model=HandlerRead,
+             summary="协办部门完成本部门的办理（提交办理意见）")
+def complete_task(unit_id: Id, body: TaskComplete, act: Annotated[Acting, Depends(acting("complete_task"))],
+                  session: SessionDep) -> HandlerRead:
+    task = service.complete_task(act.petition, session=session, actor=act.staff, unit_id=unit_id, answer=body.answer)
+    decision = petition_view(act.staff)
+    audit_view(act.staff, decision, "petition_complete_task", f"petition:{act.petition.id}", session=session,
+               now=aware_now(), fields=PETITION_FIELDS, shown=[act.petition.ticket])
+    read = _task(task, decision.masker, [act.petition.taxpayer_name])
+    session.commit()
+    return read
 
 
 @router.post("/{petition_id}/resolve", response_model=PetitionRead, summary="办结")

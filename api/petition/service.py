@@ -4,6 +4,13 @@ Every function takes ``session=`` and never commits; each change appends a ledge
 
 register → hand_over → assign → start → resolve → feed_back → [return_visit] → close,
 with transfer (上报/下转) while handling and extensions in :mod:`api.petition.extensions`.
+
+Joint handling (联合办理, 税总函〔2019〕40号 四(二)2): the first department assigned leads (主办); each other
+department (协办, a tax department or an outside department such as 市场监管, 社保, 人民银行) has its own
+task on its ``PetitionHandler`` row and completes it with its answer (``complete_task``). Every department
+must finish its part (各部门…办结), so the lead resolves only when every co-department's part is completed;
+the lead alone starts, transfers, asks for an extension, invites another co-department, resolves and feeds
+back (谁主办、谁反馈). An outside department never leads.
 """
 from __future__ import annotations
 
@@ -12,8 +19,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.errors import Forbidden, Invalid, NotFound
-from api.org.models import LEVELS, StaffAccount, Unit
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.org.models import LEVEL_LABELS, LEVELS, StaffAccount, Unit
 from api.org.service import get_unit
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, LEGAL_RELIEF, LONG_TERM_CATEGORIES, Status
 from api.petition.intake import register
@@ -22,10 +29,14 @@ from api.petition.models import Petition, PetitionExtension, PetitionHandler
 from api.petition.timing import aware_now, clock_data, due_after
 
 __all__ = ["register", "get_petition", "get_by_ticket", "hand_over", "assign", "start", "transfer", "resolve",
-           "feed_back", "return_visit", "close", "handling_due_for", "HANDLING_KINDS"]
+           "feed_back", "return_visit", "close", "add_co_handler", "complete_task", "handling_due_for",
+           "HANDLING_KINDS", "CO_HANDLING_KINDS", "OUTSIDE"]
 
 HANDLING_KINDS = ("handling_department", "service_department", "legal_unit")
-"""Units that may handle a petition (纳税服务类 demands are handled by the service department itself)."""
+"""Units that may lead the handling of a petition (纳税服务类 demands are handled by the service department)."""
+OUTSIDE = "outside_department"
+CO_HANDLING_KINDS = (*HANDLING_KINDS, OUTSIDE)
+"""Units that may co-handle (协办): the tax departments and outside departments (seed 001's 共治)."""
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -91,28 +102,33 @@ def assign(petition: Petition, *, session: Session, actor: Actor, unit_ids: list
 def start(petition: Petition, *, session: Session, actor: Actor, now: datetime | None = None) -> Petition:
     """开始办理."""
     now, old, new = _begin(petition, "start", actor, now)
+    _refuse_co_department(petition, actor, "开始办理")
     petition.started_at = now
     return _finish(petition, "start", old, new, session=session, actor=actor, now=now)
 
 
 def transfer(petition: Petition, *, session: Session, actor: Actor, to_unit_id: int, reason: str,
              now: datetime | None = None) -> Petition:
-    """分级办理: beyond this level's remit, report it one level up or pass it one level down.
-    The receiving department gets its own 5 working days; earlier extensions do not carry over."""
+    """分级办理: beyond this level's remit, the lead department reports it one level up or passes it one level
+    down. The receiving department becomes the lead and gets its own 5 working days; earlier extensions do
+    not carry over. In joint handling the co-departments keep their tasks (and any part already completed)."""
     now, old, new = _begin(petition, "transfer", actor, now)
+    _refuse_co_department(petition, actor, "上报或下转")
     if not (reason or "").strip():
         raise Invalid("上报或下转须说明原因")
     current = get_unit(petition.handling_unit_id, session=session)
     target = get_unit(to_unit_id, session=session)
     if target.kind not in HANDLING_KINDS:
         raise Invalid(f"“{target.name}”不是办理部门")
+    if target.id in {h.unit_id for h in petition.handlers}:
+        raise Invalid(f"“{target.name}”已在办理该诉求，请选择其他部门")
     step = LEVELS.index(target.level) - LEVELS.index(current.level)
     if step not in (-1, 1):
-        raise Invalid(f"只能上报上一级或转交下一级办理部门（“{current.name}”为{current.level}级，"
-                      f"“{target.name}”为{target.level}级）")
+        raise Invalid(f"只能上报上一级或转交下一级办理部门（“{current.name}”为{LEVEL_LABELS[current.level]}，"
+                      f"“{target.name}”为{LEVEL_LABELS[target.level]}）")
     _cancel_pending_extensions(petition, now, "诉求已上报或下转", session=session)
     petition.extended_days, petition.started_at = 0, None
-    _set_handlers(petition, [target], now, session=session)
+    _replace_lead(petition, target, now, session=session)
     petition.handling_due = handling_due_for(petition)
     data = {"from_unit_id": current.id, "to_unit_id": target.id, "direction": "up" if step < 0 else "down"}
     return _finish(petition, "transfer", old, new, session=session, actor=actor, now=now, reason=reason,
@@ -121,13 +137,20 @@ def transfer(petition: Petition, *, session: Session, actor: Actor, to_unit_id: 
 
 def resolve(petition: Petition, *, session: Session, actor: Actor, resolution: str,
             now: datetime | None = None) -> Petition:
-    """办结 by the lead department; feedback is due 1 working day later."""
+    """办结 by the lead department once every co-department has completed its part; the resolution is the
+    lead's own part. Feedback is due 1 working day later."""
     now, old, new = _begin(petition, "resolve", actor, now)
     _ensure_lead(petition, actor, "办结")
     if not (resolution or "").strip():
         raise Invalid("办结须填写办理结果")
+    open_parts = [h.unit.name for h in petition.handlers if not h.lead and not h.completed]
+    if open_parts:
+        raise Conflict(f"联合办理的协办部门尚未完成办理：{'、'.join(open_parts)}。各部门均完成后，主办部门才能办结",
+                       code="tasks_open")
     _cancel_pending_extensions(petition, now, "诉求已办结", session=session)
     petition.resolution, petition.resolved_at = resolution.strip(), now
+    for lead in (h for h in petition.handlers if h.lead):
+        lead.answer, lead.completed_at, lead.completed_by = petition.resolution, now, actor.id
     petition.feedback_due = due_after(now, FEEDBACK_DAYS)
     return _finish(petition, "resolve", old, new, session=session, actor=actor, now=now,
                    data=clock_data(petition, "feedback_due", False))
@@ -162,6 +185,54 @@ def close(petition: Petition, *, session: Session, actor: Actor, reason: str | N
     return _finish(petition, "close", old, new, session=session, actor=actor, now=now, reason=reason)
 
 
+# -- joint handling ------------------------------------------------------------------------
+
+def add_co_handler(petition: Petition, *, session: Session, actor: Actor, unit_id: int, reason: str,
+                   now: datetime | None = None) -> PetitionHandler:
+    """The lead department asks another department — a tax department or an outside one (市场监管, 社保,
+    人民银行…) — to co-handle the petition: it gets its own task and the petition becomes joint handling
+    (an extension then needs the director). Reconsideration demands stay with the legal unit alone."""
+    now, old, new = _begin(petition, "add_co_handler", actor, now)
+    _ensure_lead(petition, actor, "邀请协办部门")
+    if not (reason or "").strip():
+        raise Invalid("邀请协办部门须说明原因（诉求涉及该部门的哪些事项）")
+    if petition.reconsideration:
+        raise Invalid("行政复议诉求由法制部门按行政复议程序办理，不能邀请协办部门")
+    unit = get_unit(unit_id, session=session)
+    if unit.kind not in CO_HANDLING_KINDS:
+        raise Invalid(f"“{unit.name}”不是办理部门，不能协办")
+    if unit.id in {h.unit_id for h in petition.handlers}:
+        raise Conflict(f"“{unit.name}”已在办理该诉求", code="already_handling")
+    task = PetitionHandler(unit_id=unit.id, lead=False, assigned_at=now)
+    petition.handlers.append(task)
+    petition.joint = True
+    _finish(petition, "add_co_handler", old, new, session=session, actor=actor, now=now, reason=reason.strip(),
+            data={"unit_id": unit.id, "unit_name": unit.name, "outside": unit.kind == OUTSIDE})
+    return task
+
+
+def complete_task(petition: Petition, *, session: Session, actor: Actor, unit_id: int, answer: str,
+                  now: datetime | None = None) -> PetitionHandler:
+    """A co-department completes its own part with its answer (办理意见); only its own people may."""
+    now, old, new = _begin(petition, "complete_task", actor, now)
+    task = next((h for h in petition.handlers if h.unit_id == unit_id), None)
+    if task is None:
+        raise NotFound(f"该诉求没有部门 {unit_id} 的协办任务")
+    if not isinstance(actor, StaffAccount) or actor.unit_id != unit_id:
+        raise Forbidden("只有该协办部门的工作人员可以提交本部门的办理意见", code="not_task_unit")
+    if task.lead:
+        raise Conflict("主办部门的办理结果在办结时填写，无需单独提交", code="lead_task")
+    if task.completed:
+        raise Conflict(f"“{task.unit.name}”已于{task.completed_at:%Y-%m-%d %H:%M}（UTC）完成办理，不能重复提交",
+                       code="task_completed")
+    if not (answer or "").strip():
+        raise Invalid("请填写本部门的办理意见")
+    task.answer, task.completed_at, task.completed_by = answer.strip(), now, actor.id
+    _finish(petition, "complete_task", old, new, session=session, actor=actor, now=now, reason=task.answer,
+            data={"unit_id": task.unit_id, "unit_name": task.unit.name})
+    return task
+
+
 # -- helpers -------------------------------------------------------------------------------
 
 def _begin(petition: Petition, action: str, actor: Actor, now: datetime | None):
@@ -191,8 +262,10 @@ def _handling_units(petition: Petition, unit_ids: list[int], *, session: Session
             raise Invalid("行政复议诉求须转交法制部门，按行政复议程序办理")
     if not units:
         raise Invalid("至少指定一个办理部门")
-    for unit in units:
-        if unit.kind not in HANDLING_KINDS:
+    if units[0].kind == OUTSIDE:
+        raise Invalid(f"“{units[0].name}”是税务系统外部门，只能协办，不能作为主办部门（谁主办、谁反馈）")
+    for i, unit in enumerate(units):
+        if unit.kind not in (CO_HANDLING_KINDS if i else HANDLING_KINDS):
             raise Invalid(f"“{unit.name}”不是办理部门")
     return units
 
@@ -213,6 +286,19 @@ def _set_handlers(petition: Petition, units: list[Unit], now: datetime, *, sessi
     petition.handling_unit_id, petition.joint, petition.assigned_at = units[0].id, len(units) > 1, now
 
 
+def _replace_lead(petition: Petition, target: Unit, now: datetime, *, session: Session) -> None:
+    """The lead's row goes to ``target``; co-departments' rows (their tasks) stay."""
+    co = [h for h in petition.handlers if not h.lead]
+    if not co:
+        _set_handlers(petition, [target], now, session=session)
+        return
+    for lead in [h for h in petition.handlers if h.lead]:
+        petition.handlers.remove(lead)
+    session.flush()
+    petition.handlers.insert(0, PetitionHandler(unit_id=target.id, lead=True, assigned_at=now))
+    petition.handling_unit_id, petition.assigned_at = target.id, now
+
+
 def handling_due_for(petition: Petition):
     """5 working days (plus granted extensions) after the department received it; None when untimed."""
     if petition.long_term or petition.reconsideration:
@@ -223,6 +309,13 @@ def handling_due_for(petition: Petition):
 def _ensure_lead(petition: Petition, actor: Actor, what: str) -> None:
     if not isinstance(actor, StaffAccount) or actor.unit_id != petition.handling_unit_id:
         raise Forbidden(f"只有主办部门的工作人员可以{what}（谁主办、谁反馈）")
+
+
+def _refuse_co_department(petition: Petition, actor: Actor, what: str) -> None:
+    """A co-department (协办) may not move the whole petition; the lead does."""
+    if isinstance(actor, StaffAccount) and actor.unit_id != petition.handling_unit_id and \
+            actor.unit_id in {h.unit_id for h in petition.handlers}:
+        raise Forbidden(f"联合办理时只有主办部门可以{what}，协办部门请提交本部门的办理意见", code="not_lead_unit")
 
 
 def _cancel_pending_extensions(petition: Petition, now: datetime, note: str, *, session: Session) -> None:

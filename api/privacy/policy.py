@@ -109,9 +109,10 @@ def conversation_view(staff: StaffAccount, conversation) -> Decision:
 
 def enterprise_view(staff: StaffAccount, uscc: str, *, session: Session, switch: bool = False) -> Decision:
     """For an enterprise's profile: unmasked for a seat holding a conversation with it now, or a unit role
-    whose unit holds one of its petitions; an admin on the switch; everyone else masked."""
+    whose unit holds one of its petitions (never an outside department's); an admin on the switch; everyone
+    else masked."""
     from api.hub.models import Conversation
-    from api.petition.access import visible_clause
+    from api.petition.access import is_outside, visible_clause
     from api.petition.models import Petition
 
     held = session.execute(select(Conversation.id).where(
@@ -119,7 +120,8 @@ def enterprise_view(staff: StaffAccount, uscc: str, *, session: Session, switch:
         .limit(1)).first()
     if held is not None:
         return SERVING
-    if staff.role in CONTACT_ROLES and session.execute(select(Petition.id).where(
+    # an outside department (市场监管, 社保…) co-handles a petition, never reads the enterprise's tax profile
+    if staff.role in CONTACT_ROLES and not is_outside(staff) and session.execute(select(Petition.id).where(
             Petition.uscc == uscc, visible_clause(staff)).limit(1)).first() is not None:
         return Decision("handling")
     return check_switch(staff, switch) or MASKED

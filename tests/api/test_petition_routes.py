@@ -96,8 +96,12 @@ def test_full_life_cycle_over_http(client, world, auth, register):
         "return_visit", "close"]
     assert all(e["actor"] for e in detail["events"])
     assert [x["status"] for x in detail["extensions"]] == ["approved"]
-    assert detail["handlers"] == [{"unit_id": world.collection.id, "unit_name": world.collection.name, "lead": True,
-                                   "assigned_at": detail["handlers"][0]["assigned_at"]}]
+    lead = detail["handlers"][0]
+    assert detail["handlers"] == [{"unit_id": world.collection.id, "unit_name": world.collection.name,
+                                   "unit_kind": "handling_department", "lead": True,
+                                   "assigned_at": lead["assigned_at"], "completed": True,
+                                   "answer": "已修复勾选功能，请重新申报。", "completed_at": lead["completed_at"],
+                                   "completed_by": world.handler.id}]  # the lead's part is its resolution
     assert detail["petition"]["handling_due"] > detail["events"][2]["data"]["handling_due"]  # moved by 3 days
 
 
@@ -150,9 +154,9 @@ def test_in_joint_handling_only_the_lead_resolves_and_a_director_approves(client
     post(client, p, "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
     p = post(client, p, "assign", auth(world.clerk), unit_ids=[world.collection.id, world.policy.id])
     assert p["joint"] is True
-    post(client, p, "start", auth(world.policy_handler))  # any handling department may start
+    post(client, p, "start", auth(world.handler))  # the lead starts
     ext = client.post(f"/api/petitions/{p['id']}/extensions", json={"days": 2, "reason": "两部门需会商"},
-                      headers=auth(world.policy_handler)).json()
+                      headers=auth(world.handler)).json()
     by_supervisor = client.post(f"/api/petitions/extensions/{ext['id']}/approve", headers=auth(world.supervisor))
     assert by_supervisor.status_code == 403 and "主要领导" in by_supervisor.json()["detail"]
     by_director = client.post(f"/api/petitions/extensions/{ext['id']}/approve", headers=auth(world.director))
@@ -160,6 +164,7 @@ def test_in_joint_handling_only_the_lead_resolves_and_a_director_approves(client
     not_lead = client.post(f"/api/petitions/{p['id']}/resolve", json={"resolution": "已答复"},
                            headers=auth(world.policy_handler))
     assert not_lead.status_code == 403 and "主办部门" in not_lead.json()["detail"]
+    post(client, p, f"tasks/{world.policy.id}/complete", auth(world.policy_handler), answer="政策口径已确认")
     assert post(client, p, "resolve", auth(world.handler), resolution="已答复")["status"] == "resolved"
 
 

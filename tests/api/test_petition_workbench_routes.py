@@ -44,7 +44,8 @@ def test_each_role_is_offered_the_steps_the_server_then_accepts(client, world, a
     post(client, p, "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
     assert _detail(client, p, auth(world.clerk))["actions"] == ["assign"]
     post(client, p, "assign", auth(world.clerk), unit_ids=[world.collection.id])
-    assert _detail(client, p, auth(world.handler))["actions"] == ["start", "transfer", "request_extension"]
+    assert _detail(client, p, auth(world.handler))["actions"] == ["start", "transfer", "add_co_handler",
+                                                                  "request_extension"]
     assert _detail(client, p, auth(world.clerk))["actions"] == []  # the service desk does not handle it
     post(client, p, "start", auth(world.handler))
     _ask_extension(client, p, auth(world.handler))
@@ -59,10 +60,13 @@ def test_in_joint_handling_the_co_department_is_not_offered_what_only_the_lead_m
                                                                                         in_progress):
     p = in_progress(units=[world.collection.id, world.policy.id])
     co = _detail(client, p, auth(world.policy_handler))["actions"]
-    assert "resolve" not in co
+    assert co == ["complete_task"]  # its own part, nothing of the lead's
     refused = client.post(f"/api/petitions/{p['id']}/resolve", json={"resolution": "已答复"},
                           headers=auth(world.policy_handler))
     assert refused.status_code == 403
+    assert "resolve" not in _detail(client, p, auth(world.handler))["actions"]  # the co-department's part is open
+    post(client, p, f"tasks/{world.policy.id}/complete", auth(world.policy_handler), answer="已会商")
+    assert _detail(client, p, auth(world.policy_handler))["actions"] == []
     assert "resolve" in _detail(client, p, auth(world.handler))["actions"]
 
 

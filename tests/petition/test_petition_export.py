@@ -159,6 +159,8 @@ def test_the_ledger_carries_every_registration_and_handling_field(session, org, 
     again = extensions.request_extension(p, session=session, actor=org.handler, days=2, reason="等待系统修复",
                                          now=sh("2025-10-13 09:00"))
     extensions.reject_extension(again, session=session, actor=org.director, note="时间足够", now=sh("2025-10-13 10:00"))
+    service.complete_task(p, session=session, actor=org.policy_handler, unit_id=org.policy.id, answer="政策口径已确认",
+                          now=sh("2025-10-14 14:00"))  # joint: the lead resolves once every part is completed
     service.resolve(p, session=session, actor=org.handler, resolution="已协调开通勾选功能", now=sh("2025-10-14 15:00"))
     service.feed_back(p, session=session, actor=org.handler, now=sh("2025-10-14 16:00"))
     service.return_visit(p, session=session, actor=org.registrar, satisfaction=4, now=sh("2025-10-15 09:30"))

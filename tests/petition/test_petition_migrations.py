@@ -42,3 +42,36 @@ def test_downgrade_removes_the_tables_and_upgrade_restores_them(engine, database
     assert TABLES.isdisjoint(inspect(engine).get_table_names())
     command.upgrade(config, "head")
     assert TABLES <= set(inspect(engine).get_table_names())
+
+
+def test_0010_gives_the_lead_of_a_resolved_petition_its_completed_part(engine, database_url):
+    """Petitions resolved before tasks existed: the lead's part is its resolution; a co-department's stays open."""
+    from sqlalchemy import text
+
+    config = _config(database_url)
+    command.downgrade(config, "0009")
+    try:
+        with engine.begin() as db:
+            unit = lambda name: db.execute(text(  # noqa: E731
+                "INSERT INTO units (name, level, kind) VALUES (:n, 'city', 'handling_department') RETURNING id"),
+                {"n": name}).scalar_one()
+            lead, co = unit("迁移测试征管科"), unit("迁移测试税政科")
+            petition = db.execute(text(
+                "INSERT INTO petitions (ticket, taxpayer_name, contact_phone, content, category, channel, received_at,"
+                " accepting_unit_id, status, handling_unit_id, joint, resolution, resolved_at) VALUES ('SQ-MIG-0010',"
+                " '迁移测试企业', '13800138000', '诉求', '其他', '其他', :at, :u, 'resolved', :u, true, '已答复', :at)"
+                " RETURNING id"), {"at": "2025-10-10 02:00:00+00:00", "u": lead}).scalar_one()
+            for unit_id, is_lead in ((lead, True), (co, False)):
+                db.execute(text("INSERT INTO petition_handlers (petition_id, unit_id, lead, assigned_at)"
+                                " VALUES (:p, :u, :l, :at)"),
+                           {"p": petition, "u": unit_id, "l": is_lead, "at": "2025-10-09 02:00:00+00:00"})
+        command.upgrade(config, "head")
+        with engine.begin() as db:
+            rows = db.execute(text("SELECT unit_id, answer, completed_at IS NOT NULL FROM petition_handlers"
+                                   " WHERE petition_id = :p ORDER BY id"), {"p": petition}).all()
+            assert [tuple(r) for r in rows] == [(lead, "已答复", True), (co, None, False)]
+            db.execute(text("DELETE FROM petition_handlers WHERE petition_id = :p"), {"p": petition})
+            db.execute(text("DELETE FROM petitions WHERE id = :p"), {"p": petition})
+            db.execute(text("DELETE FROM units WHERE id IN (:a, :b)"), {"a": lead, "b": co})
+    finally:
+        command.upgrade(config, "head")
