@@ -4,6 +4,8 @@
  * reason, days, satisfaction) and where it is sent. Button and dialog titles are the vocabulary's
  * `petition_action` labels.
  */
+import { session } from "../../session.js";
+
 export const HANDLING_KINDS = ["handling_department", "service_department", "legal_unit"];
 
 export const STEPS = {
@@ -24,6 +26,10 @@ export const STEPS = {
   return_visit: { path: "return-visit", satisfaction: true, note: "optional",
     body: (f) => ({ satisfaction: f.satisfaction, note: f.note || null }) },
   close: { path: "close", reason: "optional", body: (f) => ({ reason: f.reason || null }) },
+  // Joint handling: the lead invites a co-department (an outside one too); a co-department completes its own part.
+  add_co_handler: { path: "co-handlers", unit: [...HANDLING_KINDS, "outside_department"], reason: "required",
+    body: (f) => ({ unit_id: f.unit, reason: f.reason }) },
+  complete_task: { task: true, answer: true, body: (f) => ({ answer: f.answer }) },
 };
 
 /** The buttons for the server's `actions`: a pending extension's decision becomes 批准 and 不批准. */
@@ -37,5 +43,6 @@ export function requestFor(action, id, form, extensionId) {
   const step = STEPS[action];
   const body = step.body ? step.body(form) : null;
   if (step.extension) return ["POST", `/api/petitions/extensions/${extensionId}/${step.extension}`, body];
+  if (step.task) return ["POST", `/api/petitions/${id}/tasks/${session.staff.unit.id}/complete`, body];
   return ["POST", `/api/petitions/${id}/${step.path}`, body];
 }
