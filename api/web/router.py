@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -54,15 +54,11 @@ def widget_page() -> FileResponse:
     return _file("widget.html", "text/html; charset=utf-8", PAGE_HEADERS)
 
 
-@router.get("/console")
-def console_page() -> RedirectResponse:
-    # The old seat console is the 坐席 section of the staff app now; old bookmarks land there.
-    return RedirectResponse("/staff/seat", status_code=302, headers=_COMMON_HEADERS)
-
-
 APP_INDEX = STATIC_DIR / "app" / "index.html"
 
 
+@router.get("/console")  # the addresses of the former console and dashboard (DESIGN.md's contract) open the same
+@router.get("/dashboard")  # app, which shows them as /staff/seat and /staff/analytics (web/src/main.js)
 @router.get("/staff")
 @router.get("/staff/{section:path}")
 def staff_app(section: CleanStr = "") -> FileResponse:  # the app routes in the browser; the path is not read
@@ -70,12 +66,6 @@ def staff_app(section: CleanStr = "") -> FileResponse:  # the app routes in the 
         # A checkout where `make setup` has not built web/ yet: say what to do, never a blank page.
         raise HTTPException(status_code=503, detail="工作台页面尚未构建，请先运行 make setup")
     return FileResponse(APP_INDEX, media_type="text/html; charset=utf-8", headers=CONSOLE_HEADERS)
-
-
-@router.get("/dashboard")
-def dashboard_page() -> RedirectResponse:
-    # The operator dashboard is the staff app's 统计分析 section now; old bookmarks land there.
-    return RedirectResponse("/staff/analytics", status_code=302)
 
 
 @router.get("/demo")

@@ -123,3 +123,11 @@ def test_a_file_edited_after_the_build_is_never_shadowed_by_its_old_gzip_twin(wo
         assert "content-encoding" not in served.headers and served.text == original.read_text(encoding="utf-8")
     finally:
         os.utime(twin, (stat.st_atime, stat.st_mtime))
+
+
+@pytest.mark.parametrize("former, role, section", [("/console", "staff", "seat"), ("/dashboard", "operator", "analytics")])
+def test_the_former_console_and_dashboard_addresses_open_their_sections(page_factory, world, former, role, section):
+    page = page_factory(DESKTOP)
+    login(page, world, role, path=former)
+    page.wait_for_url(re.compile(rf"/staff/{section}$"))
+    assert page.locator(".shell-aside .el-menu-item.is-active").get_attribute("data-section") == section

@@ -11,6 +11,12 @@ function landing() {
   return first ? first.path : "/";
 }
 
+// The former console and dashboard addresses are served this app: show them as the sections they became
+// (before the router reads the address).
+const FORMER = { "/console": "/staff/seat", "/dashboard": "/staff/analytics" };
+const former = FORMER[window.location.pathname.replace(/\/$/, "")];
+if (former) window.history.replaceState(null, "", former + window.location.hash);
+
 export const router = createRouter({
   history: createWebHistory("/staff/"),
   routes: [
