@@ -82,7 +82,9 @@ def test_the_enterprise_hears_each_step_and_sees_its_petitions_with_their_clocks
     assert "办理结果：已在大厅新增两台自助办税终端" in finished.inner_text()
     notices = page.locator("#reminders-list .notice-item")
     assert notices.count() == 3  # two hand-overs to the department, one result
-    assert "办理结果" in page.locator("#reminders-list").inner_text()
+    from api.outbox.models import NOTICE_KIND_LABELS
+    tags = page.locator("#reminders-list .notice-item .tag-notice").all_inner_texts()
+    assert sorted(tags) == sorted([NOTICE_KIND_LABELS["assigned"]] * 2 + [NOTICE_KIND_LABELS["result"]])
     screenshot(page, "widget-petitions-desktop")
 
 

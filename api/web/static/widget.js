@@ -29,7 +29,7 @@
     user: "/static/avatars/user.svg",
   };
   var VOCABULARY_GROUPS = ["sender", "conversation_mode", "reminder_type", "reminder_status", "reminder_answer",
-    "petition_status"];
+    "petition_status", "notice_kind"];
   var PERSON_SENDERS = { bot: true, staff: true, expert: true }; // 显示头像和身份标签的发送方
   var WEEKDAYS = ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"];
   var STAR_LABELS = ["非常不满意", "不满意", "一般", "满意", "非常满意"];
