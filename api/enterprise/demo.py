@@ -663,6 +663,18 @@ def _load_feature_models() -> None:
                 pass
 
 
+def _delete_with_dependents(session: Session, table, condition, tables) -> None:
+    """Delete ``table``'s rows matching ``condition``, after the rows of other tables that point at them (a notice
+    about a repair application, the SMS of that notice …)."""
+    if "id" in table.c:
+        doomed = select(table.c.id).where(condition).scalar_subquery()
+        for child in tables:
+            for fk in child.foreign_keys:
+                if child is not table and fk.column.table is table:
+                    _delete_with_dependents(session, child, fk.parent.in_(doomed), tables)
+    session.execute(delete(table).where(condition))
+
+
 def delete_demo(session: Session) -> int:
     """Delete the demo enterprises with everything that points at them (other features' rows too); returns
     how many enterprises went. Imported enterprises are never touched."""
@@ -672,12 +684,13 @@ def delete_demo(session: Session) -> int:
     demo_ids = select(Enterprise.id).where(Enterprise.demo.is_(True)).scalar_subquery()
     own = {m.__table__.name for m in (Enterprise, EnterpriseFiling, CreditRecord, CreditDeduction, RiskFinding,
                                       PolicyClaim)}
-    for table in reversed(Base.metadata.sorted_tables):
+    tables = Base.metadata.sorted_tables
+    for table in reversed(tables):
         if table.name in own:
             continue
         for fk in table.foreign_keys:
             if fk.column.table.name == "enterprises":
-                session.execute(delete(table).where(fk.parent.in_(demo_ids)))
+                _delete_with_dependents(session, table, fk.parent.in_(demo_ids), tables)
     records = select(CreditRecord.id).where(CreditRecord.enterprise_id.in_(demo_ids)).scalar_subquery()
     session.execute(delete(CreditDeduction.__table__).where(CreditDeduction.credit_record_id.in_(records)))
     for model in (CreditRecord, EnterpriseFiling, RiskFinding, PolicyClaim):

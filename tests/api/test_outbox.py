@@ -152,3 +152,27 @@ def test_the_enterprise_hears_the_decision_on_its_credit_repair(hub, db, world, 
     mine = [n for n in listed.json()["notices"] if n["repair_id"] == application.id]
     assert [n["kind"] for n in mine] == [kind]
     assert words in mine[0]["text"] and "未按规定期限纳税申报" in mine[0]["text"]
+
+
+def test_resetting_the_demo_removes_the_notices_about_demo_enterprises_too(db, world):
+    from api.enterprise.demo import delete_demo
+    from api.outbox.service import notice_for_repair
+    from api.reminder.models import RepairApplication
+    from tests.api.reminderkit import make_enterprise
+
+    enterprise = make_enterprise(db, name="演示告知有限公司")
+    enterprise.demo = True
+    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
+                                    status="approved", received_at=datetime.now(timezone.utc), decision_note="已核实",
+                                    unit_id=world.service_dept.id)
+    db.add(application)
+    db.flush()
+    notice = notice_for_repair(application, uscc=enterprise.uscc, session=db, now=datetime.now(timezone.utc))
+    db.flush()
+    db.add(SmsMessage(notice_id=notice.id, phone="13800138000", text=notice.text, status="pending",
+                      next_attempt_at=notice.created_at, created_at=notice.created_at, updated_at=notice.created_at))
+    db.commit()
+    notice_id, application_id = notice.id, application.id
+    assert delete_demo(db) >= 1  # no foreign key stops it
+    db.commit()
+    assert db.get(EnterpriseNotice, notice_id) is None and db.get(RepairApplication, application_id) is None

@@ -21,7 +21,7 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 def live(database_url, tmp_path_factory):
     """The API with demo mode on, over demo enterprises (the showcase first: it qualifies for reminders)."""
     from api.database import make_engine
-    from api.enterprise.demo import seed_demo
+    from api.enterprise.demo import delete_demo, seed_demo
     from api.reminder.models import Reminder
 
     engine = make_engine(database_url)
@@ -33,6 +33,11 @@ def live(database_url, tmp_path_factory):
     server = serve_api(database_url, tmp_path_factory.mktemp("widget-live"), demo_mode=True)
     yield {"url": f"http://127.0.0.1:{server.port}", "db": database_url}
     server.stop()
+    engine = make_engine(database_url)
+    with sessionmaker(bind=engine, future=True)() as session:  # later modules seed their own demo set
+        delete_demo(session)
+        session.commit()
+    engine.dispose()
 
 
 def enterprise_token(uscc: str, name: str) -> str:
