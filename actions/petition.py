@@ -20,7 +20,7 @@ from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
-from common.petitions import CATEGORIES, match_category, suggest_category
+from common.petitions import CATEGORIES, TICKET, match_category, suggest_category
 
 __all__ = ["start_petition", "open_petition", "petition_status", "GENERIC_REQUEST", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
            "ASK_ACTIONS", "FORM_SLOTS"]
@@ -227,7 +227,7 @@ async def petition_status(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     """The logged-in enterprise's latest petitions, or one ticket with the phone it was filed with."""
     identity = enterprise_fields(tracker)
     text = user_text(tracker)
-    ticket = re.search(r"SQ-\d{8}-\d{4}", text.upper())
+    ticket = TICKET.search(text.upper())
     phones = [e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "phone"]
     if not identity["enterprise_grant"] and not (ticket and phones):
         reply(dispatcher, (login_problem(tracker) or "为保护您的信息，请登录后查询。")

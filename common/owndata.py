@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from common.petitions import TICKET
+
 __all__ = ["own_data_request"]
 
 _OWNER = r"(?:我(?:们)?(?:提|提交|反映|留|报)的|我们|我司|本公司|我公司|咱们|咱|我们公司|我们企业|本企业|本单位|我单位|我们单位|我们店|我家|我们家|我的|我这个|我这)"
@@ -22,9 +24,10 @@ _PETITIONS = re.compile(_OWNER + r"[^，。？?！!]{0,8}(?:诉求|投诉|意见
 
 
 def own_data_request(text: str) -> str | None:
-    """``credit``, ``petitions`` or ``reminders`` when the message asks for the enterprise's own record."""
+    """``credit``, ``petitions`` or ``reminders`` when the message asks for the enterprise's own record. A 受理编号
+    in the message is always about that petition, whatever the words around it."""
     text = text or ""
-    if _PETITIONS.search(text):
+    if _PETITIONS.search(text) or TICKET.search(text):
         return "petitions"
     if _REMINDERS.search(text):
         return "reminders"

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CATEGORIES", "CHANNELS", "suggest_category", "match_category", "looks_like_petition"]
+__all__ = ["CATEGORIES", "CHANNELS", "TICKET", "suggest_category", "match_category", "looks_like_petition"]
+
+TICKET = re.compile(r"SQ-\d{8}-\d{4}", re.IGNORECASE)
+"""A petition's 受理编号 as the API issues it (api/petition/tickets.py): SQ-YYYYMMDD-NNNN."""
 
 CATEGORIES = ("政策落实类", "执法规范类", "纳税服务类", "信息化建设类", "法律救济类", "其他")
 CHANNELS = ("12366热线", "12366平台", "税务网站", "智能助手", "其他")

@@ -91,3 +91,12 @@ def test_a_throttled_status_lookup_is_told_to_wait_and_the_conversation_is_named
     assert asked[0]["sender_id"] == "test-sender" and asked[0]["ticket"] == "SQ-20261123-0001"
     assert "查询失败次数过多" in texts(dispatcher) and "1小时后再试" in texts(dispatcher)
     assert customs(dispatcher) == [{"kind": "fallback", "reason": "too_many_attempts"}]
+
+
+def test_a_ticket_number_in_any_wording_asks_for_that_petitions_status():
+    """Whatever the classifier makes of "查一下SQ-…的进度，电话…" (it once said `inform`), the 受理编号 decides."""
+    from common.owndata import own_data_request
+
+    for text in ("查一下SQ-20261207-0001的进度，电话13912345678", "sq-20261207-0001 13912345678", "SQ-20261207-0001办得怎么样"):
+        assert own_data_request(text) == "petitions", text
+    assert own_data_request("受理编号在哪里看") is None  # asks how, names no petition

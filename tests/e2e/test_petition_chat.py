@@ -29,9 +29,9 @@ def test_a_complaint_is_registered_with_a_ticket_and_a_working_day_deadline(rasa
     assert re.fullmatch(r"SQ-\d{8}-\d{4}", ticket) and created[0]["category"] == "纳税服务类"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", created[0]["due_date"])
 
-    status = [c for c in envelopes(say(rasa_url, f"查一下{ticket}的进度，电话13912345678", sender="e2e-other"))
-              if c["kind"] == "petition_status"]
-    assert status and status[0]["ticket"] == ticket
+    reply = say(rasa_url, f"查一下{ticket}的进度，电话13912345678", sender="e2e-other")
+    status = [c for c in envelopes(reply) if c["kind"] == "petition_status"]
+    assert status and status[0]["ticket"] == ticket, reply
 
 
 def test_the_form_can_be_cancelled_and_nothing_is_registered(rasa_url):
