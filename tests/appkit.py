@@ -2,11 +2,12 @@
 background sweeps off (the tests run the jobs they need by hand)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.liveserver import LiveServer
 
-__all__ = ["migrate", "serve_api", "vocab"]
+__all__ = ["migrate", "serve_api", "leave_no_trace", "vocab"]
 
 
 def migrate(url: str) -> str:
@@ -44,3 +45,26 @@ def vocab(group: str, key: str) -> str:
     except ImportError:
         return ""
     return GROUPS.get(group, {}).get(key, "")
+
+
+@contextmanager
+def leave_no_trace(database_url: str):
+    """Rows committed inside the block (by a server under test, say) are deleted when it ends, children first,
+    so modules that count whole tables later in the run find only their own."""
+    from sqlalchemy import delete, func, select
+
+    from api.database import Base, make_engine
+    from api.enterprise.demo import _load_feature_models
+
+    _load_feature_models()
+    tables = [t for t in Base.metadata.sorted_tables if "id" in t.c]
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            marks = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
+        yield
+        with engine.begin() as connection:
+            for table in reversed(tables):
+                connection.execute(delete(table).where(table.c.id > marks[table.name]))
+    finally:
+        engine.dispose()

@@ -222,11 +222,12 @@ class WidgetApi:
 
 @pytest.fixture(scope="module")
 def widget_api(database_url, tmp_path_factory):
-    from tests.appkit import serve_api
+    from tests.appkit import leave_no_trace, serve_api
 
-    server = serve_api(database_url, tmp_path_factory.mktemp("widget-api"))
-    yield WidgetApi(server, database_url)
-    server.stop()
+    with leave_no_trace(database_url):  # petitions left through the widget, reminders, history: gone afterwards
+        server = serve_api(database_url, tmp_path_factory.mktemp("widget-api"))
+        yield WidgetApi(server, database_url)
+        server.stop()
 
 
 @pytest.fixture
