@@ -118,9 +118,13 @@ class ActionReminderAnswer(TaxAction):
                 entry = context_entry(kb, tracker)
                 if entry is not None:
                     return answer_filing_points(dispatcher, kb, entry)
-            if intent in ("apply_credit_repair", "reminder_how") and exc.code in ("no_reminder", "login_required"):
-                kb, entry = _topic_entry("credit-repair" if intent == "apply_credit_repair" else "credit-query")
+            if intent == "apply_credit_repair" and exc.code in ("no_reminder", "login_required"):
+                kb, entry = _topic_entry("credit-repair")
                 return answer_entry(dispatcher, kb, entry) if entry else []  # a question, not an answer to a reminder
+            if intent == "reminder_how" and exc.code in ("no_reminder", "login_required"):
+                from actions.router import respond  # "怎么操作" with nothing before it: the evidence decides, as for any question
+
+                return await respond(dispatcher, tracker, strict=True, reason="no_answer")
             if exc.code in REPAIR_NOT_READY:  # what to do before applying: said plainly, nothing was filed
                 reply(dispatcher, exc.message, {"kind": "reminder_answer", "reminder_id": body["reminder_id"],
                                                 "answer": None, "repairs": [], "not_ready": exc.code})

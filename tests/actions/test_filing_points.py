@@ -68,3 +68,17 @@ def test_the_how_answer_to_a_policy_reminder_gives_its_filing_points(monkeypatch
                                       "metadata": {"enterprise_grant": "grant"}}, [], False, None, {}, "action_listen")
     said = texts(run(ActionReminderAnswer(), tracker))
     assert "以下是办理指引" in said and points_of("rd-super-deduction-ratio") in said
+
+
+def test_a_bare_how_from_a_visitor_with_nothing_before_it_is_not_answered_with_credit(monkeypatch):
+    """"怎么操作" from a visitor, with nothing answered before: the API says login_required, and the bot must not
+    answer with the credit-query entry (it once did); the evidence decides, as for any question."""
+    from actions.api_client import ApiRejected
+    from tests.actions.conftest import make_tracker
+
+    async def request(self, method, path, json=None, **kwargs):
+        raise ApiRejected(403, "请先登录电子税务局后再回复提醒", "login_required")
+
+    monkeypatch.setattr(credit.ApiClient, "request", request)
+    dispatcher = run(ActionReminderAnswer(), make_tracker("怎么操作", intent="reminder_how"))
+    assert "credit-query" not in [c.get("topic") for c in customs(dispatcher)]
