@@ -20,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from wire import Wire
 
 from tests.chromium import SCREENSHOTS, chromium
 from tests.liveserver import LiveServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PAGE_TIMEOUT_MS = 30_000
+"""How long a step or an `expect` waits on a page: a loaded 2-core machine (CI, a benchmark beside it) can take
+seconds to draw what takes milliseconds when it is quiet. Waiting longer never makes a failing page pass."""
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")  # Playwright's sync API runs an event loop: never past the module using it
@@ -54,6 +59,7 @@ def page_factory(browser):
             **options,
         )
         contexts.append(context)
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on(
