@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     staff_token_minutes: int = 480  # a staff log-in lasts one working day
     bot_intake_unit_id: int | None = None  # the unit that accepts petitions filed in the chat
     # used when no id is set: found by name, created if missing. Its seats are named beside it, so never 智能助手
-    # (only the bot is): a unit still called that from earlier versions is renamed (api.petition.internal).
+    # (only the bot is): a unit still called that from earlier versions is renamed (api.org.service).
     bot_intake_unit_name: str = "在线导办服务中心"
     sla_sweep_enabled: bool = True  # run the SLA sweep (api.petition.scheduled) every minute in this instance
     # Seats (api.hub): service hours in Asia/Shanghai, on working days of the holiday calendar unless

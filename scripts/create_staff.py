@@ -2,8 +2,9 @@
 """Create a unit and/or a staff account in the configured database (DATABASE_URL), for set-up and demos.
 
     .venv/bin/python scripts/create_staff.py --unit "成都市税务局纳税服务科" --level city --kind service_department \
-        --username zhangsan --name 张三 --role staff
-The password is read from the STAFF_PASSWORD environment variable or asked for on the terminal.
+        --region 四川省成都市 --username zhangsan --name 张三 --role staff
+The password is read from the STAFF_PASSWORD environment variable or asked for on the terminal. ``--region`` (may be
+repeated) sets the regions the unit serves (属地, replacing its list); ``--parent`` names the unit above it.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from api.auth.security import hash_password  # noqa: E402
 from api.database import make_engine, make_session_factory  # noqa: E402
 from api.errors import AppError  # noqa: E402
 from api.org.models import LEVELS, ROLES, UNIT_KINDS, Unit  # noqa: E402
-from api.org.service import create_staff, create_unit  # noqa: E402
+from api.org.service import create_staff, create_unit, set_regions  # noqa: E402
 from api.settings import get_settings  # noqa: E402
 
 
@@ -30,6 +31,8 @@ def main() -> int:
     parser.add_argument("--unit", required=True, help="unit name; created if it does not exist")
     parser.add_argument("--level", choices=LEVELS, default="city")
     parser.add_argument("--kind", choices=UNIT_KINDS, default="service_department")
+    parser.add_argument("--parent", help="name of the unit above, when the unit is created")
+    parser.add_argument("--region", action="append", default=[], help="a region the unit serves, e.g. 四川省成都市")
     parser.add_argument("--username")
     parser.add_argument("--name", help="display name of the staff member")
     parser.add_argument("--role", choices=ROLES, default="staff")
@@ -37,7 +40,15 @@ def main() -> int:
     session = make_session_factory(make_engine(get_settings().database_url))()
     try:
         unit = session.execute(select(Unit).where(Unit.name == args.unit)).scalars().first()
-        unit = unit or create_unit(session=session, name=args.unit, level=args.level, kind=args.kind)
+        if unit is None:
+            parent = session.execute(select(Unit).where(Unit.name == args.parent)).scalars().first() \
+                if args.parent else None
+            if args.parent and parent is None:
+                raise ValueError(f"上级单位“{args.parent}”不存在")
+            unit = create_unit(session=session, name=args.unit, level=args.level, kind=args.kind,
+                               parent_id=parent.id if parent else None)
+        if args.region:
+            set_regions(unit.id, args.region, session=session)
         if args.username:
             password = os.environ.get("STAFF_PASSWORD") or getpass.getpass("password: ")
             create_staff(session=session, username=args.username, display_name=args.name or args.username,

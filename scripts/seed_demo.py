@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Demo data for `make run` in development: two tax-staff seats and one expert in the unit that serves
 the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME, 在线导办服务中心), an operator (yunying1), so a new
-user can play every side at once, and — in demo mode — 2,000 generated enterprises (api.enterprise.demo;
+user can play every side at once. That unit serves (属地) the provinces of the demo enterprises, unless it already
+has regions, so a logged-in demo enterprise reaches the same seats as a visitor. In demo mode, 2,000 generated
+enterprises (api.enterprise.demo;
 the showcase enterprise first) and 90 days of their conversations up to today, handled by those seats and
 aggregated, so the operator dashboard has something to show (api.analytics.demo). Existing accounts, demo
 enterprises and demo conversations are left as they are. Refuses outside development.
@@ -24,9 +26,9 @@ from api.analytics.demo import DEMO_CONVERSATIONS, seed_demo_conversations  # no
 from api.auth.security import hash_password  # noqa: E402
 from api.database import make_engine, make_session_factory  # noqa: E402
 from api.enterprise.demo import SHOWCASE_USCC, seed_demo  # noqa: E402
-from api.org.models import StaffAccount, Unit  # noqa: E402
-from api.org.service import create_staff  # noqa: E402
-from api.petition.internal import intake_unit  # noqa: E402
+from api.enterprise.demo_vocab import REGIONS  # noqa: E402
+from api.org.models import StaffAccount, Unit, UnitRegion  # noqa: E402
+from api.org.service import create_staff, intake_unit, set_regions, unit_regions  # noqa: E402
 from api.settings import get_settings  # noqa: E402
 
 SEATS = (("ganbu1", "王芳", "staff", "增值税,发票,综合"), ("ganbu2", "李明", "staff", ""),
@@ -49,6 +51,14 @@ def ensure_seats(session: Session, unit: Unit, password: str) -> list[str]:
         staff.skills = skills or None
         created.append(username)
     return created
+
+
+def ensure_regions(session: Session, unit: Unit) -> list[str]:
+    """The demo seats' unit serves every province of the demo enterprises, unless some unit already serves a region
+    (属地 set up by hand is left as it is)."""
+    if session.execute(select(UnitRegion.id).limit(1)).first() is not None:
+        return unit_regions(unit.id, session=session)
+    return set_regions(unit.id, sorted({region.province for region in REGIONS}), session=session)
 
 
 def seed_conversations(session: Session, unit: Unit) -> dict:
@@ -88,6 +98,7 @@ def main() -> int:
     try:
         unit = intake_unit(session=session, settings=settings)
         created = ensure_seats(session, unit, password)
+        regions = ensure_regions(session, unit)
         if settings.demo_mode:
             enterprises = seed_demo(session, n=int(os.environ.get("DEMO_ENTERPRISES", "2000")))
             conversations = seed_conversations(session, unit)
@@ -95,6 +106,7 @@ def main() -> int:
     finally:
         session.close()
     report(unit, created, password, enterprises, conversations)
+    print(f"[demo   ] {unit.name} serves: {'、'.join(regions) or 'no region (everything comes to it as the intake unit)'}")
     return 0
 
 

@@ -2,8 +2,9 @@
 
 * ``GET /api/enterprises/{uscc}`` — staff, experts, operators, admins and supervisors: ``key_facts`` and
   ``details`` in Chinese first (api.enterprise.summary), then the profile with each field's source system
-  and sync time, the latest credit, a filings summary, claims and risk findings. Its name and USCC are masked
-  unless the caller serves the enterprise now (api.privacy.policy), audited.
+  and sync time, the latest credit, a filings summary, claims and risk findings, and the unit that serves it
+  (属地, ``serving_unit``). Its name and USCC are masked unless the caller serves the enterprise now
+  (api.privacy.policy), audited.
 * ``GET /api/demo/enterprises?q=&level=&limit=`` and ``POST /api/demo/token {uscc}`` — the demo page's list of
   demo enterprises and a 2-hour enterprise token for one of them. These exist only in demo mode: without it
   they are not installed at all (404). Only enterprises generated as demo data (``demo``) can be had: demo mode
@@ -33,7 +34,8 @@ from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, Cre
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
 from api.errors import Invalid, NotFound
 from api.inputs import CleanStr
-from api.org.models import StaffAccount
+from api.org.models import LEVEL_LABELS, StaffAccount
+from api.org.service import intake_unit, serving_unit
 from api.petition.timing import aware_now
 from api.privacy.policy import ENTERPRISE_FIELDS, Unmasked, audit_view, enterprise_view
 from api.settings import Settings
@@ -65,15 +67,20 @@ Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
 
 
 @router.get("/{uscc}", response_model=EnterpriseProfile, summary="企业画像（含各字段的数据来源与同步时间）")
-def enterprise_profile(uscc: CleanStr, staff: Reader, session: SessionDep, unmasked: Unmasked = False) -> dict:
+def enterprise_profile(uscc: CleanStr, staff: Reader, session: SessionDep, settings: SettingsDep,
+                       unmasked: Unmasked = False) -> dict:
     data = service.profile(uscc, session=session)
+    serving = serving_unit(data["uscc"], session=session, settings=settings)
+    intake = intake_unit(session=session, settings=settings)
     decision = enterprise_view(staff, data["uscc"], session=session, switch=unmasked)
     audit_view(staff, decision, "view_enterprise", f"enterprise:{data['id']}", session=session, now=aware_now(),
                fields=ENTERPRISE_FIELDS, shown=[data["id"]])
     session.commit()
     facts = summary.key_facts(data["uscc"], data["name"], session=session, masker=decision.masker)
     return {**data, "name": decision.masker.name(data["name"]), "uscc": decision.masker.uscc(data["uscc"]),
-            "key_facts": facts, "details": summary.details_for(data["uscc"], session=session)}
+            "key_facts": facts, "details": summary.details_for(data["uscc"], session=session),
+            "serving_unit": {"id": serving.id, "name": serving.name, "level_label": LEVEL_LABELS[serving.level],
+                             "intake": serving.id == intake.id}}
 
 
 # -- demo ----------------------------------------------------------------------------------------------------

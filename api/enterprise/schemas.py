@@ -112,6 +112,14 @@ class FindingRead(BaseModel):
     source: str
 
 
+class ServingUnit(BaseModel):
+    """属地: the unit the enterprise's petitions and conversations go to (api.org.service.serving_unit)."""
+    id: int
+    name: str
+    level_label: str
+    intake: bool  # no unit serves its region: the intake unit receives them
+
+
 class EnterpriseProfile(BaseModel):
     id: int
     uscc: str
@@ -139,6 +147,7 @@ class EnterpriseProfile(BaseModel):
     risk_findings: list[FindingRead]
     key_facts: list[KeyFact] = []  # what staff need first, in Chinese, name and USCC masked like the fields above
     details: Optional[list[DetailGroup]] = None  # the profile under Chinese titles, values ready to show
+    serving_unit: Optional[ServingUnit] = None
 
 
 class CreditQuery(EnterpriseGrant):

@@ -6,6 +6,8 @@ socket is open this instance renews the presence every few seconds, and a consol
 ``SEAT_SILENCE_SECONDS`` (no ping) is closed. Commands go through the REST routes (api.hub.seat_router); this
 socket only pushes. When the seat's last console closes it is marked leaving (no new work) and, unless it
 reconnects within ``SEAT_RECONNECT_SECONDS`` (a page reload), its conversations go back to the queue at once.
+The console follows every unit the seat serves (api.hub.units: an expert's are its unit and those under it),
+decided when it connects.
 """
 from __future__ import annotations
 
@@ -25,10 +27,11 @@ from api.hub.frames import receive_frame
 from api.hub.models import Conversation
 from api.hub.socket_auth import auth_frame, text_field
 from api.hub.routing import TIER_ROLES
+from api.hub.units import served_units
 from api.org.models import StaffAccount
 from api.petition.timing import aware_now
 
-__all__ = ["router", "load_seat"]
+__all__ = ["router", "load_seat", "seat_units"]
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +54,27 @@ def load_seat(app, token: str | None) -> StaffAccount:
         return staff
 
 
+def seat_units(app, staff: StaffAccount) -> set[int]:
+    with app.state.session_factory() as session:
+        return served_units(staff, session=session)
+
+
 class ConsoleConnection:
-    def __init__(self, websocket: WebSocket, staff: StaffAccount):
-        self.ws, self.staff, self.app = websocket, staff, websocket.app
+    def __init__(self, websocket: WebSocket, staff: StaffAccount, units: set[int]):
+        self.ws, self.staff, self.app, self.units = websocket, staff, websocket.app, units
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.last_board: dict | None = None
 
     async def deliver(self, event: dict) -> None:
+        if event.get("type") == "notification" and not self._mine(event.get("notification") or {}):
+            return  # an expert follows the channels of units below it: their petition notices are not its own
         try:
             self.outbox.put_nowait(event)
         except asyncio.QueueFull:
             log.warning("console of seat %s is not reading; event dropped", self.staff.id)
+
+    def _mine(self, ref: dict) -> bool:
+        return ref.get("recipient_staff_id") == self.staff.id or ref.get("recipient_unit_id") == self.staff.unit_id
 
     async def writer(self) -> None:
         while True:
@@ -87,12 +100,12 @@ class ConsoleConnection:
 
     def queue(self) -> list[dict]:
         with self.app.state.session_factory() as session:
-            return dispatch.queue_for(self.staff, session=session, now=aware_now())
+            return dispatch.queue_for(self.staff, session=session, now=aware_now(), units=self.units)
 
     def summary(self, conversation_id: int) -> dict | None:
         with self.app.state.session_factory() as session:
             conversation = session.get(Conversation, conversation_id)
-            if conversation is None or conversation.unit_id != self.staff.unit_id:
+            if conversation is None or conversation.unit_id not in self.units:
                 return None
             return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=self.staff)
 
@@ -101,7 +114,7 @@ class ConsoleConnection:
             now = aware_now()
             return {"type": "hello", "seat": {**dispatch.seat_info(self.staff), "unit_id": self.staff.unit_id,
                                               "status": status},
-                    "queue": dispatch.queue_for(self.staff, session=session, now=now),
+                    "queue": dispatch.queue_for(self.staff, session=session, now=now, units=self.units),
                     "mine": dispatch.mine_for(self.staff, session=session, now=now),
                     "seats": self._first_board()}
 
@@ -124,42 +137,49 @@ class ConsoleConnection:
                 alive = await run_in_threadpool(presence.renew_connection, client, self.staff.id, connection_id,
                                                 ttl_seconds=settings.seat_grace_seconds)
                 if not alive:  # expired meanwhile (Redis restarted, a long stall): announce the seat again
-                    await run_in_threadpool(_announce, self.app, self.staff, None, connection_id)
+                    await run_in_threadpool(_announce, self.app, self.staff, None, connection_id, self.units)
             except Exception:  # noqa: BLE001 - the next round tries again; the socket stays usable
                 log.exception("could not renew the presence of seat %s", self.staff.id)
 
 
-def _announce(app, staff: StaffAccount, status: str | None, connection_id: str | None = None) -> str:
-    """Mark the seat present (keeping a status it already had), tell the unit's consoles, give it waiting work."""
+def _presence_events(units) -> list:
+    return [e for unit_id in sorted(units) for e in events.presence_event(unit_id)]
+
+
+def _announce(app, staff: StaffAccount, status: str | None, connection_id: str | None = None,
+              units: set[int] | None = None) -> str:
+    """Mark the seat present (keeping a status it already had) in the units it serves, tell their consoles, give it
+    waiting work."""
     settings, client = app.state.settings, app.state.redis
+    units = units or {staff.unit_id}
     if connection_id is not None:
         presence.connect(client, staff.id, connection_id, ttl_seconds=settings.seat_grace_seconds)
     current = presence.get_presence(client, staff.id)
     status = status or (current or {}).get("status") or "online"
-    presence.set_presence(client, staff, status, grace_seconds=settings.seat_grace_seconds)
-    events.publish(client, events.presence_event(staff.unit_id))
+    presence.set_presence(client, staff, status, grace_seconds=settings.seat_grace_seconds, units=units)
+    events.publish(client, _presence_events(units))
     if status == "online":
-        dispatch.run_assignment(app.state.session_factory, client, settings, staff.unit_id)
+        dispatch.assign_in(app.state.session_factory, client, settings, units)
     return status
 
 
-def _leave(app, staff: StaffAccount, connection_id: str) -> bool:
+def _leave(app, staff: StaffAccount, connection_id: str, units: set[int]) -> bool:
     """One console closed; when it was the seat's last, the seat is leaving: True (release it after the grace)."""
     settings, client = app.state.settings, app.state.redis
     if presence.disconnect(client, staff.id, connection_id):
         return False
     left = presence.mark_leaving(client, staff.id, reconnect_seconds=settings.seat_reconnect_seconds)
-    events.publish(client, events.presence_event(staff.unit_id))
+    events.publish(client, _presence_events(units))
     return left
 
 
-async def _release_later(app, staff: StaffAccount) -> None:
+async def _release_later(app, staff: StaffAccount, units: set[int]) -> None:
     """After the reconnect grace: if the seat did not come back, its conversations go back to the queue now."""
     await asyncio.sleep(app.state.settings.seat_reconnect_seconds + 0.2)
     try:
         if await run_in_threadpool(presence.get_presence, app.state.redis, staff.id) is None:
             await run_in_threadpool(scheduled.release_seats, app, [staff.id])
-            await run_in_threadpool(events.publish, app.state.redis, events.presence_event(staff.unit_id))
+            await run_in_threadpool(events.publish, app.state.redis, _presence_events(units))
     except Exception:  # noqa: BLE001 - the sweep finds the lost seat in a few seconds anyway
         log.exception("could not release the conversations of seat %s", staff.id)
 
@@ -177,15 +197,16 @@ async def console_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     settings = app.state.settings
-    connection = ConsoleConnection(websocket, staff)
+    units = await run_in_threadpool(seat_units, app, staff)
+    connection = ConsoleConnection(websocket, staff, units)
     connection_id = uuid.uuid4().hex
     hub: events.Hub = app.state.hub
-    channels = [events.seat(staff.id), events.unit(staff.unit_id)]
+    channels = [events.seat(staff.id)] + [events.unit(unit_id) for unit_id in sorted(units)]
     for channel in channels:
         hub.attach(channel, connection)
     writer = keeper = None
     try:
-        status = await run_in_threadpool(_announce, app, staff, None, connection_id)
+        status = await run_in_threadpool(_announce, app, staff, None, connection_id, units)
         keeper = asyncio.create_task(connection.keep_alive(connection_id))
         # hello first: events published meanwhile wait in the outbox
         await websocket.send_json(await run_in_threadpool(connection.hello, status))
@@ -204,7 +225,7 @@ async def console_socket(websocket: WebSocket) -> None:
             if kind == "ping":
                 await websocket.send_json({"type": "pong"})
             elif kind == "presence" and data.get("status") in presence.STATUSES:
-                status = await run_in_threadpool(_announce, app, staff, data["status"], connection_id)
+                status = await run_in_threadpool(_announce, app, staff, data["status"], connection_id, units)
                 await websocket.send_json({"type": "presence", "status": status})
             elif kind == "typing" and isinstance(data.get("conversation_id"), int):
                 await _typing(app, staff, data["conversation_id"])
@@ -218,8 +239,8 @@ async def console_socket(websocket: WebSocket) -> None:
                 task.cancel()
         try:
             with anyio.CancelScope(shield=True):  # the socket's task may be cancelled as it closes: leave anyway
-                if await run_in_threadpool(_leave, app, staff, connection_id):
-                    hub.spawn(_release_later(app, staff))
+                if await run_in_threadpool(_leave, app, staff, connection_id, units):
+                    hub.spawn(_release_later(app, staff, units))
         except Exception:  # noqa: BLE001 - Redis down: the presence expires and the sweep requeues
             log.exception("could not mark seat %s as leaving", staff.id)
 

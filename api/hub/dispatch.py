@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.hub import events, notices, presence, routing, service
 from api.hub.models import Conversation, Message
 from api.hub.schemas import SEAT_BADGES, iso, message_wire, seat_label, seat_name
-from api.org.models import StaffAccount
+from api.hub.units import served_units
+from api.org.models import StaffAccount, Unit
 from api.petition.timing import aware_now
 from api.privacy.policy import conversation_view
 from api.settings import Settings
 
-__all__ = ["run_assignment", "tier_present", "is_open", "widget_state", "seat_summary", "queue_for", "mine_for",
+__all__ = ["run_assignment", "assign_in", "seats_with_loads", "tier_present", "is_open", "widget_state", "seat_summary", "queue_for", "mine_for",
            "seat_info", "waiting_of", "seat_board", "tell_waiting"]
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,18 @@ def tell_waiting(conversation: Conversation, *, session: Session, client: redis.
                         text=notices.queued_text(waits, lead=lead), custom=notices.handoff_envelope(waits))
 
 
+def seats_with_loads(client: redis.Redis, unit_id: int, *, session: Session) -> list[routing.Seat]:
+    """The seats serving the unit now, each with its open conversations in every unit it serves."""
+    seats = presence.present_seats(client, unit_id)
+    loads = service.open_loads([s.staff_id for s in seats], session=session)
+    return [routing.Seat(s.staff_id, s.role, s.status, s.skills, loads.get(s.staff_id, 0), s.idle_since)
+            for s in seats]
+
+
 def seat_board(unit_id: int, *, session: Session, client: redis.Redis, settings: Settings) -> dict:
-    """Who is there, per tier, in a unit: counts (online, available, busy, away, waiting) and the seats."""
-    loads = service.open_loads(unit_id, session=session)
-    seats = presence.present_seats(client, unit_id, loads)
+    """Who is there, per tier, for a unit's conversations: counts (online, available, busy, away, waiting) and the
+    seats (an expert serving the unit from above is among them)."""
+    seats = seats_with_loads(client, unit_id, session=session)
     waiting = dict(session.execute(select(Conversation.tier, func.count(Conversation.id))
                                    .where(Conversation.unit_id == unit_id, Conversation.mode == "queued")
                                    .group_by(Conversation.tier)).all())
@@ -87,7 +96,8 @@ def seat_board(unit_id: int, *, session: Session, client: redis.Redis, settings:
         count = {key: sum(1 for r in rows if r["state"] == key) for key in ("available", "busy", "away")}
         tiers[tier] = {"label": SEAT_BADGES[role], "online": count["available"] + count["busy"], **count,
                        "waiting": int(waiting.get(tier, 0)), "seats": rows}
-    return {"unit_id": unit_id, "tiers": tiers}
+    unit = session.get(Unit, unit_id)
+    return {"unit_id": unit_id, "unit_name": unit.name if unit else None, "tiers": tiers}
 
 
 def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings: Settings, unit_id: int,
@@ -106,7 +116,7 @@ def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings:
                                       .order_by(Conversation.queued_at, Conversation.id).limit(200)).scalars().all()
             if not waiting:
                 return []
-            seats = presence.present_seats(client, unit_id, service.open_loads(unit_id, session=session))
+            seats = seats_with_loads(client, unit_id, session=session)
             for conversation in waiting:
                 chosen = routing.choose_seat(conversation.tier, conversation.skill, seats, settings.seat_cap)
                 if chosen is None:
@@ -132,6 +142,17 @@ def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings:
         presence.mark_given_work(client, staff_id)
     events.publish(client, out)
     return assigned
+
+
+def assign_in(session_factory: sessionmaker, client: redis.Redis, settings: Settings, units) -> list[int]:
+    """Assignment in those of ``units`` (the units a seat serves) where conversations wait; the ids assigned."""
+    units = list(units)
+    if len(units) == 1:
+        return run_assignment(session_factory, client, settings, units[0])
+    with session_factory() as session:
+        waiting = sorted(set(session.execute(select(Conversation.unit_id).where(
+            Conversation.unit_id.in_(units), Conversation.mode == "queued")).scalars()))
+    return [i for unit_id in waiting for i in run_assignment(session_factory, client, settings, unit_id)]
 
 
 def seat_info(staff: StaffAccount | None) -> dict | None:
@@ -167,7 +188,9 @@ def seat_summary(conversation: Conversation, *, session: Session, now: datetime,
                            .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
     staff = session.get(StaffAccount, conversation.assigned_staff_id) if conversation.assigned_staff_id else None
     waiting = int((now - conversation.queued_at).total_seconds()) if conversation.mode == "queued" else None
+    unit = session.get(Unit, conversation.unit_id)
     return {"id": conversation.id, "mode": conversation.mode, "tier": conversation.tier,
+            "unit_id": conversation.unit_id, "unit_name": unit.name if unit else None,
             "enterprise_name": masker.name(conversation.enterprise_name), "uscc": masker.uscc(conversation.uscc),
             "visitor": None if conversation.uscc else f"访客{conversation.identity[-4:]}",
             "skill": conversation.skill, "reason": conversation.reason,
@@ -181,12 +204,14 @@ def seat_summary(conversation: Conversation, *, session: Session, now: datetime,
             "rating": conversation.rating}
 
 
-def queue_for(staff: StaffAccount, *, session: Session, now: datetime) -> list[dict]:
-    """The waiting list of the seat's unit and tier, longest waiting first."""
+def queue_for(staff: StaffAccount, *, session: Session, now: datetime, units: set[int] | None = None) -> list[dict]:
+    """The waiting list of the seat's tier in the units it serves (``units``, else api.hub.units), longest waiting
+    first."""
     tier = next((t for t, role in routing.TIER_ROLES.items() if role == staff.role), None)
     if tier is None:
         return []
-    rows = session.execute(select(Conversation).where(Conversation.unit_id == staff.unit_id,
+    units = units if units is not None else served_units(staff, session=session)
+    rows = session.execute(select(Conversation).where(Conversation.unit_id.in_(units),
                                                       Conversation.mode == "queued", Conversation.tier == tier)
                            .order_by(Conversation.queued_at, Conversation.id).limit(200)).scalars().all()
     return [seat_summary(c, session=session, now=now, viewer=staff) for c in rows]

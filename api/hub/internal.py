@@ -1,7 +1,9 @@
 """/api/internal/handoffs: the action server asks for a person (``ServiceCaller`` only).
 
-The conversation is found by its Rasa sender id. Outside service hours, or when no seat of the tier
-is present, the answer is ``offline`` and nothing changes (the widget offers to leave a message).
+The conversation is found by its Rasa sender id and goes to the unit that serves its enterprise (属地,
+api.hub.service.route). Outside service hours, or when no seat of the tier serving that unit is present, the
+answer is ``offline`` and nothing changes (the widget offers to leave a message): an enterprise is told
+nobody is online when nobody of its own unit is, whoever is online elsewhere.
 Otherwise the conversation joins its unit's queue for that tier; the hub assigns it once the bot's
 handoff line has been relayed, so the enterprise reads 正在为您转接 before 已接入. The answer carries the
 line to say (``notice``: place, an honest wait, the offer to leave a message when the wait is long) and
@@ -29,6 +31,7 @@ def request_handoff(body: HandoffRequest, caller: ServiceCaller, session: Sessio
     conversation = service.conversation_for_sender(body.sender_id, session=session)
     if conversation is None:
         raise NotFound("该会话不经过会话中心，无法转接人工", code="conversation_not_found")
+    service.route(conversation, session=session, settings=settings)
     present = dispatch.tier_present(client, conversation.unit_id, body.tier)
     if not dispatch.is_open(settings, now) or not present:
         reason = "outside_hours" if not dispatch.is_open(settings, now) else "no_seat_online"

@@ -1,18 +1,20 @@
 """Seat presence in Redis, shared by every instance: online / busy / away, kept alive while a console is open.
 
-``hub:presence:<staff id>`` holds the seat's status, role, unit and skills and expires after
+``hub:presence:<staff id>`` holds the seat's status, role, unit, the units it serves and skills and expires after
 ``SEAT_GRACE_SECONDS`` (10) unless renewed: the instance that holds the seat's console socket renews it every
 few seconds (api.hub.console), so a killed instance loses its seats within that time. ``hub:conns:<staff id>``
 (a sorted set: connection id → expiry) counts the seat's open consoles on every instance; when the last one
 closes the seat is marked ``leaving`` for ``SEAT_RECONNECT_SECONDS`` (a reload or a short drop comes back in
 time) and is given no new work meanwhile; then its key is gone and it is offline. ``hub:seats:<unit id>`` lists
-the seats of a unit that were present (members whose key has expired are pruned when read). A seat whose key
+the seats serving a unit that were present — an expert is listed in every unit it serves (api.hub.units) — and
+members whose key has expired are pruned when read. A seat whose key
 has expired is offline: its conversations go back to the queue (api.hub.scheduled).
 """
 from __future__ import annotations
 
 import json
 import time
+from typing import Iterable
 
 import redis
 
@@ -20,7 +22,7 @@ from api.hub.routing import Seat
 from api.org.models import StaffAccount
 
 __all__ = ["STATUSES", "STATUS_LABELS", "set_presence", "heartbeat", "clear_presence", "get_presence",
-           "present_seats", "mark_given_work", "connect", "renew_connection", "disconnect", "connected",
+           "present_seats", "units_of", "mark_given_work", "connect", "renew_connection", "disconnect", "connected",
            "mark_leaving", "set_status"]
 
 STATUSES = ("online", "busy", "away")
@@ -94,18 +96,30 @@ def set_status(client: redis.Redis, staff_id: int, status: str) -> dict | None:
     return record
 
 
-def set_presence(client: redis.Redis, staff: StaffAccount, status: str, *, grace_seconds: int) -> dict:
+def set_presence(client: redis.Redis, staff: StaffAccount, status: str, *, grace_seconds: int,
+                 units: Iterable[int] | None = None) -> dict:
+    """Mark the seat present in every unit it serves (``units``; its own unit when not given)."""
     if status not in STATUSES:
         raise ValueError(status)
     old = get_presence(client, staff.id) or {}
+    served = sorted(set(units or ()) | {staff.unit_id})
     record = {"staff_id": staff.id, "status": status, "role": staff.role, "unit_id": staff.unit_id,
-              "name": staff.display_name, "skills": [s for s in (staff.skills or "").split(",") if s.strip()],
+              "units": served, "name": staff.display_name,
+              "skills": [s for s in (staff.skills or "").split(",") if s.strip()],
               "idle_since": old.get("idle_since", time.time())}
     pipe = client.pipeline()
     pipe.set(_key(staff.id), json.dumps(record, ensure_ascii=False), ex=grace_seconds)
-    pipe.sadd(_unit_key(staff.unit_id), staff.id)
+    for unit_id in served:
+        pipe.sadd(_unit_key(unit_id), staff.id)
+    for unit_id in set(old.get("units") or ()) - set(served):  # it no longer serves them (its unit moved)
+        pipe.srem(_unit_key(unit_id), staff.id)
     pipe.execute()
     return record
+
+
+def units_of(record: dict | None, staff: StaffAccount) -> list[int]:
+    """The units a present seat serves, as its presence says (its own unit when it says nothing)."""
+    return list((record or {}).get("units") or [staff.unit_id])
 
 
 def heartbeat(client: redis.Redis, staff_id: int, *, grace_seconds: int) -> bool:
@@ -114,8 +128,10 @@ def heartbeat(client: redis.Redis, staff_id: int, *, grace_seconds: int) -> bool
 
 
 def clear_presence(client: redis.Redis, staff: StaffAccount) -> None:
+    record = get_presence(client, staff.id)
     client.delete(_key(staff.id))
-    client.srem(_unit_key(staff.unit_id), staff.id)
+    for unit_id in units_of(record, staff):
+        client.srem(_unit_key(unit_id), staff.id)
 
 
 def get_presence(client: redis.Redis, staff_id: int) -> dict | None:
@@ -132,7 +148,7 @@ def mark_given_work(client: redis.Redis, staff_id: int) -> None:
 
 
 def present_seats(client: redis.Redis, unit_id: int, loads: dict[int, int] | None = None) -> list[Seat]:
-    """The seats of a unit whose presence has not expired (any status), with their loads."""
+    """The seats serving a unit whose presence has not expired (any status), with their loads."""
     ids = sorted(int(i) for i in client.smembers(_unit_key(unit_id)))
     if not ids:
         return []

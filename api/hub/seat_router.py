@@ -1,6 +1,7 @@
 """/api/seats: what a staff or expert seat does with a conversation (docs/hub.md, Console REST).
 
-Every route needs a staff token of a seat role; a conversation of another unit answers 404. Changes
+Every route needs a staff token of a seat role; a conversation of a unit the seat does not serve (api.hub.units:
+its own unit; an expert's also every unit under it) answers 404. Changes
 are committed by the route and then published to the widget and the consoles. What a seat reads of a
 conversation is masked unless it holds it now (api.privacy.policy); the unmasked reads are audited.
 """
@@ -15,6 +16,7 @@ from api.errors import Conflict, Forbidden, NotFound
 from api.hub import dispatch, events, presence, service
 from api.hub.picture import picture
 from api.hub.routing import TIER_ROLES
+from api.hub.units import serves
 from api.hub.schemas import (CardRequest, NoteRequest, PresenceRequest, ReadRequest, SeatMessageRequest,
                              SeatPetitionRequest, SummaryRequest, TransferRequest, message_wire)
 from api.inputs import CleanStr, Id
@@ -62,21 +64,23 @@ def me(staff: CurrentStaff, request: Request) -> dict:
 def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -> dict:
     client = request.app.state.redis
     # Presence is the console's open socket: a seat with none is not there, whatever it says over REST.
-    if not presence.connected(client, staff.id) or presence.set_status(client, staff.id, body.status) is None:
+    record = presence.set_status(client, staff.id, body.status) if presence.connected(client, staff.id) else None
+    if record is None:
         raise Conflict("坐席工作台未连接，请先打开工作台并保持页面开启", code="not_connected")
-    events.publish(client, events.presence_event(staff.unit_id))
+    units = presence.units_of(record, staff)
+    events.publish(client, [e for unit_id in units for e in events.presence_event(unit_id)])
     if body.status == "online":
-        _assign_later(request, staff.unit_id)
+        dispatch.assign_in(request.app.state.session_factory, client, request.app.state.settings, units)
     return {"status": body.status}
 
 
-@router.get("/presence", summary="本单位各层级坐席在线情况：在线、可接入、忙碌、离开、排队数及坐席名单")
+@router.get("/presence", summary="本单位各层级坐席在线情况（含负责本单位的上级专家）：在线、可接入、忙碌、离开、排队数及坐席名单")
 def seat_presence(staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     return dispatch.seat_board(staff.unit_id, session=session, client=request.app.state.redis,
                                settings=request.app.state.settings)
 
 
-@router.get("/queue", summary="本单位本层级待接入的会话，等待最久的在前")
+@router.get("/queue", summary="所负责单位本层级待接入的会话（专家含下级单位），等待最久的在前")
 def queue(staff: CurrentStaff, session: SessionDep) -> list[dict]:
     return dispatch.queue_for(staff, session=session, now=aware_now())
 
@@ -93,8 +97,7 @@ def mine(staff: CurrentStaff, session: SessionDep) -> list[dict]:
 
 @router.get("/colleagues", summary="本单位同层级的在线坐席（可转交）")
 def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> list[dict]:
-    seats = presence.present_seats(request.app.state.redis, staff.unit_id, service.open_loads(staff.unit_id,
-                                                                                                session=session))
+    seats = dispatch.seats_with_loads(request.app.state.redis, staff.unit_id, session=session)
     out = []
     for seat in seats:
         if seat.staff_id != staff.id and seat.role == staff.role and seat.status != "leaving":
@@ -211,8 +214,9 @@ def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, se
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     colleague = get_or_404(session, StaffAccount, body.staff_id, "工作人员")
     service.ensure_holder(conversation, staff)
-    if colleague.id != staff.id and colleague.unit_id == staff.unit_id and colleague.role == staff.role:
-        there = next((s for s in presence.present_seats(request.app.state.redis, staff.unit_id)
+    if colleague.id != staff.id and colleague.role == staff.role and serves(colleague, conversation.unit_id,
+                                                                           session=session):
+        there = next((s for s in presence.present_seats(request.app.state.redis, conversation.unit_id)
                       if s.staff_id == colleague.id), None)
         if there is None or there.status not in ("online", "busy"):  # never name a seat that is not there
             raise Conflict("该同事当前不在线，无法转交", code="colleague_offline")

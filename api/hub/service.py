@@ -16,12 +16,15 @@ from api.hub.identity import Identity
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.routing import TIER_ROLES
 from api.hub.schemas import seat_label, seat_name
+from api.hub.units import serves
 from api.org.models import StaffAccount
+from api.org.service import serving_unit
+from api.settings import Settings
 from common.workdays import CHINA_TZ
 from knowledge.skills import GENERAL, skill_of
 
 __all__ = ["BOT_NAME", "SYSTEM_NAME", "REASONS", "open_conversation", "latest_conversation", "current_conversation",
-           "conversation_for_sender", "find_by_client_id", "post", "history", "transcript", "skill_for",
+           "route", "conversation_for_sender", "find_by_client_id", "post", "history", "transcript", "skill_for",
            "request_person", "assign_to", "claim", "ensure_holder", "escalate", "transfer", "handback", "close",
            "requeue", "SEAT_LOST", "rate", "give_feedback", "unread_count", "mark_read", "open_loads", "handle_seconds",
            "seat_conversation", "transcript_text", "record_understanding"]
@@ -49,21 +52,31 @@ def latest_conversation(identity_key: str, *, session: Session) -> Conversation 
                            .order_by(Conversation.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def current_conversation(identity: Identity, *, session: Session, unit_id: int, now: datetime,
+def current_conversation(identity: Identity, *, session: Session, settings: Settings, now: datetime,
                          new_sender: str | None = None) -> Conversation:
     """The open conversation, or a new one in bot mode (after a closed one, the next message starts anew)
-    whose Rasa sender id is ``new_sender`` when the caller proposed one."""
+    whose Rasa sender id is ``new_sender`` when the caller proposed one. A new conversation belongs to the unit
+    that serves the enterprise (属地; a visitor's to the intake unit); a visitor who logs in meanwhile moves it to
+    the enterprise's unit while the bot still has it."""
     conversation = open_conversation(identity.key, session=session)
     if conversation is None:
         conversation = Conversation(identity=identity.key, rasa_sender=new_sender or secrets.token_hex(16),
-                                    uscc=identity.uscc,
-                                    enterprise_name=identity.name, unit_id=unit_id, mode="bot", created_at=now,
-                                    last_message_at=now, had_human=False, seat_read_id=0)
+                                    uscc=identity.uscc, enterprise_name=identity.name,
+                                    unit_id=serving_unit(identity.uscc, session=session, settings=settings).id,
+                                    mode="bot", created_at=now, last_message_at=now, had_human=False, seat_read_id=0)
         session.add(conversation)
         session.flush()
     elif identity.uscc and conversation.uscc is None:
         conversation.uscc, conversation.enterprise_name = identity.uscc, identity.name
+        route(conversation, session=session, settings=settings)
     return conversation
+
+
+def route(conversation: Conversation, *, session: Session, settings: Settings) -> None:
+    """While the bot has it, the conversation belongs to the unit serving its enterprise now (regions may have
+    changed since it began); once queued or with a person it stays where it is."""
+    if conversation.mode == "bot":
+        conversation.unit_id = serving_unit(conversation.uscc, session=session, settings=settings).id
 
 
 def conversation_for_sender(rasa_sender: str, *, session: Session) -> Conversation | None:
@@ -155,8 +168,8 @@ def request_person(conversation: Conversation, *, session: Session, tier: str, r
     conversation.skill = skill_for(conversation, session=session)
 
 
-def _may_serve(conversation: Conversation, staff: StaffAccount) -> None:
-    if staff.unit_id != conversation.unit_id:
+def _may_serve(conversation: Conversation, staff: StaffAccount, session: Session) -> None:
+    if not serves(staff, conversation.unit_id, session=session):
         raise NotFound(f"会话 {conversation.id} 不存在")  # other units' conversations are not even named
     if conversation.tier and TIER_ROLES[conversation.tier] != staff.role:
         tier = "专家" if conversation.tier == "expert" else "税务干部"
@@ -165,18 +178,19 @@ def _may_serve(conversation: Conversation, staff: StaffAccount) -> None:
 
 def seat_conversation(conversation_id: int, staff: StaffAccount, *, session: Session,
                       for_update: bool = False) -> Conversation:
-    """A conversation of the seat's unit; 404 for any other (its existence is not revealed)."""
+    """A conversation of a unit the seat serves (api.hub.units); 404 for any other (its existence is not
+    revealed)."""
     query = select(Conversation).where(Conversation.id == conversation_id)
     if for_update:
         query = query.with_for_update()
     conversation = session.execute(query).scalar_one_or_none()
-    if conversation is None or conversation.unit_id != staff.unit_id:
+    if conversation is None or not serves(staff, conversation.unit_id, session=session):
         raise NotFound(f"会话 {conversation_id} 不存在")
     return conversation
 
 
 def assign_to(conversation: Conversation, staff: StaffAccount, *, session: Session, now: datetime) -> Message:
-    _may_serve(conversation, staff)
+    _may_serve(conversation, staff, session)
     conversation.mode, conversation.assigned_staff_id, conversation.assigned_at = "human", staff.id, now
     conversation.had_human, conversation.seat_read_id = True, 0
     return post(conversation, session=session, sender="system", now=now,
@@ -184,7 +198,7 @@ def assign_to(conversation: Conversation, staff: StaffAccount, *, session: Sessi
 
 
 def claim(conversation: Conversation, staff: StaffAccount, *, session: Session, now: datetime) -> Message:
-    _may_serve(conversation, staff)
+    _may_serve(conversation, staff, session)
     if conversation.mode != "queued":
         if conversation.mode == "human" and conversation.assigned_staff_id == staff.id:
             raise Conflict("该会话已由您接入", code="already_yours")
@@ -215,8 +229,9 @@ def transfer(conversation: Conversation, staff: StaffAccount, colleague: StaffAc
     ensure_holder(conversation, staff)
     if colleague.id == staff.id:
         raise Invalid("不能转交给自己", code="same_seat")
-    if not colleague.active or colleague.unit_id != staff.unit_id or colleague.role != staff.role:
-        raise Invalid("只能转交给本单位同一层级的在岗坐席", code="bad_colleague")
+    if not colleague.active or colleague.role != staff.role or not serves(colleague, conversation.unit_id,
+                                                                           session=session):
+        raise Invalid("只能转交给负责该会话所属单位的同一层级在岗坐席", code="bad_colleague")
     noted = post(conversation, session=session, sender=staff.role, staff=staff, now=now, internal=True,
                  text=f"转交给{colleague.display_name}。备注：{note or '无'}")
     conversation.assigned_staff_id, conversation.assigned_at, conversation.seat_read_id = colleague.id, now, 0
@@ -295,10 +310,12 @@ def mark_read(conversation: Conversation, message_id: int) -> None:
     conversation.seat_read_id = max(conversation.seat_read_id or 0, message_id)
 
 
-def open_loads(unit_id: int, *, session: Session) -> dict[int, int]:
-    """Open (human-mode) conversations per seat of a unit."""
+def open_loads(staff_ids: list[int], *, session: Session) -> dict[int, int]:
+    """Open (human-mode) conversations per seat, in every unit (an expert may hold several units' at once)."""
+    if not staff_ids:
+        return {}
     rows = session.execute(select(Conversation.assigned_staff_id, func.count(Conversation.id))
-                           .where(Conversation.unit_id == unit_id, Conversation.mode == "human")
+                           .where(Conversation.assigned_staff_id.in_(staff_ids), Conversation.mode == "human")
                            .group_by(Conversation.assigned_staff_id)).all()
     return {staff_id: count for staff_id, count in rows if staff_id is not None}
 

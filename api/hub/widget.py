@@ -8,6 +8,9 @@ the rate per identity across its sockets and every instance (api.hub.quotas).
 
 The tokens come in the first frame, never in the URL (api.hub.socket_auth):
 ``{"type": "auth", "visitor_token": …, "enterprise_token": …, "after": <last id>}``.
+
+The conversation belongs to the unit that serves the enterprise (属地, api.org.service.serving_unit; a
+visitor's to the intake unit): while it waits, the widget follows that unit's queue and seats.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
-from api.petition.internal import intake_unit
+from api.org.service import intake_unit
 from api.petition.timing import aware_now
 from common.textnorm import strip_controls
 
@@ -41,7 +44,8 @@ HISTORY = 100
 
 
 def hub_unit_id(app) -> int:
-    """The unit whose seats serve the chat: the same service department that accepts the bot's petitions."""
+    """The intake unit (api.org.service.intake_unit), cached: the unit of visitors' conversations and of what no
+    unit's region covers."""
     cached = getattr(app.state, "hub_unit_id", None)
     if cached is None:
         with app.state.session_factory() as session:
@@ -57,6 +61,8 @@ class WidgetConnection:
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.queued = False  # is the conversation waiting (its position changes with the queue)?
         self.predicted_sender: str | None = None  # the Rasa sender id of the next bot turn, if it is the bot's
+        self.unit_id: int | None = None  # the unit of the current conversation: its queue and seats are followed
+        self.unit_channel: str | None = None
 
     async def deliver(self, event: dict) -> None:
         kind = event.get("type")
@@ -78,7 +84,21 @@ class WidgetConnection:
             if event.get("type") in ("state_changed", "queue_changed", "presence_changed"):
                 event = {"type": "state", "conversation": await run_in_threadpool(self.state)}
                 self.follow((event["conversation"] or {}).get("mode"))
+                self.bind_unit()
             await self.ws.send_json(event)
+
+    def bind_unit(self) -> None:
+        """Follow the channel of the conversation's unit (it is known once there is a conversation, and moves when
+        a visitor logs in); in the event loop, as the hub's channels are."""
+        channel = events.unit(self.unit_id) if self.unit_id is not None else None
+        if channel == self.unit_channel:
+            return
+        hub: events.Hub = self.app.state.hub
+        if self.unit_channel is not None:
+            hub.detach(self.unit_channel, self)
+        if channel is not None:
+            hub.attach(channel, self)
+        self.unit_channel = channel
 
     def follow(self, mode: str | None, sender: str | None = None) -> None:
         """Keep up with the conversation's mode: who answers the next message, and under which sender id."""
@@ -93,6 +113,7 @@ class WidgetConnection:
     def state(self) -> dict | None:
         with self.app.state.session_factory() as session:
             conversation = service.latest_conversation(self.identity.key, session=session)
+            self.unit_id = conversation.unit_id if conversation is not None else None
             return dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
                                          settings=self.app.state.settings, now=aware_now())
 
@@ -110,6 +131,7 @@ class WidgetConnection:
             rows = service.history(self.identity.key, session=session, after=after, limit=HISTORY if after is None
                                    else 1000)
             conversation = service.latest_conversation(self.identity.key, session=session)
+            self.unit_id = conversation.unit_id if conversation is not None else None
             state = dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
                                           settings=self.app.state.settings, now=aware_now())
         self.follow((state or {}).get("mode"), conversation.rasa_sender if conversation else None)
@@ -134,13 +156,13 @@ async def widget_socket(websocket: WebSocket) -> None:
     after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] < 2 ** 63 else None
     connection = WidgetConnection(websocket, identity)
     hub: events.Hub = app.state.hub
-    channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, app))]
-    for channel in channels:
-        hub.attach(channel, connection)
+    hub.attach(events.who(identity.key), connection)
     writer = None
     try:
         # hello first: events published meanwhile wait in the outbox (the widget drops ids it already has)
-        await websocket.send_json(await run_in_threadpool(connection.hello, after))
+        hello = await run_in_threadpool(connection.hello, after)
+        connection.bind_unit()
+        await websocket.send_json(hello)
         writer = asyncio.create_task(connection.writer())
         while True:
             data, bad = await receive_frame(websocket, settings.ws_frame_max_bytes)
@@ -162,8 +184,9 @@ async def widget_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        for channel in channels:
-            hub.detach(channel, connection)
+        hub.detach(events.who(identity.key), connection)
+        connection.unit_id = None
+        connection.bind_unit()
         if writer is not None:
             writer.cancel()
 
@@ -219,7 +242,6 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         if reply_to is not None:
             await reply_to.send_json(error)
         return
-    unit_id = await run_in_threadpool(hub_unit_id, app)
     first = await _first_sending(app, identity, client_id)
     predicted = connection.predicted_sender if connection is not None and first else None
     metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
@@ -231,7 +253,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
             if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
                 return None, message_wire(seen), None
             now = aware_now()
-            conversation = service.current_conversation(identity, session=session, unit_id=unit_id, now=now,
+            conversation = service.current_conversation(identity, session=session, settings=settings, now=now,
                                                         new_sender=predicted)
             message = service.post(conversation, session=session, sender="user", text=text, client_id=client_id,
                                    now=now)
@@ -245,6 +267,8 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         early.cancel()
     if connection is not None and conversation is not None:
         connection.predicted_sender = conversation.rasa_sender if conversation.mode == "bot" else None
+        connection.unit_id = conversation.unit_id
+        connection.bind_unit()
     if conversation is None:  # a resend: answer it, do nothing else
         if reply_to is not None:
             await reply_to.send_json({"type": "message", "message": wire})
@@ -259,7 +283,8 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     except BotUnavailable:
         replies = None
     intent, confidence = understood(replies or [])
-    stored, handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent, confidence)
+    stored, handed_off, unit_id = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent,
+                                                          confidence)
     understanding_stored = intent is not None
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
@@ -267,7 +292,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         if connection is not None:
             connection.predicted_sender = None
         await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
-                                conversation.unit_id)
+                                unit_id)  # the unit the handoff queued it in (api.hub.internal routes it)
     if stored and not understanding_stored:  # no envelope said it: ask Rasa, after the enterprise has its answer
         intent, confidence = await rasa.understanding(conversation.rasa_sender)
         if intent is not None:
@@ -281,9 +306,9 @@ def _record_understanding(app, message_ids: list[int], intent: str, confidence: 
 
 
 def _store_replies(app, conversation_id: int, replies, intent: str | None = None,
-                   confidence: float | None = None) -> tuple[list[int], bool]:
+                   confidence: float | None = None) -> tuple[list[int], bool, int]:
     """Store the bot's turn (or the honest 'bot unavailable' line) with what the bot understood, and publish
-    it: (bot message ids, handed off)."""
+    it: (bot message ids, handed off, the conversation's unit now)."""
     with app.state.session_factory() as session:
         conversation = session.get(Conversation, conversation_id)
         now = aware_now()
@@ -300,4 +325,4 @@ def _store_replies(app, conversation_id: int, replies, intent: str | None = None
         handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)
         out += events.change_events(conversation) if handed_off else []
     events.publish(app.state.redis, out)
-    return [m.id for m in stored if m.sender == "bot"], handed_off
+    return [m.id for m in stored if m.sender == "bot"], handed_off, conversation.unit_id

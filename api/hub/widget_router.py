@@ -20,10 +20,10 @@ from api.hub import dispatch, events, quotas, service, uploads
 from api.hub.identity import Identity, new_visitor_token, resolve_identity
 from api.hub.models import Attachment
 from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, RatingRequest, SessionRequest, message_wire)
-from api.hub.widget import hub_unit_id
 from api.inputs import CleanStr, Id
 from api.petition import service as petitions
-from api.petition.internal import CHANNEL, intake_unit, promised_due
+from api.org.service import serving_unit
+from api.petition.internal import CHANNEL, promised_due
 from api.petition.models import Petition
 from api.petition.schemas import PetitionCreate
 from api.petition.timing import aware_now
@@ -88,10 +88,9 @@ async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = 
     await run_in_threadpool(quotas.take_upload, app.state.redis, app.state.settings, identity,
                             client_address(request))
     data = await uploads.read_limited(file, app.state.settings.upload_max_bytes)
-    unit_id = hub_unit_id(app)
     with app.state.session_factory() as session:
         now = aware_now()
-        conversation = service.current_conversation(identity, session=session, unit_id=unit_id, now=now)
+        conversation = service.current_conversation(identity, session=session, settings=app.state.settings, now=now)
         attachment = uploads.store(conversation, file.filename, data, session=session, now=now)
         kind = "PDF文件" if attachment.content_type == "application/pdf" else "图片"
         message = service.post(conversation, session=session, sender="user", text=f"[{kind}] {attachment.filename}",
@@ -133,8 +132,8 @@ def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: 
         # a resend of a registered message (same client_id) answers it again without using the quota
         quotas.take_leave_message(request.app.state.redis, settings, identity, client_address(request))
     now = aware_now()
-    unit = intake_unit(session=session, settings=settings)
-    conversation = service.current_conversation(identity, session=session, unit_id=unit.id, now=now)
+    unit = serving_unit(identity.uscc, session=session, settings=settings)  # 属地: a visitor's to the intake unit
+    conversation = service.current_conversation(identity, session=session, settings=settings, now=now)
     transcript = service.transcript_text(conversation, session=session, limit=1500)
     content = body.content + (f"\n\n【会话记录】\n{transcript}" if transcript else "")
     data = PetitionCreate(content=content[:4000], category="纳税服务类", taxpayer_name=body.taxpayer_name,

@@ -1,4 +1,5 @@
-"""Units form a tree (province > city > district > station); staff accounts belong to one unit."""
+"""Units form a tree (province > city > district > station) and serve regions (属地); staff accounts belong to one
+unit."""
 from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint, true
@@ -6,7 +7,7 @@ from sqlalchemy.orm import relationship
 
 from api.database import Base
 
-__all__ = ["LEVELS", "LEVEL_LABELS", "UNIT_KINDS", "UNIT_KIND_LABELS", "ROLES", "Unit", "StaffAccount"]
+__all__ = ["LEVELS", "LEVEL_LABELS", "UNIT_KINDS", "UNIT_KIND_LABELS", "ROLES", "Unit", "UnitRegion", "StaffAccount"]
 
 LEVELS = ("province", "city", "district", "station")
 """Administrative levels, highest first; "up a level" is one step to the left."""
@@ -43,6 +44,18 @@ class Unit(Base):
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name} {self.level}/{self.kind}>"
+
+
+class UnitRegion(Base):
+    """A region a unit serves (属地), written as ``enterprises.region`` is: 四川省成都市武侯区, or a leading part of it
+    (四川省成都市 serves every district of the city). The units that serve an enterprise: api.org.service.serving_unit."""
+
+    __tablename__ = "unit_regions"
+    __table_args__ = (UniqueConstraint("unit_id", "region", name="uq_unit_regions_unit_id_region"),)
+
+    id = Column(Integer, primary_key=True)
+    unit_id = Column(Integer, ForeignKey("units.id", name="fk_unit_regions_unit_id_units"), nullable=False, index=True)
+    region = Column(String(100), nullable=False, index=True)
 
 
 class StaffAccount(Base):

@@ -1,11 +1,11 @@
 """/api/internal/petitions: the routes the Rasa action server calls (``ServiceCaller`` only).
 
 * ``POST /api/internal/petitions`` registers a petition filed in the chat: channel 智能助手,
-  actor ``bot``, accepted by the bot's intake unit — ``BOT_INTAKE_UNIT_ID`` if set, else the unit
-  named ``BOT_INTAKE_UNIT_NAME`` (在线导办服务中心; a unit still named 智能助手 from earlier versions is
-  renamed, so no seat appears to belong to the bot), created on first use as a top-level service
-  department. Staff of that unit (or an admin) hand the petitions over; set the id to a real
-  service department to have its staff receive them directly. The same ``idempotency_key``
+  actor ``bot``, accepted by the unit that serves the logged-in enterprise (属地, api.org.service.serving_unit:
+  the enterprise of the bot grant, never a USCC typed in the chat); a visitor's, or one whose region no
+  unit serves, by the intake unit — ``BOT_INTAKE_UNIT_ID`` if set, else the unit named ``BOT_INTAKE_UNIT_NAME``
+  (在线导办服务中心), created on first use as a top-level service department. Staff of that unit (or an
+  admin) hand the petitions over. The same ``idempotency_key``
   returns the first registration (200 instead of 201). A valid bot grant supplies the
   USCC when none was typed; an invalid one is ignored (filing needs no log-in). The enterprise is known from
   the bot grant (api.auth.grants) of the turn, never from a token the action server holds.
@@ -28,14 +28,12 @@ from datetime import date
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api.auth.deps import ServiceCaller, SettingsDep
 from api.auth.grants import grant_identity
 from api.database import SessionDep
 from api.errors import Forbidden, NotFound, Unauthorized
-from api.org.models import Unit
-from api.org.service import create_unit, get_unit
+from api.org.service import intake_unit, serving_unit
 from api.petition import service
 from api.petition.constants import HANDLING_DAYS, HANDOVER_DAYS, STATUS_LABELS, Status
 from api.petition.models import Petition
@@ -53,28 +51,11 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/internal/petitions", tags=["internal"])
 
 CHANNEL = "智能助手"
-LEGACY_INTAKE_NAME = "智能助手"  # the intake unit's default name before it was 在线导办服务中心
 LATEST = 5
 NOT_FOUND = "没有找到与该受理编号和联系电话相符的诉求，请核对后再试"
 TOO_MANY_GUESSES = "该受理编号的查询失败次数过多，为保护您的信息，请{wait}后再试，或登录电子税务局后查询。"
 TOO_MANY_IN_CHAT = "查询失败次数过多，为保护诉求人的信息，请{wait}后再试，或登录电子税务局后查询。"
 _OPEN = (Status.registered, Status.handed_over, Status.assigned, Status.in_progress)
-
-
-def intake_unit(*, session: Session, settings: Settings) -> Unit:
-    if settings.bot_intake_unit_id is not None:
-        return get_unit(settings.bot_intake_unit_id, session=session)
-    name = settings.bot_intake_unit_name
-    unit = session.execute(select(Unit).where(Unit.name == name).order_by(Unit.id)).scalars().first()
-    if unit is None and name != LEGACY_INTAKE_NAME:
-        # Earlier versions named this unit after the bot, so its seats looked like the bot: renamed when met.
-        unit = session.execute(select(Unit).where(Unit.name == LEGACY_INTAKE_NAME, Unit.parent_id.is_(None),
-                                                  Unit.kind == "service_department").order_by(Unit.id)).scalars().first()
-        if unit is not None:
-            unit.name = name
-            log.info("the chat's intake unit %s is renamed from %s to %s", unit.id, LEGACY_INTAKE_NAME, name)
-    # Two first requests racing may both create one; the lowest id is used from then on.
-    return unit or create_unit(session=session, name=name, level="province", kind="service_department")
 
 
 def promised_due(petition: Petition) -> date | None:
@@ -88,19 +69,20 @@ def promised_due(petition: Petition) -> date | None:
 @router.post("", response_model=BotPetitionCreated, status_code=201, summary="智能助手登记诉求")
 def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: SessionDep,
                        settings: SettingsDep, response: Response) -> BotPetitionCreated:
-    uscc = body.uscc
-    if body.enterprise_grant and not uscc:
+    uscc = logged_in = None
+    if body.enterprise_grant:
         try:
-            uscc = grant_identity(body, settings).uscc
+            logged_in = grant_identity(body, settings).uscc
         except Unauthorized:
             log.info("petition from %s filed with an invalid enterprise grant; registered without it", body.sender_id)
+    uscc = body.uscc or logged_in
     key = body.idempotency_key
     repeated = key is not None and session.execute(
         select(Petition.id).where(Petition.idempotency_key == key)).first() is not None
     data = PetitionCreate(content=body.content, category=body.category, taxpayer_name=body.taxpayer_name, uscc=uscc,
                           contact_phone=body.contact_phone, channel=CHANNEL, idempotency_key=key,
                           sender_id=body.sender_id)
-    unit = intake_unit(session=session, settings=settings)
+    unit = serving_unit(logged_in, session=session, settings=settings)
     petition = service.register(data, session=session, actor=caller, accepting_unit_id=unit.id)
     session.commit()
     if repeated:

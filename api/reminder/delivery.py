@@ -17,7 +17,6 @@ from api.hub import events
 from api.hub import service as hub_service
 from api.hub.identity import Identity
 from api.hub.schemas import message_wire
-from api.hub.widget import hub_unit_id
 from api.petition.timing import aware_now, china_date
 from api.reminder import service
 from api.reminder.models import Reminder
@@ -111,7 +110,7 @@ def deliver_pending(app, identity: Identity, now: datetime | None = None) -> int
                                         weekly_cap=settings.reminder_weekly_cap)
         if not reminders:
             return 0
-        conversation = hub_service.current_conversation(identity, session=session, unit_id=hub_unit_id(app), now=now)
+        conversation = hub_service.current_conversation(identity, session=session, settings=settings, now=now)
         for reminder in reminders:
             if not service.mark_delivered(reminder, None, session=session, now=now):
                 continue  # another tab or instance delivered it

@@ -93,7 +93,7 @@ from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, En
 from api.hub.models import Attachment, Conversation, Message  # noqa: E402
 from api.reminder.models import Campaign, Reminder, RepairApplication  # noqa: E402
 from api.notification.models import Notification  # noqa: E402
-from api.org.models import StaffAccount, Unit  # noqa: E402
+from api.org.models import StaffAccount, Unit, UnitRegion  # noqa: E402
 from api.org.service import create_staff, create_unit  # noqa: E402
 from api.outbox.models import EnterpriseNotice, SmsMessage  # noqa: E402
 from api.petition.models import Petition, PetitionEvent, PetitionExtension, PetitionHandler  # noqa: E402
@@ -118,7 +118,7 @@ def leave_no_trace(api_engine):
         DailySeat, DailyKey, DailyFigures, AnalyticsDayRun,
         RepairApplication, Reminder, Campaign, CreditDeduction, CreditRecord, EnterpriseFiling, RiskFinding,
         PolicyClaim, Enterprise, Message, Attachment, Conversation, Notification, PetitionEvent, PetitionExtension,
-        PetitionHandler, Petition, StaffAccount, Unit)]
+        PetitionHandler, Petition, StaffAccount, UnitRegion, Unit)]
     with api_engine.connect() as connection:
         marks = {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
     yield

@@ -147,13 +147,12 @@ class WidgetApi:
         from api.hub import service
         from api.hub.identity import Identity
         from api.hub.schemas import message_wire
-        from api.hub.widget import hub_unit_id
 
         identity = Identity(key=f"e:{enterprise.uscc}", visitor_id="seed", uscc=enterprise.uscc, name=enterprise.name)
         out = []
         with self.app.state.session_factory() as session:
             now = datetime.now(timezone.utc)
-            conversation = service.current_conversation(identity, session=session, unit_id=hub_unit_id(self.app),
+            conversation = service.current_conversation(identity, session=session, settings=self.app.state.settings,
                                                         now=now)
             for item in messages:
                 message = service.post(conversation, session=session, sender=item["sender"], text=item["text"],

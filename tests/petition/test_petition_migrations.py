@@ -20,7 +20,7 @@ TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition
           "conversation_attachments", "enterprises", "enterprise_filings", "credit_records", "credit_deductions",
           "risk_findings", "policy_claims", "analytics_days", "analytics_daily", "analytics_daily_keys",
           "analytics_daily_seats", "analytics_unanswered", "analytics_conversations", "analytics_search", "review_tags",
-          "review_marks", "review_audit_log", "improvements", "enterprise_notices", "sms_outbox"}
+          "review_marks", "review_audit_log", "improvements", "enterprise_notices", "sms_outbox", "unit_regions"}
 
 
 def _config(url):
