@@ -101,9 +101,8 @@ def normalize_region(text: str | None) -> str:
 
 
 def unit_regions(unit_id: int, *, session: Session) -> list[str]:
-    """The regions listed for the unit itself, in order."""
-    return list(session.execute(select(UnitRegion.region).where(UnitRegion.unit_id == unit_id)
-                                .order_by(UnitRegion.region)).scalars())
+    """The regions listed for the unit itself, sorted (by code point: the same on every database)."""
+    return sorted(session.execute(select(UnitRegion.region).where(UnitRegion.unit_id == unit_id)).scalars())
 
 
 def set_regions(unit_id: int, regions: list[str], *, session: Session) -> list[str]:
