@@ -29,11 +29,10 @@ from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
-from api.org.service import intake_unit
 from api.petition.timing import aware_now
 from common.textnorm import strip_controls
 
-__all__ = ["router", "handle_user_message", "hub_unit_id"]
+__all__ = ["router", "handle_user_message"]
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +40,6 @@ router = APIRouter()
 
 BOT_DOWN = "抱歉，智能助手暂时无法回复，请稍后再试，或点击“转人工”由工作人员为您服务。"
 HISTORY = 100
-
-
-def hub_unit_id(app) -> int:
-    """The intake unit (api.org.service.intake_unit), cached: the unit of visitors' conversations and of what no
-    unit's region covers."""
-    cached = getattr(app.state, "hub_unit_id", None)
-    if cached is None:
-        with app.state.session_factory() as session:
-            cached = intake_unit(session=session, settings=app.state.settings).id
-            session.commit()
-        app.state.hub_unit_id = cached
-    return cached
 
 
 class WidgetConnection:

@@ -8,7 +8,6 @@ from api.hub import events
 from api.hub import service as hub_service
 from api.hub.identity import Identity
 from api.hub.schemas import message_wire
-from api.hub.widget import hub_unit_id
 from api.outbox import service
 from api.outbox.models import EnterpriseNotice
 from api.petition.timing import aware_now
@@ -37,7 +36,8 @@ def deliver_notices(app, identity: Identity, now: datetime | None = None) -> int
         notices = service.claim_for_chat(identity.uscc, session=session, now=now)
         if not notices:
             return 0
-        conversation = hub_service.current_conversation(identity, session=session, unit_id=hub_unit_id(app), now=now)
+        conversation = hub_service.current_conversation(identity, session=session, settings=app.state.settings,
+                                                        now=now)
         for notice in notices:
             message = hub_service.post(conversation, session=session, sender="bot", text=notice.text,
                                        custom=envelope(notice), now=now,
