@@ -2,6 +2,8 @@
 (and experts above it) see and take it; who is online, and the honest 'nobody is online', are its unit's."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from api.hub.models import Conversation
@@ -43,13 +45,21 @@ def hand_off(hub, conversation, service_headers, tier="staff") -> dict:
     return response.json()
 
 
-def test_an_enterprise_reaches_only_the_seats_of_the_unit_serving_it(hub, db, world, area, settings, auth,
-                                                                     service_headers, enterprise_token):
+@contextmanager
+def district_chat(hub, db, world, area, settings, enterprise_token):
+    """The 乙区 enterprise chatting with the bot — its conversation in the district's unit — while the city's staff
+    seat is online: (widget socket, conversation)."""
     widget, identity = chat_as(hub, enterprise_token, area.district_enterprise)
     with widget as ws, console_socket(hub, settings, world.clerk) as city_seat:
         receive(city_seat)
         conversation = start(ws, db, identity)
         assert conversation.unit_id == area.district_service.id
+        yield ws, conversation
+
+
+def test_an_enterprise_reaches_only_the_seats_of_the_unit_serving_it(hub, db, world, area, settings, auth,
+                                                                     service_headers, enterprise_token):
+    with district_chat(hub, db, world, area, settings, enterprise_token) as (ws, conversation):
         # a seat of the city is online, none of the district: the enterprise is told nobody of its unit is there
         offline = hand_off(hub, conversation, service_headers)
         assert offline["status"] == "offline" and offline["reason"] == "no_seat_online"
@@ -116,11 +126,7 @@ def test_presence_is_per_unit(hub, db, world, area, settings, auth):
 
 def test_a_conversation_goes_where_the_regions_say_when_it_is_handed_off(hub, db, world, area, settings,
                                                                          service_headers, enterprise_token):
-    widget, identity = chat_as(hub, enterprise_token, area.district_enterprise)
-    with widget as ws, console_socket(hub, settings, world.clerk) as city_seat:
-        receive(city_seat)
-        conversation = start(ws, db, identity)
-        assert conversation.unit_id == area.district_service.id
+    with district_chat(hub, db, world, area, settings, enterprise_token) as (ws, conversation):
         set_regions(area.district_service.id, [], session=db)  # the district no longer serves it: the city does
         db.commit()
         assert hand_off(hub, conversation, service_headers)["status"] == "queued"

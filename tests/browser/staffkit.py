@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from tests.appkit import migrate, serve_api
 from tests.chromium import SCREENSHOTS
 
-__all__ = ["PASSWORD", "DESKTOP", "PHONE", "World", "staff_world", "login", "open_section", "screenshot"]
+__all__ = ["PASSWORD", "DESKTOP", "PHONE", "World", "staff_world", "login", "open_section", "screenshot", "seat_page",
+           "conversation_with", "open_widget"]
 
 PASSWORD = "Staff-App-Pass-9"
 DESKTOP = (1280, 800)
@@ -98,3 +100,44 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# -- 坐席 and the widget ------------------------------------------------------------------------------------
+
+def seat_page(page_factory, world, username, viewport=DESKTOP, **options):
+    page = page_factory(viewport, **options)
+    login(page, world, username, path="/staff/seat")
+    page.wait_for_selector("[data-test=seat-bar] [data-test=status]")
+    page.wait_for_function("() => !document.querySelector('[data-test=line]')")  # the live line is up
+    return page
+
+
+def conversation_with(world, text):
+    """The conversation in which the enterprise said `text` (None until it is stored)."""
+    from api.database import make_engine
+    from api.hub.models import Conversation, Message
+
+    engine = make_engine(world.database_url)
+    try:
+        with sessionmaker(bind=engine)() as session:
+            return session.execute(select(Conversation).join(Message, Message.conversation_id == Conversation.id)
+                                   .where(Message.text == text, Message.sender == "user")).scalars().first()
+    finally:
+        engine.dispose()
+
+
+def open_widget(page_factory, world, text, path="/"):
+    """A visitor (or, with `#enterprise_token=` in `path`, an enterprise) on the widget page says `text`; the
+    conversation it is in."""
+    widget = page_factory((390, 760))
+    widget.goto(world.url + path)
+    widget.wait_for_function("() => !!localStorage.getItem('taxWidget.visitorToken')")
+    widget.fill("#input", text)
+    widget.click("#send")
+    widget.get_by_text(text).first.wait_for()
+    for _ in range(50):
+        conversation = conversation_with(world, text)
+        if conversation is not None:
+            return widget, conversation
+        widget.wait_for_timeout(100)
+    raise AssertionError("the widget's message was not stored")

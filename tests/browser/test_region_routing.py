@@ -10,10 +10,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, screenshot, staff_world
+from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, open_widget, screenshot, seat_page, staff_world
 
 SERVICE_TOKEN = "region-routing-service-token-0123456789"
 APP_SECRET = "region-routing-app-secret-0123456789abcdef"
@@ -47,45 +45,14 @@ def world(tmp_path_factory):
     built.server.stop()
 
 
-def seat_page(page_factory, world, username, viewport=DESKTOP):
-    page = page_factory(viewport)
-    login(page, world, username, path="/staff/seat")
-    page.wait_for_selector("[data-test=seat-bar] [data-test=status]")
-    page.wait_for_function("() => !document.querySelector('[data-test=line]')")  # the live line is up
-    return page
-
-
-def conversation_with(world, text):
-    from api.database import make_engine
-    from api.hub.models import Conversation, Message
-
-    engine = make_engine(world.database_url)
-    try:
-        with sessionmaker(bind=engine)() as session:
-            return session.execute(select(Conversation).join(Message, Message.conversation_id == Conversation.id)
-                                   .where(Message.text == text, Message.sender == "user")).scalars().first()
-    finally:
-        engine.dispose()
-
-
 def enterprise_widget(page_factory, world, text):
+    """The enterprise of 武侯区, logged in, on the widget page says `text`: (widget page, its conversation)."""
     from common.tokens import create_enterprise_token
 
     uscc, name = world.extra["enterprise"]
     token = create_enterprise_token(uscc, name, secret=APP_SECRET, lifetime=timedelta(hours=1),
                                     now=datetime.now(timezone.utc))
-    widget = page_factory((390, 760))
-    widget.goto(f"{world.url}/#enterprise_token={token}")
-    widget.wait_for_function("() => !!localStorage.getItem('taxWidget.visitorToken')")
-    widget.fill("#input", text)
-    widget.click("#send")
-    widget.get_by_text(text).first.wait_for()
-    for _ in range(50):
-        conversation = conversation_with(world, text)
-        if conversation is not None:
-            return widget, conversation
-        widget.wait_for_timeout(100)
-    raise AssertionError("the widget's message was not stored")
+    return open_widget(page_factory, world, text, path=f"/#enterprise_token={token}")
 
 
 def test_an_enterprise_of_wuhou_reaches_the_seat_of_wuhou_only(page_factory, world):

@@ -12,10 +12,8 @@ import re
 
 import httpx
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
-
-from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, screenshot, staff_world
+from tests.browser.staffkit import (PASSWORD, PHONE, conversation_with, login, open_widget, screenshot, seat_page,
+                                    staff_world)
 
 SERVICE_TOKEN = "seat-section-service-token-0123456789"
 XSS = '<img src=x onerror="window.__pwned=1">我的发票开不出来'
@@ -57,51 +55,12 @@ def world(tmp_path_factory):
     built.server.stop()
 
 
-def conversation_with(world, text):
-    """The conversation in which the enterprise said `text` (None until it is stored)."""
-    from api.database import make_engine
-    from api.hub.models import Conversation, Message
-
-    engine = make_engine(world.database_url)
-    try:
-        with sessionmaker(bind=engine)() as session:
-            return session.execute(select(Conversation).join(Message, Message.conversation_id == Conversation.id)
-                                   .where(Message.text == text, Message.sender == "user")).scalars().first()
-    finally:
-        engine.dispose()
-
-
-def open_widget(page_factory, world, text, path="/"):
-    """A visitor (or, with `#enterprise_token=` in `path`, an enterprise) on the widget page says `text`; the
-    conversation it is in."""
-    widget = page_factory((390, 760))
-    widget.goto(world.url + path)
-    widget.wait_for_function("() => !!localStorage.getItem('taxWidget.visitorToken')")
-    widget.fill("#input", text)
-    widget.click("#send")
-    widget.get_by_text(text).first.wait_for()
-    for _ in range(50):
-        conversation = conversation_with(world, text)
-        if conversation is not None:
-            return widget, conversation
-        widget.wait_for_timeout(100)
-    raise AssertionError("the widget's message was not stored")
-
-
 def hand_off(world, conversation, tier="staff"):
     """What the action server asks when the enterprise says 转人工."""
     response = httpx.post(world.url + "/api/internal/handoffs", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
                           json={"sender_id": conversation.rasa_sender, "tier": tier, "reason": "user_request"})
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def seat_page(page_factory, world, username, viewport=DESKTOP, **options):
-    page = page_factory(viewport, **options)
-    login(page, world, username, path="/staff/seat")
-    page.wait_for_selector("[data-test=seat-bar] [data-test=status]")
-    page.wait_for_function("() => !document.querySelector('[data-test=line]')")  # the live line is up
-    return page
 
 
 def staff_token(world, username):

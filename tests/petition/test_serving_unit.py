@@ -1,17 +1,15 @@
 """属地: the unit that serves an enterprise (api.org.service.serving_unit) and the regions units serve."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 
-from api.enterprise.models import Enterprise
 from api.errors import Conflict, Invalid, NotFound
 from api.org.service import covered_regions, create_unit, serving_unit, set_regions, unit_regions
 from api.settings import Settings
 from common.identifiers import make_uscc
+from tests.api.regionkit import make_enterprise
 
 
 @pytest.fixture
@@ -30,16 +28,7 @@ def tree(session):
     settings = Settings(bot_intake_unit_id=intake.id)
 
     def enterprise(region: str) -> str:
-        now = datetime.now(timezone.utc)
-        row = Enterprise(uscc=make_uscc(int(uuid4().int % 10**9)), name="属地测试商贸有限公司", taxpayer_type="small_scale",
-                         kind="company", industry_code="F51", industry="批发业", region=region,
-                         restricted_industry=False, employees=3, total_assets=Decimal("100000"),
-                         annual_sales=Decimal("100000"), taxable_income=Decimal("0"), rd_expense=Decimal("0"),
-                         new_hires_key_groups=0, registration_date=date(2021, 1, 1), demo=False, sources={},
-                         created_at=now, updated_at=now)
-        session.add(row)
-        session.flush()
-        return row.uscc
+        return make_enterprise(session, region, "属地测试商贸有限公司").uscc
 
     return m, province, city, district, intake, settings, enterprise
 
