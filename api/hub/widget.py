@@ -75,8 +75,8 @@ class WidgetConnection:
             await self.ws.send_json(event)
 
     def bind_unit(self) -> None:
-        """Follow the channel of the conversation's unit (it is known once there is a conversation, and moves when
-        a visitor logs in); in the event loop, as the hub's channels are."""
+        """Follow the channel of the conversation's unit (known once there is a conversation; a handoff may move it,
+        api.hub.service.route); in the event loop, as the hub's channels are."""
         channel = events.unit(self.unit_id) if self.unit_id is not None else None
         if channel == self.unit_channel:
             return
