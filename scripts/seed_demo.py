@@ -106,7 +106,8 @@ def main() -> int:
     finally:
         session.close()
     report(unit, created, password, enterprises, conversations)
-    print(f"[demo   ] {unit.name} serves: {'、'.join(regions) or 'no region (everything comes to it as the intake unit)'}")
+    served = "、".join(regions) or "no region of its own (it receives as the intake unit)"
+    print(f"[demo   ] {unit.name} serves: {served}")
     return 0
 
 

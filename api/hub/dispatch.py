@@ -22,8 +22,8 @@ from api.petition.timing import aware_now
 from api.privacy.policy import conversation_view
 from api.settings import Settings
 
-__all__ = ["run_assignment", "assign_in", "seats_with_loads", "tier_present", "is_open", "widget_state", "seat_summary", "queue_for", "mine_for",
-           "seat_info", "waiting_of", "seat_board", "tell_waiting"]
+__all__ = ["run_assignment", "assign_in", "seats_with_loads", "tier_present", "is_open", "widget_state", "seat_summary",
+           "queue_for", "mine_for", "seat_info", "waiting_of", "seat_board", "tell_waiting"]
 
 log = logging.getLogger(__name__)
 
