@@ -44,7 +44,7 @@ def settings(database_url, peer_url, tmp_path):
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
                     embedded_redis_path=str(tmp_path / "redis.db"),
                     sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False,
-                    analytics_sweep_enabled=False, outbox_sweep_enabled=False, sms_record_path=str(tmp_path / "sms.jsonl"),
+                    analytics_sweep_enabled=False, retrain_sweep_enabled=False, outbox_sweep_enabled=False, sms_record_path=str(tmp_path / "sms.jsonl"),
                     service_hours="00:00-24:00",
                     service_workdays_only=False)
 
@@ -84,9 +84,11 @@ from uuid import uuid4  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from api.analytics.models import (AnalyticsDayRun, AuditEntry, ConversationFact, ConversationSearch,  # noqa: E402
-                                  DailyFigures, DailyKey, DailySeat, Improvement, ReviewMark, ReviewTag,
-                                  UnansweredGroup)
+from api.analytics.models import (AnalyticsDayRun, ConversationFact, ConversationSearch,  # noqa: E402
+                                  DailyFigures, DailyKey, DailySeat, UnansweredGroup)
+from api.improvement.models import Improvement  # noqa: E402
+from api.privacy.models import AuditEntry  # noqa: E402
+from api.review.models import ReviewMark, ReviewTag  # noqa: E402
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
 from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,  # noqa: E402
                                    PolicyClaim, RiskFinding)
