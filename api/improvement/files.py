@@ -38,7 +38,7 @@ from knowledge.models import Entry, Topic
 
 __all__ = ["DOMAIN_DIR", "IMPROVEMENTS_NLU", "IMPROVEMENTS_KNOWLEDGE", "domain_intents", "nlu_examples",
            "knowledge_snapshot", "KnowledgeSnapshot", "add_nlu_example", "add_question_variant", "add_entry",
-           "clean_utterance", "relative_name", "apply"]
+           "clean_utterance", "relative_name", "check_new_entry", "apply"]
 
 DOMAIN_DIR = ROOT / "bot" / "domain"
 IMPROVEMENTS_NLU = "improvements.yml"  # in TRAINING_DATA_DIR/nlu
@@ -263,20 +263,24 @@ def entry_document(entry: dict) -> dict:
             "questions": [" ".join(str(q).split()) for q in entry.get("questions") or []]}
 
 
-def add_entry(root: Path, entry: dict) -> Path:
-    """Append a new entry (``review: true``) to ``content/improvements.yml``; returns the file."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
-    root = Path(root)
-    snapshot = knowledge_snapshot(root)
-    document = entry_document(entry)
+def check_new_entry(snapshot: KnowledgeSnapshot, document: dict) -> None:
+    """A new entry's id and questions are not taken by the knowledge base (422 otherwise)."""
     if document["id"] in snapshot.entries:
         raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
     taken = snapshot.questions()
     for question in document["questions"]:
         if question in taken:
             raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
+
+
+def add_entry(root: Path, entry: dict) -> Path:
+    """Append a new entry (``review: true``) to ``content/improvements.yml``; returns the file."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    root = Path(root)
+    document = entry_document(entry)
+    check_new_entry(knowledge_snapshot(root), document)
     target = root / "content" / IMPROVEMENTS_KNOWLEDGE
     y = _round_trip()
     data = y.load(target.read_text(encoding="utf-8")) if target.exists() else None

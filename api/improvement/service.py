@@ -70,12 +70,7 @@ def _payload(kind: str, body: dict, settings: Settings) -> dict:
             parse_entry(document, snapshot.topics, origin="新条目")
         except KnowledgeValidationError as exc:
             raise Invalid(f"新条目未通过知识库校验：{exc}", code="invalid_knowledge") from None
-        if document["id"] in snapshot.entries:
-            raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
-        taken = snapshot.questions()
-        for question in document["questions"]:
-            if question in taken:
-                raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
+        files.check_new_entry(snapshot, document)
         return {"entry": document}
     raise Invalid("kind 只能是 nlu_example、question_variant 或 new_entry", code="invalid_improvement")
 

@@ -18,12 +18,11 @@ from sqlalchemy.orm import sessionmaker
 
 from api.improvement import files
 from api.improvement.scheduled import LOCK_NAME, retrain
-from api.improvement.training import TrainedModel
 from api.main import create_app
 from api.org.service import create_staff
 from api.settings import ROOT
 from knowledge.base import load_knowledge_base
-from tests.api.analyticskit import build_day
+from tests.api.analyticskit import Trainer, build_day
 from tests.api.conftest import PASSWORD, TEST_ITERATIONS, build_world
 from api.auth.security import hash_password
 
@@ -61,26 +60,6 @@ def app_client(settings, dirs):
     knowledge, nlu = dirs
     with TestClient(create_app(settings.copy(update={"knowledge_dir": knowledge, "training_data_dir": nlu.parent}))) as c:
         yield c
-
-
-class Trainer:
-    """Stands in for `rasa train` and Rasa's PUT /model: records what it was asked, makes a model file."""
-
-    def __init__(self, fail: bool = False) -> None:
-        self.fail, self.trained, self.loaded = fail, [], []
-
-    def train(self, knowledge, data, models, *, now, rasa=None):
-        if self.fail:
-            raise subprocess.CalledProcessError(1, "rasa train")
-        name = f"retrain-{now:%Y%m%d-%H%M%S}"
-        models.mkdir(parents=True, exist_ok=True)
-        (models / "current.tar.gz").write_bytes(b"model")
-        self.trained.append((knowledge, data))
-        return TrainedModel(name, models / "current.tar.gz")
-
-    def load(self, rasa_url, model, secret):
-        self.loaded.append(model)
-        return True
 
 
 @pytest.fixture

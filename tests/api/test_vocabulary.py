@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from api.analytics import models as analytics
 from api.enterprise import models as enterprise
 from api.enterprise.service import picture_profile
 from api.hub import models as hub, presence
