@@ -43,9 +43,9 @@ __all__ = ["DOMAIN_DIR", "IMPROVEMENTS_NLU", "IMPROVEMENTS_KNOWLEDGE", "domain_i
 DOMAIN_DIR = ROOT / "bot" / "domain"
 IMPROVEMENTS_NLU = "improvements.yml"  # in TRAINING_DATA_DIR/nlu
 IMPROVEMENTS_KNOWLEDGE = "improvements.yml"  # in KNOWLEDGE_DIR/content
-NLU_HEADER = ("# Approved improvements from the operator dashboard (the retrain job, api/improvement, writes this file).\n"
+NLU_HEADER = ("# Approved improvements from the operator dashboard (written by the retrain job, api/improvement).\n"
               "# Edit through POST /api/improvements; `make retrain` writes the approved ones and retrains.\n")
-KNOWLEDGE_HEADER = ("# New entries drafted in the operator dashboard and approved (written by api/improvement/files.py).\n"
+KNOWLEDGE_HEADER = ("# New entries drafted in the operator dashboard and approved (written by api/improvement).\n"
                     "# Every entry here has review: true until an editor checks its facts and sources.\n")
 _ENTITY_SYNTAX = re.compile(r"[\[\]{}]")  # Rasa's entity annotation [text](entity) / {"entity": …}
 NOT_TRAINABLE = frozenset({"nlu_fallback"})

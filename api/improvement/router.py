@@ -37,7 +37,7 @@ def get_improvements(staff: Operator, session: SessionDep, status: Optional[Impr
     return improvements.listing(status.value if status else None, page, page_size, session=session)
 
 
-@router.post("/api/improvements/{improvement_id}/approve", summary="审核通过并写入训练数据/知识库")
+@router.post("/api/improvements/{improvement_id}/approve", summary="审核通过（由重新训练任务写入并训练）")
 def approve_improvement(improvement_id: Id, staff: Operator, session: SessionDep, settings: SettingsDep):
     improvement = improvements.approve(improvement_id, staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)

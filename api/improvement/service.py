@@ -96,7 +96,8 @@ def _check_pending(kind: str, payload: dict, *, session: Session, exclude: int |
             continue
         if kind == "new_entry" and other.kind == "new_entry" and \
                 other.payload["entry"]["id"] == payload["entry"]["id"]:
-            raise Invalid(f"知识条目编号 {payload['entry']['id']} 已被已通过的改进 #{other.id} 使用", code="duplicate_entry")
+            raise Invalid(f"知识条目编号 {payload['entry']['id']} 已被已通过的改进 #{other.id} 使用",
+                          code="duplicate_entry")
         if (kind == "nlu_example") != (other.kind == "nlu_example"):
             continue  # an NLU example and a knowledge question are checked against different files
         same = mine & _wordings(other.kind, other.payload)
