@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.access_log import install_log_redaction
-from api.analytics import router as analytics_router
+from api.analytics.router import router as analytics_router
 from api.analytics.scheduled import start_analytics_scheduler
 from api.auth.deps import install_auth_error_handler
 from api.auth.router import router as auth_router
@@ -24,6 +24,8 @@ from api.hub.bot import RasaClient
 from api.hub.events import Hub, async_client
 from api.hub.picture import PROVIDERS as PICTURE
 from api.hub.scheduled import start_hub_scheduler
+from api.improvement.router import router as improvement_router
+from api.improvement.scheduled import start_retrain_scheduler
 from api.notification.router import router as notification_router
 from api.org.router import router as units_router
 from api.petition.internal import router as petition_internal_router
@@ -41,6 +43,7 @@ from api.outbox.delivery import deliver_notices
 from api.outbox.scheduled import start_outbox_scheduler
 from api.reminder.delivery import deliver_pending, pending_counts as reminder_pending_counts
 from api.reminder.scheduled import start_campaign_scheduler
+from api.review.router import router as review_router
 from api.settings import Settings, get_settings
 from api.web.router import install_web
 from api.web import welcome as web_welcome
@@ -66,10 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sender = start_campaign_scheduler(app) if settings.campaign_sweep_enabled else None
         aggregator = start_analytics_scheduler(app) if settings.analytics_sweep_enabled else None
         outbox = start_outbox_scheduler(app) if settings.outbox_sweep_enabled else None
+        retrainer = start_retrain_scheduler(app) if settings.retrain_sweep_enabled else None
         try:
             yield
         finally:
-            for task in (sweeper, hub_sweeper, sender, aggregator, outbox):
+            for task in (sweeper, hub_sweeper, sender, aggregator, outbox, retrainer):
                 if task is not None:
                     await stop_scheduler(task)
             await app.state.hub.stop()
@@ -102,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    outbox_router.staff_router, web_welcome.router, petition_widget_router.router):
         app.include_router(router)
     install_enterprise(app, settings)
-    for router in (analytics_router.router, analytics_router.review_router, analytics_router.improvements_router):
+    for router in (analytics_router, review_router, improvement_router):
         app.include_router(router)
     install_web(app)
     return app

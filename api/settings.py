@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseSettings, validator
 
 from api.throttle import Rate
+from common.hours import parse_hours, parse_optional_hours
 from common.secretstore import MIN_LENGTH, MissingSecret, secret
 
 __all__ = ["Settings", "get_settings", "ROOT"]
@@ -37,7 +38,7 @@ class Settings(BaseSettings):
     sla_sweep_enabled: bool = True  # run the SLA sweep (api.petition.scheduled) every minute in this instance
     # Seats (api.hub): service hours in Asia/Shanghai, on working days of the holiday calendar unless
     # service_workdays_only is false; outside them the widget offers to leave a message.
-    service_hours: str = "09:00-17:00"
+    service_hours: str = "09:00-17:00"  # HH:MM-HH:MM (common.hours), checked at start-up
     service_workdays_only: bool = True
     seat_cap: int = 5  # open conversations a seat is given at most (claiming is not capped)
     # Presence (api.hub.presence): the instance holding a seat's console renews it every grace/3 seconds, so a
@@ -77,21 +78,26 @@ class Settings(BaseSettings):
     # Reminders (api.reminder): at most this many delivered to one enterprise in 7 days; nothing pushed live
     # in the quiet hours (Asia/Shanghai) — it waits for the enterprise to open the chat.
     reminder_weekly_cap: int = 3
-    reminder_quiet_hours: str = "21:00-08:00"
+    reminder_quiet_hours: str = "21:00-08:00"  # may pass midnight; empty: none. Checked at start-up
     campaign_sweep_enabled: bool = True
     outbox_sweep_enabled: bool = True  # SMS outbox drain and live notices to connected widgets (api/outbox)
     outbox_sweep_seconds: float = 5.0
     sms_sender: Literal["recording", "none"] = "recording"  # recording: written to sms_record_path, nothing sent
     sms_record_path: str = str(ROOT / "var" / "sms-outbox.jsonl")
     campaign_sweep_seconds: float = 10.0
-    # Operator dashboard (api.analytics): the daily aggregation sweep, and where approved improvements are
-    # written: the knowledge the bot reads (KNOWLEDGE_DIR, also read by the action server, which reloads it
-    # when it changes) and the training data `make retrain` trains from (TRAINING_DATA_DIR, NLU in its nlu/).
-    # The repo's knowledge/ and data/ unless set; tests point them at copies.
+    # Operator dashboard (api.analytics): the daily aggregation sweep.
     analytics_sweep_enabled: bool = True
     analytics_sweep_seconds: float = 300.0
+    # Bot improvement (api.improvement): the retrain job writes approved improvements to the knowledge the bot
+    # reads (KNOWLEDGE_DIR, also read by the action server, which reloads it when it changes) and the training
+    # data (TRAINING_DATA_DIR, NLU in its nlu/), trains with RASA_BIN into MODELS_DIR and loads the model into
+    # Rasa. The repo's knowledge/, data/ and models/ unless set; tests point them at copies.
+    retrain_sweep_enabled: bool = True
+    retrain_sweep_seconds: float = 900.0
     knowledge_dir: Path = ROOT / "knowledge"
     training_data_dir: Path = ROOT / "data"
+    models_dir: Path = ROOT / "models"
+    rasa_bin: Path | None = None  # None: `rasa` beside the API's interpreter
     # Demo mode (api.enterprise): /api/demo/enterprises and /api/demo/token, which hand anyone an enterprise token
     # for a generated demo enterprise (never an imported one). Off by default; allowed in any APP_ENV so that a
     # demo server can run with production settings — turn it on only where every enterprise is demo data.
@@ -121,10 +127,19 @@ class Settings(BaseSettings):
         return value
 
     @validator("service_hours")
-    def _hours(cls, value):  # noqa: N805
-        from api.hub.routing import parse_hours  # the one parser of the format
+    def _service_hours(cls, value):  # noqa: N805
+        try:
+            parse_hours(value)
+        except ValueError as exc:
+            raise ValueError(f"SERVICE_HOURS: {exc}") from None
+        return value
 
-        parse_hours(value)
+    @validator("reminder_quiet_hours")
+    def _quiet_hours(cls, value):  # noqa: N805
+        try:
+            parse_optional_hours(value, overnight=True)
+        except ValueError as exc:
+            raise ValueError(f"REMINDER_QUIET_HOURS: {exc} (or empty for none)") from None
         return value
 
     @validator("database_url")

@@ -31,7 +31,8 @@ def serve_api(database_url: str, workdir: Path, **settings) -> LiveServer:
 
     config = Settings(database_url=database_url, redis_url=None, embedded_redis_path=str(Path(workdir) / "redis.db"),
                       app_env="development", sla_sweep_enabled=False, hub_sweep_enabled=False,
-                      campaign_sweep_enabled=False, analytics_sweep_enabled=False, outbox_sweep_enabled=False, **settings)
+                      campaign_sweep_enabled=False, analytics_sweep_enabled=False, retrain_sweep_enabled=False,
+                      outbox_sweep_enabled=False, **settings)
     server = LiveServer(create_app(config), lifespan="on")
     server.start_and_wait()
     return server

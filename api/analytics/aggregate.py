@@ -33,13 +33,13 @@ from functools import lru_cache
 from sqlalchemy import case, delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
-from api.analytics import search
 from api.analytics.models import (AnalyticsDayRun, ConversationFact, ConversationSearch, DailyFigures, DailyKey,
                                   DailySeat, UnansweredGroup)
 from api.hub.models import Conversation, Message
 from api.petition.queries import china_day_start
 from api.petition.sqltime import china_day
 from api.petition.timing import aware_now
+from api.review import search
 
 __all__ = ["aggregate_day", "aggregate_range", "changed_days", "channel_of", "question_terms", "suggested_entry",
            "main", "UNANSWERED_KINDS", "EXAMPLES_PER_GROUP"]

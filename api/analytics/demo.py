@@ -34,7 +34,6 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from api.analytics.aggregate import aggregate_day
-from api.analytics.models import ReviewTag
 from api.enterprise.demo import SHOWCASE_USCC
 from api.enterprise.demo import bulk_insert  # one bulk writer for every demo table: COPY or executemany
 from api.enterprise.models import Enterprise
@@ -48,6 +47,7 @@ from api.petition.tickets import format_ticket
 from api.petition.timing import aware_now, china_date, due_after
 from api.reminder.campaigns import send_in
 from api.reminder.models import Campaign
+from api.review.models import ReviewTag
 from common.petitions import CHANNELS, suggest_category
 from common.workdays import CHINA_TZ, is_working_day, known_years
 

@@ -127,6 +127,3 @@ def _campaigns(data: dict):
 TABLES = {"overview": _overview, "intents": _intents, "topics": _topics, "unanswered": _unanswered,
           "feedback": _feedback, "seats": _seats, "petitions": _petitions, "campaigns": _campaigns}
 """Chart name → function(json) → (header, rows)."""
-
-REVIEW_HEADER = ["会话ID", "日期", "渠道", "企业", "信用代码", "结果", "意图", "主题", "用户消息", "机器人回复", "评分",
-                 "诉求编号", "标签", "首个问题"]

@@ -1,6 +1,7 @@
-"""Tables of the operator dashboard (migration 0007): daily pre-aggregates, per-conversation facts and
-search documents, review tags and marks, and improvement drafts. The audit log of unmasked views
-(``review_audit_log``, created by migration 0007) is :class:`api.privacy.models.AuditEntry`.
+"""Tables of the dashboard's analytics (migration 0007): daily pre-aggregates, per-conversation facts and
+search documents. Review tags and marks are :mod:`api.review.models`, improvements
+:mod:`api.improvement.models`; the audit log of unmasked views (``review_audit_log``, created by migration 0007)
+is :class:`api.privacy.models.AuditEntry`.
 
 The pre-aggregated tables are rebuilt a day at a time by :mod:`api.analytics.aggregate` (delete +
 insert), so they hold nothing that cannot be recomputed from the hub's tables. Keys: ``day`` is an
@@ -20,13 +21,10 @@ from api.database import Base
 from api.hub.models import Conversation, Message
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.timing import UTCDateTime
-from api.privacy.models import AuditEntry  # noqa: F401 - the audit log of unmasked views, kept by api.privacy
 
-__all__ = ["CHANNELS", "CHANNEL_LABELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS",
-           "IMPROVEMENT_KIND_LABELS", "IMPROVEMENT_STATUSES", "IMPROVEMENT_STATUS_LABELS",
+__all__ = ["CHANNELS", "CHANNEL_LABELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS",
            "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",
-           "ConversationSearch",
-           "ReviewTag", "ReviewMark", "AuditEntry", "Improvement", "HUB_INDEXES"]  # AuditEntry: re-exported
+           "ConversationSearch", "HUB_INDEXES"]
 
 CHANNELS = ("enterprise", "visitor")
 CHANNEL_LABELS = {"enterprise": "登录企业", "visitor": "访客"}
@@ -34,10 +32,6 @@ OUTCOMES = ("petition", "handed_off", "fell_back", "clarified", "answered", "oth
 OUTCOME_LABELS = {"petition": "转诉求", "handed_off": "转人工", "fell_back": "未能回答", "clarified": "澄清追问",
                   "answered": "已回答", "other": "其他"}
 DIMENSIONS = ("intent", "topic", "entry", "handoff_reason", "fallback_reason", "rating")
-IMPROVEMENT_KINDS = ("nlu_example", "question_variant", "new_entry")
-IMPROVEMENT_STATUSES = ("draft", "approved", "rejected")
-IMPROVEMENT_KIND_LABELS = {"nlu_example": "意图例句", "question_variant": "知识问法", "new_entry": "新知识条目"}
-IMPROVEMENT_STATUS_LABELS = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回"}
 
 
 def _in(column: str, values) -> str:
@@ -223,78 +217,6 @@ class ConversationSearch(Base):
                              nullable=False)
     day = Column(Date, nullable=False)
     document = Column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=False)
-
-
-class ReviewTag(Base):
-    __tablename__ = "review_tags"
-    __table_args__ = (
-        UniqueConstraint("conversation_id", "tag", name="uq_review_tags_conversation_tag"),
-        Index("ix_review_tags_tag", "tag", "conversation_id"),
-    )
-
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_review_tags_conversation_id_conversations"),
-                             nullable=False)
-    tag = Column(String(20), nullable=False)
-    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_review_tags_created_by_staff_id_staff_accounts"),
-                                 nullable=True)
-    created_at = Column(UTCDateTime(), nullable=False)
-
-
-class ReviewMark(Base):
-    """A bot turn marked wrong, with what it should have been."""
-    __tablename__ = "review_marks"
-    __table_args__ = (
-        UniqueConstraint("message_id", name="uq_review_marks_message_id"),
-        Index("ix_review_marks_created_at", "created_at"),
-    )
-
-    id = Column(Integer, primary_key=True)
-    message_id = Column(Integer, ForeignKey("conversation_messages.id", name="fk_review_marks_message_id_conversation_messages"),
-                        nullable=False)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_review_marks_conversation_id_conversations"),
-                             nullable=False)
-    correct_intent = Column(String(100), nullable=True)
-    correct_entry_id = Column(String(100), nullable=True)
-    correct_topic = Column(String(100), nullable=True)
-    note = Column(Text, nullable=True)
-    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_marks_staff_id_staff_accounts"),
-                      nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False)
-    updated_at = Column(UTCDateTime(), nullable=False)
-
-
-class Improvement(Base):
-    """A proposed change to the training data or the knowledge base: draft → approved (written) | rejected."""
-    __tablename__ = "improvements"
-    __table_args__ = (
-        CheckConstraint(_in("kind", IMPROVEMENT_KINDS), name="ck_improvements_kind"),
-        CheckConstraint(_in("status", IMPROVEMENT_STATUSES), name="ck_improvements_status"),
-        Index("ix_improvements_status", "status", "id"),
-    )
-
-    id = Column(Integer, primary_key=True)
-    kind = Column(String(20), nullable=False)
-    status = Column(String(10), nullable=False)
-    payload = Column(JSON, nullable=False)
-    source_message_id = Column(Integer, ForeignKey("conversation_messages.id",
-                                                   name="fk_improvements_source_message_id_conversation_messages"),
-                               nullable=True)
-    source_mark_id = Column(Integer, ForeignKey("review_marks.id", name="fk_improvements_source_mark_id_review_marks"),
-                            nullable=True)
-    source_group = Column(String(40), nullable=True)
-    note = Column(Text, nullable=True)
-    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_improvements_created_by_staff_id_staff_accounts"),
-                                 nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False)
-    decided_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_improvements_decided_by_staff_id_staff_accounts"),
-                                 nullable=True)
-    decided_at = Column(UTCDateTime(), nullable=True)
-    decision_note = Column(Text, nullable=True)
-    applied_file = Column(String(300), nullable=True)
 
 
 # -- indexes on the hub's tables that the aggregation, the sweep and the review need --------------

@@ -21,6 +21,7 @@ from api.org.models import StaffAccount, Unit
 from api.petition.timing import aware_now
 from api.privacy.policy import conversation_view
 from api.settings import Settings
+from common.hours import parse_hours
 
 __all__ = ["run_assignment", "assign_in", "seats_with_loads", "tier_present", "is_open", "widget_state", "seat_summary",
            "queue_for", "mine_for", "seat_info", "waiting_of", "seat_board", "tell_waiting"]
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def is_open(settings: Settings, now: datetime) -> bool:
-    return routing.service_open(now, routing.parse_hours(settings.service_hours), settings.service_workdays_only)
+    return routing.service_open(now, parse_hours(settings.service_hours), settings.service_workdays_only)
 
 
 def tier_present(client: redis.Redis, unit_id: int, tier: str) -> int:
@@ -164,8 +165,9 @@ def seat_info(staff: StaffAccount | None) -> dict | None:
 
 def widget_state(conversation: Conversation | None, *, session: Session, client: redis.Redis, settings: Settings,
                  now: datetime) -> dict | None:
-    hours = routing.parse_hours(settings.service_hours)
-    base = {"service_open": is_open(settings, now), "service_hours": hours.label(settings.service_workdays_only)}
+    hours = parse_hours(settings.service_hours)
+    base = {"service_open": is_open(settings, now),
+            "service_hours": routing.hours_label(hours, settings.service_workdays_only)}
     if conversation is None:
         return None
     waits = waiting_of(conversation, session=session, client=client, settings=settings)

@@ -10,52 +10,32 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.hub.models import Conversation
+from common.hours import Hours
 from common.workdays import CHINA_TZ, CalendarUnknownYear, is_working_day
 from knowledge.skills import GENERAL
 
-__all__ = ["TIER_ROLES", "ServiceHours", "parse_hours", "service_open", "Seat", "choose_seat", "queue_position",
+__all__ = ["TIER_ROLES", "hours_label", "service_open", "Seat", "choose_seat", "queue_position",
            "expected_wait_seconds"]
 
 log = logging.getLogger(__name__)
 
 TIER_ROLES = {"staff": "staff", "expert": "expert"}
 """The role a seat needs to serve a tier."""
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-@dataclass(frozen=True)
-class ServiceHours:
-    start: time
-    end: time | None  # None: until midnight ("24:00")
-
-    def label(self, workdays_only: bool) -> str:
-        end = "24:00" if self.end is None else f"{self.end:%H:%M}"
-        return f"{'工作日' if workdays_only else '每天'} {self.start:%H:%M}–{end}"
+def hours_label(hours: Hours, workdays_only: bool) -> str:
+    """What the widget shows: ``工作日 09:00–17:00``."""
+    return f"{'工作日' if workdays_only else '每天'} {hours.label()}"
 
 
-def parse_hours(text: str) -> ServiceHours:
-    """'09:00-17:00' (Asia/Shanghai); '00:00-24:00' is always open. ValueError for anything else."""
-    match = _HOURS.match(text or "")
-    if not match:
-        raise ValueError("service hours must look like 09:00-17:00")
-    h1, m1, h2, m2 = map(int, match.groups())
-    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
-        raise ValueError("service hours must look like 09:00-17:00")
-    start, end = time(h1, m1), None if h2 == 24 else time(h2, m2)
-    if end is not None and end <= start:
-        raise ValueError("service hours must end after they start")
-    return ServiceHours(start, end)
-
-
-def service_open(now: datetime, hours: ServiceHours, workdays_only: bool) -> bool:
+def service_open(now: datetime, hours: Hours, workdays_only: bool) -> bool:
     local = now.astimezone(CHINA_TZ)
     if workdays_only:
         try:
@@ -64,8 +44,7 @@ def service_open(now: datetime, hours: ServiceHours, workdays_only: bool) -> boo
         except CalendarUnknownYear:  # logged by the calendar; weekdays are the best honest answer left
             if local.weekday() >= 5:
                 return False
-    clock = local.time()
-    return clock >= hours.start and (hours.end is None or clock < hours.end)
+    return hours.contains(local)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ import api.notification.models, api.petition.indexes  # noqa: F401,E401 - notifi
 import api.hub.models  # noqa: F401 - conversations, messages, attachments
 import api.enterprise.models  # noqa: F401 - enterprises, filings, credit, risk findings, policy claims
 import api.reminder.models  # noqa: F401 - reminders, campaigns, repair applications
-import api.analytics.models  # noqa: F401 - daily aggregates, tags, marks, improvements, audit log
+import api.analytics.models  # noqa: F401 - daily aggregates, conversation facts and search documents
+import api.improvement.models  # noqa: F401 - improvements
+import api.review.models  # noqa: F401 - review tags and marks
+import api.privacy.models  # noqa: F401 - the audit log of unmasked views
 import api.outbox.models  # noqa: F401 - notices to enterprises, SMS outbox
 from api.settings import get_settings
 

@@ -6,8 +6,7 @@ update is conditional, and only its winner posts the message.
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -20,7 +19,7 @@ from api.hub.schemas import message_wire
 from api.petition.timing import aware_now, china_date
 from api.reminder import service
 from api.reminder.models import Reminder
-from common.workdays import CHINA_TZ
+from common.hours import parse_optional_hours
 from knowledge.rules.engine import evaluate_all, get_rules, render_message
 
 __all__ = ["envelope", "deliver_pending", "in_quiet_hours", "push_events", "evaluate_for", "due_rows", "pending_counts",
@@ -29,8 +28,6 @@ __all__ = ["envelope", "deliver_pending", "in_quiet_hours", "push_events", "eval
 EVALUATED_TTL = 3600
 """An enterprise opening the chat has every rule evaluated for it at most once an hour (Redis marker)."""
 
-_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
 
 def envelope(reminder: Reminder) -> dict:
     return {"kind": "reminder", "reminder_id": reminder.id, "type": reminder.type, "topic": reminder.topic,
@@ -38,13 +35,10 @@ def envelope(reminder: Reminder) -> dict:
 
 
 def in_quiet_hours(now: datetime, span: str) -> bool:
-    """'21:00-08:00' (Asia/Shanghai), wrapping midnight; an empty or malformed span means no quiet hours."""
-    match = _SPAN.match(span or "")
-    if not match:
-        return False
-    h1, m1, h2, m2 = map(int, match.groups())
-    start, end, clock = time(h1 % 24, m1), time(h2 % 24, m2), now.astimezone(CHINA_TZ).time()
-    return (start <= clock < end) if start <= end else (clock >= start or clock < end)
+    """'21:00-08:00' (Asia/Shanghai), past midnight allowed; an empty span means no quiet hours (the setting is
+    validated at start-up, api.settings)."""
+    hours = parse_optional_hours(span, overnight=True)
+    return hours is not None and hours.contains(now)
 
 
 def push_events(usccs: list[str]) -> list[tuple[str, dict]]:

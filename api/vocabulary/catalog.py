@@ -11,9 +11,10 @@ import hashlib
 import json
 from typing import Mapping
 
-from api.analytics.charts import FALLBACK_REASONS
+from api.analytics.service import FALLBACK_REASONS
 from api.analytics.models import CHANNEL_LABELS as VISITOR_CHANNEL_LABELS
-from api.analytics.models import IMPROVEMENT_KIND_LABELS, IMPROVEMENT_STATUS_LABELS, OUTCOME_LABELS
+from api.analytics.models import OUTCOME_LABELS
+from api.improvement.models import IMPROVEMENT_KIND_LABELS, IMPROVEMENT_STATUS_LABELS
 from api.auth.deps import ROLE_LABELS
 from api.enterprise.models import (ENTERPRISE_FIELD_LABELS, FILING_STATE_LABELS, KIND_LABELS, LEVEL_LABELS,
                                    SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS)

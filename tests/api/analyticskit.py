@@ -13,6 +13,7 @@ are worked out by hand below (EXPECTED), from the definitions in docs/dashboard-
 """
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -133,3 +134,25 @@ def build_day(session, unit_id: int, seat, tag: str = "") -> Day:
     _say(session, c5, "bot", "您好！", at(DAY, 0, 31), custom={"kind": "smalltalk"}, intent="greet", confidence=0.99)
     session.commit()
     return Day(c1, c2, c3, c4, c5, [f1, f2], a1, q1)
+
+
+class Trainer:
+    """Stands in for `rasa train` and Rasa's PUT /model: records what it was asked, makes a model file."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail, self.trained, self.loaded = fail, [], []
+
+    def train(self, knowledge, data, models, *, now, rasa=None):
+        from api.improvement.training import TrainedModel
+
+        if self.fail:
+            raise subprocess.CalledProcessError(1, "rasa train")
+        name = f"retrain-{now:%Y%m%d-%H%M%S}"
+        models.mkdir(parents=True, exist_ok=True)
+        (models / "current.tar.gz").write_bytes(b"model")
+        self.trained.append((knowledge, data))
+        return TrainedModel(name, models / "current.tar.gz")
+
+    def load(self, rasa_url, model, secret):
+        self.loaded.append(model)
+        return True

@@ -37,14 +37,15 @@ def peer_url():
 
 @pytest.fixture
 def settings(database_url, peer_url, tmp_path):
-    # The SLA, hub and campaign sweepers are off: a background sweep would write to the database while tests run.
+    # The SLA, hub, campaign and retrain sweepers are off: a background sweep would write to the database while tests run.
     # Seats are open around the clock so the hub tests do not depend on the hour they run at.
     # Embedded Redis: a data file per test, so throttle counters (the TestClient's address is the same in every
     # test) never add up across the run, as fresh_throttles ensures on a real Redis.
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
                     embedded_redis_path=str(tmp_path / "redis.db"),
                     sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False,
-                    analytics_sweep_enabled=False, outbox_sweep_enabled=False, sms_record_path=str(tmp_path / "sms.jsonl"),
+                    analytics_sweep_enabled=False, retrain_sweep_enabled=False, outbox_sweep_enabled=False,
+                    sms_record_path=str(tmp_path / "sms.jsonl"),
                     service_hours="00:00-24:00",
                     service_workdays_only=False)
 
@@ -84,9 +85,11 @@ from uuid import uuid4  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from api.analytics.models import (AnalyticsDayRun, AuditEntry, ConversationFact, ConversationSearch,  # noqa: E402
-                                  DailyFigures, DailyKey, DailySeat, Improvement, ReviewMark, ReviewTag,
-                                  UnansweredGroup)
+from api.analytics.models import (AnalyticsDayRun, ConversationFact, ConversationSearch,  # noqa: E402
+                                  DailyFigures, DailyKey, DailySeat, UnansweredGroup)
+from api.improvement.models import Improvement  # noqa: E402
+from api.privacy.models import AuditEntry  # noqa: E402
+from api.review.models import ReviewMark, ReviewTag  # noqa: E402
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
 from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,  # noqa: E402
                                    PolicyClaim, RiskFinding)

@@ -1,8 +1,13 @@
-"""Improving the bot: drafts from marks and unanswered groups, approval by someone else, writes to copies of
-the NLU and knowledge files (validated, layout kept), refusals, and the entries that need attention."""
+"""Improving the bot: drafts from marks and unanswered groups, approval by someone else (a change of the row
+only), the retrain job writing approved improvements to copies of the NLU and knowledge files (validated, layout
+kept) and stamping them applied, refusals, and the entries that need attention.
+
+The job's training step is given a stand-in here (``rasa train`` takes minutes); tests/e2e/test_improvement_flow.py
+runs the real one against a real Rasa."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 from uuid import uuid4
 
@@ -11,12 +16,13 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from api.analytics import files
+from api.improvement import files
+from api.improvement.scheduled import LOCK_NAME, retrain
 from api.main import create_app
 from api.org.service import create_staff
 from api.settings import ROOT
 from knowledge.base import load_knowledge_base
-from tests.api.analyticskit import build_day
+from tests.api.analyticskit import Trainer, build_day
 from tests.api.conftest import PASSWORD, TEST_ITERATIONS, build_world
 from api.auth.security import hash_password
 
@@ -56,13 +62,24 @@ def app_client(settings, dirs):
         yield c
 
 
+@pytest.fixture
+def job(app_client, tmp_path):
+    """Run the retrain job once, as the schedule or `make retrain` does."""
+    def run(trainer: Trainer | None = None, **options):
+        trainer = trainer or Trainer()
+        state = app_client.app.state
+        return retrain(state.session_factory, state.redis, state.settings, models=tmp_path / "models",
+                       trainer=trainer.train, loader=trainer.load, **options)
+    return run
+
+
 def _post(client, headers, body, expect=201):
     response = client.post("/api/improvements", json=body, headers=headers)
     assert response.status_code == expect, response.text
     return response.json()
 
 
-def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs):
+def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs, job):
     world, colleague, day = made
     knowledge, _ = dirs
     original = (ROOT / "knowledge" / "content" / "vat.yml").read_text(encoding="utf-8")
@@ -80,7 +97,15 @@ def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs):
     assert approved.status_code == 200, approved.text
     data = approved.json()
     assert data["status"] == "approved" and data["approved_by"]["staff_id"] == colleague.id and data["approved_at"]
-    assert data["applied_file"] == "knowledge/content/vat.yml" and data["retrain"] == "make retrain"
+    assert data["applied_file"] is None and data["applied_at"] is None and data["retrain"] == "make retrain"
+    assert VARIANT not in (knowledge / "content" / "vat.yml").read_text(encoding="utf-8")  # approving writes nothing
+    trainer = Trainer()
+    done = job(trainer)
+    assert draft["id"] in done["written"] and done["loaded"] and len(trainer.trained) == 1
+    applied = next(i for i in app_client.get("/api/improvements?status=approved", headers=auth(world.operator))
+                   .json()["items"] if i["id"] == draft["id"])
+    assert applied["applied_file"] == "knowledge/content/vat.yml" and applied["applied_model"] == done["model"]
+    assert applied["applied_at"] and applied["apply_error"] is None
     written = (knowledge / "content" / "vat.yml").read_text(encoding="utf-8")
     assert f"      - {VARIANT}\n" in written
     # only that line was added: the rest of the file (comments, blank lines, nulls) is as it was
@@ -88,6 +113,7 @@ def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs):
     kb = load_knowledge_base(knowledge)
     assert VARIANT in kb.get(ENTRY_ID).questions
     assert (ROOT / "knowledge" / "content" / "vat.yml").read_text(encoding="utf-8") == original  # the repo untouched
+    assert job()["model"] is None  # nothing waiting: the next run neither writes nor trains
     again = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(world.admin))
     assert again.status_code == 409
     marks = app_client.get("/api/review/marks", headers=auth(world.operator)).json()["items"]
@@ -97,17 +123,22 @@ def test_a_question_variant_from_a_marked_turn(app_client, auth, made, dirs):
     assert duplicate["code"] == "duplicate_question"
 
 
-def test_an_nlu_example(app_client, auth, made, dirs):
+def test_an_nlu_example(app_client, auth, made, dirs, job):
     world, colleague, _ = made
     _, nlu = dirs
     text = "能不能让税务干部直接跟我说"
     draft = _post(app_client, auth(colleague), {"kind": "nlu_example", "text": text, "intent": "request_human",
                                                  "source_group": "u-12345678"})
     approved = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(world.operator)).json()
-    assert approved["status"] == "approved" and approved["applied_file"] == "data/nlu/improvements.yml"
+    assert approved["status"] == "approved" and approved["applied_file"] is None
+    # approved but not yet written: the same wording is refused, as it will be once it is in the file
+    waiting = _post(app_client, auth(world.operator), {"kind": "nlu_example", "text": text, "intent": "greet"}, 422)
+    assert waiting["code"] == "duplicate_example" and f"#{draft['id']}" in waiting["detail"]
     second = _post(app_client, auth(colleague), {"kind": "nlu_example", "text": "小规模季度31万咋交税",
                                                   "intent": "ask_tax_question"})
     app_client.post(f"/api/improvements/{second['id']}/approve", headers=auth(world.admin))
+    assert not (nlu / "improvements.yml").exists()
+    assert {draft["id"], second["id"]} <= set(job()["written"])
     document = yaml.safe_load((nlu / "improvements.yml").read_text(encoding="utf-8"))
     assert document["version"] == "3.1"
     blocks = {b["intent"]: b["examples"] for b in document["nlu"]}
@@ -131,14 +162,17 @@ def _entry(**overrides) -> dict:
     return entry
 
 
-def test_a_new_entry(app_client, auth, made, dirs):
+def test_a_new_entry(app_client, auth, made, dirs, job):
     world, colleague, _ = made
     knowledge, _ = dirs
     entry = _entry()
     draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": entry})
     assert draft["payload"]["entry"]["review"] is True
-    approved = app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague)).json()
-    assert approved["applied_file"] == "knowledge/content/improvements.yml"
+    assert app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague)).status_code == 200
+    assert not (knowledge / "content" / "improvements.yml").exists()
+    job()
+    approved = app_client.get("/api/improvements?status=approved", headers=auth(world.operator)).json()["items"]
+    assert next(i for i in approved if i["id"] == draft["id"])["applied_file"] == "knowledge/content/improvements.yml"
     text = (knowledge / "content" / "improvements.yml").read_text(encoding="utf-8")
     assert text.startswith("# New entries") and f"id: {entry['id']}" in text and "review: true" in text
     kb = load_knowledge_base(knowledge)
@@ -147,6 +181,7 @@ def test_a_new_entry(app_client, auth, made, dirs):
     second = _entry(questions=["社保卡补办要带什么材料"])
     draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": second})
     app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    job()
     assert {entry["id"], second["id"]} <= set(load_knowledge_base(knowledge).entries)
 
 
@@ -211,11 +246,12 @@ def test_admin_may_approve_own_draft(app_client, auth, made):
         "approved"
 
 
-def test_entries_needing_attention(app_client, auth, made):
+def test_entries_needing_attention(app_client, auth, made, job):
     world, colleague, _ = made
     expired = _entry(valid_from="2020-01-01", valid_until="2021-12-31", questions=["2021年社保卡补办政策"])
     draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": expired})
     app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    job()
     data = app_client.get("/api/knowledge/attention", headers=auth(world.operator)).json()
     by_id = {e["entry_id"]: e for e in data["entries"]}
     assert by_id[expired["id"]]["reasons"] == ["expired", "review"]
@@ -227,7 +263,7 @@ def test_entries_needing_attention(app_client, auth, made):
     assert app_client.get("/api/knowledge/attention", headers=auth(world.clerk)).status_code == 403
 
 
-def test_dialog_options_and_entry_search(app_client, auth, made, dirs):
+def test_dialog_options_and_entry_search(app_client, auth, made, dirs, job):
     world, colleague, _ = made
     options = app_client.get("/api/improvements/options", headers=auth(world.operator)).json()
     assert "ask_tax_question" in options["intents"] and "request_human" in options["intents"]
@@ -239,14 +275,65 @@ def test_dialog_options_and_entry_search(app_client, auth, made, dirs):
     by_id = app_client.get("/api/knowledge/entries", params={"q": ENTRY_ID}, headers=auth(world.operator)).json()
     assert by_id[0]["entry_id"] == ENTRY_ID and by_id[0]["questions"]
     assert app_client.get("/api/knowledge/entries", params={"q": "  "}, headers=auth(world.operator)).json() == []
-    # an entry approved a moment ago is offered at once (the knowledge base follows its files)
+    # an entry written a moment ago is offered at once (the knowledge base follows its files)
     new = _entry(questions=["社保卡在哪里补办"])
     draft = _post(app_client, auth(world.operator), {"kind": "new_entry", "entry": new})
     app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    job()
     found = app_client.get("/api/knowledge/entries", params={"q": new["id"]}, headers=auth(world.operator)).json()
     assert found and found[0]["entry_id"] == new["id"]
     assert app_client.get("/api/improvements/options", headers=auth(world.clerk)).status_code == 403
     assert app_client.get("/api/knowledge/entries", params={"q": "x"}).status_code == 401
+
+
+def test_an_improvement_the_files_no_longer_accept_is_set_aside_with_the_reason(app_client, auth, made, dirs, job):
+    world, colleague, _ = made
+    knowledge, _ = dirs
+    text = "发票红冲后还能再开吗"
+    draft = _post(app_client, auth(world.operator), {"kind": "question_variant", "text": text,
+                                                      "entry_id": "invoice-red-letter-confirmation"})
+    assert app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague)).status_code == 200
+    files.add_question_variant(knowledge, ENTRY_ID, text)  # meanwhile an editor gave the wording to another entry
+    trainer = Trainer()
+    done = job(trainer)
+    assert draft["id"] in done["refused"] and draft["id"] not in done["written"]
+    item = next(i for i in app_client.get("/api/improvements?status=approved", headers=auth(world.operator))
+                .json()["items"] if i["id"] == draft["id"])
+    assert ENTRY_ID in item["apply_error"] and item["applied_at"] is None and item["applied_file"] is None
+    assert job(trainer)["refused"] == []  # set aside, not tried on every run
+
+
+def test_a_failed_training_is_retried_without_writing_twice(app_client, auth, made, dirs, job):
+    world, colleague, _ = made
+    _, nlu = dirs
+    text = "我要找人工客服聊聊社保费"
+    draft = _post(app_client, auth(world.operator), {"kind": "nlu_example", "text": text, "intent": "request_human"})
+    app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    with pytest.raises(subprocess.CalledProcessError):
+        job(Trainer(fail=True))
+    assert (nlu / "improvements.yml").read_text(encoding="utf-8").count(text) == 1  # written, not yet learnt
+    item = next(i for i in app_client.get("/api/improvements?status=approved", headers=auth(world.operator))
+                .json()["items"] if i["id"] == draft["id"])
+    assert item["applied_file"] == "data/nlu/improvements.yml" and item["applied_at"] is None
+    done = job()
+    assert draft["id"] in done["written"] and done["model"]
+    assert (nlu / "improvements.yml").read_text(encoding="utf-8").count(text) == 1
+
+
+def test_one_instance_at_a_time_runs_the_job(app_client, auth, made, dirs, job):
+    world, colleague, _ = made
+    _, nlu = dirs
+    text = "请帮我转接税务专家"
+    draft = _post(app_client, auth(world.operator), {"kind": "nlu_example", "text": text, "intent": "request_expert"})
+    app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
+    other = app_client.app.state.redis.lock(LOCK_NAME, timeout=60)
+    assert other.acquire(blocking=False)
+    try:
+        assert job() is None  # another instance is at it: this one writes nothing
+        assert not (nlu / "improvements.yml").exists() or text not in (nlu / "improvements.yml").read_text("utf-8")
+    finally:
+        other.release()
+    assert draft["id"] in job()["written"]
 
 
 def test_written_nlu_file_is_rasa_training_data(tmp_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.analytics import search
+from api.review import search
 from api.analytics.clustering import cluster_term_sets, jaccard
 from api.privacy.masking import Masker, mask_name, mask_text, mask_uscc
 from common.identifiers import make_uscc

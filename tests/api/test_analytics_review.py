@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from api.analytics.aggregate import aggregate_day
-from api.analytics.models import AuditEntry
+from api.privacy.models import AuditEntry
 from tests.api.analyticskit import C1_QUESTION, DAY, NAME, NEXT, PHONE, USCC, build_day
 from tests.api.conftest import build_world
 

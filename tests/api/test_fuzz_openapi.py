@@ -47,7 +47,8 @@ def fuzz_settings(database_url, peer_url, tmp_path_factory):
     return Settings(database_url=database_url, redis_url=TEST_REDIS_URL, rasa_url=peer_url, actions_url=peer_url,
                     embedded_redis_path=str(tmp_path_factory.getbasetemp() / "redis.db"),
                     sla_sweep_enabled=False, hub_sweep_enabled=False, campaign_sweep_enabled=False,
-                    analytics_sweep_enabled=False, outbox_sweep_enabled=False, service_hours="00:00-24:00", service_workdays_only=False,
+                    analytics_sweep_enabled=False, retrain_sweep_enabled=False, outbox_sweep_enabled=False,
+                    service_hours="00:00-24:00", service_workdays_only=False,
                     knowledge_dir=knowledge, training_data_dir=base / "data")
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.analytics.models import AuditEntry
+from api.privacy.models import AuditEntry
 from api.main import create_app
 from api.org.service import create_staff
 from api.throttle import Rate

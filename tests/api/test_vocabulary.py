@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from api.analytics import models as analytics
 from api.enterprise import models as enterprise
 from api.enterprise.service import picture_profile
 from api.hub import models as hub, presence
+from api.improvement import models as improvement
 from api.notification import models as notification
 from api.org import models as org
 from api.petition.constants import Status
@@ -75,7 +75,7 @@ def test_a_page_asks_for_some_groups_and_hears_which_do_not_exist(client):
     ("credit_level", enterprise.LEVELS), ("taxpayer_type", enterprise.TAXPAYER_TYPES),
     ("enterprise_kind", enterprise.KINDS), ("data_source", enterprise.SOURCES), ("tax_type", enterprise.TAX_TYPES),
     ("filing_state", ("filed", "late", "overdue", "pending")),
-    ("improvement_kind", analytics.IMPROVEMENT_KINDS), ("improvement_status", analytics.IMPROVEMENT_STATUSES),
+    ("improvement_kind", improvement.IMPROVEMENT_KINDS), ("improvement_status", improvement.IMPROVEMENT_STATUSES),
 ])
 def test_every_value_the_database_allows_has_exactly_one_label(vocabulary, group, keys):
     assert sorted(vocabulary.json()["groups"][group]) == sorted(keys)

@@ -14,7 +14,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, at, build_day
+from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, Trainer, at, build_day
 from tests.browser.elplus import choose, chosen, select_root
 from tests.browser.staffkit import DESKTOP, PHONE as PHONE_SIZE, login, open_section, screenshot, staff_world
 
@@ -249,15 +249,29 @@ def test_fix_an_unanswered_group_with_a_new_entry_approved_by_someone_else(world
     admin = page_factory(DESKTOP)
     login(admin, world, "admin", "/staff/analytics/improvements")
     admin.locator("#imp-table tbody tr", has_text="social-card-reissue-where").locator(".approve-btn").click()
-    admin.wait_for_selector(".el-message:has-text('knowledge/content/improvements.yml')")
-    written = (world.extra["knowledge"] / "content" / "improvements.yml").read_text(encoding="utf-8")
-    assert "social-card-reissue-where" in written and "社保卡丢了怎么补办" in written
-    admin.locator("#att-table [data-entry='social-card-reissue-where']").wait_for()
-    assert "待复核" in admin.locator("#att-table tbody tr", has_text="社保卡丢失后到哪里补办").text_content()
+    admin.wait_for_selector(".el-message:has-text('make retrain')")
+    assert not (world.extra["knowledge"] / "content" / "improvements.yml").exists()  # approving writes no file
     admin.click("#imp-status [data-status=approved]")
     approved = admin.locator("#imp-table tbody tr", has_text="social-card-reissue-where")
     approved.wait_for()
-    assert "吴管理" in approved.text_content() and "knowledge/content/improvements.yml" in approved.text_content()
+    assert "吴管理" in approved.text_content() and "等待重新训练写入" in approved.text_content()
+
+    # the retrain job runs (its `rasa train` stood in for; tests/e2e/test_improvement_flow.py runs the real one)
+    from api.improvement.scheduled import retrain
+
+    state, trainer = world.server.server.config.app.state, Trainer()
+    done = retrain(state.session_factory, state.redis, state.settings, models=world.extra["knowledge"].parent / "m",
+                   trainer=trainer.train, loader=trainer.load)
+    assert done["written"] and done["loaded"]
+    written = (world.extra["knowledge"] / "content" / "improvements.yml").read_text(encoding="utf-8")
+    assert "social-card-reissue-where" in written and "社保卡丢了怎么补办" in written
+    admin.reload()
+    admin.click("#imp-status [data-status=approved]")
+    applied = admin.locator("#imp-table tbody tr", has_text="social-card-reissue-where")
+    applied.locator("[data-progress=applied]").wait_for()
+    assert "已生效" in applied.text_content() and "knowledge/content/improvements.yml" in applied.text_content()
+    admin.locator("#att-table [data-entry='social-card-reissue-where']").wait_for()
+    assert "待复核" in admin.locator("#att-table tbody tr", has_text="社保卡丢失后到哪里补办").text_content()
     shot_from_top(admin, "analytics-improvements-desktop")
 
 

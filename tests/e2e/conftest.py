@@ -75,7 +75,7 @@ def stack(tmp_path_factory):
                SEAT_GRACE_SECONDS="20", DEMO_PASSWORD=DEMO_PASSWORD,
                KNOWLEDGE_DIR=str(knowledge), TRAINING_DATA_DIR=str(data),
                ACTIONS_PORT=str(actions_port), RASA_PORT=str(rasa_port), RASA_MODEL=str(MODEL),
-               RASA_ENDPOINTS="bot/endpoints.yml")
+               RASA_ENDPOINTS="bot/endpoints.yml", RETRAIN_SWEEP_ENABLED="false")  # the flow runs `make retrain` itself
     env.update({name: secrets.token_urlsafe(32) for name in SECRET_NAMES})  # never the development file
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env, check=True,

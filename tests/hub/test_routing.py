@@ -6,9 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from api.hub.routing import Seat, choose_seat, expected_wait_seconds, parse_hours, service_open
+from api.hub.routing import Seat, choose_seat, expected_wait_seconds, hours_label, service_open
 from api.hub.uploads import sniff
 from api.throttle import Rate, wait_text
+from common.hours import parse_hours
 from common.workdays import CHINA_TZ
 from knowledge.loader import load_topics
 from knowledge.skills import GENERAL, load_skills, skill_of
@@ -37,7 +38,7 @@ def test_service_hours_follow_the_holiday_calendar(when, workdays_only, is_open)
 def test_round_the_clock_and_bad_formats():
     always = parse_hours("00:00-24:00")
     assert service_open(china("2025-10-01 03:00"), always, False)
-    assert always.label(False) == "每天 00:00–24:00" and HOURS.label(True) == "工作日 09:00–17:00"
+    assert hours_label(always, False) == "每天 00:00–24:00" and hours_label(HOURS, True) == "工作日 09:00–17:00"
     for bad in ("9-17", "17:00-09:00", "25:00-26:00", "09:00-24:30", ""):
         with pytest.raises(ValueError):
             parse_hours(bad)

@@ -21,7 +21,7 @@ def root(tmp_path, monkeypatch):
 
 
 def _add_question(root, entry_id: str, question: str) -> None:
-    from api.analytics.files import add_question_variant
+    from api.improvement.files import add_question_variant
 
     add_question_variant(root, entry_id, question)
 

@@ -5,7 +5,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import api.analytics.models  # noqa: F401 - fills Base.metadata
+import api.analytics.models, api.improvement.models, api.review.models  # noqa: F401,E401 - fill Base.metadata
 import api.enterprise.models  # noqa: F401
 import api.hub.models  # noqa: F401
 import api.notification.models  # noqa: F401

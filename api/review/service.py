@@ -1,9 +1,10 @@
 """Conversation review: search, transcripts, tags, marks on wrong bot turns, and the audit log of unmasked views.
 
-The search reads the per-conversation facts the aggregation keeps (``analytics_conversations``: outcome,
-intents, topics, rating; index on (day, conversation_id)) joined to ``conversations``, within a date range
-(default 30 days, at most 366). The text filter uses, on PostgreSQL, the facts' bigram ``tsvector`` (GIN;
-:mod:`api.analytics.search`) — no message is read; on SQLite an ``EXISTS`` over the conversation's messages
+The search of conversations belongs here (the review is its only reader): it reads the per-conversation facts the
+analytics aggregation keeps (``analytics_conversations``: outcome, intents, topics, rating; index on (day,
+conversation_id)) joined to ``conversations``, within a date range (default 30 days, at most 366). The text
+filter uses, on PostgreSQL, the bigram ``tsvector`` the aggregation stores (GIN; its format is
+:mod:`api.review.search`) — no message is read; on SQLite an ``EXISTS`` over the conversation's messages
 with ``ILIKE``. Functions take ``session=`` and never commit; every free text leaves through a
 :class:`~api.privacy.masking.Masker`.
 """
@@ -15,12 +16,14 @@ from sqlalchemy import and_, cast, delete, exists, func, literal, select
 from sqlalchemy.types import UserDefinedType
 from sqlalchemy.orm import Session
 
-from api.analytics import files
-from api.analytics import search as text_search
 from api.analytics.aggregate import channel_of
+from api.analytics.models import OUTCOME_LABELS, ConversationFact, ConversationSearch
+from api.improvement import files
+from api.improvement.models import Improvement
 from api.privacy.masking import Masker
-from api.analytics.models import (OUTCOME_LABELS, AuditEntry, ConversationFact, ConversationSearch, Improvement,
-                                  ReviewMark, ReviewTag)
+from api.privacy.models import AuditEntry
+from api.review import search as text_search
+from api.review.models import ReviewMark, ReviewTag
 from api.errors import Conflict, Invalid, NotFound
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.service import REASONS
@@ -28,9 +31,12 @@ from api.org.models import StaffAccount
 from api.settings import Settings
 from common.identifiers import is_valid_uscc, normalize_uscc
 
-__all__ = ["SearchFilters", "search", "transcript", "set_tags", "tag_counts", "mark", "marks", "audit_log",
-           "MAX_TOTAL", "MAX_TAGS"]
+__all__ = ["SearchFilters", "REVIEW_HEADER", "search", "export_rows", "transcript", "set_tags", "tag_counts", "mark",
+           "marks", "audit_log", "MAX_TOTAL", "MAX_TAGS"]
 
+REVIEW_HEADER = ["会话ID", "日期", "渠道", "企业", "信用代码", "结果", "意图", "主题", "用户消息", "机器人回复", "评分",
+                 "诉求编号", "标签", "首个问题"]
+"""The columns of the search's CSV download (:func:`export_rows`)."""
 MAX_TOTAL = 1_000  # the exact count stops here (total_capped: "1000+")
 MAX_EXPORT = 10_000
 MAX_TAGS = 20
@@ -62,7 +68,7 @@ def _like(text: str) -> str:
 
 
 def _query(filters: SearchFilters, indexed: bool = False, columns=None):
-    """The search; ``indexed`` (PostgreSQL): the text filter uses the bigram index (api.analytics.search).
+    """The search; ``indexed`` (PostgreSQL): the text filter uses the bigram index (api.review.search).
     ``columns``: what to select instead of (fact, conversation); the join is then made only when a filter needs
     the conversation (the enterprise)."""
     f, c = ConversationFact, Conversation

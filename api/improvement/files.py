@@ -1,10 +1,10 @@
 """Reading and writing the bot's training data and knowledge files for approved improvements.
 
 The directories are settings (``KNOWLEDGE_DIR``, default the repo's ``knowledge/``; ``TRAINING_DATA_DIR``,
-default ``data/``, NLU in its ``nlu/``), so tests and staging point them at copies. Every write
+default ``data/``, NLU in its ``nlu/``), so tests and staging point them at copies. Only the retrain job writes
+(:mod:`api.improvement.scheduled`, one at a time under its Redis lock; :func:`apply`, which is idempotent: an
+improvement already in the files is not written twice); the API only reads. Every write
 
-* holds an exclusive ``fcntl`` lock per directory (a lock file in the temp directory: one writer at a time,
-  across threads and processes of one host);
 * writes the new text to a temporary file next to the target, validates the result — the knowledge base
   with the knowledge loader's rules (all files, the changed one in place of the original), the NLU file as
   Rasa 3.1 YAML whose intents exist in the domain and whose examples are not examples of another intent — and
@@ -15,15 +15,12 @@ default ``data/``, NLU in its ``nlu/``), so tests and staging point them at copi
   appended question.
 
 The knowledge files are live as soon as they are written (the action server and the API reload them,
-knowledge.base.get_knowledge_base); ``make retrain`` (scripts/retrain.py: faq.yml regenerated, ``rasa train``,
-the model loaded into the running Rasa) teaches the NLU the new wording.
+knowledge.base.get_knowledge_base); the job then retrains (faq.yml regenerated, ``rasa train``, the model loaded
+into the running Rasa: :mod:`api.improvement.training`), which teaches the NLU the new wording.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-import hashlib
 import io
 import os
 import re
@@ -41,14 +38,14 @@ from knowledge.models import Entry, Topic
 
 __all__ = ["DOMAIN_DIR", "IMPROVEMENTS_NLU", "IMPROVEMENTS_KNOWLEDGE", "domain_intents", "nlu_examples",
            "knowledge_snapshot", "KnowledgeSnapshot", "add_nlu_example", "add_question_variant", "add_entry",
-           "clean_utterance", "relative_name"]
+           "clean_utterance", "relative_name", "check_new_entry", "apply"]
 
 DOMAIN_DIR = ROOT / "bot" / "domain"
 IMPROVEMENTS_NLU = "improvements.yml"  # in TRAINING_DATA_DIR/nlu
 IMPROVEMENTS_KNOWLEDGE = "improvements.yml"  # in KNOWLEDGE_DIR/content
-NLU_HEADER = ("# Approved improvements from the operator dashboard (api/analytics/files.py writes this file).\n"
-              "# Edit through POST /api/improvements; `make retrain` retrains with them.\n")
-KNOWLEDGE_HEADER = ("# New entries drafted in the operator dashboard and approved (api/analytics/files.py).\n"
+NLU_HEADER = ("# Approved improvements from the operator dashboard (written by the retrain job, api/improvement).\n"
+              "# Edit through POST /api/improvements; `make retrain` writes the approved ones and retrains.\n")
+KNOWLEDGE_HEADER = ("# New entries drafted in the operator dashboard and approved (written by api/improvement).\n"
                     "# Every entry here has review: true until an editor checks its facts and sources.\n")
 _ENTITY_SYNTAX = re.compile(r"[\[\]{}]")  # Rasa's entity annotation [text](entity) / {"entity": …}
 NOT_TRAINABLE = frozenset({"nlu_fallback"})
@@ -126,19 +123,18 @@ def add_nlu_example(nlu_dir: Path, text: str, intent: str, *, domain_dir: Path =
     """Append ``text`` as an example of ``intent`` to ``improvements.yml``; returns the file."""
     nlu_dir = Path(nlu_dir)
     text = clean_utterance(text)
-    with _locked(nlu_dir):
-        _check_example(nlu_dir, text, intent, domain_dir)
-        target = nlu_dir / IMPROVEMENTS_NLU
-        blocks: dict[str, list[str]] = {}
-        if target.exists():
-            for block in (yaml.safe_load(target.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-                blocks.setdefault(block["intent"], []).extend(_examples_of(block))
-        blocks.setdefault(intent, []).append(text)
-        rendered = _render_nlu(blocks)
-        parsed = yaml.safe_load(rendered)  # the file we are about to write reads back to the same examples
-        if {b["intent"]: _examples_of(b) for b in parsed["nlu"]} != blocks:
-            raise Invalid("生成的训练数据文件无法正确解析", code="invalid_improvement")
-        _replace(target, rendered)
+    _check_example(nlu_dir, text, intent, domain_dir)
+    target = nlu_dir / IMPROVEMENTS_NLU
+    blocks: dict[str, list[str]] = {}
+    if target.exists():
+        for block in (yaml.safe_load(target.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            blocks.setdefault(block["intent"], []).extend(_examples_of(block))
+    blocks.setdefault(intent, []).append(text)
+    rendered = _render_nlu(blocks)
+    parsed = yaml.safe_load(rendered)  # the file we are about to write reads back to the same examples
+    if {b["intent"]: _examples_of(b) for b in parsed["nlu"]} != blocks:
+        raise Invalid("生成的训练数据文件无法正确解析", code="invalid_improvement")
+    _replace(target, rendered)
     return target
 
 
@@ -226,25 +222,24 @@ def add_question_variant(root: Path, entry_id: str, text: str) -> Path:
     """Append ``text`` to the ``questions`` of ``entry_id`` in its file; returns the file."""
     root = Path(root)
     text = clean_utterance(text)
-    with _locked(root):
-        snapshot = knowledge_snapshot(root)
-        if entry_id not in snapshot.entries:
-            raise Invalid(f"知识条目 {entry_id} 不存在", code="unknown_entry")
-        owner = snapshot.questions().get(text)
-        if owner is not None:
-            raise Invalid(f"“{text}”已是知识条目 {owner} 的问法", code="duplicate_question")
-        target = snapshot.file_of(entry_id)
-        y = _round_trip()
-        data = y.load(target.read_text(encoding="utf-8"))
-        entry = next(e for e in data["entries"] if e.get("id") == entry_id)
-        questions = entry["questions"]
-        last = len(questions) - 1
-        questions.append(text)
-        if last in questions.ca.items:  # the blank line before the next entry belongs after the new question
-            questions.ca.items[last + 1] = questions.ca.items.pop(last)
-        out = io.StringIO()
-        y.dump(data, out)
-        _validated_replace(root, target, out.getvalue())
+    snapshot = knowledge_snapshot(root)
+    if entry_id not in snapshot.entries:
+        raise Invalid(f"知识条目 {entry_id} 不存在", code="unknown_entry")
+    owner = snapshot.questions().get(text)
+    if owner is not None:
+        raise Invalid(f"“{text}”已是知识条目 {owner} 的问法", code="duplicate_question")
+    target = snapshot.file_of(entry_id)
+    y = _round_trip()
+    data = y.load(target.read_text(encoding="utf-8"))
+    entry = next(e for e in data["entries"] if e.get("id") == entry_id)
+    questions = entry["questions"]
+    last = len(questions) - 1
+    questions.append(text)
+    if last in questions.ca.items:  # the blank line before the next entry belongs after the new question
+        questions.ca.items[last + 1] = questions.ca.items.pop(last)
+    out = io.StringIO()
+    y.dump(data, out)
+    _validated_replace(root, target, out.getvalue())
     return target
 
 
@@ -268,63 +263,90 @@ def entry_document(entry: dict) -> dict:
             "questions": [" ".join(str(q).split()) for q in entry.get("questions") or []]}
 
 
+def check_new_entry(snapshot: KnowledgeSnapshot, document: dict) -> None:
+    """A new entry's id and questions are not taken by the knowledge base (422 otherwise)."""
+    if document["id"] in snapshot.entries:
+        raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
+    taken = snapshot.questions()
+    for question in document["questions"]:
+        if question in taken:
+            raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
+
+
 def add_entry(root: Path, entry: dict) -> Path:
     """Append a new entry (``review: true``) to ``content/improvements.yml``; returns the file."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString
 
     root = Path(root)
-    with _locked(root):
-        snapshot = knowledge_snapshot(root)
-        document = entry_document(entry)
-        if document["id"] in snapshot.entries:
-            raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
-        taken = snapshot.questions()
-        for question in document["questions"]:
-            if question in taken:
-                raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
-        target = root / "content" / IMPROVEMENTS_KNOWLEDGE
-        y = _round_trip()
-        data = y.load(target.read_text(encoding="utf-8")) if target.exists() else None
-        if data is None:
-            data = CommentedMap(entries=CommentedSeq())
-        node = CommentedMap()
-        for key, value in document.items():
-            if key == "answer" and isinstance(value, str):
-                value = LiteralScalarString(value.strip() + "\n")
-            elif key in ("valid_from", "valid_until"):
-                try:
-                    value = _as_date(value)
-                except ValueError:
-                    raise Invalid(f"{key} 须为 YYYY-MM-DD 日期", code="invalid_knowledge") from None
-            elif key == "sources":
-                value = CommentedSeq([CommentedMap(s) for s in value])
-            elif key == "questions":
-                value = CommentedSeq(value)
-            node[key] = value
-        data["entries"].append(node)
-        out = io.StringIO()
-        y.dump(data, out)
-        text = out.getvalue()
-        if not target.exists():
-            text = KNOWLEDGE_HEADER + text
-        _validated_replace(root, target, text)
+    document = entry_document(entry)
+    check_new_entry(knowledge_snapshot(root), document)
+    target = root / "content" / IMPROVEMENTS_KNOWLEDGE
+    y = _round_trip()
+    data = y.load(target.read_text(encoding="utf-8")) if target.exists() else None
+    if data is None:
+        data = CommentedMap(entries=CommentedSeq())
+    node = CommentedMap()
+    for key, value in document.items():
+        if key == "answer" and isinstance(value, str):
+            value = LiteralScalarString(value.strip() + "\n")
+        elif key in ("valid_from", "valid_until"):
+            try:
+                value = _as_date(value)
+            except ValueError:
+                raise Invalid(f"{key} 须为 YYYY-MM-DD 日期", code="invalid_knowledge") from None
+        elif key == "sources":
+            value = CommentedSeq([CommentedMap(s) for s in value])
+        elif key == "questions":
+            value = CommentedSeq(value)
+        node[key] = value
+    data["entries"].append(node)
+    out = io.StringIO()
+    y.dump(data, out)
+    text = out.getvalue()
+    if not target.exists():
+        text = KNOWLEDGE_HEADER + text
+    _validated_replace(root, target, text)
     return target
 
 
+# -- one approved improvement ----------------------------------------------------------------------
+
+def _written(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> Path | None:
+    """The file that already holds this improvement (a job that wrote it, then failed to train), or None."""
+    if kind == "nlu_example":
+        if nlu_examples(nlu_dir).get(payload["text"]) == payload["intent"]:
+            return nlu_dir / IMPROVEMENTS_NLU
+        return None
+    snapshot = knowledge_snapshot(knowledge_dir)
+    if kind == "question_variant":
+        if snapshot.questions().get(payload["text"]) == payload["entry_id"]:
+            return snapshot.file_of(payload["entry_id"])
+        return None
+    entry_id = payload["entry"]["id"]
+    if entry_id in snapshot.entries and snapshot.file_of(entry_id).name == IMPROVEMENTS_KNOWLEDGE:
+        return snapshot.file_of(entry_id)
+    return None
+
+
+def apply(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> str:
+    """Write an approved improvement to its file unless it is there already; the file's name as shown to operators
+    (``knowledge/content/vat.yml``, ``data/nlu/improvements.yml``). :class:`~api.errors.Invalid` when the files no
+    longer accept it (nothing is written then)."""
+    knowledge_dir, nlu_dir = Path(knowledge_dir), Path(nlu_dir)
+    path = _written(kind, payload, knowledge_dir, nlu_dir)
+    if path is None and kind == "nlu_example":
+        path = add_nlu_example(nlu_dir, payload["text"], payload["intent"])
+    elif path is None and kind == "question_variant":
+        path = add_question_variant(knowledge_dir, payload["entry_id"], payload["text"])
+    elif path is None:
+        path = add_entry(knowledge_dir, payload["entry"])
+    if kind == "nlu_example":
+        return relative_name(path, nlu_dir, "data/nlu")
+    return relative_name(path, knowledge_dir, "knowledge")
+
+
 # -- plumbing ------------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _locked(directory: Path):
-    """An exclusive lock per directory; the lock file lives in the temp directory, not among the data."""
-    digest = hashlib.sha1(str(Path(directory).resolve()).encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"tax-assistant-improvements-{digest}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
 
 def _replace(target: Path, text: str) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)

@@ -1,4 +1,5 @@
 """Text search over conversations without reading their messages: positioned character bigrams (PostgreSQL).
+The analytics aggregation (api.analytics.aggregate) stores the documents; the review's search queries them.
 
 Chinese has no spaces and the searched words are short (发票, 退税, 社保卡), so neither the default text
 search parsers nor trigram indexes (nothing to index in a two-character pattern) fit. The aggregation

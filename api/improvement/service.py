@@ -1,16 +1,19 @@
 """Improvement drafts: from a marked turn or an unanswered-question group to the bot's files.
 
-Life: ``draft`` → ``approved`` (the change is written, :mod:`api.analytics.files`) or ``rejected``. Kinds:
+Life: ``draft`` → ``approved`` or ``rejected``. Approving changes the row only; the retrain job
+(:mod:`api.improvement.scheduled`) later writes the change to its file (:mod:`api.improvement.files`), retrains and
+stamps it applied. Kinds:
 
 * ``nlu_example`` ``{text, intent}``: the utterance becomes an NLU example of an intent of the domain
   (``data/nlu/improvements.yml``);
 * ``question_variant`` ``{text, entry_id}``: the utterance becomes a question of a knowledge entry (its
-  file under ``knowledge/content``), so the retriever and, after ``make nlu``, the NLU know it;
+  file under ``knowledge/content``), so the retriever and, after the retrain, the NLU know it;
 * ``new_entry`` ``{entry: {...}}``: a new knowledge entry, ``review: true``, in
   ``knowledge/content/improvements.yml``.
 
-Drafts are validated when created (so an operator learns at once) and again when approved (the files may
-have changed meanwhile). The editor of a draft cannot approve it unless admin. Functions take
+Drafts are validated when created (so an operator learns at once) and again when approved (the files, or another
+improvement approved meanwhile, may now take the same wording): against the files as they are and the approved
+improvements the job has not written yet. The editor of a draft cannot approve it unless admin. Functions take
 ``session=`` and never commit.
 """
 from __future__ import annotations
@@ -21,8 +24,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.analytics import files
-from api.analytics.models import Improvement, ReviewMark
+from api.improvement import files
+from api.improvement.models import Improvement
+from api.review.models import ReviewMark
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.hub.models import Message
 from api.org.models import StaffAccount
@@ -30,7 +34,8 @@ from api.settings import Settings
 from knowledge.errors import KnowledgeValidationError
 from knowledge.loader import ENTRY_ID, parse_entry
 
-__all__ = ["RETRAIN", "create", "approve", "reject", "listing", "wire", "attention", "options", "entry_choices"]
+__all__ = ["RETRAIN", "create", "approve", "reject", "listing", "pending", "wire", "attention", "options",
+           "entry_choices"]
 
 RETRAIN = "make retrain"
 APPROVER_OVERRIDE_ROLES = ("admin",)
@@ -65,19 +70,46 @@ def _payload(kind: str, body: dict, settings: Settings) -> dict:
             parse_entry(document, snapshot.topics, origin="新条目")
         except KnowledgeValidationError as exc:
             raise Invalid(f"新条目未通过知识库校验：{exc}", code="invalid_knowledge") from None
-        if document["id"] in snapshot.entries:
-            raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
-        taken = snapshot.questions()
-        for question in document["questions"]:
-            if question in taken:
-                raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
+        files.check_new_entry(snapshot, document)
         return {"entry": document}
     raise Invalid("kind 只能是 nlu_example、question_variant 或 new_entry", code="invalid_improvement")
+
+
+def pending(*, session: Session, for_update: bool = False) -> list[Improvement]:
+    """Approved improvements the retrain job has not written yet (nor given up on), oldest first."""
+    query = (select(Improvement).where(Improvement.status == "approved", Improvement.applied_at.is_(None),
+                                       Improvement.apply_error.is_(None)).order_by(Improvement.id))
+    return list(session.execute(query.with_for_update() if for_update else query).scalars())
+
+
+def _wordings(kind: str, payload: dict) -> set[str]:
+    if kind == "new_entry":
+        return set(payload["entry"]["questions"]) | {payload["entry"]["title"]}
+    return {payload["text"]}
+
+
+def _check_pending(kind: str, payload: dict, *, session: Session, exclude: int | None = None) -> None:
+    """The same wording (or entry id) is not already in an approved improvement the job has yet to write."""
+    mine = _wordings(kind, payload)
+    for other in pending(session=session):
+        if other.id == exclude:
+            continue
+        if kind == "new_entry" and other.kind == "new_entry" and \
+                other.payload["entry"]["id"] == payload["entry"]["id"]:
+            raise Invalid(f"知识条目编号 {payload['entry']['id']} 已被已通过的改进 #{other.id} 使用",
+                          code="duplicate_entry")
+        if (kind == "nlu_example") != (other.kind == "nlu_example"):
+            continue  # an NLU example and a knowledge question are checked against different files
+        same = mine & _wordings(other.kind, other.payload)
+        if same:
+            code = "duplicate_example" if kind == "nlu_example" else "duplicate_question"
+            raise Invalid(f"“{sorted(same)[0]}”已在已通过、待写入的改进 #{other.id} 中", code=code)
 
 
 def create(body: dict, staff: StaffAccount, *, session: Session, settings: Settings, now: datetime) -> Improvement:
     kind = str(body.get("kind") or "")
     payload = _payload(kind, body, settings)
+    _check_pending(kind, payload, session=session)
     message_id, mark_id = body.get("source_message_id"), body.get("source_mark_id")
     if message_id is not None and session.get(Message, message_id) is None:
         raise Invalid(f"消息 {message_id} 不存在", code="unknown_message")
@@ -103,24 +135,15 @@ def _get(improvement_id: int, session: Session, for_update: bool = True) -> Impr
 
 def approve(improvement_id: int, staff: StaffAccount, *, session: Session, settings: Settings,
             now: datetime) -> Improvement:
-    """Record the approval and write the change to its file (validated; nothing is written when invalid)."""
+    """Record the approval, validated again; the retrain job writes the change to its file."""
     improvement = _get(improvement_id, session)
     if improvement.status != "draft":
         raise Conflict("只有草稿可以审核", code="not_a_draft")
     if improvement.created_by_staff_id == staff.id and staff.role not in APPROVER_OVERRIDE_ROLES:
         raise Forbidden("不能审核自己起草的修改，请由其他运营人员或系统管理员审核", code="self_approval")
-    payload = improvement.payload
-    if improvement.kind == "nlu_example":
-        path = files.add_nlu_example(settings.nlu_dir, payload["text"], payload["intent"])
-        applied = files.relative_name(path, Path(settings.nlu_dir), "data/nlu")
-    elif improvement.kind == "question_variant":
-        path = files.add_question_variant(settings.knowledge_dir, payload["entry_id"], payload["text"])
-        applied = files.relative_name(path, Path(settings.knowledge_dir), "knowledge")
-    else:
-        path = files.add_entry(settings.knowledge_dir, payload["entry"])
-        applied = files.relative_name(path, Path(settings.knowledge_dir), "knowledge")
+    _payload(improvement.kind, improvement.payload, settings)
+    _check_pending(improvement.kind, improvement.payload, session=session, exclude=improvement.id)
     improvement.status, improvement.decided_by_staff_id, improvement.decided_at = "approved", staff.id, now
-    improvement.applied_file = applied
     session.flush()
     return improvement
 
@@ -159,7 +182,9 @@ def wire(improvement: Improvement, names: dict[int, str]) -> dict:
             "approved_at": stamp(improvement.decided_at) if approved else None,
             "rejected_by": person(improvement.decided_by_staff_id) if rejected else None,
             "rejected_at": stamp(improvement.decided_at) if rejected else None,
-            "decision_note": improvement.decision_note, "applied_file": improvement.applied_file, "retrain": RETRAIN}
+            "decision_note": improvement.decision_note, "applied_file": improvement.applied_file,
+            "applied_at": stamp(improvement.applied_at), "applied_model": improvement.applied_model,
+            "apply_error": improvement.apply_error, "retrain": RETRAIN}
 
 
 def wire_one(improvement: Improvement, *, session: Session) -> dict:
@@ -193,7 +218,7 @@ def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict]:
     q = " ".join(str(q or "").split())[:200]
     if not q:
         return []
-    kb = get_knowledge_base(settings.knowledge_dir, check_now=True)  # an entry approved a moment ago
+    kb = get_knowledge_base(settings.knowledge_dir, check_now=True)  # an entry written a moment ago
     chosen = [kb.entries[q]] if q in kb.entries else []
     chosen += [e for e in kb.entries.values() if q in e.id or q in e.title]
     chosen += [c.entry for c in kb.retriever.rank(q, limit=limit)]

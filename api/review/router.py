@@ -1,0 +1,105 @@
+"""Routes of conversation review (docs/dashboard-api.md): ``/api/review/*`` — the search of conversations (JSON or
+CSV), transcripts, tags, marks on wrong bot turns and the audit log of unmasked views. Roles, scope and masking:
+:mod:`api.analytics.deps`. Routes own the transaction: services flush, routes commit.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Query, Request
+
+from api.analytics.deps import Admin, Format, Operator, ScopeDep, masker_for
+from api.analytics.export import csv_response
+from api.analytics.service import Scope
+from api.auth.deps import SettingsDep
+from api.database import SessionDep
+from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
+from api.petition.timing import aware_now
+from api.privacy.masking import Masker
+from api.privacy.policy import Unmasked
+from api.review import service as review
+from api.review.schemas import MarkBody, Outcome, TagChange
+from api.review.service import REVIEW_HEADER
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/review", tags=["conversation review"])
+
+
+def _filters(scope_: Scope, q: str | None, enterprise: str | None, intent: str | None, topic: str | None,
+             outcome: Optional[Outcome], rating: int | None, rating_min: int | None, rating_max: int | None,
+             rated: bool | None, tag: str | None, reason: str | None = None,
+             contained: bool | None = None) -> review.SearchFilters:
+    return review.SearchFilters(scope_.date_from, scope_.date_to, q=q, enterprise=enterprise, channel=scope_.channel,
+                                unit_id=scope_.unit_id, intent=intent, topic=topic,
+                                outcome=outcome.value if outcome else None, rating=rating, rating_min=rating_min,
+                                rating_max=rating_max, rated=rated, tag=tag, reason=reason, contained=contained)
+
+
+@router.get("/conversations", summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
+def search_conversations(
+    staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
+    q: Optional[CleanStr] = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
+    enterprise: Optional[CleanStr] = Query(None, max_length=200, description="统一社会信用代码或企业名称的一部分"),
+    intent: Optional[CleanStr] = Query(None, max_length=100), topic: Optional[CleanStr] = Query(None, max_length=100),
+    outcome: Optional[Outcome] = Query(None, description="answered、clarified、fell_back、handed_off、petition、other"),
+    rating: Optional[int] = Query(None, ge=1, le=5), rating_min: Optional[int] = Query(None, ge=1, le=5),
+    rating_max: Optional[int] = Query(None, ge=1, le=5), rated: Optional[bool] = None,
+    tag: Optional[CleanStr] = Query(None, max_length=20),
+    reason: Optional[CleanStr] = Query(None, max_length=40, description="转人工原因，如 user_request、bot_failed"),
+    contained: Optional[bool] = Query(None, description="true：机器人独立解决"),
+    page: int = Query(1, ge=1, le=10_000), page_size: int = Query(20, ge=1, le=100),
+    format: Format = Format.json, unmasked: Unmasked = False,  # noqa: A002
+):
+    filters = _filters(scope_, q, enterprise, intent, topic, outcome, rating, rating_min, rating_max, rated, tag,
+                       reason, contained)
+    masker = masker_for(staff, unmasked, request, session, "export_csv" if format is Format.csv else "list_conversations")
+    if format is Format.csv:
+        rows = list(review.export_rows(filters, session=session, masker=masker))
+        session.commit()
+        return csv_response(f"conversations-{scope_.date_from:%Y%m%d}-{scope_.date_to:%Y%m%d}.csv", REVIEW_HEADER, rows)
+    data = review.search(filters, page, page_size, session=session, masker=masker)
+    session.commit()
+    return data
+
+
+@router.get("/conversations/{conversation_id}", summary="会话全文（含每轮意图、置信度与回复信封）")
+def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, request: Request,
+                   unmasked: Unmasked = False):
+    masker = masker_for(staff, unmasked, request, session, "view_transcript", f"conversation:{conversation_id}")
+    data = review.transcript(conversation_id, session=session, masker=masker)
+    session.commit()
+    return data
+
+
+@router.post("/conversations/{conversation_id}/tags", summary="给会话加/去标签")
+def post_tags(conversation_id: Id, body: TagChange, staff: Operator, session: SessionDep):
+    data = review.set_tags(conversation_id, body.add, body.remove, staff, session=session, now=aware_now())
+    session.commit()
+    return data
+
+
+@router.get("/tags", summary="已用标签及会话数")
+def get_tags(staff: Operator, session: SessionDep):
+    return review.tag_counts(session=session)
+
+
+@router.post("/messages/{message_id}/mark", summary="标记机器人回复有误，并说明正确的意图/知识条目")
+def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
+    data = review.mark(message_id, body.dict(), staff, session=session, settings=settings, now=aware_now(),
+                       masker=Masker(True))
+    session.commit()
+    return data
+
+
+@router.get("/marks", summary="已标记的错误回复")
+def get_marks(staff: Operator, session: SessionDep, date_from: Optional[SafeDate] = None,
+              date_to: Optional[SafeDate] = None,
+              page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
+    return review.marks(date_from, date_to, page, page_size, session=session, masker=Masker(True))
+
+
+@router.get("/audit", summary="未脱敏查看的审计日志（仅系统管理员）")
+def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1, le=MAX_PAGE),
+              page_size: int = Query(50, ge=1, le=200)):
+    return review.audit_log(page, page_size, session=session)
