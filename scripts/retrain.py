@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Retrain the bot with the approved improvements and put the new model live, without a restart.
 
-    make retrain            # or: scripts/retrain.py [--knowledge DIR] [--data DIR] [--models DIR] [--rasa-url URL]
+    make retrain            # or: python -m scripts.retrain [--knowledge DIR] [--data DIR] [--models DIR] [--rasa-url URL]
 
 1. regenerates faq.yml in the training data's nlu/ from the knowledge entries (knowledge/faq_nlu.py);
 2. trains (`rasa train`, domain bot/domain, config.yml, the training data) into a new file in the models
@@ -26,13 +25,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from common.secretstore import secret
+from common.tokens import rasa_api_token
+from knowledge.faq_nlu import faq_path, render
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from common.secretstore import secret  # noqa: E402
-from common.tokens import rasa_api_token  # noqa: E402
-from knowledge.faq_nlu import faq_path, render  # noqa: E402
-
 RASA = Path(sys.executable).parent / "rasa"
 MODEL_NAME = "current.tar.gz"
 

@@ -1,7 +1,7 @@
 """The operator's loop, with the real bot and real browsers: an enterprise asks something the bot cannot
 answer; the question shows up in 统计分析's unanswered groups (/staff/analytics); an operator drafts the fix (the wording
 as a question of the knowledge entry it belongs to), another approves it; the bot answers it at once (the
-action server reloads the knowledge files) and, after `scripts/retrain.py`, the NLU has learnt the wording and
+action server reloads the knowledge files) and, after `python -m scripts.retrain`, the NLU has learnt the wording and
 the new model, loaded into the running Rasa, still answers it.
 
 The stack reads copies of knowledge/ and data/ (tests/e2e/conftest.py); the test puts them and the original
@@ -132,7 +132,7 @@ def test_an_unanswered_question_is_fixed_in_analytics_and_live_after_the_retrain
     widget.screenshot(path=str(SCREENSHOTS / "improve-live-widget.png"))
 
     # the retrain command: faq.yml regenerated from the knowledge copy, trained, loaded into the running Rasa
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "retrain.py"), "--models", str(tmp_path / "models")],
+    done = subprocess.run([sys.executable, "-m", "scripts.retrain", "--models", str(tmp_path / "models")],
                           cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=RETRAIN_TIMEOUT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "now serves the new model" in done.stdout

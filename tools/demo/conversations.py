@@ -1,6 +1,6 @@
 """Demo conversations: weeks of made-up but realistic chat traffic, so that the operator dashboard (/dashboard) and
 the conversation review have something to show in a demo (``make run``) and something heavy to be measured on
-(scripts/bench_analytics.py, 1,000,000 messages). No real person or enterprise is in it.
+(tools/bench_analytics.py, 1,000,000 messages). No real person or enterprise is in it.
 
 A day of traffic: questions answered from the real knowledge base (rendered and cited as the bot does),
 clarifications, fallbacks on questions the knowledge base does not cover, small talk, 有用/没用 on answers,
@@ -12,11 +12,11 @@ over by then); petitions have progressed as far as ``now``.
 
 * :func:`seed_conversations` writes a :class:`TrafficPlan` — the bench describes its own four-unit world;
 * :func:`seed_demo_conversations` is the demo of ``make run``: the unit that serves the chat and its seats,
-  conversations of the generated demo enterprises (:mod:`api.enterprise.demo`) and of visitors, then the daily
+  conversations of the generated demo enterprises (:mod:`tools.demo.enterprises`) and of visitors, then the daily
   aggregation of every day seeded. It does nothing when demo conversations exist (``rasa_sender`` ``demo-…``).
 
 Both flush and never commit; the scripts commit. Rows go in with PostgreSQL's COPY, or batched executemany
-INSERTs on SQLite (the bulk writer of :mod:`api.enterprise.demo`). The same plan, seed and ``now`` give the same
+INSERTs on SQLite (the bulk writer of :mod:`tools.demo.enterprises`). The same plan, seed and ``now`` give the same
 data.
 """
 from __future__ import annotations
@@ -35,9 +35,8 @@ from sqlalchemy.orm import Session
 
 from api.analytics.aggregate import aggregate_day
 from api.analytics.models import ReviewTag
-from api.enterprise.demo import SHOWCASE_USCC
-from api.enterprise.demo import bulk_insert  # one bulk writer for every demo table: COPY or executemany
 from api.enterprise.models import Enterprise
+from api.enterprise.showcase import SHOWCASE_USCC
 from api.hub.models import Conversation, Message
 from api.hub.schemas import seat_label, seat_name
 from api.hub.service import BOT_NAME, SYSTEM_NAME
@@ -50,6 +49,7 @@ from api.reminder.campaigns import send_in
 from api.reminder.models import Campaign
 from common.petitions import CHANNELS, suggest_category
 from common.workdays import CHINA_TZ, is_working_day, known_years
+from tools.demo.enterprises import bulk_insert  # one bulk writer for every demo table: COPY or executemany
 
 __all__ = ["DAYS", "DEFAULT_SEED", "DEMO_SENDER", "DEMO_CONVERSATIONS", "MESSAGES_PER_CONVERSATION", "Seat",
            "ServiceUnit", "TrafficPlan", "seed_conversations", "seed_demo_conversations", "demo_conversations_exist",
