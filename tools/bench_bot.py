@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
+import datetime
 import importlib.util
 import json
 import os
@@ -33,6 +34,7 @@ from pathlib import Path
 import psutil
 import yaml
 
+from common import envelopes
 from common.secretstore import all_secrets
 from knowledge.base import entry_files
 from knowledge.loader import load_entries, load_topics
@@ -110,6 +112,7 @@ def build_baseline(workdir: Path) -> None:
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     nlu, responses, rules, intents = [], {}, [], []
     by_topic: dict[str, list] = {}
+    today = datetime.date.today()
     for entry in entries:
         by_topic.setdefault(entry.topic, []).append(entry)
     for topic, items in by_topic.items():
@@ -118,25 +121,24 @@ def build_baseline(workdir: Path) -> None:
         examples = sorted({q for e in items for q in (e.title, *e.questions)})
         nlu.append({"intent": intent, "examples": "".join(f"- {q}\n" for q in examples)})
         first = items[0]
-        responses[f"utter_{intent}"] = [{"text": first.answer, "custom": {
-            "kind": "answer", "topic": topic, "entry": first.id,
-            "sources": [s.as_envelope() for s in first.sources],
-            "valid_until": first.valid_until.isoformat() if first.valid_until else None}}]
+        responses[f"utter_{intent}"] = [{"text": first.answer, "custom": envelopes.answer(
+            topic=topic, entry=first.id, title=first.title, sources=[s.as_envelope() for s in first.sources],
+            valid_from=first.valid_from, valid_until=first.valid_until, current=first.is_current(today),
+            review=first.review)}]
         rules.append({"rule": intent, "steps": [{"intent": intent}, {"action": f"utter_{intent}"}]})
-    fixed = {"greet": "smalltalk", "thank": "smalltalk", "goodbye": "smalltalk", "out_of_scope": "fallback",
-             "request_illegal": "refuse", "nlu_fallback": "fallback", "request_human": "handoff",
-             "request_expert": "handoff", "file_petition": "form"}
+    fixed = {"greet": envelopes.smalltalk(), "thank": envelopes.smalltalk(), "goodbye": envelopes.smalltalk(),
+             "out_of_scope": envelopes.fallback("out_of_scope"), "request_illegal": envelopes.refuse(),
+             "nlu_fallback": envelopes.fallback("no_answer"), "request_human": envelopes.handoff("staff", "offline"),
+             "request_expert": envelopes.handoff("expert", "offline"),
+             "file_petition": envelopes.form("petition_form", "content")}
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         if path.name == "faq.yml":
             continue
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             if block.get("intent") in fixed:
                 nlu.append(block)
-    for intent, kind in fixed.items():
+    for intent, custom in fixed.items():
         intents.append(intent)
-        custom = {"kind": kind}
-        if kind == "handoff":
-            custom.update(tier="expert" if intent == "request_expert" else "staff", status="offline", position=None)
         responses[f"utter_{intent}"] = [{"text": f"({intent})", "custom": custom}]
         rules.append({"rule": intent, "steps": [{"intent": intent}, {"action": f"utter_{intent}"}]})
     dump = lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False)  # noqa: E731

@@ -21,6 +21,7 @@ from api.hub.widget import hub_unit_id
 from api.petition.timing import aware_now, china_date
 from api.reminder import service
 from api.reminder.models import Reminder
+from common import envelopes
 from common.workdays import CHINA_TZ
 from knowledge.rules.engine import evaluate_all, get_rules, render_message
 
@@ -34,8 +35,8 @@ _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 def envelope(reminder: Reminder) -> dict:
-    return {"kind": "reminder", "reminder_id": reminder.id, "type": reminder.type, "topic": reminder.topic,
-            "rule": reminder.rule_id, "title": reminder.title, "reasons": reminder.reasons or []}
+    return envelopes.reminder(reminder.id, reminder.type, reminder.topic, rule=reminder.rule_id, title=reminder.title,
+                              reasons=reminder.reasons)
 
 
 def in_quiet_hours(now: datetime, span: str) -> bool:
