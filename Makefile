@@ -26,21 +26,21 @@ $(WEB_APP): web/package.json web/package-lock.json web/index.html web/vite.confi
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 
 nlu: venv  ## regenerate data/nlu/faq.yml from the knowledge base
-	$(PY) scripts/build_nlu.py
+	$(PY) -m scripts.build_nlu
 
 train: $(MODEL)
 # Only what shapes the model: the config, domain, NLU components, training data and knowledge content.
 MODEL_INPUTS := $(shell find bot/domain bot/nlu data knowledge/content knowledge/dictionary knowledge/imported \
   -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) -not -name 'faq.yml' 2>/dev/null)
 $(MODEL): $(VENV)/.installed config.yml $(MODEL_INPUTS)
-	$(PY) scripts/build_nlu.py
+	$(PY) -m scripts.build_nlu
 	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name current --quiet
 
 retrain: venv  ## after approving improvements in the dashboard: regenerate faq.yml, train, load into the running Rasa
-	$(PY) scripts/retrain.py
+	$(PY) -m scripts.retrain
 
 validate: venv
-	$(PY) scripts/build_nlu.py --check
+	$(PY) -m scripts.build_nlu --check
 	$(RASA) data validate $(RASA_ARGS) --data data --fail-on-warnings
 
 test: validate test-py test-embedded test-stories  ## validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
@@ -56,30 +56,30 @@ test-stories: train
 	  --fail-on-prediction-errors --out results/stories
 
 run: train web  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
-	$(PY) scripts/run.py
+	$(PY) -m scripts.run
 
 bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics bench-pages  ## all figures (each target below prints its own)
 
-bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory; issue-13 sets vs bench/before_issue13.json
-	$(PY) scripts/bench.py
+bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory; issue-13 sets vs tools/bench/before_issue13.json
+	$(PY) -m tools.bench_bot
 
 bench-bot-quick: venv  ## issue-13 sets only, against an already running Rasa (RASA_URL, default :5005); no training
-	$(PY) scripts/bench.py --url $(or $(RASA_URL),http://127.0.0.1:5005) --failures 20
+	$(PY) -m tools.bench_bot --url $(or $(RASA_URL),http://127.0.0.1:5005) --failures 20
 
 bench-hub: train  ## hub overhead vs straight Rasa, 200 widgets on two API instances, cross-instance relay (PostgreSQL + Redis)
-	$(PY) scripts/bench_hub.py
+	$(PY) -m tools.bench_hub
 
 bench-reminders: venv  ## every rule over 100,000 enterprises, and a campaign sent to all of them: time and peak memory
-	$(PY) scripts/bench_reminders.py
+	$(PY) -m tools.bench_reminders
 
 bench-analytics: venv  ## dashboard: daily aggregation, all charts and conversation search at 1,000,000 messages (PostgreSQL)
-	$(PY) scripts/bench_analytics.py
+	$(PY) -m tools.bench_analytics
 
 bench-petitions: venv  ## list/statistics/sweep/export at 100,000 petitions on PostgreSQL (DATABASE_URL's server)
-	$(PY) scripts/bench_petitions.py
+	$(PY) -m tools.bench_petitions
 
 bench-pages: venv web  ## page weight (KB on the wire), first paint and time to usable of the staff app and the widget
-	$(PY) scripts/bench_pages.py
+	$(PY) -m tools.bench_pages
 
 clean:
 	rm -rf models results var/bench

@@ -55,7 +55,7 @@ class ApiClient:
 async def call_or_explain(dispatcher, method: str, path: str, json: dict, *, rejected_reason: str,
                           rejected_text: str, unavailable_text: str) -> Any | None:
     """Call the API; when it refuses or is away, tell the user (with a fallback envelope) and return None."""
-    from actions import envelopes
+    from common import envelopes
     from actions.base import reply
 
     try:

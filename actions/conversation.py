@@ -1,8 +1,8 @@
 """Small talk and refusals: fixed, polite replies that still carry their envelope (when to refuse: actions/router.py)."""
 from __future__ import annotations
 
-from actions import envelopes
 from actions.base import TaxAction, reply, user_text
+from common import envelopes
 
 __all__ = ["ActionSmalltalk", "refuse"]
 

@@ -1,12 +1,12 @@
 """The enterprise's own credit, credit repair and answers to reminders: personal data via the API only."""
 from __future__ import annotations
 
-from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
 from actions.filing_points import answer_filing_points, context_entry, entry_for_topic
 from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
+from common import envelopes
 from common.owndata import own_data_request
 
 __all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit", "own_reminders"]
@@ -36,11 +36,12 @@ async def own_reminders(dispatcher, tracker) -> list:
         return []
     reminders = result.get("reminders") or []
     if not reminders:
-        reply(dispatcher, "贵企业目前没有需要回复的提醒。以往的提醒可以在“消息”里查看。", {"kind": "reminders", "count": 0})
+        reply(dispatcher, "贵企业目前没有需要回复的提醒。以往的提醒可以在“消息”里查看。", envelopes.reminders(0))
         return []
     dispatcher.utter_message(text=f"贵企业有{len(reminders)}条提醒需要处理（风险提示在前）：")
     for item in reminders:
-        custom = {key: item[key] for key in ("kind", "reminder_id", "type", "topic", "rule", "title", "reasons")}
+        custom = envelopes.reminder(item["reminder_id"], item["type"], item["topic"], rule=item["rule"],
+                                    title=item["title"], reasons=item["reasons"])
         reply(dispatcher, f"{item['title']}\n{item.get('message') or ''}".strip(), custom, item.get("buttons") or [])
     return []
 
@@ -55,9 +56,8 @@ async def _credit(dispatcher, tracker, intent: str | None) -> list:
     if intent == "query_own_credit" and identity["enterprise_grant"]:
         try:
             result = await ApiClient().request("POST", "/api/internal/credit", json=identity)
-            reply(dispatcher, result["text"], {"kind": "credit", "level": result["level"], "year": result["year"],
-                                               "score": result.get("score"),
-                                               "deductions": result.get("deductions", [])})
+            reply(dispatcher, result["text"], envelopes.credit(result["level"], result["year"], result.get("score"),
+                                                               result.get("deductions", [])))
             return []
         except ApiRejected as exc:
             dispatcher.utter_message(text=exc.message)
@@ -126,8 +126,8 @@ class ActionReminderAnswer(TaxAction):
 
                 return await respond(dispatcher, tracker, strict=True, reason="no_answer")
             if exc.code in REPAIR_NOT_READY:  # what to do before applying: said plainly, nothing was filed
-                reply(dispatcher, exc.message, {"kind": "reminder_answer", "reminder_id": body["reminder_id"],
-                                                "answer": None, "repairs": [], "not_ready": exc.code})
+                reply(dispatcher, exc.message, envelopes.reminder_answer(body["reminder_id"], None, [],
+                                                                         not_ready=exc.code))
                 return []
             reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
             return []
@@ -137,8 +137,7 @@ class ActionReminderAnswer(TaxAction):
         if result.get("handoff"):
             return await start_handoff(dispatcher, tracker, "staff", reason="reminder_help")
         reply(dispatcher, result.get("text", "感谢您的反馈，已为您记录。"),
-              {"kind": "reminder_answer", "reminder_id": result.get("reminder_id"), "answer": result.get("answer"),
-               "repairs": result.get("repairs") or []})
+              envelopes.reminder_answer(result.get("reminder_id"), result.get("answer"), result.get("repairs")))
         if result.get("topic"):
             kb = get_knowledge_base()
             entry = entry_for_topic(kb, result["topic"])

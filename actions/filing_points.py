@@ -55,8 +55,6 @@ def context_entry(kb: KnowledgeBase, tracker: Tracker) -> Entry | None:
 def answer_filing_points(dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: Entry) -> list:
     """The entry's filing points (or its answer when it has none), with the ``answer`` envelope."""
     today = today_in_china()
-    envelope = kb.envelope(entry, today)
-    if entry.filing_points:
-        envelope["section"] = "filing_points"
+    envelope = kb.envelope(entry, today, section="filing_points" if entry.filing_points else None)
     reply(dispatcher, kb.render_filing_points(entry, today), envelope)
     return []

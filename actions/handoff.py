@@ -7,9 +7,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, enterprise_fields, reply
+from common import envelopes
 
 __all__ = ["ActionHandoff", "start_handoff", "requested_seat"]
 
@@ -42,19 +42,16 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier
     except (ApiUnavailable, ApiRejected):
         result = {"status": "offline"}
     status, position = result.get("status", "offline"), result.get("position")
-    envelope = envelopes.handoff(tier, status, position)
     if status == "assigned":
-        text = f"已为您接通{seat}，请直接描述您的问题。"
+        text, envelope = f"已为您接通{seat}，请直接描述您的问题。", envelopes.handoff(tier, status, position)
     elif status == "queued":
         ahead = max(int(position or 1) - 1, 0)  # position 1: next in line
         text = result.get("notice") or (f"正在为您转接{seat}，您前面还有{ahead}位，请稍候。" if ahead
                                         else f"正在为您转接{seat}，您是下一位，请稍候。")
         # the hub's honest wait and its offer to leave a message when the wait is long (the widget shows the card)
-        envelope.update({key: result[key] for key in ("expected_wait_seconds", "seats_online", "leave_message")
-                         if key in result})
+        envelope = envelopes.handoff(tier, status, position, wait=result)
     else:
-        status, text = "offline", OFFLINE_TEXT.format(seat=seat)
-        envelope = envelopes.handoff(tier, status, position)
+        text, envelope = OFFLINE_TEXT.format(seat=seat), envelopes.handoff(tier, "offline", position)
     reply(dispatcher, text, envelope)
     return [SlotSet("fallback_count", 0)]
 

@@ -7,9 +7,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import envelopes
 from actions.base import reply, today_in_china
 from actions.handoff import start_handoff
+from common import envelopes
 from knowledge import Decision, Entry, KnowledgeBase
 from knowledge.base import get_knowledge_base
 

@@ -16,9 +16,9 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
+from common import envelopes
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
 from common.petitions import CATEGORIES, TICKET, match_category, suggest_category
 
@@ -98,7 +98,7 @@ class ActionAskPetitionSlot(TaxAction):
         error = tracker.get_slot("form_error")
         if error:
             text = f"{error}\n{text}"
-        reply(dispatcher, text, {"kind": "form", "form": FORM, "slot": self.slot, "error": error},
+        reply(dispatcher, text, envelopes.form(FORM, self.slot, error),
               slot_buttons(self.slot, suggested))
         return [SlotSet("form_error", None)]
 
@@ -197,7 +197,7 @@ class ActionPetitionSubmit(TaxAction):
         clear = [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("petition_cancelled", None), SlotSet("petition_pending", None), SlotSet("suggested_category", None)]
         if tracker.get_slot("petition_cancelled") or not tracker.get_slot("confirm"):
-            reply(dispatcher, "已取消，本次诉求没有登记。如需帮助随时告诉我。", {"kind": "form_cancelled", "form": FORM})
+            reply(dispatcher, "已取消，本次诉求没有登记。如需帮助随时告诉我。", envelopes.form_cancelled(FORM))
             return clear
         slots = _slots(tracker)
         body = {
@@ -218,8 +218,8 @@ class ActionPetitionSubmit(TaxAction):
         text = (f"您的诉求已登记，受理编号：{created['ticket']}（类别：{created['category']}）。"
                 f"我们将在{created['due_date']}前办结并通过您留的电话反馈。"
                 "您可随时发送受理编号查询办理进度。")
-        reply(dispatcher, text, {"kind": "petition_created", "ticket": created["ticket"], "category": created["category"],
-                                 "received_at": created["received_at"], "due_date": created["due_date"]})
+        reply(dispatcher, text, envelopes.petition_created(created["ticket"], created["category"],
+                                                           created["received_at"], created["due_date"]))
         return clear
 
 
@@ -243,8 +243,7 @@ async def petition_status(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     if result is None:
         return []
     for item in result.get("petitions", []):
-        reply(dispatcher, item["text"], {"kind": "petition_status", "ticket": item["ticket"],
-                                         "status": item["status"], "due_date": item.get("due_date")})
+        reply(dispatcher, item["text"], envelopes.petition_status(item["ticket"], item["status"], item.get("due_date")))
     if not result.get("petitions"):
         reply(dispatcher, "没有找到您的诉求记录。", envelopes.fallback("petition_not_found"))
     return []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from common import envelopes
 from knowledge.analysis import Analyzer
 from knowledge.errors import KnowledgeValidationError
 from knowledge.loader import KNOWLEDGE_DIR, load_entries, load_topics
@@ -86,18 +87,12 @@ class KnowledgeBase:
             lines.append(REVIEW_NOTE)
         return "\n".join(lines)
 
-    def envelope(self, entry: Entry, today: dt.date) -> dict:
-        return {
-            "kind": "answer",
-            "topic": entry.topic,
-            "entry": entry.id,
-            "title": entry.title,
-            "sources": [s.as_envelope() for s in entry.sources],
-            "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
-            "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
-            "current": entry.is_current(today),
-            "review": entry.review,
-        }
+    def envelope(self, entry: Entry, today: dt.date, section: str | None = None) -> dict:
+        """The ``answer`` envelope of the entry (``section`` ``filing_points`` when its 填报要点 were shown)."""
+        return envelopes.answer(topic=entry.topic, entry=entry.id, title=entry.title,
+                                sources=[s.as_envelope() for s in entry.sources], valid_from=entry.valid_from,
+                                valid_until=entry.valid_until, current=entry.is_current(today), review=entry.review,
+                                section=section)
 
 
 def entry_files(root: Path = KNOWLEDGE_DIR) -> list[Path]:

@@ -162,7 +162,7 @@ class Retriever:
 
 def choose(ranked: list[Candidate], verifier: Verifier, limits: Thresholds, *, strict: bool = False) -> Decision:
     """Answer, clarify or decline (``Decision.kind`` answer / clarify / none) on the verifier's probability that
-    the best entry answers the question. Pure, so bench/calibrate.py can try thresholds on ranked lists.
+    the best entry answers the question. Pure, so tools/bench/calibrate.py can try thresholds on ranked lists.
 
     ``strict``: the NLU doubted the message is a tax question at all; then nearest topics are offered only when
     the message itself uses tax vocabulary."""

@@ -10,7 +10,7 @@ whose weights and two thresholds live in ``verifier.yml``:
 * ``clarify ≤ p < answer`` — ask which of the nearest topics is meant, with a way out to a person;
 * below — decline honestly (a person, 12366, a petition), never the nearest entry.
 
-The weights and thresholds are fitted by ``bench/calibrate.py`` on development data (question variants held out
+The weights and thresholds are fitted by ``tools/bench/calibrate.py`` on development data (question variants held out
 of the index, the shared dev set, our everyday set; real 12366 questions no topic answers and real chit-chat);
 the method is written there and in docs/understanding.md. Refit after the knowledge base changes much.
 """

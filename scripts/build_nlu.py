@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Generate faq.yml (intent ask_tax_question) in the training data's nlu/ from the knowledge entries'
 question variants (knowledge/faq_nlu.py). `--check` fails when the file is out of date.
 
-    scripts/build_nlu.py [--check] [--knowledge DIR] [--data DIR]
+    python -m scripts.build_nlu [--check] [--knowledge DIR] [--data DIR]
 
 The directories default to $KNOWLEDGE_DIR and $TRAINING_DATA_DIR, else the repo's knowledge/ and data/.
 """
@@ -13,10 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from knowledge.faq_nlu import faq_path, render
 
-from knowledge.faq_nlu import faq_path, render  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Create a unit and/or a staff account in the configured database (DATABASE_URL), for set-up and demos.
 
-    .venv/bin/python scripts/create_staff.py --unit "成都市税务局纳税服务科" --level city --kind service_department \
+    .venv/bin/python -m scripts.create_staff --unit "成都市税务局纳税服务科" --level city --kind service_department \
         --region 四川省成都市 --username zhangsan --name 张三 --role staff
 The password is read from the STAFF_PASSWORD environment variable or asked for on the terminal. ``--region`` (may be
 repeated) sets the regions the unit serves (属地, replacing its list); ``--parent`` names the unit above it.
@@ -12,18 +11,15 @@ import argparse
 import getpass
 import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from api.auth.security import hash_password  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
-from api.errors import AppError  # noqa: E402
-from api.org.models import LEVELS, ROLES, UNIT_KINDS, Unit  # noqa: E402
-from api.org.service import create_staff, create_unit, set_regions  # noqa: E402
-from api.settings import get_settings  # noqa: E402
+from api.auth.security import hash_password
+from api.database import make_engine, make_session_factory
+from api.errors import AppError
+from api.org.models import LEVELS, ROLES, UNIT_KINDS, Unit
+from api.org.service import create_staff, create_unit, set_regions
+from api.settings import get_settings
 
 
 def main() -> int:

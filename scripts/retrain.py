@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Run the retrain job now: write the approved improvements to the bot's files, train, put the model live.
 
-    make retrain            # or: scripts/retrain.py [--models DIR] [--no-load] [--pending-only]
+    make retrain            # or: python -m scripts.retrain [--models DIR] [--no-load] [--pending-only]
 
 The job is the API's own (api.improvement.scheduled, which every instance also runs on a schedule under the same
 Redis lock): it reads the approved improvements not yet applied from the database, writes them to the knowledge
@@ -17,13 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from api.database import make_engine, make_session_factory  # noqa: E402
-from api.improvement.scheduled import retrain  # noqa: E402
-from api.redis_client import connect_redis  # noqa: E402
-from api.settings import get_settings  # noqa: E402
+from api.database import make_engine, make_session_factory
+from api.improvement.scheduled import retrain
+from api.redis_client import connect_redis
+from api.settings import get_settings
 
 
 def main() -> int:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Start everything for `make run`: migrations, action server :5055, Rasa :5005, API :8000.
 
 Embedded defaults unless DATABASE_URL / REDIS_URL are set: a SQLite file under var/ and an
@@ -19,11 +18,10 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
+from common.secretstore import MissingSecret, all_secrets
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT))
-
-from common.secretstore import MissingSecret, all_secrets  # noqa: E402
 
 
 def environment() -> dict[str, str]:
@@ -72,7 +70,7 @@ def main() -> int:
         print("[run    ] database migration failed; not starting", file=sys.stderr)
         return migrate.returncode
     if env["APP_ENV"] == "development" and env.get("DEMO_SEATS", "1") != "0":
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env)
+        subprocess.run([sys.executable, "-m", "tools.demo.seed"], cwd=ROOT, env=env)
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands(env).items():
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,

@@ -55,9 +55,9 @@ def leave_no_trace(database_url: str):
     from sqlalchemy import delete, func, select
 
     from api.database import Base, make_engine
-    from api.enterprise.demo import _load_feature_models
+    from tools.demo.enterprises import load_feature_models
 
-    _load_feature_models()
+    load_feature_models()
     tables = [t for t in Base.metadata.sorted_tables if "id" in t.c]
     engine = make_engine(database_url)
     try:

@@ -29,9 +29,9 @@ from api.auth.deps import SettingsDep, require_roles
 from api.auth.security import create_enterprise_token, verify_enterprise_token
 from api.database import SessionDep
 from api.enterprise import service, summary
-from api.enterprise.demo import SHOWCASE_USCC
 from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, CreditRecord, Enterprise
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
+from api.enterprise.showcase import SHOWCASE_USCC
 from api.errors import Invalid, NotFound
 from api.inputs import CleanStr
 from api.org.models import LEVEL_LABELS, StaffAccount

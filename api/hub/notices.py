@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from common import envelopes
+
 __all__ = ["TIER_SEATS", "Waiting", "waiting", "queued_text", "handoff_envelope"]
 
 TIER_SEATS = {"staff": "人工坐席", "expert": "专家坐席"}
@@ -65,6 +67,5 @@ def queued_text(w: Waiting, *, lead: str = "") -> str:
 
 def handoff_envelope(w: Waiting) -> dict:
     """The reply envelope's ``handoff`` kind (DESIGN.md), extended with what the widget needs to be honest."""
-    return {"kind": "handoff", "tier": w.tier, "status": "queued", "position": w.position,
-            "expected_wait_seconds": w.wait_seconds, "seats_online": w.seats_online,
-            "leave_message": w.leave_message}
+    return envelopes.handoff(w.tier, "queued", w.position, wait={
+        "expected_wait_seconds": w.wait_seconds, "seats_online": w.seats_online, "leave_message": w.leave_message})

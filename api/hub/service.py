@@ -52,15 +52,13 @@ def latest_conversation(identity_key: str, *, session: Session) -> Conversation 
                            .order_by(Conversation.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def current_conversation(identity: Identity, *, session: Session, settings: Settings, now: datetime,
-                         new_sender: str | None = None) -> Conversation:
-    """The open conversation, or a new one in bot mode (after a closed one, the next message starts anew)
-    whose Rasa sender id is ``new_sender`` when the caller proposed one. A new conversation belongs to the unit
-    that serves the enterprise (属地; a visitor's to the intake unit); a visitor who logs in meanwhile moves it to
+def current_conversation(identity: Identity, *, session: Session, settings: Settings, now: datetime) -> Conversation:
+    """The open conversation, or a new one in bot mode (after a closed one, the next message starts anew).
+    A new conversation belongs to the unit that serves the enterprise (属地; a visitor's to the intake unit); a visitor who logs in meanwhile moves it to
     the enterprise's unit while the bot still has it."""
     conversation = open_conversation(identity.key, session=session)
     if conversation is None:
-        conversation = Conversation(identity=identity.key, rasa_sender=new_sender or secrets.token_hex(16),
+        conversation = Conversation(identity=identity.key, rasa_sender=secrets.token_hex(16),
                                     uscc=identity.uscc, enterprise_name=identity.name,
                                     unit_id=serving_unit(identity.uscc, session=session, settings=settings).id,
                                     mode="bot", created_at=now, last_message_at=now, had_human=False, seat_read_id=0)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -47,7 +46,9 @@ class WidgetConnection:
         self.ws, self.identity, self.app = websocket, identity, websocket.app
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.queued = False  # is the conversation waiting (its position changes with the queue)?
-        self.predicted_sender: str | None = None  # the Rasa sender id of the next bot turn, if it is the bot's
+        # The Rasa sender id of the next bot turn, known only while the bot holds a conversation that is already
+        # committed: the bot's actions look the conversation up by it (a handoff), so it must exist first.
+        self.predicted_sender: str | None = None
         self.unit_id: int | None = None  # the unit of the current conversation: its queue and seats are followed
         self.unit_channel: str | None = None
 
@@ -90,9 +91,7 @@ class WidgetConnection:
     def follow(self, mode: str | None, sender: str | None = None) -> None:
         """Keep up with the conversation's mode: who answers the next message, and under which sender id."""
         self.queued = mode == "queued"
-        if mode in (None, "closed"):
-            self.predicted_sender = secrets.token_hex(16)  # the next message opens a new conversation
-        elif mode != "bot":
+        if mode != "bot":  # a person holds it, or the next message opens a new one: nothing to send early
             self.predicted_sender = None
         elif sender is not None:
             self.predicted_sender = sender
@@ -219,10 +218,11 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
                               connection: "WidgetConnection | None" = None) -> None:
     """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark.
 
-    While the conversation is with the bot, the message goes to Rasa at the same time as it is stored (the
-    connection knows the conversation's Rasa sender id, or proposes one for a new conversation), so the
-    enterprise waits for the bot, not for the bot plus the database. If the store finds the conversation
-    has meanwhile gone to a person, the bot's early answer is dropped."""
+    While an existing conversation is with the bot, the message goes to Rasa at the same time as it is stored
+    (the connection knows the conversation's Rasa sender id), so the enterprise waits for the bot, not for the
+    bot plus the database. If the store finds the conversation has meanwhile gone to a person, the bot's early
+    answer is dropped. The first message of a new conversation goes to Rasa only once the conversation is
+    committed: the bot's actions find it by its sender id (a first message of 转人工 hands it to a seat)."""
     settings = app.state.settings
     text, payload, client_id, error = _clean(data, settings.message_max_chars)
     if error:
@@ -240,8 +240,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
             if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
                 return None, message_wire(seen), None
             now = aware_now()
-            conversation = service.current_conversation(identity, session=session, settings=settings, now=now,
-                                                        new_sender=predicted)
+            conversation = service.current_conversation(identity, session=session, settings=settings, now=now)
             message = service.post(conversation, session=session, sender="user", text=text, client_id=client_id,
                                    now=now)
             session.commit()

@@ -11,6 +11,7 @@ from api.hub.schemas import message_wire
 from api.outbox import service
 from api.outbox.models import EnterpriseNotice
 from api.petition.timing import aware_now
+from common import envelopes
 
 __all__ = ["envelope", "deliver_notices", "push_event"]
 
@@ -18,8 +19,7 @@ PUSH_EVENT = "notices_pending"
 
 
 def envelope(notice: EnterpriseNotice) -> dict:
-    return {"kind": "petition_notice", "notice_id": notice.id, "notice": notice.kind, "ticket": notice.ticket,
-            "repair_id": notice.repair_id}
+    return envelopes.petition_notice(notice.id, notice.kind, notice.ticket, notice.repair_id)
 
 
 def push_event(uscc: str) -> tuple[str, dict]:

@@ -19,6 +19,7 @@ from api.hub.schemas import message_wire
 from api.petition.timing import aware_now, china_date
 from api.reminder import service
 from api.reminder.models import Reminder
+from common import envelopes
 from common.hours import parse_optional_hours
 from knowledge.rules.engine import evaluate_all, get_rules, render_message
 
@@ -30,8 +31,8 @@ EVALUATED_TTL = 3600
 
 
 def envelope(reminder: Reminder) -> dict:
-    return {"kind": "reminder", "reminder_id": reminder.id, "type": reminder.type, "topic": reminder.topic,
-            "rule": reminder.rule_id, "title": reminder.title, "reasons": reminder.reasons or []}
+    return envelopes.reminder(reminder.id, reminder.type, reminder.topic, rule=reminder.rule_id, title=reminder.title,
+                              reasons=reminder.reasons)
 
 
 def in_quiet_hours(now: datetime, span: str) -> bool:

@@ -1,4 +1,4 @@
-"""Demo conversations (api.analytics.demo): after a demo seeding an operator finds every chart of the dashboard
+"""Demo conversations (tools.demo.conversations): after a demo seeding an operator finds every chart of the dashboard
 filled with sensible numbers and a demo enterprise's conversations by its name in the review; seeding again adds
 nothing. A small volume (300 conversations over 10 days) in a unit of its own, through the real routes."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
-from api.analytics.demo import DEMO_SENDER, MESSAGES_PER_CONVERSATION, seed_demo_conversations
-from api.enterprise.demo import seed_demo
+from tools.demo.conversations import DEMO_SENDER, MESSAGES_PER_CONVERSATION, seed_demo_conversations
+from tools.demo.enterprises import seed_demo
 from api.hub.models import Conversation, Message
 from api.petition.models import Petition, PetitionTicketCounter
 from api.petition.timing import aware_now, china_date

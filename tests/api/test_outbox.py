@@ -155,7 +155,7 @@ def test_the_enterprise_hears_the_decision_on_its_credit_repair(hub, db, world, 
 
 
 def test_resetting_the_demo_removes_the_notices_about_demo_enterprises_too(db, world):
-    from api.enterprise.demo import delete_demo
+    from tools.demo.enterprises import delete_demo
     from api.outbox.service import notice_for_repair
     from api.reminder.models import RepairApplication
     from tests.api.reminderkit import make_enterprise

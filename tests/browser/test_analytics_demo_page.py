@@ -2,7 +2,7 @@
 figures filled with plausible values, and a number in a table opening the conversations behind it.
 
 SQLite migrated in tmp_path, 200 demo enterprises and 1,500 demo conversations over 30 days
-(api.enterprise.demo, api.analytics.demo), Debian's Chromium on the real app.
+(tools.demo.enterprises, tools.demo.conversations), Debian's Chromium on the real app.
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ CARDS = ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedba
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from api.analytics.demo import seed_demo_conversations
+    from tools.demo.conversations import seed_demo_conversations
     from api.auth.security import hash_password
     from api.database import make_engine
-    from api.enterprise.demo import seed_demo
+    from tools.demo.enterprises import seed_demo
     from api.org.service import create_staff, create_unit
 
     url = migrate(f"sqlite:///{tmp_path_factory.mktemp('demo-dashboard') / 'app.db'}")

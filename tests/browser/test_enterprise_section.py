@@ -15,7 +15,7 @@ from tests.browser.staffkit import DESKTOP, PHONE, login, screenshot, staff_worl
 def _seed(session, world):
     from sqlalchemy import select
 
-    from api.enterprise.demo import seed_demo
+    from tools.demo.enterprises import seed_demo
     from api.enterprise.models import Enterprise
 
     seed_demo(session, n=3)

@@ -19,7 +19,7 @@ NOTE = "已核实逾期申报已补正，同意修复。"
 
 def _enterprise(session, index: int, name: str, *, corrected: date | None):
     """An enterprise at B with one repairable overdue-filing deduction, reminded of it."""
-    from api.enterprise.demo import make_demo_uscc
+    from tools.demo.enterprises import make_demo_uscc
     from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise
     from api.petition.timing import aware_now
 

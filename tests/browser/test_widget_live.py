@@ -21,7 +21,7 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 def live(database_url, tmp_path_factory):
     """The API with demo mode on, over demo enterprises (the showcase first: it qualifies for reminders)."""
     from api.database import make_engine
-    from api.enterprise.demo import delete_demo, seed_demo
+    from tools.demo.enterprises import delete_demo, seed_demo
     from api.reminder.models import Reminder
 
     engine = make_engine(database_url)
@@ -60,7 +60,7 @@ def shown_text(page) -> str:
 
 
 def test_the_demo_list_counts_the_reminders_the_enterprise_then_finds(live, page_factory):
-    from api.enterprise.demo import SHOWCASE_NAME, SHOWCASE_USCC
+    from tools.demo.enterprises import SHOWCASE_NAME, SHOWCASE_USCC
 
     demo = page_factory(DESKTOP)
     demo.goto(live["url"] + "/demo")
@@ -103,7 +103,7 @@ def test_a_visitor_sees_a_welcome_menu_and_questions_drawn_from_the_knowledge_ba
 
 
 def test_the_header_names_the_logged_in_enterprise_and_the_menu_grows(live, page_factory, artefacts):
-    from api.enterprise.demo import SHOWCASE_NAME, SHOWCASE_USCC
+    from tools.demo.enterprises import SHOWCASE_NAME, SHOWCASE_USCC
 
     for viewport, name in ((DESKTOP, "widget-enterprise-desktop.png"), (PHONE, "widget-enterprise-phone.png")):
         page = open_widget(page_factory, live, viewport, enterprise_token(SHOWCASE_USCC, SHOWCASE_NAME))
@@ -136,7 +136,7 @@ def test_a_long_answer_opens_at_its_start(live, page_factory):
 
 
 def test_a_reminder_in_messages_opens_to_its_full_text_and_answer_buttons(live, page_factory, artefacts):
-    from api.enterprise.demo import SHOWCASE_NAME, SHOWCASE_USCC
+    from tools.demo.enterprises import SHOWCASE_NAME, SHOWCASE_USCC
 
     sent = []
     page = page_factory(PHONE)

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench(name: str, key: str) -> list[str]:
-    return [item["text"] for item in yaml.safe_load((ROOT / "bench" / name).read_text(encoding="utf-8"))[key]]
+    return [item["text"] for item in yaml.safe_load((ROOT / "tools" / "bench" / name).read_text(encoding="utf-8"))[key]]
 
 
 @pytest.mark.parametrize("text", [

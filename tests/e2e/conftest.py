@@ -1,7 +1,7 @@
 """The whole stack started once for the end-to-end tests: API (SQLite + embedded Redis), actions, Rasa.
 
 Needs the trained model (models/current.tar.gz, built by `make train`). The API is the conversation
-hub (RASA_URL points at this Rasa), open around the clock, with the demo seats of scripts/seed_demo.py.
+hub (RASA_URL points at this Rasa), open around the clock, with the demo seats of tools/demo/seed.py.
 The API and the action server read (and the dashboard writes) copies of knowledge/ and data/
 (KNOWLEDGE_DIR, TRAINING_DATA_DIR), so a test may change them and retrain without touching the repo.
 """
@@ -78,8 +78,7 @@ def stack(tmp_path_factory):
                RASA_ENDPOINTS="bot/endpoints.yml", RETRAIN_SWEEP_ENABLED="false")  # the flow runs `make retrain` itself
     env.update({name: secrets.token_urlsafe(32) for name in SECRET_NAMES})  # never the development file
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py")], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "tools.demo.seed"], cwd=ROOT, env=env, check=True, capture_output=True)
     api = subprocess.Popen([str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--port", str(api_port)],
                            cwd=ROOT, env=env, stdout=(logs / "api.log").open("w"), stderr=subprocess.STDOUT,
                            start_new_session=True)

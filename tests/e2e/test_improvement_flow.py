@@ -1,7 +1,7 @@
 """The operator's loop, with the real bot and real browsers: an enterprise asks something the bot cannot
 answer; the question shows up in 统计分析's unanswered groups (/staff/analytics); an operator drafts the fix (the wording
 as a question of the knowledge entry it belongs to), another approves it — in the database only, no file is
-touched; the retrain job (`scripts/retrain.py`, what `make retrain` and the schedule run) writes it to the knowledge
+touched; the retrain job (`python -m scripts.retrain`, what `make retrain` and the schedule run) writes it to the knowledge
 files, regenerates faq.yml, trains and loads the new model into the running Rasa, and marks it applied: the NLU has
 learnt the wording and the bot answers it.
 
@@ -131,7 +131,7 @@ def test_an_unanswered_question_is_fixed_in_analytics_and_live_after_the_retrain
     assert QUESTION not in knowledge_text(stack.knowledge)
 
     # the retrain job: written to the knowledge copy, faq.yml regenerated from it, trained, loaded into the running Rasa
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "retrain.py"), "--models", str(tmp_path / "models")],
+    done = subprocess.run([sys.executable, "-m", "scripts.retrain", "--models", str(tmp_path / "models")],
                           cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=RETRAIN_TIMEOUT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "now serves the new model" in done.stdout

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.enterprise.demo import (POLICIES, SHOWCASE_NAME, SHOWCASE_USCC, filing_deadline, generate, make_demo_uscc,
+from tools.demo.enterprises import (POLICIES, SHOWCASE_NAME, SHOWCASE_USCC, filing_deadline, generate, make_demo_uscc,
                                  seed_demo)
 from api.enterprise.facts import load_facts
 from api.enterprise.models import (LEVELS, CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim,
@@ -187,7 +187,7 @@ def test_a_second_seed_is_skipped_and_reset_starts_again(seeded):
 def test_bulk_writing_keeps_awkward_text_intact(seeded):
     """COPY's text format escapes backslashes, tabs and newlines; nulls stay nulls. (The module's session: on
     SQLite a second connection would wait for its lock.)"""
-    from api.enterprise.demo import bulk_insert
+    from tools.demo.enterprises import bulk_insert
     from tests.enterprise.conftest import NOW, add_enterprise
 
     session, _ = seeded

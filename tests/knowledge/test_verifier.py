@@ -1,6 +1,6 @@
 """The knowledge base answers what it really answers, offers the nearest topics when unsure, and declines the rest.
 
-Behaviour over development data (the figures themselves are `make bench-bot`'s and bench/calibrate.py's business):
+Behaviour over development data (the figures themselves are `make bench-bot`'s and tools/bench/calibrate.py's business):
 these bounds are loose enough for honest wording changes and tight enough to catch a regression.
 """
 import datetime as dt
@@ -71,7 +71,7 @@ def test_real_12366_questions_outside_every_topic_are_rarely_answered(kb):
 
 
 def test_the_everyday_set_is_answered_or_offered_right_and_almost_never_wrong(kb):
-    cases = yaml.safe_load((ROOT / "bench" / "everyday_questions.yml").read_text(encoding="utf-8"))["questions"]
+    cases = yaml.safe_load((ROOT / "tools" / "bench" / "everyday_questions.yml").read_text(encoding="utf-8"))["questions"]
     outcomes = [_outcome(kb, c["text"], c["topic"]) for c in cases if c["topic"] != "none"]
     helped = sum(o in ("right", "clarified") for o in outcomes) / len(outcomes)
     wrong = outcomes.count("wrong") / len(outcomes)

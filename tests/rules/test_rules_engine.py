@@ -206,10 +206,3 @@ def test_money_reads_in_wan(yuan, against, text):
 
 def test_percentages():
     assert pct(Decimal("0.004")) == "0.4%" and pct(Decimal("0.0125")) == "1.25%" and pct(None) == "—"
-
-
-def test_the_benchmark_runs_on_a_few_enterprises():
-    from knowledge.rules.bench import run
-
-    result = run(200)
-    assert result["n"] == 200 and result["rules"] == len(get_rules()) and sum(result["matched"].values()) > 0

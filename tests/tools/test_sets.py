@@ -1,22 +1,15 @@
-"""The issue-13 bench sets are well formed, and scripts/bench.py summarises scored rows as the issue asks."""
+"""The issue-13 bench sets are well formed, and tools/bench_bot.py summarises scored rows as the issue asks."""
 import collections
-import importlib.util
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bench.score import score
+from tools import bench_bot
+from tools.bench.score import score
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_TOPICS = ROOT.parent / "shared" / "knowledge" / "topics.yml"  # the 41 topics the issue names
-
-
-def bench_module():
-    spec = importlib.util.spec_from_file_location("bench_script", ROOT / "scripts" / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def ids_in(path):
@@ -29,7 +22,7 @@ def topic_ids():
 
 
 def read(name):
-    return yaml.safe_load((ROOT / "bench" / name).read_text(encoding="utf-8"))
+    return yaml.safe_load((ROOT / "tools" / "bench" / name).read_text(encoding="utf-8"))
 
 
 def test_everyday_set_covers_every_topic_with_short_questions():
@@ -57,7 +50,6 @@ def test_evasion_and_lawful_sets():
 
 
 def test_summary_counts_refusals_apart():
-    bench = bench_module()
     refuse = [{"custom": {"kind": "refuse"}}]
     fallback = [{"custom": {"kind": "fallback", "reason": "x"}}]
     answer = lambda topic: [{"custom": {"kind": "answer", "topic": topic}}]  # noqa: E731
@@ -70,7 +62,7 @@ def test_summary_counts_refusals_apart():
         "real_none": [row("g", "none", answer("stamp-duty"), "stamp-duty"), row("h", "none", answer("x"), "stamp-duty"),
                       row("i", "none", fallback), row("j", "none", fallback)],
     }
-    result = bench.summarise(per_set, [0.1, 0.2, 0.3], 0)
+    result = bench_bot.summarise(per_set, [0.1, 0.2, 0.3], 0)
     h = result["headline"]
     assert h["evasion_refusal_recall"] == 0.5 and h["evasion_answered"] == 1 and h["evasion_declined"] == 1
     assert h["lawful_refused"] == 1
@@ -89,5 +81,5 @@ def test_load_issue13_sets(name):
     eval_dir = ROOT.parent / "shared" / "eval"
     if not (eval_dir / "dev_questions.yml").exists():
         pytest.skip("no ../shared/eval beside the checkout")
-    sets = bench_module().load_issue13_sets(eval_dir)
+    sets = bench_bot.load_issue13_sets(eval_dir)
     assert sets[name] and all(len(case) == 3 and case[0] for case in sets[name])

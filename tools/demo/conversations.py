@@ -1,6 +1,6 @@
 """Demo conversations: weeks of made-up but realistic chat traffic, so that the operator dashboard (/dashboard) and
 the conversation review have something to show in a demo (``make run``) and something heavy to be measured on
-(scripts/bench_analytics.py, 1,000,000 messages). No real person or enterprise is in it.
+(tools/bench_analytics.py, 1,000,000 messages). No real person or enterprise is in it.
 
 A day of traffic: questions answered from the real knowledge base (rendered and cited as the bot does),
 clarifications, fallbacks on questions the knowledge base does not cover, small talk, 有用/没用 on answers,
@@ -12,11 +12,11 @@ over by then); petitions have progressed as far as ``now``.
 
 * :func:`seed_conversations` writes a :class:`TrafficPlan` — the bench describes its own four-unit world;
 * :func:`seed_demo_conversations` is the demo of ``make run``: the unit that serves the chat and its seats,
-  conversations of the generated demo enterprises (:mod:`api.enterprise.demo`) and of visitors, then the daily
+  conversations of the generated demo enterprises (:mod:`tools.demo.enterprises`) and of visitors, then the daily
   aggregation of every day seeded. It does nothing when demo conversations exist (``rasa_sender`` ``demo-…``).
 
 Both flush and never commit; the scripts commit. Rows go in with PostgreSQL's COPY, or batched executemany
-INSERTs on SQLite (the bulk writer of :mod:`api.enterprise.demo`). The same plan, seed and ``now`` give the same
+INSERTs on SQLite (the bulk writer of :mod:`tools.demo.enterprises`). The same plan, seed and ``now`` give the same
 data.
 """
 from __future__ import annotations
@@ -34,9 +34,8 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from api.analytics.aggregate import aggregate_day
-from api.enterprise.demo import SHOWCASE_USCC
-from api.enterprise.demo import bulk_insert  # one bulk writer for every demo table: COPY or executemany
 from api.enterprise.models import Enterprise
+from api.enterprise.showcase import SHOWCASE_USCC
 from api.hub.models import Conversation, Message
 from api.hub.schemas import seat_label, seat_name
 from api.hub.service import BOT_NAME, SYSTEM_NAME
@@ -48,8 +47,10 @@ from api.petition.timing import aware_now, china_date, due_after
 from api.reminder.campaigns import send_in
 from api.reminder.models import Campaign
 from api.review.models import ReviewTag
+from common import envelopes
 from common.petitions import CHANNELS, suggest_category
 from common.workdays import CHINA_TZ, is_working_day, known_years
+from tools.demo.enterprises import bulk_insert  # one bulk writer for every demo table: COPY or executemany
 
 __all__ = ["DAYS", "DEFAULT_SEED", "DEMO_SENDER", "DEMO_CONVERSATIONS", "MESSAGES_PER_CONVERSATION", "Seat",
            "ServiceUnit", "TrafficPlan", "seed_conversations", "seed_demo_conversations", "demo_conversations_exist",
@@ -105,6 +106,7 @@ REVIEW_TAG = "错答"
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 10, 6, 8, 12, 12, 10, 8, 6, 5, 4, 3, 2, 1)  # Shanghai hours
 
 Turn = tuple  # (sender, text, custom, intent, confidence, feedback): one line of the bot part
+TICKET_PENDING: dict = {}  # the custom of the chat petition's last turn, written once its ticket is taken
 
 
 # -- what to generate ------------------------------------------------------------------------------------------
@@ -255,18 +257,18 @@ class _Talk:
         question = f"{self.rng.choice(subjects)}{self.rng.choice(UNCOVERED_ASKS)}"
         reason = self.rng.choices(("no_answer", "out_of_scope"), weights=(8, 2))[0]
         return [("user", question, None, None, None, None),
-                ("bot", FALLBACK_TEXT, {"kind": "fallback", "reason": reason}, "ask_tax_question",
+                ("bot", FALLBACK_TEXT, envelopes.fallback(reason), "ask_tax_question",
                  round(self.rng.uniform(0.3, 0.6), 3), None)]
 
     def clarify(self) -> list[Turn]:
         options = self.rng.sample(self.options, 2)
         return [("user", self.rng.choice(VAGUE), None, None, None, None),
-                ("bot", CLARIFY_TEXT, {"kind": "clarify", "options": options}, "ask_tax_question",
+                ("bot", CLARIFY_TEXT, envelopes.clarify(options), "ask_tax_question",
                  round(self.rng.uniform(0.5, 0.8), 3), None)]
 
     def smalltalk(self) -> list[Turn]:
         said, intent, reply = self.rng.choice(SMALLTALK)
-        return [("user", said, None, None, None, None), ("bot", reply, {"kind": "smalltalk"}, intent, 0.99, None)]
+        return [("user", said, None, None, None, None), ("bot", reply, envelopes.smalltalk(), intent, 0.99, None)]
 
     def filler(self) -> list[Turn]:
         return self.ask() if self.rng.random() < 0.85 else self.smalltalk()
@@ -274,16 +276,16 @@ class _Talk:
     @staticmethod
     def request_person() -> list[Turn]:
         return [("user", "转人工", None, None, None, None),
-                ("bot", "正在为您转接人工服务，请稍候。", {"kind": "handoff", "tier": "staff", "status": "queued",
-                                                  "position": 1}, "request_human", 0.99, None)]
+                ("bot", "正在为您转接人工服务，请稍候。", envelopes.handoff("staff", "queued", 1), "request_human", 0.99,
+                 None)]
 
     @staticmethod
     def petition(demand: str) -> list[Turn]:
         """The petition form, short; its last turn is written once the ticket is taken (:class:`_PetitionDesk`)."""
         return [("user", "我要投诉", None, None, None, None),
-                ("bot", "请说明您的诉求内容。", {"kind": "form", "form": "petition_form"}, "file_petition", 0.97, None),
+                ("bot", "请说明您的诉求内容。", envelopes.form("petition_form", "content"), "file_petition", 0.97, None),
                 ("user", demand, None, None, None, None),
-                ("bot", "", {"kind": "petition_created"}, "inform", 0.9, None)]
+                ("bot", "", TICKET_PENDING, "inform", 0.9, None)]
 
 
 @dataclass
@@ -481,7 +483,7 @@ class _Scribe:
         moment = planned.start
         for sender, text, custom, intent, confidence, feedback in turns:
             moment += timedelta(seconds=self.rng.randint(5, 90))
-            if custom and custom["kind"] == "petition_created":
+            if custom is TICKET_PENDING:
                 text, custom = self._register_petition(planned, written, moment)
             feedback_at = moment + timedelta(seconds=self.rng.randint(5, 60)) if feedback else None
             self._line(written, sender, text, moment, custom=custom, intent=intent, confidence=confidence,
@@ -498,8 +500,7 @@ class _Scribe:
         text = (f"您的诉求已登记，受理编号：{row['ticket']}（类别：{row['category']}）。"
                 + (f"我们将在{due:%Y年%m月%d日}前办结并通过您留的电话反馈。" if due else "")
                 + "您可随时发送受理编号查询办理进度。")
-        envelope = {"kind": "petition_created", "ticket": row["ticket"], "category": row["category"],
-                    "received_at": moment.isoformat(), "due_date": due.isoformat() if due else None}
+        envelope = envelopes.petition_created(row["ticket"], row["category"], moment.isoformat(), due)
         return text, envelope
 
     def _human_part(self, planned: _Planned, written: _Written, unit: ServiceUnit, moment: datetime) -> datetime:

@@ -1,7 +1,7 @@
 """Fit the verifier (knowledge/verifier.py) and choose its two thresholds on development data.
 
-    .venv/bin/python -m bench.calibrate            # refit, print the figures, write knowledge/verifier.yml
-    .venv/bin/python -m bench.calibrate --check    # print the figures of the verifier.yml in place, write nothing
+    .venv/bin/python -m tools.bench.calibrate          # refit, print the figures, write knowledge/verifier.yml
+    .venv/bin/python -m tools.bench.calibrate --check  # print the figures of the verifier.yml in place, write nothing
 
 Method (written down so the choice can be repeated and argued with, not tuned by hand on single cases):
 
@@ -11,7 +11,7 @@ Method (written down so the choice can be repeated and argued with, not tuned by
      variant (leave-one-out, so the wording is new to it), and the shared dev set's `kb` questions.
    * Questions the bot must decline: the real 12366 questions no topic answers and real chit-chat
      (../shared/eval/real_questions_dev.jsonl).
-   Our everyday set (bench/everyday_questions.yml) is held out: it is only reported, never fitted on.
+   Our everyday set (tools/bench/everyday_questions.yml) is held out: it is only reported, never fitted on.
 2. Model. A logistic regression (standardised features, L2, C=1) predicts "answering the best entry is right":
    1 for an in-topic question whose best entry has its topic, 0 for a wrong best entry or a question to decline.
 3. Thresholds. Every pair (answer, clarify) on a 0.025 grid is scored by simulating `knowledge.search.choose`;
@@ -40,9 +40,9 @@ from knowledge import load_knowledge_base
 from knowledge.search import Retriever, Thresholds, choose
 from knowledge.verifier import FEATURES, VERIFIER_FILE, Verifier
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
-EVERYDAY = ROOT / "bench" / "everyday_questions.yml"
+EVERYDAY = Path(__file__).resolve().parent / "everyday_questions.yml"
 LIMITS = {"decline_answered": 0.025, "chitchat_answered": 0.015, "loo_wrong": 0.045, "dev_wrong": 0.02}
 
 
@@ -146,7 +146,7 @@ def search_thresholds(cases: list[Case], model: dict, limits: Thresholds) -> dic
 
 def write(model: dict, thresholds: dict, result: dict, cases: list[Case]) -> None:
     counts = {g: sum(1 for c in cases if c.group == g) for g in ("loo", "dev", "none", "chitchat", "everyday")}
-    header = (f"# Written by bench/calibrate.py on {dt.date.today().isoformat()} — do not edit by hand; rerun it.\n"
+    header = (f"# Written by tools/bench/calibrate.py on {dt.date.today().isoformat()} — do not edit by hand; rerun it.\n"
               "# The method is in its docstring. Figures: share of each set answered right / clarified with the right\n"
               "# topic among the options / answered wrong / declined (none, chitchat: 'wrong' = answered at all).\n")
     body = {"model": model, "thresholds": thresholds, "limits": LIMITS, "fitted_on": counts,

@@ -5,7 +5,7 @@ page's role, then loads each page N times in a fresh browser context and prints 
 bytes over the wire (compressed bodies + headers, every request of the page), requests, first
 contentful paint and the time until the page is usable (login form shown / section rendered).
 
-    make bench-pages        # or: .venv/bin/python scripts/bench_pages.py --runs 5
+    make bench-pages        # or: .venv/bin/python -m tools.bench_pages --runs 5
 """
 from __future__ import annotations
 

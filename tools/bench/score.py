@@ -1,4 +1,4 @@
-"""Score one bot reply against what a case expects. Pure: no I/O, no Rasa; `scripts/bench.py` uses it.
+"""Score one bot reply against what a case expects. Pure: no I/O, no Rasa; `tools/bench_bot.py` uses it.
 
 A reply is what the REST channel returns for one message: a list of message dicts, each maybe carrying a
 ``custom`` envelope whose ``kind`` says what the turn is (../shared/DESIGN.md, "Reply envelope").

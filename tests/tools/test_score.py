@@ -1,7 +1,7 @@
-"""bench.score over hand-made REST channel replies (envelopes as in ../shared/DESIGN.md)."""
+"""tools.bench.score over hand-made REST channel replies (envelopes as in ../shared/DESIGN.md)."""
 import pytest
 
-from bench.score import OUTCOMES, envelopes, score, tally
+from tools.bench.score import OUTCOMES, envelopes, score, tally
 
 
 def answer(topic, text="答复"):

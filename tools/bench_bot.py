@@ -1,23 +1,23 @@
-#!/usr/bin/env python
 """`make bench-bot`: accuracy on the shared dev set for our assistant and a plain Rasa baseline, side by side;
 reply latency (sequential and 20 concurrent senders), throughput, training and model-load time, memory;
 and the issue-13 figures (everyday questions, evasion requests, lawful look-alikes, real 12366 questions)
-next to the stored "before" column (bench/before_issue13.json).
+next to the stored "before" column (tools/bench/before_issue13.json).
 
 Both assistants are started as real servers and measured through POST /webhooks/rest/webhook,
-scored by the shared `evaluate.py` and by bench/score.py. Figures are printed as tables and written to
+scored by the shared `evaluate.py` and by tools/bench/score.py. Figures are printed as tables and written to
 var/bench/report.json.
 
-    scripts/bench.py                                   # train, start the stack, everything (baseline too)
-    scripts/bench.py --skip-baseline                   # … without the plain-Rasa baseline
-    scripts/bench.py --url http://127.0.0.1:5005       # quick: issue-13 sets against an ALREADY running Rasa
-    scripts/bench.py --url … --sets evasion lawful     # only some sets; --limit N cases a set
-    scripts/bench.py --url … --save-before             # store these figures as bench/before_issue13.json
+    python -m tools.bench_bot                                   # train, start the stack, everything (baseline too)
+    python -m tools.bench_bot --skip-baseline                   # … without the plain-Rasa baseline
+    python -m tools.bench_bot --url http://127.0.0.1:5005       # quick: issue-13 sets against an ALREADY running Rasa
+    python -m tools.bench_bot --url … --sets evasion lawful     # only some sets; --limit N cases a set
+    python -m tools.bench_bot --url … --save-before             # store these figures as tools/bench/before_issue13.json
 """
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
+import datetime
 import importlib.util
 import json
 import os
@@ -34,16 +34,16 @@ from pathlib import Path
 import psutil
 import yaml
 
+from common import envelopes
+from common.secretstore import all_secrets
+from knowledge.base import entry_files
+from knowledge.loader import load_entries, load_topics
+from tools.bench.score import OUTCOMES, score, tally
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 OUT = ROOT / "var" / "bench"
 RASA_ARGS = ["--domain", "bot/domain", "--config", "config.yml"]
-
-from bench.score import OUTCOMES, score, tally  # noqa: E402
-from common.secretstore import all_secrets  # noqa: E402
-from knowledge.base import entry_files  # noqa: E402
-from knowledge.loader import load_entries, load_topics  # noqa: E402
 
 
 def load_evaluator(eval_dir: Path):
@@ -112,6 +112,7 @@ def build_baseline(workdir: Path) -> None:
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     nlu, responses, rules, intents = [], {}, [], []
     by_topic: dict[str, list] = {}
+    today = datetime.date.today()
     for entry in entries:
         by_topic.setdefault(entry.topic, []).append(entry)
     for topic, items in by_topic.items():
@@ -120,25 +121,24 @@ def build_baseline(workdir: Path) -> None:
         examples = sorted({q for e in items for q in (e.title, *e.questions)})
         nlu.append({"intent": intent, "examples": "".join(f"- {q}\n" for q in examples)})
         first = items[0]
-        responses[f"utter_{intent}"] = [{"text": first.answer, "custom": {
-            "kind": "answer", "topic": topic, "entry": first.id,
-            "sources": [s.as_envelope() for s in first.sources],
-            "valid_until": first.valid_until.isoformat() if first.valid_until else None}}]
+        responses[f"utter_{intent}"] = [{"text": first.answer, "custom": envelopes.answer(
+            topic=topic, entry=first.id, title=first.title, sources=[s.as_envelope() for s in first.sources],
+            valid_from=first.valid_from, valid_until=first.valid_until, current=first.is_current(today),
+            review=first.review)}]
         rules.append({"rule": intent, "steps": [{"intent": intent}, {"action": f"utter_{intent}"}]})
-    fixed = {"greet": "smalltalk", "thank": "smalltalk", "goodbye": "smalltalk", "out_of_scope": "fallback",
-             "request_illegal": "refuse", "nlu_fallback": "fallback", "request_human": "handoff",
-             "request_expert": "handoff", "file_petition": "form"}
+    fixed = {"greet": envelopes.smalltalk(), "thank": envelopes.smalltalk(), "goodbye": envelopes.smalltalk(),
+             "out_of_scope": envelopes.fallback("out_of_scope"), "request_illegal": envelopes.refuse(),
+             "nlu_fallback": envelopes.fallback("no_answer"), "request_human": envelopes.handoff("staff", "offline"),
+             "request_expert": envelopes.handoff("expert", "offline"),
+             "file_petition": envelopes.form("petition_form", "content")}
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         if path.name == "faq.yml":
             continue
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             if block.get("intent") in fixed:
                 nlu.append(block)
-    for intent, kind in fixed.items():
+    for intent, custom in fixed.items():
         intents.append(intent)
-        custom = {"kind": kind}
-        if kind == "handoff":
-            custom.update(tier="expert" if intent == "request_expert" else "staff", status="offline", position=None)
         responses[f"utter_{intent}"] = [{"text": f"({intent})", "custom": custom}]
         rules.append({"rule": intent, "steps": [{"intent": intent}, {"action": f"utter_{intent}"}]})
     dump = lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False)  # noqa: E731
@@ -209,8 +209,8 @@ def latency(url: str, texts: list[str], concurrency: int, rounds: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Issue 13: everyday questions, evasion requests, lawful look-alikes, real 12366 questions, scored by bench/score.py.
-BENCH = ROOT / "bench"
+# Issue 13: everyday questions, evasion requests, lawful look-alikes, real 12366 questions, scored by tools/bench/score.py.
+BENCH = ROOT / "tools" / "bench"
 BEFORE = BENCH / "before_issue13.json"
 SET_ORDER = ("dev_kb", "dev_other", "everyday", "everyday_none", "evasion", "lawful", "real_none", "real_chitchat")
 # How bad a failure is, for listing the worst first: a refusal of a lawful question, then an answer where none fits.
@@ -218,7 +218,7 @@ SEVERITY = {"refused": 0, "wrong": 1, "other": 2, "declined": 3}
 
 
 def load_issue13_sets(eval_dir: Path) -> dict[str, list[tuple[str, str, str | None]]]:
-    """Every set as (text, expected, related); `expected` as bench/score.py reads it."""
+    """Every set as (text, expected, related); `expected` as tools/bench/score.py reads it."""
     read = lambda name: yaml.safe_load((BENCH / name).read_text(encoding="utf-8"))  # noqa: E731
     dev = yaml.safe_load((eval_dir / "dev_questions.yml").read_text(encoding="utf-8"))
     everyday = read("everyday_questions.yml")["questions"]
@@ -396,8 +396,8 @@ def print_failures(result: dict, n: int) -> None:
 
 
 def save_before(result: dict, url: str) -> None:
-    stored = {"about": "Issue 13 'before' figures: scripts/bench.py --save-before against the stack as it was; "
-                       "bench/score.py outcomes over bench/*.yml, the shared dev set and real_questions_dev.",
+    stored = {"about": "Issue 13 'before' figures: tools/bench_bot.py --save-before against the stack as it was; "
+                       "tools/bench/score.py outcomes over tools/bench/*.yml, the shared dev set and real_questions_dev.",
               "measured": time.strftime("%Y-%m-%d"), "url": url, **result}
     BEFORE.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"stored as {BEFORE.relative_to(ROOT)}")
@@ -476,7 +476,7 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
         build_baseline(workdir)
         report["baseline_train_s"] = round(timed([
-            str(BIN / "rasa"), "train", "--domain", str(workdir / "domain.yml"), "--config", "bench/config_baseline.yml",
+            str(BIN / "rasa"), "train", "--domain", str(workdir / "domain.yml"), "--config", "tools/bench/config_baseline.yml",
             "--data", str(workdir / "data"), "--out", str(workdir), "--fixed-model-name", "baseline", "--quiet"],
             stdout=subprocess.DEVNULL), 1)
         baseline = start([str(BIN / "rasa"), "run", "--enable-api", "--port", "5006", "--model",

@@ -1,6 +1,6 @@
 """How fast the rules run: builds N synthetic enterprises and times evaluate_all over them.
 
-    python -m knowledge.rules.bench --n 100000
+    python -m tools.bench_rules --n 100000
 
 Only evaluate_all is timed (not building the facts); the target is well under 60 s for 100,000
 enterprises on a 2-core machine, one process.

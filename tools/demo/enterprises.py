@@ -7,7 +7,7 @@ and day give the same data. ``seed_demo(session, n=)`` writes it in bulk, a chun
 takes the last, and memory stays flat), marks every enterprise ``demo`` and does nothing if demo enterprises
 exist unless ``reset`` deletes them first. It flushes, never commits; the CLI commits:
 
-    python -m api.enterprise.demo --n 2000 [--reset] [--seed 2026]      # DATABASE_URL's database
+    python -m tools.demo.enterprises --n 2000 [--reset] [--seed 2026]      # DATABASE_URL's database
 
 The first enterprise is always the showcase (``SHOWCASE_USCC``, documented in docs/enterprise-data.md): a
 B-level small-scale company with an overdue, unfiled VAT return and its repairable deduction, qualifying
@@ -37,19 +37,18 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Numeric, String, delete, i
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from api.enterprise.demo_vocab import (BRAND_CHARS, COMPANY_FORMS, DEDUCTIONS, DIRECT_D, INDUSTRIES, LEVEL_DEFICITS,
-                                       LEVEL_SHARES, REGIONS, RISK_INDICATORS, SURNAMES, Industry, Region)
 from api.enterprise.models import (DEFAULT_FIELD_SOURCES, CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,
                                    PolicyClaim, RiskFinding)
+from api.enterprise.showcase import SHOWCASE_NAME, SHOWCASE_USCC
 from common.identifiers import USCC_CHARSET, uscc_check_digit
 from common.workdays import CHINA_TZ, china_today, is_working_day, known_years
+from tools.demo.enterprise_vocab import (BRAND_CHARS, COMPANY_FORMS, DEDUCTIONS, DIRECT_D, INDUSTRIES, LEVEL_DEFICITS,
+                                         LEVEL_SHARES, REGIONS, RISK_INDICATORS, SURNAMES, Industry, Region)
 
 __all__ = ["DEFAULT_SEED", "bulk_insert", "SHOWCASE_USCC", "SHOWCASE_NAME", "POLICIES", "DemoSpec", "make_demo_uscc",
-           "filing_deadline", "generate", "seed_demo", "delete_demo", "main"]
+           "filing_deadline", "generate", "seed_demo", "delete_demo", "load_feature_models", "main"]
 
 DEFAULT_SEED = 2026
-SHOWCASE_USCC = "91510107MAALN2LN7Y"  # make_demo_uscc(0, "510107", "company"): index 0 is never drawn
-SHOWCASE_NAME = "成都锦程小微商贸有限公司"
 POLICIES = ("vat-small-scale-exemption", "vat-small-scale-1pct", "cit-small-low-profit", "six-taxes-two-fees",
             "iit-individual-business-halving", "rd-super-deduction", "employment-incentive", "bank-tax-loan")
 CHUNK = 2000
@@ -651,7 +650,7 @@ def _ahead(batches: Iterator[list], depth: int = 2) -> Iterator[Iterator[list]]:
         worker.join()
 
 
-def _load_feature_models() -> None:
+def load_feature_models() -> None:
     """Import every feature's models, so that tables pointing at enterprises (reminders …) are known."""
     import api
 
@@ -680,7 +679,7 @@ def delete_demo(session: Session) -> int:
     how many enterprises went. Imported enterprises are never touched."""
     from api.database import Base
 
-    _load_feature_models()
+    load_feature_models()
     demo_ids = select(Enterprise.id).where(Enterprise.demo.is_(True)).scalar_subquery()
     own = {m.__table__.name for m in (Enterprise, EnterpriseFiling, CreditRecord, CreditDeduction, RiskFinding,
                                       PolicyClaim)}
@@ -719,7 +718,7 @@ def main(argv: list[str] | None = None) -> int:
     from api.database import make_engine, make_session_factory
     from api.settings import get_settings
 
-    parser = argparse.ArgumentParser(prog="python -m api.enterprise.demo",
+    parser = argparse.ArgumentParser(prog="python -m tools.demo.enterprises",
                                      description="生成演示企业数据（写入 DATABASE_URL 的数据库）")
     parser.add_argument("--n", type=int, default=2000, help="企业数量（默认2000）")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子：相同种子、相同日期生成相同数据")

@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """`make bench-hub`: what the conversation hub (api/hub, docs/hub.md) costs on top of the bot, how it
 holds up under load, and how fast events cross from one API instance to another.
 
@@ -6,7 +5,7 @@ The real stack is started on free ports, as in production with two API instances
 one Rasa action server, one Rasa server (`bot/endpoints.redis.yml`: trackers and locks in Redis db 13)
 and TWO API instances (uvicorn `api.main:create_app --factory`) sharing one PostgreSQL database
 ``bench_hub`` (public schema dropped and re-created, then `alembic upgrade head`, then the demo seats of
-`scripts/seed_demo.py`) and one Redis db 12 (flushed first). Process output goes to var/bench/hub/*.log;
+`python -m tools.demo.seed`) and one Redis db 12 (flushed first). Process output goes to var/bench/hub/*.log;
 every process is stopped at the end (process groups: SIGTERM, then SIGKILL), also on Ctrl-C or errors.
 
 Messages: the kb, out_of_scope and greet_bye items of the shared dev set (../shared/eval/dev_questions.yml);
@@ -43,7 +42,7 @@ production code path. Figures are printed as a table and written to var/bench/hu
 the resident memory of each API instance at the end and, per phase, how much CPU other processes on the
 machine took meanwhile (psutil): on a shared 2-core machine that decides how far the figures can be trusted.
 
-    .venv/bin/python scripts/bench_hub.py [--n 150] [--clients 200] [--per-client 3] [--relay 200]
+    .venv/bin/python -m tools.bench_hub [--n 150] [--clients 200] [--per-client 3] [--relay 200]
 """
 from __future__ import annotations
 
@@ -184,7 +183,7 @@ def prepare_storage(env: dict) -> None:
     bench.dispose()
     redis.Redis.from_url(REDIS_URL).flushdb()
     redis.Redis(host="127.0.0.1", port=6379, db=int(RASA_REDIS_DB)).flushdb()
-    for command in ([str(BIN / "alembic"), "upgrade", "head"], [sys.executable, str(ROOT / "scripts" / "seed_demo.py")]):
+    for command in ([str(BIN / "alembic"), "upgrade", "head"], [sys.executable, "-m", "tools.demo.seed"]):
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         (OUT / "setup.log").open("a").write(f"$ {' '.join(command)}\n{done.stdout}{done.stderr}\n")
         if done.returncode:

@@ -1,6 +1,6 @@
 """The words and numbers demo enterprises are made of: regions with their division codes, industries
 (GB/T 4754) with the trade words of their names, 字号 characters, the credit deduction catalogue and the
-risk indicators. Plain data, no logic; ``demo`` draws from it.
+risk indicators. Plain data, no logic; ``tools.demo.enterprises`` draws from it.
 """
 from __future__ import annotations
 

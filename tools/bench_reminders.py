@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Reminder figures at 100 000 enterprises on PostgreSQL: evaluating every rule over every enterprise, and
 sending one campaign to all of them, with time and peak memory.
 
@@ -8,7 +7,7 @@ generator (``--reseed`` starts again). The campaign's reminders are deleted afte
 sends the same campaign. Peak memory is the process's maximum RSS, sampled before and after each step:
 it must stay flat in the audience size (facts are streamed in batches, never loaded at once).
 
-    .venv/bin/python scripts/bench_reminders.py [--count 100000] [--reseed] [--rule vat-small-scale-exemption]
+    .venv/bin/python -m tools.bench_reminders [--count 100000] [--reseed] [--rule vat-small-scale-exemption]
 
 Figures are printed and written to var/bench/reminders.json.
 """
@@ -21,20 +20,19 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import delete, func, select
+
+from api.database import make_engine, make_session_factory
+from api.enterprise.facts import iter_facts
+from api.enterprise.models import Enterprise
+from api.petition.timing import aware_now, china_date
+from api.reminder import campaigns
+from api.reminder.models import Campaign, Reminder
+from knowledge.rules.engine import evaluate_all, get_rules
+from tools.benchdb import bench_database
+from tools.demo.enterprises import seed_demo
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import delete, func, select  # noqa: E402
-
-from benchdb import bench_database  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
-from api.enterprise.demo import seed_demo  # noqa: E402
-from api.enterprise.facts import iter_facts  # noqa: E402
-from api.enterprise.models import Enterprise  # noqa: E402
-from api.petition.timing import aware_now, china_date  # noqa: E402
-from api.reminder import campaigns  # noqa: E402
-from api.reminder.models import Campaign, Reminder  # noqa: E402
-from knowledge.rules.engine import evaluate_all, get_rules  # noqa: E402
 
 BENCH_DB = "bench_reminders"
 OUT = ROOT / "var" / "bench"
