@@ -17,6 +17,10 @@ from pydantic import BaseModel, Field, validator
 from api.analytics import charts, improvements, review
 from api.analytics.export import REVIEW_HEADER, TABLES, csv_response
 from api.analytics.models import IMPROVEMENT_STATUSES, OUTCOMES
+from api.analytics.schemas import (OR_CSV, Attention, AuditPage, Campaigns, ConversationPage, ConversationTags,
+                                   Dashboard, EntryChoice, Feedback, ImprovementOptions, ImprovementOut,
+                                   ImprovementPage, Intents, MarkOut, MarkPage, Overview, PetitionCharts, Seats,
+                                   TagCounts, Topics, Transcript, Unanswered)
 from api.auth.deps import SettingsDep, require_roles
 from api.database import SessionDep
 from api.errors import Forbidden, Invalid
@@ -110,24 +114,24 @@ def _action(output: Format) -> str:
 
 # -- charts --------------------------------------------------------------------------------------
 
-@router.get("/overview", summary="每日会话量、消息量、独立解决率、转人工率（含原因）与未能回答率")
+@router.get("/overview", response_model=Overview, responses=OR_CSV, summary="每日会话量、消息量、独立解决率、转人工率（含原因）与未能回答率")
 def get_overview(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Format = Format.json):  # noqa: A002
     return _answer("overview", charts.overview(scope_, session=session), format, scope_)
 
 
-@router.get("/intents", summary="热门意图")
+@router.get("/intents", response_model=Intents, responses=OR_CSV, summary="热门意图")
 def get_intents(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Format = Format.json,  # noqa: A002
                 limit: int = Query(20, ge=1, le=200)):
     return _answer("intents", charts.intents(scope_, session=session, limit=limit), format, scope_)
 
 
-@router.get("/topics", summary="热门知识主题")
+@router.get("/topics", response_model=Topics, responses=OR_CSV, summary="热门知识主题")
 def get_topics(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Format = Format.json,  # noqa: A002
                limit: int = Query(20, ge=1, le=200)):
     return _answer("topics", charts.topics(scope_, session=session, limit=limit), format, scope_)
 
 
-@router.get("/unanswered", summary="未能回答的问题（按相似度分组，含次数与示例）")
+@router.get("/unanswered", response_model=Unanswered, responses=OR_CSV, summary="未能回答的问题（按相似度分组，含次数与示例）")
 def get_unanswered(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
                    format: Format = Format.json, kind: UnansweredKind = UnansweredKind.all,  # noqa: A002
                    limit: int = Query(30, ge=1, le=500), unmasked: Unmasked = False):
@@ -137,18 +141,18 @@ def get_unanswered(staff: Operator, session: SessionDep, scope_: ScopeDep, reque
     return _answer("unanswered", data, format, scope_)
 
 
-@router.get("/feedback", summary="知识条目的有用/没用反馈")
+@router.get("/feedback", response_model=Feedback, responses=OR_CSV, summary="知识条目的有用/没用反馈")
 def get_feedback(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Format = Format.json,  # noqa: A002
                  limit: int = Query(50, ge=1, le=500)):
     return _answer("feedback", charts.feedback(scope_, session=session, limit=limit), format, scope_)
 
 
-@router.get("/seats", summary="坐席首次响应、处理时长与满意度")
+@router.get("/seats", response_model=Seats, responses=OR_CSV, summary="坐席首次响应、处理时长与满意度")
 def get_seats(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Format = Format.json):  # noqa: A002
     return _answer("seats", charts.seats(scope_, session=session), format, scope_)
 
 
-@router.get("/petitions", summary="诉求按期率（按类别、渠道、部门）与共性诉求")
+@router.get("/petitions", response_model=PetitionCharts, responses=OR_CSV, summary="诉求按期率（按类别、渠道、部门）与共性诉求")
 def get_petitions(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
                   format: Format = Format.json, top: int = Query(10, ge=1, le=50),  # noqa: A002
                   unmasked: Unmasked = False):
@@ -158,12 +162,12 @@ def get_petitions(staff: Operator, session: SessionDep, scope_: ScopeDep, reques
     return _answer("petitions", data, format, scope_)
 
 
-@router.get("/campaigns", summary="提醒活动漏斗")
+@router.get("/campaigns", response_model=Campaigns, responses=OR_CSV, summary="提醒活动漏斗")
 def get_campaigns(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Format = Format.json):  # noqa: A002
     return _answer("campaigns", charts.campaigns(scope_, session=session), format, scope_)
 
 
-@router.get("/dashboard", summary="一次取回全部图表（均已脱敏），供页面首次加载")
+@router.get("/dashboard", response_model=Dashboard, summary="一次取回全部图表（均已脱敏），供页面首次加载")
 def get_dashboard(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request):
     """Every chart of the page in one answer: one request, one log-in check, one database session."""
     masker = Masker(True)
@@ -187,7 +191,8 @@ def _filters(scope_: charts.Scope, q: str | None, enterprise: str | None, intent
                                 rating_max=rating_max, rated=rated, tag=tag, reason=reason, contained=contained)
 
 
-@review_router.get("/conversations", summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
+@review_router.get("/conversations", response_model=ConversationPage, responses=OR_CSV,
+                   summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
 def search_conversations(
     staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
     q: Optional[CleanStr] = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
@@ -214,7 +219,7 @@ def search_conversations(
     return data
 
 
-@review_router.get("/conversations/{conversation_id}", summary="会话全文（含每轮意图、置信度与回复信封）")
+@review_router.get("/conversations/{conversation_id}", response_model=Transcript, summary="会话全文（含每轮意图、置信度与回复信封）")
 def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, request: Request,
                    unmasked: Unmasked = False):
     masker = masker_for(staff, unmasked, request, session, "view_transcript", f"conversation:{conversation_id}")
@@ -228,14 +233,14 @@ class TagChange(BaseModel):
     remove: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
 
 
-@review_router.post("/conversations/{conversation_id}/tags", summary="给会话加/去标签")
+@review_router.post("/conversations/{conversation_id}/tags", response_model=ConversationTags, summary="给会话加/去标签")
 def post_tags(conversation_id: Id, body: TagChange, staff: Operator, session: SessionDep):
     data = review.set_tags(conversation_id, body.add, body.remove, staff, session=session, now=aware_now())
     session.commit()
     return data
 
 
-@review_router.get("/tags", summary="已用标签及会话数")
+@review_router.get("/tags", response_model=TagCounts, summary="已用标签及会话数")
 def get_tags(staff: Operator, session: SessionDep):
     return review.tag_counts(session=session)
 
@@ -247,7 +252,7 @@ class MarkBody(BaseModel):
     note: Optional[CleanStr] = Field(None, max_length=2000)
 
 
-@review_router.post("/messages/{message_id}/mark", summary="标记机器人回复有误，并说明正确的意图/知识条目")
+@review_router.post("/messages/{message_id}/mark", response_model=MarkOut, summary="标记机器人回复有误，并说明正确的意图/知识条目")
 def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
     data = review.mark(message_id, body.dict(), staff, session=session, settings=settings, now=aware_now(),
                        masker=Masker(True))
@@ -255,14 +260,14 @@ def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionD
     return data
 
 
-@review_router.get("/marks", summary="已标记的错误回复")
+@review_router.get("/marks", response_model=MarkPage, summary="已标记的错误回复")
 def get_marks(staff: Operator, session: SessionDep, date_from: Optional[SafeDate] = None,
               date_to: Optional[SafeDate] = None,
               page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return review.marks(date_from, date_to, page, page_size, session=session, masker=Masker(True))
 
 
-@review_router.get("/audit", summary="未脱敏查看的审计日志（仅系统管理员）")
+@review_router.get("/audit", response_model=AuditPage, summary="未脱敏查看的审计日志（仅系统管理员）")
 def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1, le=MAX_PAGE),
               page_size: int = Query(50, ge=1, le=200)):
     return review.audit_log(page, page_size, session=session)
@@ -284,7 +289,8 @@ class ImprovementBody(BaseModel):
     _clean_entry = validator("entry", allow_reuse=True)(clean_tree)
 
 
-@improvements_router.post("/api/improvements", status_code=201, summary="起草一项改进（例句、问法或新条目）")
+@improvements_router.post("/api/improvements", response_model=ImprovementOut, status_code=201,
+                          summary="起草一项改进（例句、问法或新条目）")
 def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep, settings: SettingsDep):
     improvement = improvements.create(body.dict(), staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
@@ -292,13 +298,14 @@ def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep
     return data
 
 
-@improvements_router.get("/api/improvements", summary="改进列表")
+@improvements_router.get("/api/improvements", response_model=ImprovementPage, summary="改进列表")
 def get_improvements(staff: Operator, session: SessionDep, status: Optional[ImprovementStatus] = None,
                      page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return improvements.listing(status.value if status else None, page, page_size, session=session)
 
 
-@improvements_router.post("/api/improvements/{improvement_id}/approve", summary="审核通过并写入训练数据/知识库")
+@improvements_router.post("/api/improvements/{improvement_id}/approve", response_model=ImprovementOut,
+                          summary="审核通过并写入训练数据/知识库")
 def approve_improvement(improvement_id: Id, staff: Operator, session: SessionDep, settings: SettingsDep):
     improvement = improvements.approve(improvement_id, staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
@@ -310,7 +317,7 @@ class RejectBody(BaseModel):
     note: Optional[CleanStr] = Field(None, max_length=2000)
 
 
-@improvements_router.post("/api/improvements/{improvement_id}/reject", summary="驳回改进草稿")
+@improvements_router.post("/api/improvements/{improvement_id}/reject", response_model=ImprovementOut, summary="驳回改进草稿")
 def reject_improvement(improvement_id: Id, staff: Operator, session: SessionDep,
                        body: Optional[RejectBody] = None):
     note = body.note if body else None
@@ -320,16 +327,16 @@ def reject_improvement(improvement_id: Id, staff: Operator, session: SessionDep,
     return data
 
 
-@improvements_router.get("/api/improvements/options", summary="起草改进可选的意图与知识主题")
+@improvements_router.get("/api/improvements/options", response_model=ImprovementOptions, summary="起草改进可选的意图与知识主题")
 def get_improvement_options(staff: Operator, settings: SettingsDep) -> dict:
     return improvements.options(settings)
 
 
-@improvements_router.get("/api/knowledge/entries", summary="按编号、标题或问题检索知识条目（起草改进时选择）")
+@improvements_router.get("/api/knowledge/entries", response_model=list[EntryChoice], summary="按编号、标题或问题检索知识条目（起草改进时选择）")
 def get_entry_choices(staff: Operator, settings: SettingsDep, q: CleanStr = Query(..., max_length=200)) -> list[dict]:
     return improvements.entry_choices(q, settings)
 
 
-@improvements_router.get("/api/knowledge/attention", summary="需要关注的知识条目（已过有效期或待复核）")
+@improvements_router.get("/api/knowledge/attention", response_model=Attention, summary="需要关注的知识条目（已过有效期或待复核）")
 def get_attention(staff: Operator, settings: SettingsDep):
     return improvements.attention(settings, china_today())
