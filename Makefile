@@ -55,6 +55,9 @@ test-stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --no-plot \
 	  --fail-on-prediction-errors --out results/stories
 
+openapi: venv  ## after changing an answer's shape: write docs/openapi.json again (pinned by tests/api/test_openapi_schema.py)
+	$(PY) -m api.openapi
+
 run: train web  ## Rasa :5005, actions :5055, API :8000; Ctrl-C stops all
 	$(PY) -m scripts.run
 

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.health.schemas import Health
+
 router = APIRouter(tags=["health"])
 
 
@@ -35,7 +37,8 @@ def _redis_ok(request: Request) -> bool:
         return False
 
 
-@router.get("/health", summary="服务健康检查")
+@router.get("/health", response_model=Health, summary="服务健康检查",
+            responses={503: {"model": Health, "description": "有组件不可用（checks 中为 down）"}})
 async def health(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     rasa, actions = await asyncio.gather(

@@ -17,7 +17,7 @@ from api.auth.deps import ServiceCaller
 from api.database import SessionDep
 from api.errors import NotFound
 from api.hub import dispatch, events, notices, service
-from api.hub.schemas import HandoffRequest
+from api.hub.schemas import HandoffAnswer, HandoffRequest
 from api.petition.timing import aware_now
 
 __all__ = ["router"]
@@ -25,7 +25,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/internal/handoffs", tags=["internal"])
 
 
-@router.post("", summary="智能助手请求转人工或专家")
+@router.post("", response_model=HandoffAnswer, summary="智能助手请求转人工或专家")
 def request_handoff(body: HandoffRequest, caller: ServiceCaller, session: SessionDep, request: Request) -> dict:
     client, settings, now = request.app.state.redis, request.app.state.settings, aware_now()
     conversation = service.conversation_for_sender(body.sender_id, session=session)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Iterable, Literal, Optional
+from typing import Any, Iterable, Literal, Optional
 
 from pydantic import BaseModel, conint
 
+from api.enterprise.schemas import DetailGroup, KeyFact
 from api.hub.models import Attachment, Conversation, Message
 from api.privacy.masking import Masker
 from api.inputs import CleanStr, Id, clean_str
@@ -15,7 +16,11 @@ from api.inputs import CleanStr, Id, clean_str
 __all__ = ["BADGES", "SEAT_BADGES", "seat_name", "seat_label", "message_wire", "attachment_wire", "SessionRequest",
            "FeedbackRequest", "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
            "NoteRequest", "TransferRequest", "SummaryRequest", "ReadRequest", "SeatPetitionRequest",
-           "HandoffRequest", "iso", "attachment_url", "conversation_brief"]
+           "HandoffRequest", "iso", "attachment_url", "conversation_brief",
+           "Button", "AttachmentOut", "MessageOut", "SeatInfo", "SeatMe", "PresenceSet", "BoardSeat", "TierBoard",
+           "SeatBoard", "LastMessage", "SeatConversation", "Colleague", "SeatConversationDetail", "Source",
+           "KnowledgeHit", "Picture", "PetitionDraft", "PetitionFiled", "UnreadCount", "WidgetSession",
+           "WidgetConversation", "WidgetMessages", "HandoffAnswer", "Suggestion", "Welcome"]
 
 BADGES = {"bot": "智能助手", "staff": "税务干部", "expert": "税务专家", "user": "", "system": ""}
 SEAT_BADGES = {"staff": "税务干部", "expert": "税务专家"}
@@ -143,3 +148,302 @@ class HandoffRequest(BaseModel):
     tier: Literal["staff", "expert"] = "staff"
     reason: clean_str(max_length=40) = "user_request"
     enterprise_grant: Optional[clean_str(max_length=4000)] = None  # unused: the conversation knows who it is
+
+
+# -- answers of the REST routes (response models) --------------------------------------------------------
+# The dicts built above are what the routes return; these models declare their shape for the OpenAPI schema
+# and filter each answer to it. Times are the ISO text ``iso()`` makes.
+
+class Button(BaseModel):
+    title: str
+    payload: Optional[str] = None
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: Optional[str] = None  # null in a masked view: the URL is the key to the file
+
+
+class MessageOut(BaseModel):
+    """A message of a conversation (``message_wire``)."""
+    id: int
+    conversation_id: int
+    client_id: Optional[str] = None
+    sender: str  # user, bot, staff, expert, system
+    sender_name: Optional[str] = None
+    badge: str
+    text: Optional[str] = None
+    buttons: list[Button] = []
+    custom: Optional[dict[str, Any]] = None  # the bot's reply envelope (docs/hub.md), or a knowledge card
+    attachment: Optional[AttachmentOut] = None
+    internal: bool
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    created_at: Optional[str] = None
+    feedback: Optional[str] = None
+
+
+class SeatInfo(BaseModel):
+    id: int
+    name: str
+    role: str
+    badge: str
+    label: str  # 税务干部 王芳
+
+
+class SeatMe(SeatInfo):
+    unit_id: int
+    unit_name: str
+    status: str  # online, busy, away, leaving, offline
+    status_label: str
+    consoles: int  # open consoles of the seat
+    skills: list[str]
+
+
+class PresenceSet(BaseModel):
+    status: str
+
+
+class BoardSeat(BaseModel):
+    id: int
+    name: str
+    label: str
+    status: str
+    status_label: str
+    state: str  # available, busy, away, leaving
+    load: int
+    cap: int
+
+
+class TierBoard(BaseModel):
+    label: str
+    online: int
+    available: int
+    busy: int
+    away: int
+    waiting: int
+    seats: list[BoardSeat]
+
+
+class SeatBoard(BaseModel):
+    unit_id: int
+    tiers: dict[str, TierBoard]  # staff, expert
+
+
+class LastMessage(BaseModel):
+    text: str
+    created_at: Optional[str] = None
+
+
+class SeatConversation(BaseModel):
+    """A conversation's line in a seat's lists (``dispatch.seat_summary``), masked unless the seat holds it."""
+    id: int
+    mode: str
+    tier: Optional[str] = None
+    enterprise_name: Optional[str] = None
+    uscc: Optional[str] = None
+    visitor: Optional[str] = None
+    skill: Optional[str] = None
+    reason: Optional[str] = None
+    reason_label: Optional[str] = None
+    queued_at: Optional[str] = None
+    waiting_seconds: Optional[int] = None
+    assigned_staff_id: Optional[int] = None
+    assigned_name: Optional[str] = None
+    unread: int
+    last_message: Optional[LastMessage] = None
+    created_at: Optional[str] = None
+    petition_ticket: Optional[str] = None
+    rating: Optional[int] = None
+
+
+class Colleague(SeatInfo):
+    status: str
+    load: int
+
+
+class SeatConversationDetail(BaseModel):
+    conversation: SeatConversation
+    messages: list[MessageOut]
+
+
+class Source(BaseModel):
+    title: str
+    doc_no: Optional[str] = None
+
+
+class KnowledgeHit(BaseModel):
+    entry_id: str
+    topic: str
+    title: str
+    snippet: str
+    sources: list[Source]
+    valid_until: Optional[str] = None
+    current: bool
+    score: float
+
+
+class PictureEnterprise(BaseModel):
+    name: str
+    uscc: Optional[str] = None
+    logged_in: bool
+
+
+class PictureSource(BaseModel):
+    label: str
+    synced_at: Optional[str] = None
+    field_label: str
+
+
+class PictureProfile(BaseModel):
+    name: Optional[str] = None
+    uscc: Optional[str] = None
+    taxpayer_type: str
+    kind: str
+    industry: str
+    region: str
+    employees: int
+    total_assets_wan: str
+    annual_sales_wan: str
+    taxable_income_wan: str
+    registration_date: str
+    overdue_filings: int
+    sources: dict[str, PictureSource]
+
+
+class PictureDeduction(BaseModel):
+    id: int
+    reason_code: str
+    reason: str
+    points: int
+    date: str
+    repairable: bool
+    corrected: bool
+    corrected_on: Optional[str] = None
+
+
+class PictureCredit(BaseModel):
+    level: str
+    year: int
+    score: Optional[int] = None
+    text: str
+    deductions: list[PictureDeduction]
+
+
+class PictureReminder(BaseModel):
+    id: int
+    type: str
+    title: str
+    status: str
+    answer: Optional[str] = None  # the answer's Chinese label
+    created_at: str
+
+
+class PicturePetition(BaseModel):
+    ticket: str
+    category: str
+    status: str
+    status_label: str
+    received_at: Optional[str] = None
+    due_date: Optional[str] = None
+    content: str
+
+
+class ConversationBrief(BaseModel):
+    id: int
+    mode: str
+    created_at: Optional[str] = None
+    closed_at: Optional[str] = None
+    summary: Optional[str] = None
+    rating: Optional[int] = None
+    petition_ticket: Optional[str] = None
+
+
+class Picture(BaseModel):
+    """The enterprise's picture for a seat (api.hub.picture); sections a deployment lacks are null."""
+    key_facts: list[KeyFact]
+    details: Optional[list[DetailGroup]] = None
+    enterprise: PictureEnterprise
+    profile: Optional[PictureProfile] = None
+    credit: Optional[PictureCredit] = None
+    reminders: Optional[list[PictureReminder]] = None
+    petitions: list[PicturePetition]
+    conversations: list[ConversationBrief]
+
+
+class PetitionDraft(BaseModel):
+    content: str
+    category: str
+    taxpayer_name: str
+    uscc: str
+    contact_phone: str
+    transcript: str
+
+
+class PetitionFiled(BaseModel):
+    """A petition registered from a conversation (by its seat, or a message left in the widget)."""
+    ticket: str
+    category: str
+    due_date: Optional[str] = None
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class WidgetIdentityOut(BaseModel):
+    kind: str  # enterprise or visitor
+    name: str
+    uscc: Optional[str] = None
+
+
+class WidgetSession(BaseModel):
+    visitor_token: str
+    identity: WidgetIdentityOut
+
+
+class WidgetConversation(BaseModel):
+    """The widget's view of its conversation (``dispatch.widget_state``)."""
+    id: int
+    mode: str
+    tier: Optional[str] = None
+    position: Optional[int] = None
+    expected_wait_seconds: Optional[int] = None
+    seats_online: Optional[int] = None
+    offer_leave_message: bool
+    seat: Optional[SeatInfo] = None
+    service_open: bool
+    service_hours: str
+    can_rate: bool
+    rating: Optional[int] = None
+
+
+class WidgetMessages(BaseModel):
+    messages: list[MessageOut]
+    conversation: Optional[WidgetConversation] = None
+
+
+class HandoffAnswer(BaseModel):
+    """What the action server is told: ``offline`` (with the reason) or ``queued`` (place, wait, the line to say)."""
+    status: Literal["offline", "queued"]
+    reason: Optional[str] = None  # offline: outside_hours or no_seat_online
+    position: Optional[int] = None
+    expected_wait_seconds: Optional[int] = None
+    seats_online: Optional[int] = None
+    leave_message: bool = False
+    notice: Optional[str] = None
+    conversation_id: int
+
+
+class Suggestion(BaseModel):
+    topic: str
+    entry: str  # the knowledge entry's id
+    title: str
+    question: str
+
+
+class Welcome(BaseModel):
+    suggestions: list[Suggestion]

@@ -17,8 +17,10 @@ from api.hub import dispatch, events, presence, service
 from api.hub.picture import picture
 from api.hub.routing import TIER_ROLES
 from api.hub.units import serves
-from api.hub.schemas import (CardRequest, NoteRequest, PresenceRequest, ReadRequest, SeatMessageRequest,
-                             SeatPetitionRequest, SummaryRequest, TransferRequest, message_wire)
+from api.hub.schemas import (CardRequest, Colleague, KnowledgeHit, MessageOut, NoteRequest, PetitionDraft,
+                             PetitionFiled, Picture, PresenceRequest, PresenceSet, ReadRequest, SeatBoard,
+                             SeatConversation, SeatConversationDetail, SeatMe, SeatMessageRequest, SeatPetitionRequest,
+                             SummaryRequest, TransferRequest, UnreadCount, message_wire)
 from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.petition import service as petitions
@@ -49,7 +51,7 @@ def _assign_later(request: Request, unit_id: int) -> None:
                             unit_id)
 
 
-@router.get("/me", summary="我的坐席状态")
+@router.get("/me", response_model=SeatMe, summary="我的坐席状态")
 def me(staff: CurrentStaff, request: Request) -> dict:
     client = request.app.state.redis
     record = presence.get_presence(client, staff.id)
@@ -60,7 +62,7 @@ def me(staff: CurrentStaff, request: Request) -> dict:
             "skills": [s for s in (staff.skills or "").split(",") if s]}
 
 
-@router.put("/me/presence", summary="设置在线状态：在线 / 忙碌 / 离开（须已打开坐席工作台）")
+@router.put("/me/presence", response_model=PresenceSet, summary="设置在线状态：在线 / 忙碌 / 离开（须已打开坐席工作台）")
 def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -> dict:
     client = request.app.state.redis
     # Presence is the console's open socket: a seat with none is not there, whatever it says over REST.
@@ -74,18 +76,18 @@ def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -
     return {"status": body.status}
 
 
-@router.get("/presence", summary="本单位各层级坐席在线情况（含负责本单位的上级专家）：在线、可接入、忙碌、离开、排队数及坐席名单")
+@router.get("/presence", response_model=SeatBoard, summary="本单位各层级坐席在线情况（含负责本单位的上级专家）：在线、可接入、忙碌、离开、排队数及坐席名单")
 def seat_presence(staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     return dispatch.seat_board(staff.unit_id, session=session, client=request.app.state.redis,
                                settings=request.app.state.settings)
 
 
-@router.get("/queue", summary="所负责单位本层级待接入的会话（专家含下级单位），等待最久的在前")
+@router.get("/queue", response_model=list[SeatConversation], summary="所负责单位本层级待接入的会话（专家含下级单位），等待最久的在前")
 def queue(staff: CurrentStaff, session: SessionDep) -> list[dict]:
     return dispatch.queue_for(staff, session=session, now=aware_now())
 
 
-@router.get("/conversations", summary="我正在服务的会话（含未读数）")
+@router.get("/conversations", response_model=list[SeatConversation], summary="我正在服务的会话（含未读数）")
 def mine(staff: CurrentStaff, session: SessionDep) -> list[dict]:
     held = dispatch.mine_for(staff, session=session, now=aware_now())
     if held:  # every one is held by the caller: shown unmasked, named in one audit row
@@ -95,7 +97,7 @@ def mine(staff: CurrentStaff, session: SessionDep) -> list[dict]:
     return held
 
 
-@router.get("/colleagues", summary="本单位同层级的在线坐席（可转交）")
+@router.get("/colleagues", response_model=list[Colleague], summary="本单位同层级的在线坐席（可转交）")
 def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> list[dict]:
     seats = dispatch.seats_with_loads(request.app.state.redis, staff.unit_id, session=session)
     out = []
@@ -107,7 +109,7 @@ def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> li
     return out
 
 
-@router.get("/conversations/{conversation_id}", summary="会话详情与全部消息（含内部备注）")
+@router.get("/conversations/{conversation_id}", response_model=SeatConversationDetail, summary="会话详情与全部消息（含内部备注）")
 def detail(conversation_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     masker = _viewed(staff, conversation, session, "view_conversation")
@@ -127,7 +129,7 @@ def _viewed(staff: StaffAccount, conversation, session, action: str) -> Masker:
     return decision.masker
 
 
-@router.post("/conversations/{conversation_id}/claim", summary="从队列接入会话")
+@router.post("/conversations/{conversation_id}/claim", response_model=SeatConversation, summary="从队列接入会话")
 def claim(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     note = service.claim(conversation, staff, session=session, now=aware_now())
@@ -138,7 +140,7 @@ def claim(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
-@router.post("/conversations/{conversation_id}/messages", status_code=201, summary="回复企业")
+@router.post("/conversations/{conversation_id}/messages", response_model=MessageOut, status_code=201, summary="回复企业")
 def send(conversation_id: Id, body: SeatMessageRequest, staff: CurrentStaff, session: SessionDep,
          request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
@@ -152,7 +154,7 @@ def send(conversation_id: Id, body: SeatMessageRequest, staff: CurrentStaff, ses
     return wire
 
 
-@router.get("/knowledge", summary="检索知识库")
+@router.get("/knowledge", response_model=list[KnowledgeHit], summary="检索知识库")
 def knowledge(q: CleanStr, staff: CurrentStaff) -> list[dict]:
     kb = get_knowledge_base()
     today = china_date(aware_now())
@@ -166,7 +168,8 @@ def knowledge(q: CleanStr, staff: CurrentStaff) -> list[dict]:
     return out
 
 
-@router.post("/conversations/{conversation_id}/cards", status_code=201, summary="把知识条目作为答复卡片发送")
+@router.post("/conversations/{conversation_id}/cards", response_model=MessageOut, status_code=201,
+             summary="把知识条目作为答复卡片发送")
 def send_card(conversation_id: Id, body: CardRequest, staff: CurrentStaff, session: SessionDep,
               request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
@@ -184,7 +187,7 @@ def send_card(conversation_id: Id, body: CardRequest, staff: CurrentStaff, sessi
     return wire
 
 
-@router.get("/conversations/{conversation_id}/picture", summary="企业全景信息")
+@router.get("/conversations/{conversation_id}/picture", response_model=Picture, summary="企业全景信息")
 def enterprise_picture(conversation_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     answer = picture(conversation, session=session, masker=_viewed(staff, conversation, session, "view_picture"))
@@ -192,7 +195,7 @@ def enterprise_picture(conversation_id: Id, staff: CurrentStaff, session: Sessio
     return answer
 
 
-@router.post("/conversations/{conversation_id}/escalate",
+@router.post("/conversations/{conversation_id}/escalate", response_model=SeatConversation,
              summary="升级至专家坐席（附内部备注）；无专家在线时进入专家队列等待，企业会被如实告知")
 def escalate(conversation_id: Id, body: NoteRequest, staff: CurrentStaff, session: SessionDep,
              request: Request) -> dict:
@@ -208,7 +211,7 @@ def escalate(conversation_id: Id, body: NoteRequest, staff: CurrentStaff, sessio
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
-@router.post("/conversations/{conversation_id}/transfer", summary="转交本单位同层级的同事")
+@router.post("/conversations/{conversation_id}/transfer", response_model=SeatConversation, summary="转交本单位同层级的同事")
 def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, session: SessionDep,
              request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
@@ -226,7 +229,7 @@ def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, se
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
-@router.get("/conversations/{conversation_id}/petition-draft", summary="由会话生成诉求草稿")
+@router.get("/conversations/{conversation_id}/petition-draft", response_model=PetitionDraft, summary="由会话生成诉求草稿")
 def petition_draft(conversation_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     masker, names = _viewed(staff, conversation, session, "petition_draft"), [conversation.enterprise_name]
@@ -240,7 +243,8 @@ def petition_draft(conversation_id: Id, staff: CurrentStaff, session: SessionDep
     return answer
 
 
-@router.post("/conversations/{conversation_id}/petition", status_code=201, summary="将会话转为诉求登记")
+@router.post("/conversations/{conversation_id}/petition", response_model=PetitionFiled, status_code=201,
+             summary="将会话转为诉求登记")
 def to_petition(conversation_id: Id, body: SeatPetitionRequest, staff: CurrentStaff, session: SessionDep,
                 request: Request) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
@@ -266,13 +270,13 @@ def to_petition(conversation_id: Id, body: SeatPetitionRequest, staff: CurrentSt
     return {"ticket": petition.ticket, "category": petition.category, "due_date": str(due) if due else None}
 
 
-@router.post("/conversations/{conversation_id}/handback", summary="转回智能助手")
+@router.post("/conversations/{conversation_id}/handback", response_model=SeatConversation, summary="转回智能助手")
 def handback(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
     return _finish(conversation_id, staff, session, request, lambda c, now: service.handback(
         c, staff, session=session, now=now))
 
 
-@router.post("/conversations/{conversation_id}/close", summary="结束会话（填写小结），企业可评价")
+@router.post("/conversations/{conversation_id}/close", response_model=SeatConversation, summary="结束会话（填写小结），企业可评价")
 def close(conversation_id: Id, body: SummaryRequest, staff: CurrentStaff, session: SessionDep,
           request: Request) -> dict:
     return _finish(conversation_id, staff, session, request, lambda c, now: service.close(
@@ -302,7 +306,7 @@ def _to_holder(staff: StaffAccount, conversation, posted: list) -> list:
     return out
 
 
-@router.post("/conversations/{conversation_id}/read", summary="标记已读")
+@router.post("/conversations/{conversation_id}/read", response_model=UnreadCount, summary="标记已读")
 def read(conversation_id: Id, body: ReadRequest, staff: CurrentStaff, session: SessionDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     service.mark_read(conversation, body.message_id)

@@ -19,7 +19,8 @@ from api.errors import NotFound, Unauthorized
 from api.hub import dispatch, events, quotas, service, uploads
 from api.hub.identity import Identity, new_visitor_token, resolve_identity
 from api.hub.models import Attachment
-from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, RatingRequest, SessionRequest, message_wire)
+from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, MessageOut, PetitionFiled, RatingRequest,
+                             SessionRequest, WidgetConversation, WidgetMessages, WidgetSession, message_wire)
 from api.inputs import CleanStr, Id
 from api.petition import service as petitions
 from api.org.service import serving_unit
@@ -47,7 +48,7 @@ def widget_identity(settings: SettingsDep,
 WidgetIdentity = Annotated[Identity, Depends(widget_identity)]
 
 
-@router.post("/session", summary="取得或续期访客会话凭证；带企业凭证时核验企业身份",
+@router.post("/session", response_model=WidgetSession, summary="取得或续期访客会话凭证；带企业凭证时核验企业身份",
              responses={429: {"description": "同一地址新建会话过于频繁"}})
 def open_session(body: SessionRequest, settings: SettingsDep, request: Request) -> dict:
     token = body.visitor_token
@@ -70,7 +71,7 @@ def open_session(body: SessionRequest, settings: SettingsDep, request: Request) 
     return {"visitor_token": token, "identity": identity.public()}
 
 
-@router.get("/messages", summary="会话记录（after 之后的，或最近的 limit 条）")
+@router.get("/messages", response_model=WidgetMessages, summary="会话记录（after 之后的，或最近的 limit 条）")
 def messages(identity: WidgetIdentity, session: SessionDep, request: Request, after: Optional[Id] = None,
              limit: int = Query(100, ge=1, le=10_000)) -> dict:
     rows = service.history(identity.key, session=session, after=after, limit=max(1, min(limit, 500)))
@@ -80,7 +81,7 @@ def messages(identity: WidgetIdentity, session: SessionDep, request: Request, af
     return {"messages": [message_wire(m, a) for m, a in rows], "conversation": state}
 
 
-@router.post("/uploads", status_code=201, summary="上传图片或PDF（不超过5MB）到当前会话",
+@router.post("/uploads", response_model=MessageOut, status_code=201, summary="上传图片或PDF（不超过5MB）到当前会话",
              responses={413: {"description": "文件太大"}, 415: {"description": "文件类型不支持"},
                         429: {"description": "超过上传数量上限"}})
 async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = File(...)) -> dict:
@@ -105,14 +106,15 @@ async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = 
     return wire
 
 
-@router.post("/messages/{message_id}/feedback", summary="对智能助手的回答评价：有用 / 没用")
+@router.post("/messages/{message_id}/feedback", response_model=MessageOut, summary="对智能助手的回答评价：有用 / 没用")
 def feedback(message_id: Id, body: FeedbackRequest, identity: WidgetIdentity, session: SessionDep) -> dict:
     message = service.give_feedback(message_id, identity.key, body.value, session=session, now=aware_now())
     session.commit()
     return message_wire(message)
 
 
-@router.post("/conversations/{conversation_id}/rating", summary="人工服务结束后的满意度评价（1–5分）")
+@router.post("/conversations/{conversation_id}/rating", response_model=WidgetConversation,
+             summary="人工服务结束后的满意度评价（1–5分）")
 def rate(conversation_id: Id, body: RatingRequest, identity: WidgetIdentity, session: SessionDep,
          request: Request) -> dict:
     now = aware_now()
@@ -123,7 +125,7 @@ def rate(conversation_id: Id, body: RatingRequest, identity: WidgetIdentity, ses
                                  settings=request.app.state.settings, now=now)
 
 
-@router.post("/leave-message", status_code=201, summary="非服务时间或无人在线时留言：登记为纳税服务类诉求",
+@router.post("/leave-message", response_model=PetitionFiled, status_code=201, summary="非服务时间或无人在线时留言：登记为纳税服务类诉求",
              responses={429: {"description": "超过留言数量上限"}})
 def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: SessionDep, settings: SettingsDep,
                   request: Request) -> dict:
@@ -150,7 +152,9 @@ def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: 
     return {"ticket": petition.ticket, "due_date": str(due) if due else None, "category": petition.category}
 
 
-@files_router.get("/api/attachments/{attachment_id}/{digest}", summary="会话附件（链接即凭证）")
+@files_router.get("/api/attachments/{attachment_id}/{digest}", summary="会话附件（链接即凭证）", response_class=Response,
+                  responses={200: {"content": {t: {} for t in uploads.EXTENSIONS},
+                                   "description": "文件本身"}})
 def attachment_file(attachment_id: Id, digest: CleanStr, session: SessionDep) -> Response:
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or not hmac.compare_digest(attachment.sha256[:32].encode(), digest.encode()):

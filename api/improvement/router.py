@@ -13,7 +13,8 @@ from api.analytics.deps import Operator
 from api.auth.deps import SettingsDep
 from api.database import SessionDep
 from api.improvement import service as improvements
-from api.improvement.schemas import ImprovementBody, ImprovementStatus, RejectBody
+from api.improvement.schemas import (Attention, EntryChoice, ImprovementBody, ImprovementOptions, ImprovementOut,
+                                     ImprovementPage, ImprovementStatus, RejectBody)
 from api.inputs import MAX_PAGE, CleanStr, Id
 from api.petition.timing import aware_now
 from common.workdays import china_today
@@ -23,7 +24,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["bot improvements"])
 
 
-@router.post("/api/improvements", status_code=201, summary="起草一项改进（例句、问法或新条目）")
+@router.post("/api/improvements", status_code=201, response_model=ImprovementOut, summary="起草一项改进（例句、问法或新条目）")
 def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep, settings: SettingsDep):
     improvement = improvements.create(body.dict(), staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
@@ -31,13 +32,13 @@ def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep
     return data
 
 
-@router.get("/api/improvements", summary="改进列表")
+@router.get("/api/improvements", response_model=ImprovementPage, summary="改进列表")
 def get_improvements(staff: Operator, session: SessionDep, status: Optional[ImprovementStatus] = None,
                      page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return improvements.listing(status.value if status else None, page, page_size, session=session)
 
 
-@router.post("/api/improvements/{improvement_id}/approve", summary="审核通过（由重新训练任务写入并训练）")
+@router.post("/api/improvements/{improvement_id}/approve", response_model=ImprovementOut, summary="审核通过（由重新训练任务写入并训练）")
 def approve_improvement(improvement_id: Id, staff: Operator, session: SessionDep, settings: SettingsDep):
     improvement = improvements.approve(improvement_id, staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
@@ -45,7 +46,7 @@ def approve_improvement(improvement_id: Id, staff: Operator, session: SessionDep
     return data
 
 
-@router.post("/api/improvements/{improvement_id}/reject", summary="驳回改进草稿")
+@router.post("/api/improvements/{improvement_id}/reject", response_model=ImprovementOut, summary="驳回改进草稿")
 def reject_improvement(improvement_id: Id, staff: Operator, session: SessionDep,
                        body: Optional[RejectBody] = None):
     note = body.note if body else None
@@ -55,16 +56,16 @@ def reject_improvement(improvement_id: Id, staff: Operator, session: SessionDep,
     return data
 
 
-@router.get("/api/improvements/options", summary="起草改进可选的意图与知识主题")
+@router.get("/api/improvements/options", response_model=ImprovementOptions, summary="起草改进可选的意图与知识主题")
 def get_improvement_options(staff: Operator, settings: SettingsDep) -> dict:
     return improvements.options(settings)
 
 
-@router.get("/api/knowledge/entries", summary="按编号、标题或问题检索知识条目（起草改进时选择）")
+@router.get("/api/knowledge/entries", response_model=list[EntryChoice], summary="按编号、标题或问题检索知识条目（起草改进时选择）")
 def get_entry_choices(staff: Operator, settings: SettingsDep, q: CleanStr = Query(..., max_length=200)) -> list[dict]:
     return improvements.entry_choices(q, settings)
 
 
-@router.get("/api/knowledge/attention", summary="需要关注的知识条目（已过有效期或待复核）")
+@router.get("/api/knowledge/attention", response_model=Attention, summary="需要关注的知识条目（已过有效期或待复核）")
 def get_attention(staff: Operator, settings: SettingsDep):
     return improvements.attention(settings, china_today())

@@ -38,6 +38,7 @@ from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposi
 from api.petition.filter_params import petition_filters
 from api.petition.models import Petition
 from api.petition.queries import QUEUES, PetitionFilters, queue_clause
+from api.petition.schemas import CommonDemands, Queues, Statistics
 from api.petition.statistics import common_demands, statistics
 from api.petition.timing import aware_now
 from api.web.router import CONSOLE_HEADERS
@@ -79,7 +80,7 @@ def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     return date_from, date_to
 
 
-@router.get("/statistics", summary="统计分析：受理量、办结量、按期率与平均办理天数")
+@router.get("/statistics", response_model=Statistics, summary="统计分析：受理量、办结量、按期率与平均办理天数")
 def get_statistics(
     staff: Reporter, session: SessionDep,
     date_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
@@ -90,7 +91,7 @@ def get_statistics(
     return statistics(session, date_from, date_to, group_by.value)
 
 
-@router.get("/common-demands", summary="共性诉求：期间内反复出现的诉求主题")
+@router.get("/common-demands", response_model=CommonDemands, summary="共性诉求：期间内反复出现的诉求主题")
 def get_common_demands(
     staff: Reporter, session: SessionDep,
     date_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
@@ -111,7 +112,7 @@ def get_common_demands(
     return data
 
 
-@router.get("/queues", summary="我的工作队列：各队列名称与件数（仅含权限范围内的诉求）")
+@router.get("/queues", response_model=Queues, summary="我的工作队列：各队列名称与件数（仅含权限范围内的诉求）")
 def get_queues(staff: Reader, session: SessionDep) -> dict:
     visible = visible_clause(staff)
     counts = []

@@ -6,7 +6,7 @@ contact phone, category, channel) are checked by ``service.register`` and raise 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from pydantic import BaseModel
 
@@ -15,7 +15,9 @@ from api.petition.constants import CATEGORIES, CHANNELS
 from api.petition.timing import ClockState
 from api.privacy.masking import Masker
 
-__all__ = ["PetitionCreate", "ClockRead", "PetitionRead", "PetitionEventRead", "PetitionExtensionRead"]
+__all__ = ["PetitionCreate", "ClockRead", "PetitionRead", "PetitionEventRead", "PetitionExtensionRead",
+           "OnTime", "Satisfaction", "ExtensionFigures", "Figures", "FiguresGroup", "Statistics", "DemandExample",
+           "DemandTheme", "CommonDemands", "QueueCount", "Queues"]
 
 
 class PetitionCreate(BaseModel):
@@ -118,3 +120,83 @@ class PetitionExtensionRead(BaseModel):
 
     class Config:
         orm_mode = True
+
+
+# -- the reports' answers (api.petition.reports, api.petition.statistics) ---------------------------------------
+
+class OnTime(BaseModel):
+    met: int
+    missed: int  # past due, done late or not done
+    overdue: int  # not done and past due today
+    rate: Optional[float] = None  # met / (met + missed)
+
+
+class Satisfaction(BaseModel):
+    rated: int
+    average: Optional[float] = None
+    distribution: dict[str, int]  # "1" … "5"
+
+
+class ExtensionFigures(BaseModel):
+    requested: int
+    approved: int
+    rejected: int
+    pending: int
+    approved_days: int
+
+
+class Figures(BaseModel):
+    received: int
+    handled: int
+    fed_back: int
+    on_time: dict[str, OnTime]  # handover, handling, feedback
+    avg_handling_days: Optional[float] = None
+    handling_days_unknown: int
+    visited: int
+    awaiting_visit: int
+    satisfaction: Satisfaction
+    extensions: ExtensionFigures
+
+
+class FiguresGroup(Figures):
+    key: Union[int, str, None] = None  # a category, a channel, a unit's id, a week's Monday or a month (2026-03)
+    label: str
+
+
+class Statistics(BaseModel):
+    date_from: date
+    date_to: date
+    group_by: str
+    as_of: date
+    groups: list[FiguresGroup]
+    total: Figures
+
+
+class DemandExample(BaseModel):
+    id: int
+    ticket: str
+    content: str
+
+
+class DemandTheme(BaseModel):
+    theme: str
+    keywords: list[str]
+    count: int
+    examples: list[DemandExample]
+
+
+class CommonDemands(BaseModel):
+    date_from: date
+    date_to: date
+    texts: int  # petitions read
+    themes: list[DemandTheme]
+
+
+class QueueCount(BaseModel):
+    name: str
+    label: str
+    count: int
+
+
+class Queues(BaseModel):
+    queues: list[QueueCount]

@@ -17,7 +17,7 @@ from api.org.service import serving_unit
 from api.petition.timing import aware_now
 from api.reminder import service
 from api.reminder.delivery import envelope
-from api.reminder.schemas import AnswerRequest, OwnRemindersQuery, repair_wire
+from api.reminder.schemas import AnswerRequest, AnswerResult, OpenReminders, OwnRemindersQuery, repair_wire
 
 __all__ = ["router"]
 
@@ -33,14 +33,14 @@ ACKS = {
 }
 
 
-@router.post("/open", summary="登录企业尚未回复的提醒（风险在前）")
+@router.post("/open", response_model=OpenReminders, summary="登录企业尚未回复的提醒（风险在前）")
 def open_reminders(body: OwnRemindersQuery, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
     uscc = grant_identity(body, settings, login_required="请先登录电子税务局后再查看本企业的提醒").uscc
     items = service.open_for(uscc, session=session)
     return {"reminders": [{**envelope(r), "message": r.message, "buttons": service.buttons_for(r)} for r in items]}
 
 
-@router.post("/answer", summary="记录企业对提醒的回复")
+@router.post("/answer", response_model=AnswerResult, summary="记录企业对提醒的回复")
 def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
     uscc = grant_identity(body, settings, login_required="请先登录电子税务局后再回复提醒").uscc
     reminder = service.find_for_answer(uscc, body.answer, body.reminder_id, session=session)

@@ -17,7 +17,9 @@ from api.petition.access import unit_tree
 from api.petition.timing import aware_now, china_date
 from api.reminder import campaigns, repairs as repair_views
 from api.reminder.models import REPAIR_STATUSES, Campaign, RepairApplication
-from api.reminder.schemas import CampaignCreate, CampaignSchedule, RepairDecision, campaign_wire, repair_wire
+from api.reminder.schemas import (CampaignCreate, CampaignDetail, CampaignOut, CampaignPreview, CampaignSchedule,
+                                  Rechecked, RepairDecision, RepairDetail, RepairOut, RepairRow, RuleOut, campaign_wire,
+                                  repair_wire)
 from knowledge.rules.engine import get_rules
 
 __all__ = ["router", "repairs_router"]
@@ -28,19 +30,19 @@ repairs_router = APIRouter(prefix="/api/repairs", tags=["campaigns"],
                            dependencies=[Depends(require_roles("staff", "handler", "supervisor", "admin"))])
 
 
-@router.get("/rules", summary="可用于活动的规则")
+@router.get("/rules", response_model=list[RuleOut], summary="可用于活动的规则")
 def rules() -> list[dict]:
     return [{"id": r.id, "type": r.type, "title": r.title, "topic": r.topic, "quiet_days": r.quiet_days}
             for r in get_rules().values()]
 
 
-@router.get("", summary="活动列表，最新在前")
+@router.get("", response_model=list[CampaignOut], summary="活动列表，最新在前")
 def list_campaigns(session: SessionDep) -> list[dict]:
     rows = session.execute(select(Campaign).order_by(Campaign.id.desc()).limit(200)).scalars()
     return [campaign_wire(c) for c in rows]
 
 
-@router.post("", status_code=201, summary="新建活动（草稿）")
+@router.post("", response_model=CampaignOut, status_code=201, summary="新建活动（草稿）")
 def create(body: CampaignCreate, staff: CurrentStaff, session: SessionDep) -> dict:
     campaign = campaigns.create(body.name, body.rule_id, session=session, staff_id=staff.id, now=aware_now(),
                                 repeat=body.repeat)
@@ -48,18 +50,18 @@ def create(body: CampaignCreate, staff: CurrentStaff, session: SessionDep) -> di
     return campaign_wire(campaign)
 
 
-@router.get("/preview", summary="预览规则的目标企业数与样例")
+@router.get("/preview", response_model=CampaignPreview, summary="预览规则的目标企业数与样例")
 def preview(rule_id: CleanStr, session: SessionDep) -> dict:
     return campaigns.preview(rule_id, session=session, today=china_date(aware_now()))
 
 
-@router.get("/{campaign_id}", summary="活动详情与漏斗")
+@router.get("/{campaign_id}", response_model=CampaignDetail, summary="活动详情与漏斗")
 def detail(campaign_id: Id, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     return {**campaign_wire(campaign), "funnel": campaigns.funnel(campaign, session=session)}
 
 
-@router.post("/{campaign_id}/schedule", summary="安排发送（不填时间即立即发送）")
+@router.post("/{campaign_id}/schedule", response_model=CampaignOut, summary="安排发送（不填时间即立即发送）")
 def schedule(campaign_id: Id, body: CampaignSchedule, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     campaigns.schedule(campaign, body.at, now=aware_now())
@@ -67,7 +69,7 @@ def schedule(campaign_id: Id, body: CampaignSchedule, session: SessionDep) -> di
     return campaign_wire(campaign)
 
 
-@router.post("/{campaign_id}/cancel", summary="取消活动（已发出的提醒保留）")
+@router.post("/{campaign_id}/cancel", response_model=CampaignOut, summary="取消活动（已发出的提醒保留）")
 def cancel(campaign_id: Id, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     campaigns.cancel(campaign, now=aware_now())
@@ -75,7 +77,7 @@ def cancel(campaign_id: Id, session: SessionDep) -> dict:
     return campaign_wire(campaign)
 
 
-@router.post("/{campaign_id}/recheck", summary="复核：规则已不再命中的提醒记为已纠正")
+@router.post("/{campaign_id}/recheck", response_model=Rechecked, summary="复核：规则已不再命中的提醒记为已纠正")
 def recheck(campaign_id: Id, session: SessionDep) -> dict:
     campaign = get_or_404(session, Campaign, campaign_id, "活动")
     marked = campaigns.recheck(campaign, session=session, now=aware_now())
@@ -90,7 +92,7 @@ def _in_scope(staff: StaffAccount):
     return RepairApplication.unit_id.in_(unit_tree(staff.unit_id))
 
 
-@repairs_router.get("", summary="本单位的信用修复申请（含企业、扣分项与办理时限），按到期日排序")
+@repairs_router.get("", response_model=list[RepairRow], summary="本单位的信用修复申请（含企业、扣分项与办理时限），按到期日排序")
 def repairs(staff: CurrentStaff, session: SessionDep, status: CleanStr = "received") -> list[dict]:
     if status != "all" and status not in REPAIR_STATUSES:
         raise Invalid("申请状态只能是已受理、已通过、未通过或全部", code="unknown_status")
@@ -101,7 +103,7 @@ def repairs(staff: CurrentStaff, session: SessionDep, status: CleanStr = "receiv
     return repair_views.listed(list(rows), session=session, today=china_date(aware_now()))
 
 
-@repairs_router.get("/{application_id}", summary="一件信用修复申请：企业、扣分项与纠正情况、提醒、审核结果")
+@repairs_router.get("/{application_id}", response_model=RepairDetail, summary="一件信用修复申请：企业、扣分项与纠正情况、提醒、审核结果")
 def repair_detail(application_id: Id, staff: CurrentStaff, session: SessionDep) -> dict:
     application = session.execute(select(RepairApplication).where(
         RepairApplication.id == application_id, _in_scope(staff))).scalar_one_or_none()
@@ -110,7 +112,7 @@ def repair_detail(application_id: Id, staff: CurrentStaff, session: SessionDep) 
     return repair_views.detailed(application, session=session, today=china_date(aware_now()))
 
 
-@repairs_router.post("/{application_id}/decision", summary="审核本单位的信用修复申请")
+@repairs_router.post("/{application_id}/decision", response_model=RepairOut, summary="审核本单位的信用修复申请")
 def decide(application_id: Id, body: RepairDecision, staff: CurrentStaff, session: SessionDep) -> dict:
     application = session.execute(select(RepairApplication).where(
         RepairApplication.id == application_id, _in_scope(staff)).with_for_update()).scalar_one_or_none()

@@ -8,13 +8,16 @@ from pydantic import BaseModel
 
 from api.auth.grants import EnterpriseGrant
 
-from api.hub.schemas import iso
+from api.hub.schemas import Button, iso
 from api.inputs import Id, SafeDatetime, clean_str
 from api.reminder.models import Campaign, Reminder, RepairApplication
 from api.reminder.service import ANSWER_LABELS, buttons_for
 
 __all__ = ["reminder_wire", "campaign_wire", "repair_wire", "CampaignCreate", "CampaignSchedule", "AnswerRequest",
-           "RepairDecision"]
+           "RepairDecision",
+           "RuleOut", "CampaignOut", "Funnel", "CampaignDetail", "Rechecked", "CampaignPreview", "RepairOut",
+           "RepairRow", "RepairDetail", "ReminderOut", "OwnReminders", "OpenReminder", "OpenReminders",
+           "AnswerResult"]
 
 
 def reminder_wire(reminder: Reminder) -> dict:
@@ -68,3 +71,190 @@ class AnswerRequest(EnterpriseGrant):
 class RepairDecision(BaseModel):
     approve: bool
     note: clean_str(strip_whitespace=True, min_length=1, max_length=1000)
+
+
+# -- answers of the routes (response models): the shapes the ``*_wire`` dicts above and the views fill ----------
+
+class RuleOut(BaseModel):
+    id: str
+    type: str  # policy, risk, credit
+    title: str
+    topic: Optional[str] = None
+    quiet_days: int
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    rule_id: str
+    status: str  # draft, scheduled, sending, sent, cancelled
+    repeat: str
+    scheduled_at: Optional[str] = None
+    created_at: Optional[str] = None
+    started_at: Optional[str] = None
+    finished_at: Optional[str] = None
+    evaluated: int
+    targeted: int
+    skipped: int
+
+
+class Funnel(BaseModel):
+    """targeted → delivered → read → answered (by answer) → corrected."""
+    evaluated: int
+    targeted: int
+    skipped_quiet_period: int
+    delivered: int
+    read: int
+    answered: int
+    answers: dict[str, int]
+    answer_labels: dict[str, str]
+    corrected: int
+    closed: int
+
+
+class CampaignDetail(CampaignOut):
+    funnel: Funnel
+
+
+class Rechecked(BaseModel):
+    corrected_now: int
+    funnel: Funnel
+
+
+class PreviewSample(BaseModel):
+    uscc: str
+    name: str
+    reasons: list[str]
+    message: str
+
+
+class CampaignPreview(BaseModel):
+    rule_id: str
+    title: str
+    type: str
+    evaluated: int
+    audience: int
+    sample: list[PreviewSample]
+    seconds: float
+
+
+class RepairOut(BaseModel):
+    id: int
+    enterprise_id: int
+    deduction_id: Optional[int] = None
+    reminder_id: Optional[int] = None
+    unit_id: Optional[int] = None
+    reason: Optional[str] = None
+    status: str  # received, approved, rejected
+    received_at: Optional[str] = None
+    due_date: Optional[str] = None
+    decided_at: Optional[str] = None
+    decision_note: Optional[str] = None
+
+
+class RepairEnterprise(BaseModel):
+    uscc: str
+    name: str
+
+
+class RepairDeduction(BaseModel):
+    id: int
+    reason: str
+    points: int
+    occurred_on: str
+    corrected_on: Optional[str] = None
+    repairable: bool
+    credit_year: int
+    credit_level: str
+
+
+class RepairClock(BaseModel):
+    due: Optional[str] = None
+    state: str  # on_track, due_soon, overdue, met, missed, untimed
+    days_left: Optional[int] = None  # working days, while undecided
+
+
+class RepairRow(RepairOut):
+    enterprise: Optional[RepairEnterprise] = None
+    deduction: Optional[RepairDeduction] = None
+    clock: RepairClock
+
+
+class RepairCredit(BaseModel):
+    year: int
+    level: str
+    score: Optional[int] = None
+
+
+class RepairEnterpriseDetail(RepairEnterprise):
+    region: Optional[str] = None
+    industry: Optional[str] = None
+    taxpayer_type: Optional[str] = None
+    credit: Optional[RepairCredit] = None
+
+
+class RepairReminder(BaseModel):
+    id: int
+    title: str
+    message: str
+    reasons: list[str]
+    answered_at: Optional[str] = None
+
+
+class RepairDetail(RepairRow):
+    enterprise: Optional[RepairEnterpriseDetail] = None
+    reminder: Optional[RepairReminder] = None
+    decided_by: Optional[str] = None
+
+
+class ReminderOut(BaseModel):
+    """A reminder in the enterprise's 消息 list (``reminder_wire``)."""
+    id: int
+    type: str
+    rule: str
+    topic: Optional[str] = None
+    title: str
+    message: str
+    reasons: list[str]
+    status: str
+    answer: Optional[str] = None
+    answer_label: Optional[str] = None
+    created_at: Optional[str] = None
+    delivered_at: Optional[str] = None
+    read_at: Optional[str] = None
+    answered_at: Optional[str] = None
+    message_id: Optional[int] = None
+    buttons: list[Button]  # the answers it still takes
+
+
+class OwnReminders(BaseModel):
+    reminders: list[ReminderOut]
+    unread: int
+
+
+class OpenReminder(BaseModel):
+    """A reminder the bot puts in the chat: its envelope, text and answer buttons."""
+    kind: Literal["reminder"]
+    reminder_id: int
+    type: str
+    topic: Optional[str] = None
+    rule: str
+    title: str
+    reasons: list[str]
+    message: str
+    buttons: list[Button]
+
+
+class OpenReminders(BaseModel):
+    reminders: list[OpenReminder]
+
+
+class AnswerResult(BaseModel):
+    """What the action says after an answer: an acknowledgement, a topic to explain, a handoff, or the repairs."""
+    reminder_id: int
+    type: str
+    answer: str
+    topic: Optional[str] = None
+    handoff: bool
+    repairs: list[RepairOut]
+    text: str

@@ -10,7 +10,7 @@ from api.hub.widget_router import WidgetIdentity
 from api.inputs import Id
 from api.petition.timing import aware_now
 from api.reminder import service
-from api.reminder.schemas import reminder_wire
+from api.reminder.schemas import OwnReminders, ReminderOut, reminder_wire
 
 __all__ = ["router"]
 
@@ -23,14 +23,14 @@ def _enterprise(identity: Identity) -> str:
     return identity.uscc
 
 
-@router.get("", summary="本企业的消息提醒，最新在前")
+@router.get("", response_model=OwnReminders, summary="本企业的消息提醒，最新在前")
 def reminders(identity: WidgetIdentity, session: SessionDep) -> dict:
     items = service.list_for(_enterprise(identity), session=session)
     return {"reminders": [reminder_wire(r) for r in items],
             "unread": sum(1 for r in items if r.read_at is None)}
 
 
-@router.post("/{reminder_id}/read", summary="标记提醒为已读")
+@router.post("/{reminder_id}/read", response_model=ReminderOut, summary="标记提醒为已读")
 def read(reminder_id: Id, identity: WidgetIdentity, session: SessionDep) -> dict:
     reminder = service.mark_read(reminder_id, _enterprise(identity), session=session, now=aware_now())
     session.commit()

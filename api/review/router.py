@@ -18,7 +18,9 @@ from api.petition.timing import aware_now
 from api.privacy.masking import Masker
 from api.privacy.policy import Unmasked
 from api.review import service as review
-from api.review.schemas import MarkBody, Outcome, TagChange
+from api.analytics.schemas import OR_CSV
+from api.review.schemas import (AuditPage, ConversationPage, ConversationTags, MarkBody, MarkOut, MarkPage, Outcome,
+                                TagChange, TagCounts, Transcript)
 from api.review.service import REVIEW_HEADER
 
 __all__ = ["router"]
@@ -36,7 +38,7 @@ def _filters(scope_: Scope, q: str | None, enterprise: str | None, intent: str |
                                 rating_max=rating_max, rated=rated, tag=tag, reason=reason, contained=contained)
 
 
-@router.get("/conversations", summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
+@router.get("/conversations", response_model=ConversationPage, responses=OR_CSV, summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
 def search_conversations(
     staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
     q: Optional[CleanStr] = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
@@ -63,7 +65,7 @@ def search_conversations(
     return data
 
 
-@router.get("/conversations/{conversation_id}", summary="会话全文（含每轮意图、置信度与回复信封）")
+@router.get("/conversations/{conversation_id}", response_model=Transcript, summary="会话全文（含每轮意图、置信度与回复信封）")
 def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, request: Request,
                    unmasked: Unmasked = False):
     masker = masker_for(staff, unmasked, request, session, "view_transcript", f"conversation:{conversation_id}")
@@ -72,19 +74,19 @@ def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, re
     return data
 
 
-@router.post("/conversations/{conversation_id}/tags", summary="给会话加/去标签")
+@router.post("/conversations/{conversation_id}/tags", response_model=ConversationTags, summary="给会话加/去标签")
 def post_tags(conversation_id: Id, body: TagChange, staff: Operator, session: SessionDep):
     data = review.set_tags(conversation_id, body.add, body.remove, staff, session=session, now=aware_now())
     session.commit()
     return data
 
 
-@router.get("/tags", summary="已用标签及会话数")
+@router.get("/tags", response_model=TagCounts, summary="已用标签及会话数")
 def get_tags(staff: Operator, session: SessionDep):
     return review.tag_counts(session=session)
 
 
-@router.post("/messages/{message_id}/mark", summary="标记机器人回复有误，并说明正确的意图/知识条目")
+@router.post("/messages/{message_id}/mark", response_model=MarkOut, summary="标记机器人回复有误，并说明正确的意图/知识条目")
 def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
     data = review.mark(message_id, body.dict(), staff, session=session, settings=settings, now=aware_now(),
                        masker=Masker(True))
@@ -92,14 +94,14 @@ def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionD
     return data
 
 
-@router.get("/marks", summary="已标记的错误回复")
+@router.get("/marks", response_model=MarkPage, summary="已标记的错误回复")
 def get_marks(staff: Operator, session: SessionDep, date_from: Optional[SafeDate] = None,
               date_to: Optional[SafeDate] = None,
               page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return review.marks(date_from, date_to, page, page_size, session=session, masker=Masker(True))
 
 
-@router.get("/audit", summary="未脱敏查看的审计日志（仅系统管理员）")
+@router.get("/audit", response_model=AuditPage, summary="未脱敏查看的审计日志（仅系统管理员）")
 def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1, le=MAX_PAGE),
               page_size: int = Query(50, ge=1, le=200)):
     return review.audit_log(page, page_size, session=session)

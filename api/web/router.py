@@ -49,7 +49,7 @@ def _file(name: str, media_type: str, headers: dict[str, str]) -> FileResponse:
     return FileResponse(path, media_type=media_type, headers=headers)
 
 
-@router.get("/")
+@router.get("/", response_class=FileResponse)
 def widget_page() -> FileResponse:
     return _file("widget.html", "text/html; charset=utf-8", PAGE_HEADERS)
 
@@ -57,10 +57,12 @@ def widget_page() -> FileResponse:
 APP_INDEX = STATIC_DIR / "app" / "index.html"
 
 
-@router.get("/console")  # the addresses of the former console and dashboard (DESIGN.md's contract) open the same
-@router.get("/dashboard")  # app, which shows them as /staff/seat and /staff/analytics (web/src/main.js)
-@router.get("/staff")
-@router.get("/staff/{section:path}")
+# The addresses of the former console and dashboard (DESIGN.md's contract) open the same app, which shows them
+# as /staff/seat and /staff/analytics (web/src/main.js).
+@router.get("/console", response_class=FileResponse)
+@router.get("/dashboard", response_class=FileResponse)
+@router.get("/staff", response_class=FileResponse)
+@router.get("/staff/{section:path}", response_class=FileResponse)
 def staff_app(section: CleanStr = "") -> FileResponse:  # the app routes in the browser; the path is not read
     if not APP_INDEX.is_file():
         # A checkout where `make setup` has not built web/ yet: say what to do, never a blank page.
@@ -68,13 +70,13 @@ def staff_app(section: CleanStr = "") -> FileResponse:  # the app routes in the 
     return FileResponse(APP_INDEX, media_type="text/html; charset=utf-8", headers=CONSOLE_HEADERS)
 
 
-@router.get("/demo")
+@router.get("/demo", response_class=FileResponse)
 def demo_page() -> FileResponse:
     # Always served; without DEMO_MODE its data route answers 404 and the page says 演示模式未开启.
     return _file("demo.html", "text/html; charset=utf-8", CONSOLE_HEADERS)
 
 
-@router.get("/embed.js")
+@router.get("/embed.js", response_class=FileResponse)
 def embed_script() -> FileResponse:
     # Loaded by other sites' pages with a plain <script> tag: no CSP of ours applies to it.
     return _file("embed.js", "text/javascript; charset=utf-8", _COMMON_HEADERS)

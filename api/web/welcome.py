@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.hub.schemas import Welcome
 from api.hub.widget_router import WidgetIdentity
 from knowledge.base import get_knowledge_base
 from knowledge.welcome import suggestions
@@ -13,6 +14,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/widget", tags=["widget"])
 
 
-@router.get("/welcome", summary="欢迎卡片：常见问题（取自知识库）")
+@router.get("/welcome", response_model=Welcome, summary="欢迎卡片：常见问题（取自知识库）")
 def welcome(identity: WidgetIdentity) -> dict:
     return {"suggestions": suggestions(get_knowledge_base())}
