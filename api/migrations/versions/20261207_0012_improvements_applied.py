@@ -4,15 +4,15 @@ wrote the change to the bot's files, which model learnt it, or why the files ref
 Rows approved before this revision were written to the files when approved: they count as applied then (their
 model was not recorded).
 
-Revision ID: 0011_improvements_applied
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_improvements_applied"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
