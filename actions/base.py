@@ -59,7 +59,8 @@ def stamp_understanding(messages: list[dict], latest_message: dict | None) -> No
     if not intent.get("name"):
         return
     confidence = intent.get("confidence")
-    understood = {"intent": intent["name"], "confidence": round(float(confidence), 4) if confidence is not None else None}
+    understood = {"intent": intent["name"],
+                  "confidence": round(float(confidence), 4) if confidence is not None else None}
     for message in messages:
         if isinstance(message.get("custom"), dict) and message["custom"]:  # rasa_sdk gives plain text `custom: {}`
             message["custom"][NLU_KEY] = understood

@@ -1,4 +1,6 @@
-"""Small talk and refusals: fixed, polite replies that still carry their envelope (when to refuse: actions/router.py)."""
+"""Small talk and refusals: fixed, polite replies that still carry their envelope.
+
+When to refuse is decided in actions/router.py."""
 from __future__ import annotations
 
 from actions import envelopes
@@ -37,7 +39,7 @@ class ActionSmalltalk(TaxAction):
     async def act(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in ("affirm", "deny"):  # "首违不罚", "股票分红交税不": a question, not a yes or a no
-            from actions.router import respond, mentions_tax  # the router builds on this module
+            from actions.router import mentions_tax, respond  # the router builds on this module
 
             if mentions_tax(user_text(tracker)):
                 return await respond(dispatcher, tracker, strict=False, reason="no_answer")

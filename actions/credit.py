@@ -23,8 +23,10 @@ async def own_reminders(dispatcher, tracker) -> list:
     """The logged-in enterprise's reminders still to answer, each with its answer buttons; else how to see them."""
     identity = enterprise_fields(tracker)
     if not identity["enterprise_grant"]:
-        reply(dispatcher, login_problem(tracker) or "提醒是发给登录企业的。请先登录电子税务局，再在此查看本企业的风险提示、"
-                                                    "优惠提醒和信用修复提醒。", envelopes.fallback("login_required"))
+        reply(dispatcher,
+              login_problem(tracker) or "提醒是发给登录企业的。请先登录电子税务局，再在此查看本企业的风险提示、"
+                                        "优惠提醒和信用修复提醒。",
+              envelopes.fallback("login_required"))
         return []
     try:
         result = await ApiClient().request("POST", "/api/internal/reminders/open", json=identity)
@@ -36,7 +38,8 @@ async def own_reminders(dispatcher, tracker) -> list:
         return []
     reminders = result.get("reminders") or []
     if not reminders:
-        reply(dispatcher, "贵企业目前没有需要回复的提醒。以往的提醒可以在“消息”里查看。", {"kind": "reminders", "count": 0})
+        reply(dispatcher, "贵企业目前没有需要回复的提醒。以往的提醒可以在“消息”里查看。",
+              {"kind": "reminders", "count": 0})
         return []
     dispatcher.utter_message(text=f"贵企业有{len(reminders)}条提醒需要处理（风险提示在前）：")
     for item in reminders:
@@ -122,7 +125,8 @@ class ActionReminderAnswer(TaxAction):
                 kb, entry = _topic_entry("credit-repair")
                 return answer_entry(dispatcher, kb, entry) if entry else []  # a question, not an answer to a reminder
             if intent == "reminder_how" and exc.code in ("no_reminder", "login_required"):
-                from actions.router import respond  # "怎么操作" with nothing before it: the evidence decides, as for any question
+                # "怎么操作" with nothing before it: the evidence decides, as for any question
+                from actions.router import respond
 
                 return await respond(dispatcher, tracker, strict=True, reason="no_answer")
             if exc.code in REPAIR_NOT_READY:  # what to do before applying: said plainly, nothing was filed
@@ -132,7 +136,8 @@ class ActionReminderAnswer(TaxAction):
             reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
             return []
         except ApiUnavailable:
-            reply(dispatcher, "抱歉，暂时无法记录您对提醒的回复，请稍后再试。", envelopes.fallback("service_unavailable"))
+            reply(dispatcher, "抱歉，暂时无法记录您对提醒的回复，请稍后再试。",
+                  envelopes.fallback("service_unavailable"))
             return []
         if result.get("handoff"):
             return await start_handoff(dispatcher, tracker, "staff", reason="reminder_help")

@@ -1,6 +1,7 @@
 """Handing the conversation to a person: staff on request or after two failures, experts on request."""
 from __future__ import annotations
 
+import contextlib
 import re
 
 from rasa_sdk import Tracker
@@ -68,10 +69,9 @@ class ActionHandoff(TaxAction):
         reminder_id = next((e.get("value") for e in tracker.latest_message.get("entities") or []
                             if e.get("entity") == "reminder_id"), None)
         if str(reminder_id or "").isdigit():  # 需要帮助 on a risk reminder: record the answer, then a person
-            try:
+            # If the answer cannot be recorded the person still comes; the funnel misses one answer.
+            with contextlib.suppress(ApiUnavailable, ApiRejected):
                 await ApiClient().request("POST", "/api/internal/reminders/answer", json={
                     **enterprise_fields(tracker), "answer": "request_human", "reminder_id": int(reminder_id)})
-            except (ApiUnavailable, ApiRejected):
-                pass  # the person still comes; the funnel misses one answer
             return await start_handoff(dispatcher, tracker, tier, reason="reminder_help")
         return await start_handoff(dispatcher, tracker, tier, reason="user_request")

@@ -22,8 +22,8 @@ from actions.base import TaxAction, enterprise_fields, login_problem, reply, use
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
 from common.petitions import CATEGORIES, TICKET, match_category, suggest_category
 
-__all__ = ["start_petition", "open_petition", "petition_status", "GENERIC_REQUEST", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
-           "ASK_ACTIONS", "FORM_SLOTS"]
+__all__ = ["start_petition", "open_petition", "petition_status", "GENERIC_REQUEST", "ValidatePetitionForm",
+           "ActionPetitionSubmit", "ActionPetitionStatus", "ASK_ACTIONS", "FORM_SLOTS"]
 
 FORM = "petition_form"
 FORM_SLOTS = ("content", "category", "taxpayer_name", "uscc", "contact_phone", "confirm")
@@ -32,7 +32,8 @@ CANCEL = re.compile(r"^(取消|不提了|算了|不用了|退出|不要了|先�
 YES = re.compile(r"^(是|对|好|确认|提交|可以|没问题|行|嗯|ok|yes)", re.I)
 NO = re.compile(r"^(不|否|错|不对|有误|修改|no)", re.I)
 SKIP = re.compile(r"^(无|没有|不知道|跳过|不提供|略|没)")
-GENERIC_REQUEST = re.compile(r"^(我)?(要|想)?(投诉|反映|提|登记|提交|留言|建议|提个|说)(一下|一个|个)?(诉求|意见|建议|问题|情况)?[。！!]*$")
+GENERIC_REQUEST = re.compile(r"^(我)?(要|想)?(投诉|反映|提|登记|提交|留言|建议|提个|说)(一下|一个|个)?"
+                             r"(诉求|意见|建议|问题|情况)?[。！!]*$")
 MIN_CONTENT, MAX_CONTENT = 6, 2000
 
 QUESTIONS = {
@@ -41,8 +42,9 @@ QUESTIONS = {
     "taxpayer_name": "请提供纳税人名称（企业全称或个体工商户名称）。",
     "uscc": "请提供统一社会信用代码（18位）；如不便提供，请回复“无”。",
     "contact_phone": "请留一个联系电话（手机或座机），办理结果会通过它反馈给您。",
-    "confirm": "请确认以下信息：\n诉求：{content}\n类别：{category}\n纳税人：{taxpayer_name}\n统一社会信用代码：{uscc}\n"
-               "联系电话：{contact_phone}\n无误请点“确认提交”，需要修改请点“修改”，放弃请点“取消”（也可以直接回复这几个字）。",
+    "confirm": "请确认以下信息：\n诉求：{content}\n类别：{category}\n纳税人：{taxpayer_name}\n"
+               "统一社会信用代码：{uscc}\n联系电话：{contact_phone}\n"
+               "无误请点“确认提交”，需要修改请点“修改”，放弃请点“取消”（也可以直接回复这几个字）。",
 }
 CHOICES = "、".join(f"{i}.{c}" for i, c in enumerate(CATEGORIES, start=1))
 CONFIRM_BUTTONS = ("确认提交", "修改", "取消")
@@ -81,7 +83,7 @@ def open_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
 
 def start_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     """From another action: open the form and run it next (a demand the NLU did not recognise as one)."""
-    return open_petition(dispatcher, tracker) + [FollowupAction(FORM)]
+    return [*open_petition(dispatcher, tracker), FollowupAction(FORM)]
 
 
 class ActionAskPetitionSlot(TaxAction):
@@ -163,7 +165,8 @@ class ValidatePetitionForm(FormValidationAction):
             return {"uscc": NO_USCC}
         code = normalize_uscc(text)
         if not is_valid_uscc(code):
-            return _refuse("uscc", "这个统一社会信用代码校验未通过（应为18位，且最后一位校验码正确），请核对后重新输入，或回复“无”跳过。")
+            return _refuse("uscc", "这个统一社会信用代码校验未通过（应为18位，且最后一位校验码正确），"
+                                   "请核对后重新输入，或回复“无”跳过。")
         return {"uscc": code}
 
     def validate_contact_phone(self, value, dispatcher, tracker, domain):
@@ -175,7 +178,7 @@ class ValidatePetitionForm(FormValidationAction):
     def validate_confirm(self, value, dispatcher, tracker, domain):
         text = user_text(tracker)
         if NO.match(text):  # start over from the content, keeping nothing half-changed
-            return {slot: None for slot in FORM_SLOTS} | {"form_error": "好的，我们重新填写。"}
+            return dict.fromkeys(FORM_SLOTS) | {"form_error": "好的，我们重新填写。"}
         if YES.match(text):
             return {"confirm": True}
         return _refuse("confirm", "请回复“确认提交”、“修改”或“取消”。")
@@ -197,12 +200,14 @@ class ActionPetitionSubmit(TaxAction):
         clear = [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("petition_cancelled", None), SlotSet("petition_pending", None), SlotSet("suggested_category", None)]
         if tracker.get_slot("petition_cancelled") or not tracker.get_slot("confirm"):
-            reply(dispatcher, "已取消，本次诉求没有登记。如需帮助随时告诉我。", {"kind": "form_cancelled", "form": FORM})
+            reply(dispatcher, "已取消，本次诉求没有登记。如需帮助随时告诉我。",
+                  {"kind": "form_cancelled", "form": FORM})
             return clear
         slots = _slots(tracker)
         body = {
             "content": slots["content"], "category": slots["category"], "taxpayer_name": slots["taxpayer_name"],
-            "uscc": None if slots["uscc"] in (None, NO_USCC) else slots["uscc"], "contact_phone": slots["contact_phone"],
+            "uscc": None if slots["uscc"] in (None, NO_USCC) else slots["uscc"],
+            "contact_phone": slots["contact_phone"],
             **enterprise_fields(tracker), "idempotency_key": idempotency_key(tracker.sender_id, slots["content"] or ""),
         }
         try:
@@ -218,8 +223,9 @@ class ActionPetitionSubmit(TaxAction):
         text = (f"您的诉求已登记，受理编号：{created['ticket']}（类别：{created['category']}）。"
                 f"我们将在{created['due_date']}前办结并通过您留的电话反馈。"
                 "您可随时发送受理编号查询办理进度。")
-        reply(dispatcher, text, {"kind": "petition_created", "ticket": created["ticket"], "category": created["category"],
-                                 "received_at": created["received_at"], "due_date": created["due_date"]})
+        reply(dispatcher, text, {"kind": "petition_created", "ticket": created["ticket"],
+                                 "category": created["category"], "received_at": created["received_at"],
+                                 "due_date": created["due_date"]})
         return clear
 
 

@@ -95,7 +95,8 @@ class ActionAnswerQuestion(TaxAction):
 
     async def act(self, dispatcher, tracker, domain):
         kb = get_knowledge_base()
-        chosen = next((e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "entry_id"), None)
+        chosen = next((e["value"] for e in tracker.latest_message.get("entities", [])
+                       if e.get("entity") == "entry_id"), None)
         if chosen and kb.get(str(chosen)):
             return answer_entry(dispatcher, kb, kb.get(str(chosen)))
         _, confidence = _intent(tracker)

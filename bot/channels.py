@@ -53,7 +53,7 @@ class GuardedRestInput(RestInput):
         self.app_secret = app_secret
 
     @classmethod
-    def from_credentials(cls, credentials: dict | None) -> "GuardedRestInput":
+    def from_credentials(cls, credentials: dict | None) -> GuardedRestInput:
         return cls(secret("APP_SECRET"))  # at start-up: a missing secret outside development stops Rasa
 
     def get_metadata(self, request) -> dict | None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal, DecimalException
+from zoneinfo import ZoneInfo
 
 import spacy
 
@@ -50,6 +51,8 @@ from common.identifiers import (
 )
 
 __all__ = ["EntityExtractor", "TAX_TYPES", "parse_chinese_number"]
+
+_CHINA = ZoneInfo("Asia/Shanghai")  # relative dates ("下个月") are meant in China, whatever the server's zone
 
 # ---------------------------------------------------------------------------
 # Tax types: canonical name -> surface forms (the canonical name is implied).
@@ -129,8 +132,8 @@ _DATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         ("ymd", rf"(?<![0-9]){_YEAR_PFX}{_M} ?月 ?{_D} ?[日号]"),
-        ("ymd", r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)"
-                r"(?P<d>[0-9]{1,2})(?![0-9])"),
+        ("ymd", (r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)"
+                 r"(?P<d>[0-9]{1,2})(?![0-9])")),
         ("rel_month_day", rf"{_REL_MONTH} ?{_D} ?[日号]"),
         ("rel_quarter", _REL_QUARTER),
         ("quarter", rf"(?:(?<![0-9]){_YEAR_PFX}(?:的 ?)?)?第? ?(?<![0-9])(?P<q>[一二三四1-4]) ?季度"),
@@ -282,7 +285,7 @@ def _looks_like_id_card(code: str) -> bool:
         _dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
         return False
-    total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS, strict=True))
     return "10X98765432"[total % 11] == code[17]
 
 
@@ -443,12 +446,12 @@ class EntityExtractor:
     def extract(self, text: str, today: _dt.date | None = None) -> list[dict]:
         """Extract entities from ``text``; relative dates resolve against ``today``.
 
-        ``today`` defaults to ``datetime.date.today()``; pass it explicitly for
-        reproducible results.  Never raises on arbitrary strings.
+        ``today`` defaults to today in China (not the server's zone); pass it
+        explicitly for reproducible results.  Never raises on arbitrary strings.
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        today = today or _dt.date.today()
+        today = today or _dt.datetime.now(_CHINA).date()
         norm = to_halfwidth(text)
         found = _Found(text)
         _extract_uscc(norm, found)

@@ -8,10 +8,11 @@ extras), or None when the facts do not allow an answer (the condition then fails
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from knowledge.rules.display import TAX_TYPE_NAMES, pct, period_key, period_label, quarter_of, wan
 from knowledge.rules.facts import DeductionFact, EnterpriseFacts, FilingFact
@@ -52,7 +53,7 @@ def derived(name: str, unit: str, label: str, extras: tuple[str, ...] = ()):
 
     def register(fn):
         signature = inspect.signature(fn)
-        params = [p for p in signature.parameters.values()][2:]  # after (facts, today)
+        params = list(signature.parameters.values())[2:]  # after (facts, today)
         DERIVED[name] = DerivedSpec(
             name=name,
             fn=fn,
@@ -97,7 +98,8 @@ def _vat(facts: EnterpriseFacts) -> list[FilingFact]:
 
 def _is_shape(filing: FilingFact, months: int) -> bool:
     s, e = filing.period_start, filing.period_end
-    return s.day == 1 and (e.year * 12 + e.month) - (s.year * 12 + s.month) == months - 1 and (e + timedelta(days=1)).day == 1
+    spans_months = (e.year * 12 + e.month) - (s.year * 12 + s.month) == months - 1
+    return s.day == 1 and spans_months and (e + timedelta(days=1)).day == 1
 
 
 def _peak_sales(facts: EnterpriseFacts, today: date, months: int, window_start: date) -> Found | None:
@@ -112,6 +114,11 @@ def _peak_sales(facts: EnterpriseFacts, today: date, months: int, window_start: 
         return None
     sales, filing = best
     return Found(sales, extras=lambda: {"peak_period": period_label(filing.period_start, filing.period_end)})
+
+
+def _span_label(first: FilingFact, last: FilingFact) -> str:
+    """"2025年第1季度至2025年第3季度": from the first filing's period to the last one's."""
+    return f"{period_label(first.period_start, first.period_end)}至{period_label(last.period_start, last.period_end)}"
 
 
 def _deduction_line(d: DeductionFact) -> str:
@@ -182,7 +189,7 @@ def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookba
                    key=lambda f: f.period_start)
     best: list[FilingFact] = []
     run: list[FilingFact] = []
-    for filing in filed + [None]:
+    for filing in [*filed, None]:
         if filing is not None and filing.zero_filing:
             run.append(filing)
             continue
@@ -197,7 +204,7 @@ def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookba
         len(best),
         items=tuple(period_key(f.period_start, f.period_end) for f in best),
         extras={
-            "periods_text": f"{period_label(first.period_start, first.period_end)}至{period_label(last.period_start, last.period_end)}",
+            "periods_text": _span_label(first, last),
             "invoice_wan": wan(invoiced),
         },
     )
@@ -220,7 +227,8 @@ def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapp
     if sales <= 0:
         return None
     tax = sum((f.tax_paid or Decimal(0) for f in filed), Decimal(0))
-    reference = Decimal(references.get(facts.industry_code) or references.get(facts.industry_code[:1].upper()) or default)
+    reference = Decimal(references.get(facts.industry_code) or references.get(facts.industry_code[:1].upper())
+                        or default)
     burden = tax / sales
     first, last = filed[0], filed[-1]
     return Found(
@@ -229,7 +237,7 @@ def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapp
         extras=lambda: {
             "burden_pct": pct(burden),
             "reference_pct": pct(reference),
-            "periods_text": f"{period_label(first.period_start, first.period_end)}至{period_label(last.period_start, last.period_end)}",
+            "periods_text": _span_label(first, last),
             "sales_wan": wan(sales),
             "tax_wan": wan(tax),
         },
@@ -300,7 +308,8 @@ def uncorrected_repairable_deductions(facts: EnterpriseFacts, today: date, exclu
             "reasons_text": "、".join(_deduction_line(d) for d in found),
             "points": sum(d.points for d in found),
             "best_deadline": best_deadline.isoformat() if best_deadline else "",
-            "best_hint": (f"在{best_deadline.month}月{best_deadline.day}日前纠正，修复加分最多；" if best_deadline else ""),
+            "best_hint": (f"在{best_deadline.month}月{best_deadline.day}日前纠正，修复加分最多；"
+                          if best_deadline else ""),
         },
     )
 

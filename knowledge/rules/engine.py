@@ -23,11 +23,12 @@ import datetime as dt
 import operator
 import re
 import string
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -123,7 +124,7 @@ class Condition:
     explain_missing: str = ""
     unit: str = ""
     label: str = ""
-    children: tuple["Condition", ...] = ()
+    children: tuple[Condition, ...] = ()
     args: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     args_key: tuple = ()
     # holds(facts, today, cache) -> bool, compiled once: the fast path over every enterprise.
@@ -157,8 +158,9 @@ class Rule:
 @dataclass(frozen=True)
 class Outcome:
     rule_id: str
-    matched: bool            # policy: qualifies and has not claimed; risk: the indicator fires; credit: repairable deduction
-    reasons: tuple[str, ...] # one Chinese line per condition, e.g. "年应纳税所得额 120万元 ≤ 300万元"
+    # policy: qualifies and has not claimed; risk: the indicator fires; credit: repairable deduction
+    matched: bool
+    reasons: tuple[str, ...]  # one Chinese line per condition, e.g. "年应纳税所得额 120万元 ≤ 300万元"
     values: dict             # what the message placeholders and the funnel need, e.g. {"deduction_id": 7}
     key: str                 # what the reminder is about, for quiet periods: rule id + period or deduction id
 
@@ -567,7 +569,8 @@ class _Compiler:
         else:
             spec = DERIVED.get(name)
             if spec is None:
-                raise RuleValidationError(f"{where}: unknown derived function {name!r} (known: {', '.join(sorted(DERIVED))})")
+                raise RuleValidationError(
+                    f"{where}: unknown derived function {name!r} (known: {', '.join(sorted(DERIVED))})")
             args = raw.get("args") or {}
             if not isinstance(args, dict):
                 raise RuleValidationError(f"{where}: args must be a mapping")
@@ -621,7 +624,8 @@ class _Compiler:
         for text in texts.values():
             bad = _placeholders(text, where) - GROUP_PLACEHOLDERS
             if bad:
-                raise RuleValidationError(f"{where}: {kind} explain may use only {{detail}}, not {', '.join(sorted(bad))}")
+                raise RuleValidationError(
+                    f"{where}: {kind} explain may use only {{detail}}, not {', '.join(sorted(bad))}")
         if kind == "any":
             items = raw["any"]
             if not isinstance(items, list) or len(items) < 2:
@@ -633,7 +637,8 @@ class _Compiler:
         if target not in self.raws:
             raise RuleValidationError(f"{where}: eligible_for names unknown rule {target!r}")
         if target in self.stack:
-            raise RuleValidationError(f"{where}: eligible_for {target!r} makes a cycle: {' -> '.join(self.stack + [target])}")
+            cycle = " -> ".join([*self.stack, target])
+            raise RuleValidationError(f"{where}: eligible_for {target!r} makes a cycle: {cycle}")
         referenced = self.rule(target)
         if referenced.type != "policy":
             raise RuleValidationError(f"{where}: eligible_for must name a policy rule, {target!r} is {referenced.type}")
@@ -649,7 +654,8 @@ def _published(conditions: Iterable[Condition]) -> set[str]:
             names |= _published(cond.children)
             continue
         names.add(cond.name)
-        names.add({"money": f"{cond.name}_wan", "ratio": f"{cond.name}_pct", "text": f"{cond.name}_text"}.get(cond.unit, cond.name))
+        suffix = {"money": "_wan", "ratio": "_pct", "text": "_text"}.get(cond.unit, "")
+        names.add(f"{cond.name}{suffix}")
         if cond.kind == "derived":
             names |= set(DERIVED[cond.name].extras)
     return names
@@ -666,7 +672,8 @@ def _read(path: Path) -> list[dict]:
         if not isinstance(raw, dict):
             raise RuleValidationError(f"{path}: rule {index} is not a mapping")
         if not isinstance(raw.get("id"), str) or not RULE_ID.match(raw["id"]):
-            raise RuleValidationError(f"{path}: rule {index}: id must be kebab-case (lowercase, digits, dashes), got {raw.get('id')!r}")
+            raise RuleValidationError(
+                f"{path}: rule {index}: id must be kebab-case (lowercase, digits, dashes), got {raw.get('id')!r}")
     return data["rules"]
 
 
