@@ -1,6 +1,11 @@
 """The enterprise's own credit, credit repair and answers to reminders: personal data via the API only."""
 from __future__ import annotations
 
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
@@ -8,18 +13,20 @@ from actions.filing_points import answer_filing_points, context_entry, entry_for
 from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 from common.owndata import own_data_request
+from knowledge.base import KnowledgeBase
+from knowledge.models import Entry
 
 __all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit", "own_reminders"]
 
 LOGIN_FIRST = "为保护企业信息，查询本企业的纳税信用需要先登录电子税务局，再在此咨询。您也可以按以下方法自行查询："
 
 
-def _topic_entry(topic: str):
+def _topic_entry(topic: str) -> tuple[KnowledgeBase, Entry | None]:
     kb = get_knowledge_base()
     return kb, next((e for e in kb.entries.values() if e.topic == topic), None)
 
 
-async def own_reminders(dispatcher, tracker) -> list:
+async def own_reminders(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The logged-in enterprise's reminders still to answer, each with its answer buttons; else how to see them."""
     identity = enterprise_fields(tracker)
     if not identity["enterprise_grant"]:
@@ -48,12 +55,12 @@ async def own_reminders(dispatcher, tracker) -> list:
     return []
 
 
-async def own_credit(dispatcher, tracker) -> list:
+async def own_credit(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The logged-in enterprise's own credit card; otherwise why it cannot be shown and how to look it up."""
     return await _credit(dispatcher, tracker, "query_own_credit")
 
 
-async def _credit(dispatcher, tracker, intent: str | None) -> list:
+async def _credit(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list[EventType]:
     identity = enterprise_fields(tracker)
     if intent == "query_own_credit" and identity["enterprise_grant"]:
         try:
@@ -77,7 +84,7 @@ class ActionOwnCredit(TaxAction):
 
     action_name = "action_own_credit"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "query_own_credit" and own_data_request(user_text(tracker)) is None:
             # "纳税信用有几级", "信用M级能退留抵不": about credit, not the enterprise's own record
@@ -87,7 +94,7 @@ class ActionOwnCredit(TaxAction):
         return await _credit(dispatcher, tracker, intent)
 
 
-def _entity(tracker, name: str) -> str | None:
+def _entity(tracker: Tracker, name: str) -> str | None:
     return next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
                  if e.get("entity") == name and e.get("value") not in (None, "")), None)
 
@@ -102,7 +109,7 @@ class ActionReminderAnswer(TaxAction):
 
     action_name = "action_reminder_answer"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reminder_id = _entity(tracker, "reminder_id")
         if intent == "reminder_how" and reminder_id is None and not enterprise_fields(tracker)["enterprise_grant"]:
@@ -111,7 +118,7 @@ class ActionReminderAnswer(TaxAction):
             if entry is not None:
                 return answer_filing_points(dispatcher, kb, entry)
         body = {**enterprise_fields(tracker), "answer": intent, "text": tracker.latest_message.get("text"),
-                "reminder_id": int(reminder_id) if str(reminder_id or "").isdigit() else None,
+                "reminder_id": int(str(reminder_id)) if str(reminder_id or "").isdigit() else None,
                 "explanation": _entity(tracker, "explanation")}
         try:
             result = await ApiClient().request("POST", "/api/internal/reminders/answer", json=body)

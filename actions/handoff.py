@@ -5,8 +5,9 @@ import contextlib
 import re
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import envelopes
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
@@ -34,7 +35,7 @@ def requested_seat(text: str) -> str | None:
     return "staff" if _STAFF.search(text) else None
 
 
-async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list:
+async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list[EventType]:
     """Ask the hub for a seat; say honestly what happened (queued, assigned or nobody online)."""
     seat = TIER_NAMES[tier]
     try:
@@ -63,7 +64,7 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier
 class ActionHandoff(TaxAction):
     action_name = "action_handoff"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         tier = "expert" if intent == "request_expert" else "staff"
         reminder_id = next((e.get("value") for e in tracker.latest_message.get("entities") or []
@@ -72,6 +73,6 @@ class ActionHandoff(TaxAction):
             # If the answer cannot be recorded the person still comes; the funnel misses one answer.
             with contextlib.suppress(ApiUnavailable, ApiRejected):
                 await ApiClient().request("POST", "/api/internal/reminders/answer", json={
-                    **enterprise_fields(tracker), "answer": "request_human", "reminder_id": int(reminder_id)})
+                    **enterprise_fields(tracker), "answer": "request_human", "reminder_id": int(str(reminder_id))})
             return await start_handoff(dispatcher, tracker, tier, reason="reminder_help")
         return await start_handoff(dispatcher, tracker, tier, reason="user_request")

@@ -36,9 +36,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal, DecimalException
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import spacy
+from spacy.pipeline import EntityRuler
 
 from common.identifiers import (
     LANDLINE_PATTERN,
@@ -258,12 +260,12 @@ class _Found:
     def __init__(self, original: str) -> None:
         self.original = original
         self.taken = bytearray(len(original))
-        self.items: list[dict] = []
+        self.items: list[dict[str, Any]] = []
 
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[start:end])
 
-    def add(self, entity: str, value, start: int, end: int) -> bool:
+    def add(self, entity: str, value: Any, start: int, end: int) -> bool:
         if start >= end or not self.free(start, end):
             return False
         self.taken[start:end] = b"\x01" * (end - start)
@@ -327,7 +329,7 @@ def _rel_month_delta(word: str) -> int:
     return -1 if word.startswith("上") else 1 if word.startswith("下") else 0
 
 
-def _date_value(kind: str, g: dict, today: _dt.date) -> tuple[str, str] | None:
+def _date_value(kind: str, g: dict[str, Any], today: _dt.date) -> tuple[str, str] | None:
     """Turn one rule match into (entity, value); None when it is not a real date."""
     year = today.year
     if g.get("y"):
@@ -427,6 +429,7 @@ class EntityExtractor:
         # The "char" segmenter needs neither jieba dictionaries nor pkuseg models.
         self._nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
         ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        assert isinstance(ruler, EntityRuler)  # add_pipe is typed as returning any pipe
         ruler.add_patterns(
             [
                 {"label": "tax_type", "pattern": surface, "id": canonical}
@@ -443,7 +446,7 @@ class EntityExtractor:
                 continue
             found.add("tax_type", ent.ent_id_, ent.start_char, ent.end_char)
 
-    def extract(self, text: str, today: _dt.date | None = None) -> list[dict]:
+    def extract(self, text: str, today: _dt.date | None = None) -> list[dict[str, Any]]:
         """Extract entities from ``text``; relative dates resolve against ``today``.
 
         ``today`` defaults to today in China (not the server's zone); pass it

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from knowledge.rules.display import TAX_TYPE_NAMES, pct, period_key, period_label, quarter_of, wan
 from knowledge.rules.facts import DeductionFact, EnterpriseFacts, FilingFact
@@ -48,10 +48,13 @@ class DerivedSpec:
 DERIVED: dict[str, DerivedSpec] = {}
 
 
-def derived(name: str, unit: str, label: str, extras: tuple[str, ...] = ()):
+DerivedFn = TypeVar("DerivedFn", bound=Callable[..., object])
+
+
+def derived(name: str, unit: str, label: str, extras: tuple[str, ...] = ()) -> Callable[[DerivedFn], DerivedFn]:
     assert unit in UNITS, unit
 
-    def register(fn):
+    def register(fn: DerivedFn) -> DerivedFn:
         signature = inspect.signature(fn)
         params = list(signature.parameters.values())[2:]  # after (facts, today)
         DERIVED[name] = DerivedSpec(
@@ -83,7 +86,7 @@ def _sales(filing: FilingFact) -> Decimal | None:
 
 # (facts, its VAT filings): several functions ask in a row for one enterprise. Replaced as one tuple,
 # so a thread never sees one enterprise's facts paired with another's filings.
-_last_vat: tuple = (None, [])
+_last_vat: tuple[EnterpriseFacts | None, list[FilingFact]] = (None, [])
 
 
 def _vat(facts: EnterpriseFacts) -> list[FilingFact]:
@@ -128,7 +131,7 @@ def _deduction_line(d: DeductionFact) -> str:
 # --- VAT sales ---------------------------------------------------------------------------------
 
 @derived("max_quarter_sales", "money", "近4个季度最高季度销售额", extras=("peak_period",))
-def max_quarter_sales(facts: EnterpriseFacts, today: date, quarters: int = 4):
+def max_quarter_sales(facts: EnterpriseFacts, today: date, quarters: int = 4) -> Found | None:
     """Largest VAT sales of one quarterly-filed period among the last `quarters` complete quarters."""
     year, quarter = quarter_of(today)
     window_start = _months_back(date(year, (quarter - 1) * 3 + 1, 1), 3 * quarters)
@@ -136,7 +139,7 @@ def max_quarter_sales(facts: EnterpriseFacts, today: date, quarters: int = 4):
 
 
 @derived("max_month_sales", "money", "近12个月最高月销售额", extras=("peak_period",))
-def max_month_sales(facts: EnterpriseFacts, today: date, months: int = 12):
+def max_month_sales(facts: EnterpriseFacts, today: date, months: int = 12) -> Found | None:
     """Largest VAT sales of one monthly-filed period among the last `months` complete months."""
     return _peak_sales(facts, today, 1, _months_back(today, months))
 
@@ -144,7 +147,7 @@ def max_month_sales(facts: EnterpriseFacts, today: date, months: int = 12):
 # --- industry ----------------------------------------------------------------------------------
 
 @derived("industry_section", "text", "行业门类")
-def industry_section(facts: EnterpriseFacts, today: date):
+def industry_section(facts: EnterpriseFacts, today: date) -> str | None:
     """GB/T 4754 门类 letter of the industry code ("F51" -> "F")."""
     return facts.industry_code[:1].upper() or None
 
@@ -153,7 +156,7 @@ def industry_section(facts: EnterpriseFacts, today: date):
 
 @derived("invoice_mismatch", "count", "开票与申报不一致的期数", extras=("details", "gap_wan"))
 def invoice_mismatch(facts: EnterpriseFacts, today: date, tolerance_ratio: Decimal, tolerance_amount: Decimal,
-                     lookback_days: int = 365):
+                     lookback_days: int = 365) -> Found:
     """VAT periods filed in the lookback whose invoiced sales exceed declared sales beyond the tolerance.
 
     Only invoiced > declared counts: sales without invoices are declared too, so declared > invoiced is normal.
@@ -182,7 +185,7 @@ def invoice_mismatch(facts: EnterpriseFacts, today: date, tolerance_ratio: Decim
 
 @derived("zero_filing_streak_with_invoices", "count", "连续零申报期数",
          extras=("periods_text", "invoice_wan"))
-def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookback_days: int = 400):
+def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookback_days: int = 400) -> Found:
     """Longest run of consecutive zero VAT filings in the lookback during which invoices were still issued."""
     since = today - timedelta(days=lookback_days)
     filed = sorted((f for f in _vat(facts) if f.filed_date is not None and f.period_end >= since),
@@ -213,7 +216,7 @@ def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookba
 @derived("tax_burden_vs_industry", "ratio", "增值税税负率与行业参考值之比",
          extras=("burden_pct", "reference_pct", "periods_text", "sales_wan", "tax_wan"))
 def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapping[str, Decimal],
-                           default: Decimal, periods: int = 4):
+                           default: Decimal, periods: int = 4) -> Found | None:
     """The enterprise's VAT burden (tax paid / declared sales over its last `periods` filed periods),
     divided by the reference burden of its industry (by industry code, then 门类 letter, then default).
 
@@ -223,7 +226,7 @@ def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapp
                     and f.period_end < today), key=lambda f: f.period_end)[-periods:]
     if len(filed) < periods:
         return None
-    sales = sum((f.declared_sales for f in filed), Decimal(0))
+    sales = sum((f.declared_sales or Decimal(0) for f in filed), Decimal(0))
     if sales <= 0:
         return None
     tax = sum((f.tax_paid or Decimal(0) for f in filed), Decimal(0))
@@ -260,20 +263,20 @@ def _overdue(facts: EnterpriseFacts, today: date, keep: Callable[[FilingFact], b
 
 
 @derived("overdue_filings", "count", "逾期未申报的申报表数", extras=("filings_text", "days_overdue"))
-def overdue_filings(facts: EnterpriseFacts, today: date, exclude: tuple[str, ...] = ()):
+def overdue_filings(facts: EnterpriseFacts, today: date, exclude: tuple[str, ...] = ()) -> Found:
     """Returns whose due date has passed (a return due today can still be filed today) and that are not filed."""
     return _overdue(facts, today, lambda f: f.tax_type not in exclude)
 
 
 @derived("unreported_statements", "count", "逾期未报送的财务报表数", extras=("filings_text", "days_overdue"))
-def unreported_statements(facts: EnterpriseFacts, today: date, years_back: int = 1):
+def unreported_statements(facts: EnterpriseFacts, today: date, years_back: int = 1) -> Found:
     """Financial statements for last year (and this year) past their due date and not filed."""
     first_year = today.year - years_back
     return _overdue(facts, today, lambda f: f.tax_type == "financial_statements" and f.period_end.year >= first_year)
 
 
 @derived("risk_findings", "count", "税务系统发现的风险疑点数", extras=("findings_text",))
-def risk_findings(facts: EnterpriseFacts, today: date, exclude_indicators: tuple[str, ...] = ()):
+def risk_findings(facts: EnterpriseFacts, today: date, exclude_indicators: tuple[str, ...] = ()) -> Found:
     """The tax system's own findings, passed through as they are."""
     found = sorted({(i, p) for i, p in facts.risk_findings if i not in exclude_indicators}, key=lambda x: (x[1], x[0]))
     return Found(
@@ -288,7 +291,7 @@ def risk_findings(facts: EnterpriseFacts, today: date, exclude_indicators: tuple
 @derived("uncorrected_repairable_deductions", "count", "尚未纠正的可修复扣分项数",
          extras=("deduction_ids", "reasons_text", "points", "best_deadline", "best_hint"))
 def uncorrected_repairable_deductions(facts: EnterpriseFacts, today: date, exclude_codes: tuple[str, ...] = (),
-                                      best_within_days: int = 30, years_back: int = 1):
+                                      best_within_days: int = 30, years_back: int = 1) -> Found:
     """Repairable deductions not yet corrected, recorded this year or last (the repair tiers end with
     "corrected in the following year"): every deduction the tax system marks repairable, except
     `exclude_codes` (those repaired only on application, which another rule reminds of)."""
@@ -330,7 +333,7 @@ def repair_deadline(occurred_on: date, evaluation_month: int = 4) -> date:
 @derived("repairable_deductions", "count", "可申请修复的扣分项数",
          extras=("deduction_ids", "reasons_text", "points", "apply_deadline"))
 def repairable_deductions(facts: EnterpriseFacts, today: date, application_codes: tuple[str, ...] = (),
-                          evaluation_month: int = 4):
+                          evaluation_month: int = 4) -> Found:
     """Corrected, repairable deductions that need an application: those of `application_codes` (e.g. direct
     D ratings), and those corrected only after the annual evaluation that counted them (in `evaluation_month` of
     the following year). The application is open until :func:`repair_deadline`. Deductions corrected before
