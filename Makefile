@@ -43,9 +43,9 @@ validate: venv
 	$(PY) scripts/build_nlu.py --check
 	$(RASA) data validate $(RASA_ARGS) --data data --fail-on-warnings
 
-lint: venv  ## ruff (style and bug patterns) and mypy (types; strict for common/ and knowledge/), configured in pyproject.toml
-	$(PY) -m ruff check .
-	$(PY) -m mypy
+lint: venv  ## ruff (style and bug patterns) and mypy (types), both configured in pyproject.toml
+# Both always run, so one pass shows every finding; the target fails if either found something.
+	@status=0; $(PY) -m ruff check . || status=1; $(PY) -m mypy || status=1; exit $$status
 
 test: lint validate test-py test-embedded test-stories  ## lint, validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
 
