@@ -121,7 +121,7 @@ def test_to_halfwidth_folds_fullwidth_ascii_only():
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    "text, expected",
     [
         ("13800138000", "13800138000"),
         ("138-0013-8000", "13800138000"),

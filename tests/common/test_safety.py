@@ -81,7 +81,7 @@ def test_no_question_the_knowledge_base_answers_is_taken_for_a_request():
     assert refused == []
 
 
-@pytest.mark.parametrize(("text", "expected"), [
+@pytest.mark.parametrize("text, expected", [
     ("留抵退税申请两个月了一直没有结果，要求尽快办理", True),
     ("电子税务局一直报错，请尽快修复", True),
     ("纳税信用评为C级觉得不合理，可以要求重新评吗？", False),

@@ -48,7 +48,7 @@ def test_jsonl_rows_keep_a_known_topic_and_merge_duplicate_questions(tmp_path, k
     assert len(imported) == 1 and imported[0].topic == "iit-individual-business-halving"
 
 
-@pytest.mark.parametrize(("content", "suffix", "message"), [
+@pytest.mark.parametrize("content, suffix, message", [
     ("question,answer,date\n问,答,2024-01-01\n", ".csv", "missing source"),
     ("question,answer,date,source\n问,答,昨天,来源\n", ".csv", "not like"),
     ("question,answer,date,source\n问,答,2024-02-30,来源\n", ".csv", "does not exist"),

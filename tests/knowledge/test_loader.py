@@ -35,7 +35,7 @@ def test_a_valid_entry_loads_with_dates_and_sources(tmp_path):
     assert entry.is_current(dt.date(2026, 11, 23)) and entry.is_expired(dt.date(2028, 1, 1))
 
 
-@pytest.mark.parametrize(("change", "message"), [
+@pytest.mark.parametrize("change, message", [
     ({"topic": "no-such-topic"}, "unknown topic"),
     ({"sources": []}, "at least one source"),
     ({"sources": [{"doc_no": "x"}]}, "needs a title"),

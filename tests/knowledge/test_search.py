@@ -26,7 +26,7 @@ def test_analyzer_normalises_width_script_and_synonyms():
     assert analyzer.terms("<script>alert('x')</script>") == []
 
 
-@pytest.mark.parametrize(("question", "topic"), [
+@pytest.mark.parametrize("question, topic", [
     ("小规模纳税人季度销售额不到30万要交增值税吗", "vat-small-scale-exemption"),
     ("滞纳金按每天多少收", "late-payment-surcharge"),
     ("电子税务局密码忘了", "e-tax-bureau-login"),

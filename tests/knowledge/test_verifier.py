@@ -32,7 +32,7 @@ def _outcome(kb, text, topic):
     return "declined"
 
 
-@pytest.mark.parametrize(("text", "topic"), [
+@pytest.mark.parametrize("text, topic", [
     ("零申报咋报", "zero-filing"),
     ("小规模免税额度多少", "vat-small-scale-exemption"),
     ("滞纳金咋算", "late-payment-surcharge"),
