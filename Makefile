@@ -10,7 +10,7 @@ export APP_ENV ?= development
 
 WEB_APP := api/web/static/app/index.html
 
-.PHONY: setup venv web nlu train retrain validate test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics bench-pages clean
+.PHONY: setup venv web nlu train retrain validate lint test test-py test-embedded test-stories run bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics bench-pages clean
 
 setup: venv web train  ## create the environment, install everything, build the staff app, train the model
 
@@ -43,7 +43,11 @@ validate: venv
 	$(PY) -m scripts.build_nlu --check
 	$(RASA) data validate $(RASA_ARGS) --data data --fail-on-warnings
 
-test: validate test-py test-embedded test-stories  ## validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
+lint: venv  ## ruff (style and bug patterns) and mypy (types), both configured in pyproject.toml
+# Both always run, so one pass shows every finding; the target fails if either found something.
+	@status=0; $(PY) -m ruff check . || status=1; $(PY) -m mypy || status=1; exit $$status
+
+test: lint validate test-py test-embedded test-stories  ## lint, validate data, pytest (PostgreSQL+Redis, then embedded), conversation tests
 
 test-py: train web  ## includes end-to-end tests against a real Rasa server with the trained model
 	$(PY) -m pytest -q

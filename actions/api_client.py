@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 import httpx
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import get_settings
 
@@ -32,7 +33,8 @@ class ApiClient:
         self.token = token or settings.service_token
         self.timeout = timeout or settings.api_timeout
 
-    async def request(self, method: str, path: str, json: dict | None = None, params: dict | None = None) -> Any:
+    async def request(self, method: str, path: str, json: dict[str, Any] | None = None,
+                      params: dict[str, Any] | None = None) -> Any:
         try:
             async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout) as client:
                 response = await client.request(method, path, json=json, params=params,
@@ -52,11 +54,11 @@ class ApiClient:
         return body
 
 
-async def call_or_explain(dispatcher, method: str, path: str, json: dict, *, rejected_reason: str,
-                          rejected_text: str, unavailable_text: str) -> Any | None:
+async def call_or_explain(dispatcher: CollectingDispatcher, method: str, path: str, json: dict[str, Any], *,
+                          rejected_reason: str, rejected_text: str, unavailable_text: str) -> Any | None:
     """Call the API; when it refuses or is away, tell the user (with a fallback envelope) and return None."""
-    from common import envelopes
     from actions.base import reply
+    from common import envelopes
 
     try:
         return await ApiClient().request(method, path, json=json)

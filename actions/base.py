@@ -6,7 +6,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from common.safety import assess
 from common.textnorm import normalize_text
@@ -43,23 +45,26 @@ LOGIN_PROBLEMS = {"token_expired": "您的电子税务局登录已过期，请�
 def login_problem(tracker: Tracker) -> str | None:
     """What to tell an enterprise whose token the channel refused (bot/channels.py), or None."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
-    return LOGIN_PROBLEMS.get(metadata.get("enterprise_token_error"))
+    problem = metadata.get("enterprise_token_error")
+    return LOGIN_PROBLEMS.get(problem) if isinstance(problem, str) else None
 
 
-def reply(dispatcher: CollectingDispatcher, text: str, custom: dict, buttons: list[dict] | None = None) -> None:
+def reply(dispatcher: CollectingDispatcher, text: str, custom: dict[str, Any],
+          buttons: list[dict[str, Any]] | None = None) -> None:
     """One text message (with buttons) and the envelope as its own `custom` message."""
     dispatcher.utter_message(text=text, buttons=buttons or [])
     dispatcher.utter_message(json_message=custom)
 
 
-def stamp_understanding(messages: list[dict], latest_message: dict | None) -> None:
+def stamp_understanding(messages: list[dict[str, Any]], latest_message: dict[str, Any] | None) -> None:
     """Put the turn's intent and confidence into every envelope, so the conversation hub records them with the
     bot's reply instead of asking Rasa for the tracker after each turn."""
     intent = (latest_message or {}).get("intent") or {}
     if not intent.get("name"):
         return
     confidence = intent.get("confidence")
-    understood = {"intent": intent["name"], "confidence": round(float(confidence), 4) if confidence is not None else None}
+    understood = {"intent": intent["name"],
+                  "confidence": round(float(confidence), 4) if confidence is not None else None}
     for message in messages:
         if isinstance(message.get("custom"), dict) and message["custom"]:  # rasa_sdk gives plain text `custom: {}`
             message["custom"][NLU_KEY] = understood
@@ -78,7 +83,7 @@ class TaxAction(Action):
     def name(self) -> str:
         return self.action_name
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if self.screens_requests and assess(user_text(tracker)).is_request:
             from actions.conversation import refuse  # conversation builds on this module
 
@@ -88,5 +93,5 @@ class TaxAction(Action):
         stamp_understanding(dispatcher.messages, tracker.latest_message)
         return events
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         raise NotImplementedError

@@ -1,5 +1,12 @@
-"""Small talk and refusals: fixed, polite replies that still carry their envelope (when to refuse: actions/router.py)."""
+"""Small talk and refusals: fixed, polite replies that still carry their envelope.
+
+When to refuse is decided in actions/router.py."""
 from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.base import TaxAction, reply, user_text
 from common import envelopes
@@ -26,7 +33,7 @@ REFUSAL = (
 )
 
 
-def refuse(dispatcher) -> list:
+def refuse(dispatcher: CollectingDispatcher) -> list[EventType]:
     reply(dispatcher, REFUSAL, envelopes.refuse())
     return []
 
@@ -34,12 +41,12 @@ def refuse(dispatcher) -> list:
 class ActionSmalltalk(TaxAction):
     action_name = "action_smalltalk"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in ("affirm", "deny"):  # "首违不罚", "股票分红交税不": a question, not a yes or a no
-            from actions.router import respond, mentions_tax  # the router builds on this module
+            from actions.router import mentions_tax, respond  # the router builds on this module
 
             if mentions_tax(user_text(tracker)):
                 return await respond(dispatcher, tracker, strict=False, reason="no_answer")
-        reply(dispatcher, SMALLTALK.get(intent, SMALLTALK["greet"]), envelopes.smalltalk())
+        reply(dispatcher, SMALLTALK.get(intent or "", SMALLTALK["greet"]), envelopes.smalltalk())
         return []

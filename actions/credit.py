@@ -1,6 +1,11 @@
 """The enterprise's own credit, credit repair and answers to reminders: personal data via the API only."""
 from __future__ import annotations
 
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
 from actions.filing_points import answer_filing_points, context_entry, entry_for_topic
@@ -8,23 +13,27 @@ from actions.handoff import start_handoff
 from actions.knowledge_answer import answer_entry, get_knowledge_base
 from common import envelopes
 from common.owndata import own_data_request
+from knowledge.base import KnowledgeBase
+from knowledge.models import Entry
 
 __all__ = ["ActionOwnCredit", "ActionReminderAnswer", "own_credit", "own_reminders"]
 
 LOGIN_FIRST = "为保护企业信息，查询本企业的纳税信用需要先登录电子税务局，再在此咨询。您也可以按以下方法自行查询："
 
 
-def _topic_entry(topic: str):
+def _topic_entry(topic: str) -> tuple[KnowledgeBase, Entry | None]:
     kb = get_knowledge_base()
     return kb, next((e for e in kb.entries.values() if e.topic == topic), None)
 
 
-async def own_reminders(dispatcher, tracker) -> list:
+async def own_reminders(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The logged-in enterprise's reminders still to answer, each with its answer buttons; else how to see them."""
     identity = enterprise_fields(tracker)
     if not identity["enterprise_grant"]:
-        reply(dispatcher, login_problem(tracker) or "提醒是发给登录企业的。请先登录电子税务局，再在此查看本企业的风险提示、"
-                                                    "优惠提醒和信用修复提醒。", envelopes.fallback("login_required"))
+        reply(dispatcher,
+              login_problem(tracker) or "提醒是发给登录企业的。请先登录电子税务局，再在此查看本企业的风险提示、"
+                                        "优惠提醒和信用修复提醒。",
+              envelopes.fallback("login_required"))
         return []
     try:
         result = await ApiClient().request("POST", "/api/internal/reminders/open", json=identity)
@@ -46,12 +55,12 @@ async def own_reminders(dispatcher, tracker) -> list:
     return []
 
 
-async def own_credit(dispatcher, tracker) -> list:
+async def own_credit(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The logged-in enterprise's own credit card; otherwise why it cannot be shown and how to look it up."""
     return await _credit(dispatcher, tracker, "query_own_credit")
 
 
-async def _credit(dispatcher, tracker, intent: str | None) -> list:
+async def _credit(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list[EventType]:
     identity = enterprise_fields(tracker)
     if intent == "query_own_credit" and identity["enterprise_grant"]:
         try:
@@ -74,7 +83,7 @@ class ActionOwnCredit(TaxAction):
 
     action_name = "action_own_credit"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "query_own_credit" and own_data_request(user_text(tracker)) is None:
             # "纳税信用有几级", "信用M级能退留抵不": about credit, not the enterprise's own record
@@ -84,7 +93,7 @@ class ActionOwnCredit(TaxAction):
         return await _credit(dispatcher, tracker, intent)
 
 
-def _entity(tracker, name: str) -> str | None:
+def _entity(tracker: Tracker, name: str) -> str | None:
     return next((e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
                  if e.get("entity") == name and e.get("value") not in (None, "")), None)
 
@@ -99,7 +108,7 @@ class ActionReminderAnswer(TaxAction):
 
     action_name = "action_reminder_answer"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reminder_id = _entity(tracker, "reminder_id")
         if intent == "reminder_how" and reminder_id is None and not enterprise_fields(tracker)["enterprise_grant"]:
@@ -108,7 +117,7 @@ class ActionReminderAnswer(TaxAction):
             if entry is not None:
                 return answer_filing_points(dispatcher, kb, entry)
         body = {**enterprise_fields(tracker), "answer": intent, "text": tracker.latest_message.get("text"),
-                "reminder_id": int(reminder_id) if str(reminder_id or "").isdigit() else None,
+                "reminder_id": int(str(reminder_id)) if str(reminder_id or "").isdigit() else None,
                 "explanation": _entity(tracker, "explanation")}
         try:
             result = await ApiClient().request("POST", "/api/internal/reminders/answer", json=body)
@@ -122,7 +131,8 @@ class ActionReminderAnswer(TaxAction):
                 kb, entry = _topic_entry("credit-repair")
                 return answer_entry(dispatcher, kb, entry) if entry else []  # a question, not an answer to a reminder
             if intent == "reminder_how" and exc.code in ("no_reminder", "login_required"):
-                from actions.router import respond  # "怎么操作" with nothing before it: the evidence decides, as for any question
+                # "怎么操作" with nothing before it: the evidence decides, as for any question
+                from actions.router import respond
 
                 return await respond(dispatcher, tracker, strict=True, reason="no_answer")
             if exc.code in REPAIR_NOT_READY:  # what to do before applying: said plainly, nothing was filed
@@ -132,7 +142,8 @@ class ActionReminderAnswer(TaxAction):
             reply(dispatcher, exc.message or "没有找到需要您回复的提醒。", envelopes.fallback("no_reminder"))
             return []
         except ApiUnavailable:
-            reply(dispatcher, "抱歉，暂时无法记录您对提醒的回复，请稍后再试。", envelopes.fallback("service_unavailable"))
+            reply(dispatcher, "抱歉，暂时无法记录您对提醒的回复，请稍后再试。",
+                  envelopes.fallback("service_unavailable"))
             return []
         if result.get("handoff"):
             return await start_handoff(dispatcher, tracker, "staff", reason="reminder_help")

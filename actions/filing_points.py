@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import reply, today_in_china
@@ -44,15 +45,15 @@ def context_entry(kb: KnowledgeBase, tracker: Tracker) -> Entry | None:
         if event.get("event") != "bot":
             continue
         custom = (event.get("data") or {}).get("custom") or {}
-        if custom.get("kind") == "answer" and kb.get(str(custom.get("entry") or "")):
-            entry = kb.get(str(custom["entry"]))
+        entry = kb.get(str(custom.get("entry") or "")) if custom.get("kind") == "answer" else None
+        if entry is not None:
             return entry if entry.filing_points else entry_for_topic(kb, entry.topic)
         if custom.get("kind") == "reminder" and custom.get("topic"):
             return entry_for_topic(kb, custom["topic"])
     return None
 
 
-def answer_filing_points(dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: Entry) -> list:
+def answer_filing_points(dispatcher: CollectingDispatcher, kb: KnowledgeBase, entry: Entry) -> list[EventType]:
     """The entry's filing points (or its answer when it has none), with the ``answer`` envelope."""
     today = today_in_china()
     envelope = kb.envelope(entry, today, section="filing_points" if entry.filing_points else None)

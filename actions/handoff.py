@@ -1,11 +1,13 @@
 """Handing the conversation to a person: staff on request or after two failures, experts on request."""
 from __future__ import annotations
 
+import contextlib
 import re
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable
 from actions.base import TaxAction, enterprise_fields, reply
@@ -33,7 +35,7 @@ def requested_seat(text: str) -> str | None:
     return "staff" if _STAFF.search(text) else None
 
 
-async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list:
+async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier: str, reason: str) -> list[EventType]:
     """Ask the hub for a seat; say honestly what happened (queued, assigned or nobody online)."""
     seat = TIER_NAMES[tier]
     try:
@@ -59,16 +61,15 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, tier
 class ActionHandoff(TaxAction):
     action_name = "action_handoff"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         tier = "expert" if intent == "request_expert" else "staff"
         reminder_id = next((e.get("value") for e in tracker.latest_message.get("entities") or []
                             if e.get("entity") == "reminder_id"), None)
         if str(reminder_id or "").isdigit():  # 需要帮助 on a risk reminder: record the answer, then a person
-            try:
+            # If the answer cannot be recorded the person still comes; the funnel misses one answer.
+            with contextlib.suppress(ApiUnavailable, ApiRejected):
                 await ApiClient().request("POST", "/api/internal/reminders/answer", json={
-                    **enterprise_fields(tracker), "answer": "request_human", "reminder_id": int(reminder_id)})
-            except (ApiUnavailable, ApiRejected):
-                pass  # the person still comes; the funnel misses one answer
+                    **enterprise_fields(tracker), "answer": "request_human", "reminder_id": int(str(reminder_id))})
             return await start_handoff(dispatcher, tracker, tier, reason="reminder_help")
         return await start_handoff(dispatcher, tracker, tier, reason="user_request")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiClient, ApiRejected, ApiUnavailable, call_or_explain
 from actions.base import TaxAction, enterprise_fields, login_problem, reply, user_text
@@ -22,8 +24,8 @@ from common import envelopes
 from common.identifiers import is_valid_uscc, normalize_phone, normalize_uscc
 from common.petitions import CATEGORIES, TICKET, match_category, suggest_category
 
-__all__ = ["start_petition", "open_petition", "petition_status", "GENERIC_REQUEST", "ValidatePetitionForm", "ActionPetitionSubmit", "ActionPetitionStatus",
-           "ASK_ACTIONS", "FORM_SLOTS"]
+__all__ = ["start_petition", "open_petition", "petition_status", "GENERIC_REQUEST", "ValidatePetitionForm",
+           "ActionPetitionSubmit", "ActionPetitionStatus", "ASK_ACTIONS", "FORM_SLOTS"]
 
 FORM = "petition_form"
 FORM_SLOTS = ("content", "category", "taxpayer_name", "uscc", "contact_phone", "confirm")
@@ -32,7 +34,8 @@ CANCEL = re.compile(r"^(取消|不提了|算了|不用了|退出|不要了|先�
 YES = re.compile(r"^(是|对|好|确认|提交|可以|没问题|行|嗯|ok|yes)", re.I)
 NO = re.compile(r"^(不|否|错|不对|有误|修改|no)", re.I)
 SKIP = re.compile(r"^(无|没有|不知道|跳过|不提供|略|没)")
-GENERIC_REQUEST = re.compile(r"^(我)?(要|想)?(投诉|反映|提|登记|提交|留言|建议|提个|说)(一下|一个|个)?(诉求|意见|建议|问题|情况)?[。！!]*$")
+GENERIC_REQUEST = re.compile(r"^(我)?(要|想)?(投诉|反映|提|登记|提交|留言|建议|提个|说)(一下|一个|个)?"
+                             r"(诉求|意见|建议|问题|情况)?[。！!]*$")
 MIN_CONTENT, MAX_CONTENT = 6, 2000
 
 QUESTIONS = {
@@ -41,19 +44,20 @@ QUESTIONS = {
     "taxpayer_name": "请提供纳税人名称（企业全称或个体工商户名称）。",
     "uscc": "请提供统一社会信用代码（18位）；如不便提供，请回复“无”。",
     "contact_phone": "请留一个联系电话（手机或座机），办理结果会通过它反馈给您。",
-    "confirm": "请确认以下信息：\n诉求：{content}\n类别：{category}\n纳税人：{taxpayer_name}\n统一社会信用代码：{uscc}\n"
-               "联系电话：{contact_phone}\n无误请点“确认提交”，需要修改请点“修改”，放弃请点“取消”（也可以直接回复这几个字）。",
+    "confirm": "请确认以下信息：\n诉求：{content}\n类别：{category}\n纳税人：{taxpayer_name}\n"
+               "统一社会信用代码：{uscc}\n联系电话：{contact_phone}\n"
+               "无误请点“确认提交”，需要修改请点“修改”，放弃请点“取消”（也可以直接回复这几个字）。",
 }
 CHOICES = "、".join(f"{i}.{c}" for i, c in enumerate(CATEGORIES, start=1))
 CONFIRM_BUTTONS = ("确认提交", "修改", "取消")
 
 
-def _buttons(titles) -> list[dict]:
+def _buttons(titles: Iterable[str]) -> list[dict[str, Any]]:
     """Quick replies that send their own words: the form reads them exactly as if they were typed."""
     return [{"title": title, "payload": title} for title in titles]
 
 
-def slot_buttons(slot: str, suggested: str | None) -> list[dict]:
+def slot_buttons(slot: str, suggested: str | None) -> list[dict[str, Any]]:
     """The choices of a slot that has a fixed set (the category, suggested one first; the confirmation)."""
     if slot == "category":
         first = suggested if suggested in CATEGORIES else None
@@ -63,25 +67,25 @@ def slot_buttons(slot: str, suggested: str | None) -> list[dict]:
     return []
 
 
-def _slots(tracker: Tracker) -> dict:
+def _slots(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
 
 
-def open_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+def open_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Events that open the form; a demand already told in the message becomes the content."""
     if tracker.get_slot("petition_pending"):  # a submission the API could not take: try again
         return [SlotSet("confirm", True)]
     text = user_text(tracker)
-    events: list = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("form_error", None)]
+    events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("form_error", None)]
     if len(text) >= 15 and not GENERIC_REQUEST.match(text):
         events += [SlotSet("content", text[:MAX_CONTENT]), SlotSet("suggested_category", suggest_category(text))]
     dispatcher.utter_message(text="好的，我来帮您登记诉求，共几个问题，随时回复“取消”可以退出。")
     return events
 
 
-def start_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+def start_petition(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """From another action: open the form and run it next (a demand the NLU did not recognise as one)."""
-    return open_petition(dispatcher, tracker) + [FollowupAction(FORM)]
+    return [*open_petition(dispatcher, tracker), FollowupAction(FORM)]
 
 
 class ActionAskPetitionSlot(TaxAction):
@@ -91,7 +95,7 @@ class ActionAskPetitionSlot(TaxAction):
 
     slot = ""
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         values = {k: (v if v is not None else "") for k, v in _slots(tracker).items()}
         suggested = tracker.get_slot("suggested_category") or "其他"
         text = QUESTIONS[self.slot].format(suggested=suggested, choices=CHOICES, **values)
@@ -121,28 +125,32 @@ class ValidatePetitionForm(FormValidationAction):
     def name(self) -> str:
         return "validate_petition_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
         return [] if tracker.get_slot("petition_cancelled") else list(domain_slots)
 
-    async def run(self, dispatcher, tracker, domain):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("requested_slot") and CANCEL.match(user_text(tracker)):
             return [SlotSet("petition_cancelled", True), SlotSet("requested_slot", None)]
         return await super().run(dispatcher, tracker, domain)
 
-    async def get_validation_events(self, dispatcher, tracker, domain):
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
         if not tracker.get_slot("requested_slot"):
             # The form is opening: the slots the start action cleared (or took from the demand) are no answers.
             # Validated, the cleared ones were refused and the first question came with a stray error.
             return []
         return await super().get_validation_events(dispatcher, tracker, domain)
 
-    def validate_content(self, value, dispatcher, tracker, domain):
+    def validate_content(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
         text = user_text(tracker) if tracker.get_slot("requested_slot") == "content" else str(value or "")
         if len(text) < MIN_CONTENT:
             return _refuse("content", "内容太短了，请具体说明遇到的问题和您的诉求。")
         return {"content": text[:MAX_CONTENT], "suggested_category": suggest_category(text)}
 
-    def validate_category(self, value, dispatcher, tracker, domain):
+    def validate_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
         text = user_text(tracker)
         chosen = match_category(text)
         if chosen is None and YES.match(text):
@@ -151,31 +159,36 @@ class ValidatePetitionForm(FormValidationAction):
             return _refuse("category", f"没有识别出类别，请从以下类别中选择：{CHOICES}。")
         return {"category": chosen}
 
-    def validate_taxpayer_name(self, value, dispatcher, tracker, domain):
+    def validate_taxpayer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
         name = user_text(tracker).strip("。，, ")
         if not 2 <= len(name) <= 100:
             return _refuse("taxpayer_name", "纳税人名称应为2到100个字，请重新输入。")
         return {"taxpayer_name": name}
 
-    def validate_uscc(self, value, dispatcher, tracker, domain):
+    def validate_uscc(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> dict[str, Any]:
         text = user_text(tracker)
         if SKIP.match(text):
             return {"uscc": NO_USCC}
         code = normalize_uscc(text)
         if not is_valid_uscc(code):
-            return _refuse("uscc", "这个统一社会信用代码校验未通过（应为18位，且最后一位校验码正确），请核对后重新输入，或回复“无”跳过。")
+            return _refuse("uscc", "这个统一社会信用代码校验未通过（应为18位，且最后一位校验码正确），"
+                                   "请核对后重新输入，或回复“无”跳过。")
         return {"uscc": code}
 
-    def validate_contact_phone(self, value, dispatcher, tracker, domain):
+    def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
         phone = normalize_phone(user_text(tracker))
         if not phone:
             return _refuse("contact_phone", "电话号码格式不正确，请输入11位手机号或带区号的座机号（如010-62345678）。")
         return {"contact_phone": phone}
 
-    def validate_confirm(self, value, dispatcher, tracker, domain):
+    def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
         text = user_text(tracker)
         if NO.match(text):  # start over from the content, keeping nothing half-changed
-            return {slot: None for slot in FORM_SLOTS} | {"form_error": "好的，我们重新填写。"}
+            return dict.fromkeys(FORM_SLOTS) | {"form_error": "好的，我们重新填写。"}
         if YES.match(text):
             return {"confirm": True}
         return _refuse("confirm", "请回复“确认提交”、“修改”或“取消”。")
@@ -193,7 +206,7 @@ class ActionPetitionSubmit(TaxAction):
 
     action_name = "action_petition_submit"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         clear = [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("petition_cancelled", None), SlotSet("petition_pending", None), SlotSet("suggested_category", None)]
         if tracker.get_slot("petition_cancelled") or not tracker.get_slot("confirm"):
@@ -202,7 +215,8 @@ class ActionPetitionSubmit(TaxAction):
         slots = _slots(tracker)
         body = {
             "content": slots["content"], "category": slots["category"], "taxpayer_name": slots["taxpayer_name"],
-            "uscc": None if slots["uscc"] in (None, NO_USCC) else slots["uscc"], "contact_phone": slots["contact_phone"],
+            "uscc": None if slots["uscc"] in (None, NO_USCC) else slots["uscc"],
+            "contact_phone": slots["contact_phone"],
             **enterprise_fields(tracker), "idempotency_key": idempotency_key(tracker.sender_id, slots["content"] or ""),
         }
         try:
@@ -223,7 +237,7 @@ class ActionPetitionSubmit(TaxAction):
         return clear
 
 
-async def petition_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+async def petition_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The logged-in enterprise's latest petitions, or one ticket with the phone it was filed with."""
     identity = enterprise_fields(tracker)
     text = user_text(tracker)
@@ -254,5 +268,5 @@ class ActionPetitionStatus(TaxAction):
 
     action_name = "action_petition_status"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return await petition_status(dispatcher, tracker)

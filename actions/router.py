@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.base import TaxAction, today_in_china, user_text
 from actions.conversation import refuse
@@ -53,7 +54,7 @@ def _intent(tracker: Tracker) -> tuple[str | None, float]:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, strict: bool, reason: str) -> list:
+async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, *, strict: bool, reason: str) -> list[EventType]:
     """Steps 1–6 of the module docstring; ``reason`` names the fallback if nothing fits."""
     text = user_text(tracker)
     if is_meaningless(text):
@@ -93,11 +94,13 @@ class ActionAnswerQuestion(TaxAction):
 
     action_name = "action_answer_question"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         kb = get_knowledge_base()
-        chosen = next((e["value"] for e in tracker.latest_message.get("entities", []) if e.get("entity") == "entry_id"), None)
-        if chosen and kb.get(str(chosen)):
-            return answer_entry(dispatcher, kb, kb.get(str(chosen)))
+        chosen = next((e["value"] for e in tracker.latest_message.get("entities", [])
+                       if e.get("entity") == "entry_id"), None)
+        entry = kb.get(str(chosen)) if chosen else None
+        if entry is not None:
+            return answer_entry(dispatcher, kb, entry)
         _, confidence = _intent(tracker)
         return await respond(dispatcher, tracker, strict=confidence < CONFIDENT_INTENT, reason="no_answer")
 
@@ -108,7 +111,7 @@ class ActionFallback(TaxAction):
 
     action_name = "action_fallback"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent, _ = _intent(tracker)
         return await respond(dispatcher, tracker, strict=True,
                              reason="out_of_scope" if intent == "out_of_scope" else "no_answer")
@@ -120,7 +123,7 @@ class ActionRefuse(TaxAction):
 
     action_name = "action_refuse"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return await respond(dispatcher, tracker, strict=False, reason="no_answer")
 
 
@@ -130,7 +133,7 @@ class ActionPetitionStart(TaxAction):
 
     action_name = "action_petition_start"
 
-    async def act(self, dispatcher, tracker, domain):
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = user_text(tracker)
         wants_to_file = (not text or GENERIC_REQUEST.match(text) or looks_like_petition(text)
                          or PETITION_WORDS.search(text) or tracker.get_slot("petition_pending"))

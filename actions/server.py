@@ -9,7 +9,9 @@ from __future__ import annotations
 import hmac
 import logging
 
-from sanic import response
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 __all__ = ["create_app", "main"]
 
@@ -17,14 +19,14 @@ log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
 
 
-def create_app(token: str):
+def create_app(token: str) -> Sanic:
     from rasa_sdk.endpoint import create_app as sdk_app
 
     app = sdk_app("actions", cors_origins=None)
     expected = f"Bearer {token}".encode()
 
     @app.on_request
-    async def require_token(request):
+    async def require_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         presented = (request.headers.get("authorization") or "").encode()

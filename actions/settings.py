@@ -23,7 +23,7 @@ class ActionSettings:
     port: int
 
     @classmethod
-    def from_env(cls) -> "ActionSettings":
+    def from_env(cls) -> ActionSettings:
         return cls(
             app_env=os.environ.get("APP_ENV", "development"),
             api_url=os.environ.get("API_URL", "http://127.0.0.1:8000").rstrip("/"),

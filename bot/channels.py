@@ -19,6 +19,7 @@ from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from rasa.shared.constants import DEFAULT_SENDER_ID
+from sanic.request import Request
 
 from common import tokens
 from common.secretstore import secret
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 TOKEN_KEY = "enterprise_token"
 
 
-def guarded_metadata(metadata: Any, sender_id: Any, *, app_secret: str) -> dict | None:
+def guarded_metadata(metadata: Any, sender_id: Any, *, app_secret: str) -> dict[str, Any] | None:
     """The metadata to keep for a message: the caller's, with the enterprise token swapped for a grant."""
     if not isinstance(metadata, dict):
         return None
@@ -53,10 +54,10 @@ class GuardedRestInput(RestInput):
         self.app_secret = app_secret
 
     @classmethod
-    def from_credentials(cls, credentials: dict | None) -> "GuardedRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> GuardedRestInput:
         return cls(secret("APP_SECRET"))  # at start-up: a missing secret outside development stops Rasa
 
-    def get_metadata(self, request) -> dict | None:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json or {}
         sender = body.get("sender")  # as UserMessage names a sender-less message
         return guarded_metadata(body.get("metadata"), DEFAULT_SENDER_ID if sender is None else sender,

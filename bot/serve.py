@@ -14,21 +14,22 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from common.secretstore import secret
 
 __all__ = ["rasa_argv", "main"]
 
 
-def rasa_argv(environ: dict[str, str] | None = None) -> list[str]:
-    environ = os.environ if environ is None else environ
-    endpoints = environ.get("RASA_ENDPOINTS") or (
-        "bot/endpoints.redis.yml" if environ.get("RASA_REDIS_HOST") else "bot/endpoints.yml")
+def rasa_argv(environ: Mapping[str, str] | None = None) -> list[str]:
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    endpoints = env.get("RASA_ENDPOINTS") or (
+        "bot/endpoints.redis.yml" if env.get("RASA_REDIS_HOST") else "bot/endpoints.yml")
     return ["rasa", "run", "--enable-api",
-            "--interface", environ.get("RASA_HOST", "127.0.0.1"), "--port", environ.get("RASA_PORT", "5005"),
-            "--model", environ.get("RASA_MODEL", "models/current.tar.gz"),
-            "--endpoints", endpoints, "--credentials", environ.get("RASA_CREDENTIALS", "bot/credentials.yml"),
-            "--jwt-secret", secret("RASA_JWT_SECRET", environ), "--jwt-method", "HS256"]
+            "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", env.get("RASA_PORT", "5005"),
+            "--model", env.get("RASA_MODEL", "models/current.tar.gz"),
+            "--endpoints", endpoints, "--credentials", env.get("RASA_CREDENTIALS", "bot/credentials.yml"),
+            "--jwt-secret", secret("RASA_JWT_SECRET", env), "--jwt-method", "HS256"]
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ never an envelope the widget cannot read.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = ["FIELDS", "KINDS", "TIERS", "HANDOFF_STATUSES", "HANDOFF_WAIT", "answer", "clarify", "fallback", "refuse",
            "smalltalk", "handoff", "form", "form_cancelled", "petition_created", "petition_status", "reminder",
@@ -41,7 +42,7 @@ HANDOFF_STATUSES = ("queued", "assigned", "offline")
 HANDOFF_WAIT = FIELDS["handoff"][1]  # the hub's honest wait, next to a queued handoff
 
 
-def _envelope(kind: str, **fields: Any) -> dict:
+def _envelope(kind: str, **fields: Any) -> dict[str, Any]:
     required, optional = FIELDS[kind]
     missing = [name for name in required if name not in fields]
     unknown = [name for name in fields if name not in required and name not in optional]
@@ -54,8 +55,8 @@ def _iso(day: date | str | None) -> str | None:
     return day.isoformat() if isinstance(day, date) else day
 
 
-def answer(*, topic: str, entry: str, title: str, sources: list[dict], valid_from: date | str | None,
-           valid_until: date | str | None, current: bool, review: bool, section: str | None = None) -> dict:
+def answer(*, topic: str, entry: str, title: str, sources: list[dict[str, Any]], valid_from: date | str | None,
+           valid_until: date | str | None, current: bool, review: bool, section: str | None = None) -> dict[str, Any]:
     """Answered from the knowledge base: the entry, its sources ([{title, doc_no, …}]) and period; ``section``
     ``filing_points`` when the turn showed the entry's 填报要点 rather than its answer."""
     extra = {"section": section} if section else {}
@@ -64,27 +65,28 @@ def answer(*, topic: str, entry: str, title: str, sources: list[dict], valid_fro
                      review=bool(review), **extra)
 
 
-def clarify(options: Iterable[Mapping]) -> dict:
+def clarify(options: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Unsure between entries: the options ([{topic, title, …}]) the buttons offer."""
     return _envelope("clarify", options=[dict(option) for option in options])
 
 
-def fallback(reason: str) -> dict:
+def fallback(reason: str) -> dict[str, Any]:
     """Not answered (not understood, outside tax service, a service down …), and why."""
     return _envelope("fallback", reason=reason)
 
 
-def refuse() -> dict:
+def refuse() -> dict[str, Any]:
     """Asked to break the law."""
     return _envelope("refuse")
 
 
-def smalltalk() -> dict:
+def smalltalk() -> dict[str, Any]:
     """Greeting, thanks, goodbye."""
     return _envelope("smalltalk")
 
 
-def handoff(tier: str, status: str, position: int | None = None, *, wait: Mapping | None = None) -> dict:
+def handoff(tier: str, status: str, position: int | None = None, *,
+            wait: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The conversation goes to a person (``tier`` staff or expert) — ``status`` queued, assigned or offline.
     ``wait``: the hub's honest wait, whichever of expected_wait_seconds, seats_online and leave_message it has."""
     if tier not in TIERS or status not in HANDOFF_STATUSES:
@@ -93,50 +95,50 @@ def handoff(tier: str, status: str, position: int | None = None, *, wait: Mappin
     return _envelope("handoff", tier=tier, status=status, position=position, **extra)
 
 
-def form(form: str, slot: str, error: str | None = None) -> dict:
+def form(form: str, slot: str, error: str | None = None) -> dict[str, Any]:
     """The bot asks for one value of a form; ``error`` says why the last value was refused."""
     return _envelope("form", form=form, slot=slot, error=error)
 
 
-def form_cancelled(form: str) -> dict:
+def form_cancelled(form: str) -> dict[str, Any]:
     return _envelope("form_cancelled", form=form)
 
 
-def petition_created(ticket: str, category: str, received_at: str, due_date: date | str | None) -> dict:
+def petition_created(ticket: str, category: str, received_at: str, due_date: date | str | None) -> dict[str, Any]:
     """A petition was registered: its ticket, category, when it was received and its due date (YYYY-MM-DD)."""
     return _envelope("petition_created", ticket=ticket, category=category, received_at=received_at,
                      due_date=_iso(due_date))
 
 
-def petition_status(ticket: str, status: str, due_date: date | str | None) -> dict:
+def petition_status(ticket: str, status: str, due_date: date | str | None) -> dict[str, Any]:
     return _envelope("petition_status", ticket=ticket, status=status, due_date=_iso(due_date))
 
 
 def reminder(reminder_id: int, type: str, topic: str | None, *, rule: str, title: str,  # noqa: A002 - the wire name
-             reasons: list | None) -> dict:
+             reasons: list[Any] | None) -> dict[str, Any]:
     """A proactive reminder (``type`` policy, risk or credit) with the rule that raised it and why."""
     return _envelope("reminder", reminder_id=reminder_id, type=type, topic=topic, rule=rule, title=title,
                      reasons=list(reasons or []))
 
 
-def reminders(count: int) -> dict:
+def reminders(count: int) -> dict[str, Any]:
     """How many reminders await an answer (the list itself comes as ``reminder`` turns)."""
     return _envelope("reminders", count=count)
 
 
-def reminder_answer(reminder_id: int | None, answer: str | None, repairs: list | None = None, *,
-                    not_ready: str | None = None) -> dict:
+def reminder_answer(reminder_id: int | None, answer: str | None, repairs: list[Any] | None = None, *,
+                    not_ready: str | None = None) -> dict[str, Any]:
     """The enterprise's answer to a reminder was recorded (repair applications it opened), or — ``not_ready`` —
     what must be done before it can be."""
     extra = {"not_ready": not_ready} if not_ready else {}
     return _envelope("reminder_answer", reminder_id=reminder_id, answer=answer, repairs=list(repairs or []), **extra)
 
 
-def credit(level: str, year: int, score: int | float | None, deductions: list | None) -> dict:
+def credit(level: str, year: int, score: int | float | None, deductions: list[Any] | None) -> dict[str, Any]:
     """The logged-in enterprise's own credit."""
     return _envelope("credit", level=level, year=year, score=score, deductions=list(deductions or []))
 
 
-def petition_notice(notice_id: int, notice: str, ticket: str | None, repair_id: int | None) -> dict:
+def petition_notice(notice_id: int, notice: str, ticket: str | None, repair_id: int | None) -> dict[str, Any]:
     """A notice (告知) about the enterprise's petition or repair application, put into its chat."""
     return _envelope("petition_notice", notice_id=notice_id, notice=notice, ticket=ticket, repair_id=repair_id)

@@ -57,6 +57,6 @@ def parse_hours(text: str, *, overnight: bool = False) -> Hours:
 
 def parse_optional_hours(text: str | None, *, overnight: bool = False) -> Hours | None:
     """:func:`parse_hours`, except that an empty value means no hours at all (None)."""
-    if not (text or "").strip():
+    if text is None or not text.strip():
         return None
     return parse_hours(text, overnight=overnight)

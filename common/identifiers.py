@@ -119,7 +119,7 @@ def uscc_check_digit(first17: str) -> str:
     body = first17.upper()
     if len(body) != 17 or any(ch not in _USCC_VALUE for ch in body):
         raise ValueError(f"expected 17 characters from {USCC_CHARSET!r}, got {first17!r}")
-    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(body, USCC_WEIGHTS))
+    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(body, USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -144,7 +144,7 @@ def is_valid_uscc(code: object) -> bool:
 def _org_code(rng: random.Random) -> str:
     """A 9-char GB 11714 organisation code whose characters stay in USCC_CHARSET."""
     body = "".join(rng.choice(USCC_CHARSET) for _ in range(8))
-    total = sum(int(ch, 36) * w for ch, w in zip(body, _ORG_WEIGHTS))
+    total = sum(int(ch, 36) * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return body + {10: "X", 11: "0"}.get(check, str(check))
 
@@ -172,7 +172,7 @@ def is_service_number(text: str) -> bool:
     return bool(_SERVICE_RE.fullmatch(digits))
 
 
-def normalize_phone(text: str) -> str | None:
+def normalize_phone(text: object) -> str | None:
     """Normalise a mainland contact phone, or return ``None`` if it is not one.
 
     ``"+86 138-0013-8000"`` -> ``"13800138000"``;
@@ -196,6 +196,6 @@ def normalize_phone(text: str) -> str | None:
     return f"{value}-{land['ext']}" if land["ext"] else value
 
 
-def is_valid_phone(text: str) -> bool:
+def is_valid_phone(text: object) -> bool:
     """True when :func:`normalize_phone` accepts ``text``."""
     return normalize_phone(text) is not None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["SECRET_NAMES", "MIN_LENGTH", "MissingSecret", "development_store", "secret", "all_secrets"]
@@ -53,20 +54,20 @@ def development_store(path: Path | None = None) -> dict[str, str]:
     return stored
 
 
-def secret(name: str, environ: dict[str, str] | None = None) -> str:
+def secret(name: str, environ: Mapping[str, str] | None = None) -> str:
     """``name`` from the environment; in development (``APP_ENV``, default development) the generated one."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(name)
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    value = env.get(name)
     if value:
         if len(value) < MIN_LENGTH:
             raise MissingSecret(f"{name} must be at least {MIN_LENGTH} characters")
         return value
-    if environ.get("APP_ENV", "development") != "development":
+    if env.get("APP_ENV", "development") != "development":
         raise MissingSecret(f"{name} must be set in the environment outside development "
-                            f"(APP_ENV={environ.get('APP_ENV')})")
+                            f"(APP_ENV={env.get('APP_ENV')})")
     return development_store()[name]
 
 
-def all_secrets(environ: dict[str, str] | None = None) -> dict[str, str]:
+def all_secrets(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every shared secret, for a launcher that passes them to its child processes."""
     return {name: secret(name, environ) for name in SECRET_NAMES}

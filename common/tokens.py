@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import jwt
 
@@ -52,12 +53,14 @@ def issue_time(now: datetime | None = None) -> datetime:
     return now or datetime.now(timezone.utc)
 
 
-def decode(token: str, secret: str, *, expired: str, invalid: str) -> dict:
+def decode(token: str, secret: str, *, expired: str, invalid: str) -> dict[str, Any]:
     """The verified claims of any of our tokens (``exp``, ``sub`` and ``role`` required)."""
     if not token or not isinstance(token, str):
         raise TokenRejected(invalid, "invalid_token")
     try:
-        return jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
+        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                                            options={"require": ["exp", "sub", "role"]})
+        return claims
     except jwt.ExpiredSignatureError:
         raise TokenRejected(expired, "token_expired") from None
     except jwt.InvalidTokenError:
@@ -73,9 +76,9 @@ def create_enterprise_token(uscc: str, name: str, *, secret: str, lifetime: time
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def _identity(claims: dict, role: str) -> EnterpriseIdentity:
+def _identity(claims: dict[str, Any], role: str) -> EnterpriseIdentity:
     sub, name = claims.get("sub"), claims.get("name")
-    if claims.get("role") != role or not is_valid_uscc(sub) or not isinstance(name, str):
+    if claims.get("role") != role or not isinstance(sub, str) or not is_valid_uscc(sub) or not isinstance(name, str):
         raise TokenRejected(_ENTERPRISE_INVALID, "invalid_token")
     return EnterpriseIdentity(uscc=normalize_uscc(sub), name=name,
                               expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))

@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -82,10 +83,7 @@ class CalendarUnknownYear(CalendarError):
     def __init__(self, year: int, known: range) -> None:
         self.year = year
         self.known = known
-        if len(known):
-            span = f"{known.start}-{known.stop - 1}"
-        else:
-            span = "none"
+        span = f"{known.start}-{known.stop - 1}" if len(known) else "none"
         super().__init__(
             f"no working-day calendar for year {year} (known years: {span}); "
             f"add the State Council schedule for {year} to common/holiday_overrides.yml "

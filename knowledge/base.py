@@ -6,9 +6,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, TypeGuard
 
 from common import envelopes
 from knowledge.analysis import Analyzer
@@ -43,10 +44,11 @@ class KnowledgeBase:
     def decide(self, text: str, today: dt.date, strict: bool = False) -> Decision:
         """Like `Retriever.decide`, but a current entry of the same topic replaces an expired one."""
         decision = self.retriever.decide(text, strict=strict)
-        if decision.kind != "answer" or not decision.best.entry.is_expired(today):
+        best = decision.best
+        if decision.kind != "answer" or best is None or not best.entry.is_expired(today):
             return decision
         for candidate in self.retriever.rank(text):
-            if candidate.entry.topic == decision.best.entry.topic and candidate.entry.is_current(today):
+            if candidate.entry.topic == best.entry.topic and candidate.entry.is_current(today):
                 return Decision("answer", (candidate,))
         return decision
 
@@ -62,10 +64,10 @@ class KnowledgeBase:
     def render(self, entry: Entry, today: dt.date) -> str:
         """The answer as shown to the user: status first if not current, then text, sources, period."""
         lines = []
-        if entry.is_expired(today):
+        if entry.valid_until and entry.is_expired(today):
             lines.append(f"请注意：以下规定已于{_cn_date(entry.valid_until)}到期，仅供了解历史政策，"
                          "现行口径请咨询主管税务机关或12366。")
-        elif not entry.is_current(today):
+        elif entry.valid_from and not entry.is_current(today):
             lines.append(f"请注意：以下规定自{_cn_date(entry.valid_from)}起才开始执行。")
         lines.append(entry.answer)
         lines.append("依据：" + "；".join(source.cite() for source in entry.sources))
@@ -87,7 +89,7 @@ class KnowledgeBase:
             lines.append(REVIEW_NOTE)
         return "\n".join(lines)
 
-    def envelope(self, entry: Entry, today: dt.date, section: str | None = None) -> dict:
+    def envelope(self, entry: Entry, today: dt.date, section: str | None = None) -> dict[str, Any]:
         """The ``answer`` envelope of the entry (``section`` ``filing_points`` when its 填报要点 were shown)."""
         return envelopes.answer(topic=entry.topic, entry=entry.id, title=entry.title,
                                 sources=[s.as_envelope() for s in entry.sources], valid_from=entry.valid_from,
@@ -114,7 +116,10 @@ def knowledge_root() -> Path:
     return Path(os.environ.get("KNOWLEDGE_DIR") or KNOWLEDGE_DIR).resolve()
 
 
-def files_stamp(root: Path) -> tuple:
+Stamp = tuple[tuple[str, int, int], ...]  # (file name, size, modification time) of each source file
+
+
+def files_stamp(root: Path) -> Stamp:
     """Name, size and modification time of every file the knowledge base is built from."""
     stamp = []
     for path in (root / "topics.yml", *entry_files(root)):
@@ -128,7 +133,7 @@ def files_stamp(root: Path) -> tuple:
 
 @dataclass
 class _Loaded:
-    stamp: tuple
+    stamp: Stamp
     kb: KnowledgeBase
     checked_at: float
 
@@ -145,7 +150,7 @@ def get_knowledge_base(root: Path | None = None, *, check_now: bool = False) -> 
     root = Path(root).resolve() if root else knowledge_root()
     now = time.monotonic()
 
-    def fresh(loaded: _Loaded | None) -> bool:
+    def fresh(loaded: _Loaded | None) -> TypeGuard[_Loaded]:
         return loaded is not None and not check_now and now - loaded.checked_at < RELOAD_CHECK_SECONDS
 
     current = _loaded.get(root)

@@ -14,11 +14,13 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from knowledge.errors import ImportFormatError
 from knowledge.loader import KNOWLEDGE_DIR, load_topics, parse_entry
+from knowledge.models import Topic
 
 __all__ = ["read_corpus", "to_entries", "import_corpus", "DEFAULT_TOPIC"]
 
@@ -28,7 +30,7 @@ _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
 
-def read_corpus(path: Path) -> list[dict]:
+def read_corpus(path: Path) -> list[dict[str, Any]]:
     """Rows of a .csv (header row) or .jsonl file; raises ImportFormatError naming the bad row."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
@@ -60,10 +62,10 @@ def _parse_date(value: str, where: str) -> dt.date:
         raise ImportFormatError(f"{where}: date {value!r} does not exist") from None
 
 
-def to_entries(rows: list[dict], name: str, topics: dict) -> list[dict]:
+def to_entries(rows: list[dict[str, Any]], name: str, topics: dict[str, Topic]) -> list[dict[str, Any]]:
     """Entries (as mappings in the content schema) for the rows; duplicate questions are merged."""
-    entries: list[dict] = []
-    by_question: dict[str, dict] = {}
+    entries: list[dict[str, Any]] = []
+    by_question: dict[str, dict[str, Any]] = {}
     for number, row in enumerate(rows, start=1):
         where = f"row {number}"
         if not isinstance(row, dict):
@@ -103,7 +105,8 @@ def import_corpus(path: Path, name: str, root: Path = KNOWLEDGE_DIR) -> Path:
     target = root / "imported" / f"{name}.yml"
     target.parent.mkdir(exist_ok=True)
     header = f"# Imported from {Path(path).name} by knowledge/importer.py; every entry awaits review.\n"
-    target.write_text(header + yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    body = yaml.safe_dump({"entries": entries}, allow_unicode=True, sort_keys=False)
+    target.write_text(header + body, encoding="utf-8")
     return target
 
 

@@ -30,7 +30,7 @@ class Source:
             parts.append(self.article)
         return "".join(parts)
 
-    def as_envelope(self) -> dict:
+    def as_envelope(self) -> dict[str, str | None]:
         return {"title": self.title, "doc_no": self.doc_no}
 
 

@@ -12,8 +12,8 @@ and the entry is not). A message full of words the knowledge base has never seen
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 from knowledge.analysis import Analyzer
 from knowledge.index import BM25Index
@@ -36,7 +36,8 @@ class Candidate:
     score: float
     coverage: float
     matched: int = 0  # distinct query terms the entry contains
-    features: dict = field(default_factory=dict, compare=False)  # the verifier's evidence (verifier.FEATURES)
+    # the verifier's evidence (verifier.FEATURES)
+    features: dict[str, float] = field(default_factory=dict, compare=False)
     probability: float | None = None  # the verifier's judgement, for the best candidate
 
 
@@ -84,7 +85,8 @@ class Retriever:
         for i, variants in enumerate(self._variants_of):
             for term in set().union(*variants) if variants else ():
                 owners.setdefault(term, set()).add(i)
-        self.topic_words = {t for t, o in owners.items() if len(o) <= self.TOPIC_WORD_ENTRIES and analyzer.is_content(t)}
+        self.topic_words = {t for t, o in owners.items()
+                            if len(o) <= self.TOPIC_WORD_ENTRIES and analyzer.is_content(t)}
 
     @staticmethod
     def _boilerplate(answers: list[set[str]], share: float = 0.2) -> set[str]:
@@ -169,25 +171,26 @@ def choose(ranked: list[Candidate], verifier: Verifier, limits: Thresholds, *, s
     if not ranked:
         return Decision("none", reason="no_match")
     features = ranked[0].features
-    best = replace(ranked[0], probability=round(verifier.probability(features), 4))
+    probability = round(verifier.probability(features), 4)
+    best = replace(ranked[0], probability=probability)
     ranked = [best, *ranked[1:]]
     # One everyday word matching ("怎么操作", "东西") is chance, however well it matches; a tax word is a question.
     about_tax = features["tax_words"] > 0 or (not strict and features["content_terms"] >= 2)
     if not about_tax:
         return Decision("none", tuple(ranked[:3]), reason="not_about_tax")
-    if best.probability >= verifier.answer:
+    if probability >= verifier.answer:
         rivals = _distinct_topics(ranked, lambda c: c.score >= best.score * limits.clarify_ratio, limits.max_options)
         if len(rivals) > 1:
             return Decision("clarify", tuple(rivals), reason="close_candidates")
         return Decision("answer", (best,))
-    if best.probability >= verifier.clarify:
+    if probability >= verifier.clarify:
         options = _distinct_topics(ranked, lambda c: True, limits.options_when_unsure)
         if len(options) > 1:
             return Decision("clarify", tuple(options), reason="unsure")
     return Decision("none", tuple(ranked[:3]), reason="low_confidence")
 
 
-def _distinct_topics(ranked: list[Candidate], keep, limit: int) -> list[Candidate]:
+def _distinct_topics(ranked: list[Candidate], keep: Callable[[Candidate], bool], limit: int) -> list[Candidate]:
     """The best candidate and the following ones ``keep`` accepts, one per topic, at most ``limit``."""
     chosen = [ranked[0]]
     for candidate in ranked[1:]:

@@ -39,7 +39,7 @@ class Verifier:
     scales: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = VERIFIER_FILE) -> "Verifier":
+    def load(cls, path: Path = VERIFIER_FILE) -> Verifier:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         model = data["model"]
         return cls(weights={k: float(v) for k, v in model["weights"].items()}, intercept=float(model["intercept"]),

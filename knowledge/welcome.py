@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.base import KnowledgeBase
+from knowledge.models import Entry
 
 __all__ = ["featured_topics", "suggestions"]
 
@@ -21,15 +22,15 @@ def featured_topics(path: Path = WELCOME_FILE) -> list[str]:
     return [str(topic) for topic in data.get("featured") or []]
 
 
-def suggestions(kb: KnowledgeBase, topics: list[str] | None = None, limit: int = 6) -> list[dict]:
+def suggestions(kb: KnowledgeBase, topics: list[str] | None = None, limit: int = 6) -> list[dict[str, str]]:
     """[{topic, entry, title, question}] for the featured topics that the knowledge base holds an entry for."""
-    first: dict[str, object] = {}
+    first: dict[str, Entry] = {}
     for entry in kb.entries.values():
         if entry.questions:
             first.setdefault(entry.topic, entry)
     out = []
     for topic in featured_topics() if topics is None else topics:
-        entry = first.get(topic)
-        if entry is not None:
-            out.append({"topic": topic, "entry": entry.id, "title": entry.title, "question": entry.questions[0]})
+        found = first.get(topic)
+        if found is not None:
+            out.append({"topic": topic, "entry": found.id, "title": found.title, "question": found.questions[0]})
     return out[:limit]

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from knowledge.rules.engine import evaluate_all, get_rules
 from knowledge.rules.facts import DeductionFact, EnterpriseFacts, FilingFact
@@ -20,9 +21,9 @@ from knowledge.rules.facts import DeductionFact, EnterpriseFacts, FilingFact
 __all__ = ["synthetic_facts", "run"]
 
 TODAY = date(2025, 11, 20)
-INDUSTRIES = [("F51", "批发业"), ("F52", "零售业"), ("C13", "农副食品加工业"), ("C39", "计算机、通信和其他电子设备制造业"),
-              ("I65", "软件和信息技术服务业"), ("H62", "餐饮业"), ("E48", "土木工程建筑业"), ("M75", "科技推广和应用服务业"),
-              ("L72", "商务服务业"), ("R90", "娱乐业")]
+INDUSTRIES = [("F51", "批发业"), ("F52", "零售业"), ("C13", "农副食品加工业"),
+              ("C39", "计算机、通信和其他电子设备制造业"), ("I65", "软件和信息技术服务业"), ("H62", "餐饮业"),
+              ("E48", "土木工程建筑业"), ("M75", "科技推广和应用服务业"), ("L72", "商务服务业"), ("R90", "娱乐业")]
 REASONS = [("overdue_filing", "未按规定期限纳税申报", 5), ("overdue_payment", "未按规定期限缴纳已申报税款", 5),
            ("unreported_statements", "未按规定期限报送财务报表", 3), ("invoice_violation", "违反发票管理规定", 11)]
 
@@ -46,7 +47,8 @@ def _quarters(today: date, count: int) -> list[tuple[date, date]]:
 
 def _filings(rng: random.Random, small: bool, today: date) -> list[FilingFact]:
     filings = []
-    scale = rng.choice((60_000, 250_000, 900_000, 3_000_000)) if small else rng.choice((1_000_000, 5_000_000, 20_000_000))
+    scales = (60_000, 250_000, 900_000, 3_000_000) if small else (1_000_000, 5_000_000, 20_000_000)
+    scale = rng.choice(scales)
     for start, end in _quarters(today, 6):
         due = end + timedelta(days=15)
         invoice = _yuan(rng, 0, scale)
@@ -63,8 +65,9 @@ def _filings(rng: random.Random, small: bool, today: date) -> list[FilingFact]:
                                   _yuan(rng, 0, 20_000), False))
     year_end = date(today.year - 1, 12, 31)
     statements_due = date(today.year, 5, 31)
+    statements_filed = None if rng.random() < 0.05 else statements_due - timedelta(days=3)
     filings.append(FilingFact("financial_statements", date(today.year - 1, 1, 1), year_end, statements_due,
-                              None if rng.random() < 0.05 else statements_due - timedelta(days=3), None, None, None, False))
+                              statements_filed, None, None, None, False))
     return filings
 
 
@@ -75,7 +78,8 @@ def _deductions(rng: random.Random, today: date) -> tuple[DeductionFact, ...]:
         occurred = today - timedelta(days=rng.randint(5, 500))
         corrected = None if rng.random() < 0.4 else occurred + timedelta(days=rng.randint(1, 200))
         found.append(DeductionFact(index + 1, code, reason, points, occurred,
-                                   corrected if corrected and corrected <= today else None, code != "invoice_violation"))
+                                   corrected if corrected and corrected <= today else None,
+                                   code != "invoice_violation"))
     return tuple(found)
 
 
@@ -117,13 +121,13 @@ def synthetic_facts(n: int, seed: int = 7, today: date = TODAY) -> list[Enterpri
     return facts
 
 
-def run(n: int, seed: int = 7, today: date = TODAY) -> dict:
+def run(n: int, seed: int = 7, today: date = TODAY) -> dict[str, Any]:
     """Build the facts, then time evaluate_all over all of them."""
     rules = get_rules()
     started = time.perf_counter()
     facts = synthetic_facts(n, seed, today)
     built = time.perf_counter() - started
-    per_rule: Counter = Counter()
+    per_rule: Counter[str] = Counter()
     started, cpu = time.perf_counter(), time.process_time()
     for enterprise in facts:
         for outcome in evaluate_all(rules, enterprise, today):
@@ -141,7 +145,8 @@ def main() -> None:
     result = run(args.n, args.seed)
     print(f"{result['n']} enterprises × {result['rules']} rules: evaluate_all {result['evaluate_seconds']:.1f} s "
           f"(CPU {result['cpu_seconds']:.1f} s, {result['per_enterprise_us']:.0f} µs per enterprise, "
-          f"{sum(result['matched'].values())} outcomes matched); building the facts took {result['build_seconds']:.1f} s")
+          f"{sum(result['matched'].values())} outcomes matched); "
+          f"building the facts took {result['build_seconds']:.1f} s")
     for rule_id, count in sorted(result["matched"].items(), key=lambda x: -x[1]):
         print(f"  {rule_id:34} {count:8d} matched")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,8 +25,8 @@ class TextNormalizer(GraphComponent):
     """Rewrites the message text so training and inference see the same simplified, half-width text."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TextNormalizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TextNormalizer:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -34,7 +34,7 @@ class TextNormalizer(GraphComponent):
             self._normalize(message)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._normalize(message)
         return messages
@@ -50,18 +50,18 @@ class TextNormalizer(GraphComponent):
 class TaxEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds USCC, phone, amount, date/period, tax type and credit level entities found by rules."""
 
-    def __init__(self, extractor: Optional[EntityExtractor] = None):
+    def __init__(self, extractor: EntityExtractor | None = None):
         self._extractor = extractor or EntityExtractor()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TaxEntityExtractor":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TaxEntityExtractor:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         today = dt.datetime.now(CHINA).date()
         for message in messages:
             text = message.get(TEXT)

@@ -36,8 +36,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal, DecimalException
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import spacy
+from spacy.pipeline import EntityRuler
 
 from common.identifiers import (
     LANDLINE_PATTERN,
@@ -50,6 +53,8 @@ from common.identifiers import (
 )
 
 __all__ = ["EntityExtractor", "TAX_TYPES", "parse_chinese_number"]
+
+_CHINA = ZoneInfo("Asia/Shanghai")  # relative dates ("下个月") are meant in China, whatever the server's zone
 
 # ---------------------------------------------------------------------------
 # Tax types: canonical name -> surface forms (the canonical name is implied).
@@ -129,8 +134,8 @@ _DATE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
         ("ymd", rf"(?<![0-9]){_YEAR_PFX}{_M} ?月 ?{_D} ?[日号]"),
-        ("ymd", r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)"
-                r"(?P<d>[0-9]{1,2})(?![0-9])"),
+        ("ymd", (r"(?<![0-9.\-/])(?P<y>[12][0-9]{3})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)"
+                 r"(?P<d>[0-9]{1,2})(?![0-9])")),
         ("rel_month_day", rf"{_REL_MONTH} ?{_D} ?[日号]"),
         ("rel_quarter", _REL_QUARTER),
         ("quarter", rf"(?:(?<![0-9]){_YEAR_PFX}(?:的 ?)?)?第? ?(?<![0-9])(?P<q>[一二三四1-4]) ?季度"),
@@ -255,12 +260,12 @@ class _Found:
     def __init__(self, original: str) -> None:
         self.original = original
         self.taken = bytearray(len(original))
-        self.items: list[dict] = []
+        self.items: list[dict[str, Any]] = []
 
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[start:end])
 
-    def add(self, entity: str, value, start: int, end: int) -> bool:
+    def add(self, entity: str, value: Any, start: int, end: int) -> bool:
         if start >= end or not self.free(start, end):
             return False
         self.taken[start:end] = b"\x01" * (end - start)
@@ -282,7 +287,7 @@ def _looks_like_id_card(code: str) -> bool:
         _dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
         return False
-    total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS, strict=True))
     return "10X98765432"[total % 11] == code[17]
 
 
@@ -324,7 +329,7 @@ def _rel_month_delta(word: str) -> int:
     return -1 if word.startswith("上") else 1 if word.startswith("下") else 0
 
 
-def _date_value(kind: str, g: dict, today: _dt.date) -> tuple[str, str] | None:
+def _date_value(kind: str, g: dict[str, Any], today: _dt.date) -> tuple[str, str] | None:
     """Turn one rule match into (entity, value); None when it is not a real date."""
     year = today.year
     if g.get("y"):
@@ -424,6 +429,7 @@ class EntityExtractor:
         # The "char" segmenter needs neither jieba dictionaries nor pkuseg models.
         self._nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
         ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        assert isinstance(ruler, EntityRuler)  # add_pipe is typed as returning any pipe
         ruler.add_patterns(
             [
                 {"label": "tax_type", "pattern": surface, "id": canonical}
@@ -440,15 +446,15 @@ class EntityExtractor:
                 continue
             found.add("tax_type", ent.ent_id_, ent.start_char, ent.end_char)
 
-    def extract(self, text: str, today: _dt.date | None = None) -> list[dict]:
+    def extract(self, text: str, today: _dt.date | None = None) -> list[dict[str, Any]]:
         """Extract entities from ``text``; relative dates resolve against ``today``.
 
-        ``today`` defaults to ``datetime.date.today()``; pass it explicitly for
-        reproducible results.  Never raises on arbitrary strings.
+        ``today`` defaults to today in China (not the server's zone); pass it
+        explicitly for reproducible results.  Never raises on arbitrary strings.
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        today = today or _dt.date.today()
+        today = today or _dt.datetime.now(_CHINA).date()
         norm = to_halfwidth(text)
         found = _Found(text)
         _extract_uscc(norm, found)

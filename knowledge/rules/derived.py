@@ -8,10 +8,11 @@ extras), or None when the facts do not allow an answer (the condition then fails
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any, TypeVar
 
 from knowledge.rules.display import TAX_TYPE_NAMES, pct, period_key, period_label, quarter_of, wan
 from knowledge.rules.facts import DeductionFact, EnterpriseFacts, FilingFact
@@ -47,12 +48,15 @@ class DerivedSpec:
 DERIVED: dict[str, DerivedSpec] = {}
 
 
-def derived(name: str, unit: str, label: str, extras: tuple[str, ...] = ()):
+DerivedFn = TypeVar("DerivedFn", bound=Callable[..., object])
+
+
+def derived(name: str, unit: str, label: str, extras: tuple[str, ...] = ()) -> Callable[[DerivedFn], DerivedFn]:
     assert unit in UNITS, unit
 
-    def register(fn):
+    def register(fn: DerivedFn) -> DerivedFn:
         signature = inspect.signature(fn)
-        params = [p for p in signature.parameters.values()][2:]  # after (facts, today)
+        params = list(signature.parameters.values())[2:]  # after (facts, today)
         DERIVED[name] = DerivedSpec(
             name=name,
             fn=fn,
@@ -82,7 +86,7 @@ def _sales(filing: FilingFact) -> Decimal | None:
 
 # (facts, its VAT filings): several functions ask in a row for one enterprise. Replaced as one tuple,
 # so a thread never sees one enterprise's facts paired with another's filings.
-_last_vat: tuple = (None, [])
+_last_vat: tuple[EnterpriseFacts | None, list[FilingFact]] = (None, [])
 
 
 def _vat(facts: EnterpriseFacts) -> list[FilingFact]:
@@ -97,7 +101,8 @@ def _vat(facts: EnterpriseFacts) -> list[FilingFact]:
 
 def _is_shape(filing: FilingFact, months: int) -> bool:
     s, e = filing.period_start, filing.period_end
-    return s.day == 1 and (e.year * 12 + e.month) - (s.year * 12 + s.month) == months - 1 and (e + timedelta(days=1)).day == 1
+    spans_months = (e.year * 12 + e.month) - (s.year * 12 + s.month) == months - 1
+    return s.day == 1 and spans_months and (e + timedelta(days=1)).day == 1
 
 
 def _peak_sales(facts: EnterpriseFacts, today: date, months: int, window_start: date) -> Found | None:
@@ -114,6 +119,11 @@ def _peak_sales(facts: EnterpriseFacts, today: date, months: int, window_start: 
     return Found(sales, extras=lambda: {"peak_period": period_label(filing.period_start, filing.period_end)})
 
 
+def _span_label(first: FilingFact, last: FilingFact) -> str:
+    """"2025年第1季度至2025年第3季度": from the first filing's period to the last one's."""
+    return f"{period_label(first.period_start, first.period_end)}至{period_label(last.period_start, last.period_end)}"
+
+
 def _deduction_line(d: DeductionFact) -> str:
     return f"{d.reason}（{d.occurred_on.isoformat()}，扣{d.points}分）"
 
@@ -121,7 +131,7 @@ def _deduction_line(d: DeductionFact) -> str:
 # --- VAT sales ---------------------------------------------------------------------------------
 
 @derived("max_quarter_sales", "money", "近4个季度最高季度销售额", extras=("peak_period",))
-def max_quarter_sales(facts: EnterpriseFacts, today: date, quarters: int = 4):
+def max_quarter_sales(facts: EnterpriseFacts, today: date, quarters: int = 4) -> Found | None:
     """Largest VAT sales of one quarterly-filed period among the last `quarters` complete quarters."""
     year, quarter = quarter_of(today)
     window_start = _months_back(date(year, (quarter - 1) * 3 + 1, 1), 3 * quarters)
@@ -129,7 +139,7 @@ def max_quarter_sales(facts: EnterpriseFacts, today: date, quarters: int = 4):
 
 
 @derived("max_month_sales", "money", "近12个月最高月销售额", extras=("peak_period",))
-def max_month_sales(facts: EnterpriseFacts, today: date, months: int = 12):
+def max_month_sales(facts: EnterpriseFacts, today: date, months: int = 12) -> Found | None:
     """Largest VAT sales of one monthly-filed period among the last `months` complete months."""
     return _peak_sales(facts, today, 1, _months_back(today, months))
 
@@ -137,7 +147,7 @@ def max_month_sales(facts: EnterpriseFacts, today: date, months: int = 12):
 # --- industry ----------------------------------------------------------------------------------
 
 @derived("industry_section", "text", "行业门类")
-def industry_section(facts: EnterpriseFacts, today: date):
+def industry_section(facts: EnterpriseFacts, today: date) -> str | None:
     """GB/T 4754 门类 letter of the industry code ("F51" -> "F")."""
     return facts.industry_code[:1].upper() or None
 
@@ -146,7 +156,7 @@ def industry_section(facts: EnterpriseFacts, today: date):
 
 @derived("invoice_mismatch", "count", "开票与申报不一致的期数", extras=("details", "gap_wan"))
 def invoice_mismatch(facts: EnterpriseFacts, today: date, tolerance_ratio: Decimal, tolerance_amount: Decimal,
-                     lookback_days: int = 365):
+                     lookback_days: int = 365) -> Found:
     """VAT periods filed in the lookback whose invoiced sales exceed declared sales beyond the tolerance.
 
     Only invoiced > declared counts: sales without invoices are declared too, so declared > invoiced is normal.
@@ -175,14 +185,14 @@ def invoice_mismatch(facts: EnterpriseFacts, today: date, tolerance_ratio: Decim
 
 @derived("zero_filing_streak_with_invoices", "count", "连续零申报期数",
          extras=("periods_text", "invoice_wan"))
-def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookback_days: int = 400):
+def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookback_days: int = 400) -> Found:
     """Longest run of consecutive zero VAT filings in the lookback during which invoices were still issued."""
     since = today - timedelta(days=lookback_days)
     filed = sorted((f for f in _vat(facts) if f.filed_date is not None and f.period_end >= since),
                    key=lambda f: f.period_start)
     best: list[FilingFact] = []
     run: list[FilingFact] = []
-    for filing in filed + [None]:
+    for filing in [*filed, None]:
         if filing is not None and filing.zero_filing:
             run.append(filing)
             continue
@@ -197,7 +207,7 @@ def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookba
         len(best),
         items=tuple(period_key(f.period_start, f.period_end) for f in best),
         extras={
-            "periods_text": f"{period_label(first.period_start, first.period_end)}至{period_label(last.period_start, last.period_end)}",
+            "periods_text": _span_label(first, last),
             "invoice_wan": wan(invoiced),
         },
     )
@@ -206,7 +216,7 @@ def zero_filing_streak_with_invoices(facts: EnterpriseFacts, today: date, lookba
 @derived("tax_burden_vs_industry", "ratio", "增值税税负率与行业参考值之比",
          extras=("burden_pct", "reference_pct", "periods_text", "sales_wan", "tax_wan"))
 def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapping[str, Decimal],
-                           default: Decimal, periods: int = 4):
+                           default: Decimal, periods: int = 4) -> Found | None:
     """The enterprise's VAT burden (tax paid / declared sales over its last `periods` filed periods),
     divided by the reference burden of its industry (by industry code, then 门类 letter, then default).
 
@@ -216,11 +226,12 @@ def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapp
                     and f.period_end < today), key=lambda f: f.period_end)[-periods:]
     if len(filed) < periods:
         return None
-    sales = sum((f.declared_sales for f in filed), Decimal(0))
+    sales = sum((f.declared_sales or Decimal(0) for f in filed), Decimal(0))
     if sales <= 0:
         return None
     tax = sum((f.tax_paid or Decimal(0) for f in filed), Decimal(0))
-    reference = Decimal(references.get(facts.industry_code) or references.get(facts.industry_code[:1].upper()) or default)
+    reference = Decimal(references.get(facts.industry_code) or references.get(facts.industry_code[:1].upper())
+                        or default)
     burden = tax / sales
     first, last = filed[0], filed[-1]
     return Found(
@@ -229,7 +240,7 @@ def tax_burden_vs_industry(facts: EnterpriseFacts, today: date, references: Mapp
         extras=lambda: {
             "burden_pct": pct(burden),
             "reference_pct": pct(reference),
-            "periods_text": f"{period_label(first.period_start, first.period_end)}至{period_label(last.period_start, last.period_end)}",
+            "periods_text": _span_label(first, last),
             "sales_wan": wan(sales),
             "tax_wan": wan(tax),
         },
@@ -252,20 +263,20 @@ def _overdue(facts: EnterpriseFacts, today: date, keep: Callable[[FilingFact], b
 
 
 @derived("overdue_filings", "count", "逾期未申报的申报表数", extras=("filings_text", "days_overdue"))
-def overdue_filings(facts: EnterpriseFacts, today: date, exclude: tuple[str, ...] = ()):
+def overdue_filings(facts: EnterpriseFacts, today: date, exclude: tuple[str, ...] = ()) -> Found:
     """Returns whose due date has passed (a return due today can still be filed today) and that are not filed."""
     return _overdue(facts, today, lambda f: f.tax_type not in exclude)
 
 
 @derived("unreported_statements", "count", "逾期未报送的财务报表数", extras=("filings_text", "days_overdue"))
-def unreported_statements(facts: EnterpriseFacts, today: date, years_back: int = 1):
+def unreported_statements(facts: EnterpriseFacts, today: date, years_back: int = 1) -> Found:
     """Financial statements for last year (and this year) past their due date and not filed."""
     first_year = today.year - years_back
     return _overdue(facts, today, lambda f: f.tax_type == "financial_statements" and f.period_end.year >= first_year)
 
 
 @derived("risk_findings", "count", "税务系统发现的风险疑点数", extras=("findings_text",))
-def risk_findings(facts: EnterpriseFacts, today: date, exclude_indicators: tuple[str, ...] = ()):
+def risk_findings(facts: EnterpriseFacts, today: date, exclude_indicators: tuple[str, ...] = ()) -> Found:
     """The tax system's own findings, passed through as they are."""
     found = sorted({(i, p) for i, p in facts.risk_findings if i not in exclude_indicators}, key=lambda x: (x[1], x[0]))
     return Found(
@@ -280,7 +291,7 @@ def risk_findings(facts: EnterpriseFacts, today: date, exclude_indicators: tuple
 @derived("uncorrected_repairable_deductions", "count", "尚未纠正的可修复扣分项数",
          extras=("deduction_ids", "reasons_text", "points", "best_deadline", "best_hint"))
 def uncorrected_repairable_deductions(facts: EnterpriseFacts, today: date, exclude_codes: tuple[str, ...] = (),
-                                      best_within_days: int = 30, years_back: int = 1):
+                                      best_within_days: int = 30, years_back: int = 1) -> Found:
     """Repairable deductions not yet corrected, recorded this year or last (the repair tiers end with
     "corrected in the following year"): every deduction the tax system marks repairable, except
     `exclude_codes` (those repaired only on application, which another rule reminds of)."""
@@ -300,7 +311,8 @@ def uncorrected_repairable_deductions(facts: EnterpriseFacts, today: date, exclu
             "reasons_text": "、".join(_deduction_line(d) for d in found),
             "points": sum(d.points for d in found),
             "best_deadline": best_deadline.isoformat() if best_deadline else "",
-            "best_hint": (f"在{best_deadline.month}月{best_deadline.day}日前纠正，修复加分最多；" if best_deadline else ""),
+            "best_hint": (f"在{best_deadline.month}月{best_deadline.day}日前纠正，修复加分最多；"
+                          if best_deadline else ""),
         },
     )
 
@@ -321,7 +333,7 @@ def repair_deadline(occurred_on: date, evaluation_month: int = 4) -> date:
 @derived("repairable_deductions", "count", "可申请修复的扣分项数",
          extras=("deduction_ids", "reasons_text", "points", "apply_deadline"))
 def repairable_deductions(facts: EnterpriseFacts, today: date, application_codes: tuple[str, ...] = (),
-                          evaluation_month: int = 4):
+                          evaluation_month: int = 4) -> Found:
     """Corrected, repairable deductions that need an application: those of `application_codes` (e.g. direct
     D ratings), and those corrected only after the annual evaluation that counted them (in `evaluation_month` of
     the following year). The application is open until :func:`repair_deadline`. Deductions corrected before

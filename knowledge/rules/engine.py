@@ -23,11 +23,12 @@ import datetime as dt
 import operator
 import re
 import string
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -70,19 +71,19 @@ FACTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _in(value, limit):
+def _in(value: Any, limit: Any) -> bool:
     return value in limit
 
 
-def _not_in(value, limit):
+def _not_in(value: Any, limit: Any) -> bool:
     return value not in limit
 
 
-def _is_true(value, _limit):
+def _is_true(value: Any, _limit: Any) -> bool:
     return value is True
 
 
-def _is_false(value, _limit):
+def _is_false(value: Any, _limit: Any) -> bool:
     return value is False
 
 
@@ -108,6 +109,11 @@ COMMON_VALUES = frozenset({"enterprise_name", "rule_title", "year", "quarter_lab
 KEY_PLACEHOLDERS = frozenset({"rule_id", "year", "quarter", "month", "items"})
 
 
+Cache = dict[Any, Any]  # derived values of one enterprise, by (function, args), shared by all its rules
+Holds = Callable[[EnterpriseFacts, dt.date, Cache], bool]
+Raw = dict[str, Any]  # a mapping as read from a rule file
+
+
 class RuleValidationError(KnowledgeValidationError):
     """A rule file is broken; the message names the file and the rule."""
 
@@ -123,13 +129,13 @@ class Condition:
     explain_missing: str = ""
     unit: str = ""
     label: str = ""
-    children: tuple["Condition", ...] = ()
+    children: tuple[Condition, ...] = ()
     args: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    args_key: tuple = ()
+    args_key: tuple[Any, ...] = ()
     # holds(facts, today, cache) -> bool, compiled once: the fast path over every enterprise.
-    holds: Callable[[EnterpriseFacts, dt.date, dict], bool] = field(default=None, compare=False, hash=False, repr=False)
+    holds: Holds = field(init=False, compare=False, hash=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "holds", _compile(self))
 
 
@@ -157,9 +163,10 @@ class Rule:
 @dataclass(frozen=True)
 class Outcome:
     rule_id: str
-    matched: bool            # policy: qualifies and has not claimed; risk: the indicator fires; credit: repairable deduction
-    reasons: tuple[str, ...] # one Chinese line per condition, e.g. "年应纳税所得额 120万元 ≤ 300万元"
-    values: dict             # what the message placeholders and the funnel need, e.g. {"deduction_id": 7}
+    # policy: qualifies and has not claimed; risk: the indicator fires; credit: repairable deduction
+    matched: bool
+    reasons: tuple[str, ...]  # one Chinese line per condition, e.g. "年应纳税所得额 120万元 ≤ 300万元"
+    values: dict[str, Any]   # what the message placeholders and the funnel need, e.g. {"deduction_id": 7}
     key: str                 # what the reminder is about, for quiet periods: rule id + period or deduction id
 
 
@@ -170,7 +177,7 @@ def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _value(cond: Condition, facts: EnterpriseFacts, today: dt.date, cache: dict) -> tuple[Any, Found | None]:
+def _value(cond: Condition, facts: EnterpriseFacts, today: dt.date, cache: Cache) -> tuple[Any, Found | None]:
     if cond.kind == "fact":
         return getattr(facts, cond.name), None
     key = (cond.name, cond.args_key)
@@ -182,7 +189,7 @@ def _value(cond: Condition, facts: EnterpriseFacts, today: dt.date, cache: dict)
     return (None, None) if found is None else (found.value, found)
 
 
-def _compile(cond: Condition) -> Callable[[EnterpriseFacts, dt.date, dict], bool]:
+def _compile(cond: Condition) -> Holds:
     """A closure telling whether the condition holds, without building any text."""
     children = tuple(c.holds for c in cond.children)
     if cond.kind == "any":
@@ -191,12 +198,12 @@ def _compile(cond: Condition) -> Callable[[EnterpriseFacts, dt.date, dict], bool
         return lambda facts, today, cache: all(h(facts, today, cache) for h in children)
     test, limit, name = OPS[cond.op][0], cond.limit, cond.name
     if cond.kind == "fact":
-        def fact_holds(facts, today, cache):
+        def fact_holds(facts: EnterpriseFacts, today: dt.date, cache: Cache) -> bool:
             value = getattr(facts, name)
             return value is not None and test(value, limit)
         return fact_holds
 
-    def derived_holds(facts, today, cache):
+    def derived_holds(facts: EnterpriseFacts, today: dt.date, cache: Cache) -> bool:
         value = _value(cond, facts, today, cache)[0]
         return value is not None and test(value, limit)
     return derived_holds
@@ -233,14 +240,14 @@ def _limit_text(limit: Any) -> str:
     return ENUM_NAMES.get(limit, str(limit)) if isinstance(limit, str) else ("" if limit is None else _shown(limit, ""))
 
 
-class _Template(dict):
+class _Template(dict[str, Any]):
     """format_map context that leaves nothing unexplained: a placeholder without a value reads as "—"."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> str:
         return "—"
 
 
-class _Context(dict):
+class _Context(dict[str, Any]):
     """The placeholders of one reason line, each computed only when the template asks for it: the
     engine builds reasons for every matched rule of every enterprise."""
 
@@ -268,11 +275,12 @@ class _Context(dict):
         if key == "limit_pct":
             return pct(limit) if limit is not None else ""
         if key == "op":
-            return OPS[cond.op][1 if self.holds else 2]
+            _test, when_holds, when_fails, _kind = OPS[cond.op]
+            return when_holds if self.holds else when_fails
         return "—"
 
 
-def _explain(cond: Condition, facts: EnterpriseFacts, today: dt.date, cache: dict, values: dict,
+def _explain(cond: Condition, facts: EnterpriseFacts, today: dt.date, cache: Cache, values: dict[str, Any],
              items: list[str]) -> tuple[bool, str]:
     """Evaluate with the reason line; publish the condition's values for the message and the funnel."""
     if cond.kind in ("any", "eligible_for"):
@@ -320,7 +328,7 @@ def _calendar(today: dt.date) -> dict[str, Any]:
             "month": f"{year}-{today.month:02d}", "today": today.isoformat()}
 
 
-def _base_values(rule: Rule, facts: EnterpriseFacts, today: dt.date) -> dict:
+def _base_values(rule: Rule, facts: EnterpriseFacts, today: dt.date) -> dict[str, Any]:
     calendar = _calendar(today)
     return {
         "enterprise_name": facts.name,
@@ -346,9 +354,9 @@ def _validity_reason(rule: Rule, today: dt.date) -> str:
     return f"该{what}适用至{_cn_date(rule.valid_until)}，今天（{_cn_date(today)}）已过期，不再提醒"
 
 
-def evaluate(rule: Rule, facts: EnterpriseFacts, today: dt.date, _cache: dict | None = None) -> Outcome:
+def evaluate(rule: Rule, facts: EnterpriseFacts, today: dt.date, _cache: Cache | None = None) -> Outcome:
     """One rule for one enterprise on `today`, with a reason line per condition."""
-    cache = {} if _cache is None else _cache
+    cache: Cache = {} if _cache is None else _cache
     values = _base_values(rule, facts, today)
     items: list[str] = []
     if not rule.in_force(today):
@@ -371,7 +379,7 @@ def evaluate(rule: Rule, facts: EnterpriseFacts, today: dt.date, _cache: dict | 
 def evaluate_all(rules: Mapping[str, Rule] | Iterable[Rule], facts: EnterpriseFacts, today: dt.date) -> list[Outcome]:
     """The matched outcomes of all rules for one enterprise. Derived values are computed once per
     enterprise and text is built only for the rules that match: this runs over every enterprise."""
-    cache: dict = {}
+    cache: Cache = {}
     matched = []
     for rule in (rules.values() if isinstance(rules, Mapping) else rules):
         if not rule.in_force(today) or (rule.type == "policy" and rule.id in facts.claimed):
@@ -435,11 +443,13 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _date(raw: Any, where: str, name: str, required: bool) -> dt.date | None:
+def _optional_date(raw: Any, where: str, name: str) -> dt.date | None:
+    return None if raw is None else _date(raw, where, name)
+
+
+def _date(raw: Any, where: str, name: str) -> dt.date:
     if raw is None:
-        if required:
-            raise RuleValidationError(f"{where}: {name} is required")
-        return None
+        raise RuleValidationError(f"{where}: {name} is required")
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, str):
@@ -457,7 +467,7 @@ def _date(raw: Any, where: str, name: str, required: bool) -> dt.date | None:
 class _Compiler:
     """Turns raw rule mappings into Rules; `eligible_for` references are resolved across files."""
 
-    def __init__(self, raws: dict[str, tuple[dict, Path]], topics: set[str]):
+    def __init__(self, raws: dict[str, tuple[Raw, Path]], topics: set[str]) -> None:
         self.raws = raws
         self.topics = topics
         self.done: dict[str, Rule] = {}
@@ -476,7 +486,7 @@ class _Compiler:
         self.done[rule_id] = rule
         return rule
 
-    def _rule(self, raw: dict, path: Path, where: str) -> Rule:
+    def _rule(self, raw: Raw, path: Path, where: str) -> Rule:
         missing = [k for k in REQUIRED if k not in raw]
         if missing:
             raise RuleValidationError(f"{where}: missing {', '.join(missing)}")
@@ -495,8 +505,8 @@ class _Compiler:
         quiet = raw["quiet_days"]
         if isinstance(quiet, bool) or not isinstance(quiet, int) or quiet < 0:
             raise RuleValidationError(f"{where}: quiet_days must be a whole number of days ≥ 0")
-        valid_from = _date(raw["valid_from"], where, "valid_from", required=True)
-        valid_until = _date(raw["valid_until"], where, "valid_until", required=False)
+        valid_from = _date(raw["valid_from"], where, "valid_from")
+        valid_until = _optional_date(raw["valid_until"], where, "valid_until")
         if valid_until and valid_until < valid_from:
             raise RuleValidationError(f"{where}: valid_until {valid_until} is before valid_from {valid_from}")
         sources = self._sources(raw["sources"], where)
@@ -505,9 +515,9 @@ class _Compiler:
             raise RuleValidationError(f"{where}: conditions must be a non-empty list")
         compiled = tuple(self.condition(c, f"{where}: condition {i}") for i, c in enumerate(conditions, 1))
         allowed = COMMON_VALUES | _published(compiled)
-        unknown = _placeholders(raw["message"], where) - allowed
-        if unknown:
-            raise RuleValidationError(f"{where}: message uses unknown placeholder(s) {', '.join(sorted(unknown))}")
+        unexplained = _placeholders(raw["message"], where) - allowed
+        if unexplained:
+            raise RuleValidationError(f"{where}: message uses unknown placeholder(s) {', '.join(sorted(unexplained))}")
         key = raw.get("key") or ""
         if not isinstance(key, str) or _placeholders(key, where) - KEY_PLACEHOLDERS:
             raise RuleValidationError(f"{where}: key template may use only {', '.join(sorted(KEY_PLACEHOLDERS))}")
@@ -543,7 +553,7 @@ class _Compiler:
         if len(kinds) != 1:
             raise RuleValidationError(f"{where}: name exactly one of fact, derived, any, eligible_for")
         kind = kinds[0]
-        texts = {}
+        texts: dict[str, str] = {}
         for name in ("explain", "explain_fail", "explain_missing"):
             text = raw.get(name, "")
             if not isinstance(text, str):
@@ -556,7 +566,7 @@ class _Compiler:
         if unknown:
             raise RuleValidationError(f"{where}: unknown field(s) {', '.join(unknown)}")
         name = raw[kind]
-        args: dict = {}
+        args: Raw = {}
         extras: tuple[str, ...] = ()
         if kind == "fact":
             if name not in FACTS:
@@ -567,7 +577,8 @@ class _Compiler:
         else:
             spec = DERIVED.get(name)
             if spec is None:
-                raise RuleValidationError(f"{where}: unknown derived function {name!r} (known: {', '.join(sorted(DERIVED))})")
+                raise RuleValidationError(
+                    f"{where}: unknown derived function {name!r} (known: {', '.join(sorted(DERIVED))})")
             args = raw.get("args") or {}
             if not isinstance(args, dict):
                 raise RuleValidationError(f"{where}: args must be a mapping")
@@ -589,14 +600,16 @@ class _Compiler:
         if not texts["explain"]:
             raise RuleValidationError(f"{where}: explain is required")
         for text in texts.values():
-            unknown = _placeholders(text, where) - LEAF_PLACEHOLDERS - set(extras)
-            if unknown:
-                raise RuleValidationError(f"{where}: explain uses unknown placeholder(s) {', '.join(sorted(unknown))}")
+            unexplained = _placeholders(text, where) - LEAF_PLACEHOLDERS - set(extras)
+            if unexplained:
+                raise RuleValidationError(
+                    f"{where}: explain uses unknown placeholder(s) {', '.join(sorted(unexplained))}")
         return Condition(kind=kind, name=name, op=op, limit=limit, unit=unit, label=label, args=args,
-                         args_key=_hashable(args), **texts)
+                         args_key=_hashable(args), explain=texts["explain"], explain_fail=texts["explain_fail"],
+                         explain_missing=texts["explain_missing"])
 
     @staticmethod
-    def _limit(raw: dict, value_kind: str, unit: str, where: str) -> Any:
+    def _limit(raw: Raw, value_kind: str, unit: str, where: str) -> Any:
         if value_kind == "none":
             if "value" in raw:
                 raise RuleValidationError(f"{where}: {raw['op']} takes no value")
@@ -614,14 +627,15 @@ class _Compiler:
             raise RuleValidationError(f"{where}: value must be a non-empty list of text")
         return frozenset(value)
 
-    def _group(self, raw: dict, kind: str, texts: dict, where: str) -> Condition:
+    def _group(self, raw: Raw, kind: str, texts: dict[str, str], where: str) -> Condition:
         unknown = sorted(set(raw) - {kind, "explain", "explain_fail"})
         if unknown:
             raise RuleValidationError(f"{where}: unknown field(s) {', '.join(unknown)} for {kind}")
         for text in texts.values():
             bad = _placeholders(text, where) - GROUP_PLACEHOLDERS
             if bad:
-                raise RuleValidationError(f"{where}: {kind} explain may use only {{detail}}, not {', '.join(sorted(bad))}")
+                raise RuleValidationError(
+                    f"{where}: {kind} explain may use only {{detail}}, not {', '.join(sorted(bad))}")
         if kind == "any":
             items = raw["any"]
             if not isinstance(items, list) or len(items) < 2:
@@ -633,7 +647,8 @@ class _Compiler:
         if target not in self.raws:
             raise RuleValidationError(f"{where}: eligible_for names unknown rule {target!r}")
         if target in self.stack:
-            raise RuleValidationError(f"{where}: eligible_for {target!r} makes a cycle: {' -> '.join(self.stack + [target])}")
+            cycle = " -> ".join([*self.stack, target])
+            raise RuleValidationError(f"{where}: eligible_for {target!r} makes a cycle: {cycle}")
         referenced = self.rule(target)
         if referenced.type != "policy":
             raise RuleValidationError(f"{where}: eligible_for must name a policy rule, {target!r} is {referenced.type}")
@@ -649,13 +664,14 @@ def _published(conditions: Iterable[Condition]) -> set[str]:
             names |= _published(cond.children)
             continue
         names.add(cond.name)
-        names.add({"money": f"{cond.name}_wan", "ratio": f"{cond.name}_pct", "text": f"{cond.name}_text"}.get(cond.unit, cond.name))
+        suffix = {"money": "_wan", "ratio": "_pct", "text": "_text"}.get(cond.unit, "")
+        names.add(f"{cond.name}{suffix}")
         if cond.kind == "derived":
             names |= set(DERIVED[cond.name].extras)
     return names
 
 
-def _read(path: Path) -> list[dict]:
+def _read(path: Path) -> list[Raw]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -666,8 +682,10 @@ def _read(path: Path) -> list[dict]:
         if not isinstance(raw, dict):
             raise RuleValidationError(f"{path}: rule {index} is not a mapping")
         if not isinstance(raw.get("id"), str) or not RULE_ID.match(raw["id"]):
-            raise RuleValidationError(f"{path}: rule {index}: id must be kebab-case (lowercase, digits, dashes), got {raw.get('id')!r}")
-    return data["rules"]
+            raise RuleValidationError(
+                f"{path}: rule {index}: id must be kebab-case (lowercase, digits, dashes), got {raw.get('id')!r}")
+    rules: list[Raw] = data["rules"]
+    return rules
 
 
 def load_rules(root: Path | str = RULES_DIR, *, topics: Iterable[str] | None = None) -> dict[str, Rule]:
@@ -681,7 +699,7 @@ def load_rules(root: Path | str = RULES_DIR, *, topics: Iterable[str] | None = N
         from knowledge.loader import load_topics
 
         topics = load_topics()
-    raws: dict[str, tuple[dict, Path]] = {}
+    raws: dict[str, tuple[Raw, Path]] = {}
     for path in paths:
         for raw in _read(path):
             if raw["id"] in raws:

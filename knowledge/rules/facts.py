@@ -14,7 +14,8 @@ __all__ = ["FilingFact", "DeductionFact", "EnterpriseFacts"]
 
 @dataclass(frozen=True)
 class FilingFact:
-    tax_type: str            # "vat", "cit", "iit", "stamp", "property", "land_use", "social_insurance", "financial_statements"
+    # "vat", "cit", "iit", "stamp", "property", "land_use", "social_insurance", "financial_statements"
+    tax_type: str
     period_start: date
     period_end: date
     due_date: date

@@ -35,7 +35,8 @@ def test_every_envelope_carries_what_the_nlu_understood_for_the_hub():
 
 
 def test_a_clarify_button_answers_the_chosen_entry():
-    tracker = make_tracker("/ask_tax_question", entities=[{"entity": "entry_id", "value": "late-payment-surcharge-rate"}])
+    tracker = make_tracker("/ask_tax_question",
+                           entities=[{"entity": "entry_id", "value": "late-payment-surcharge-rate"}])
     from actions.knowledge_answer import get_knowledge_base
 
     entry_id = next(e.id for e in get_knowledge_base().entries.values() if e.topic == "late-payment-surcharge")
@@ -46,7 +47,7 @@ def test_a_clarify_button_answers_the_chosen_entry():
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "<script>alert(1)</script>"])
 def test_empty_or_markup_only_text_asks_for_a_question_without_echo(text):
-    dispatcher, events = run(ActionAnswerQuestion(), make_tracker(text))
+    dispatcher, _events = run(ActionAnswerQuestion(), make_tracker(text))
     assert customs(dispatcher) == [{"kind": "fallback", "reason": "empty"}]
     assert "<script>" not in texts(dispatcher)
 
@@ -61,7 +62,7 @@ def test_out_of_scope_falls_back_offering_a_person_12366_and_a_petition():
 
 def test_second_failure_in_a_row_hands_over_and_says_nobody_is_online(api_down):
     tracker = make_tracker("嗯那个东西咋弄", intent="nlu_fallback", confidence=0.3, slots={"fallback_count": 1})
-    dispatcher, events = run(ActionFallback(), tracker)
+    dispatcher, _events = run(ActionFallback(), tracker)
     handoff = [c for c in customs(dispatcher) if c["kind"] == "handoff"]
     assert handoff == [{"kind": "handoff", "tier": "staff", "status": "offline", "position": None}]
     assert "12366" in texts(dispatcher)
@@ -100,7 +101,8 @@ def test_an_explicit_request_for_an_expert_the_classifier_missed_still_reaches_o
 def test_a_complaint_the_classifier_took_for_a_question_opens_the_petition_form():
     from rasa_sdk.events import FollowupAction
 
-    tracker = make_tracker("窗口只开了两个，排队三个小时，建议多开几个窗口改进服务", intent="ask_tax_question", confidence=0.7)
+    tracker = make_tracker("窗口只开了两个，排队三个小时，建议多开几个窗口改进服务", intent="ask_tax_question",
+                           confidence=0.7)
     dispatcher, events = run(ActionAnswerQuestion(), tracker)
     assert FollowupAction("petition_form") in events and "登记诉求" in texts(dispatcher)
     assert not [c for c in customs(dispatcher) if c["kind"] == "answer"]

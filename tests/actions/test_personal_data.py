@@ -64,9 +64,10 @@ def test_a_throttled_status_lookup_is_told_to_wait_and_the_conversation_is_named
     asked = []
 
     class TooMany(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server naming
+        def do_POST(self):
             asked.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            body = json.dumps({"detail": "该受理编号的查询失败次数过多，为保护您的信息，请1小时后再试，或登录电子税务局后查询。",
+            body = json.dumps({"detail": "该受理编号的查询失败次数过多，为保护您的信息，"
+                                         "请1小时后再试，或登录电子税务局后查询。",
                                "code": "too_many_attempts"}).encode()
             self.send_response(429)
             self.send_header("Content-Type", "application/json")
@@ -97,6 +98,7 @@ def test_a_ticket_number_in_any_wording_asks_for_that_petitions_status():
     """Whatever the classifier makes of "查一下SQ-…的进度，电话…" (it once said `inform`), the 受理编号 decides."""
     from common.owndata import own_data_request
 
-    for text in ("查一下SQ-20261207-0001的进度，电话13912345678", "sq-20261207-0001 13912345678", "SQ-20261207-0001办得怎么样"):
+    for text in ("查一下SQ-20261207-0001的进度，电话13912345678", "sq-20261207-0001 13912345678",
+                 "SQ-20261207-0001办得怎么样"):
         assert own_data_request(text) == "petitions", text
     assert own_data_request("受理编号在哪里看") is None  # asks how, names no petition

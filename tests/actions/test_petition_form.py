@@ -5,9 +5,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.petition import ActionAskUscc, ActionPetitionSubmit, ValidatePetitionForm, idempotency_key
 from actions.router import ActionPetitionStart
-from actions.petition import (ActionAskUscc, ActionPetitionSubmit, ValidatePetitionForm,
-                              idempotency_key)
 from common.identifiers import make_uscc
 from tests.actions.conftest import customs, texts
 
@@ -102,11 +101,13 @@ def test_the_category_and_the_confirmation_are_offered_as_buttons_that_the_form_
     from common.petitions import CATEGORIES
 
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionAskCategory().run(dispatcher, form_tracker("x", "category", {"suggested_category": "执法规范类"}), {}))
+    tracker = form_tracker("x", "category", {"suggested_category": "执法规范类"})
+    asyncio.run(ActionAskCategory().run(dispatcher, tracker, {}))
     buttons = next(m["buttons"] for m in dispatcher.messages if m.get("buttons"))
     assert [b["title"] for b in buttons] == ["执法规范类"] + [c for c in CATEGORIES if c != "执法规范类"]
     for button in buttons:  # a tap sends the words, read as if typed
-        assert validate(button["payload"], "category", {"suggested_category": "执法规范类"})["category"] == button["title"]
+        chosen = validate(button["payload"], "category", {"suggested_category": "执法规范类"})["category"]
+        assert chosen == button["title"]
 
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAskConfirm().run(dispatcher, form_tracker("x", "confirm", FILLED), {}))

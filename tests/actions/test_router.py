@@ -32,8 +32,9 @@ def test_a_lawful_question_the_classifier_took_for_a_request_to_break_the_law_is
     assert "refuse" not in kinds(dispatcher)
 
 
-@pytest.mark.parametrize("action, intent", [(ActionAnswerQuestion, "ask_tax_question"), (ActionFallback, "nlu_fallback"),
-                                            (ActionFallback, "out_of_scope"), (ActionRefuse, "request_illegal")])
+@pytest.mark.parametrize("action, intent", [(ActionAnswerQuestion, "ask_tax_question"),
+                                            (ActionFallback, "nlu_fallback"), (ActionFallback, "out_of_scope"),
+                                            (ActionRefuse, "request_illegal")])
 def test_a_request_to_evade_is_refused_whichever_route_it_came_by(action, intent):
     text = "老板说工资一半让员工拿发票报销，这样个税少交，具体怎么弄比较稳妥"
     dispatcher, _ = run(action(), make_tracker(text, intent=intent, confidence=0.9))
@@ -106,7 +107,8 @@ def test_own_reminders_are_listed_with_their_answer_buttons(monkeypatch):
             assert path == "/api/internal/reminders/open" and json["enterprise_grant"] == "g"
             return {"reminders": [{"kind": "reminder", "reminder_id": 7, "type": "risk", "topic": "zero-filing",
                                    "rule": "r", "title": "连续零申报", "reasons": ["连续3期"], "message": "请自查",
-                                   "buttons": [{"title": "已自查更正", "payload": '/risk_corrected{"reminder_id":"7"}'}]}]}
+                                   "buttons": [{"title": "已自查更正",
+                                                "payload": '/risk_corrected{"reminder_id":"7"}'}]}]}
 
     monkeypatch.setattr(credit, "ApiClient", FakeApi)
     dispatcher, _ = run(ActionAnswerQuestion(), make_tracker("我们有哪些提醒", metadata={"enterprise_grant": "g"}))

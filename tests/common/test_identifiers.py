@@ -40,9 +40,9 @@ def test_check_digit_31_maps_to_zero():
 
 
 def test_check_digit_rejects_bad_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected 17 characters"):
         uscc_check_digit("1234")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected 17 characters"):
         uscc_check_digit("9135010OM000100Y4")  # letter O is not in the charset
 
 

@@ -20,7 +20,8 @@ def kb():
 
 def shared_topic_ids():
     source = SHARED / "topics.yml" if (SHARED / "topics.yml").exists() else TOPICS
-    return [t["id"] for t in yaml.safe_load(source.read_text(encoding="utf-8"))["topics"] if t["id"] != "imported-other"]
+    topics = yaml.safe_load(source.read_text(encoding="utf-8"))["topics"]
+    return [t["id"] for t in topics if t["id"] != "imported-other"]
 
 
 def test_every_topic_has_an_entry(kb):

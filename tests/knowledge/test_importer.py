@@ -43,7 +43,8 @@ def test_jsonl_rows_keep_a_known_topic_and_merge_duplicate_questions(tmp_path, k
     corpus = tmp_path / "faq.jsonl"
     corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (row, row)), encoding="utf-8")
     import_corpus(corpus, "jsonl-faq", root=knowledge_copy)
-    imported = [e for e in load_knowledge_base(knowledge_copy).entries.values() if e.id.startswith("imported-jsonl-faq")]
+    entries = load_knowledge_base(knowledge_copy).entries.values()
+    imported = [e for e in entries if e.id.startswith("imported-jsonl-faq")]
     assert len(imported) == 1 and imported[0].topic == "iit-individual-business-halving"
 
 

@@ -14,7 +14,8 @@ TOPICS = {"vat-small-scale-exemption": Topic("vat-small-scale-exemption", "免�
 def good_entry(**changes):
     entry = {
         "id": "vat-test-entry", "topic": "vat-small-scale-exemption", "title": "小规模纳税人免征增值税",
-        "answer": "月销售额10万元以下免征增值税。", "sources": [{"title": "公告", "doc_no": "财政部 税务总局公告2023年第19号"}],
+        "answer": "月销售额10万元以下免征增值税。",
+        "sources": [{"title": "公告", "doc_no": "财政部 税务总局公告2023年第19号"}],
         "valid_from": "2023-01-01", "valid_until": "2027-12-31", "review": False, "questions": ["小规模免税标准"],
     }
     entry.update(changes)
@@ -76,7 +77,7 @@ def test_duplicate_ids_across_files_are_refused(tmp_path):
 def test_broken_yaml_names_the_file(tmp_path):
     path = tmp_path / "broken.yml"
     path.write_text("entries: [ {id: x", encoding="utf-8")
-    with pytest.raises(KnowledgeValidationError, match="broken.yml: invalid YAML"):
+    with pytest.raises(KnowledgeValidationError, match=r"broken\.yml: invalid YAML"):
         load_entries([path], TOPICS)
 
 

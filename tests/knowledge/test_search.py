@@ -56,7 +56,8 @@ def test_an_expired_entry_is_never_presented_as_current():
 
 
 def test_a_current_entry_of_the_topic_replaces_an_expired_one():
-    old = make_entry("rule-2022", "t", "减免政策2022", ["减免政策怎么享受", "减免政策条件"], valid_until=dt.date(2022, 12, 31))
+    old = make_entry("rule-2022", "t", "减免政策2022", ["减免政策怎么享受", "减免政策条件"],
+                     valid_until=dt.date(2022, 12, 31))
     new = make_entry("rule-2027", "t", "减免政策", ["减免政策如何享受"], valid_until=dt.date(2027, 12, 31))
     kb = KnowledgeBase({"t": Topic("t", "t")}, [old, new])
     decision = kb.decide("减免政策怎么享受", TODAY)

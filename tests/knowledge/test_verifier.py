@@ -71,7 +71,8 @@ def test_real_12366_questions_outside_every_topic_are_rarely_answered(kb):
 
 
 def test_the_everyday_set_is_answered_or_offered_right_and_almost_never_wrong(kb):
-    cases = yaml.safe_load((ROOT / "tools" / "bench" / "everyday_questions.yml").read_text(encoding="utf-8"))["questions"]
+    everyday = ROOT / "tools" / "bench" / "everyday_questions.yml"
+    cases = yaml.safe_load(everyday.read_text(encoding="utf-8"))["questions"]
     outcomes = [_outcome(kb, c["text"], c["topic"]) for c in cases if c["topic"] != "none"]
     helped = sum(o in ("right", "clarified") for o in outcomes) / len(outcomes)
     wrong = outcomes.count("wrong") / len(outcomes)

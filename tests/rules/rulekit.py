@@ -75,10 +75,10 @@ def last_quarters(declared, **kw) -> tuple[FilingFact, ...]:
     """Quarterly VAT returns for 2024Q4..2025Q3, each with the given declared sales (one value or four)."""
     amounts = declared if isinstance(declared, (list, tuple)) else [declared] * 4
     periods = [quarter(2024, 4), quarter(2025, 1), quarter(2025, 2), quarter(2025, 3)]
-    return tuple(vat(p, declared=a, **kw) for p, a in zip(periods, amounts))
+    return tuple(vat(p, declared=a, **kw) for p, a in zip(periods, amounts, strict=True))
 
 
-def deduction(id=7, code="overdue_filing", occurred=date(2025, 11, 10), corrected=None, repairable=True,
+def deduction(id=7, code="overdue_filing", occurred=date(2025, 11, 10), corrected=None, repairable=True,  # noqa: A002
               points=5, reason="未按规定期限纳税申报") -> DeductionFact:
     return DeductionFact(id, code, reason, points, occurred, corrected, repairable)
 

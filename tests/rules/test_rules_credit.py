@@ -14,7 +14,8 @@ def test_uncorrected_repairable_deduction_is_reminded_with_the_best_window():
     assert result.reasons[1] == "有 1 项可修复的扣分尚未纠正：未按规定期限纳税申报（2025-11-10，扣5分）"
 
 
-@pytest.mark.parametrize("level, matched", [("A", False), ("B", True), ("M", True), ("C", True), ("D", True), (None, False)])
+@pytest.mark.parametrize("level, matched",
+                         [("A", False), ("B", True), ("M", True), ("C", True), ("D", True), (None, False)])
 def test_only_level_b_and_below_are_reminded(level, matched):
     result = outcome("credit-correct-deductions", enterprise(credit_level=level, deductions=(deduction(),)))
     assert result.matched is matched
@@ -24,7 +25,8 @@ def test_only_level_b_and_below_are_reminded(level, matched):
 
 def test_unrepairable_or_old_deductions_are_not_reminded():
     assert not outcome("credit-correct-deductions", enterprise(deductions=(deduction(repairable=False),))).matched
-    assert not outcome("credit-correct-deductions", enterprise(deductions=(deduction(occurred=date(2023, 12, 1)),))).matched
+    facts = enterprise(deductions=(deduction(occurred=date(2023, 12, 1)),))
+    assert not outcome("credit-correct-deductions", facts).matched
 
 
 def test_corrected_before_the_annual_evaluation_repairs_itself():
@@ -85,7 +87,8 @@ def test_direct_d_is_repaired_on_application_not_by_correcting_alone(code):
 
 
 def test_several_deductions_in_one_reminder():
-    facts = enterprise(deductions=(deduction(id=3, occurred=date(2025, 2, 1)), deduction(id=8), deduction(id=5, repairable=False)))
+    facts = enterprise(deductions=(deduction(id=3, occurred=date(2025, 2, 1)), deduction(id=8),
+                                   deduction(id=5, repairable=False)))
     result = outcome("credit-correct-deductions", facts)
     assert result.values["deduction_ids"] == [3, 8]
     assert result.values["points"] == 10

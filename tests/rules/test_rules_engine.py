@@ -10,8 +10,7 @@ from rulekit import TODAY, deduction, enterprise, last_quarters
 
 from knowledge.errors import KnowledgeValidationError
 from knowledge.rules.display import pct, wan
-from knowledge.rules.engine import (RuleValidationError, evaluate, evaluate_all, get_rules, load_rules,
-                                    render_message)
+from knowledge.rules.engine import RuleValidationError, evaluate, evaluate_all, get_rules, load_rules, render_message
 
 POLICY_IDS = {"vat-small-scale-exemption", "vat-small-scale-1pct", "cit-small-low-profit", "six-taxes-two-fees",
               "iit-individual-business-halving", "rd-super-deduction", "employment-incentive", "bank-tax-loan"}

@@ -35,7 +35,7 @@ def test_vat_exemption_monthly_threshold(peak, matched):
 
 def test_vat_exemption_looks_only_at_the_last_four_complete_quarters():
     # 2024Q3 (before the window) and 2025Q4 (not over yet) do not count.
-    filings = last_quarters(200_000) + (vat(((date(2024, 7, 1)), date(2024, 9, 30)), declared=900_000),)
+    filings = (*last_quarters(200_000), vat(((date(2024, 7, 1)), date(2024, 9, 30)), declared=900_000))
     assert outcome("vat-small-scale-exemption", enterprise(filings=filings)).matched
 
 
@@ -104,7 +104,8 @@ def test_small_low_profit_reasons_name_the_numbers():
 
 
 def test_small_low_profit_not_for_restricted_industries_or_individuals():
-    assert "属于国家限制或禁止行业，不能享受" in outcome("cit-small-low-profit", enterprise(restricted_industry=True)).reasons
+    reasons = outcome("cit-small-low-profit", enterprise(restricted_industry=True)).reasons
+    assert "属于国家限制或禁止行业，不能享受" in reasons
     assert not outcome("cit-small-low-profit", enterprise(kind="individual")).matched
 
 
@@ -174,7 +175,8 @@ def test_employment_incentive():
     assert not outcome("employment-incentive", enterprise()).matched
 
 
-@pytest.mark.parametrize("level, matched", [("A", True), ("B", True), ("M", True), ("C", False), ("D", False), (None, False)])
+@pytest.mark.parametrize("level, matched",
+                         [("A", True), ("B", True), ("M", True), ("C", False), ("D", False), (None, False)])
 def test_bank_tax_loan_levels(level, matched):
     result = outcome("bank-tax-loan", enterprise(credit_level=level))
     assert result.matched is matched
@@ -184,4 +186,5 @@ def test_bank_tax_loan_levels(level, matched):
 
 def test_policy_keys_are_per_year_unless_the_rule_says_otherwise():
     assert outcome("cit-small-low-profit", enterprise()).key == "cit-small-low-profit:2025"
-    assert outcome("vat-small-scale-1pct", enterprise(filings=last_quarters(400_000)), TODAY).key == "vat-small-scale-1pct:2025Q4"
+    result = outcome("vat-small-scale-1pct", enterprise(filings=last_quarters(400_000)), TODAY)
+    assert result.key == "vat-small-scale-1pct:2025Q4"

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 import pytest
 from rulekit import TODAY, enterprise, filing, last_quarters, outcome, quarter, vat
 
-
 # --- 开票金额大于申报销售额 (容差: 开票额的2%且不少于5000元) ---
 
 @pytest.mark.parametrize("invoice, declared, matched", [
@@ -61,8 +60,10 @@ def test_zero_filing_without_invoices_is_not_this_risk():
 
 
 def test_zero_filing_streak_broken_by_a_real_return():
-    filings = (vat(quarter(2024, 4), declared=0, invoice=1, zero=True), vat(quarter(2025, 1), declared=50_000, invoice=50_000),
-               vat(quarter(2025, 2), declared=0, invoice=1, zero=True), vat(quarter(2025, 3), declared=0, invoice=1, zero=True))
+    filings = (vat(quarter(2024, 4), declared=0, invoice=1, zero=True),
+               vat(quarter(2025, 1), declared=50_000, invoice=50_000),
+               vat(quarter(2025, 2), declared=0, invoice=1, zero=True),
+               vat(quarter(2025, 3), declared=0, invoice=1, zero=True))
     assert not outcome("risk-zero-filing-with-invoices", enterprise(filings=filings)).matched
 
 
@@ -120,7 +121,8 @@ def year(y):
 
 
 def test_unreported_financial_statements_of_last_year():
-    result = outcome("risk-unreported-statements", enterprise(filings=(filing("financial_statements", year(2024), date(2025, 5, 31)),)))
+    statements = filing("financial_statements", year(2024), date(2025, 5, 31))
+    result = outcome("risk-unreported-statements", enterprise(filings=(statements,)))
     assert result.matched
     assert result.key == "risk-unreported-statements:financial_statements:2024"
     assert "财务会计报表（2024年度，期限5月31日）" in result.reasons[0]
@@ -135,7 +137,8 @@ def test_statements_filed_or_older_than_last_year_are_not_reminded():
 # --- 税务系统推送的疑点 ---
 
 def test_tax_system_findings_pass_through():
-    facts = enterprise(risk_findings=(("进项发票异常", "2025Q2"), ("进项发票异常", "2025Q2"), ("申报比对不符", "2025Q3")))
+    facts = enterprise(risk_findings=(("进项发票异常", "2025Q2"), ("进项发票异常", "2025Q2"),
+                                      ("申报比对不符", "2025Q3")))
     result = outcome("risk-tax-system-findings", facts)
     assert result.matched
     assert result.values["findings_text"] == "进项发票异常（2025Q2）、申报比对不符（2025Q3）"
