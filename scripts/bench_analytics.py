@@ -40,7 +40,7 @@ from sqlalchemy import text  # noqa: E402
 from api.analytics.aggregate import aggregate_day  # noqa: E402
 from api.analytics.demo import DAYS, ServiceUnit, TrafficPlan, seed_conversations  # noqa: E402
 from benchdb import bench_database  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
+from api.core.database import make_engine, make_session_factory  # noqa: E402
 from common.identifiers import make_uscc  # noqa: E402
 from knowledge.base import get_knowledge_base  # noqa: E402
 

@@ -34,7 +34,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from benchdb import bench_database  # noqa: E402
-from api.database import make_engine  # noqa: E402
+from api.core.database import make_engine  # noqa: E402
 from api.petition import bulletin, export, scheduled  # noqa: E402
 from api.petition.constants import CATEGORIES, CHANNELS, LONG_TERM_CATEGORIES  # noqa: E402
 from api.petition.queries import PetitionFilters, filtered, list_petitions  # noqa: E402

@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete, func, select  # noqa: E402
 
 from benchdb import bench_database  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
+from api.core.database import make_engine, make_session_factory  # noqa: E402
 from api.enterprise.demo import seed_demo  # noqa: E402
 from api.enterprise.facts import iter_facts  # noqa: E402
 from api.enterprise.models import Enterprise  # noqa: E402
-from api.petition.timing import aware_now, china_date  # noqa: E402
+from api.core.time import aware_now, china_date  # noqa: E402
 from api.reminder import campaigns  # noqa: E402
 from api.reminder.models import Campaign, Reminder  # noqa: E402
 from knowledge.rules.engine import evaluate_all, get_rules  # noqa: E402

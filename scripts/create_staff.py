@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select  # noqa: E402
 
 from api.auth.security import hash_password  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
-from api.errors import AppError  # noqa: E402
+from api.core.database import make_engine, make_session_factory  # noqa: E402
+from api.core.errors import AppError  # noqa: E402
 from api.org.models import LEVELS, ROLES, UNIT_KINDS, Unit  # noqa: E402
 from api.org.service import create_staff, create_unit  # noqa: E402
 from api.settings import get_settings  # noqa: E402

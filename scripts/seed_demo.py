@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from api.analytics.demo import DEMO_CONVERSATIONS, seed_demo_conversations  # noqa: E402
 from api.auth.security import hash_password  # noqa: E402
-from api.database import make_engine, make_session_factory  # noqa: E402
+from api.core.database import make_engine, make_session_factory  # noqa: E402
 from api.enterprise.demo import SHOWCASE_USCC, seed_demo  # noqa: E402
 from api.org.models import StaffAccount, Unit  # noqa: E402
 from api.org.service import create_staff  # noqa: E402

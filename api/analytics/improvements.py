@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.analytics import files
 from api.analytics.models import Improvement, ReviewMark
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.hub.models import Message
 from api.org.models import StaffAccount
 from api.settings import Settings

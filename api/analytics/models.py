@@ -16,10 +16,10 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, Float, For
                         UniqueConstraint, false)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
-from api.database import Base
+from api.core.database import Base
 from api.hub.models import Conversation, Message
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 from api.privacy.models import AuditEntry  # noqa: F401 - the audit log of unmasked views, kept by api.privacy
 
 __all__ = ["CHANNELS", "CHANNEL_LABELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS", "IMPROVEMENT_KINDS",

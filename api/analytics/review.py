@@ -21,7 +21,7 @@ from api.analytics.aggregate import channel_of
 from api.privacy.masking import Masker
 from api.analytics.models import (OUTCOME_LABELS, AuditEntry, ConversationFact, ConversationSearch, Improvement,
                                   ReviewMark, ReviewTag)
-from api.errors import Conflict, Invalid, NotFound
+from api.core.errors import Conflict, Invalid, NotFound
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.service import REASONS
 from api.org.models import StaffAccount

@@ -11,8 +11,8 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey
                         UniqueConstraint, false)
 from sqlalchemy.orm import relationship
 
-from api.database import Base
-from api.petition.timing import UTCDateTime
+from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["TAXPAYER_TYPES", "KINDS", "LEVELS", "SOURCES", "TAX_TYPES", "TAXPAYER_TYPE_LABELS", "KIND_LABELS",
            "SOURCE_LABELS", "TAX_TYPE_LABELS", "LEVEL_LABELS", "FILING_STATE_LABELS", "PROFILE_FIELDS", "FIELD_LABELS",

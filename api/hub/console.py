@@ -19,14 +19,15 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.security import decode_staff_token, staff_claims
-from api.errors import AppError, Forbidden, Unauthorized
+from api.core.errors import AppError, Forbidden, Unauthorized
+from api.core.runtime import Runtime, runtime
 from api.hub import dispatch, events, presence, scheduled
 from api.hub.frames import receive_frame
 from api.hub.models import Conversation
 from api.hub.socket_auth import auth_frame, text_field
 from api.hub.routing import TIER_ROLES
 from api.org.models import StaffAccount
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 
 __all__ = ["router", "load_seat"]
 
@@ -36,12 +37,12 @@ router = APIRouter()
 SEAT_ROLES = tuple(TIER_ROLES.values())
 
 
-def load_seat(app, token: str | None) -> StaffAccount:
+def load_seat(rt: Runtime, token: str | None) -> StaffAccount:
     """The active seat behind a staff token; AppError (401/403) otherwise."""
     if not token:
         raise Unauthorized("请先登录", code="not_authenticated")
-    identity = staff_claims(decode_staff_token(token, secret=app.state.settings.app_secret))
-    with app.state.session_factory() as session:
+    identity = staff_claims(decode_staff_token(token, secret=rt.settings.app_secret))
+    with rt.session_factory() as session:
         staff = session.get(StaffAccount, identity.staff_id)
         if staff is None or not staff.active:
             raise Unauthorized("账号不存在或已停用，请重新登录", code="invalid_token")
@@ -53,7 +54,7 @@ def load_seat(app, token: str | None) -> StaffAccount:
 
 class ConsoleConnection:
     def __init__(self, websocket: WebSocket, staff: StaffAccount):
-        self.ws, self.staff, self.app = websocket, staff, websocket.app
+        self.ws, self.staff, self.rt = websocket, staff, runtime(websocket.app)
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.last_board: dict | None = None
 
@@ -86,18 +87,18 @@ class ConsoleConnection:
             await self.ws.send_json({"type": "seats", "seats": board})
 
     def queue(self) -> list[dict]:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             return dispatch.queue_for(self.staff, session=session, now=aware_now())
 
     def summary(self, conversation_id: int) -> dict | None:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None or conversation.unit_id != self.staff.unit_id:
                 return None
             return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=self.staff)
 
     def hello(self, status: str) -> dict:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             now = aware_now()
             return {"type": "hello", "seat": {**dispatch.seat_info(self.staff), "unit_id": self.staff.unit_id,
                                               "status": status},
@@ -110,13 +111,13 @@ class ConsoleConnection:
         return self.last_board
 
     def board(self) -> dict:
-        with self.app.state.session_factory() as session:
-            return dispatch.seat_board(self.staff.unit_id, session=session, client=self.app.state.redis,
-                                       settings=self.app.state.settings)
+        with self.rt.session_factory() as session:
+            return dispatch.seat_board(self.staff.unit_id, session=session, client=self.rt.redis,
+                                       settings=self.rt.settings)
 
     async def keep_alive(self, connection_id: str) -> None:
         """Renew the seat's presence while this socket is open (a killed instance stops renewing it)."""
-        settings, client = self.app.state.settings, self.app.state.redis
+        settings, client = self.rt.settings, self.rt.redis
         period = max(0.5, settings.seat_grace_seconds / 3)
         while True:
             await asyncio.sleep(period)
@@ -124,14 +125,14 @@ class ConsoleConnection:
                 alive = await run_in_threadpool(presence.renew_connection, client, self.staff.id, connection_id,
                                                 ttl_seconds=settings.seat_grace_seconds)
                 if not alive:  # expired meanwhile (Redis restarted, a long stall): announce the seat again
-                    await run_in_threadpool(_announce, self.app, self.staff, None, connection_id)
+                    await run_in_threadpool(_announce, self.rt, self.staff, None, connection_id)
             except Exception:  # noqa: BLE001 - the next round tries again; the socket stays usable
                 log.exception("could not renew the presence of seat %s", self.staff.id)
 
 
-def _announce(app, staff: StaffAccount, status: str | None, connection_id: str | None = None) -> str:
+def _announce(rt: Runtime, staff: StaffAccount, status: str | None, connection_id: str | None = None) -> str:
     """Mark the seat present (keeping a status it already had), tell the unit's consoles, give it waiting work."""
-    settings, client = app.state.settings, app.state.redis
+    settings, client = rt.settings, rt.redis
     if connection_id is not None:
         presence.connect(client, staff.id, connection_id, ttl_seconds=settings.seat_grace_seconds)
     current = presence.get_presence(client, staff.id)
@@ -139,13 +140,13 @@ def _announce(app, staff: StaffAccount, status: str | None, connection_id: str |
     presence.set_presence(client, staff, status, grace_seconds=settings.seat_grace_seconds)
     events.publish(client, events.presence_event(staff.unit_id))
     if status == "online":
-        dispatch.run_assignment(app.state.session_factory, client, settings, staff.unit_id)
+        dispatch.run_assignment(rt.session_factory, client, settings, staff.unit_id)
     return status
 
 
-def _leave(app, staff: StaffAccount, connection_id: str) -> bool:
+def _leave(rt: Runtime, staff: StaffAccount, connection_id: str) -> bool:
     """One console closed; when it was the seat's last, the seat is leaving: True (release it after the grace)."""
-    settings, client = app.state.settings, app.state.redis
+    settings, client = rt.settings, rt.redis
     if presence.disconnect(client, staff.id, connection_id):
         return False
     left = presence.mark_leaving(client, staff.id, reconnect_seconds=settings.seat_reconnect_seconds)
@@ -153,39 +154,39 @@ def _leave(app, staff: StaffAccount, connection_id: str) -> bool:
     return left
 
 
-async def _release_later(app, staff: StaffAccount) -> None:
+async def _release_later(rt: Runtime, staff: StaffAccount) -> None:
     """After the reconnect grace: if the seat did not come back, its conversations go back to the queue now."""
-    await asyncio.sleep(app.state.settings.seat_reconnect_seconds + 0.2)
+    await asyncio.sleep(rt.settings.seat_reconnect_seconds + 0.2)
     try:
-        if await run_in_threadpool(presence.get_presence, app.state.redis, staff.id) is None:
-            await run_in_threadpool(scheduled.release_seats, app, [staff.id])
-            await run_in_threadpool(events.publish, app.state.redis, events.presence_event(staff.unit_id))
+        if await run_in_threadpool(presence.get_presence, rt.redis, staff.id) is None:
+            await run_in_threadpool(scheduled.release_seats, rt, [staff.id])
+            await run_in_threadpool(events.publish, rt.redis, events.presence_event(staff.unit_id))
     except Exception:  # noqa: BLE001 - the sweep finds the lost seat in a few seconds anyway
         log.exception("could not release the conversations of seat %s", staff.id)
 
 
 @router.websocket("/ws/console")
 async def console_socket(websocket: WebSocket) -> None:
-    app = websocket.app
+    rt = runtime(websocket.app)
     await websocket.accept()
     try:
-        frame = await auth_frame(websocket, app.state.settings.ws_auth_seconds)
-        staff = await run_in_threadpool(load_seat, app, text_field(frame, "token"))
+        frame = await auth_frame(websocket, rt.settings.ws_auth_seconds)
+        staff = await run_in_threadpool(load_seat, rt, text_field(frame, "token"))
     except AppError as exc:
         await websocket.close(code=4401 if exc.status == 401 else 4403, reason=exc.code)
         return
     except WebSocketDisconnect:
         return
-    settings = app.state.settings
+    settings = rt.settings
     connection = ConsoleConnection(websocket, staff)
     connection_id = uuid.uuid4().hex
-    hub: events.Hub = app.state.hub
+    hub: events.Hub = rt.hub
     channels = [events.seat(staff.id), events.unit(staff.unit_id)]
     for channel in channels:
         hub.attach(channel, connection)
     writer = keeper = None
     try:
-        status = await run_in_threadpool(_announce, app, staff, None, connection_id)
+        status = await run_in_threadpool(_announce, rt, staff, None, connection_id)
         keeper = asyncio.create_task(connection.keep_alive(connection_id))
         # hello first: events published meanwhile wait in the outbox
         await websocket.send_json(await run_in_threadpool(connection.hello, status))
@@ -204,10 +205,10 @@ async def console_socket(websocket: WebSocket) -> None:
             if kind == "ping":
                 await websocket.send_json({"type": "pong"})
             elif kind == "presence" and data.get("status") in presence.STATUSES:
-                status = await run_in_threadpool(_announce, app, staff, data["status"], connection_id)
+                status = await run_in_threadpool(_announce, rt, staff, data["status"], connection_id)
                 await websocket.send_json({"type": "presence", "status": status})
             elif kind == "typing" and isinstance(data.get("conversation_id"), int):
-                await _typing(app, staff, data["conversation_id"])
+                await _typing(rt, staff, data["conversation_id"])
     except WebSocketDisconnect:
         pass
     finally:
@@ -218,15 +219,15 @@ async def console_socket(websocket: WebSocket) -> None:
                 task.cancel()
         try:
             with anyio.CancelScope(shield=True):  # the socket's task may be cancelled as it closes: leave anyway
-                if await run_in_threadpool(_leave, app, staff, connection_id):
-                    hub.spawn(_release_later(app, staff))
+                if await run_in_threadpool(_leave, rt, staff, connection_id):
+                    hub.spawn(_release_later(rt, staff))
         except Exception:  # noqa: BLE001 - Redis down: the presence expires and the sweep requeues
             log.exception("could not mark seat %s as leaving", staff.id)
 
 
-async def _typing(app, staff: StaffAccount, conversation_id: int) -> None:
+async def _typing(rt: Runtime, staff: StaffAccount, conversation_id: int) -> None:
     def target():
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation and conversation.assigned_staff_id == staff.id and conversation.mode == "human":
                 return conversation.identity
@@ -234,5 +235,5 @@ async def _typing(app, staff: StaffAccount, conversation_id: int) -> None:
 
     identity = await run_in_threadpool(target)
     if identity:
-        await events.apublish(app.state.hub.redis, [(events.who(identity),
+        await events.apublish(rt.hub.redis, [(events.who(identity),
                                                      {"type": "typing", "on": True, "sender": staff.role})])

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, LargeBinary, String,
                         Text, UniqueConstraint, false)
 
-from api.database import Base
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["MODES", "TIERS", "SENDERS", "MODE_LABELS", "TIER_LABELS", "SENDER_LABELS", "HANDOFF_STATUS_LABELS",
            "Conversation", "Message", "Attachment"]

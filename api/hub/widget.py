@@ -18,16 +18,18 @@ import secrets
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import TooManyRequests, Unauthorized
+from api.core.errors import TooManyRequests, Unauthorized
+from api.core.runtime import Runtime, runtime
 from api.hub import dispatch, events, quotas, service
-from api.hub.bot import BotUnavailable, understood
+from api.core.rasa import BotUnavailable
+from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
 from api.petition.internal import intake_unit
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from common.textnorm import strip_controls
 
 __all__ = ["router", "handle_user_message", "hub_unit_id"]
@@ -40,20 +42,18 @@ BOT_DOWN = "抱歉，智能助手暂时无法回复，请稍后再试，或点�
 HISTORY = 100
 
 
-def hub_unit_id(app) -> int:
+def hub_unit_id(rt: Runtime) -> int:
     """The unit whose seats serve the chat: the same service department that accepts the bot's petitions."""
-    cached = getattr(app.state, "hub_unit_id", None)
-    if cached is None:
-        with app.state.session_factory() as session:
-            cached = intake_unit(session=session, settings=app.state.settings).id
+    if rt.hub_unit_id is None:
+        with rt.session_factory() as session:
+            rt.hub_unit_id = intake_unit(session=session, settings=rt.settings).id
             session.commit()
-        app.state.hub_unit_id = cached
-    return cached
+    return rt.hub_unit_id
 
 
 class WidgetConnection:
     def __init__(self, websocket: WebSocket, identity: Identity):
-        self.ws, self.identity, self.app = websocket, identity, websocket.app
+        self.ws, self.identity, self.rt = websocket, identity, runtime(websocket.app)
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.queued = False  # is the conversation waiting (its position changes with the queue)?
         self.predicted_sender: str | None = None  # the Rasa sender id of the next bot turn, if it is the bot's
@@ -91,27 +91,27 @@ class WidgetConnection:
             self.predicted_sender = sender
 
     def state(self) -> dict | None:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             conversation = service.latest_conversation(self.identity.key, session=session)
-            return dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
-                                         settings=self.app.state.settings, now=aware_now())
+            return dispatch.widget_state(conversation, session=session, client=self.rt.redis,
+                                         settings=self.rt.settings, now=aware_now())
 
     def run_open_hooks(self) -> None:
         """What other features put into the chat when the enterprise opens it (reminders, for one)."""
-        for hook in getattr(self.app.state, "widget_open_hooks", ()):
+        for hook in self.rt.widget_open_hooks:
             try:
-                hook(self.app, self.identity)
+                hook(self.rt, self.identity)
             except Exception:  # noqa: BLE001 - a feature's failure must not keep the enterprise from chatting
                 log.exception("widget open hook %s failed for %s", getattr(hook, "__name__", hook), self.identity.key)
 
     def hello(self, after: int | None) -> dict:
         self.run_open_hooks()
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             rows = service.history(self.identity.key, session=session, after=after, limit=HISTORY if after is None
                                    else 1000)
             conversation = service.latest_conversation(self.identity.key, session=session)
-            state = dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
-                                          settings=self.app.state.settings, now=aware_now())
+            state = dispatch.widget_state(conversation, session=session, client=self.rt.redis,
+                                          settings=self.rt.settings, now=aware_now())
         self.follow((state or {}).get("mode"), conversation.rasa_sender if conversation else None)
         return {"type": "hello", "identity": self.identity.public(), "conversation": state,
                 "messages": [message_wire(m, a) for m, a in rows]}
@@ -119,8 +119,8 @@ class WidgetConnection:
 
 @router.websocket("/ws/widget")
 async def widget_socket(websocket: WebSocket) -> None:
-    app = websocket.app
-    settings = app.state.settings
+    rt = runtime(websocket.app)
+    settings = rt.settings
     await websocket.accept()
     try:
         frame = await auth_frame(websocket, settings.ws_auth_seconds)
@@ -133,8 +133,8 @@ async def widget_socket(websocket: WebSocket) -> None:
         return
     after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] < 2 ** 63 else None
     connection = WidgetConnection(websocket, identity)
-    hub: events.Hub = app.state.hub
-    channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, app))]
+    hub: events.Hub = rt.hub
+    channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, rt))]
     for channel in channels:
         hub.attach(channel, connection)
     writer = None
@@ -151,14 +151,14 @@ async def widget_socket(websocket: WebSocket) -> None:
             if kind == "ping":
                 await websocket.send_json({"type": "pong"})
             elif kind == "typing":
-                await _typing(app, identity)
+                await _typing(rt, identity)
             elif kind == "message":
                 try:
-                    await run_in_threadpool(quotas.take_message, app.state.redis, settings, identity)
+                    await run_in_threadpool(quotas.take_message, rt.redis, settings, identity)
                 except TooManyRequests as exc:
                     await websocket.send_json({"type": "error", "code": exc.code, "text": exc.detail})
                     continue
-                await handle_user_message(app, identity, data, reply_to=websocket, connection=connection)
+                await handle_user_message(rt, identity, data, reply_to=websocket, connection=connection)
     except WebSocketDisconnect:
         pass
     finally:
@@ -168,9 +168,9 @@ async def widget_socket(websocket: WebSocket) -> None:
             writer.cancel()
 
 
-async def _typing(app, identity: Identity) -> None:
+async def _typing(rt, identity: Identity) -> None:
     def target():
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             conversation = service.open_conversation(identity.key, session=session)
             if conversation is not None and conversation.mode == "human" and conversation.assigned_staff_id:
                 return conversation.assigned_staff_id, conversation.id
@@ -178,7 +178,7 @@ async def _typing(app, identity: Identity) -> None:
 
     found = await run_in_threadpool(target)
     if found:
-        await events.apublish(app.state.hub.redis, [(events.seat(found[0]),
+        await events.apublish(rt.hub.redis, [(events.seat(found[0]),
                                                      {"type": "typing", "conversation_id": found[1]})])
 
 
@@ -197,15 +197,15 @@ def _clean(data: dict, limit: int) -> tuple[str | None, str | None, str | None, 
     return text or payload, payload, client_id, None
 
 
-async def _first_sending(app, identity: Identity, client_id: str | None) -> bool:
+async def _first_sending(rt, identity: Identity, client_id: str | None) -> bool:
     """False when this client id was already sent by this identity (a resend after a dropped connection);
     one atomic Redis check shared by every instance, before anything reaches the bot."""
     if not client_id:
         return True
-    return bool(await app.state.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
+    return bool(await rt.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
 
 
-async def handle_user_message(app, identity: Identity, data: dict, reply_to: WebSocket | None = None,
+async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebSocket | None = None,
                               connection: "WidgetConnection | None" = None) -> None:
     """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark.
 
@@ -213,21 +213,21 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     connection knows the conversation's Rasa sender id, or proposes one for a new conversation), so the
     enterprise waits for the bot, not for the bot plus the database. If the store finds the conversation
     has meanwhile gone to a person, the bot's early answer is dropped."""
-    settings = app.state.settings
+    settings = rt.settings
     text, payload, client_id, error = _clean(data, settings.message_max_chars)
     if error:
         if reply_to is not None:
             await reply_to.send_json(error)
         return
-    unit_id = await run_in_threadpool(hub_unit_id, app)
-    first = await _first_sending(app, identity, client_id)
+    unit_id = await run_in_threadpool(hub_unit_id, rt)
+    first = await _first_sending(rt, identity, client_id)
     predicted = connection.predicted_sender if connection is not None and first else None
     metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
-    rasa = app.state.rasa
+    rasa = rt.rasa
     early = asyncio.create_task(rasa.send(predicted, payload or text, metadata)) if predicted else None
 
     def store():
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
                 return None, message_wire(seen), None
             now = aware_now()
@@ -249,7 +249,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         if reply_to is not None:
             await reply_to.send_json({"type": "message", "message": wire})
         return
-    await events.apublish(app.state.hub.redis, out)
+    await events.apublish(rt.hub.redis, out)
     if conversation.mode != "bot":
         return
     if reply_to is not None:
@@ -259,32 +259,32 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     except BotUnavailable:
         replies = None
     intent, confidence = understood(replies or [])
-    stored, handed_off = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent, confidence)
+    stored, handed_off = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent, confidence)
     understanding_stored = intent is not None
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
     if handed_off:
         if connection is not None:
             connection.predicted_sender = None
-        await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
+        await run_in_threadpool(dispatch.run_assignment, rt.session_factory, rt.redis, settings,
                                 conversation.unit_id)
     if stored and not understanding_stored:  # no envelope said it: ask Rasa, after the enterprise has its answer
         intent, confidence = await rasa.understanding(conversation.rasa_sender)
         if intent is not None:
-            await run_in_threadpool(_record_understanding, app, stored, intent, confidence)
+            await run_in_threadpool(_record_understanding, rt, stored, intent, confidence)
 
 
-def _record_understanding(app, message_ids: list[int], intent: str, confidence: float | None) -> None:
-    with app.state.session_factory() as session:
+def _record_understanding(rt: Runtime, message_ids: list[int], intent: str, confidence: float | None) -> None:
+    with rt.session_factory() as session:
         service.record_understanding(message_ids, intent, confidence, session=session)
         session.commit()
 
 
-def _store_replies(app, conversation_id: int, replies, intent: str | None = None,
+def _store_replies(rt: Runtime, conversation_id: int, replies, intent: str | None = None,
                    confidence: float | None = None) -> tuple[list[int], bool]:
     """Store the bot's turn (or the honest 'bot unavailable' line) with what the bot understood, and publish
     it: (bot message ids, handed off)."""
-    with app.state.session_factory() as session:
+    with rt.session_factory() as session:
         conversation = session.get(Conversation, conversation_id)
         now = aware_now()
         stored = []
@@ -299,5 +299,5 @@ def _store_replies(app, conversation_id: int, replies, intent: str | None = None
         out = [e for m in stored for e in events.message_events(conversation, message_wire(m))]
         handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)
         out += events.change_events(conversation) if handed_off else []
-    events.publish(app.state.redis, out)
+    events.publish(rt.redis, out)
     return [m.id for m in stored if m.sender == "bot"], handed_off

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
 
-from api.database import Base
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.models import Petition  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["KINDS", "KIND_LABELS", "Notification"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import relationship
 
-from api.database import Base
+from api.core.database import Base
 
 __all__ = ["LEVELS", "LEVEL_LABELS", "UNIT_KINDS", "UNIT_KIND_LABELS", "ROLES", "Unit", "StaffAccount"]
 

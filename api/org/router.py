@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.auth.deps import require_roles
-from api.database import SessionDep
+from api.core.database import SessionDep
 from api.org.models import ROLES, StaffAccount, Unit
 
 __all__ = ["router", "UnitRead"]

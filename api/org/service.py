@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.database import get_or_404
-from api.errors import Conflict, Invalid
+from api.core.database import get_or_404
+from api.core.errors import Conflict, Invalid
 from api.org.models import LEVELS, ROLES, UNIT_KINDS, StaffAccount, Unit
 
 __all__ = ["create_unit", "create_staff", "get_unit", "get_staff"]

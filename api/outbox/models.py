@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 
-from api.database import Base
+from api.core.database import Base
 from api.petition.models import Petition  # noqa: F401 - foreign key target
 from api.reminder.models import RepairApplication  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["NOTICE_KINDS", "NOTICE_KIND_LABELS", "SMS_STATUSES", "SMS_STATUS_LABELS", "EnterpriseNotice", "SmsMessage"]
 

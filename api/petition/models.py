@@ -9,10 +9,12 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import relationship
 
-from api.database import Base
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
-from api.petition.timing import CLOCKS, UTCDateTime, clock_state, overdue_clause, time_left
+from api.core.sqltime import UTCDateTime
+from api.core.time import time_left
+from api.petition.timing import CLOCKS, clock_state, overdue_clause
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]
 

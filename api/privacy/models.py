@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
 
-from api.database import Base
+from api.core.database import Base
 from api.org.models import StaffAccount  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["AuditEntry"]
 

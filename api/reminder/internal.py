@@ -7,14 +7,15 @@ topic to explain (怎么享受 / 怎么修复), that a person should take over (
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from api.auth.deps import ServiceCaller, SettingsDep
+from api.auth.deps import ServiceCaller
+from api.core.runtime import RuntimeDep, SettingsDep
 from api.auth.grants import grant_identity
-from api.database import SessionDep
-from api.errors import Conflict
+from api.core.database import SessionDep
+from api.core.errors import Conflict
 from api.hub.widget import hub_unit_id
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.reminder import service
 from api.reminder.delivery import envelope
 from api.reminder.schemas import AnswerRequest, OwnRemindersQuery, repair_wire
@@ -42,7 +43,7 @@ def open_reminders(body: OwnRemindersQuery, caller: ServiceCaller, session: Sess
 
 @router.post("/answer", summary="记录企业对提醒的回复")
 def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, settings: SettingsDep,
-           request: Request) -> dict:
+           rt: RuntimeDep) -> dict:
     uscc = grant_identity(body, settings, login_required="请先登录电子税务局后再回复提醒").uscc
     reminder = service.find_for_answer(uscc, body.answer, body.reminder_id, session=session)
     code = service.answer_for_intent(body.answer, reminder.type)
@@ -58,7 +59,7 @@ def answer(body: AnswerRequest, caller: ServiceCaller, session: SessionDep, sett
     elif code == "help":
         result["handoff"] = True
     elif code == "apply":
-        applications = service.apply_repair(reminder, session=session, now=now, unit_id=hub_unit_id(request.app))
+        applications = service.apply_repair(reminder, session=session, now=now, unit_id=hub_unit_id(rt))
         result["repairs"] = [repair_wire(a) for a in applications]
         due = applications[0].due_date
         result["text"] = (f"已受理您的信用修复申请（共{len(applications)}项），"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 
-from api.database import Base
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["STATUSES", "TYPES", "ANSWERS", "CAMPAIGN_STATUSES", "REPEATS", "REPAIR_STATUSES", "STATUS_LABELS",
            "TYPE_LABELS", "CAMPAIGN_STATUS_LABELS", "REPEAT_LABELS", "REPAIR_STATUS_LABELS", "Reminder", "Campaign",

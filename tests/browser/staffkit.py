@@ -44,7 +44,7 @@ class World:
 
 def staff_world(tmp_path_factory, seed: Optional[Callable[[Any, World], None]] = None, **settings) -> World:
     from api.auth.security import hash_password
-    from api.database import make_engine
+    from api.core.database import make_engine
     from api.org.service import create_staff, create_unit
 
     url = migrate(f"sqlite:///{tmp_path_factory.mktemp('staffapp') / 'app.db'}")

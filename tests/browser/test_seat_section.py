@@ -59,7 +59,7 @@ def world(tmp_path_factory):
 
 def conversation_with(world, text):
     """The conversation in which the enterprise said `text` (None until it is stored)."""
-    from api.database import make_engine
+    from api.core.database import make_engine
     from api.hub.models import Conversation, Message
 
     engine = make_engine(world.database_url)

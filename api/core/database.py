@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from typing import Annotated, Iterator
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from starlette.requests import HTTPConnection
+
+from api.core.errors import NotFound
+from api.core.runtime import runtime
 
 __all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]
 
@@ -37,9 +41,9 @@ def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session(connection: HTTPConnection) -> Iterator[Session]:
     """One session per request; the route commits, an exception rolls back."""
-    session = request.app.state.session_factory()
+    session = runtime(connection.app).session_factory()
     try:
         yield session
     except Exception:
@@ -54,8 +58,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_or_404(session: Session, model, key, what: str):
     """The row of `model` with primary key `key`, or NotFound naming it ("单位 3 不存在")."""
-    from api.errors import NotFound
-
     row = session.get(model, key)
     if row is None:
         raise NotFound(f"{what} {key} 不存在")
