@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Callable
 import redis
 from fastapi import Depends
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp
 
@@ -32,7 +32,7 @@ class Runtime:
     """One instance's settings and connections. The connections exist between the lifespan's start and stop."""
 
     engine: Engine
-    session_factory: sessionmaker
+    session_factory: sessionmaker[Session]
     redis: redis.Redis
     rasa: RasaClient
     hub: Hub

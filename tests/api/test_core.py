@@ -64,3 +64,22 @@ def test_only_the_app_factory_and_the_runtime_touch_app_state():
     readers = sorted(str(path.relative_to(API.parent)) for path in API.rglob("*.py")
                      if re.search(r"\bapp\.state\b", path.read_text(encoding="utf-8")))
     assert readers == ["api/core/runtime.py", "api/main.py"]
+
+
+def test_every_model_column_is_typed_and_its_optional_is_its_null():
+    """The models are SQLAlchemy 2.0 typed models: each column is a ``Mapped[...]`` attribute, and ``| None``
+    is there exactly when the column may hold NULL, so the type a service reads is the one the table keeps."""
+    import api.main  # noqa: F401 - imports every feature's models
+    from api.core.database import Base
+
+    untyped, wrong = [], []
+    for mapper in Base.registry.mappers:
+        annotations = {k: v for cls in reversed(mapper.class_.__mro__) for k, v in vars(cls).get("__annotations__",
+                                                                                               {}).items()}
+        for attr in mapper.column_attrs:
+            annotation = str(annotations.get(attr.key, ""))
+            if not annotation.startswith("Mapped["):
+                untyped.append(f"{mapper.class_.__name__}.{attr.key}")
+            elif ("| None" in annotation) != attr.columns[0].nullable:
+                wrong.append(f"{mapper.class_.__name__}.{attr.key}: {annotation}")
+    assert not untyped and not wrong, (untyped, wrong)
