@@ -11,8 +11,8 @@ from api.analytics.scheduled import start_analytics_scheduler
 from api.auth.deps import install_auth_error_handler
 from api.auth.router import router as auth_router
 from api.bodylimit import MULTIPART_ROOM, BodyLimit
-from api.database import make_engine, make_session_factory
-from api.errors import install_error_handlers
+from api.core.database import make_engine, make_session_factory
+from api.core.errors import install_error_handlers
 from api.enterprise import service as enterprise_service
 from api.enterprise.router import PENDING_COUNTS, install_enterprise
 from api.health.router import router as health_router
@@ -20,7 +20,7 @@ from api.vocabulary.router import router as vocabulary_router
 from api.hub import console as hub_console
 from api.hub import internal as hub_internal
 from api.hub import seat_router, widget as hub_widget, widget_router
-from api.hub.bot import RasaClient
+from api.core.rasa import RasaClient
 from api.hub.events import Hub, async_client
 from api.hub.picture import PROVIDERS as PICTURE
 from api.hub.scheduled import start_hub_scheduler
@@ -31,8 +31,10 @@ from api.org.router import router as units_router
 from api.petition.internal import router as petition_internal_router
 from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
-from api.petition.scheduled import start_scheduler, stop_scheduler
-from api.redis_client import close_redis, connect_redis
+from api.petition.scheduled import start_scheduler
+from api.core.redis_client import close_redis, connect_redis
+from api.core.runtime import Runtime
+from api.core.scheduling import stop_task
 from api.reminder import internal as reminder_internal
 from api.reminder import router as reminder_router
 from api.reminder import widget_router as reminder_widget_router
@@ -57,34 +59,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.engine = make_engine(settings.database_url)
-        app.state.session_factory = make_session_factory(app.state.engine)
-        app.state.redis = connect_redis(settings.redis_url, settings.embedded_redis_path)
-        app.state.sla_sweep_task = None
-        sweeper = start_scheduler(app) if settings.sla_sweep_enabled else None
-        app.state.rasa = RasaClient(settings.rasa_url, jwt_secret=settings.rasa_jwt_secret)
-        app.state.hub = Hub(async_client(settings.redis_url, app.state.redis))
-        await app.state.hub.start()
-        hub_sweeper = start_hub_scheduler(app) if settings.hub_sweep_enabled else None
-        sender = start_campaign_scheduler(app) if settings.campaign_sweep_enabled else None
-        aggregator = start_analytics_scheduler(app) if settings.analytics_sweep_enabled else None
-        outbox = start_outbox_scheduler(app) if settings.outbox_sweep_enabled else None
-        retrainer = start_retrain_scheduler(app) if settings.retrain_sweep_enabled else None
+        rt.engine = make_engine(settings.database_url)
+        rt.session_factory = make_session_factory(rt.engine)
+        rt.redis = connect_redis(settings.redis_url, settings.embedded_redis_path)
+        rt.rasa = RasaClient(settings.rasa_url, jwt_secret=settings.rasa_jwt_secret)
+        rt.hub = Hub(async_client(settings.redis_url, rt.redis))
+        await rt.hub.start()
+        for name, enabled, start in (("sla-sweep", settings.sla_sweep_enabled, start_scheduler),
+                                     ("hub-sweep", settings.hub_sweep_enabled, start_hub_scheduler),
+                                     ("campaign-sender", settings.campaign_sweep_enabled, start_campaign_scheduler),
+                                     ("analytics-sweep", settings.analytics_sweep_enabled, start_analytics_scheduler),
+                                     ("outbox", settings.outbox_sweep_enabled, start_outbox_scheduler),
+                                     ("retrain", settings.retrain_sweep_enabled, start_retrain_scheduler)):
+            if enabled:
+                rt.tasks[name] = start(rt)
         try:
             yield
         finally:
-            for task in (sweeper, hub_sweeper, sender, aggregator, outbox, retrainer):
-                if task is not None:
-                    await stop_scheduler(task)
-            await app.state.hub.stop()
-            await app.state.rasa.close()
-            app.state.engine.dispose()
-            close_redis(app.state.redis)
+            for task in rt.tasks.values():
+                await stop_task(task)
+            rt.tasks.clear()
+            await rt.hub.stop()
+            await rt.rasa.close()
+            rt.engine.dispose()
+            close_redis(rt.redis)
 
     app = FastAPI(title="小微企业智能办税助手 API", version="0.1.0", lifespan=lifespan)
-    app.state.settings = settings
+    rt = app.state.runtime = Runtime(settings)  # the one place app.state is written; read through api.core.runtime
     # what is put into the chat when it opens: reminders found for the enterprise, notices of its petitions
-    app.state.widget_open_hooks = [deliver_pending, deliver_notices]
+    rt.widget_open_hooks = [deliver_pending, deliver_notices]
     PICTURE.update(profile=enterprise_service.picture_profile, credit=enterprise_service.picture_credit,
                    reminders=reminder_service.picture_reminders)  # what a seat sees of the enterprise
     PENDING_COUNTS["reminders"] = reminder_pending_counts  # the demo list shows what awaits each one on opening

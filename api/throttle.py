@@ -10,7 +10,7 @@ Two ways to count:
   work (PBKDF2, the database).
 
 The window of a key starts with its first count and is not extended by later ones. A refusal raises
-:class:`~api.errors.TooManyRequests` (429 with ``Retry-After``). Keys start with ``throttle:`` so an
+:class:`~api.core.errors.TooManyRequests` (429 with ``Retry-After``). Keys start with ``throttle:`` so an
 operator can list or clear them.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import redis
 
-from api.errors import TooManyRequests
+from api.core.errors import TooManyRequests
 
 __all__ = ["Rate", "take", "refuse_if_full", "record_failure", "clear", "lock", "locked_for", "unlock",
            "wait_text", "client_address", "PREFIX"]

@@ -15,8 +15,8 @@ import sys
 from sqlalchemy import select
 
 from api.auth.security import hash_password
-from api.database import make_engine, make_session_factory
-from api.errors import AppError
+from api.core.database import make_engine, make_session_factory
+from api.core.errors import AppError
 from api.org.models import LEVELS, ROLES, UNIT_KINDS, Unit
 from api.org.service import create_staff, create_unit, set_regions
 from api.settings import get_settings

@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from api.database import make_engine, make_session_factory
+from api.core.database import make_engine, make_session_factory
 from api.improvement.scheduled import retrain
-from api.redis_client import connect_redis
+from api.core.redis_client import connect_redis
 from api.settings import get_settings
 
 

@@ -54,7 +54,7 @@ def leave_no_trace(database_url: str):
     so modules that count whole tables later in the run find only their own."""
     from sqlalchemy import delete, func, select
 
-    from api.database import Base, make_engine
+    from api.core.database import Base, make_engine
     from tools.demo.enterprises import load_feature_models
 
     load_feature_models()

@@ -27,7 +27,7 @@ def database_url(tmp_path_factory):
     On PostgreSQL the `public` schema of the test database is dropped first: two test runs
     against the same database at the same time would break each other.
     """
-    from api.database import make_engine
+    from api.core.database import make_engine
     from tests.appkit import migrate
 
     if TEST_DATABASE_URL.startswith("sqlite"):

@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from api.analytics.aggregate import aggregate_day
-from api.database import make_engine, make_session_factory
+from api.core.database import make_engine, make_session_factory
 from common.identifiers import make_uscc
 from knowledge.base import get_knowledge_base
 from tools.benchdb import bench_database

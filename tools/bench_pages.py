@@ -28,7 +28,7 @@ def start_api(workdir: Path) -> tuple[str, uvicorn.Server]:
     from alembic.config import Config
 
     from api.auth.security import hash_password
-    from api.database import make_engine
+    from api.core.database import make_engine
     from api.main import create_app
     from api.org.service import create_staff, create_unit
     from api.settings import ROOT, Settings

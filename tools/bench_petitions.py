@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.database import make_engine
+from api.core.database import make_engine
 from api.petition import bulletin, export, scheduled
 from api.petition.constants import CATEGORIES, CHANNELS, LONG_TERM_CATEGORIES
 from api.petition.queries import PetitionFilters, filtered, list_petitions

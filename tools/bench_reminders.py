@@ -22,10 +22,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from api.database import make_engine, make_session_factory
+from api.core.database import make_engine, make_session_factory
 from api.enterprise.facts import iter_facts
 from api.enterprise.models import Enterprise
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
 from api.reminder import campaigns
 from api.reminder.models import Campaign, Reminder
 from knowledge.rules.engine import evaluate_all, get_rules

@@ -17,7 +17,7 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
 def bench_database(name: str, *, fresh: bool = False) -> str:
     """The URL of database ``name`` on DATABASE_URL's server, existing and migrated; exits unless PostgreSQL."""
-    from api.database import make_engine
+    from api.core.database import make_engine
 
     server = make_url(os.environ.get("DATABASE_URL", DEFAULT_SERVER))
     if not server.drivername.startswith("postgresql"):

@@ -37,8 +37,8 @@ from api.analytics.models import (AnalyticsDayRun, ConversationFact, Conversatio
                                   DailySeat, UnansweredGroup)
 from api.hub.models import Conversation, Message
 from api.petition.queries import china_day_start
-from api.petition.sqltime import china_day
-from api.petition.timing import aware_now
+from api.core.sqltime import china_day
+from api.core.time import aware_now
 from api.review import search
 
 __all__ = ["aggregate_day", "aggregate_range", "changed_days", "channel_of", "question_terms", "suggested_entry",
@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="last day (default: the first)")
     parser.add_argument("--database-url", help="default: DATABASE_URL from the settings")
     args = parser.parse_args(argv)
-    from api.database import make_engine, make_session_factory
+    from api.core.database import make_engine, make_session_factory
     from api.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -15,10 +15,10 @@ from fastapi import Depends, Query, Request
 
 from api.analytics.service import Scope
 from api.auth.deps import require_roles
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.inputs import Id, SafeDate
 from api.org.models import StaffAccount
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.privacy.masking import Masker
 from api.privacy.policy import SWITCH_ROLES, audit, check_switch
 from common.workdays import china_today

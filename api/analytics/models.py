@@ -13,14 +13,17 @@ for petitions), so the models and migration 0007 agree.
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, false)
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from datetime import date, datetime
+from typing import Any
 
-from api.database import Base
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
+
+from api.core.database import Base
 from api.hub.models import Conversation, Message
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["CHANNELS", "CHANNEL_LABELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS",
            "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",
@@ -38,12 +41,12 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _count(name: str) -> Column:
-    return Column(name, Integer, nullable=False, default=0, server_default="0")
+def _count() -> MappedColumn[int]:
+    return mapped_column(Integer, default=0, server_default="0")
 
 
-def _seconds(name: str) -> Column:
-    return Column(name, Float, nullable=False, default=0.0, server_default="0")
+def _seconds() -> MappedColumn[float]:
+    return mapped_column(Float, default=0.0, server_default="0")
 
 
 def _unit_fk(table: str) -> ForeignKey:
@@ -55,10 +58,10 @@ class AnalyticsDayRun(Base):
     __tablename__ = "analytics_days"
     __table_args__ = (UniqueConstraint("day", name="uq_analytics_days_day"),)
 
-    id = Column(Integer, primary_key=True)
-    day = Column(Date, nullable=False)
-    aggregated_at = Column(UTCDateTime(), nullable=False)
-    seconds = Column(Float, nullable=False, default=0.0, server_default="0")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column()
+    aggregated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
 
 
 class DailyFigures(Base):
@@ -70,34 +73,34 @@ class DailyFigures(Base):
         CheckConstraint(_in("channel", CHANNELS), name="ck_analytics_daily_channel"),
     )
 
-    id = Column(Integer, primary_key=True)
-    day = Column(Date, nullable=False)
-    channel = Column(String(10), nullable=False)
-    unit_id = Column(Integer, _unit_fk("analytics_daily"), nullable=False)
-    conversations = _count("conversations")
-    engaged = _count("engaged")
-    contained = _count("contained")
-    handed_off = _count("handed_off")
-    petitions = _count("petitions")
-    messages = _count("messages")
-    user_messages = _count("user_messages")
-    bot_turns = _count("bot_turns")
-    answered = _count("answered")
-    clarified = _count("clarified")
-    fell_back = _count("fell_back")
-    handoff_turns = _count("handoff_turns")
-    feedback_useful = _count("feedback_useful")
-    feedback_useless = _count("feedback_useless")
-    seat_conversations = _count("seat_conversations")
-    wait_seconds_sum = _seconds("wait_seconds_sum")
-    wait_count = _count("wait_count")
-    first_response_seconds_sum = _seconds("first_response_seconds_sum")
-    first_response_count = _count("first_response_count")
-    handling_seconds_sum = _seconds("handling_seconds_sum")
-    handling_count = _count("handling_count")
-    rating_sum = _count("rating_sum")
-    rating_count = _count("rating_count")
-    rating_satisfied = _count("rating_satisfied")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(_unit_fk("analytics_daily"))
+    conversations: Mapped[int] = _count()
+    engaged: Mapped[int] = _count()
+    contained: Mapped[int] = _count()
+    handed_off: Mapped[int] = _count()
+    petitions: Mapped[int] = _count()
+    messages: Mapped[int] = _count()
+    user_messages: Mapped[int] = _count()
+    bot_turns: Mapped[int] = _count()
+    answered: Mapped[int] = _count()
+    clarified: Mapped[int] = _count()
+    fell_back: Mapped[int] = _count()
+    handoff_turns: Mapped[int] = _count()
+    feedback_useful: Mapped[int] = _count()
+    feedback_useless: Mapped[int] = _count()
+    seat_conversations: Mapped[int] = _count()
+    wait_seconds_sum: Mapped[float] = _seconds()
+    wait_count: Mapped[int] = _count()
+    first_response_seconds_sum: Mapped[float] = _seconds()
+    first_response_count: Mapped[int] = _count()
+    handling_seconds_sum: Mapped[float] = _seconds()
+    handling_count: Mapped[int] = _count()
+    rating_sum: Mapped[int] = _count()
+    rating_count: Mapped[int] = _count()
+    rating_satisfied: Mapped[int] = _count()
 
 
 class DailyKey(Base):
@@ -111,16 +114,16 @@ class DailyKey(Base):
         Index("ix_analytics_daily_keys_dimension_day", "dimension", "day"),
     )
 
-    id = Column(Integer, primary_key=True)
-    day = Column(Date, nullable=False)
-    channel = Column(String(10), nullable=False)
-    unit_id = Column(Integer, _unit_fk("analytics_daily_keys"), nullable=False)
-    dimension = Column(String(20), nullable=False)
-    key = Column(String(100), nullable=False)
-    total = _count("total")
-    unanswered = _count("unanswered")
-    useful = _count("useful")
-    useless = _count("useless")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(_unit_fk("analytics_daily_keys"))
+    dimension: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100))
+    total: Mapped[int] = _count()
+    unanswered: Mapped[int] = _count()
+    useful: Mapped[int] = _count()
+    useless: Mapped[int] = _count()
 
 
 class DailySeat(Base):
@@ -132,22 +135,22 @@ class DailySeat(Base):
         Index("ix_analytics_daily_seats_day", "day"),
     )
 
-    id = Column(Integer, primary_key=True)
-    day = Column(Date, nullable=False)
-    channel = Column(String(10), nullable=False)
-    unit_id = Column(Integer, _unit_fk("analytics_daily_seats"), nullable=False)
-    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_analytics_daily_seats_staff_id_staff_accounts"),
-                      nullable=False)
-    conversations = _count("conversations")
-    wait_seconds_sum = _seconds("wait_seconds_sum")
-    wait_count = _count("wait_count")
-    first_response_seconds_sum = _seconds("first_response_seconds_sum")
-    first_response_count = _count("first_response_count")
-    handling_seconds_sum = _seconds("handling_seconds_sum")
-    handling_count = _count("handling_count")
-    rating_sum = _count("rating_sum")
-    rating_count = _count("rating_count")
-    rating_satisfied = _count("rating_satisfied")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(_unit_fk("analytics_daily_seats"))
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_analytics_daily_seats_staff_id_staff_accounts"))
+    conversations: Mapped[int] = _count()
+    wait_seconds_sum: Mapped[float] = _seconds()
+    wait_count: Mapped[int] = _count()
+    first_response_seconds_sum: Mapped[float] = _seconds()
+    first_response_count: Mapped[int] = _count()
+    handling_seconds_sum: Mapped[float] = _seconds()
+    handling_count: Mapped[int] = _count()
+    rating_sum: Mapped[int] = _count()
+    rating_count: Mapped[int] = _count()
+    rating_satisfied: Mapped[int] = _count()
 
 
 class UnansweredGroup(Base):
@@ -158,16 +161,17 @@ class UnansweredGroup(Base):
         Index("ix_analytics_unanswered_day", "day"),
     )
 
-    id = Column(Integer, primary_key=True)
-    day = Column(Date, nullable=False)
-    channel = Column(String(10), nullable=False)
-    unit_id = Column(Integer, _unit_fk("analytics_unanswered"), nullable=False)
-    terms = Column(String(300), nullable=False)  # the sorted analyzer terms joined by spaces; "" when none
-    count = _count("count")
-    fallbacks = _count("fallbacks")
-    clarifies = _count("clarifies")
-    entry_id = Column(String(100), nullable=True)  # the entry the retriever ranked first most often
-    examples = Column(JSON, nullable=False)  # newest first, ≤ 5: {message_id, user_message_id, conversation_id, text, kind, names}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(_unit_fk("analytics_unanswered"))
+    terms: Mapped[str] = mapped_column(String(300))  # the sorted analyzer terms joined by spaces; "" when none
+    count: Mapped[int] = _count()
+    fallbacks: Mapped[int] = _count()
+    clarifies: Mapped[int] = _count()
+    entry_id: Mapped[str | None] = mapped_column(String(100))  # the entry the retriever ranked first most often
+    # newest first, ≤ 5: {message_id, user_message_id, conversation_id, text, kind, names}
+    examples: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class ConversationFact(Base):
@@ -179,26 +183,25 @@ class ConversationFact(Base):
         Index("ix_analytics_conversations_day", "day", "conversation_id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(Integer, ForeignKey("conversations.id",
-                                                 name="fk_analytics_conversations_conversation_id_conversations"),
-                             nullable=False)
-    day = Column(Date, nullable=False)
-    channel = Column(String(10), nullable=False)
-    unit_id = Column(Integer, nullable=False)
-    outcome = Column(String(12), nullable=False)
-    engaged = Column(Boolean, nullable=False, default=False, server_default=false())
-    contained = Column(Boolean, nullable=False, default=False, server_default=false())
-    user_messages = _count("user_messages")
-    bot_turns = _count("bot_turns")
-    answered = _count("answered")
-    clarified = _count("clarified")
-    fell_back = _count("fell_back")
-    intents = Column(String(500), nullable=False, default=" ", server_default=" ")  # " a b " for LIKE '% a %'
-    topics = Column(String(500), nullable=False, default=" ", server_default=" ")
-    rating = Column(Integer, nullable=True)
-    staff_id = Column(Integer, nullable=True)
-    first_question = Column(String(200), nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", name="fk_analytics_conversations_conversation_id_conversations"))
+    day: Mapped[date] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(12))
+    engaged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    contained: Mapped[bool] = mapped_column(default=False, server_default=false())
+    user_messages: Mapped[int] = _count()
+    bot_turns: Mapped[int] = _count()
+    answered: Mapped[int] = _count()
+    clarified: Mapped[int] = _count()
+    fell_back: Mapped[int] = _count()
+    intents: Mapped[str] = mapped_column(String(500), default=" ", server_default=" ")  # " a b " for LIKE '% a %'
+    topics: Mapped[str] = mapped_column(String(500), default=" ", server_default=" ")
+    rating: Mapped[int | None] = mapped_column()
+    staff_id: Mapped[int | None] = mapped_column()
+    first_question: Mapped[str | None] = mapped_column(String(200))
 
 
 class ConversationSearch(Base):
@@ -212,11 +215,11 @@ class ConversationSearch(Base):
         Index("ix_analytics_search_document", "document", postgresql_using="gin"),
     )
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_analytics_search_conversation_id_conversations"),
-                             nullable=False)
-    day = Column(Date, nullable=False)
-    document = Column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", name="fk_analytics_search_conversation_id_conversations"))
+    day: Mapped[date] = mapped_column()
+    document: Mapped[str] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
 
 
 # -- indexes on the hub's tables that the aggregation, the sweep and the review need --------------

@@ -13,7 +13,8 @@ from api.analytics.deps import Format, Operator, ScopeDep, masker_for
 from api.analytics.export import TABLES, csv_response
 from api.analytics.schemas import (OR_CSV, Campaigns, Dashboard, Feedback, Intents, Overview, PetitionCharts, Seats,
                                    Topics, Unanswered)
-from api.database import SessionDep
+from api.core.database import SessionDep
+from api.core.runtime import RedisDep
 from api.privacy.masking import Masker
 from api.privacy.policy import Unmasked
 
@@ -81,11 +82,11 @@ def get_seats(staff: Operator, session: SessionDep, scope_: ScopeDep, format: Fo
 
 
 @router.get("/petitions", response_model=PetitionCharts, responses=OR_CSV, summary="诉求按期率（按类别、渠道、部门）与共性诉求")
-def get_petitions(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
+def get_petitions(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request, cache: RedisDep,
                   format: Format = Format.json, top: int = Query(10, ge=1, le=50),  # noqa: A002
                   unmasked: Unmasked = False):
     masker = masker_for(staff, unmasked, request, session, _action(format))
-    data = charts.petitions(scope_, session=session, masker=masker, top=top, cache=request.app.state.redis)
+    data = charts.petitions(scope_, session=session, masker=masker, top=top, cache=cache)
     session.commit()
     return _answer("petitions", data, format, scope_)
 
@@ -96,12 +97,12 @@ def get_campaigns(staff: Operator, session: SessionDep, scope_: ScopeDep, format
 
 
 @router.get("/dashboard", response_model=Dashboard, summary="一次取回全部图表（均已脱敏），供页面首次加载")
-def get_dashboard(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request):
+def get_dashboard(staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request, cache: RedisDep):
     """Every chart of the page in one answer: one request, one log-in check, one database session."""
     masker = Masker(True)
     return {**scope_.head(), "overview": charts.overview(scope_, session=session),
             "intents": charts.intents(scope_, session=session), "topics": charts.topics(scope_, session=session),
             "unanswered": charts.unanswered(scope_, session=session, masker=masker),
             "feedback": charts.feedback(scope_, session=session), "seats": charts.seats(scope_, session=session),
-            "petitions": charts.petitions(scope_, session=session, masker=masker, cache=request.app.state.redis),
+            "petitions": charts.petitions(scope_, session=session, masker=masker, cache=cache),
             "campaigns": charts.campaigns(scope_, session=session)}

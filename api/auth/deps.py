@@ -19,12 +19,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from api.auth.security import ENTERPRISE_ROLE, decode_staff_token, staff_claims
-from api.database import SessionDep
-from api.errors import Forbidden, Unauthorized
+from api.core.database import SessionDep
+from api.core.runtime import SettingsDep
+from api.core.errors import Forbidden, Unauthorized
 from api.org.models import ROLES, StaffAccount
-from api.settings import Settings
 
-__all__ = ["ROLE_LABELS", "get_app_settings", "SettingsDep", "get_current_staff", "CurrentStaff",
+__all__ = ["ROLE_LABELS", "get_current_staff", "CurrentStaff",
            "require_roles", "service_caller", "ServiceCaller", "install_auth_error_handler"]
 
 ROLE_LABELS = {"staff": "工作人员", "handler": "办理人员", "supervisor": "分管局领导", "director": "主要领导",
@@ -36,13 +36,6 @@ if set(ROLE_LABELS) != set(ROLES):  # a new role needs its label here
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 service_scheme = HTTPBearer(auto_error=False, scheme_name="ServiceToken",
                             description="内部接口：智能助手动作服务器使用的服务凭证 SERVICE_TOKEN")
-
-
-def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def get_current_staff(session: SessionDep, settings: SettingsDep,

@@ -11,7 +11,7 @@ from typing import Optional
 from pydantic import BaseModel
 
 from api.auth.security import EnterpriseIdentity, verify_enterprise_grant
-from api.errors import Unauthorized
+from api.core.errors import Unauthorized
 from api.inputs import clean_str
 from api.settings import Settings
 

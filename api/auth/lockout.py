@@ -14,7 +14,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from api import throttle
-from api.errors import TooManyRequests
+from api.core.errors import TooManyRequests
 from api.org.models import StaffAccount, Unit
 from api.settings import Settings
 

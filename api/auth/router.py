@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from api.privacy.policy import audit
 from api.auth import lockout
-from api.auth.deps import ROLE_LABELS, CurrentStaff, SettingsDep
+from api.auth.deps import ROLE_LABELS, CurrentStaff
+from api.core.runtime import RedisDep, SettingsDep
 from api.auth.schemas import LockoutLifted, StaffRead, TokenRead, UnitBrief
 from api.auth.security import burn_password_check, create_staff_token, verify_password
-from api.database import SessionDep
-from api.errors import Forbidden, NotFound, Unauthorized
+from api.core.database import SessionDep
+from api.core.errors import Forbidden, NotFound, Unauthorized
 from api.inputs import CleanStr
 from api.org.models import StaffAccount
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.throttle import client_address
 from common.textnorm import strip_controls
 
@@ -36,8 +37,8 @@ def staff_read(staff: StaffAccount) -> StaffRead:
              responses={401: {"description": "用户名或密码错误"}, 403: {"description": "账号已停用"},
                         429: {"description": "账号已临时锁定，或登录过于频繁"}})
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
-          settings: SettingsDep, request: Request) -> TokenRead:
-    client, address = request.app.state.redis, client_address(request)
+          settings: SettingsDep, client: RedisDep, request: Request) -> TokenRead:
+    address = client_address(request)
     username = strip_controls(form.username).strip()  # a NUL must not reach the database (PostgreSQL refuses it)
     lockout.check_before_password(client, settings, username, address)  # before the costly check
     staff = session.execute(select(StaffAccount).where(StaffAccount.username == username)).scalar_one_or_none()
@@ -61,14 +62,13 @@ def me(staff: CurrentStaff) -> StaffRead:
 
 @router.delete("/lockouts/{username}", response_model=LockoutLifted, summary="解除账号的登录锁定（上级领导或管理员）",
                responses={403: {"description": "无权解锁该账号"}, 404: {"description": "账号不存在"}})
-def lift_lockout(username: CleanStr, staff: CurrentStaff, session: SessionDep, request: Request) -> LockoutLifted:
+def lift_lockout(username: CleanStr, staff: CurrentStaff, session: SessionDep, client: RedisDep) -> LockoutLifted:
     account = session.execute(select(StaffAccount).where(StaffAccount.username == username.strip())
                               ).scalar_one_or_none()
     if account is None:
         raise NotFound(f"账号“{username.strip()[:64]}”不存在", code="staff_not_found")
     if not lockout.may_unlock(staff, account, session=session):
         raise Forbidden("只有该账号所在单位或上级单位的分管局领导、或系统管理员可以解除锁定", code="unlock_forbidden")
-    client = request.app.state.redis
     remaining = lockout.locked_for(client, account.username)
     was_locked = lockout.lift(client, account.username)
     audit(staff, "unlock_login", f"staff:{account.id}", {"username": account.username, "was_locked": was_locked,

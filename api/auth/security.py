@@ -12,7 +12,7 @@ Two kinds of token are signed with ``APP_SECRET`` and told apart by their ``role
   swaps it for a bot grant (``common.tokens``, which holds the enterprise side of this module);
 * visitor: the widget's anonymous identity.
 
-A token of one kind is never accepted as the other. Failures raise :class:`~api.errors.Unauthorized`
+A token of one kind is never accepted as the other. Failures raise :class:`~api.core.errors.Unauthorized`
 with a Chinese message a person can act on.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 
-from api.errors import Unauthorized
+from api.core.errors import Unauthorized
 from api.org.models import ROLES, StaffAccount
 from common import tokens
 from common.tokens import ALGORITHM, ENTERPRISE_ROLE, EnterpriseIdentity, create_enterprise_token, issue_time

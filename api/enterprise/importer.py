@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from api.enterprise.models import (DEFAULT_FIELD_SOURCES, PROFILE_FIELDS, CreditDeduction, CreditRecord, Enterprise,
                                    EnterpriseFiling, PolicyClaim, RiskFinding)
 from api.enterprise.validation import KINDS, NEW_ENTERPRISE, COLUMNS, RowError, check_header, clean_row
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from common.textnorm import strip_controls
 
 __all__ = ["FORMATS", "CHUNK", "ImportReport", "import_file", "main"]
@@ -286,7 +286,7 @@ def import_file(session: Session, kind: str, path_or_stream: Source, *, fmt: str
 
 
 def main(argv: list[str] | None = None) -> int:
-    from api.database import make_engine, make_session_factory
+    from api.core.database import make_engine, make_session_factory
     from api.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m api.enterprise.importer",

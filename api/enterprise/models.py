@@ -7,12 +7,15 @@ Money is ``Numeric(16, 2)`` in yuan.
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Numeric, String,
-                        UniqueConstraint, false)
-from sqlalchemy.orm import relationship
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from api.database import Base
-from api.petition.timing import UTCDateTime
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["TAXPAYER_TYPES", "KINDS", "LEVELS", "SOURCES", "TAX_TYPES", "TAXPAYER_TYPE_LABELS", "KIND_LABELS",
            "SOURCE_LABELS", "TAX_TYPE_LABELS", "LEVEL_LABELS", "FILING_STATE_LABELS", "PROFILE_FIELDS", "FIELD_LABELS",
@@ -92,26 +95,26 @@ class Enterprise(Base):
                                       "taxable_income", "rd_expense"), name="ck_enterprises_not_negative"),
     )
 
-    id = Column(Integer, primary_key=True)
-    uscc = Column(String(18), nullable=False)
-    name = Column(String(200), nullable=False)
-    taxpayer_type = Column(String(12), nullable=False)
-    kind = Column(String(12), nullable=False)
-    industry_code = Column(String(8), nullable=False)  # GB/T 4754 门类 letter + 2 digits, e.g. "F51"
-    industry = Column(String(100), nullable=False)
-    region = Column(String(100), nullable=False)
-    restricted_industry = Column(Boolean, nullable=False, default=False, server_default=false())
-    employees = Column(Integer, nullable=False, default=0, server_default="0")
-    total_assets = Column(Money(), nullable=False, default=0, server_default="0")
-    annual_sales = Column(Money(), nullable=False, default=0, server_default="0")  # last full year
-    taxable_income = Column(Money(), nullable=False, default=0, server_default="0")  # 年应纳税所得额, last full year
-    rd_expense = Column(Money(), nullable=False, default=0, server_default="0")
-    new_hires_key_groups = Column(Integer, nullable=False, default=0, server_default="0")
-    registration_date = Column(Date, nullable=False)
-    demo = Column(Boolean, nullable=False, default=False, server_default=false())  # generated, never real
-    sources = Column(JSON, nullable=True)  # {field: {"source": "tax", "synced_at": ISO time}}
-    created_at = Column(UTCDateTime(), nullable=False)
-    updated_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(200))
+    taxpayer_type: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12))
+    industry_code: Mapped[str] = mapped_column(String(8))  # GB/T 4754 门类 letter + 2 digits, e.g. "F51"
+    industry: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    restricted_industry: Mapped[bool] = mapped_column(default=False, server_default=false())
+    employees: Mapped[int] = mapped_column(default=0, server_default="0")
+    total_assets: Mapped[Decimal] = mapped_column(Money(), default=0, server_default="0")
+    annual_sales: Mapped[Decimal] = mapped_column(Money(), default=0, server_default="0")  # last full year
+    taxable_income: Mapped[Decimal] = mapped_column(Money(), default=0, server_default="0")  # 年应纳税所得额, last full year
+    rd_expense: Mapped[Decimal] = mapped_column(Money(), default=0, server_default="0")
+    new_hires_key_groups: Mapped[int] = mapped_column(default=0, server_default="0")
+    registration_date: Mapped[date] = mapped_column()
+    demo: Mapped[bool] = mapped_column(default=False, server_default=false())  # generated, never real
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {field: {"source": "tax", "synced_at": ISO time}}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.uscc} {self.name}>"
@@ -132,19 +135,19 @@ class EnterpriseFiling(Base):
                         name="ck_enterprise_filings_not_negative"),
     )
 
-    id = Column(Integer, primary_key=True)
-    enterprise_id = Column(Integer, _fk("enterprise_id", "enterprises", "enterprise_filings"), nullable=False)
-    tax_type = Column(String(30), nullable=False)
-    period_start = Column(Date, nullable=False)
-    period_end = Column(Date, nullable=False)
-    due_date = Column(Date, nullable=False)
-    filed_date = Column(Date, nullable=True)  # None: not filed
-    declared_sales = Column(Money(), nullable=True)
-    invoice_sales = Column(Money(), nullable=True)  # per the invoice system (金税)
-    tax_paid = Column(Money(), nullable=True)
-    zero_filing = Column(Boolean, nullable=False, default=False, server_default=false())
-    source = Column(String(20), nullable=False, default="tax", server_default="tax")
-    synced_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(_fk("enterprise_id", "enterprises", "enterprise_filings"))
+    tax_type: Mapped[str] = mapped_column(String(30))
+    period_start: Mapped[date] = mapped_column()
+    period_end: Mapped[date] = mapped_column()
+    due_date: Mapped[date] = mapped_column()
+    filed_date: Mapped[date | None] = mapped_column()  # None: not filed
+    declared_sales: Mapped[Decimal | None] = mapped_column(Money())
+    invoice_sales: Mapped[Decimal | None] = mapped_column(Money())  # per the invoice system (金税)
+    tax_paid: Mapped[Decimal | None] = mapped_column(Money())
+    zero_filing: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(20), default="tax", server_default="tax")
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 UNFILED_INDEX = Index("ix_enterprise_filings_unfiled", EnterpriseFiling.due_date,
@@ -164,13 +167,13 @@ class CreditRecord(Base):
         CheckConstraint(_in("source", SOURCES), name="ck_credit_records_source"),
     )
 
-    id = Column(Integer, primary_key=True)
-    enterprise_id = Column(Integer, _fk("enterprise_id", "enterprises", "credit_records"), nullable=False)
-    year = Column(Integer, nullable=False)
-    level = Column(String(1), nullable=False)
-    score = Column(Integer, nullable=True)  # a D set directly (直接判级) may carry no score
-    source = Column(String(20), nullable=False, default="tax", server_default="tax")
-    synced_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(_fk("enterprise_id", "enterprises", "credit_records"))
+    year: Mapped[int] = mapped_column()
+    level: Mapped[str] = mapped_column(String(1))
+    score: Mapped[int | None] = mapped_column()  # a D set directly (直接判级) may carry no score
+    source: Mapped[str] = mapped_column(String(20), default="tax", server_default="tax")
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class CreditDeduction(Base):
@@ -183,19 +186,19 @@ class CreditDeduction(Base):
         Index("ix_credit_deductions_credit_record_id", "credit_record_id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    credit_record_id = Column(Integer, _fk("credit_record_id", "credit_records", "credit_deductions"), nullable=False)
-    reason_code = Column(String(40), nullable=False)  # e.g. overdue_filing, overdue_payment, invoice_violation
-    reason = Column(String(200), nullable=False)
-    points = Column(Integer, nullable=False)
-    occurred_on = Column(Date, nullable=False)
-    corrected_on = Column(Date, nullable=True)
-    repairable = Column(Boolean, nullable=False, default=False, server_default=false())
-    source = Column(String(20), nullable=False, default="tax", server_default="tax")
-    synced_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_record_id: Mapped[int] = mapped_column(_fk("credit_record_id", "credit_records", "credit_deductions"))
+    reason_code: Mapped[str] = mapped_column(String(40))  # e.g. overdue_filing, overdue_payment, invoice_violation
+    reason: Mapped[str] = mapped_column(String(200))
+    points: Mapped[int] = mapped_column()
+    occurred_on: Mapped[date] = mapped_column()
+    corrected_on: Mapped[date | None] = mapped_column()
+    repairable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(20), default="tax", server_default="tax")
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     # Many-to-one only: an importer can attach a deduction to a record not flushed yet without loading anything.
-    record = relationship(CreditRecord)
+    record: Mapped[CreditRecord] = relationship(CreditRecord)
 
 
 class RiskFinding(Base):
@@ -207,13 +210,13 @@ class RiskFinding(Base):
         CheckConstraint(_in("source", SOURCES), name="ck_risk_findings_source"),
     )
 
-    id = Column(Integer, primary_key=True)
-    enterprise_id = Column(Integer, _fk("enterprise_id", "enterprises", "risk_findings"), nullable=False)
-    indicator = Column(String(60), nullable=False)
-    period = Column(String(10), nullable=False)  # "2025", "2025Q3" or "2025-07"
-    detail = Column(JSON, nullable=True)
-    found_at = Column(UTCDateTime(), nullable=False)
-    source = Column(String(20), nullable=False, default="tax", server_default="tax")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(_fk("enterprise_id", "enterprises", "risk_findings"))
+    indicator: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(10))  # "2025", "2025Q3" or "2025-07"
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(20), default="tax", server_default="tax")
 
 
 class PolicyClaim(Base):
@@ -227,11 +230,11 @@ class PolicyClaim(Base):
         CheckConstraint("amount IS NULL OR amount >= 0", name="ck_policy_claims_amount"),
     )
 
-    id = Column(Integer, primary_key=True)
-    enterprise_id = Column(Integer, _fk("enterprise_id", "enterprises", "policy_claims"), nullable=False)
-    policy = Column(String(80), nullable=False)
-    period = Column(String(10), nullable=False)
-    claimed = Column(Boolean, nullable=False, default=False, server_default=false())
-    amount = Column(Money(), nullable=True)  # the relief enjoyed, yuan
-    source = Column(String(20), nullable=False, default="tax", server_default="tax")
-    synced_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(_fk("enterprise_id", "enterprises", "policy_claims"))
+    policy: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(10))
+    claimed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    amount: Mapped[Decimal | None] = mapped_column(Money())  # the relief enjoyed, yuan
+    source: Mapped[str] = mapped_column(String(20), default="tax", server_default="tax")
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -25,18 +25,19 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api.auth.deps import SettingsDep, require_roles
+from api.auth.deps import require_roles
+from api.core.runtime import SettingsDep
 from api.auth.security import create_enterprise_token, verify_enterprise_token
-from api.database import SessionDep
+from api.core.database import SessionDep
 from api.enterprise import service, summary
 from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, CreditRecord, Enterprise
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
 from api.enterprise.showcase import SHOWCASE_USCC
-from api.errors import Invalid, NotFound
+from api.core.errors import Invalid, NotFound
 from api.inputs import CleanStr
 from api.org.models import LEVEL_LABELS, StaffAccount
 from api.org.service import intake_unit, serving_unit
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.privacy.policy import ENTERPRISE_FIELDS, Unmasked, audit_view, enterprise_view
 from api.settings import Settings
 from common.identifiers import normalize_uscc

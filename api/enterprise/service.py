@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.enterprise.models import (FIELD_LABELS, KIND_LABELS, SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS,
                                    CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim,
                                    RiskFinding)
-from api.errors import Invalid, NotFound
+from api.core.errors import Invalid, NotFound
 from common.identifiers import is_valid_uscc, normalize_uscc
 from common.workdays import china_today
 

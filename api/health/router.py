@@ -4,10 +4,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.core.runtime import Runtime, RuntimeDep
 from api.health.schemas import Health
 
 router = APIRouter(tags=["health"])
@@ -21,35 +22,35 @@ async def _http_ok(url: str, timeout: float) -> bool:
         return False
 
 
-def _database_ok(request: Request) -> bool:
+def _database_ok(rt: Runtime) -> bool:
     try:
-        with request.app.state.engine.connect() as connection:
+        with rt.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
     except Exception:  # noqa: BLE001 - any failure means unhealthy
         return False
 
 
-def _redis_ok(request: Request) -> bool:
+def _redis_ok(rt: Runtime) -> bool:
     try:
-        return bool(request.app.state.redis.ping())
+        return bool(rt.redis.ping())
     except Exception:  # noqa: BLE001
         return False
 
 
 @router.get("/health", response_model=Health, summary="服务健康检查",
             responses={503: {"model": Health, "description": "有组件不可用（checks 中为 down）"}})
-async def health(request: Request) -> JSONResponse:
-    settings = request.app.state.settings
+async def health(rt: RuntimeDep) -> JSONResponse:
+    settings = rt.settings
     rasa, actions = await asyncio.gather(
-        _http_ok(f"{settings.rasa_url}/", settings.health_timeout),
+        rt.rasa.alive(settings.health_timeout),
         _http_ok(f"{settings.actions_url}/health", settings.health_timeout),
     )
     checks = {
         "rasa": rasa,
         "actions": actions,
-        "database": await asyncio.to_thread(_database_ok, request),
-        "redis": await asyncio.to_thread(_redis_ok, request),
+        "database": await asyncio.to_thread(_database_ok, rt),
+        "redis": await asyncio.to_thread(_redis_ok, rt),
     }
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "degraded", "checks": {k: "ok" if v else "down" for k, v in checks.items()}}

@@ -21,7 +21,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.security import decode_staff_token, staff_claims
-from api.errors import AppError, Forbidden, Unauthorized
+from api.core.errors import AppError, Forbidden, Unauthorized
+from api.core.runtime import Runtime, runtime
 from api.hub import dispatch, events, presence, scheduled
 from api.hub.frames import receive_frame
 from api.hub.models import Conversation
@@ -29,7 +30,7 @@ from api.hub.socket_auth import auth_frame, text_field
 from api.hub.routing import TIER_ROLES
 from api.hub.units import served_units
 from api.org.models import StaffAccount
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 
 __all__ = ["router", "load_seat", "seat_units"]
 
@@ -39,12 +40,12 @@ router = APIRouter()
 SEAT_ROLES = tuple(TIER_ROLES.values())
 
 
-def load_seat(app, token: str | None) -> StaffAccount:
+def load_seat(rt: Runtime, token: str | None) -> StaffAccount:
     """The active seat behind a staff token; AppError (401/403) otherwise."""
     if not token:
         raise Unauthorized("请先登录", code="not_authenticated")
-    identity = staff_claims(decode_staff_token(token, secret=app.state.settings.app_secret))
-    with app.state.session_factory() as session:
+    identity = staff_claims(decode_staff_token(token, secret=rt.settings.app_secret))
+    with rt.session_factory() as session:
         staff = session.get(StaffAccount, identity.staff_id)
         if staff is None or not staff.active:
             raise Unauthorized("账号不存在或已停用，请重新登录", code="invalid_token")
@@ -54,14 +55,14 @@ def load_seat(app, token: str | None) -> StaffAccount:
         return staff
 
 
-def seat_units(app, staff: StaffAccount) -> set[int]:
-    with app.state.session_factory() as session:
+def seat_units(rt: Runtime, staff: StaffAccount) -> set[int]:
+    with rt.session_factory() as session:
         return served_units(staff, session=session)
 
 
 class ConsoleConnection:
     def __init__(self, websocket: WebSocket, staff: StaffAccount, units: set[int]):
-        self.ws, self.staff, self.app, self.units = websocket, staff, websocket.app, units
+        self.ws, self.staff, self.rt, self.units = websocket, staff, runtime(websocket.app), units
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.last_board: dict | None = None
 
@@ -99,18 +100,18 @@ class ConsoleConnection:
             await self.ws.send_json({"type": "seats", "seats": board})
 
     def queue(self) -> list[dict]:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             return dispatch.queue_for(self.staff, session=session, now=aware_now(), units=self.units)
 
     def summary(self, conversation_id: int) -> dict | None:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation is None or conversation.unit_id not in self.units:
                 return None
             return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=self.staff)
 
     def hello(self, status: str) -> dict:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             now = aware_now()
             return {"type": "hello", "seat": {**dispatch.seat_info(self.staff), "unit_id": self.staff.unit_id,
                                               "status": status},
@@ -123,13 +124,13 @@ class ConsoleConnection:
         return self.last_board
 
     def board(self) -> dict:
-        with self.app.state.session_factory() as session:
-            return dispatch.seat_board(self.staff.unit_id, session=session, client=self.app.state.redis,
-                                       settings=self.app.state.settings)
+        with self.rt.session_factory() as session:
+            return dispatch.seat_board(self.staff.unit_id, session=session, client=self.rt.redis,
+                                       settings=self.rt.settings)
 
     async def keep_alive(self, connection_id: str) -> None:
         """Renew the seat's presence while this socket is open (a killed instance stops renewing it)."""
-        settings, client = self.app.state.settings, self.app.state.redis
+        settings, client = self.rt.settings, self.rt.redis
         period = max(0.5, settings.seat_grace_seconds / 3)
         while True:
             await asyncio.sleep(period)
@@ -137,7 +138,7 @@ class ConsoleConnection:
                 alive = await run_in_threadpool(presence.renew_connection, client, self.staff.id, connection_id,
                                                 ttl_seconds=settings.seat_grace_seconds)
                 if not alive:  # expired meanwhile (Redis restarted, a long stall): announce the seat again
-                    await run_in_threadpool(_announce, self.app, self.staff, None, connection_id, self.units)
+                    await run_in_threadpool(_announce, self.rt, self.staff, None, connection_id, self.units)
             except Exception:  # noqa: BLE001 - the next round tries again; the socket stays usable
                 log.exception("could not renew the presence of seat %s", self.staff.id)
 
@@ -146,11 +147,11 @@ def _presence_events(units) -> list:
     return [e for unit_id in sorted(units) for e in events.presence_event(unit_id)]
 
 
-def _announce(app, staff: StaffAccount, status: str | None, connection_id: str | None = None,
+def _announce(rt: Runtime, staff: StaffAccount, status: str | None, connection_id: str | None = None,
               units: set[int] | None = None) -> str:
     """Mark the seat present (keeping a status it already had) in the units it serves, tell their consoles, give it
     waiting work."""
-    settings, client = app.state.settings, app.state.redis
+    settings, client = rt.settings, rt.redis
     units = units or {staff.unit_id}
     if connection_id is not None:
         presence.connect(client, staff.id, connection_id, ttl_seconds=settings.seat_grace_seconds)
@@ -159,13 +160,13 @@ def _announce(app, staff: StaffAccount, status: str | None, connection_id: str |
     presence.set_presence(client, staff, status, grace_seconds=settings.seat_grace_seconds, units=units)
     events.publish(client, _presence_events(units))
     if status == "online":
-        dispatch.assign_in(app.state.session_factory, client, settings, units)
+        dispatch.assign_in(rt.session_factory, client, settings, units)
     return status
 
 
-def _leave(app, staff: StaffAccount, connection_id: str, units: set[int]) -> bool:
+def _leave(rt: Runtime, staff: StaffAccount, connection_id: str, units: set[int]) -> bool:
     """One console closed; when it was the seat's last, the seat is leaving: True (release it after the grace)."""
-    settings, client = app.state.settings, app.state.redis
+    settings, client = rt.settings, rt.redis
     if presence.disconnect(client, staff.id, connection_id):
         return False
     left = presence.mark_leaving(client, staff.id, reconnect_seconds=settings.seat_reconnect_seconds)
@@ -173,40 +174,40 @@ def _leave(app, staff: StaffAccount, connection_id: str, units: set[int]) -> boo
     return left
 
 
-async def _release_later(app, staff: StaffAccount, units: set[int]) -> None:
+async def _release_later(rt: Runtime, staff: StaffAccount, units: set[int]) -> None:
     """After the reconnect grace: if the seat did not come back, its conversations go back to the queue now."""
-    await asyncio.sleep(app.state.settings.seat_reconnect_seconds + 0.2)
+    await asyncio.sleep(rt.settings.seat_reconnect_seconds + 0.2)
     try:
-        if await run_in_threadpool(presence.get_presence, app.state.redis, staff.id) is None:
-            await run_in_threadpool(scheduled.release_seats, app, [staff.id])
-            await run_in_threadpool(events.publish, app.state.redis, _presence_events(units))
+        if await run_in_threadpool(presence.get_presence, rt.redis, staff.id) is None:
+            await run_in_threadpool(scheduled.release_seats, rt, [staff.id])
+            await run_in_threadpool(events.publish, rt.redis, _presence_events(units))
     except Exception:  # noqa: BLE001 - the sweep finds the lost seat in a few seconds anyway
         log.exception("could not release the conversations of seat %s", staff.id)
 
 
 @router.websocket("/ws/console")
 async def console_socket(websocket: WebSocket) -> None:
-    app = websocket.app
+    rt = runtime(websocket.app)
     await websocket.accept()
     try:
-        frame = await auth_frame(websocket, app.state.settings.ws_auth_seconds)
-        staff = await run_in_threadpool(load_seat, app, text_field(frame, "token"))
+        frame = await auth_frame(websocket, rt.settings.ws_auth_seconds)
+        staff = await run_in_threadpool(load_seat, rt, text_field(frame, "token"))
     except AppError as exc:
         await websocket.close(code=4401 if exc.status == 401 else 4403, reason=exc.code)
         return
     except WebSocketDisconnect:
         return
-    settings = app.state.settings
-    units = await run_in_threadpool(seat_units, app, staff)
+    settings = rt.settings
+    units = await run_in_threadpool(seat_units, rt, staff)
     connection = ConsoleConnection(websocket, staff, units)
     connection_id = uuid.uuid4().hex
-    hub: events.Hub = app.state.hub
+    hub: events.Hub = rt.hub
     channels = [events.seat(staff.id)] + [events.unit(unit_id) for unit_id in sorted(units)]
     for channel in channels:
         hub.attach(channel, connection)
     writer = keeper = None
     try:
-        status = await run_in_threadpool(_announce, app, staff, None, connection_id, units)
+        status = await run_in_threadpool(_announce, rt, staff, None, connection_id, units)
         keeper = asyncio.create_task(connection.keep_alive(connection_id))
         # hello first: events published meanwhile wait in the outbox
         await websocket.send_json(await run_in_threadpool(connection.hello, status))
@@ -225,10 +226,10 @@ async def console_socket(websocket: WebSocket) -> None:
             if kind == "ping":
                 await websocket.send_json({"type": "pong"})
             elif kind == "presence" and data.get("status") in presence.STATUSES:
-                status = await run_in_threadpool(_announce, app, staff, data["status"], connection_id, units)
+                status = await run_in_threadpool(_announce, rt, staff, data["status"], connection_id, units)
                 await websocket.send_json({"type": "presence", "status": status})
             elif kind == "typing" and isinstance(data.get("conversation_id"), int):
-                await _typing(app, staff, data["conversation_id"])
+                await _typing(rt, staff, data["conversation_id"])
     except WebSocketDisconnect:
         pass
     finally:
@@ -239,15 +240,15 @@ async def console_socket(websocket: WebSocket) -> None:
                 task.cancel()
         try:
             with anyio.CancelScope(shield=True):  # the socket's task may be cancelled as it closes: leave anyway
-                if await run_in_threadpool(_leave, app, staff, connection_id, units):
-                    hub.spawn(_release_later(app, staff, units))
+                if await run_in_threadpool(_leave, rt, staff, connection_id, units):
+                    hub.spawn(_release_later(rt, staff, units))
         except Exception:  # noqa: BLE001 - Redis down: the presence expires and the sweep requeues
             log.exception("could not mark seat %s as leaving", staff.id)
 
 
-async def _typing(app, staff: StaffAccount, conversation_id: int) -> None:
+async def _typing(rt: Runtime, staff: StaffAccount, conversation_id: int) -> None:
     def target():
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             conversation = session.get(Conversation, conversation_id)
             if conversation and conversation.assigned_staff_id == staff.id and conversation.mode == "human":
                 return conversation.identity
@@ -255,5 +256,5 @@ async def _typing(app, staff: StaffAccount, conversation_id: int) -> None:
 
     identity = await run_in_threadpool(target)
     if identity:
-        await events.apublish(app.state.hub.redis, [(events.who(identity),
+        await events.apublish(rt.hub.redis, [(events.who(identity),
                                                      {"type": "typing", "on": True, "sender": staff.role})])

@@ -18,7 +18,8 @@ from api.hub.models import Conversation, Message
 from api.hub.schemas import SEAT_BADGES, iso, message_wire, seat_label, seat_name
 from api.hub.units import served_units
 from api.org.models import StaffAccount, Unit
-from api.petition.timing import aware_now
+from api.core.scheduling import held_lock
+from api.core.time import aware_now
 from api.privacy.policy import conversation_view
 from api.settings import Settings
 from common.hours import parse_hours
@@ -104,12 +105,11 @@ def seat_board(unit_id: int, *, session: Session, client: redis.Redis, settings:
 def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings: Settings, unit_id: int,
                    now: datetime | None = None) -> list[int]:
     """Give the unit's waiting conversations, longest waiting first, to free online seats; the ids assigned."""
-    lock = client.lock(f"hub:assign:{unit_id}", timeout=15, blocking_timeout=5)
-    if not lock.acquire():
-        log.warning("assignment for unit %s is busy elsewhere; the next sweep retries", unit_id)
-        return []
-    assigned, out, given = [], [], []
-    try:
+    with held_lock(client, f"hub:assign:{unit_id}", 15, wait=5) as lock:
+        if lock is None:
+            log.warning("assignment for unit %s is busy elsewhere; the next sweep retries", unit_id)
+            return []
+        assigned, out, given = [], [], []
         with session_factory() as session:
             now = aware_now(now)
             waiting = session.execute(select(Conversation).where(Conversation.unit_id == unit_id,
@@ -134,11 +134,6 @@ def run_assignment(session_factory: sessionmaker, client: redis.Redis, settings:
                 given.append(staff.id)
                 out += events.message_events(conversation, message_wire(note)) + events.change_events(conversation)
             session.commit()
-    finally:
-        try:
-            lock.release()
-        except redis.exceptions.LockError:
-            log.warning("assignment lock for unit %s expired before release", unit_id)
     for staff_id in given:
         presence.mark_given_work(client, staff_id)
     events.publish(client, out)

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from api.auth.security import create_visitor_token, verify_enterprise_token, verify_visitor_token
-from api.errors import Unauthorized
+from api.core.errors import Unauthorized
 
 __all__ = ["Identity", "new_visitor_token", "resolve_identity"]
 

@@ -11,14 +11,15 @@ line to say (``notice``: place, an honest wait, the offer to leave a message whe
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from api.auth.deps import ServiceCaller
-from api.database import SessionDep
-from api.errors import NotFound
+from api.core.database import SessionDep
+from api.core.errors import NotFound
+from api.core.runtime import RuntimeDep
 from api.hub import dispatch, events, notices, service
 from api.hub.schemas import HandoffAnswer, HandoffRequest
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 
 __all__ = ["router"]
 
@@ -26,8 +27,9 @@ router = APIRouter(prefix="/api/internal/handoffs", tags=["internal"])
 
 
 @router.post("", response_model=HandoffAnswer, summary="智能助手请求转人工或专家")
-def request_handoff(body: HandoffRequest, caller: ServiceCaller, session: SessionDep, request: Request) -> dict:
-    client, settings, now = request.app.state.redis, request.app.state.settings, aware_now()
+def request_handoff(body: HandoffRequest, caller: ServiceCaller, session: SessionDep,
+                    rt: RuntimeDep) -> dict:
+    client, settings, now = rt.redis, rt.settings, aware_now()
     conversation = service.conversation_for_sender(body.sender_id, session=session)
     if conversation is None:
         raise NotFound("该会话不经过会话中心，无法转接人工", code="conversation_not_found")

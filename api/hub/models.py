@@ -1,12 +1,15 @@
 """Conversations, their messages and uploaded files: the transcript of every mode is stored here."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, LargeBinary, String,
-                        Text, UniqueConstraint, false)
+from datetime import datetime
+from typing import Any
 
-from api.database import Base
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["MODES", "TIERS", "SENDERS", "MODE_LABELS", "TIER_LABELS", "SENDER_LABELS", "HANDOFF_STATUS_LABELS",
            "Conversation", "Message", "Attachment"]
@@ -38,31 +41,32 @@ class Conversation(Base):
         Index("ix_conversations_uscc", "uscc"),
     )
 
-    id = Column(Integer, primary_key=True)
-    identity = Column(String(80), nullable=False)  # "e:<USCC>" for a logged-in enterprise, "v:<id>" for a visitor
-    rasa_sender = Column(String(64), nullable=False)  # Rasa's sender id: one tracker per conversation
-    uscc = Column(String(18), nullable=True)
-    enterprise_name = Column(String(200), nullable=True)
-    unit_id = Column(Integer, ForeignKey("units.id", name="fk_conversations_unit_id_units"), nullable=False)
-    mode = Column(String(10), nullable=False)
-    tier = Column(String(10), nullable=True)
-    skill = Column(String(40), nullable=True)
-    reason = Column(String(40), nullable=True)  # why it went to a person: user_request, bot_failed, escalated, ...
-    assigned_staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_conversations_assigned_staff_id_staff_accounts"),
-                               nullable=True)
-    created_at = Column(UTCDateTime(), nullable=False)
-    last_message_at = Column(UTCDateTime(), nullable=False)
-    queued_at = Column(UTCDateTime(), nullable=True)
-    assigned_at = Column(UTCDateTime(), nullable=True)
-    first_response_at = Column(UTCDateTime(), nullable=True)  # a person's first answer
-    closed_at = Column(UTCDateTime(), nullable=True)
-    had_human = Column(Boolean, nullable=False, default=False, server_default=false())
-    summary = Column(Text, nullable=True)
-    rating = Column(Integer, nullable=True)
-    rating_comment = Column(Text, nullable=True)
-    rated_at = Column(UTCDateTime(), nullable=True)
-    petition_ticket = Column(String(40), nullable=True)
-    seat_read_id = Column(Integer, nullable=False, default=0, server_default="0")  # last message the seat has read
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity: Mapped[str] = mapped_column(String(80))  # "e:<USCC>" for a logged-in enterprise, "v:<id>" for a visitor
+    rasa_sender: Mapped[str] = mapped_column(String(64))  # Rasa's sender id: one tracker per conversation
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", name="fk_conversations_unit_id_units"))
+    mode: Mapped[str] = mapped_column(String(10))
+    tier: Mapped[str | None] = mapped_column(String(10))
+    skill: Mapped[str | None] = mapped_column(String(40))
+    # why it went to a person: user_request, bot_failed, escalated, ...
+    reason: Mapped[str | None] = mapped_column(String(40))
+    assigned_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_conversations_assigned_staff_id_staff_accounts"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a person's first answer
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    had_human: Mapped[bool] = mapped_column(default=False, server_default=false())
+    summary: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column()
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    petition_ticket: Mapped[str | None] = mapped_column(String(40))
+    seat_read_id: Mapped[int] = mapped_column(default=0, server_default="0")  # last message the seat has read
 
     def __repr__(self) -> str:
         return f"<Conversation {self.id} {self.mode} {self.identity}>"
@@ -71,15 +75,15 @@ class Conversation(Base):
 class Attachment(Base):
     __tablename__ = "conversation_attachments"
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_conversation_attachments_conversation_id_conversations"),
-                             nullable=False, index=True)
-    filename = Column(String(200), nullable=False)
-    content_type = Column(String(60), nullable=False)
-    size = Column(Integer, nullable=False)
-    sha256 = Column(String(64), nullable=False)
-    data = Column(LargeBinary, nullable=False)  # in the database: every instance can serve it
-    created_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", name="fk_conversation_attachments_conversation_id_conversations"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column()  # in the database: every instance can serve it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Message(Base):
@@ -92,28 +96,27 @@ class Message(Base):
         Index("ix_conversation_messages_created_at", "created_at"),
     )
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_conversation_messages_conversation_id_conversations"),
-                             nullable=False)
-    client_id = Column(String(64), nullable=True)
-    sender = Column(String(10), nullable=False)
-    sender_staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_conversation_messages_sender_staff_id_staff_accounts"),
-                             nullable=True)
-    sender_name = Column(String(100), nullable=False)
-    mode = Column(String(10), nullable=False)  # the conversation's mode when the message was sent
-    text = Column(Text, nullable=False, default="")
-    buttons = Column(JSON, nullable=True)
-    custom = Column(JSON, nullable=True)  # the bot's reply envelope, or a card a seat sent
-    kind = Column(String(30), nullable=True)  # custom.kind, for filtering without reading JSON
-    intent = Column(String(100), nullable=True)
-    confidence = Column(Float, nullable=True)
-    attachment_id = Column(Integer, ForeignKey("conversation_attachments.id",
-                                               name="fk_conversation_messages_attachment_id_conversation_attachments"),
-                           nullable=True)
-    internal = Column(Boolean, nullable=False, default=False, server_default=false())  # seats only (notes)
-    feedback = Column(String(10), nullable=True)  # useful / useless, on bot answers
-    feedback_at = Column(UTCDateTime(), nullable=True)
-    created_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", name="fk_conversation_messages_conversation_id_conversations"))
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(10))
+    sender_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_conversation_messages_sender_staff_id_staff_accounts"))
+    sender_name: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(10))  # the conversation's mode when the message was sent
+    text: Mapped[str] = mapped_column(Text, default="")
+    buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    custom: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the bot's reply envelope, or a card a seat sent
+    kind: Mapped[str | None] = mapped_column(String(30))  # custom.kind, for filtering without reading JSON
+    intent: Mapped[str | None] = mapped_column(String(100))
+    confidence: Mapped[float | None] = mapped_column()
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_attachments.id", name="fk_conversation_messages_attachment_id_conversation_attachments"))
+    internal: Mapped[bool] = mapped_column(default=False, server_default=false())  # seats only (notes)
+    feedback: Mapped[str | None] = mapped_column(String(10))  # useful / useless, on bot answers
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.sender} conv={self.conversation_id}>"

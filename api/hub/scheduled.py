@@ -14,14 +14,14 @@ import asyncio
 import logging
 from datetime import datetime
 
-from redis.exceptions import LockError
 from sqlalchemy import select
 
 from api.hub import dispatch, events, presence, service
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
-from api.petition.timing import aware_now
-from api.scheduling import run_every
+from api.core.time import aware_now
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
 
 __all__ = ["LOCK_NAME", "sweep_once", "requeue_lost", "release_seats", "start_hub_scheduler"]
 
@@ -30,14 +30,14 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "lock:hub-sweep"
 
 
-def requeue_lost(app, now: datetime | None = None, staff_ids: list[int] | None = None) -> tuple[int, set[int]]:
+def requeue_lost(rt: Runtime, now: datetime | None = None, staff_ids: list[int] | None = None) -> tuple[int, set[int]]:
     """Put the conversations of seats that are no longer present (of ``staff_ids``, or of any seat) back at the
     head of their queue, telling each enterprise honestly where it stands; (how many, units with a queue).
     Rows are locked, so two instances never requeue one conversation twice."""
-    client, settings = app.state.redis, app.state.settings
+    client, settings = rt.redis, rt.settings
     now = aware_now(now)
     requeued, out = 0, []
-    with app.state.session_factory() as session:
+    with rt.session_factory() as session:
         query = select(Conversation).where(Conversation.mode == "human")
         if staff_ids is not None:
             query = query.where(Conversation.assigned_staff_id.in_(staff_ids))
@@ -66,37 +66,31 @@ def requeue_lost(app, now: datetime | None = None, staff_ids: list[int] | None =
     return requeued, waiting_units
 
 
-def release_seats(app, staff_ids: list[int]) -> dict:
+def release_seats(rt: Runtime, staff_ids: list[int]) -> dict:
     """After a seat's last console closed and it did not come back: its conversations to the queue, then
     assignment in its unit (another seat may take them at once)."""
-    requeued, units = requeue_lost(app, staff_ids=staff_ids)
+    requeued, units = requeue_lost(rt, staff_ids=staff_ids)
     assigned = 0
     if requeued:
         for unit_id in sorted(units):
-            assigned += len(dispatch.run_assignment(app.state.session_factory, app.state.redis, app.state.settings,
+            assigned += len(dispatch.run_assignment(rt.session_factory, rt.redis, rt.settings,
                                                     unit_id))
     return {"requeued": requeued, "assigned": assigned}
 
 
-def sweep_once(app, now: datetime | None = None) -> dict | None:
+def sweep_once(rt: Runtime, now: datetime | None = None) -> dict | None:
     """Requeue the conversations of lost seats, then assign in every unit with a queue. None if another
     instance is sweeping."""
-    client, settings = app.state.redis, app.state.settings
-    lock = client.lock(LOCK_NAME, timeout=30, blocking=False)
-    if not lock.acquire():
-        return None
-    try:
-        requeued, waiting_units = requeue_lost(app, now)
+    client, settings = rt.redis, rt.settings
+    with held_lock(client, LOCK_NAME, 30) as lock:
+        if lock is None:
+            return None
+        requeued, waiting_units = requeue_lost(rt, now)
         assigned = 0
         for unit_id in sorted(waiting_units):
-            assigned += len(dispatch.run_assignment(app.state.session_factory, client, settings, unit_id, now))
+            assigned += len(dispatch.run_assignment(rt.session_factory, client, settings, unit_id, now))
         return {"requeued": requeued, "assigned": assigned}
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            log.warning("hub sweep lock expired before release")
 
 
-def start_hub_scheduler(app) -> asyncio.Task:
-    return run_every("hub-sweep", app.state.settings.hub_sweep_seconds, sweep_once, app)
+def start_hub_scheduler(rt: Runtime) -> asyncio.Task:
+    return run_every("hub-sweep", rt.settings.hub_sweep_seconds, sweep_once, rt)

@@ -7,12 +7,13 @@ conversation is masked unless it holds it now (api.privacy.policy); the unmasked
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from api.auth.deps import CurrentStaff, require_roles
-from api.database import SessionDep, get_or_404
-from api.errors import Conflict, Forbidden, NotFound
+from api.core.database import SessionDep, get_or_404
+from api.core.errors import Conflict, Forbidden, NotFound
+from api.core.runtime import Runtime, RuntimeDep
 from api.hub import dispatch, events, presence, service
 from api.hub.picture import picture
 from api.hub.routing import TIER_ROLES
@@ -27,7 +28,7 @@ from api.petition import service as petitions
 from api.petition.access import ensure_role
 from api.petition.internal import CHANNEL, promised_due
 from api.petition.schemas import PetitionCreate
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
 from common.petitions import suggest_category
 from api.privacy.masking import Masker
 from api.privacy.policy import CONVERSATION_FIELDS, SERVING, audit_view, conversation_view
@@ -38,22 +39,17 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/seats", tags=["seats"], dependencies=[Depends(require_roles(*TIER_ROLES.values()))])
 
 
-def _app(request: Request):
-    return request.app
+def _publish(rt: Runtime, out: list) -> None:
+    events.publish(rt.redis, out)
 
 
-def _publish(request: Request, out: list) -> None:
-    events.publish(request.app.state.redis, out)
-
-
-def _assign_later(request: Request, unit_id: int) -> None:
-    dispatch.run_assignment(request.app.state.session_factory, request.app.state.redis, request.app.state.settings,
-                            unit_id)
+def _assign_later(rt: Runtime, unit_id: int) -> None:
+    dispatch.run_assignment(rt.session_factory, rt.redis, rt.settings, unit_id)
 
 
 @router.get("/me", response_model=SeatMe, summary="我的坐席状态")
-def me(staff: CurrentStaff, request: Request) -> dict:
-    client = request.app.state.redis
+def me(staff: CurrentStaff, rt: RuntimeDep) -> dict:
+    client = rt.redis
     record = presence.get_presence(client, staff.id)
     status = ("leaving" if record.get("leaving") else record["status"]) if record else "offline"
     return {**dispatch.seat_info(staff), "unit_id": staff.unit_id, "unit_name": staff.unit.name,
@@ -63,8 +59,8 @@ def me(staff: CurrentStaff, request: Request) -> dict:
 
 
 @router.put("/me/presence", response_model=PresenceSet, summary="设置在线状态：在线 / 忙碌 / 离开（须已打开坐席工作台）")
-def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -> dict:
-    client = request.app.state.redis
+def set_presence(body: PresenceRequest, staff: CurrentStaff, rt: RuntimeDep) -> dict:
+    client = rt.redis
     # Presence is the console's open socket: a seat with none is not there, whatever it says over REST.
     record = presence.set_status(client, staff.id, body.status) if presence.connected(client, staff.id) else None
     if record is None:
@@ -72,14 +68,14 @@ def set_presence(body: PresenceRequest, staff: CurrentStaff, request: Request) -
     units = presence.units_of(record, staff)
     events.publish(client, [e for unit_id in units for e in events.presence_event(unit_id)])
     if body.status == "online":
-        dispatch.assign_in(request.app.state.session_factory, client, request.app.state.settings, units)
+        dispatch.assign_in(rt.session_factory, client, rt.settings, units)
     return {"status": body.status}
 
 
 @router.get("/presence", response_model=SeatBoard, summary="本单位各层级坐席在线情况（含负责本单位的上级专家）：在线、可接入、忙碌、离开、排队数及坐席名单")
-def seat_presence(staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
-    return dispatch.seat_board(staff.unit_id, session=session, client=request.app.state.redis,
-                               settings=request.app.state.settings)
+def seat_presence(staff: CurrentStaff, session: SessionDep, rt: RuntimeDep) -> dict:
+    return dispatch.seat_board(staff.unit_id, session=session, client=rt.redis,
+                               settings=rt.settings)
 
 
 @router.get("/queue", response_model=list[SeatConversation], summary="所负责单位本层级待接入的会话（专家含下级单位），等待最久的在前")
@@ -98,8 +94,8 @@ def mine(staff: CurrentStaff, session: SessionDep) -> list[dict]:
 
 
 @router.get("/colleagues", response_model=list[Colleague], summary="本单位同层级的在线坐席（可转交）")
-def colleagues(staff: CurrentStaff, session: SessionDep, request: Request) -> list[dict]:
-    seats = dispatch.seats_with_loads(request.app.state.redis, staff.unit_id, session=session)
+def colleagues(staff: CurrentStaff, session: SessionDep, rt: RuntimeDep) -> list[dict]:
+    seats = dispatch.seats_with_loads(rt.redis, staff.unit_id, session=session)
     out = []
     for seat in seats:
         if seat.staff_id != staff.id and seat.role == staff.role and seat.status != "leaving":
@@ -130,19 +126,19 @@ def _viewed(staff: StaffAccount, conversation, session, action: str) -> Masker:
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=SeatConversation, summary="从队列接入会话")
-def claim(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
+def claim(conversation_id: Id, staff: CurrentStaff, session: SessionDep, rt: RuntimeDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     note = service.claim(conversation, staff, session=session, now=aware_now())
     _viewed(staff, conversation, session, "claim_conversation")  # the answer shows it unmasked from now on
     session.commit()
-    presence.mark_given_work(request.app.state.redis, staff.id)
-    _publish(request, events.message_events(conversation, message_wire(note)) + events.change_events(conversation))
+    presence.mark_given_work(rt.redis, staff.id)
+    _publish(rt, events.message_events(conversation, message_wire(note)) + events.change_events(conversation))
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
 @router.post("/conversations/{conversation_id}/messages", response_model=MessageOut, status_code=201, summary="回复企业")
 def send(conversation_id: Id, body: SeatMessageRequest, staff: CurrentStaff, session: SessionDep,
-         request: Request) -> dict:
+         rt: RuntimeDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     service.ensure_holder(conversation, staff)
     message = service.post(conversation, session=session, sender=staff.role, staff=staff, text=body.text,
@@ -150,7 +146,7 @@ def send(conversation_id: Id, body: SeatMessageRequest, staff: CurrentStaff, ses
     service.mark_read(conversation, message.id)
     session.commit()
     wire = message_wire(message)
-    _publish(request, events.message_events(conversation, wire))
+    _publish(rt, events.message_events(conversation, wire))
     return wire
 
 
@@ -171,7 +167,7 @@ def knowledge(q: CleanStr, staff: CurrentStaff) -> list[dict]:
 @router.post("/conversations/{conversation_id}/cards", response_model=MessageOut, status_code=201,
              summary="把知识条目作为答复卡片发送")
 def send_card(conversation_id: Id, body: CardRequest, staff: CurrentStaff, session: SessionDep,
-              request: Request) -> dict:
+              rt: RuntimeDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session)
     service.ensure_holder(conversation, staff)
     kb = get_knowledge_base()
@@ -183,7 +179,7 @@ def send_card(conversation_id: Id, body: CardRequest, staff: CurrentStaff, sessi
                            text=kb.render(entry, today), custom=kb.envelope(entry, today), now=aware_now())
     session.commit()
     wire = message_wire(message)
-    _publish(request, events.message_events(conversation, wire))
+    _publish(rt, events.message_events(conversation, wire))
     return wire
 
 
@@ -198,34 +194,34 @@ def enterprise_picture(conversation_id: Id, staff: CurrentStaff, session: Sessio
 @router.post("/conversations/{conversation_id}/escalate", response_model=SeatConversation,
              summary="升级至专家坐席（附内部备注）；无专家在线时进入专家队列等待，企业会被如实告知")
 def escalate(conversation_id: Id, body: NoteRequest, staff: CurrentStaff, session: SessionDep,
-             request: Request) -> dict:
+             rt: RuntimeDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     now = aware_now()
     noted = service.escalate(conversation, staff, body.note, session=session, now=now)
-    told = dispatch.tell_waiting(conversation, session=session, client=request.app.state.redis,
-                                 settings=request.app.state.settings, now=now)
+    told = dispatch.tell_waiting(conversation, session=session, client=rt.redis,
+                                 settings=rt.settings, now=now)
     posted = [noted] + ([told] if told else [])
     session.commit()
-    _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
-    _assign_later(request, conversation.unit_id)
+    _publish(rt, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
+    _assign_later(rt, conversation.unit_id)
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=SeatConversation, summary="转交本单位同层级的同事")
 def transfer(conversation_id: Id, body: TransferRequest, staff: CurrentStaff, session: SessionDep,
-             request: Request) -> dict:
+             rt: RuntimeDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     colleague = get_or_404(session, StaffAccount, body.staff_id, "工作人员")
     service.ensure_holder(conversation, staff)
     if colleague.id != staff.id and colleague.role == staff.role and serves(colleague, conversation.unit_id,
                                                                            session=session):
-        there = next((s for s in presence.present_seats(request.app.state.redis, conversation.unit_id)
+        there = next((s for s in presence.present_seats(rt.redis, conversation.unit_id)
                       if s.staff_id == colleague.id), None)
         if there is None or there.status not in ("online", "busy"):  # never name a seat that is not there
             raise Conflict("该同事当前不在线，无法转交", code="colleague_offline")
     posted = service.transfer(conversation, staff, colleague, body.note, session=session, now=aware_now())
     session.commit()
-    _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
+    _publish(rt, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 
@@ -246,7 +242,7 @@ def petition_draft(conversation_id: Id, staff: CurrentStaff, session: SessionDep
 @router.post("/conversations/{conversation_id}/petition", response_model=PetitionFiled, status_code=201,
              summary="将会话转为诉求登记")
 def to_petition(conversation_id: Id, body: SeatPetitionRequest, staff: CurrentStaff, session: SessionDep,
-                request: Request) -> dict:
+                rt: RuntimeDep) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     # The seat that holds the conversation, with a role that may register petitions (the rule of
     # POST /api/petitions): a colleague, an expert or a seat that let it go may not file in its name.
@@ -266,29 +262,29 @@ def to_petition(conversation_id: Id, body: SeatPetitionRequest, staff: CurrentSt
     note = service.post(conversation, session=session, sender="system", now=now,
                         text=f"已将您的诉求登记，受理编号{petition.ticket}" + (f"，预计{due:%Y-%m-%d}前办结。" if due else "。"))
     session.commit()
-    _publish(request, events.message_events(conversation, message_wire(note)))
+    _publish(rt, events.message_events(conversation, message_wire(note)))
     return {"ticket": petition.ticket, "category": petition.category, "due_date": str(due) if due else None}
 
 
 @router.post("/conversations/{conversation_id}/handback", response_model=SeatConversation, summary="转回智能助手")
-def handback(conversation_id: Id, staff: CurrentStaff, session: SessionDep, request: Request) -> dict:
-    return _finish(conversation_id, staff, session, request, lambda c, now: service.handback(
+def handback(conversation_id: Id, staff: CurrentStaff, session: SessionDep, rt: RuntimeDep) -> dict:
+    return _finish(conversation_id, staff, session, rt, lambda c, now: service.handback(
         c, staff, session=session, now=now))
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=SeatConversation, summary="结束会话（填写小结），企业可评价")
 def close(conversation_id: Id, body: SummaryRequest, staff: CurrentStaff, session: SessionDep,
-          request: Request) -> dict:
-    return _finish(conversation_id, staff, session, request, lambda c, now: service.close(
+          rt: RuntimeDep) -> dict:
+    return _finish(conversation_id, staff, session, rt, lambda c, now: service.close(
         c, staff, body.summary, session=session, now=now))
 
 
-def _finish(conversation_id: Id, staff: StaffAccount, session, request: Request, change) -> dict:
+def _finish(conversation_id: Id, staff: StaffAccount, session, rt: Runtime, change) -> dict:
     conversation = service.seat_conversation(conversation_id, staff, session=session, for_update=True)
     posted = change(conversation, aware_now())
     session.commit()
-    _publish(request, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
-    _assign_later(request, conversation.unit_id)  # the seat has room for the next one
+    _publish(rt, _to_holder(staff, conversation, posted) + events.change_events(conversation, staff.id))
+    _assign_later(rt, conversation.unit_id)  # the seat has room for the next one
     return dispatch.seat_summary(conversation, session=session, now=aware_now(), viewer=staff)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.hub.identity import Identity
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.routing import TIER_ROLES

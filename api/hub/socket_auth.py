@@ -13,7 +13,7 @@ import json
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from api.errors import Unauthorized
+from api.core.errors import Unauthorized
 
 __all__ = ["auth_frame", "text_field", "NOT_AUTHENTICATED"]
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
-from api.errors import AppError
+from api.core.errors import AppError
 from api.hub.models import Attachment, Conversation
 from common.textnorm import strip_controls
 

@@ -20,15 +20,17 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import TooManyRequests, Unauthorized
+from api.core.errors import TooManyRequests, Unauthorized
+from api.core.runtime import Runtime, runtime
 from api.hub import dispatch, events, quotas, service
-from api.hub.bot import BotUnavailable, understood
+from api.core.rasa import BotUnavailable
+from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from common.textnorm import strip_controls
 
 __all__ = ["router", "handle_user_message"]
@@ -43,7 +45,7 @@ HISTORY = 100
 
 class WidgetConnection:
     def __init__(self, websocket: WebSocket, identity: Identity):
-        self.ws, self.identity, self.app = websocket, identity, websocket.app
+        self.ws, self.identity, self.rt = websocket, identity, runtime(websocket.app)
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.queued = False  # is the conversation waiting (its position changes with the queue)?
         # The Rasa sender id of the next bot turn, known only while the bot holds a conversation that is already
@@ -81,7 +83,7 @@ class WidgetConnection:
         channel = events.unit(self.unit_id) if self.unit_id is not None else None
         if channel == self.unit_channel:
             return
-        hub: events.Hub = self.app.state.hub
+        hub: events.Hub = self.rt.hub
         if self.unit_channel is not None:
             hub.detach(self.unit_channel, self)
         if channel is not None:
@@ -97,29 +99,29 @@ class WidgetConnection:
             self.predicted_sender = sender
 
     def state(self) -> dict | None:
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             conversation = service.latest_conversation(self.identity.key, session=session)
             self.unit_id = conversation.unit_id if conversation is not None else None
-            return dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
-                                         settings=self.app.state.settings, now=aware_now())
+            return dispatch.widget_state(conversation, session=session, client=self.rt.redis,
+                                         settings=self.rt.settings, now=aware_now())
 
     def run_open_hooks(self) -> None:
         """What other features put into the chat when the enterprise opens it (reminders, for one)."""
-        for hook in getattr(self.app.state, "widget_open_hooks", ()):
+        for hook in self.rt.widget_open_hooks:
             try:
-                hook(self.app, self.identity)
+                hook(self.rt, self.identity)
             except Exception:  # noqa: BLE001 - a feature's failure must not keep the enterprise from chatting
                 log.exception("widget open hook %s failed for %s", getattr(hook, "__name__", hook), self.identity.key)
 
     def hello(self, after: int | None) -> dict:
         self.run_open_hooks()
-        with self.app.state.session_factory() as session:
+        with self.rt.session_factory() as session:
             rows = service.history(self.identity.key, session=session, after=after, limit=HISTORY if after is None
                                    else 1000)
             conversation = service.latest_conversation(self.identity.key, session=session)
             self.unit_id = conversation.unit_id if conversation is not None else None
-            state = dispatch.widget_state(conversation, session=session, client=self.app.state.redis,
-                                          settings=self.app.state.settings, now=aware_now())
+            state = dispatch.widget_state(conversation, session=session, client=self.rt.redis,
+                                          settings=self.rt.settings, now=aware_now())
         self.follow((state or {}).get("mode"), conversation.rasa_sender if conversation else None)
         return {"type": "hello", "identity": self.identity.public(), "conversation": state,
                 "messages": [message_wire(m, a) for m, a in rows]}
@@ -127,8 +129,8 @@ class WidgetConnection:
 
 @router.websocket("/ws/widget")
 async def widget_socket(websocket: WebSocket) -> None:
-    app = websocket.app
-    settings = app.state.settings
+    rt = runtime(websocket.app)
+    settings = rt.settings
     await websocket.accept()
     try:
         frame = await auth_frame(websocket, settings.ws_auth_seconds)
@@ -141,7 +143,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         return
     after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] < 2 ** 63 else None
     connection = WidgetConnection(websocket, identity)
-    hub: events.Hub = app.state.hub
+    hub: events.Hub = rt.hub
     hub.attach(events.who(identity.key), connection)
     writer = None
     try:
@@ -159,14 +161,14 @@ async def widget_socket(websocket: WebSocket) -> None:
             if kind == "ping":
                 await websocket.send_json({"type": "pong"})
             elif kind == "typing":
-                await _typing(app, identity)
+                await _typing(rt, identity)
             elif kind == "message":
                 try:
-                    await run_in_threadpool(quotas.take_message, app.state.redis, settings, identity)
+                    await run_in_threadpool(quotas.take_message, rt.redis, settings, identity)
                 except TooManyRequests as exc:
                     await websocket.send_json({"type": "error", "code": exc.code, "text": exc.detail})
                     continue
-                await handle_user_message(app, identity, data, reply_to=websocket, connection=connection)
+                await handle_user_message(rt, identity, data, reply_to=websocket, connection=connection)
     except WebSocketDisconnect:
         pass
     finally:
@@ -177,9 +179,9 @@ async def widget_socket(websocket: WebSocket) -> None:
             writer.cancel()
 
 
-async def _typing(app, identity: Identity) -> None:
+async def _typing(rt, identity: Identity) -> None:
     def target():
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             conversation = service.open_conversation(identity.key, session=session)
             if conversation is not None and conversation.mode == "human" and conversation.assigned_staff_id:
                 return conversation.assigned_staff_id, conversation.id
@@ -187,7 +189,7 @@ async def _typing(app, identity: Identity) -> None:
 
     found = await run_in_threadpool(target)
     if found:
-        await events.apublish(app.state.hub.redis, [(events.seat(found[0]),
+        await events.apublish(rt.hub.redis, [(events.seat(found[0]),
                                                      {"type": "typing", "conversation_id": found[1]})])
 
 
@@ -206,15 +208,15 @@ def _clean(data: dict, limit: int) -> tuple[str | None, str | None, str | None, 
     return text or payload, payload, client_id, None
 
 
-async def _first_sending(app, identity: Identity, client_id: str | None) -> bool:
+async def _first_sending(rt, identity: Identity, client_id: str | None) -> bool:
     """False when this client id was already sent by this identity (a resend after a dropped connection);
     one atomic Redis check shared by every instance, before anything reaches the bot."""
     if not client_id:
         return True
-    return bool(await app.state.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
+    return bool(await rt.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
 
 
-async def handle_user_message(app, identity: Identity, data: dict, reply_to: WebSocket | None = None,
+async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebSocket | None = None,
                               connection: "WidgetConnection | None" = None) -> None:
     """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark.
 
@@ -223,20 +225,20 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     bot plus the database. If the store finds the conversation has meanwhile gone to a person, the bot's early
     answer is dropped. The first message of a new conversation goes to Rasa only once the conversation is
     committed: the bot's actions find it by its sender id (a first message of 转人工 hands it to a seat)."""
-    settings = app.state.settings
+    settings = rt.settings
     text, payload, client_id, error = _clean(data, settings.message_max_chars)
     if error:
         if reply_to is not None:
             await reply_to.send_json(error)
         return
-    first = await _first_sending(app, identity, client_id)
+    first = await _first_sending(rt, identity, client_id)
     predicted = connection.predicted_sender if connection is not None and first else None
     metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
-    rasa = app.state.rasa
+    rasa = rt.rasa
     early = asyncio.create_task(rasa.send(predicted, payload or text, metadata)) if predicted else None
 
     def store():
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
                 return None, message_wire(seen), None
             now = aware_now()
@@ -259,7 +261,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
         if reply_to is not None:
             await reply_to.send_json({"type": "message", "message": wire})
         return
-    await events.apublish(app.state.hub.redis, out)
+    await events.apublish(rt.hub.redis, out)
     if conversation.mode != "bot":
         return
     if reply_to is not None:
@@ -269,7 +271,7 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     except BotUnavailable:
         replies = None
     intent, confidence = understood(replies or [])
-    stored, handed_off, unit_id = await run_in_threadpool(_store_replies, app, conversation.id, replies, intent,
+    stored, handed_off, unit_id = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent,
                                                           confidence)
     understanding_stored = intent is not None
     if reply_to is not None:
@@ -277,25 +279,25 @@ async def handle_user_message(app, identity: Identity, data: dict, reply_to: Web
     if handed_off:
         if connection is not None:
             connection.predicted_sender = None
-        await run_in_threadpool(dispatch.run_assignment, app.state.session_factory, app.state.redis, settings,
+        await run_in_threadpool(dispatch.run_assignment, rt.session_factory, rt.redis, settings,
                                 unit_id)  # the unit the handoff queued it in (api.hub.internal routes it)
     if stored and not understanding_stored:  # no envelope said it: ask Rasa, after the enterprise has its answer
         intent, confidence = await rasa.understanding(conversation.rasa_sender)
         if intent is not None:
-            await run_in_threadpool(_record_understanding, app, stored, intent, confidence)
+            await run_in_threadpool(_record_understanding, rt, stored, intent, confidence)
 
 
-def _record_understanding(app, message_ids: list[int], intent: str, confidence: float | None) -> None:
-    with app.state.session_factory() as session:
+def _record_understanding(rt: Runtime, message_ids: list[int], intent: str, confidence: float | None) -> None:
+    with rt.session_factory() as session:
         service.record_understanding(message_ids, intent, confidence, session=session)
         session.commit()
 
 
-def _store_replies(app, conversation_id: int, replies, intent: str | None = None,
+def _store_replies(rt: Runtime, conversation_id: int, replies, intent: str | None = None,
                    confidence: float | None = None) -> tuple[list[int], bool, int]:
     """Store the bot's turn (or the honest 'bot unavailable' line) with what the bot understood, and publish
     it: (bot message ids, handed off, the conversation's unit now)."""
-    with app.state.session_factory() as session:
+    with rt.session_factory() as session:
         conversation = session.get(Conversation, conversation_id)
         now = aware_now()
         stored = []
@@ -310,5 +312,5 @@ def _store_replies(app, conversation_id: int, replies, intent: str | None = None
         out = [e for m in stored for e in events.message_events(conversation, message_wire(m))]
         handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)
         out += events.change_events(conversation) if handed_off else []
-    events.publish(app.state.redis, out)
+    events.publish(rt.redis, out)
     return [m.id for m in stored if m.sender == "bot"], handed_off, conversation.unit_id

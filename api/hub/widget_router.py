@@ -12,10 +12,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.auth.deps import SettingsDep
+from api.core.runtime import RuntimeDep, SettingsDep
 from api.auth.security import create_visitor_token, verify_visitor_token
-from api.database import SessionDep
-from api.errors import NotFound, Unauthorized
+from api.core.database import SessionDep
+from api.core.errors import NotFound, Unauthorized
 from api.hub import dispatch, events, quotas, service, uploads
 from api.hub.identity import Identity, new_visitor_token, resolve_identity
 from api.hub.models import Attachment
@@ -27,7 +27,7 @@ from api.org.service import serving_unit
 from api.petition.internal import CHANNEL, promised_due
 from api.petition.models import Petition
 from api.petition.schemas import PetitionCreate
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.throttle import client_address
 
 __all__ = ["router", "files_router", "widget_identity", "WidgetIdentity"]
@@ -50,14 +50,14 @@ WidgetIdentity = Annotated[Identity, Depends(widget_identity)]
 
 @router.post("/session", response_model=WidgetSession, summary="取得或续期访客会话凭证；带企业凭证时核验企业身份",
              responses={429: {"description": "同一地址新建会话过于频繁"}})
-def open_session(body: SessionRequest, settings: SettingsDep, request: Request) -> dict:
+def open_session(body: SessionRequest, settings: SettingsDep, rt: RuntimeDep, request: Request) -> dict:
     token = body.visitor_token
     try:
         visitor_id = verify_visitor_token(token, secret=settings.app_secret) if token else None
     except Unauthorized:
         visitor_id = None  # expired or foreign: a new visitor (the old history is not reachable without it)
     if visitor_id is None:  # a new identity costs; renewing one's own does not
-        quotas.take_new_visitor(request.app.state.redis, settings, client_address(request))
+        quotas.take_new_visitor(rt.redis, settings, client_address(request))
     token = create_visitor_token(visitor_id, secret=settings.app_secret) if visitor_id else \
         new_visitor_token(settings.app_secret)
     if body.enterprise_token:
@@ -72,26 +72,25 @@ def open_session(body: SessionRequest, settings: SettingsDep, request: Request) 
 
 
 @router.get("/messages", response_model=WidgetMessages, summary="会话记录（after 之后的，或最近的 limit 条）")
-def messages(identity: WidgetIdentity, session: SessionDep, request: Request, after: Optional[Id] = None,
+def messages(identity: WidgetIdentity, session: SessionDep, rt: RuntimeDep, after: Optional[Id] = None,
              limit: int = Query(100, ge=1, le=10_000)) -> dict:
     rows = service.history(identity.key, session=session, after=after, limit=max(1, min(limit, 500)))
     conversation = service.latest_conversation(identity.key, session=session)
-    state = dispatch.widget_state(conversation, session=session, client=request.app.state.redis,
-                                  settings=request.app.state.settings, now=aware_now())
+    state = dispatch.widget_state(conversation, session=session, client=rt.redis,
+                                  settings=rt.settings, now=aware_now())
     return {"messages": [message_wire(m, a) for m, a in rows], "conversation": state}
 
 
 @router.post("/uploads", response_model=MessageOut, status_code=201, summary="上传图片或PDF（不超过5MB）到当前会话",
              responses={413: {"description": "文件太大"}, 415: {"description": "文件类型不支持"},
                         429: {"description": "超过上传数量上限"}})
-async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = File(...)) -> dict:
-    app = request.app
-    await run_in_threadpool(quotas.take_upload, app.state.redis, app.state.settings, identity,
+async def upload(identity: WidgetIdentity, request: Request, rt: RuntimeDep, file: UploadFile = File(...)) -> dict:
+    await run_in_threadpool(quotas.take_upload, rt.redis, rt.settings, identity,
                             client_address(request))
-    data = await uploads.read_limited(file, app.state.settings.upload_max_bytes)
-    with app.state.session_factory() as session:
+    data = await uploads.read_limited(file, rt.settings.upload_max_bytes)
+    with rt.session_factory() as session:
         now = aware_now()
-        conversation = service.current_conversation(identity, session=session, settings=app.state.settings, now=now)
+        conversation = service.current_conversation(identity, session=session, settings=rt.settings, now=now)
         attachment = uploads.store(conversation, file.filename, data, session=session, now=now)
         kind = "PDF文件" if attachment.content_type == "application/pdf" else "图片"
         message = service.post(conversation, session=session, sender="user", text=f"[{kind}] {attachment.filename}",
@@ -101,7 +100,7 @@ async def upload(identity: WidgetIdentity, request: Request, file: UploadFile = 
             posted.append(service.post(conversation, session=session, sender="system", now=now, text=BOT_CANNOT_READ))
         session.commit()
         wire = message_wire(message, attachment)
-        events.publish(app.state.redis, [e for m in posted for e in events.message_events(
+        events.publish(rt.redis, [e for m in posted for e in events.message_events(
             conversation, wire if m is message else message_wire(m))])
     return wire
 
@@ -116,23 +115,23 @@ def feedback(message_id: Id, body: FeedbackRequest, identity: WidgetIdentity, se
 @router.post("/conversations/{conversation_id}/rating", response_model=WidgetConversation,
              summary="人工服务结束后的满意度评价（1–5分）")
 def rate(conversation_id: Id, body: RatingRequest, identity: WidgetIdentity, session: SessionDep,
-         request: Request) -> dict:
+         rt: RuntimeDep) -> dict:
     now = aware_now()
     conversation = service.rate(conversation_id, identity.key, body.score, body.comment, session=session, now=now)
     session.commit()
-    events.publish(request.app.state.redis, events.change_events(conversation))
-    return dispatch.widget_state(conversation, session=session, client=request.app.state.redis,
-                                 settings=request.app.state.settings, now=now)
+    events.publish(rt.redis, events.change_events(conversation))
+    return dispatch.widget_state(conversation, session=session, client=rt.redis,
+                                 settings=rt.settings, now=now)
 
 
 @router.post("/leave-message", response_model=PetitionFiled, status_code=201, summary="非服务时间或无人在线时留言：登记为纳税服务类诉求",
              responses={429: {"description": "超过留言数量上限"}})
 def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: SessionDep, settings: SettingsDep,
-                  request: Request) -> dict:
+                  rt: RuntimeDep, request: Request) -> dict:
     key = f"leave:{identity.key}:{body.client_id}"[:100] if body.client_id else None
     if key is None or session.execute(select(Petition.id).where(Petition.idempotency_key == key)).first() is None:
         # a resend of a registered message (same client_id) answers it again without using the quota
-        quotas.take_leave_message(request.app.state.redis, settings, identity, client_address(request))
+        quotas.take_leave_message(rt.redis, settings, identity, client_address(request))
     now = aware_now()
     unit = serving_unit(identity.uscc, session=session, settings=settings)  # 属地: a visitor's to the intake unit
     conversation = service.current_conversation(identity, session=session, settings=settings, now=now)
@@ -148,7 +147,7 @@ def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: 
                         text=f"您的留言已登记，受理编号{petition.ticket}，工作人员会在1个工作日内与您联系"
                              + (f"，预计{due:%Y-%m-%d}前办结。" if due else "。"))
     session.commit()
-    events.publish(request.app.state.redis, events.message_events(conversation, message_wire(note)))
+    events.publish(rt.redis, events.message_events(conversation, message_wire(note)))
     return {"ticket": petition.ticket, "due_date": str(due) if due else None, "category": petition.category}
 
 

@@ -8,7 +8,7 @@ improvement already in the files is not written twice); the API only reads. Ever
 * writes the new text to a temporary file next to the target, validates the result — the knowledge base
   with the knowledge loader's rules (all files, the changed one in place of the original), the NLU file as
   Rasa 3.1 YAML whose intents exist in the domain and whose examples are not examples of another intent — and
-  only then replaces the target (``os.replace``); an invalid result raises :class:`~api.errors.Invalid` and
+  only then replaces the target (``os.replace``); an invalid result raises :class:`~api.core.errors.Invalid` and
   leaves the files as they were;
 * keeps the knowledge files' comments and layout: ``ruamel.yaml`` round-trip (``null`` written as ``null``,
   block style and indentation of knowledge/content), the blank line between entries stays after the
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.settings import ROOT
 from knowledge.errors import KnowledgeValidationError
 from knowledge.loader import load_entries, load_topics

@@ -3,11 +3,15 @@
 system of record; the knowledge and NLU files are written from it by that one job."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
+from datetime import datetime
+from typing import Any
 
-from api.database import Base
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 from api.org.models import StaffAccount  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
 from api.review.models import ReviewMark  # noqa: F401 - foreign key target
 
 __all__ = ["IMPROVEMENT_KINDS", "IMPROVEMENT_KIND_LABELS", "IMPROVEMENT_STATUSES", "IMPROVEMENT_STATUS_LABELS",
@@ -35,27 +39,23 @@ class Improvement(Base):
         Index("ix_improvements_status", "status", "id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    kind = Column(String(20), nullable=False)
-    status = Column(String(10), nullable=False)
-    payload = Column(JSON, nullable=False)
-    source_message_id = Column(Integer, ForeignKey("conversation_messages.id",
-                                                   name="fk_improvements_source_message_id_conversation_messages"),
-                               nullable=True)
-    source_mark_id = Column(Integer, ForeignKey("review_marks.id", name="fk_improvements_source_mark_id_review_marks"),
-                            nullable=True)
-    source_group = Column(String(40), nullable=True)
-    note = Column(Text, nullable=True)
-    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_improvements_created_by_staff_id_staff_accounts"),
-                                 nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False)
-    decided_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_improvements_decided_by_staff_id_staff_accounts"),
-                                 nullable=True)
-    decided_at = Column(UTCDateTime(), nullable=True)
-    decision_note = Column(Text, nullable=True)
-    applied_file = Column(String(300), nullable=True)  # written there by the retrain job
-    applied_at = Column(UTCDateTime(), nullable=True)  # when the model that learnt it was loaded
-    applied_model = Column(String(100), nullable=True)  # that model's name (models/<name>.tar.gz as trained)
-    apply_error = Column(Text, nullable=True)  # why the job could not write it (the files changed meanwhile)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_messages.id",
+                                                   name="fk_improvements_source_message_id_conversation_messages"))
+    source_mark_id: Mapped[int | None] = mapped_column(ForeignKey("review_marks.id", name="fk_improvements_source_mark_id_review_marks"))
+    source_group: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id",
+                                                     name="fk_improvements_created_by_staff_id_staff_accounts"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id",
+                                                     name="fk_improvements_decided_by_staff_id_staff_accounts"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    applied_file: Mapped[str | None] = mapped_column(String(300))  # written there by the retrain job
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the model that learnt it was loaded
+    applied_model: Mapped[str | None] = mapped_column(String(100))  # that model's name (models/<name>.tar.gz as trained)
+    apply_error: Mapped[str | None] = mapped_column(Text)  # why the job could not write it (the files changed meanwhile)

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query
 
 from api.analytics.deps import Operator
 from api.auth.deps import SettingsDep
-from api.database import SessionDep
+from api.core.database import SessionDep
 from api.improvement import service as improvements
 from api.improvement.schemas import (Attention, EntryChoice, ImprovementBody, ImprovementOptions, ImprovementOut,
                                      ImprovementPage, ImprovementStatus, RejectBody)
 from api.inputs import MAX_PAGE, CleanStr, Id
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from common.workdays import china_today
 
 __all__ = ["router"]

@@ -23,12 +23,13 @@ from typing import Callable
 
 from sqlalchemy import update
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.improvement import files, training
 from api.improvement.models import Improvement
 from api.improvement.service import pending
-from api.petition.timing import aware_now
-from api.scheduling import held_lock, run_every
+from api.core.time import aware_now
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
 from api.settings import Settings
 
 __all__ = ["LOCK_NAME", "LOCK_SECONDS", "retrain", "retrain_tick", "start_retrain_scheduler"]
@@ -80,9 +81,9 @@ def retrain(session_factory, redis, settings: Settings, *, force: bool = False, 
                 "loaded": loaded}
 
 
-def retrain_tick(app) -> dict | None:
-    return retrain(app.state.session_factory, app.state.redis, app.state.settings)
+def retrain_tick(rt: Runtime) -> dict | None:
+    return retrain(rt.session_factory, rt.redis, rt.settings)
 
 
-def start_retrain_scheduler(app) -> asyncio.Task:
-    return run_every("retrain", app.state.settings.retrain_sweep_seconds, retrain_tick, app)
+def start_retrain_scheduler(rt: Runtime) -> asyncio.Task:
+    return run_every("retrain", rt.settings.retrain_sweep_seconds, retrain_tick, rt)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from api.improvement import files
 from api.improvement.models import Improvement
 from api.review.models import ReviewMark
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.hub.models import Message
 from api.org.models import StaffAccount
 from api.settings import Settings

@@ -3,7 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from api.database import Base, make_engine
+from api.core.database import Base, make_engine
 import api.petition.models  # noqa: F401 - puts the org and petition tables in Base.metadata
 import api.notification.models, api.petition.indexes  # noqa: F401,E401 - notifications, running-clock indexes
 import api.hub.models  # noqa: F401 - conversations, messages, attachments

@@ -1,12 +1,15 @@
 """The notifications table."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
+from datetime import datetime
 
-from api.database import Base
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.models import Petition  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["KINDS", "KIND_LABELS", "Notification"]
 
@@ -31,17 +34,17 @@ class Notification(Base):
         Index("ix_notifications_petition_id", "petition_id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    created_at = Column(UTCDateTime(), nullable=False)
-    recipient_staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_notifications_recipient_staff_id_staff_accounts"),
-                                nullable=True)
-    recipient_unit_id = Column(Integer, ForeignKey("units.id", name="fk_notifications_recipient_unit_id_units"),
-                               nullable=True)
-    kind = Column(String(20), nullable=False)
-    petition_id = Column(Integer, ForeignKey("petitions.id", name="fk_notifications_petition_id_petitions"),
-                         nullable=False)
-    message = Column(Text, nullable=False)
-    read_at = Column(UTCDateTime(), nullable=True)  # for a unit notification: read by anyone of the unit
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipient_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_notifications_recipient_staff_id_staff_accounts"))
+    recipient_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", name="fk_notifications_recipient_unit_id_units"))
+    kind: Mapped[str] = mapped_column(String(20))
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", name="fk_notifications_petition_id_petitions"))
+    message: Mapped[str] = mapped_column(Text)
+    # for a unit notification: read by anyone of the unit
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} petition={self.petition_id}>"

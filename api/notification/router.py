@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.auth.deps import CurrentStaff
-from api.database import SessionDep
+from api.core.database import SessionDep
 from api.inputs import Id
 from api.notification import service
 

@@ -15,10 +15,10 @@ from typing import Iterable, NamedTuple, Sequence
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from api.errors import Invalid, NotFound
+from api.core.errors import Invalid, NotFound
 from api.notification.models import KINDS, Notification
 from api.org.models import StaffAccount
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 
 __all__ = ["CHANNEL", "NotificationRef", "KIND_LABELS", "create", "create_many", "list_for_staff", "count_unread",
            "get_for_staff", "mark_read", "unread_groups", "mark_group_read", "publish"]

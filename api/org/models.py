@@ -2,10 +2,10 @@
 unit."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint, true
-from sqlalchemy.orm import relationship
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.database import Base
+from api.core.database import Base
 
 __all__ = ["LEVELS", "LEVEL_LABELS", "UNIT_KINDS", "UNIT_KIND_LABELS", "ROLES", "Unit", "UnitRegion", "StaffAccount"]
 
@@ -34,13 +34,13 @@ class Unit(Base):
         CheckConstraint(_in("kind", UNIT_KINDS), name="ck_units_kind"),
     )
 
-    id = Column(Integer, primary_key=True)
-    name = Column(String(200), nullable=False)
-    level = Column(String(20), nullable=False)
-    kind = Column(String(30), nullable=False)
-    parent_id = Column(Integer, ForeignKey("units.id", name="fk_units_parent_id_units"), nullable=True, index=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_units_parent_id_units"), index=True)
 
-    parent = relationship("Unit", remote_side=[id])
+    parent: Mapped[Unit | None] = relationship("Unit", remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name} {self.level}/{self.kind}>"
@@ -53,9 +53,9 @@ class UnitRegion(Base):
     __tablename__ = "unit_regions"
     __table_args__ = (UniqueConstraint("unit_id", "region", name="uq_unit_regions_unit_id_region"),)
 
-    id = Column(Integer, primary_key=True)
-    unit_id = Column(Integer, ForeignKey("units.id", name="fk_unit_regions_unit_id_units"), nullable=False, index=True)
-    region = Column(String(100), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", name="fk_unit_regions_unit_id_units"), index=True)
+    region: Mapped[str] = mapped_column(String(100), index=True)
 
 
 class StaffAccount(Base):
@@ -65,16 +65,17 @@ class StaffAccount(Base):
         UniqueConstraint("username", name="uq_staff_accounts_username"),
     )
 
-    id = Column(Integer, primary_key=True)
-    username = Column(String(64), nullable=False)
-    display_name = Column(String(100), nullable=False)
-    password_hash = Column(String(255), nullable=True)  # set and checked by the auth package
-    role = Column(String(20), nullable=False)
-    unit_id = Column(Integer, ForeignKey("units.id", name="fk_staff_accounts_unit_id_units"), nullable=False, index=True)
-    active = Column(Boolean, nullable=False, default=True, server_default=true())
-    skills = Column(String(200), nullable=True)  # seat skills (knowledge/skills.yml), comma-separated; empty: all
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # set and checked by the auth package
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", name="fk_staff_accounts_unit_id_units"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # seat skills (knowledge/skills.yml), comma-separated; empty: all
+    skills: Mapped[str | None] = mapped_column(String(200))
 
-    unit = relationship("Unit")
+    unit: Mapped[Unit] = relationship("Unit")
 
     def __repr__(self) -> str:
         return f"<StaffAccount {self.id} {self.username} {self.role}>"

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.auth.deps import require_roles
-from api.database import SessionDep
+from api.core.database import SessionDep
 from api.inputs import CleanStr, Id
 from api.org.models import ROLES, StaffAccount, Unit
 from api.org.service import covered_regions, get_unit, set_regions, unit_regions

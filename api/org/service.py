@@ -15,9 +15,9 @@ import logging
 from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import Session
 
-from api.database import get_or_404
+from api.core.database import get_or_404
 from api.enterprise.models import Enterprise
-from api.errors import Conflict, Invalid
+from api.core.errors import Conflict, Invalid
 from api.org.models import LEVEL_LABELS, LEVELS, ROLES, UNIT_KINDS, StaffAccount, Unit, UnitRegion
 from api.settings import Settings
 

@@ -10,7 +10,8 @@ from api.hub.identity import Identity
 from api.hub.schemas import message_wire
 from api.outbox import service
 from api.outbox.models import EnterpriseNotice
-from api.petition.timing import aware_now
+from api.core.time import aware_now
+from api.core.runtime import Runtime
 from common import envelopes
 
 __all__ = ["envelope", "deliver_notices", "push_event"]
@@ -26,17 +27,17 @@ def push_event(uscc: str) -> tuple[str, dict]:
     return events.who(f"e:{uscc}"), {"type": PUSH_EVENT}
 
 
-def deliver_notices(app, identity: Identity, now: datetime | None = None) -> int:
+def deliver_notices(rt: Runtime, identity: Identity, now: datetime | None = None) -> int:
     """Post this enterprise's waiting notices into its chat; how many were posted."""
     if not identity.uscc:
         return 0
     now = aware_now(now)
     out = []
-    with app.state.session_factory() as session:
+    with rt.session_factory() as session:
         notices = service.claim_for_chat(identity.uscc, session=session, now=now)
         if not notices:
             return 0
-        conversation = hub_service.current_conversation(identity, session=session, settings=app.state.settings,
+        conversation = hub_service.current_conversation(identity, session=session, settings=rt.settings,
                                                         now=now)
         for notice in notices:
             message = hub_service.post(conversation, session=session, sender="bot", text=notice.text,
@@ -45,5 +46,5 @@ def deliver_notices(app, identity: Identity, now: datetime | None = None) -> int
             notice.message_id = message.id
             out += events.message_events(conversation, message_wire(message))
         session.commit()
-    events.publish(app.state.redis, out)
+    events.publish(rt.redis, out)
     return len(notices)

@@ -1,12 +1,15 @@
 """Notices to enterprises about their petitions, and the SMS outbox that carries them by text message."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from datetime import datetime
 
-from api.database import Base
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
 from api.petition.models import Petition  # noqa: F401 - foreign key target
 from api.reminder.models import RepairApplication  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["NOTICE_KINDS", "NOTICE_KIND_LABELS", "SMS_STATUSES", "SMS_STATUS_LABELS", "EnterpriseNotice", "SmsMessage"]
 
@@ -40,22 +43,22 @@ class EnterpriseNotice(Base):
         Index("ix_enterprise_notices_undelivered", "chat_delivered_at", "id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    petition_id = Column(Integer, ForeignKey("petitions.id", name="fk_enterprise_notices_petition_id_petitions"),
-                         nullable=True)
-    event_id = Column(Integer, ForeignKey("petition_events.id", name="fk_enterprise_notices_event_id_petition_events"),
-                      nullable=True)
-    repair_id = Column(Integer, ForeignKey("repair_applications.id", name="fk_enterprise_notices_repair_id_repair_applications"),
-                       nullable=True)
-    uscc = Column(String(18), nullable=True)  # NULL: a visitor's petition, told by SMS only
-    kind = Column(String(20), nullable=False)
-    ticket = Column(String(20), nullable=True)  # the petition's 受理编号
-    text = Column(Text, nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False)
-    pushed_at = Column(UTCDateTime(), nullable=True)  # connected widgets were told once that it waits
-    chat_delivered_at = Column(UTCDateTime(), nullable=True)  # posted into the enterprise's chat
-    message_id = Column(Integer, nullable=True)  # that chat message
-    read_at = Column(UTCDateTime(), nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("petitions.id", name="fk_enterprise_notices_petition_id_petitions"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("petition_events.id", name="fk_enterprise_notices_event_id_petition_events"))
+    repair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("repair_applications.id", name="fk_enterprise_notices_repair_id_repair_applications"))
+    uscc: Mapped[str | None] = mapped_column(String(18))  # NULL: a visitor's petition, told by SMS only
+    kind: Mapped[str] = mapped_column(String(20))
+    ticket: Mapped[str | None] = mapped_column(String(20))  # the petition's 受理编号
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # connected widgets were told once that it waits
+    chat_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # posted into the enterprise's chat
+    message_id: Mapped[int | None] = mapped_column()  # that chat message
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SmsMessage(Base):
@@ -66,15 +69,15 @@ class SmsMessage(Base):
         Index("ix_sms_outbox_due", "status", "next_attempt_at"),
     )
 
-    id = Column(Integer, primary_key=True)
-    notice_id = Column(Integer, ForeignKey("enterprise_notices.id", name="fk_sms_outbox_notice_id_enterprise_notices"),
-                       nullable=False)
-    phone = Column(String(32), nullable=False)
-    text = Column(Text, nullable=False)
-    status = Column(String(10), nullable=False, default="pending", server_default="pending")
-    attempts = Column(Integer, nullable=False, default=0, server_default="0")
-    next_attempt_at = Column(UTCDateTime(), nullable=False)
-    provider_ref = Column(String(100), nullable=True)
-    last_error = Column(String(300), nullable=True)
-    created_at = Column(UTCDateTime(), nullable=False)
-    updated_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise_notices.id", name="fk_sms_outbox_notice_id_enterprise_notices"))
+    phone: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    provider_ref: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

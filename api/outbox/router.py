@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from api.auth.deps import CurrentStaff, require_roles
-from api.database import SessionDep
-from api.errors import Forbidden
+from api.core.database import SessionDep
+from api.core.errors import Forbidden
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
 from api.inputs import Id
 from api.outbox import service
 from api.petition.access import READ_ROLES, get_visible
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 
 __all__ = ["widget_router", "staff_router"]
 

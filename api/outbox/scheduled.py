@@ -11,8 +11,9 @@ from api.hub import events
 from api.outbox.delivery import push_event
 from api.outbox.models import EnterpriseNotice
 from api.outbox.sms import drain, sender_from_settings
-from api.petition.timing import aware_now
-from api.scheduling import held_lock, run_every
+from api.core.time import aware_now
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
 
 __all__ = ["LOCK_NAME", "run_outbox_once", "start_outbox_scheduler"]
 
@@ -20,24 +21,24 @@ LOCK_NAME = "lock:outbox"
 LOCK_SECONDS = 60
 
 
-def run_outbox_once(app) -> int:
+def run_outbox_once(rt: Runtime) -> int:
     """One pass; how many SMS were taken by the sender (0 when another instance holds the lock)."""
-    with held_lock(app.state.redis, LOCK_NAME, LOCK_SECONDS) as lock:
+    with held_lock(rt.redis, LOCK_NAME, LOCK_SECONDS) as lock:
         if lock is None:
             return 0
         now = aware_now()
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             waiting = session.execute(select(EnterpriseNotice).where(
                 EnterpriseNotice.pushed_at.is_(None), EnterpriseNotice.uscc.is_not(None),
                 EnterpriseNotice.chat_delivered_at.is_(None)).order_by(EnterpriseNotice.id).limit(500)).scalars().all()
             for notice in waiting:
                 notice.pushed_at = now
-            sender = sender_from_settings(app.state.settings)
+            sender = sender_from_settings(rt.settings)
             taken = drain(session, sender, now=now) if sender is not None else 0
             session.commit()
-        events.publish(app.state.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting})])
+        events.publish(rt.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting})])
         return taken
 
 
-def start_outbox_scheduler(app) -> asyncio.Task:
-    return run_every("outbox", app.state.settings.outbox_sweep_seconds, run_outbox_once, app)
+def start_outbox_scheduler(rt: Runtime) -> asyncio.Task:
+    return run_every("outbox", rt.settings.outbox_sweep_seconds, run_outbox_once, rt)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.errors import NotFound
+from api.core.errors import NotFound
 from api.org.models import Unit
 from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.petition.models import Petition, PetitionEvent, PetitionExtension

@@ -29,7 +29,7 @@ from sqlalchemy import exists, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from api.auth.deps import ROLE_LABELS
-from api.errors import Forbidden, NotFound
+from api.core.errors import Forbidden, NotFound
 from api.org.models import StaffAccount, Unit
 from api.petition.models import Petition, PetitionHandler
 

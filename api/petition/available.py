@@ -10,7 +10,7 @@ demands). An outside department's account is offered nothing else and registers 
 """
 from __future__ import annotations
 
-from api.errors import Forbidden
+from api.core.errors import Forbidden
 from api.org.models import StaffAccount
 from api.petition.access import ACTION_ROLES, ensure_may, is_outside
 from api.petition.extensions import approver_roles

@@ -20,7 +20,7 @@ memory — and written as they come:
 
 Use from a route (the generator opens its own session, so it outlives the request's)::
 
-    return StreamingResponse(stream_csv(app.state.session_factory, filters, today),
+    return StreamingResponse(stream_csv(rt.session_factory, filters, today),
                              media_type=CSV_MEDIA_TYPE,
                              headers={"Content-Disposition": content_disposition(filename("csv", today))})
 

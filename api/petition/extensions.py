@@ -16,15 +16,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.database import get_or_404
-from api.errors import Conflict, Forbidden, Invalid
+from api.core.database import get_or_404
+from api.core.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
 from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.access import is_outside
 from api.petition.lifecycle import actor_label, ensure_allowed, record
 from api.petition.models import Petition, PetitionExtension
 from api.petition.service import handling_due_for
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
 
 __all__ = ["request_extension", "approve_extension", "reject_extension", "get_extension", "approver_roles"]
 

@@ -12,7 +12,7 @@ from typing import Optional
 
 from fastapi import Query
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.inputs import CleanStr, Id, SafeDate
 from api.petition.constants import CATEGORIES, CHANNELS, Status
 from api.petition.payloads import ClockFilter

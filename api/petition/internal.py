@@ -26,20 +26,21 @@ import hmac
 import logging
 from datetime import date
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from api.auth.deps import ServiceCaller, SettingsDep
+from api.auth.deps import ServiceCaller
+from api.core.runtime import RedisDep, SettingsDep
 from api.auth.grants import grant_identity
-from api.database import SessionDep
-from api.errors import Forbidden, NotFound, Unauthorized
+from api.core.database import SessionDep
+from api.core.errors import Forbidden, NotFound, Unauthorized
 from api.org.service import intake_unit, serving_unit
 from api.petition import service
 from api.petition.constants import HANDLING_DAYS, HANDOVER_DAYS, STATUS_LABELS, Status
 from api.petition.models import Petition
 from api.petition.payloads import BotPetitionCreate, BotPetitionCreated, StatusAnswer, StatusItem, StatusQuery
 from api.petition.schemas import PetitionCreate
-from api.petition.timing import china_date, due_after
+from api.core.time import china_date, due_after
 from api.settings import Settings
 from api import throttle
 from common.identifiers import normalize_phone
@@ -93,7 +94,7 @@ def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: 
 
 @router.post("/status", response_model=StatusAnswer, summary="查询诉求办理进度（企业登录，或受理编号+联系电话）")
 def petition_status(body: StatusQuery, caller: ServiceCaller, session: SessionDep,
-                    settings: SettingsDep, request: Request) -> StatusAnswer:
+                    settings: SettingsDep, client: RedisDep) -> StatusAnswer:
     ticket = body.ticket.upper() if body.ticket else None
     identity = grant_identity(body, settings)
     if identity is not None:
@@ -110,7 +111,6 @@ def petition_status(body: StatusQuery, caller: ServiceCaller, session: SessionDe
     if not (ticket and body.contact_phone):
         raise Forbidden("为保护您的信息，请登录后查询，或同时提供受理编号和登记时留的联系电话", code="login_required")
     guesses = _guesses(ticket, body.sender_id, settings)
-    client = request.app.state.redis
     for name, subject, rate, detail in guesses:
         throttle.refuse_if_full(client, name, subject, rate, detail=detail, code="too_many_attempts")
     petition = session.execute(select(Petition).where(Petition.ticket == ticket)).scalar_one_or_none()

@@ -1,7 +1,7 @@
 """Which action may happen in which status, and the ledger entry every change leaves (with the notice
 the enterprise gets of it, api/outbox).
 
-Illegal transitions raise :class:`~api.errors.Conflict` with a reason a person can act on.
+Illegal transitions raise :class:`~api.core.errors.Conflict` with a reason a person can act on.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Union
 
 from sqlalchemy.orm import Session
 
-from api.errors import Conflict, Forbidden, Invalid
+from api.core.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
 from api.petition.constants import BOT, STATUS_LABELS, SYSTEM, Status
 from api.petition.models import Petition, PetitionEvent

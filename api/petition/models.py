@@ -2,17 +2,19 @@
 ledger of events, extension requests, and the per-day ticket counter."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event, false, or_)
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, false, or_
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.database import Base
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
-from api.petition.timing import CLOCKS, UTCDateTime, clock_state, overdue_clause, time_left
+from api.core.sqltime import UTCDateTime
+from api.core.time import time_left
+from api.petition.timing import CLOCKS, clock_state, overdue_clause
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]
 
@@ -44,48 +46,51 @@ class Petition(Base):
         Index("ix_petitions_sender_id", "sender_id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    ticket = Column(String(20), nullable=False)
-    taxpayer_name = Column(String(200), nullable=False)
-    uscc = Column(String(18), nullable=True)
-    contact_phone = Column(String(32), nullable=False)
-    content = Column(Text, nullable=False)
-    category = Column(String(20), nullable=False)
-    channel = Column(String(20), nullable=False)
-    received_at = Column(UTCDateTime(), nullable=False)
-    accepting_unit_id = Column(Integer, _fk("accepting_unit_id", "units", "petitions"), nullable=False)
-    accepting_staff_id = Column(Integer, _fk("accepting_staff_id", "staff_accounts", "petitions"), nullable=True)
-    status = Column(String(20), nullable=False)
-    service_unit_id = Column(Integer, _fk("service_unit_id", "units", "petitions"), nullable=True)
-    handling_unit_id = Column(Integer, _fk("handling_unit_id", "units", "petitions"), nullable=True)  # lead (主办)
-    joint = Column(Boolean, nullable=False, default=False, server_default=false())
-    long_term = Column(Boolean, nullable=False, default=False, server_default=false())
-    reconsideration = Column(Boolean, nullable=False, default=False, server_default=false())
-    idempotency_key = Column(String(100), nullable=True)
-    sender_id = Column(String(100), nullable=True)
-    resolution = Column(Text, nullable=True)
-    satisfaction = Column(Integer, nullable=True)  # recorded by staff at the return visit (回访)
-    enterprise_rating = Column(Integer, nullable=True)  # the enterprise's own rating of the handling, from the widget
-    enterprise_rating_note = Column(Text, nullable=True)
-    enterprise_rated_at = Column(UTCDateTime(), nullable=True)
-    handover_due = Column(Date, nullable=True)
-    handling_due = Column(Date, nullable=True)
-    feedback_due = Column(Date, nullable=True)
-    extended_days = Column(Integer, nullable=False, default=0, server_default="0")
-    handed_over_at = Column(UTCDateTime(), nullable=True)
-    assigned_at = Column(UTCDateTime(), nullable=True)
-    started_at = Column(UTCDateTime(), nullable=True)
-    resolved_at = Column(UTCDateTime(), nullable=True)
-    fed_back_at = Column(UTCDateTime(), nullable=True)
-    visited_at = Column(UTCDateTime(), nullable=True)
-    closed_at = Column(UTCDateTime(), nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(20))
+    taxpayer_name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepting_unit_id: Mapped[int] = mapped_column(_fk("accepting_unit_id", "units", "petitions"))
+    accepting_staff_id: Mapped[int | None] = mapped_column(_fk("accepting_staff_id", "staff_accounts", "petitions"))
+    status: Mapped[str] = mapped_column(String(20))
+    service_unit_id: Mapped[int | None] = mapped_column(_fk("service_unit_id", "units", "petitions"))
+    handling_unit_id: Mapped[int | None] = mapped_column(_fk("handling_unit_id", "units", "petitions"))  # lead (主办)
+    joint: Mapped[bool] = mapped_column(default=False, server_default=false())
+    long_term: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reconsideration: Mapped[bool] = mapped_column(default=False, server_default=false())
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    sender_id: Mapped[str | None] = mapped_column(String(100))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[int | None] = mapped_column()  # recorded by staff at the return visit (回访)
+    # the enterprise's own rating of the handling, from the widget
+    enterprise_rating: Mapped[int | None] = mapped_column()
+    enterprise_rating_note: Mapped[str | None] = mapped_column(Text)
+    enterprise_rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handover_due: Mapped[date | None] = mapped_column()
+    handling_due: Mapped[date | None] = mapped_column()
+    feedback_due: Mapped[date | None] = mapped_column()
+    extended_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fed_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    accepting_unit = relationship("Unit", foreign_keys=[accepting_unit_id])
-    service_unit = relationship("Unit", foreign_keys=[service_unit_id])
-    handling_unit = relationship("Unit", foreign_keys=[handling_unit_id])
-    handlers = relationship("PetitionHandler", order_by="PetitionHandler.id", cascade="all, delete-orphan")
-    events = relationship("PetitionEvent", order_by="PetitionEvent.id", viewonly=True)
-    extensions = relationship("PetitionExtension", order_by="PetitionExtension.id", viewonly=True)
+    accepting_unit: Mapped[Unit] = relationship("Unit", foreign_keys=[accepting_unit_id])
+    service_unit: Mapped[Unit | None] = relationship("Unit", foreign_keys=[service_unit_id])
+    handling_unit: Mapped[Unit | None] = relationship("Unit", foreign_keys=[handling_unit_id])
+    handlers: Mapped[list[PetitionHandler]] = relationship(
+        "PetitionHandler", order_by="PetitionHandler.id", cascade="all, delete-orphan")
+    events: Mapped[list[PetitionEvent]] = relationship("PetitionEvent", order_by="PetitionEvent.id", viewonly=True)
+    extensions: Mapped[list[PetitionExtension]] = relationship(
+        "PetitionExtension", order_by="PetitionExtension.id", viewonly=True)
 
     # -- clocks: the same question in Python (instance) and in SQL (class) --------------------
     @hybrid_method
@@ -146,16 +151,16 @@ class PetitionHandler(Base):
     __tablename__ = "petition_handlers"
     __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),)
 
-    id = Column(Integer, primary_key=True)
-    petition_id = Column(Integer, _fk("petition_id", "petitions", "petition_handlers"), nullable=False)
-    unit_id = Column(Integer, _fk("unit_id", "units", "petition_handlers"), nullable=False)
-    lead = Column(Boolean, nullable=False, default=False, server_default=false())
-    assigned_at = Column(UTCDateTime(), nullable=False)
-    answer = Column(Text, nullable=True)  # this department's part of the answer (办理意见)
-    completed_at = Column(UTCDateTime(), nullable=True)
-    completed_by = Column(Integer, _fk("completed_by", "staff_accounts", "petition_handlers"), nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(_fk("petition_id", "petitions", "petition_handlers"))
+    unit_id: Mapped[int] = mapped_column(_fk("unit_id", "units", "petition_handlers"))
+    lead: Mapped[bool] = mapped_column(default=False, server_default=false())
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)  # this department's part of the answer (办理意见)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[int | None] = mapped_column(_fk("completed_by", "staff_accounts", "petition_handlers"))
 
-    unit = relationship("Unit")
+    unit: Mapped[Unit] = relationship("Unit")
 
     @property
     def completed(self) -> bool:
@@ -168,15 +173,15 @@ class PetitionEvent(Base):
     __tablename__ = "petition_events"
     __table_args__ = (Index("ix_petition_events_petition_id", "petition_id"),)
 
-    id = Column(Integer, primary_key=True)
-    petition_id = Column(Integer, _fk("petition_id", "petitions", "petition_events"), nullable=False)
-    at = Column(UTCDateTime(), nullable=False)
-    actor = Column(String(64), nullable=False)  # a staff account id, 'bot' or 'system'
-    action = Column(String(40), nullable=False)
-    from_status = Column(String(20), nullable=True)
-    to_status = Column(String(20), nullable=True)
-    reason = Column(Text, nullable=True)
-    data = Column(JSON, nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(_fk("petition_id", "petitions", "petition_events"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))  # a staff account id, 'bot' or 'system'
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 @event.listens_for(PetitionEvent, "before_update")
@@ -196,16 +201,16 @@ class PetitionExtension(Base):
         Index("ix_petition_extensions_petition_id", "petition_id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    petition_id = Column(Integer, _fk("petition_id", "petitions", "petition_extensions"), nullable=False)
-    days = Column(Integer, nullable=False)
-    reason = Column(Text, nullable=False)
-    requested_by = Column(Integer, _fk("requested_by", "staff_accounts", "petition_extensions"), nullable=False)
-    requested_at = Column(UTCDateTime(), nullable=False)
-    approved_by = Column(Integer, _fk("approved_by", "staff_accounts", "petition_extensions"), nullable=True)
-    approved_at = Column(UTCDateTime(), nullable=True)  # when decided, approved or rejected
-    status = Column(String(20), nullable=False, default="pending", server_default="pending")
-    decision_note = Column(Text, nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(_fk("petition_id", "petitions", "petition_extensions"))
+    days: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(_fk("requested_by", "staff_accounts", "petition_extensions"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    approved_by: Mapped[int | None] = mapped_column(_fk("approved_by", "staff_accounts", "petition_extensions"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when decided, approved or rejected
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class PetitionTicketCounter(Base):
@@ -213,5 +218,5 @@ class PetitionTicketCounter(Base):
 
     __tablename__ = "petition_ticket_counters"
 
-    day = Column(Date, primary_key=True)
-    last = Column(Integer, nullable=False, default=0)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

@@ -27,8 +27,8 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 
 from api.auth.deps import require_roles
-from api.database import SessionDep
-from api.errors import Invalid
+from api.core.database import SessionDep
+from api.core.errors import Invalid
 from api.inputs import SafeDate
 from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
@@ -40,7 +40,8 @@ from api.petition.models import Petition
 from api.petition.queries import QUEUES, PetitionFilters, queue_clause
 from api.petition.schemas import CommonDemands, Queues, Statistics
 from api.petition.statistics import common_demands, statistics
-from api.petition.timing import aware_now
+from api.core.time import aware_now
+from api.core.runtime import RuntimeDep
 from api.web.router import CONSOLE_HEADERS
 from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
 from common.workdays import china_today
@@ -165,7 +166,7 @@ def export_filename(kind: str, today: date) -> str:
             response_class=StreamingResponse,
             responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
 def export(
-    request: Request, staff: Reader, session: SessionDep,
+    request: Request, staff: Reader, session: SessionDep, rt: RuntimeDep,
     filters: Annotated[PetitionFilters, Depends(petition_filters)],
     format: ExportFormat = Query(ExportFormat.csv, description="csv 或 xlsx"),  # noqa: A002 - the query name
     unmasked: Unmasked = False,
@@ -181,6 +182,6 @@ def export(
     today = china_today()
     stream, media_type = ((stream_csv, CSV_MEDIA_TYPE) if format is ExportFormat.csv
                           else (stream_xlsx, XLSX_MEDIA_TYPE))
-    return StreamingResponse(stream(request.app.state.session_factory, filters, today, masker=decision.masker),
+    return StreamingResponse(stream(rt.session_factory, filters, today, masker=decision.masker),
                              media_type=media_type,
                              headers={"Content-Disposition": content_disposition(export_filename(format.value, today))})

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.deps import require_roles
-from api.database import SessionDep
-from api.errors import Conflict, NotFound
+from api.core.database import SessionDep
+from api.core.errors import Conflict, NotFound
 from api.inputs import MAX_PAGE, Id
 from api.org.models import StaffAccount
 from api.petition import extensions, queries, service
@@ -31,7 +31,7 @@ from api.petition.payloads import (Assign, Close, CoHandlerAdd, ExtensionDecisio
                                    Resolve, ReturnVisit, TaskComplete, Transfer)
 from api.petition.queries import PetitionFilters
 from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.privacy.policy import PETITION_FIELDS, Decision, Unmasked, audit_view, petition_view
 from common.workdays import china_today
 

@@ -25,18 +25,8 @@ written with bulk inserts, so a sweep over 100 000 petitions costs a few indexed
 A day whose next working days the calendar does not know (CalendarUnknownYear, logged by
 ``common.workdays``) still gets its overdue marks; due-soon marks wait for the calendar.
 
-Wiring (``api/main.py`` does this; ``SLA_SWEEP_ENABLED=false`` turns it off in an instance)::
-
-    from api.petition.scheduled import start_scheduler, stop_scheduler
-
-    @asynccontextmanager
-    async def lifespan(app):
-        app.state.session_factory = ...; app.state.redis = ...
-        task = start_scheduler(app)          # every 60 s, in a worker thread
-        try:
-            yield
-        finally:
-            await stop_scheduler(task)
+``api/main.py`` starts it from the lifespan with :func:`start_scheduler` (every 60 s, in a worker thread;
+``SLA_SWEEP_ENABLED=false`` turns it off in an instance) and stops it with ``api.core.scheduling.stop_task``.
 """
 from __future__ import annotations
 
@@ -46,21 +36,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
 
-from redis.exceptions import LockError
 from sqlalchemy import false, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
 from api.notification.service import NotificationRef, create_many, publish
 from api.org.models import StaffAccount, Unit
 from api.petition import indexes
 from api.petition.constants import SYSTEM
 from api.petition.models import Petition, PetitionEvent
-from api.petition.sqltime import iso_date
-from api.petition.timing import CLOCKS, DUE_SOON_DAYS, ClockState, aware_now, china_date, clock_state
+from api.core.sqltime import iso_date
+from api.core.time import aware_now, china_date
+from api.petition.timing import CLOCKS, DUE_SOON_DAYS, ClockState, clock_state
 from common.workdays import CalendarUnknownYear, add_working_days
 
 __all__ = ["DUE_SOON", "OVERDUE", "CLOCK_LABELS", "LOCK_NAME", "LOCK_TIMEOUT", "INTERVAL", "BATCH", "SweepResult",
-           "sweep", "run_sweep_once", "start_scheduler", "stop_scheduler"]
+           "sweep", "run_sweep_once", "start_scheduler"]
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +202,9 @@ def run_sweep_once(session_factory: Callable[[], Session], redis, today: date | 
                    now: datetime | None = None) -> SweepResult | None:
     """Take the lock (non-blocking), sweep, commit, then publish the notifications.
     Returns None when another instance holds the lock. An error rolls back and propagates."""
-    lock = redis.lock(LOCK_NAME, timeout=LOCK_TIMEOUT, blocking=False)
-    if not lock.acquire():
-        log.debug("SLA sweep skipped: another instance holds %s", LOCK_NAME)
-        return None
-    try:
+    with held_lock(redis, LOCK_NAME, LOCK_TIMEOUT) as lock:
+        if lock is None:
+            return None
         session = session_factory()
         try:
             result = sweep(session, today=today, now=now)
@@ -229,37 +219,9 @@ def run_sweep_once(session_factory: Callable[[], Session], redis, today: date | 
                      result.overdue, result.escalated)
         publish(redis, result.notifications)
         return result
-    finally:
-        try:
-            lock.release()
-        except LockError:  # expired while we worked (a sweep longer than LOCK_TIMEOUT): say so
-            log.warning("SLA sweep outlived its %d s lock %s", LOCK_TIMEOUT, LOCK_NAME)
 
 
-def start_scheduler(app, interval: float = INTERVAL) -> asyncio.Task:
-    """From a lifespan, after ``app.state.session_factory`` and ``app.state.redis`` are set: an
-    asyncio task that calls :func:`run_sweep_once` in a worker thread now and every ``interval``
-    seconds. An error is logged and the next tick tries again. Stop it with :func:`stop_scheduler`."""
-
-    async def loop() -> None:
-        while True:
-            try:
-                await asyncio.to_thread(run_sweep_once, app.state.session_factory, app.state.redis)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep ticking; the next run retries
-                log.exception("SLA sweep failed")
-            await asyncio.sleep(interval)
-
-    task = asyncio.create_task(loop(), name="sla-sweep")
-    app.state.sla_sweep_task = task
-    return task
-
-
-async def stop_scheduler(task: asyncio.Task) -> None:
-    """Cancel the task and wait for it (a sweep already running in its thread finishes on its own)."""
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+def start_scheduler(rt: Runtime, interval: float = INTERVAL) -> asyncio.Task:
+    """From a lifespan, once the runtime's connections are open: a task that calls :func:`run_sweep_once`
+    in a worker thread now and every ``interval`` seconds (``api.core.scheduling.run_every``)."""
+    return run_every("sla-sweep", interval, lambda: run_sweep_once(rt.session_factory, rt.redis))

@@ -44,11 +44,11 @@ from sqlalchemy import Date, Integer, String, and_, bindparam, false, func, not_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.org.models import Unit
 from api.petition.models import Petition, PetitionExtension
 from api.petition.queries import china_day_start
-from api.petition.sqltime import china_day, china_month, china_week, done_by, workday_number
+from api.core.sqltime import china_day, china_month, china_week, done_by, workday_number
 from api.petition.timing import CLOCKS
 from common.workdays import CalendarUnknownYear, china_today, is_working_day
 

@@ -10,15 +10,15 @@ from fastapi import APIRouter
 from pydantic import BaseModel, conint
 from sqlalchemy import select
 
-from api.database import SessionDep
-from api.errors import Conflict, Forbidden, NotFound
+from api.core.database import SessionDep
+from api.core.errors import Conflict, Forbidden, NotFound
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
 from api.inputs import CleanStr, Id
 from api.petition.constants import Status
 from api.petition.internal import promised_due
 from api.petition.models import Petition
-from api.petition.timing import aware_now, china_date, time_left
+from api.core.time import aware_now, china_date, time_left
 
 __all__ = ["router", "RATABLE"]
 

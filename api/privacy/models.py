@@ -2,11 +2,15 @@
 now written by every feature through :func:`api.privacy.policy.audit`)."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+from datetime import datetime
+from typing import Any
 
-from api.database import Base
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
 from api.org.models import StaffAccount  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["AuditEntry"]
 
@@ -17,10 +21,10 @@ class AuditEntry(Base):
     __tablename__ = "review_audit_log"
     __table_args__ = (Index("ix_review_audit_log_at", "at"),)
 
-    id = Column(Integer, primary_key=True)
-    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_audit_log_staff_id_staff_accounts"),
-                      nullable=False)
-    action = Column(String(40), nullable=False)
-    subject = Column(String(200), nullable=False)
-    detail = Column(JSON, nullable=True)
-    at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_review_audit_log_staff_id_staff_accounts"))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

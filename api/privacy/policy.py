@@ -42,7 +42,7 @@ from fastapi import Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import Forbidden
+from api.core.errors import Forbidden
 from api.org.models import StaffAccount
 from api.privacy.masking import Masker
 from api.privacy.models import AuditEntry

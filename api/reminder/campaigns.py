@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from api.enterprise.facts import iter_facts
 from api.enterprise.models import Enterprise
-from api.errors import Conflict, Invalid, NotFound
+from api.core.errors import Conflict, Invalid, NotFound
 from api.reminder import service
 from api.reminder.models import Campaign, Reminder
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
 from common.workdays import CHINA_TZ
 from knowledge.rules.engine import evaluate, get_rules, render_message
 

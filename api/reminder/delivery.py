@@ -16,7 +16,8 @@ from api.hub import events
 from api.hub import service as hub_service
 from api.hub.identity import Identity
 from api.hub.schemas import message_wire
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
+from api.core.runtime import Runtime
 from api.reminder import service
 from api.reminder.models import Reminder
 from common import envelopes
@@ -88,15 +89,15 @@ def pending_counts(session, enterprise_ids: list[int], now: datetime | None = No
             for enterprise_id in enterprise_ids}
 
 
-def deliver_pending(app, identity: Identity, now: datetime | None = None) -> int:
+def deliver_pending(rt: Runtime, identity: Identity, now: datetime | None = None) -> int:
     """Deliver what may be delivered now to a logged-in enterprise; returns how many were delivered."""
     if not identity.uscc:
         return 0
     now = aware_now(now)
-    settings, out, delivered = app.state.settings, [], 0
-    with app.state.session_factory() as session:
+    settings, out, delivered = rt.settings, [], 0
+    with rt.session_factory() as session:
         marker = f"reminders:evaluated:{identity.uscc}"
-        if app.state.redis.set(marker, "1", nx=True, ex=EVALUATED_TTL):
+        if rt.redis.set(marker, "1", nx=True, ex=EVALUATED_TTL):
             enterprise_id = session.execute(select(Enterprise.id).where(Enterprise.uscc == identity.uscc)).scalar()
             if enterprise_id is not None:
                 evaluate_for(enterprise_id, session=session, now=now)
@@ -116,5 +117,5 @@ def deliver_pending(app, identity: Identity, now: datetime | None = None) -> int
             out += events.message_events(conversation, message_wire(message))
             delivered += 1
         session.commit()
-    events.publish(app.state.redis, out)
+    events.publish(rt.redis, out)
     return delivered

@@ -1,11 +1,15 @@
 """Reminders with their life, the campaigns that create them, and credit-repair applications."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from datetime import date, datetime
+from typing import Any
 
-from api.database import Base
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.petition.timing import UTCDateTime
+from api.core.sqltime import UTCDateTime
 
 __all__ = ["STATUSES", "TYPES", "ANSWERS", "CAMPAIGN_STATUSES", "REPEATS", "REPAIR_STATUSES", "STATUS_LABELS",
            "TYPE_LABELS", "CAMPAIGN_STATUS_LABELS", "REPEAT_LABELS", "REPAIR_STATUS_LABELS", "Reminder", "Campaign",
@@ -47,21 +51,21 @@ class Campaign(Base):
         Index("ix_campaigns_due", "status", "scheduled_at"),
     )
 
-    id = Column(Integer, primary_key=True)
-    name = Column(String(200), nullable=False)
-    rule_id = Column(String(80), nullable=False)
-    status = Column(String(12), nullable=False)
-    repeat = Column(String(10), nullable=False, default="none", server_default="none")
-    scheduled_at = Column(UTCDateTime(), nullable=True)
-    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_campaigns_created_by_staff_id_staff_accounts"),
-                                 nullable=True)
-    created_at = Column(UTCDateTime(), nullable=False)
-    started_at = Column(UTCDateTime(), nullable=True)
-    finished_at = Column(UTCDateTime(), nullable=True)
-    cursor = Column(Integer, nullable=False, default=0, server_default="0")  # last enterprise id done: resume point
-    evaluated = Column(Integer, nullable=False, default=0, server_default="0")
-    targeted = Column(Integer, nullable=False, default=0, server_default="0")  # reminders created
-    skipped = Column(Integer, nullable=False, default=0, server_default="0")  # matched, but within the quiet period
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rule_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(12))
+    repeat: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_campaigns_created_by_staff_id_staff_accounts"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cursor: Mapped[int] = mapped_column(default=0, server_default="0")  # last enterprise id done: resume point
+    evaluated: Mapped[int] = mapped_column(default=0, server_default="0")
+    targeted: Mapped[int] = mapped_column(default=0, server_default="0")  # reminders created
+    skipped: Mapped[int] = mapped_column(default=0, server_default="0")  # matched, but within the quiet period
 
     def __repr__(self) -> str:
         return f"<Campaign {self.id} {self.rule_id} {self.status}>"
@@ -79,29 +83,31 @@ class Reminder(Base):
         Index("ix_reminders_rule_recent", "enterprise_id", "rule_id", "created_at"),
     )
 
-    id = Column(Integer, primary_key=True)
-    enterprise_id = Column(Integer, ForeignKey("enterprises.id", name="fk_reminders_enterprise_id_enterprises"),
-                           nullable=False)
-    uscc = Column(String(18), nullable=False)  # the hub finds an enterprise's reminders by the USCC of its token
-    rule_id = Column(String(80), nullable=False)
-    type = Column(String(10), nullable=False)
-    topic = Column(String(80), nullable=True)
-    key = Column(String(200), nullable=False)  # what it is about (rule + period or deduction): one reminder each
-    title = Column(String(200), nullable=False)
-    message = Column(Text, nullable=False)
-    reasons = Column(JSON, nullable=True)
-    values = Column(JSON, nullable=True)
-    campaign_id = Column(Integer, ForeignKey("campaigns.id", name="fk_reminders_campaign_id_campaigns"), nullable=True)
-    status = Column(String(10), nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False)
-    delivered_at = Column(UTCDateTime(), nullable=True)
-    read_at = Column(UTCDateTime(), nullable=True)
-    answered_at = Column(UTCDateTime(), nullable=True)
-    closed_at = Column(UTCDateTime(), nullable=True)
-    corrected_at = Column(UTCDateTime(), nullable=True)  # the rule no longer fires for it (e.g. the filing was made)
-    answer = Column(String(20), nullable=True)
-    explanation = Column(Text, nullable=True)
-    message_id = Column(Integer, nullable=True)  # the chat message that delivered it
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", name="fk_reminders_enterprise_id_enterprises"))
+    uscc: Mapped[str] = mapped_column(String(18))  # the hub finds an enterprise's reminders by the USCC of its token
+    rule_id: Mapped[str] = mapped_column(String(80))
+    type: Mapped[str] = mapped_column(String(10))
+    topic: Mapped[str | None] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(200))  # what it is about (rule + period or deduction): one reminder each
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", name="fk_reminders_campaign_id_campaigns"))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the rule no longer fires for it (e.g. the filing was made)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(String(20))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column()  # the chat message that delivered it
 
     def __repr__(self) -> str:
         return f"<Reminder {self.id} {self.rule_id} {self.status}>"
@@ -117,21 +123,21 @@ class RepairApplication(Base):
         Index("ix_repair_applications_unit_id", "unit_id", "status"),
     )
 
-    id = Column(Integer, primary_key=True)
-    enterprise_id = Column(Integer, ForeignKey("enterprises.id", name="fk_repair_applications_enterprise_id_enterprises"),
-                           nullable=False)
-    reminder_id = Column(Integer, ForeignKey("reminders.id", name="fk_repair_applications_reminder_id_reminders"),
-                         nullable=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", name="fk_repair_applications_enterprise_id_enterprises"))
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", name="fk_repair_applications_reminder_id_reminders"))
     # The unit that decides it: the one whose seats serve the enterprise's chat (migration 0008). NULL only
     # for applications older than the column whose enterprise never chatted: an admin's to decide.
-    unit_id = Column(Integer, ForeignKey("units.id", name="fk_repair_applications_unit_id_units"), nullable=True)
-    deduction_id = Column(Integer, nullable=False)
-    reason = Column(Text, nullable=False)
-    status = Column(String(10), nullable=False)
-    received_at = Column(UTCDateTime(), nullable=False)
-    due_date = Column(Date, nullable=True)  # 5 working days after receipt; None when the calendar does not know
-    decided_at = Column(UTCDateTime(), nullable=True)
-    decided_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_repair_applications_decided_by_staff_id_staff_accounts"),
-                                 nullable=True)
-    decision_note = Column(Text, nullable=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_repair_applications_unit_id_units"))
+    deduction_id: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # 5 working days after receipt; None when the calendar does not know
+    due_date: Mapped[date | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", name="fk_repair_applications_decided_by_staff_id_staff_accounts"))
+    decision_note: Mapped[str | None] = mapped_column(Text)

@@ -7,14 +7,14 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select, true
 
 from api.auth.deps import CurrentStaff, require_roles
-from api.database import SessionDep, get_or_404
+from api.core.database import SessionDep, get_or_404
 from api.enterprise.models import Enterprise
-from api.errors import Conflict, Invalid, NotFound
+from api.core.errors import Conflict, Invalid, NotFound
 from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.outbox.service import notice_for_repair
 from api.petition.access import unit_tree
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
 from api.reminder import campaigns, repairs as repair_views
 from api.reminder.models import REPAIR_STATUSES, Campaign, RepairApplication
 from api.reminder.schemas import (CampaignCreate, CampaignDetail, CampaignOut, CampaignPreview, CampaignSchedule,

@@ -4,35 +4,31 @@ campaigns, batch by batch, and pushes the new reminders to the enterprises conne
 from __future__ import annotations
 
 import asyncio
-import logging
 
-from redis.exceptions import LockError
 from sqlalchemy import or_, select
 
 from api.hub import events
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.reminder import campaigns
 from api.reminder.delivery import in_quiet_hours, push_events
 from api.reminder.models import Campaign
-from api.scheduling import run_every
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
 
 __all__ = ["LOCK_NAME", "send_due_once", "start_campaign_scheduler"]
-
-log = logging.getLogger(__name__)
 
 LOCK_NAME = "lock:campaign-send"
 LOCK_SECONDS = 120  # renewed after every batch, so a long campaign keeps it and a dead sender loses it soon
 
 
-def send_due_once(app) -> list[int]:
+def send_due_once(rt: Runtime) -> list[int]:
     """Send every campaign that is due; the ids sent. Empty when another instance holds the lock."""
-    client, settings = app.state.redis, app.state.settings
-    lock = client.lock(LOCK_NAME, timeout=LOCK_SECONDS, blocking=False)
-    if not lock.acquire():
-        return []
-    try:
+    client, settings = rt.redis, rt.settings
+    with held_lock(client, LOCK_NAME, LOCK_SECONDS) as lock:
+        if lock is None:
+            return []
         now = aware_now()
-        with app.state.session_factory() as session:
+        with rt.session_factory() as session:
             due = session.execute(select(Campaign.id).where(or_(
                 Campaign.status == "sending",
                 (Campaign.status == "scheduled") & (Campaign.scheduled_at <= now))).order_by(Campaign.id)
@@ -44,14 +40,9 @@ def send_due_once(app) -> list[int]:
                 events.publish(client, push_events(created))
 
         for campaign_id in due:
-            campaigns.send(app.state.session_factory, campaign_id, on_batch=pushed)
+            campaigns.send(rt.session_factory, campaign_id, on_batch=pushed)
         return list(due)
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            log.warning("campaign sender lock expired before release")
 
 
-def start_campaign_scheduler(app) -> asyncio.Task:
-    return run_every("campaign-sender", app.state.settings.campaign_sweep_seconds, send_due_once, app)
+def start_campaign_scheduler(rt: Runtime) -> asyncio.Task:
+    return run_every("campaign-sender", rt.settings.campaign_sweep_seconds, send_due_once, rt)

@@ -12,9 +12,9 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from api.enterprise.models import CreditDeduction, CreditRecord
-from api.errors import Conflict, NotFound
+from api.core.errors import Conflict, NotFound
 from api.reminder.models import ANSWERS, Reminder, RepairApplication
-from api.petition.timing import china_date
+from api.core.time import china_date
 from common.workdays import CalendarUnknownYear, add_working_days
 
 __all__ = ["TERMINAL", "ANSWER_LABELS", "INTENT_ANSWERS", "answer_for_intent", "recent_subjects", "reminder_row",

@@ -1,12 +1,15 @@
 """Tables of conversation review (migration 0007): tags on conversations and marks on wrong bot turns."""
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from datetime import datetime
 
-from api.database import Base
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 from api.hub.models import Conversation, Message  # noqa: F401 - foreign key targets
 from api.org.models import StaffAccount  # noqa: F401 - foreign key target
-from api.petition.timing import UTCDateTime
 
 __all__ = ["ReviewTag", "ReviewMark"]
 
@@ -18,14 +21,12 @@ class ReviewTag(Base):
         Index("ix_review_tags_tag", "tag", "conversation_id"),
     )
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_review_tags_conversation_id_conversations"),
-                             nullable=False)
-    tag = Column(String(20), nullable=False)
-    created_by_staff_id = Column(Integer, ForeignKey("staff_accounts.id",
-                                                     name="fk_review_tags_created_by_staff_id_staff_accounts"),
-                                 nullable=True)
-    created_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", name="fk_review_tags_conversation_id_conversations"))
+    tag: Mapped[str] = mapped_column(String(20))
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id",
+                                                     name="fk_review_tags_created_by_staff_id_staff_accounts"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewMark(Base):
@@ -36,16 +37,13 @@ class ReviewMark(Base):
         Index("ix_review_marks_created_at", "created_at"),
     )
 
-    id = Column(Integer, primary_key=True)
-    message_id = Column(Integer, ForeignKey("conversation_messages.id", name="fk_review_marks_message_id_conversation_messages"),
-                        nullable=False)
-    conversation_id = Column(Integer, ForeignKey("conversations.id", name="fk_review_marks_conversation_id_conversations"),
-                             nullable=False)
-    correct_intent = Column(String(100), nullable=True)
-    correct_entry_id = Column(String(100), nullable=True)
-    correct_topic = Column(String(100), nullable=True)
-    note = Column(Text, nullable=True)
-    staff_id = Column(Integer, ForeignKey("staff_accounts.id", name="fk_review_marks_staff_id_staff_accounts"),
-                      nullable=False)
-    created_at = Column(UTCDateTime(), nullable=False)
-    updated_at = Column(UTCDateTime(), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("conversation_messages.id", name="fk_review_marks_message_id_conversation_messages"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", name="fk_review_marks_conversation_id_conversations"))
+    correct_intent: Mapped[str | None] = mapped_column(String(100))
+    correct_entry_id: Mapped[str | None] = mapped_column(String(100))
+    correct_topic: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", name="fk_review_marks_staff_id_staff_accounts"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

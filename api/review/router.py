@@ -12,9 +12,9 @@ from api.analytics.deps import Admin, Format, Operator, ScopeDep, masker_for
 from api.analytics.export import csv_response
 from api.analytics.service import Scope
 from api.auth.deps import SettingsDep
-from api.database import SessionDep
+from api.core.database import SessionDep
 from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.privacy.masking import Masker
 from api.privacy.policy import Unmasked
 from api.review import service as review

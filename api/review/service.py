@@ -24,7 +24,7 @@ from api.privacy.masking import Masker
 from api.privacy.models import AuditEntry
 from api.review import search as text_search
 from api.review.models import ReviewMark, ReviewTag
-from api.errors import Conflict, Invalid, NotFound
+from api.core.errors import Conflict, Invalid, NotFound
 from api.hub.models import Attachment, Conversation, Message
 from api.hub.service import REASONS
 from api.org.models import StaffAccount

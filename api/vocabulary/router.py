@@ -11,7 +11,7 @@ from typing import Optional
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.inputs import CleanStr
 from api.vocabulary.catalog import DESCRIPTIONS, GROUPS, VERSION, pick
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from api.database import make_engine
+from api.core.database import make_engine
 from api.main import create_app
 from api.settings import Settings
 from common.identifiers import make_uscc

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from api.core.runtime import runtime
 from api.analytics import aggregate as agg
 from api.analytics.models import (AnalyticsDayRun, ConversationFact, DailyFigures, DailyKey, DailySeat,
                                   UnansweredGroup)
@@ -155,20 +156,20 @@ def test_a_late_change_is_found_and_counted(made, db):
 
 def test_the_sweep_aggregates_today_yesterday_and_stale_days(client, made, db):
     app = client.app
-    app.state.redis.delete(LAST_SWEEP_KEY)
+    runtime(app).redis.delete(LAST_SWEEP_KEY)
     later = at(NEXT, 12, 0) + timedelta(days=3)  # "today" is NEXT + 3; c1's last message is older than a day
-    result = sweep_once(app, now=later)
+    result = sweep_once(runtime(app), now=later)
     assert result["days"] == [(NEXT + timedelta(days=2)).isoformat(), (NEXT + timedelta(days=3)).isoformat()]
     answer = db.get(Message, made[1].c1_answer.id)
     answer.feedback_at = later + timedelta(minutes=1)  # feedback given after the last sweep
     db.commit()
-    result = sweep_once(app, now=later + timedelta(minutes=5))
+    result = sweep_once(runtime(app), now=later + timedelta(minutes=5))
     assert DAY.isoformat() in result["days"]
-    assert app.state.redis.get(LAST_SWEEP_KEY)
-    lock = app.state.redis.lock("lock:analytics-sweep", timeout=5, blocking=False)
+    assert runtime(app).redis.get(LAST_SWEEP_KEY)
+    lock = runtime(app).redis.lock("lock:analytics-sweep", timeout=5, blocking=False)
     assert lock.acquire()
     try:
-        assert sweep_once(app, now=later) is None  # another instance holds the lock
+        assert sweep_once(runtime(app), now=later) is None  # another instance holds the lock
     finally:
         lock.release()
 

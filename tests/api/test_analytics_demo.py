@@ -14,7 +14,7 @@ from tools.demo.conversations import DEMO_SENDER, MESSAGES_PER_CONVERSATION, see
 from tools.demo.enterprises import seed_demo
 from api.hub.models import Conversation, Message
 from api.petition.models import Petition, PetitionTicketCounter
-from api.petition.timing import aware_now, china_date
+from api.core.time import aware_now, china_date
 from tests.api.conftest import build_world
 
 CONVERSATIONS, DAYS = 300, 10

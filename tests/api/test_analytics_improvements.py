@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
 from api.improvement import files
+from api.core.runtime import runtime
 from api.improvement.scheduled import LOCK_NAME, retrain
 from api.main import create_app
 from api.org.service import create_staff
@@ -67,7 +68,7 @@ def job(app_client, tmp_path):
     """Run the retrain job once, as the schedule or `make retrain` does."""
     def run(trainer: Trainer | None = None, **options):
         trainer = trainer or Trainer()
-        state = app_client.app.state
+        state = runtime(app_client.app)
         return retrain(state.session_factory, state.redis, state.settings, models=tmp_path / "models",
                        trainer=trainer.train, loader=trainer.load, **options)
     return run
@@ -326,7 +327,7 @@ def test_one_instance_at_a_time_runs_the_job(app_client, auth, made, dirs, job):
     text = "请帮我转接税务专家"
     draft = _post(app_client, auth(world.operator), {"kind": "nlu_example", "text": text, "intent": "request_expert"})
     app_client.post(f"/api/improvements/{draft['id']}/approve", headers=auth(colleague))
-    other = app_client.app.state.redis.lock(LOCK_NAME, timeout=60)
+    other = runtime(app_client.app).redis.lock(LOCK_NAME, timeout=60)
     assert other.acquire(blocking=False)
     try:
         assert job() is None  # another instance is at it: this one writes nothing

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from api.analytics.aggregate import aggregate_day
-from api.petition.timing import aware_now
+from api.core.time import aware_now
 from api.reminder.models import Campaign
 from common.workdays import china_today
 from tests.api.analyticskit import DAY, EXPECTED, EXPECTED_ENTERPRISE, NEXT, PHONE, build_day

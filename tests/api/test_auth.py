@@ -6,7 +6,7 @@ import pytest
 
 from api.auth.security import (create_enterprise_token, create_staff_token, hash_password, needs_rehash,
                                verify_enterprise_token, verify_password)
-from api.errors import Unauthorized
+from api.core.errors import Unauthorized
 from common.identifiers import make_uscc
 from tests.api.conftest import PASSWORD
 

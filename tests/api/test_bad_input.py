@@ -175,7 +175,7 @@ def test_a_year_the_working_day_calendar_does_not_know_is_422_not_500():
 
     from fastapi import FastAPI
 
-    from api.errors import install_error_handlers
+    from api.core.errors import install_error_handlers
     from common.workdays import add_working_days
 
     app = FastAPI()

@@ -2,6 +2,7 @@
 import pytest
 from pydantic import ValidationError
 
+from api.core.runtime import runtime
 from api.main import create_app
 from api.settings import Settings
 from fastapi.testclient import TestClient
@@ -34,7 +35,7 @@ def test_the_embedded_redis_server_stops_with_the_app(settings):
 
     settings = settings.copy(update={"redis_url": None})
     with TestClient(create_app(settings)) as client:
-        pid = client.app.state.redis.pid
+        pid = runtime(client.app).redis.pid
         assert psutil.pid_exists(pid) and client.get("/health").json()["checks"]["redis"] == "ok"
     try:
         psutil.Process(pid).wait(timeout=10)

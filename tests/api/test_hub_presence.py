@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from api.core.runtime import runtime
 from api.hub import dispatch, presence
 from api.hub.models import Conversation
 from api.org.service import create_staff
@@ -37,7 +38,7 @@ def start_and_hand_off(client, ws, db, world, service_headers, text="发票开�
                          json={"sender_id": conversation.rasa_sender, "tier": tier, "reason": "user_request"})
     assert answer.status_code == 200, answer.text
     app = client.app  # as the hub does once the bot's handoff line is relayed (the stand-in Rasa sends none)
-    dispatch.run_assignment(app.state.session_factory, app.state.redis, app.state.settings, world.service_dept.id)
+    dispatch.run_assignment(runtime(app).session_factory, runtime(app).redis, runtime(app).settings, world.service_dept.id)
     return conversation, answer.json()
 
 
@@ -111,7 +112,7 @@ def test_a_reload_within_the_grace_keeps_the_conversation_and_a_leaving_seat_get
                 kept, _ = start_and_hand_off(client, ws, db, world, service_headers)
                 receive_until(ws, state("human"))
             # the tab is gone: while it may still come back, the next enterprise is not given to it
-            redis = client.app.state.redis
+            redis = runtime(client.app).redis
             deadline = time.monotonic() + 1
             while not (presence.get_presence(redis, world.clerk.id) or {}).get("leaving"):
                 assert time.monotonic() < deadline, "the closed console was not noticed"
@@ -134,7 +135,7 @@ def test_the_console_keeps_its_seat_present_without_pings_and_a_dead_instance_lo
 
     assert Settings().seat_grace_seconds <= 15  # a killed instance stops renewing: offline within 15 s
     with hub_client(quick(settings, seat_grace_seconds=2), world.service_dept.id) as client:
-        redis = client.app.state.redis
+        redis = runtime(client.app).redis
         with console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             assert 0 < redis.pttl(f"hub:presence:{world.clerk.id}") <= 2000
@@ -155,7 +156,7 @@ def test_the_console_keeps_its_seat_present_without_pings_and_a_dead_instance_lo
                 while presence.get_presence(redis, world.registrar.id) is not None:  # nobody renews it
                     assert time.monotonic() < deadline
                     time.sleep(0.1)
-                assert sweep_once(client.app)["requeued"] >= 1  # (other tests' lost seats may be swept too)
+                assert sweep_once(runtime(client.app))["requeued"] >= 1  # (other tests' lost seats may be swept too)
                 db.expire_all()
                 # back in the queue and at once given to the seat that is there
                 assert db.get(Conversation, conversation.id).assigned_staff_id == world.clerk.id
@@ -167,7 +168,7 @@ def test_presence_over_rest_needs_an_open_console(settings, world, auth):
         refused = client.put("/api/seats/me/presence", headers=auth(world.clerk), json={"status": "online"})
         assert refused.status_code == 409 and refused.json()["code"] == "not_connected"
         assert "工作台" in refused.json()["detail"]
-        assert presence.get_presence(client.app.state.redis, world.clerk.id) is None
+        assert presence.get_presence(runtime(client.app).redis, world.clerk.id) is None
         with console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             busy = client.put("/api/seats/me/presence", headers=auth(world.clerk), json={"status": "busy"})
@@ -244,6 +245,6 @@ def test_a_console_that_stops_pinging_is_closed_and_its_seat_leaves(settings, wo
                 receive_until(seat, lambda e: False, timeout=5)
             assert closed.value.code == 4408
         deadline = time.monotonic() + 5
-        while presence.get_presence(client.app.state.redis, world.clerk.id) is not None:
+        while presence.get_presence(runtime(client.app).redis, world.clerk.id) is not None:
             assert time.monotonic() < deadline, "a silent console kept its seat present"
             time.sleep(0.1)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from api.core.runtime import runtime
 from api.hub import dispatch, presence
 from api.hub.models import Conversation
 from api.hub.scheduled import sweep_once
@@ -177,7 +178,7 @@ def test_assignment_gives_the_longest_waiting_to_the_seat_with_fewest_conversati
             with widget_socket(hub, widget_token(hub)) as ws:
                 start_chat(hub, ws, text)
                 ids.append(hand_off(hub, db, world, service_headers)[0].id)
-        assigned = dispatch.run_assignment(app.state.session_factory, app.state.redis, app.state.settings,
+        assigned = dispatch.run_assignment(runtime(app).session_factory, runtime(app).redis, runtime(app).settings,
                                            world.service_dept.id)
     assert assigned == ids  # longest waiting first
     db.expire_all()
@@ -196,7 +197,7 @@ def test_the_cap_per_seat_leaves_the_rest_waiting(settings, world, db, service_h
                     start_chat(client, ws, text)
                     ids.append(hand_off(client, db, world, service_headers)[0].id)
             app = client.app
-            dispatch.run_assignment(app.state.session_factory, app.state.redis, app.state.settings,
+            dispatch.run_assignment(runtime(app).session_factory, runtime(app).redis, runtime(app).settings,
                                     world.service_dept.id)
     db.expire_all()
     assert [db.get(Conversation, i).mode for i in ids] == ["human", "queued"]
@@ -238,12 +239,12 @@ def test_a_lost_seat_gives_its_conversation_back_to_the_queue(hub, db, world, se
             conversation, _ = hand_off(hub, db, world, service_headers)
             hub.post(f"/api/seats/conversations/{conversation.id}/claim", headers=auth(world.clerk))
             receive_until(ws, state_event("human"))
-        sweep_once(app)  # the socket is closed, but the grace period has not run out: nothing changes
+        sweep_once(runtime(app))  # the socket is closed, but the grace period has not run out: nothing changes
         db.expire_all()
         assert (db.get(Conversation, conversation.id).mode, db.get(Conversation, conversation.id).assigned_staff_id) \
             == ("human", world.clerk.id)
-        presence.clear_presence(app.state.redis, world.clerk)  # the grace period has run out
-        assert sweep_once(app)["requeued"] == 1
+        presence.clear_presence(runtime(app).redis, world.clerk)  # the grace period has run out
+        assert sweep_once(runtime(app))["requeued"] == 1
         assert "坐席连接中断" in receive_until(ws, message_from("system"))["message"]["text"]
         assert receive_until(ws, state_event("queued"))["conversation"]["position"] == 1
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
+from api.core.runtime import runtime
 from api.main import create_app
 from api.petition import scheduled
 from common.identifiers import make_uscc
@@ -18,9 +19,9 @@ def overdue(client, world, auth):
                 received_at=(datetime.now(timezone.utc) - timedelta(days=20)).isoformat())
     response = client.post("/api/petitions", json=body, headers=auth(world.registrar))
     assert response.status_code == 201, response.text
-    redis = client.app.state.redis
+    redis = runtime(client.app).redis
     redis.delete(scheduled.LOCK_NAME)
-    result = scheduled.run_sweep_once(client.app.state.session_factory, redis)
+    result = scheduled.run_sweep_once(runtime(client.app).session_factory, redis)
     assert result is not None and result.overdue >= 1 and result.escalated >= 1
     return response.json()
 
@@ -73,7 +74,7 @@ def test_someone_elses_notification_is_404(client, world, auth, enterprise_token
 # -- the sweeper in the lifespan ------------------------------------------------------------------
 
 def test_tests_run_without_the_sweeper(client):
-    assert client.app.state.sla_sweep_task is None
+    assert runtime(client.app).tasks.get("sla-sweep") is None
 
 
 def test_the_app_starts_and_stops_the_sweeper(settings, monkeypatch):
@@ -89,7 +90,7 @@ def test_the_app_starts_and_stops_the_sweeper(settings, monkeypatch):
     monkeypatch.setattr(scheduled, "run_sweep_once", sweep_and_tell)
     app = create_app(settings.copy(update={"sla_sweep_enabled": True}))
     with TestClient(app) as client:
-        task = app.state.sla_sweep_task
+        task = runtime(app).tasks.get("sla-sweep")
         assert task is not None and task.get_name() == "sla-sweep"
         assert swept.wait(30), "the first sweep runs at start-up"
         assert not task.done()

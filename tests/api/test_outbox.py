@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from api.core.runtime import runtime
 from api.outbox import sms
 from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.outbox.scheduled import run_outbox_once
@@ -43,7 +44,7 @@ def test_each_step_the_enterprise_must_hear_of_leaves_one_notice_in_plain_chines
 
 def test_the_sms_outbox_records_in_development_and_never_says_delivered(hub, world, auth, settings):
     pid, ticket, _ = handled_petition(hub, world, auth)
-    assert run_outbox_once(hub.app) >= 4
+    assert run_outbox_once(runtime(hub.app)) >= 4
 
     def recorded():
         lines = [json.loads(line) for line in open(settings.sms_record_path, encoding="utf-8")]
@@ -52,7 +53,7 @@ def test_the_sms_outbox_records_in_development_and_never_says_delivered(hub, wor
     assert [line["phone"] for line in recorded()] == ["13800138000"] * 4
     told = hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.clerk)).json()
     assert {n["sms"]["status"] for n in told} == {"recorded"}  # written down here; nothing claims a delivery
-    assert run_outbox_once(hub.app) == 0  # nothing is handed over twice
+    assert run_outbox_once(runtime(hub.app)) == 0  # nothing is handed over twice
     assert len(recorded()) == 4
 
 
@@ -122,7 +123,7 @@ def test_a_connected_enterprise_hears_a_new_step_without_reopening(hub, world, a
     with widget_socket(hub, visitor, token) as ws:
         drain(ws, quiet=0.5)
         step(hub, created["id"], "assign", auth(world.clerk), unit_ids=[world.collection.id])
-        run_outbox_once(hub.app)
+        run_outbox_once(runtime(hub.app))
         event = receive_until(ws, lambda e: e.get("type") == "message"
                               and (e["message"].get("custom") or {}).get("kind") == "petition_notice")
     assert created["ticket"] in event["message"]["text"] and world.collection.name in event["message"]["text"]

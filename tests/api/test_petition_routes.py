@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from api.petition.timing import china_date
+from api.core.time import china_date
 from common.identifiers import make_uscc
 from common.workdays import china_today, due_date
 from tests.api.conftest import petition_body

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from api.core.runtime import runtime
 from api.hub.models import Message
 from api.reminder import campaigns
 from api.reminder.models import Campaign, Reminder, RepairApplication
@@ -37,7 +38,7 @@ def reminders_of(db, enterprise) -> list[Reminder]:
 
 def internal_answer(hub, service_headers, token, intent, reminder_id=None, **extra):
     """The action server's call for a message that came with the enterprise ``token``."""
-    identity = grant_fields(token, secret=hub.app.state.settings.app_secret)
+    identity = grant_fields(token, secret=runtime(hub.app).settings.app_secret)
     return hub.post("/api/internal/reminders/answer", headers=service_headers,
                     json={**identity, "answer": intent, "reminder_id": reminder_id, **extra})
 
@@ -144,7 +145,7 @@ def test_a_campaign_reaches_the_connected_enterprise_once_and_respects_the_quiet
     enterprise = make_enterprise(db, name="活动对象有限公司")
     operator = auth(world.operator)
     token = enterprise_token(enterprise.uscc, name=enterprise.name)
-    hub.app.state.redis.set(f"reminders:evaluated:{enterprise.uscc}", "1")  # no evaluation on opening: the campaign
+    runtime(hub.app).redis.set(f"reminders:evaluated:{enterprise.uscc}", "1")  # no evaluation on opening: the campaign
     assert hub.post("/api/campaigns", headers=auth(world.clerk), json={"name": "x", "rule_id": "risk-overdue-filing"}
                     ).status_code == 403
     created = hub.post("/api/campaigns", headers=operator, json={"name": "逾期申报提醒", "rule_id": "risk-overdue-filing"})
@@ -156,7 +157,7 @@ def test_a_campaign_reaches_the_connected_enterprise_once_and_respects_the_quiet
         receive(ws)
         assert hub.post(f"/api/campaigns/{campaign_id}/schedule", headers=operator, json={}).json()["status"] == \
             "scheduled"
-        assert campaign_id in send_due_once(hub.app)
+        assert campaign_id in send_due_once(runtime(hub.app))
         live = receive_until(ws, lambda e: e["type"] == "message" and (e["message"]["custom"] or {}).get("kind")
                              == "reminder", timeout=10)
     assert live["message"]["custom"]["rule"] == "risk-overdue-filing"
@@ -165,7 +166,7 @@ def test_a_campaign_reaches_the_connected_enterprise_once_and_respects_the_quiet
 
     second = hub.post("/api/campaigns", headers=operator, json={"name": "再提醒一次", "rule_id": "risk-overdue-filing"})
     hub.post(f"/api/campaigns/{second.json()['id']}/schedule", headers=operator, json={})
-    send_due_once(hub.app)
+    send_due_once(runtime(hub.app))
     assert [r.rule_id for r in reminders_of(db, enterprise)].count("risk-overdue-filing") == 1
     assert hub.get(f"/api/campaigns/{second.json()['id']}", headers=operator).json()["skipped"] >= 1
 
@@ -173,7 +174,7 @@ def test_a_campaign_reaches_the_connected_enterprise_once_and_respects_the_quiet
 def test_a_crash_half_way_resumes_without_sending_twice(hub, db, world):
     for i in range(5):
         make_enterprise(db, name=f"续发测试{i}号有限公司")
-    factory = hub.app.state.session_factory
+    factory = runtime(hub.app).session_factory
     with factory() as session:
         campaign = campaigns.create("续发测试", "credit-correct-deductions", session=session, staff_id=None,
                                     now=campaigns.aware_now())
@@ -197,7 +198,7 @@ def test_a_late_filing_shows_as_corrected_in_the_funnel(hub, db, world, auth):
     from api.enterprise.models import EnterpriseFiling
 
     enterprise = make_enterprise(db, name="补报有限公司")
-    factory = hub.app.state.session_factory
+    factory = runtime(hub.app).session_factory
     with factory() as session:
         campaign = campaigns.create("补报复核", "risk-overdue-filing", session=session, staff_id=None,
                                     now=campaigns.aware_now())
@@ -270,7 +271,7 @@ def test_the_bot_lists_the_enterprises_open_reminders_risks_first_and_nobody_els
         with socket as ws:
             receive(ws)  # opening the chat evaluates the rules
     ask = lambda token: hub.post("/api/internal/reminders/open", headers=service_headers,  # noqa: E731
-                                 json=grant_fields(token, secret=hub.app.state.settings.app_secret))
+                                 json=grant_fields(token, secret=runtime(hub.app).settings.app_secret))
     listed = ask(enterprise_token(mine.uscc, name=mine.name)).json()["reminders"]
     open_ids = {r.id for r in reminders_of(db, mine) if r.status in ("created", "delivered", "read")}
     assert listed and {r["reminder_id"] for r in listed} <= open_ids

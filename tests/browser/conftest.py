@@ -25,6 +25,7 @@ from wire import Wire
 
 from tests.chromium import SCREENSHOTS, chromium
 from tests.liveserver import LiveServer
+from api.core.runtime import runtime
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGE_TIMEOUT_MS = 30_000
@@ -125,7 +126,7 @@ class WidgetApi:
         from common.identifiers import make_uscc
 
         now = datetime.now(timezone.utc)
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             enterprise = Enterprise(uscc=make_uscc(random.randrange(10**9)), name=name, taxpayer_type="general",
                                     kind="company", industry_code="F51", industry="批发业", region="成都市武侯区",
                                     restricted_industry=False, employees=400, total_assets=Decimal("90000000"),
@@ -136,7 +137,7 @@ class WidgetApi:
             session.commit()
             session.refresh(enterprise)
             session.expunge(enterprise)
-        self.app.state.redis.set(f"reminders:evaluated:{enterprise.uscc}", "1", ex=3600)  # only what a test gives
+        runtime(self.app).redis.set(f"reminders:evaluated:{enterprise.uscc}", "1", ex=3600)  # only what a test gives
         return enterprise
 
     def history(self, enterprise, messages: list[dict]) -> list[dict]:
@@ -150,9 +151,9 @@ class WidgetApi:
 
         identity = Identity(key=f"e:{enterprise.uscc}", visitor_id="seed", uscc=enterprise.uscc, name=enterprise.name)
         out = []
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             now = datetime.now(timezone.utc)
-            conversation = service.current_conversation(identity, session=session, settings=self.app.state.settings,
+            conversation = service.current_conversation(identity, session=session, settings=runtime(self.app).settings,
                                                         now=now)
             for item in messages:
                 message = service.post(conversation, session=session, sender=item["sender"], text=item["text"],
@@ -172,7 +173,7 @@ class WidgetApi:
 
         now = datetime.now(timezone.utc)
         ids = []
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             for i, row in enumerate(rows):
                 created = now - timedelta(minutes=row.get("minutes_ago", 0))
                 reminder = Reminder(enterprise_id=enterprise.id, uscc=enterprise.uscc, rule_id=f"test-{row['type']}",
@@ -192,7 +193,7 @@ class WidgetApi:
         """The enterprise's conversation, served by a person, closed by the seat (so it may be rated)."""
         from api.hub.models import Conversation
 
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             conversation = session.query(Conversation).filter_by(identity=f"e:{enterprise.uscc}") \
                 .order_by(Conversation.id.desc()).first()
             conversation.mode, conversation.had_human = "closed", True
@@ -203,14 +204,14 @@ class WidgetApi:
         """The chat message that delivered the reminder (as delivery records it)."""
         from api.reminder.models import Reminder
 
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             session.get(Reminder, reminder_id).message_id = message_id
             session.commit()
 
     def reminder(self, reminder_id: int):
         from api.reminder.models import Reminder
 
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             return session.get(Reminder, reminder_id)
 
     def mark_read(self, ids: list[int]) -> None:
@@ -219,7 +220,7 @@ class WidgetApi:
 
         from api.reminder.models import Reminder
 
-        with self.app.state.session_factory() as session:
+        with runtime(self.app).session_factory() as session:
             for reminder_id in ids:
                 session.get(Reminder, reminder_id).read_at = datetime.now(timezone.utc)
             session.commit()

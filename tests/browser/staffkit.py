@@ -46,7 +46,7 @@ class World:
 
 def staff_world(tmp_path_factory, seed: Optional[Callable[[Any, World], None]] = None, **settings) -> World:
     from api.auth.security import hash_password
-    from api.database import make_engine
+    from api.core.database import make_engine
     from api.org.service import create_staff, create_unit
 
     url = migrate(f"sqlite:///{tmp_path_factory.mktemp('staffapp') / 'app.db'}")
@@ -114,7 +114,7 @@ def seat_page(page_factory, world, username, viewport=DESKTOP, **options):
 
 def conversation_with(world, text):
     """The conversation in which the enterprise said `text` (None until it is stored)."""
-    from api.database import make_engine
+    from api.core.database import make_engine
     from api.hub.models import Conversation, Message
 
     engine = make_engine(world.database_url)

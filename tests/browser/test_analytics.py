@@ -257,9 +257,10 @@ def test_fix_an_unanswered_group_with_a_new_entry_approved_by_someone_else(world
     assert "吴管理" in approved.text_content() and "等待重新训练写入" in approved.text_content()
 
     # the retrain job runs (its `rasa train` stood in for; tests/e2e/test_improvement_flow.py runs the real one)
+    from api.core.runtime import runtime
     from api.improvement.scheduled import retrain
 
-    state, trainer = world.server.server.config.app.state, Trainer()
+    state, trainer = runtime(world.server.server.config.app), Trainer()
     done = retrain(state.session_factory, state.redis, state.settings, models=world.extra["knowledge"].parent / "m",
                    trainer=trainer.train, loader=trainer.load)
     assert done["written"] and done["loaded"]

@@ -22,7 +22,7 @@ CARDS = ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedba
 def live(tmp_path_factory):
     from tools.demo.conversations import seed_demo_conversations
     from api.auth.security import hash_password
-    from api.database import make_engine
+    from api.core.database import make_engine
     from tools.demo.enterprises import seed_demo
     from api.org.service import create_staff, create_unit
 

@@ -22,7 +22,7 @@ def seed(session, world) -> None:
     """40 demo enterprises; one campaign sent through the real sender, then some of its reminders delivered,
     read and answered as the chat does it."""
     from tools.demo.enterprises import seed_demo
-    from api.petition.timing import aware_now
+    from api.core.time import aware_now
     from api.reminder import campaigns, service
     from api.reminder.models import Reminder
 

@@ -21,7 +21,7 @@ def _enterprise(session, index: int, name: str, *, corrected: date | None):
     """An enterprise at B with one repairable overdue-filing deduction, reminded of it."""
     from tools.demo.enterprises import make_demo_uscc
     from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise
-    from api.petition.timing import aware_now
+    from api.core.time import aware_now
 
     now = aware_now()
     enterprise = Enterprise(uscc=make_demo_uscc(index, "510104", "company"), name=name, taxpayer_type="small_scale",
@@ -42,7 +42,7 @@ def _enterprise(session, index: int, name: str, *, corrected: date | None):
 
 def _apply(session, enterprise, deduction, unit_id: int):
     """The enterprise answers its credit reminder with 申请修复 (the services the chat uses)."""
-    from api.petition.timing import aware_now
+    from api.core.time import aware_now
     from api.reminder import service
     from api.reminder.models import Reminder
 

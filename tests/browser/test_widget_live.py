@@ -20,7 +20,7 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 @pytest.fixture(scope="module")
 def live(database_url, tmp_path_factory):
     """The API with demo mode on, over demo enterprises (the showcase first: it qualifies for reminders)."""
-    from api.database import make_engine
+    from api.core.database import make_engine
     from tools.demo.enterprises import delete_demo, seed_demo
     from api.reminder.models import Reminder
 

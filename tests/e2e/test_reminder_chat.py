@@ -13,7 +13,7 @@ import websockets
 from sqlalchemy.orm import sessionmaker
 
 from api.auth.security import create_enterprise_token
-from api.database import make_engine
+from api.core.database import make_engine
 
 from tests.api.reminderkit import correct_deductions, make_enterprise
 

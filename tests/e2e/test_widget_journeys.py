@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import sessionmaker
 
 from api.auth.security import create_enterprise_token
-from api.database import make_engine
+from api.core.database import make_engine
 from common.petitions import CATEGORIES
 from knowledge.base import get_knowledge_base
 from tests.api.reminderkit import make_enterprise

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from api.database import make_engine
+from api.core.database import make_engine
 from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim, RiskFinding
 from common.identifiers import make_uscc
 

@@ -107,7 +107,7 @@ def test_file_types_are_recognised_from_their_bytes(head, kind):
 
 
 def test_an_envelope_joins_the_text_rasa_sent_it_with():
-    from api.hub.bot import merge_envelopes
+    from api.core.rasa import merge_envelopes
 
     raw = [{"text": "正在为您转接人工坐席", "buttons": [{"title": "好", "payload": "/affirm"}]},
            {"custom": {"kind": "handoff", "tier": "staff"}},
@@ -119,7 +119,8 @@ def test_an_envelope_joins_the_text_rasa_sent_it_with():
 
 
 def test_the_nlu_stamp_is_taken_out_of_the_envelopes_and_kept_for_the_stored_turn():
-    from api.hub.bot import merge_envelopes, understood
+    from api.core.rasa import merge_envelopes
+    from api.hub.bot import understood
 
     nlu = {"intent": "ask_tax_question", "confidence": 0.93}
     merged = merge_envelopes([{"text": "依据：……"}, {"custom": {"kind": "answer", "topic": "t", "nlu": nlu}},

@@ -1,7 +1,7 @@
 """The periodic runner every instance's scheduled work uses: a failing run does not stop the ticking."""
 import asyncio
 
-from api.scheduling import run_every
+from api.core.scheduling import run_every
 
 
 def test_a_failing_job_is_logged_and_the_next_tick_runs_again(caplog):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from api.database import make_engine
+from api.core.database import make_engine
 from api.org.models import StaffAccount, Unit
 from api.org.service import create_staff, create_unit
 from api.petition import service
@@ -41,7 +41,8 @@ def session(engine):
         yield db
     finally:
         db.close()
-        transaction.rollback()
+        if transaction.is_active:  # a failed flush has already rolled it back
+            transaction.rollback()
         connection.close()
 
 

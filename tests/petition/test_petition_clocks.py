@@ -7,7 +7,8 @@ from sqlalchemy import select
 from api.petition import service
 from api.petition.models import Petition
 from api.petition.schemas import PetitionRead
-from api.petition.timing import ClockState, clock_state, time_left
+from api.core.time import time_left
+from api.petition.timing import ClockState, clock_state
 from tests.petition.conftest import sh
 
 D = date.fromisoformat

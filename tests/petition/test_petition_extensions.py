@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from api.errors import Conflict, Forbidden, Invalid
+from api.core.errors import Conflict, Forbidden, Invalid
 from api.petition import extensions, service
 from api.petition.models import PetitionEvent
 from tests.petition.conftest import sh

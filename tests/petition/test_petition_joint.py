@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.org.service import create_staff, create_unit
 from api.outbox.models import EnterpriseNotice
 from api.petition import extensions, service

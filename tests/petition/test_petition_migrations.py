@@ -12,7 +12,7 @@ import api.notification.models  # noqa: F401
 import api.outbox.models  # noqa: F401
 import api.petition.models  # noqa: F401
 import api.reminder.models  # noqa: F401
-from api.database import Base
+from api.core.database import Base
 from api.settings import ROOT
 
 TABLES = {"units", "staff_accounts", "petitions", "petition_handlers", "petition_events", "petition_extensions",

@@ -1,7 +1,7 @@
 """Units and staff accounts: validated on creation."""
 import pytest
 
-from api.errors import Conflict, Invalid, NotFound
+from api.core.errors import Conflict, Invalid, NotFound
 from api.org.service import create_staff, create_unit, get_staff
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.org.models import StaffAccount, Unit
 from api.petition import service
 from api.petition.models import Petition, PetitionEvent, PetitionTicketCounter

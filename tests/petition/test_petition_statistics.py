@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from api.errors import Invalid
+from api.core.errors import Invalid
 from api.petition import service
 from api.petition.statistics import common_demands, statistics
 from tests.petition.conftest import sh

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.core.scheduling import stop_task
 from api.notification import service as notifications
 from api.notification.models import Notification
 from api.org.service import create_staff
 from api.petition import extensions, scheduled, service
 from api.petition.models import PetitionEvent
-from api.redis_client import connect_redis
+from api.core.redis_client import connect_redis
 from tests.conftest import TEST_REDIS_URL
 from tests.petition.conftest import sh
 
@@ -267,13 +268,13 @@ def test_scheduler_task_sweeps_on_its_interval(monkeypatch, redis_conn):
 
     runs = []
     monkeypatch.setattr(scheduled, "run_sweep_once", lambda factory, redis: runs.append(redis))
-    app = SimpleNamespace(state=SimpleNamespace(session_factory=object(), redis=redis_conn))
+    rt = SimpleNamespace(session_factory=object(), redis=redis_conn)
 
     async def main():
-        task = scheduled.start_scheduler(app, interval=0.01)
+        task = scheduled.start_scheduler(rt, interval=0.01)
         await asyncio.sleep(0.2)
-        await scheduled.stop_scheduler(task)
+        await stop_task(task)
         return task
 
     task = asyncio.run(main())
-    assert task.cancelled() and len(runs) >= 2 and app.state.sla_sweep_task is task
+    assert task.cancelled() and len(runs) >= 2 and task.get_name() == "sla-sweep"

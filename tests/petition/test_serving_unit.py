@@ -5,7 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from api.errors import Conflict, Invalid, NotFound
+from api.core.errors import Conflict, Invalid, NotFound
 from api.org.service import covered_regions, create_unit, serving_unit, set_regions, unit_regions
 from api.settings import Settings
 from common.identifiers import make_uscc

@@ -43,7 +43,7 @@ from api.org.models import StaffAccount
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, HANDOVER_DAYS
 from api.petition.models import Petition, PetitionTicketCounter
 from api.petition.tickets import format_ticket
-from api.petition.timing import aware_now, china_date, due_after
+from api.core.time import aware_now, china_date, due_after
 from api.reminder.campaigns import send_in
 from api.reminder.models import Campaign
 from api.review.models import ReviewTag

@@ -677,7 +677,7 @@ def _delete_with_dependents(session: Session, table, condition, tables) -> None:
 def delete_demo(session: Session) -> int:
     """Delete the demo enterprises with everything that points at them (other features' rows too); returns
     how many enterprises went. Imported enterprises are never touched."""
-    from api.database import Base
+    from api.core.database import Base
 
     load_feature_models()
     demo_ids = select(Enterprise.id).where(Enterprise.demo.is_(True)).scalar_subquery()
@@ -715,7 +715,7 @@ def seed_demo(session: Session, n: int = 2000, *, seed: int = DEFAULT_SEED, toda
 
 
 def main(argv: list[str] | None = None) -> int:
-    from api.database import make_engine, make_session_factory
+    from api.core.database import make_engine, make_session_factory
     from api.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m tools.demo.enterprises",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.security import hash_password
-from api.database import make_engine, make_session_factory
+from api.core.database import make_engine, make_session_factory
 from api.enterprise.showcase import SHOWCASE_USCC
 from api.org.models import StaffAccount, Unit, UnitRegion
 from api.org.service import create_staff, intake_unit, set_regions, unit_regions

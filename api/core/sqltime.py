@@ -1,10 +1,11 @@
-"""Shanghai calendar expressions in SQL for PostgreSQL and SQLite.
+"""Time in SQL for PostgreSQL and SQLite: the aware-UTC column type and Shanghai calendar expressions.
 
 Times are stored in UTC (``timestamptz`` on PostgreSQL, naive UTC text on SQLite); reports count
 days in Asia/Shanghai. Asia/Shanghai has been UTC+8 without daylight saving since 1991, so both
 dialects add eight hours to the UTC wall time — on PostgreSQL that is also several times cheaper
 per row than ``AT TIME ZONE 'Asia/Shanghai'``, which matters for aggregates over 100 000 rows.
 
+``UTCDateTime``          ``DateTime(timezone=True)`` that refuses naive values and always returns aware UTC
 ``china_day(ts)``        the Shanghai date of a UTC time (Date)
 ``china_week(ts)``       the Monday of its Shanghai week (Date)
 ``china_month(ts)``      the first day of its Shanghai month (Date)
@@ -17,11 +18,37 @@ per row than ``AT TIME ZONE 'Asia/Shanghai'``, which matters for aggregates over
 """
 from __future__ import annotations
 
+from datetime import timezone
+
 from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import DateTime, TypeDecorator
 
-__all__ = ["china_day", "china_week", "china_month", "iso_date", "done_by", "workday_number"]
+__all__ = ["UTCDateTime", "china_day", "china_week", "china_month", "iso_date", "done_by", "workday_number"]
+
+
+class UTCDateTime(TypeDecorator):
+    """``DateTime(timezone=True)`` that refuses naive values and always returns aware UTC (SQLite too)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times must be timezone-aware")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class _OneArg(FunctionElement):

@@ -1,16 +1,21 @@
 """Engine and session factory (built by the app at start, never at import) and the declarative base."""
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from typing import Annotated, Any, Iterator, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.requests import HTTPConnection
+
+from api.core.errors import NotFound
+from api.core.runtime import runtime
 
 __all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]
 
-Base = declarative_base()
+class Base(DeclarativeBase):
+    """The declarative base of every model: typed columns (``Mapped[...]``), one metadata for the migrations."""
 
 
 def make_engine(url: str) -> Engine:
@@ -20,7 +25,7 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # WAL: readers do not block the writer
@@ -30,16 +35,16 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session(connection: HTTPConnection) -> Iterator[Session]:
     """One session per request; the route commits, an exception rolls back."""
-    session = request.app.state.session_factory()
+    session = runtime(connection.app).session_factory()
     try:
         yield session
     except Exception:
@@ -52,10 +57,11 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_or_404(session: Session, model, key, what: str):
-    """The row of `model` with primary key `key`, or NotFound naming it ("单位 3 不存在")."""
-    from api.errors import NotFound
+ModelT = TypeVar("ModelT", bound=Base)
 
+
+def get_or_404(session: Session, model: type[ModelT], key: Any, what: str) -> ModelT:
+    """The row of `model` with primary key `key`, or NotFound naming it ("单位 3 不存在")."""
     row = session.get(model, key)
     if row is None:
         raise NotFound(f"{what} {key} 不存在")
