@@ -35,7 +35,6 @@ import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 OUT = ROOT / "var" / "bench"
 RASA_ARGS = ["--domain", "bot/domain", "--config", "config.yml"]

@@ -26,13 +26,11 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "development")
 
 from sqlalchemy import text  # noqa: E402

@@ -27,7 +27,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from common.secretstore import secret  # noqa: E402
 from common.tokens import rasa_api_token  # noqa: E402
