@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.analytics import charts, improvements, review
 from api.analytics.export import REVIEW_HEADER, TABLES, csv_response
@@ -224,8 +224,8 @@ def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, re
 
 
 class TagChange(BaseModel):
-    add: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
-    remove: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
+    add: list[clean_str(max_length=40)] = Field(default_factory=list, max_length=20)
+    remove: list[clean_str(max_length=40)] = Field(default_factory=list, max_length=20)
 
 
 @review_router.post("/conversations/{conversation_id}/tags", summary="给会话加/去标签")
@@ -249,7 +249,7 @@ class MarkBody(BaseModel):
 
 @review_router.post("/messages/{message_id}/mark", summary="标记机器人回复有误，并说明正确的意图/知识条目")
 def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
-    data = review.mark(message_id, body.dict(), staff, session=session, settings=settings, now=aware_now(),
+    data = review.mark(message_id, body.model_dump(), staff, session=session, settings=settings, now=aware_now(),
                        masker=Masker(True))
     session.commit()
     return data
@@ -275,18 +275,17 @@ class ImprovementBody(BaseModel):
     text: Optional[CleanStr] = Field(None, max_length=200)
     intent: Optional[CleanStr] = Field(None, max_length=100)
     entry_id: Optional[CleanStr] = Field(None, max_length=100)
-    entry: Optional[dict] = None
+    entry: Annotated[Optional[dict], AfterValidator(clean_tree)] = None
     source_message_id: Optional[Id] = None
     source_mark_id: Optional[Id] = None
     source_group: Optional[CleanStr] = Field(None, max_length=40)
     note: Optional[CleanStr] = Field(None, max_length=2000)
 
-    _clean_entry = validator("entry", allow_reuse=True)(clean_tree)
 
 
 @improvements_router.post("/api/improvements", status_code=201, summary="起草一项改进（例句、问法或新条目）")
 def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep, settings: SettingsDep):
-    improvement = improvements.create(body.dict(), staff, session=session, settings=settings, now=aware_now())
+    improvement = improvements.create(body.model_dump(), staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
     session.commit()
     return data

@@ -26,6 +26,7 @@ from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
+from api.inputs import MAX_ID
 from api.petition.internal import intake_unit
 from api.petition.timing import aware_now
 from common.textnorm import strip_controls
@@ -131,7 +132,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
-    after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] < 2 ** 63 else None
+    after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] <= MAX_ID else None
     connection = WidgetConnection(websocket, identity)
     hub: events.Hub = app.state.hub
     channels = [events.who(identity.key), events.unit(await run_in_threadpool(hub_unit_id, app))]
