@@ -8,12 +8,15 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
+from api.settings import sqlalchemy_url
+
 __all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]
 
 Base = declarative_base()
 
 
 def make_engine(url: str) -> Engine:
+    url = sqlalchemy_url(url)  # plain postgresql:// opens through psycopg 3
     if url.startswith("sqlite"):
         from pathlib import Path
 
