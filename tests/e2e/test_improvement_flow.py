@@ -18,6 +18,7 @@ import urllib.request
 
 import pytest
 
+from common.runtimes import bot_python
 from common.tokens import rasa_api_token
 
 from common.workdays import china_today
@@ -131,8 +132,8 @@ def test_an_unanswered_question_is_fixed_in_analytics_and_live_after_the_retrain
     assert "滞纳金" in reply.inner_text() and "依据" in reply.inner_text()
     widget.screenshot(path=str(SCREENSHOTS / "improve-live-widget.png"))
 
-    # the retrain command: faq.yml regenerated from the knowledge copy, trained, loaded into the running Rasa
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "retrain.py"), "--models", str(tmp_path / "models")],
+    # the retrain command (bot runtime): faq.yml regenerated from the knowledge copy, trained, loaded into the running Rasa
+    done = subprocess.run([bot_python(), str(ROOT / "scripts" / "retrain.py"), "--models", str(tmp_path / "models")],
                           cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=RETRAIN_TIMEOUT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "now serves the new model" in done.stdout
