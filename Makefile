@@ -55,7 +55,8 @@ train: $(MODEL)
 # Only what shapes the model: the config, domain, NLU components, training data and knowledge content.
 MODEL_INPUTS := $(shell find bot/domain bot/nlu data knowledge/content knowledge/dictionary knowledge/imported \
   -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) -not -name 'faq.yml' 2>/dev/null)
-$(MODEL): $(BOT_VENV)/.installed config.yml $(MODEL_INPUTS)
+# A new bot.lock (another Rasa) retrains; reinstalling the project (pyproject.toml changed) does not.
+$(MODEL): requirements/bot.lock config.yml $(MODEL_INPUTS) | $(BOT_VENV)/.installed
 	$(BOT_PY) scripts/build_nlu.py
 	$(RASA) train $(RASA_ARGS) --data data --out models --fixed-model-name current --quiet
 
