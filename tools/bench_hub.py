@@ -42,6 +42,8 @@ production code path. Figures are printed as a table and written to var/bench/hu
 the resident memory of each API instance at the end and, per phase, how much CPU other processes on the
 machine took meanwhile (psutil): on a shared 2-core machine that decides how far the figures can be trusted.
 
+Runs in the service runtime; Rasa and the action server start with the bot runtime's python (BOT_PYTHON).
+
     .venv/bin/python -m tools.bench_hub [--n 150] [--clients 200] [--per-client 3] [--relay 200]
 """
 from __future__ import annotations
@@ -68,6 +70,7 @@ import httpx
 import websockets
 import yaml
 
+from common.runtimes import bot_python
 from common.secretstore import all_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,14 +172,16 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 600) -> flo
 def prepare_storage(env: dict) -> None:
     """A clean bench_hub database (migrated, demo seats) and clean Redis dbs 12 (hub) and 13 (Rasa)."""
     import redis
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", future=True)
+    from api.database import make_engine  # postgresql:// through psycopg 3
+
+    admin = make_engine(f"{PG_SERVER}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": BENCH_DB}).first():
             conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
     admin.dispose()
-    bench = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT", future=True)
+    bench = make_engine(DATABASE_URL).execution_options(isolation_level="AUTOCOMMIT")
     with bench.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -786,8 +791,8 @@ def main() -> int:
         print(f"preparing {BENCH_DB} (PostgreSQL) and Redis dbs 12/13 ...", flush=True)
         prepare_storage(stack.env())
         print("starting actions, Rasa and two API instances ...", flush=True)
-        actions = stack.start("actions", [sys.executable, "-m", "actions.server"])
-        rasa = stack.start("rasa", [sys.executable, "-m", "bot.serve"])
+        actions = stack.start("actions", [bot_python(), "-m", "actions.server"])  # the bot runtime (Python 3.10)
+        rasa = stack.start("rasa", [bot_python(), "-m", "bot.serve"])
         apis = [stack.start(f"api{i}", [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host",
                                         "127.0.0.1", "--port", str(port)])
                 for i, port in enumerate(stack.api_ports, start=1)]

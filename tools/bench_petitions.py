@@ -181,8 +181,8 @@ def seed(engine, count: int, today: date) -> None:
             ("petition_events", "petition_id, at, actor, action, from_status, to_status, data", events),
             ("petition_handlers", "petition_id, unit_id, lead, assigned_at", handlers),
         ):
-            buffer.seek(0)
-            cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer)
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '')") as copy:
+                copy.write(buffer.getvalue())  # psycopg 3
         cur.execute("SELECT setval('petitions_id_seq', (SELECT max(id) FROM petitions))")
         cur.executemany("INSERT INTO petition_ticket_counters (day, last) VALUES (%s, %s)", list(counters.items()))
         raw.commit()

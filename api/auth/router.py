@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 def staff_read(staff: StaffAccount) -> StaffRead:
     return StaffRead(id=staff.id, username=staff.username, display_name=staff.display_name, role=staff.role,
-                     role_label=ROLE_LABELS[staff.role], active=staff.active, unit=UnitBrief.from_orm(staff.unit))
+                     role_label=ROLE_LABELS[staff.role], active=staff.active, unit=UnitBrief.model_validate(staff.unit))
 
 
 @router.post("/token", response_model=TokenRead, summary="工作人员登录（OAuth2 密码模式）",

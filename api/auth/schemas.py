@@ -1,7 +1,7 @@
 """Shapes of the auth routes."""
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 __all__ = ["UnitBrief", "StaffRead", "TokenRead", "LockoutLifted"]
 
@@ -12,8 +12,7 @@ class UnitBrief(BaseModel):
     level: str
     kind: str
 
-    class Config:
-        orm_mode = True
+    model_config = ConfigDict(from_attributes=True)
 
 
 class StaffRead(BaseModel):

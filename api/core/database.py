@@ -12,6 +12,8 @@ from starlette.requests import HTTPConnection
 from api.core.errors import NotFound
 from api.core.runtime import runtime
 
+from api.settings import sqlalchemy_url
+
 __all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]
 
 class Base(DeclarativeBase):
@@ -19,6 +21,7 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
+    url = sqlalchemy_url(url)  # plain postgresql:// opens through psycopg 3
     if url.startswith("sqlite"):
         from pathlib import Path
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import BaseModel
+from fastapi.encoders import decimal_encoder
+from pydantic import BaseModel, PlainSerializer
 
 from api.inputs import clean_str
 
@@ -15,11 +16,14 @@ __all__ = ["FieldSource", "KeyFact", "DetailItem", "DetailGroup", "DeductionRead
            "FilingRead", "FilingsSummary", "ClaimRead", "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
            "DemoTokenRequest", "DemoToken"]
 
+# Amounts travel as JSON numbers (pydantic 2 would write a Decimal as a string): 280000 or 12.5, as the pages expect.
+Amount = Annotated[Decimal, PlainSerializer(decimal_encoder, return_type=float, when_used="json")]
+
 
 class FieldSource(BaseModel):
     source: str  # tax | market | social_security | bank
     source_label: str  # 税务 / 市场监管 / 社保 / 银行
-    synced_at: Optional[datetime]
+    synced_at: Optional[datetime] = None
     field_label: str = ""  # the field's Chinese name: 从业人数
 
 
@@ -49,13 +53,13 @@ class DeductionRead(BaseModel):
     date: date  # occurred_on
     repairable: bool
     corrected: bool
-    corrected_on: Optional[date]
+    corrected_on: Optional[date] = None
 
 
 class CreditRead(BaseModel):
     level: str
     year: int
-    score: Optional[int]
+    score: Optional[int] = None
     deductions: list[DeductionRead]
     source: str
     synced_at: datetime
@@ -66,7 +70,7 @@ class OwnCredit(BaseModel):
     text: str
     level: str
     year: int
-    score: Optional[int]
+    score: Optional[int] = None
     deductions: list[DeductionRead]
 
 
@@ -76,10 +80,10 @@ class FilingRead(BaseModel):
     period_start: date
     period_end: date
     due_date: date
-    filed_date: Optional[date]
-    declared_sales: Optional[Decimal]
-    invoice_sales: Optional[Decimal]
-    tax_paid: Optional[Decimal]
+    filed_date: Optional[date] = None
+    declared_sales: Optional[Amount] = None
+    invoice_sales: Optional[Amount] = None
+    tax_paid: Optional[Amount] = None
     zero_filing: bool
     state: str  # filed | late | overdue | pending
     source: str
@@ -99,7 +103,7 @@ class ClaimRead(BaseModel):
     policy: str
     period: str
     claimed: bool
-    amount: Optional[Decimal]
+    amount: Optional[Amount] = None
     source: str
     synced_at: datetime
 
@@ -107,7 +111,7 @@ class ClaimRead(BaseModel):
 class FindingRead(BaseModel):
     indicator: str
     period: str
-    detail: Optional[dict]
+    detail: Optional[dict] = None
     found_at: datetime
     source: str
 
@@ -133,15 +137,15 @@ class EnterpriseProfile(BaseModel):
     region: str
     restricted_industry: bool
     employees: int
-    total_assets: Decimal
-    annual_sales: Decimal
-    taxable_income: Decimal
-    rd_expense: Decimal
+    total_assets: Amount
+    annual_sales: Amount
+    taxable_income: Amount
+    rd_expense: Amount
     new_hires_key_groups: int
     registration_date: date
     demo: bool
     sources: dict[str, FieldSource]  # per profile field: which system, synced when
-    credit: Optional[CreditRead]
+    credit: Optional[CreditRead] = None
     filings: FilingsSummary
     claims: list[ClaimRead]
     risk_findings: list[FindingRead]
@@ -163,8 +167,8 @@ class DemoEnterprise(BaseModel):
     kind_label: str
     region: str
     industry: str
-    credit_level: Optional[str]
-    credit_year: Optional[int]
+    credit_level: Optional[str] = None
+    credit_year: Optional[int] = None
     pending_reminders: int
     showcase: bool
 

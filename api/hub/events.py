@@ -140,7 +140,7 @@ class Hub:
                 await self._task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
-        await self.redis.close()
+        await self.redis.aclose()  # redis-py 5+: close() is deprecated
 
     async def _listen(self) -> None:
         while True:  # a lost Redis connection is retried; events published meanwhile are lost, the

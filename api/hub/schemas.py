@@ -6,12 +6,12 @@ import re
 from datetime import datetime
 from typing import Any, Iterable, Literal, Optional
 
-from pydantic import BaseModel, conint
+from pydantic import BaseModel
 
 from api.enterprise.schemas import DetailGroup, KeyFact
 from api.hub.models import Attachment, Conversation, Message
 from api.privacy.masking import Masker
-from api.inputs import CleanStr, Id, clean_str
+from api.inputs import CleanStr, Id, bounded_int, clean_str
 
 __all__ = ["BADGES", "SEAT_BADGES", "seat_name", "seat_label", "message_wire", "attachment_wire", "SessionRequest",
            "FeedbackRequest", "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
@@ -94,7 +94,7 @@ class FeedbackRequest(BaseModel):
 
 
 class RatingRequest(BaseModel):
-    score: conint(ge=1, le=5)
+    score: bounded_int(1, 5)
     comment: Optional[clean_str(strip_whitespace=True, max_length=500)] = None
 
 

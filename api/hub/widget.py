@@ -31,6 +31,7 @@ from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
 from api.core.time import aware_now
+from api.inputs import MAX_ID
 from common.textnorm import strip_controls
 
 __all__ = ["router", "handle_user_message"]
@@ -141,7 +142,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
-    after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] < 2 ** 63 else None
+    after = frame.get("after") if type(frame.get("after")) is int and 0 <= frame["after"] <= MAX_ID else None
     connection = WidgetConnection(websocket, identity)
     hub: events.Hub = rt.hub
     hub.attach(events.who(identity.key), connection)

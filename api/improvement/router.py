@@ -26,7 +26,7 @@ router = APIRouter(tags=["bot improvements"])
 
 @router.post("/api/improvements", status_code=201, response_model=ImprovementOut, summary="起草一项改进（例句、问法或新条目）")
 def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep, settings: SettingsDep):
-    improvement = improvements.create(body.dict(), staff, session=session, settings=settings, now=aware_now())
+    improvement = improvements.create(body.model_dump(), staff, session=session, settings=settings, now=aware_now())
     data = improvements.wire_one(improvement, session=session)
     session.commit()
     return data

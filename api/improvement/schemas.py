@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, Field, validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.improvement.models import IMPROVEMENT_STATUSES
 from api.review.schemas import Person
@@ -21,13 +21,11 @@ class ImprovementBody(BaseModel):
     text: Optional[CleanStr] = Field(None, max_length=200)
     intent: Optional[CleanStr] = Field(None, max_length=100)
     entry_id: Optional[CleanStr] = Field(None, max_length=100)
-    entry: Optional[dict] = None
+    entry: Annotated[Optional[dict], AfterValidator(clean_tree)] = None
     source_message_id: Optional[Id] = None
     source_mark_id: Optional[Id] = None
     source_group: Optional[CleanStr] = Field(None, max_length=40)
     note: Optional[CleanStr] = Field(None, max_length=2000)
-
-    _clean_entry = validator("entry", allow_reuse=True)(clean_tree)
 
 
 class RejectBody(BaseModel):

@@ -4,7 +4,7 @@
 (knowledge/faq_nlu.py), runs ``rasa train`` (domain bot/domain, config.yml, the training data) into a new file in
 the models directory and moves it over ``current.tar.gz`` — what `make run` and every restart load.
 :func:`load` asks the running Rasa (``PUT /model``, with a JWT signed by ``RASA_JWT_SECRET``: bot/serve.py) to
-load it. Rasa's command is ``RASA_BIN`` (default: ``rasa`` beside this interpreter), so a service runtime without
+load it. Rasa's command is ``RASA_BIN`` (default: the bot runtime's ``rasa``, beside ``BOT_PYTHON``), so the service runtime without
 Rasa can call the bot runtime's.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from api.settings import ROOT
 from common.tokens import rasa_api_token
+from common.runtimes import bot_python
 from knowledge.faq_nlu import faq_path, render
 
 __all__ = ["MODEL_NAME", "TrainedModel", "train", "load", "rasa_command"]
@@ -35,7 +36,8 @@ class TrainedModel:
 
 
 def rasa_command(configured: Path | None) -> Path:
-    return Path(configured) if configured else Path(sys.executable).parent / "rasa"
+    """``RASA_BIN`` if set, else the bot runtime's ``rasa`` (beside ``BOT_PYTHON``: Rasa 3.6 runs on Python 3.10)."""
+    return Path(configured) if configured else Path(bot_python()).parent / "rasa"
 
 
 def train(knowledge: Path, data: Path, models: Path, *, now: datetime, rasa: Path | None = None) -> TrainedModel:

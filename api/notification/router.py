@@ -11,7 +11,7 @@ from typing import Optional
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.auth.deps import CurrentStaff
 from api.core.database import SessionDep
@@ -29,12 +29,11 @@ class NotificationRead(BaseModel):
     kind: str
     petition_id: Id
     message: str
-    recipient_staff_id: Optional[int]
-    recipient_unit_id: Optional[int]
-    read_at: Optional[datetime]
+    recipient_staff_id: Optional[int] = None
+    recipient_unit_id: Optional[int] = None
+    read_at: Optional[datetime] = None
 
-    class Config:
-        orm_mode = True
+    model_config = ConfigDict(from_attributes=True)
 
 
 class NotificationList(BaseModel):
@@ -51,7 +50,7 @@ def list_notifications(
 ) -> NotificationList:
     items = service.list_for_staff(staff, session=session, unread_only=unread_only, limit=limit, before_id=before_id)
     return NotificationList(unread=service.count_unread(staff, session=session),
-                            items=[NotificationRead.from_orm(n) for n in items])
+                            items=[NotificationRead.model_validate(n) for n in items])
 
 
 class SummaryItem(BaseModel):
@@ -68,7 +67,7 @@ class NotificationGroup(BaseModel):
     count: int  # unread notifications of the kind
     petitions: int  # the petitions they are about
     text: str  # "12 件诉求即将到期"
-    latest_at: Optional[datetime]
+    latest_at: Optional[datetime] = None
     items: list[SummaryItem]  # the newest ones
     more: int  # unread of the kind beyond items
 
@@ -110,4 +109,4 @@ def mark_read(notification_id: Id, staff: CurrentStaff, session: SessionDep) -> 
     service.mark_read([notification.id], staff, session=session)
     session.commit()
     session.refresh(notification)
-    return NotificationRead.from_orm(notification)
+    return NotificationRead.model_validate(notification)

@@ -33,7 +33,7 @@ class UnitRead(BaseModel):
     name: str
     level: str
     kind: str
-    parent_id: Optional[int]
+    parent_id: Optional[int] = None
 
 
 @router.get("", response_model=List[UnitRead], summary="单位列表（供转交、分办、上报下转时选择）")

@@ -26,13 +26,13 @@ staff_router = APIRouter(prefix="/api/petitions", tags=["petitions"], dependenci
 
 class NoticeRead(BaseModel):
     id: int
-    petition_id: Optional[int]
-    repair_id: Optional[int]
-    ticket: Optional[str]
+    petition_id: Optional[int] = None
+    repair_id: Optional[int] = None
+    ticket: Optional[str] = None
     kind: str
     text: str
     created_at: datetime
-    read_at: Optional[datetime]
+    read_at: Optional[datetime] = None
 
 
 class NoticeList(BaseModel):
@@ -43,13 +43,13 @@ class NoticeList(BaseModel):
 class SmsRead(BaseModel):
     status: str
     attempts: int
-    last_error: Optional[str]
+    last_error: Optional[str] = None
     updated_at: datetime
 
 
 class StaffNoticeRead(NoticeRead):
-    chat_delivered_at: Optional[datetime]
-    sms: Optional[SmsRead]
+    chat_delivered_at: Optional[datetime] = None
+    sms: Optional[SmsRead] = None
 
 
 def _wire(notice) -> dict:

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import List, Optional
 
-from pydantic import BaseModel, StrictInt, conint
+from pydantic import BaseModel
 
 from api.auth.grants import EnterpriseGrant
-from api.inputs import CleanStr, Id, clean_str
+from api.inputs import CleanStr, Id, bounded_int, clean_str
 
 from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
 
@@ -50,9 +50,9 @@ class HandlerRead(BaseModel):
     lead: bool
     assigned_at: datetime
     completed: bool
-    answer: Optional[str]  # the department's part (the lead's is the resolution)
-    completed_at: Optional[datetime]
-    completed_by: Optional[int]
+    answer: Optional[str] = None  # the department's part (the lead's is the resolution)
+    completed_at: Optional[datetime] = None
+    completed_by: Optional[int] = None
 
 
 class PetitionDetail(BaseModel):
@@ -105,7 +105,7 @@ class FeedBack(BaseModel):
 
 
 class ReturnVisit(BaseModel):
-    satisfaction: conint(strict=True, ge=-2**31, le=2**31)  # 1..5, checked by the service
+    satisfaction: bounded_int(-2**31, 2**31, strict=True)  # 1..5, checked by the service
     note: Optional[Text] = None
 
 
@@ -114,7 +114,7 @@ class Close(BaseModel):
 
 
 class ExtensionRequest(BaseModel):
-    days: conint(strict=True, ge=1, le=2**31)
+    days: bounded_int(1, 2**31, strict=True)
     reason: Text
 
 
@@ -142,7 +142,7 @@ class BotPetitionCreated(BaseModel):
     ticket: str
     category: CleanStr
     received_at: datetime
-    due_date: Optional[date]  # handling due (YYYY-MM-DD, Asia/Shanghai); null when untimed
+    due_date: Optional[date] = None  # handling due (YYYY-MM-DD, Asia/Shanghai); null when untimed
     status: str
 
 
@@ -156,7 +156,7 @@ class StatusItem(BaseModel):
     ticket: str
     status: str
     status_label: str
-    due_date: Optional[date]
+    due_date: Optional[date] = None
     text: str
 
 

@@ -134,7 +134,7 @@ def pending_extensions(staff: Approver, session: SessionDep, unmasked: Unmasked 
     today = china_today()
     audit_view(staff, decision, "list_pending_extensions", "petitions:extensions", session=session, now=aware_now(),
                fields=PETITION_FIELDS, shown=[p.ticket for _, p in rows])
-    answer = [PendingExtension(extension=PetitionExtensionRead.from_orm(x),
+    answer = [PendingExtension(extension=PetitionExtensionRead.model_validate(x),
                                petition=PetitionRead.from_petition(p, today, decision.masker),
                                requested_by_name=names.get(str(x.requested_by), "—")) for x, p in rows]
     session.commit()
@@ -150,10 +150,10 @@ def detail(petition_id: Id, staff: Reader, session: SessionDep, unmasked: Unmask
         petition=_shown(session, staff, petition, "view_petition", decision),
         handlers=[_task(h, masker, names) for h in petition.handlers],
         # the ledger's free text (reasons, the feedback message) may quote the petitioner's phone or name
-        events=[PetitionEventRead.from_orm(e).copy(update={"reason": masker.text(e.reason, names),
+        events=[PetitionEventRead.model_validate(e).model_copy(update={"reason": masker.text(e.reason, names),
                                                            "data": masker.value(e.data, names)})
                 for e in petition.events],
-        extensions=[PetitionExtensionRead.from_orm(x) for x in petition.extensions],
+        extensions=[PetitionExtensionRead.model_validate(x) for x in petition.extensions],
         actor_names=_actor_names(session, [e.actor for e in petition.events]
                                  + [str(i) for x in petition.extensions for i in (x.requested_by, x.approved_by) if i]),
         actions=available_actions(petition, staff))
@@ -260,7 +260,7 @@ def request_extension(body: ExtensionRequest, act: Annotated[Acting, Depends(act
     extension = extensions.request_extension(act.petition, session=session, actor=act.staff, days=body.days,
                                              reason=body.reason)
     session.commit()
-    return PetitionExtensionRead.from_orm(extension)
+    return PetitionExtensionRead.model_validate(extension)
 
 
 def _deciding(ext_id: Id, staff: StaffAccount, session: Session) -> PetitionExtension:
@@ -277,7 +277,7 @@ def approve_extension(ext_id: Id, staff: Approver, session: SessionDep, body: Op
     extension = extensions.approve_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
                                              note=body.note if body else None)
     session.commit()
-    return PetitionExtensionRead.from_orm(extension)
+    return PetitionExtensionRead.model_validate(extension)
 
 
 @router.post("/extensions/{ext_id}/reject", response_model=PetitionExtensionRead, summary="不批准延期（须说明理由）")
@@ -285,4 +285,4 @@ def reject_extension(ext_id: Id, body: ExtensionReject, staff: Approver, session
     extension = extensions.reject_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
                                             note=body.note)
     session.commit()
-    return PetitionExtensionRead.from_orm(extension)
+    return PetitionExtensionRead.model_validate(extension)

@@ -1,4 +1,4 @@
-"""Pydantic (v1) shapes of petitions: what registration accepts and what readers get.
+"""Pydantic shapes of petitions: what registration accepts and what readers get.
 
 Shape only (types, lengths); the rules with a reason a person can act on (USCC check digit,
 contact phone, category, channel) are checked by ``service.register`` and raise ``Invalid``.
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.inputs import CleanStr, SafeDatetime, clean_str
 from api.petition.constants import CATEGORIES, CHANNELS
@@ -34,56 +34,56 @@ class PetitionCreate(BaseModel):
     answer: Optional[clean_str(strip_whitespace=True, max_length=4000)] = None
     reconsideration: bool = False  # 行政复议诉求 (法律救济类 only)
 
-    class Config:
-        schema_extra = {"description": f"category: {'、'.join(CATEGORIES)}; channel: {'、'.join(CHANNELS)}"}
+    model_config = ConfigDict(
+        json_schema_extra={"description": f"category: {'、'.join(CATEGORIES)}; channel: {'、'.join(CHANNELS)}"})
 
 
 class ClockRead(BaseModel):
-    due: Optional[date]
+    due: Optional[date] = None
     state: ClockState
-    days_left: Optional[int]
+    days_left: Optional[int] = None
 
 
 class PetitionRead(BaseModel):
     id: int
     ticket: str
     taxpayer_name: str
-    uscc: Optional[str]
+    uscc: Optional[str] = None
     contact_phone: str
     content: str
     category: str
     channel: str
     received_at: datetime
     accepting_unit_id: int
-    accepting_staff_id: Optional[int]
+    accepting_staff_id: Optional[int] = None
     status: str
-    service_unit_id: Optional[int]
-    handling_unit_id: Optional[int]
+    service_unit_id: Optional[int] = None
+    handling_unit_id: Optional[int] = None
     joint: bool
     long_term: bool
     reconsideration: bool
-    resolution: Optional[str]
-    satisfaction: Optional[int]  # recorded at the return visit
+    resolution: Optional[str] = None
+    satisfaction: Optional[int] = None  # recorded at the return visit
     enterprise_rating: Optional[int] = None  # the enterprise's own rating, from the widget
     enterprise_rating_note: Optional[str] = None
     extended_days: int
-    handover_due: Optional[date]
-    handling_due: Optional[date]
-    feedback_due: Optional[date]
-    handed_over_at: Optional[datetime]
-    assigned_at: Optional[datetime]
-    started_at: Optional[datetime]
-    resolved_at: Optional[datetime]
-    fed_back_at: Optional[datetime]
-    visited_at: Optional[datetime]
-    closed_at: Optional[datetime]
+    handover_due: Optional[date] = None
+    handling_due: Optional[date] = None
+    feedback_due: Optional[date] = None
+    handed_over_at: Optional[datetime] = None
+    assigned_at: Optional[datetime] = None
+    started_at: Optional[datetime] = None
+    resolved_at: Optional[datetime] = None
+    fed_back_at: Optional[datetime] = None
+    visited_at: Optional[datetime] = None
+    closed_at: Optional[datetime] = None
     clocks: dict[str, ClockRead] = {}  # handover, handling, feedback as seen on a given day
 
     @classmethod
     def from_petition(cls, petition: Any, today: date, masker: Masker | None = None) -> "PetitionRead":
         """The petition as a reader gets it; ``masker`` (api.privacy.policy decides which) masks the
         personal fields, none given: as stored."""
-        values = {name: getattr(petition, name) for name in cls.__fields__ if name != "clocks"}
+        values = {name: getattr(petition, name) for name in cls.model_fields if name != "clocks"}
         if masker is not None and masker.enabled:
             names = [petition.taxpayer_name]
             values.update(taxpayer_name=masker.name(petition.taxpayer_name), uscc=masker.uscc(petition.uscc),
@@ -98,13 +98,12 @@ class PetitionEventRead(BaseModel):
     at: datetime
     actor: str
     action: str
-    from_status: Optional[str]
-    to_status: Optional[str]
-    reason: Optional[str]
-    data: Optional[dict]
+    from_status: Optional[str] = None
+    to_status: Optional[str] = None
+    reason: Optional[str] = None
+    data: Optional[dict] = None
 
-    class Config:
-        orm_mode = True
+    model_config = ConfigDict(from_attributes=True)
 
 
 class PetitionExtensionRead(BaseModel):
@@ -114,12 +113,11 @@ class PetitionExtensionRead(BaseModel):
     status: str
     requested_by: int
     requested_at: datetime
-    approved_by: Optional[int]
-    approved_at: Optional[datetime]
-    decision_note: Optional[str]
+    approved_by: Optional[int] = None
+    approved_at: Optional[datetime] = None
+    decision_note: Optional[str] = None
 
-    class Config:
-        orm_mode = True
+    model_config = ConfigDict(from_attributes=True)
 
 
 # -- the reports' answers (api.petition.reports, api.petition.statistics) ---------------------------------------

@@ -7,14 +7,14 @@ from datetime import date, datetime
 from typing import Optional
 
 from fastapi import APIRouter
-from pydantic import BaseModel, conint
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.core.database import SessionDep
 from api.core.errors import Conflict, Forbidden, NotFound
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
-from api.inputs import CleanStr, Id
+from api.inputs import CleanStr, Id, bounded_int
 from api.petition.constants import Status
 from api.petition.internal import promised_due
 from api.petition.models import Petition
@@ -36,12 +36,12 @@ class OwnPetition(BaseModel):
     status: str
     content: str
     received_at: datetime
-    due_date: Optional[date]  # the handling deadline promised (moves with an approved extension)
-    days_left: Optional[int]  # working days to due_date while open; negative = late; None when done or untimed
-    result: Optional[str]  # the result, once fed back
+    due_date: Optional[date] = None  # the handling deadline promised (moves with an approved extension)
+    days_left: Optional[int] = None  # working days to due_date while open; negative = late; None when done or untimed
+    result: Optional[str] = None  # the result, once fed back
     may_rate: bool
-    rating: Optional[int]
-    rating_note: Optional[str]
+    rating: Optional[int] = None
+    rating_note: Optional[str] = None
 
 
 class OwnPetitions(BaseModel):
@@ -49,7 +49,7 @@ class OwnPetitions(BaseModel):
 
 
 class RatingRequest(BaseModel):
-    satisfaction: conint(strict=True, ge=1, le=5)
+    satisfaction: bounded_int(1, 5, strict=True)
     note: Optional[CleanStr] = None
 
 

@@ -88,7 +88,7 @@ def get_tags(staff: Operator, session: SessionDep):
 
 @router.post("/messages/{message_id}/mark", response_model=MarkOut, summary="标记机器人回复有误，并说明正确的意图/知识条目")
 def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
-    data = review.mark(message_id, body.dict(), staff, session=session, settings=settings, now=aware_now(),
+    data = review.mark(message_id, body.model_dump(), staff, session=session, settings=settings, now=aware_now(),
                        masker=Masker(True))
     session.commit()
     return data

@@ -17,8 +17,8 @@ Outcome = Enum("Outcome", {o: o for o in OUTCOMES}, type=str)
 
 
 class TagChange(BaseModel):
-    add: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
-    remove: list[clean_str(max_length=40)] = Field(default_factory=list, max_items=20)
+    add: list[clean_str(max_length=40)] = Field(default_factory=list, max_length=20)
+    remove: list[clean_str(max_length=40)] = Field(default_factory=list, max_length=20)
 
 
 

@@ -19,7 +19,7 @@ __all__ = ["hub_client", "receive", "receive_until", "drain", "widget_token", "w
 
 
 def hub_client(settings, unit_id: int) -> TestClient:
-    return TestClient(create_app(settings.copy(update={"bot_intake_unit_id": unit_id})))
+    return TestClient(create_app(settings.model_copy(update={"bot_intake_unit_id": unit_id})))
 
 
 def receive(ws: WebSocketTestSession, timeout: float = 5.0) -> dict:

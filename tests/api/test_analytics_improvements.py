@@ -6,6 +6,7 @@ The job's training step is given a stand-in here (``rasa train`` takes minutes);
 runs the real one against a real Rasa."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,7 @@ from api.improvement.scheduled import LOCK_NAME, retrain
 from api.main import create_app
 from api.org.service import create_staff
 from api.settings import ROOT
+from common.runtimes import bot_python
 from knowledge.base import load_knowledge_base
 from tests.api.analyticskit import Trainer, build_day
 from tests.api.conftest import PASSWORD, TEST_ITERATIONS, build_world
@@ -59,7 +61,7 @@ def dirs(tmp_path):
 @pytest.fixture
 def app_client(settings, dirs):
     knowledge, nlu = dirs
-    with TestClient(create_app(settings.copy(update={"knowledge_dir": knowledge, "training_data_dir": nlu.parent}))) as c:
+    with TestClient(create_app(settings.model_copy(update={"knowledge_dir": knowledge, "training_data_dir": nlu.parent}))) as c:
         yield c
 
 
@@ -338,15 +340,26 @@ def test_one_instance_at_a_time_runs_the_job(app_client, auth, made, dirs, job):
 
 
 def test_written_nlu_file_is_rasa_training_data(tmp_path):
-    """The generated file is what Rasa's YAML reader accepts (the same reader `rasa data validate` uses)."""
-    pytest.importorskip("rasa")
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
-
+    """The generated file is what Rasa's YAML reader accepts (the same reader `rasa data validate` uses), read in
+    the bot runtime where Rasa lives (BOT_PYTHON)."""
+    if not Path(bot_python()).exists():
+        pytest.fail(f"the bot runtime's python {bot_python()} is missing: run `make bot-venv` (or set BOT_PYTHON)")
     nlu = tmp_path / "nlu"
     nlu.mkdir()
     shutil.copy(ROOT / "data" / "nlu" / "handoff.yml", nlu / "handoff.yml")
     files.add_nlu_example(nlu, "我想跟真人聊聊我的发票问题", "request_human")
     files.add_nlu_example(nlu, "麻烦给我接个专家：关于 30% 的比例", "request_expert")
-    data = RasaYAMLReader().read(Path(nlu / "improvements.yml"))
-    examples = {(m.get("text"), m.get("intent")) for m in data.intent_examples}
+    read = subprocess.run([bot_python(), "-c", READ_WITH_RASA, str(nlu / "improvements.yml")], capture_output=True,
+                          text=True, timeout=300)
+    assert read.returncode == 0, read.stderr[-2000:]
+    examples = {tuple(pair) for pair in json.loads(read.stdout.strip().splitlines()[-1])}
     assert examples == {("我想跟真人聊聊我的发票问题", "request_human"), ("麻烦给我接个专家：关于 30% 的比例", "request_expert")}
+
+
+READ_WITH_RASA = """
+import json, sys
+from pathlib import Path
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+data = RasaYAMLReader().read(Path(sys.argv[1]))
+print(json.dumps([[m.get("text"), m.get("intent")] for m in data.intent_examples], ensure_ascii=False))
+"""

@@ -153,7 +153,8 @@ def test_integers_past_64_bits_are_422_with_a_reason(client, world, auth):
     headers = auth(world.registrar)
     assert client.get(f"/api/petitions/{huge}", headers=headers).status_code == 422
     assert client.get(f"/api/petitions/{2**63}", headers=headers).status_code == 422
-    assert client.get(f"/api/petitions/{2**63 - 1}", headers=headers).status_code == 404  # the largest id: not found
+    assert client.get(f"/api/petitions/{2**31}", headers=headers).status_code == 422  # past the INTEGER id columns
+    assert client.get(f"/api/petitions/{2**31 - 1}", headers=headers).status_code == 404  # the largest id: not found
     assert client.get("/api/petitions", params={"page": huge}, headers=headers).status_code == 422
     assert client.get("/api/petitions", params={"unit_id": huge}, headers=headers).status_code == 422
     assert client.post(f"/api/petitions/{huge}/assign", json={"unit_ids": [huge]}, headers=headers).status_code == 422
@@ -225,7 +226,7 @@ def test_the_console_socket_survives_any_malformed_frame(hub, settings, world):
 # -- request body size ------------------------------------------------------------------------------------------
 
 def test_a_body_over_the_limit_is_413_by_length_and_while_streaming(settings, world, auth):
-    small = settings.copy(update={"request_max_bytes": 2000, "upload_max_bytes": 4000})
+    small = settings.model_copy(update={"request_max_bytes": 2000, "upload_max_bytes": 4000})
     with TestClient(create_app(small)) as client:
         headers = auth(world.registrar)
         big = json.dumps(petition_body(content="长" * 1500)).encode()

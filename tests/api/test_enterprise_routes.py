@@ -23,7 +23,7 @@ _seeds = iter(range(720_000_000, 730_000_000, 7919))
 
 @pytest.fixture
 def demo_client(settings):
-    with TestClient(create_app(settings.copy(update={"demo_mode": True}))) as test_client:
+    with TestClient(create_app(settings.model_copy(update={"demo_mode": True}))) as test_client:
         yield test_client
 
 

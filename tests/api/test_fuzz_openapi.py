@@ -59,7 +59,7 @@ def fuzz(fuzz_settings, api_engine):
 
     with sessionmaker(bind=api_engine, future=True, expire_on_commit=False)() as db:
         world = build_world(db, f"f{uuid4().hex[:8]}-")
-    app_settings = fuzz_settings.copy(update={"bot_intake_unit_id": world.service_dept.id})
+    app_settings = fuzz_settings.model_copy(update={"bot_intake_unit_id": world.service_dept.id})
     secret = app_settings.app_secret
     with TestClient(create_app(app_settings)) as client:  # a server exception is raised here, with its traceback
         staff = {name: create_staff_token(getattr(world, name), secret=secret, lifetime=timedelta(hours=2))

@@ -15,7 +15,7 @@ def test_health_is_ok_when_rasa_actions_database_and_redis_answer(client):
 
 
 def test_health_is_503_and_names_what_is_down(settings):
-    settings = settings.copy(update={"rasa_url": "http://127.0.0.1:9", "health_timeout": 0.5})
+    settings = settings.model_copy(update={"rasa_url": "http://127.0.0.1:9", "health_timeout": 0.5})
     with TestClient(create_app(settings)) as client:
         response = client.get("/health")
     assert response.status_code == 503
@@ -27,13 +27,17 @@ def test_openapi_docs_are_served(client):
 
 
 def test_postgres_style_urls_are_accepted():
-    assert Settings(database_url="postgres://u@h/db").database_url == "postgresql://u@h/db"
+    """Heroku-style and plain PostgreSQL URLs open through psycopg 3, the driver the service installs."""
+    assert Settings(database_url="postgres://u@h/db").database_url == "postgresql+psycopg://u@h/db"
+    assert Settings(database_url="postgresql://u@h/db").database_url == "postgresql+psycopg://u@h/db"
+    assert Settings(database_url="postgresql+psycopg://u@h/db").database_url == "postgresql+psycopg://u@h/db"
+    assert Settings(database_url="sqlite:///var/x.db").database_url == "sqlite:///var/x.db"
 
 
 def test_the_embedded_redis_server_stops_with_the_app(settings):
     import psutil
 
-    settings = settings.copy(update={"redis_url": None})
+    settings = settings.model_copy(update={"redis_url": None})
     with TestClient(create_app(settings)) as client:
         pid = runtime(client.app).redis.pid
         assert psutil.pid_exists(pid) and client.get("/health").json()["checks"]["redis"] == "ok"

@@ -24,7 +24,7 @@ def expert(db, world):
 
 def quick(settings, **changes):
     """Seats that leave fast, so a test sees in a second what takes a few in production."""
-    return settings.copy(update={"seat_reconnect_seconds": 0.5, **changes})
+    return settings.model_copy(update={"seat_reconnect_seconds": 0.5, **changes})
 
 
 def start_and_hand_off(client, ws, db, world, service_headers, text="发票开不出来，找人工", tier="staff"):
@@ -189,7 +189,7 @@ def test_a_conversation_is_not_transferred_to_a_colleague_who_is_not_there(setti
 
 
 def test_a_long_queue_offers_to_leave_a_message_and_no_wait_is_made_up(settings, world, db, service_headers):
-    with hub_client(settings.copy(update={"seat_cap": 1, "long_queue": 1}), world.service_dept.id) as client:
+    with hub_client(settings.model_copy(update={"seat_cap": 1, "long_queue": 1}), world.service_dept.id) as client:
         with console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             answers = []
@@ -229,7 +229,7 @@ def test_the_chat_unit_is_not_named_after_the_bot(db, settings):
     assert Settings().bot_intake_unit_name != "智能助手"
     legacy = create_unit(session=db, name="智能助手", level="province", kind="service_department")
     db.commit()
-    unit = intake_unit(session=db, settings=settings.copy(update={"bot_intake_unit_id": None}))
+    unit = intake_unit(session=db, settings=settings.model_copy(update={"bot_intake_unit_id": None}))
     db.commit()
     assert unit.id == legacy.id and unit.name == Settings().bot_intake_unit_name
     assert not db.query(Unit).filter(Unit.name == "智能助手").count()

@@ -172,7 +172,7 @@ def test_uploads_of_other_types_are_refused_whatever_their_name(hub, name, data,
 
 
 def test_an_oversized_upload_is_refused(settings, world):
-    with hub_client(settings.copy(update={"upload_max_bytes": 1024 * 1024}), world.service_dept.id) as client:
+    with hub_client(settings.model_copy(update={"upload_max_bytes": 1024 * 1024}), world.service_dept.id) as client:
         token = widget_token(client)
         big = b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10)
         response = client.post("/api/widget/uploads", headers={"Authorization": f"Bearer {token}"},

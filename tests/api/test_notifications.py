@@ -88,7 +88,7 @@ def test_the_app_starts_and_stops_the_sweeper(settings, monkeypatch):
             swept.set()
 
     monkeypatch.setattr(scheduled, "run_sweep_once", sweep_and_tell)
-    app = create_app(settings.copy(update={"sla_sweep_enabled": True}))
+    app = create_app(settings.model_copy(update={"sla_sweep_enabled": True}))
     with TestClient(app) as client:
         task = runtime(app).tasks.get("sla-sweep")
         assert task is not None and task.get_name() == "sla-sweep"

@@ -20,7 +20,7 @@ from tests.api.reminderkit import correct_deductions, make_enterprise
 
 @pytest.fixture
 def hub(settings, world):
-    quiet = settings.copy(update={"reminder_quiet_hours": "", "campaign_sweep_enabled": False})
+    quiet = settings.model_copy(update={"reminder_quiet_hours": "", "campaign_sweep_enabled": False})
     with hub_client(quiet, world.service_dept.id) as client:
         yield client
 
@@ -216,7 +216,7 @@ def test_a_late_filing_shows_as_corrected_in_the_funnel(hub, db, world, auth):
 
 
 def test_the_weekly_cap_holds_back_the_rest(settings, world, db, enterprise_token):
-    capped = settings.copy(update={"reminder_weekly_cap": 1, "reminder_quiet_hours": "",
+    capped = settings.model_copy(update={"reminder_weekly_cap": 1, "reminder_quiet_hours": "",
                                    "campaign_sweep_enabled": False})
     enterprise = make_enterprise(db, name="限额有限公司")
     with hub_client(capped, world.service_dept.id) as client:

@@ -21,7 +21,7 @@ from tests.liveserver import LiveServer
 
 @pytest.fixture
 def hub(settings, world):
-    with hub_client(settings.copy(update={"ws_auth_seconds": 0.3}), world.service_dept.id) as client:
+    with hub_client(settings.model_copy(update={"ws_auth_seconds": 0.3}), world.service_dept.id) as client:
         yield client
 
 
@@ -102,7 +102,7 @@ class _Lines(logging.Handler):
 
 def test_no_query_string_reaches_uvicorns_logs(settings, world):
     """A real uvicorn with its access log on: a token put in a URL by mistake is not printed."""
-    app = create_app(settings.copy(update={"bot_intake_unit_id": world.service_dept.id, "ws_auth_seconds": 0.3}))
+    app = create_app(settings.model_copy(update={"bot_intake_unit_id": world.service_dept.id, "ws_auth_seconds": 0.3}))
     server = LiveServer(app, lifespan="on", log_level="info")
     lines = _Lines()
     loggers = [logging.getLogger(name) for name in ("uvicorn.access", "uvicorn.error")]

@@ -35,7 +35,7 @@ def assert_429(response, code, *words):
 def tight(settings):
     """The app's settings with small limits: ``tight(login_failures_per_account="3/15m")``."""
     def make(**limits):
-        return settings.copy(update={k: Rate.parse(v) if isinstance(v, str) else v for k, v in limits.items()})
+        return settings.model_copy(update={k: Rate.parse(v) if isinstance(v, str) else v for k, v in limits.items()})
     return make
 
 
@@ -190,7 +190,7 @@ def _is_user_message(event):
 
 
 def test_the_message_rate_is_per_identity_across_sockets(settings, world):
-    with hub_client(settings.copy(update={"messages_per_minute": 3}), world.service_dept.id) as hub:
+    with hub_client(settings.model_copy(update={"messages_per_minute": 3}), world.service_dept.id) as hub:
         token = widget_token(hub)
         with widget_socket(hub, token) as ws:
             receive(ws)
@@ -212,7 +212,7 @@ def test_the_message_rate_is_per_identity_across_sockets(settings, world):
 
 
 def test_a_burst_is_bounded_per_identity(settings, world):
-    with hub_client(settings.copy(update={"message_burst": 2}), world.service_dept.id) as hub:
+    with hub_client(settings.model_copy(update={"message_burst": 2}), world.service_dept.id) as hub:
         token = widget_token(hub)
         with widget_socket(hub, token) as ws, widget_socket(hub, token) as second:
             receive(ws), receive(second)
@@ -274,7 +274,7 @@ def test_new_visitor_tokens_are_limited_per_address_but_renewal_is_free(tight, w
 
 
 def test_widget_quotas_are_shared_by_two_instances(tight, world):
-    limited = tight(uploads_per_identity="2/1d").copy(update={"bot_intake_unit_id": world.service_dept.id})
+    limited = tight(uploads_per_identity="2/1d").model_copy(update={"bot_intake_unit_id": world.service_dept.id})
     with TestClient(create_app(limited)) as first, TestClient(create_app(limited)) as second:
         token = widget_token(first)
         assert _upload(first, token).status_code == 201

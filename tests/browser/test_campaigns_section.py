@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.database import make_engine
 from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, open_section, screenshot, staff_world
 
 SENT_RULE, NEW_RULE = "cit-small-low-profit", "vat-small-scale-exemption"
@@ -61,7 +62,7 @@ def operator_get(world, path: str, **params):
 def stored(world, name: str):
     from api.reminder.models import Campaign
 
-    engine = create_engine(world.database_url)
+    engine = make_engine(world.database_url)
     try:
         with Session(engine) as session:
             return session.execute(select(Campaign).where(Campaign.name == name)).scalar_one()

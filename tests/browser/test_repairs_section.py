@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.database import make_engine
 from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, open_section, screenshot, staff_world
 
 OURS, SECOND, THEIRS = "成都蓉信小微商贸有限公司", "成都锦江便民超市", "外区某科技有限公司"
@@ -82,7 +83,7 @@ def world(tmp_path_factory):
 def stored(world, application_id: int):
     from api.reminder.models import RepairApplication
 
-    engine = create_engine(world.database_url)
+    engine = make_engine(world.database_url)
     try:
         with Session(engine) as session:
             return session.execute(select(RepairApplication).where(RepairApplication.id == application_id)).scalar_one()

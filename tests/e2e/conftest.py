@@ -1,5 +1,8 @@
 """The whole stack started once for the end-to-end tests: API (SQLite + embedded Redis), actions, Rasa.
 
+The API runs in this (the service) runtime; Rasa and the action server in the bot runtime: BOT_PYTHON
+(common.runtimes.bot_python, default .venv-bot/bin/python).
+
 Needs the trained model (models/current.tar.gz, built by `make train`). The API is the conversation
 hub (RASA_URL points at this Rasa), open around the clock, with the demo seats of tools/demo/seed.py.
 The API and the action server read (and the dashboard writes) copies of knowledge/ and data/
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from common.runtimes import bot_python
 from common.secretstore import SECRET_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +67,8 @@ class Stack:
 def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("models/current.tar.gz is missing: run `make train` first")
+    if not Path(bot_python()).exists():
+        pytest.fail(f"the bot runtime's python {bot_python()} is missing: run `make bot-venv` (or set BOT_PYTHON)")
     actions_port, rasa_port, api_port = free_port(), free_port(), free_port()
     logs = tmp_path_factory.mktemp("servers")
     knowledge, data = logs / "knowledge", logs / "data"
@@ -82,9 +88,9 @@ def stack(tmp_path_factory):
     api = subprocess.Popen([str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--port", str(api_port)],
                            cwd=ROOT, env=env, stdout=(logs / "api.log").open("w"), stderr=subprocess.STDOUT,
                            start_new_session=True)
-    actions = subprocess.Popen([sys.executable, "-m", "actions.server"], cwd=ROOT, env=env, stdout=(logs / "actions.log").open("w"), stderr=subprocess.STDOUT,
+    actions = subprocess.Popen([bot_python(), "-m", "actions.server"], cwd=ROOT, env=env, stdout=(logs / "actions.log").open("w"), stderr=subprocess.STDOUT,
                                start_new_session=True)
-    rasa = subprocess.Popen([sys.executable, "-m", "bot.serve"], cwd=ROOT, env=env, stdout=(logs / "rasa.log").open("w"), stderr=subprocess.STDOUT,
+    rasa = subprocess.Popen([bot_python(), "-m", "bot.serve"], cwd=ROOT, env=env, stdout=(logs / "rasa.log").open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{api_port}/docs", api)

@@ -130,7 +130,8 @@ def test_an_unanswered_question_is_fixed_in_analytics_and_live_after_the_retrain
     reviewer.screenshot(path=str(SCREENSHOTS / "improve-approved.png"))
     assert QUESTION not in knowledge_text(stack.knowledge)
 
-    # the retrain job: written to the knowledge copy, faq.yml regenerated from it, trained, loaded into the running Rasa
+    # the retrain job (service runtime; it trains with the bot runtime's rasa): written to the knowledge copy, faq.yml
+    # regenerated from it, trained, loaded into the running Rasa
     done = subprocess.run([sys.executable, "-m", "scripts.retrain", "--models", str(tmp_path / "models")],
                           cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=RETRAIN_TIMEOUT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

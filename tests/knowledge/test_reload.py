@@ -4,6 +4,7 @@ import datetime as dt
 import shutil
 
 import pytest
+import yaml
 
 from knowledge import base
 from knowledge.base import get_knowledge_base, knowledge_root
@@ -21,9 +22,16 @@ def root(tmp_path, monkeypatch):
 
 
 def _add_question(root, entry_id: str, question: str) -> None:
-    from api.improvement.files import add_question_variant
-
-    add_question_variant(root, entry_id, question)
+    """Add a question variant to the entry's file, as an approved improvement does (here without the service's
+    writer, so the test runs in both runtimes)."""
+    for path in sorted((root / "content").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data.get("entries", []):
+            if entry["id"] == entry_id:
+                entry["questions"].append(question)
+                path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                return
+    raise AssertionError(f"no entry {entry_id}")
 
 
 def test_a_new_question_variant_is_answered_without_a_restart(root):

@@ -36,7 +36,7 @@ def session(engine):
     """A session inside an outer transaction that is rolled back: services never commit."""
     connection = engine.connect()
     transaction = connection.begin()
-    db = Session(bind=connection, future=True)
+    db = Session(bind=connection, join_transaction_mode="create_savepoint")  # a failed flush: not the test's transaction
     try:
         yield db
     finally:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import io
 import json
 import pkgutil
 import queue
@@ -546,9 +545,9 @@ def _copy(session: Session, table, rows: list[dict]) -> None:
                    for row in rows)
     cursor = session.connection().connection.cursor()
     try:
-        # One read of the whole text: every 8 KB read would wait for the GIL the generator thread holds.
-        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", io.StringIO(text),
-                           size=max(len(text), 8192))
+        # psycopg 3: the whole text in one write (every small write would wait for the GIL the generator thread holds)
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(text)
     finally:
         cursor.close()
 
