@@ -15,7 +15,7 @@ expert, enterprise              no petition route at all (403)
 ==============================  ===========================================================
 
 Joint handling: the steps that move the whole petition (start, transfer, request an extension, invite a
-co-department, resolve, feed back) belong to the lead department (主办) alone; a co-department (协办)
+co-department, set a co-department's deadline, resolve, feed back) belong to the lead department (主办) alone; a co-department (协办)
 completes its own part and may not close or visit the petition either.
 
 A petition outside one's visibility answers **404**, exactly like a petition that does not
@@ -53,9 +53,10 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "decide_extension": ("supervisor", "director"),
     "add_co_handler": _HANDLING,
     "complete_task": _HANDLING,
+    "set_task_deadline": _HANDLING,
 }
 _IN_HANDLING_UNIT = {"start", "transfer", "resolve", "feed_back", "request_extension", "add_co_handler",
-                     "complete_task"}
+                     "complete_task", "set_task_deadline"}
 _LEAD_ONLY = _IN_HANDLING_UNIT - {"complete_task"}
 _NOT_BY_CO_DEPARTMENT = {"return_visit", "close"}
 OUTSIDE_ACTIONS = {"complete_task"}

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event, false, or_)
+                        UniqueConstraint, and_, event, exists, false, or_)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import relationship
 
 from api.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
-from api.petition.timing import CLOCKS, UTCDateTime, clock_state, overdue_clause, time_left
+from api.petition.timing import CLOCKS, ClockState, UTCDateTime, clock_state, overdue_clause, time_left
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]
+
+
+TASK_STATUSES = ("assigned", "in_progress")
+"""While a petition is in one of these, its co-departments' tasks run (their clocks count)."""
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -133,6 +137,19 @@ class Petition(Base):
                          "days_left": time_left(due, today) if done is None else None}
         return out
 
+    def overdue_tasks(self, today: date) -> list[str]:
+        """Names of the co-departments whose own task is open past its deadline while the petition is handled."""
+        if self.status not in TASK_STATUSES:
+            return []
+        return [h.unit.name for h in self.handlers if not h.lead and h.clock(today)["state"] is ClockState.overdue]
+
+    @classmethod
+    def task_overdue(cls, today: date):
+        """SQL: a co-department's task is open past its deadline while the petition is handled."""
+        return and_(cls.status.in_(TASK_STATUSES), exists().where(
+            PetitionHandler.petition_id == cls.id, PetitionHandler.lead == false(),
+            PetitionHandler.completed_at.is_(None), PetitionHandler.due < today))
+
     def __repr__(self) -> str:
         return f"<Petition {self.ticket} {self.status}>"
 
@@ -144,7 +161,9 @@ class PetitionHandler(Base):
     completed when the petition is resolved; a co-department completes its own."""
 
     __tablename__ = "petition_handlers"
-    __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),)
+    __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),
+                      CheckConstraint("due_days IS NULL OR due_days > 0", name="ck_petition_handlers_due_days"),
+                      Index("ix_petition_handlers_unit_id", "unit_id"))
 
     id = Column(Integer, primary_key=True)
     petition_id = Column(Integer, _fk("petition_id", "petitions", "petition_handlers"), nullable=False)
@@ -154,12 +173,21 @@ class PetitionHandler(Base):
     answer = Column(Text, nullable=True)  # this department's part of the answer (办理意见)
     completed_at = Column(UTCDateTime(), nullable=True)
     completed_by = Column(Integer, _fk("completed_by", "staff_accounts", "petition_handlers"), nullable=True)
+    # The task's deadline (migration 0012): ``due_days`` working days after ``assigned_at`` when the lead set
+    # them (never later than the petition's handling deadline), else the handling deadline itself.
+    due = Column(Date, nullable=True)
+    due_days = Column(Integer, nullable=True)
 
     unit = relationship("Unit")
 
     @property
     def completed(self) -> bool:
         return self.completed_at is not None
+
+    def clock(self, today: date) -> dict:
+        """The task's clock as seen on ``today``: due date, state, working days left while open."""
+        return {"due": self.due, "state": clock_state(self.due, self.completed_at, today),
+                "days_left": time_left(self.due, today) if self.completed_at is None else None}
 
 
 class PetitionEvent(Base):
