@@ -163,7 +163,7 @@ class PetitionHandler(Base):
     __tablename__ = "petition_handlers"
     __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),
                       CheckConstraint("due_days IS NULL OR due_days > 0", name="ck_petition_handlers_due_days"),
-                      Index("ix_petition_handlers_unit_id", "unit_id"))
+                      Index("ix_petition_handlers_unit_id", "unit_id", "petition_id"))
 
     id = Column(Integer, primary_key=True)
     petition_id = Column(Integer, _fk("petition_id", "petitions", "petition_handlers"), nullable=False)

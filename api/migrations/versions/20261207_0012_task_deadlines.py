@@ -1,6 +1,7 @@
 """Joint handling: each co-department's task has its own deadline (``petition_handlers.due``, a Shanghai date;
 ``due_days``: the working days the lead set, NULL = the petition's handling deadline), and the handling
-departments are found by unit (``ix_petition_handlers_unit_id``: a department's queue, a leader's unit tree).
+departments are found by unit (``ix_petition_handlers_unit_id`` on (unit_id, petition_id): a department's
+queue and the visibility of handlers read the petition ids from the index alone).
 
 Backfill: every task takes its petition's handling deadline (nothing earlier was ever set).
 
@@ -22,7 +23,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("due", sa.Date, nullable=True))
         batch.add_column(sa.Column("due_days", sa.Integer, nullable=True))
         batch.create_check_constraint("ck_petition_handlers_due_days", "due_days IS NULL OR due_days > 0")
-    op.create_index("ix_petition_handlers_unit_id", "petition_handlers", ["unit_id"])
+    op.create_index("ix_petition_handlers_unit_id", "petition_handlers", ["unit_id", "petition_id"])
     op.execute("""
         UPDATE petition_handlers SET
             due = (SELECT p.handling_due FROM petitions p WHERE p.id = petition_handlers.petition_id)
