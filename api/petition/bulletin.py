@@ -160,7 +160,7 @@ def _table(header: list[str], rows: list[list], empty: str) -> str:
         return f'<p class="empty">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def render_html(data: dict) -> str:
@@ -172,6 +172,7 @@ def render_html(data: dict) -> str:
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="/static/bulletin.css">
 </head>
