@@ -278,9 +278,11 @@ def list_runs(session: Session, today: date, rng: random.Random, scenario: str, 
     units = session.execute(text("SELECT DISTINCT unit_id FROM petition_handlers ORDER BY 1")).scalars().all()
     for i in range(runs + 5):  # five warm-up runs
         if scenario == "supervisor_open":  # a city bureau's 分管局领导: its tree's open petitions
-            filters = PetitionFilters(status=OPEN, extra=(visible_clause(_viewer(session, "supervisor", i)),))
+            filters = PetitionFilters(status=OPEN,
+                                      extra=(visible_clause(_viewer(session, "supervisor", i), session=session),))
         elif scenario == "handler_queue":  # a handling department's own 待办理 queue, as its handler sees it
-            filters = PetitionFilters(queue="to_handle", extra=(visible_clause(_viewer(session, "handler", i)),))
+            filters = PetitionFilters(queue="to_handle",
+                                      extra=(visible_clause(_viewer(session, "handler", i), session=session),))
         elif scenario == "unit_queue":  # a handling department's 待办理 queue
             filters = PetitionFilters(handling_unit_id=units[i % len(units)], queue="to_handle")
         elif scenario == "to_visit":  # the 回访 due list

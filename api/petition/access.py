@@ -26,7 +26,7 @@ status → 409, lead department, approver role) stay in ``service`` and ``extens
 from __future__ import annotations
 
 from sqlalchemy import exists, literal, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.auth.deps import ROLE_LABELS
 from api.errors import Forbidden, NotFound
@@ -79,14 +79,24 @@ def _handled_by(units):
     return exists().where(PetitionHandler.petition_id == Petition.id, PetitionHandler.unit_id.in_(units))
 
 
-def visible_clause(staff: StaffAccount):
-    """A WHERE clause true for the petitions ``staff`` may see."""
+def _tree_ids(unit_id: int, session: Session | None):
+    """The unit tree as a list of ids read now (the planner then knows how few they are and reads the handlers'
+    (unit_id, petition_id) index; with the recursive CTE it guesses hundreds and scans the table), or the CTE
+    itself when there is no session to read it with."""
+    if session is None:
+        return unit_tree(unit_id)
+    return list(session.execute(unit_tree(unit_id)).scalars())
+
+
+def visible_clause(staff: StaffAccount, session: Session | None = None):
+    """A WHERE clause true for the petitions ``staff`` may see. ``session`` (default: the one ``staff`` was loaded
+    in) reads the caller's unit tree first."""
     if staff.role in GLOBAL_ROLES and not is_outside(staff):
         return true()
     if staff.role == "handler" or is_outside(staff):
         return _handled_by(select(literal(staff.unit_id)))
     if staff.role in ("staff", "supervisor", "director"):
-        tree = unit_tree(staff.unit_id)
+        tree = _tree_ids(staff.unit_id, session or object_session(staff))
         clause = or_(Petition.accepting_unit_id.in_(tree), Petition.service_unit_id.in_(tree), _handled_by(tree))
         return or_(clause, Petition.accepting_staff_id == staff.id) if staff.role == "staff" else clause
     return Petition.id.is_(None)  # experts and any future role: nothing

@@ -59,6 +59,7 @@ def _headers(world, username):
 
 def _settled(page):
     expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
+    expect(page.locator(".el-message:visible")).to_have_count(0)  # a step's toast would cover the drawer's title
     page.wait_for_timeout(400)
 
 
