@@ -359,7 +359,9 @@ def _task_days(petition: Petition, days, since: datetime | None = None) -> int:
     if petition.handling_due is None:
         raise Invalid("该诉求不计办理时限（长期跟踪或行政复议），不能设定协办期限")
     own = due_after(since or petition.assigned_at or aware_now(), days)
-    if own is not None and own > petition.handling_due:
+    if own is None:  # logged by the calendar; a deadline is never guessed
+        raise Invalid("工作日历尚未包含这段时间的安排，暂不能按工作日设定协办期限")
+    if own > petition.handling_due:
         raise Invalid(f"协办期限不能晚于诉求的办理期限（{petition.handling_due:%Y-%m-%d}），请减少天数")
     return days
 
