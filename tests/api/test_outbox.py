@@ -128,23 +128,33 @@ def test_a_connected_enterprise_hears_a_new_step_without_reopening(hub, world, a
     assert created["ticket"] in event["message"]["text"] and world.collection.name in event["message"]["text"]
 
 
+def _received_application(db, world, enterprise):
+    """A credit-repair application of ``enterprise`` waiting for the service department's decision."""
+    from api.reminder.models import RepairApplication
+
+    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
+                                    status="received", received_at=datetime.now(timezone.utc),
+                                    unit_id=world.service_dept.id)
+    db.add(application)
+    db.commit()
+    return application
+
+
+def _decide(hub, headers, application, approve, note):
+    return hub.post(f"/api/repairs/{application.id}/decision", headers=headers, json={"approve": approve, "note": note})
+
+
 @pytest.mark.parametrize("approve, note, kind, words", [
     (True, "已核实补办申报", "repair_approved", "审核通过"),
     (False, "滞纳金尚未缴清", "repair_rejected", "未通过审核，原因：滞纳金尚未缴清"),
 ])
 def test_the_enterprise_hears_the_decision_on_its_credit_repair(hub, db, world, auth, enterprise_token,
                                                                approve, note, kind, words):
-    from api.reminder.models import RepairApplication
     from tests.api.reminderkit import make_enterprise
 
     enterprise = make_enterprise(db, name="修复告知有限公司")
-    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
-                                    status="received", received_at=datetime.now(timezone.utc),
-                                    unit_id=world.service_dept.id)
-    db.add(application)
-    db.commit()
-    decided = hub.post(f"/api/repairs/{application.id}/decision", headers=auth(world.clerk),
-                       json={"approve": approve, "note": note})
+    application = _received_application(db, world, enterprise)
+    decided = _decide(hub, auth(world.clerk), application, approve, note)
     assert decided.status_code == 200, decided.text
     token = enterprise_token(enterprise.uscc, name=enterprise.name)
     visitor = widget_token(hub, token)
@@ -163,7 +173,6 @@ def test_the_repair_decision_goes_by_sms_to_the_mobile_number_the_enterprise_lef
     """The enterprise left 139 0013 9000 on a petition (and a landline on a newer one): the decision and its
     reason go to the mobile number through the outbox; the development sender records it — nothing claims a
     delivery."""
-    from api.reminder.models import RepairApplication
     from tests.api.reminderkit import make_enterprise
 
     enterprise = make_enterprise(db, name="短信告知有限公司")
@@ -171,13 +180,8 @@ def test_the_repair_decision_goes_by_sms_to_the_mobile_number_the_enterprise_lef
         created = hub.post("/api/petitions", json=petition_body(uscc=enterprise.uscc, contact_phone=phone),
                            headers=auth(world.registrar))
         assert created.status_code == 201, created.text
-    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
-                                    status="received", received_at=datetime.now(timezone.utc),
-                                    unit_id=world.service_dept.id)
-    db.add(application)
-    db.commit()
-    decided = hub.post(f"/api/repairs/{application.id}/decision", headers=auth(world.clerk),
-                       json={"approve": approve, "note": note})
+    application = _received_application(db, world, enterprise)
+    decided = _decide(hub, auth(world.clerk), application, approve, note)
     assert decided.status_code == 200 and decided.json()["sms_queued"] is True, decided.text
     notice = db.execute(select(EnterpriseNotice).where(EnterpriseNotice.repair_id == application.id)).scalar_one()
     message = db.execute(select(SmsMessage).where(SmsMessage.notice_id == notice.id)).scalar_one()
@@ -194,17 +198,11 @@ def test_the_repair_decision_goes_by_sms_to_the_mobile_number_the_enterprise_lef
 
 
 def test_no_sms_when_the_enterprise_left_no_mobile_number(hub, db, world, auth):
-    from api.reminder.models import RepairApplication
     from tests.api.reminderkit import make_enterprise
 
     enterprise = make_enterprise(db, name="无手机号有限公司")
-    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
-                                    status="received", received_at=datetime.now(timezone.utc),
-                                    unit_id=world.service_dept.id)
-    db.add(application)
-    db.commit()
-    decided = hub.post(f"/api/repairs/{application.id}/decision", headers=auth(world.clerk),
-                       json={"approve": False, "note": "尚未纠正"})
+    application = _received_application(db, world, enterprise)
+    decided = _decide(hub, auth(world.clerk), application, False, "尚未纠正")
     assert decided.status_code == 200 and decided.json()["sms_queued"] is False
     notice = db.execute(select(EnterpriseNotice).where(EnterpriseNotice.repair_id == application.id)).scalar_one()
     assert db.execute(select(SmsMessage).where(SmsMessage.notice_id == notice.id)).first() is None

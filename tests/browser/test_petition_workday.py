@@ -246,7 +246,8 @@ def test_every_staff_page_at_desktop_and_phone_width(page_factory, world, viewpo
 
     bulletin = page_factory(viewport, **options)
     bulletin.set_extra_http_headers(_headers(world, "supervisor"))
-    bulletin.goto(f"{world.url}/api/petitions/bulletin?period=month&format=html&date={_today()}")
+    # the first 通报 of a process loads jieba for the common demands: seconds, tens of them on a loaded machine
+    bulletin.goto(f"{world.url}/api/petitions/bulletin?period=month&format=html&date={_today()}", timeout=180_000)
     expect(bulletin.locator("h1")).to_contain_text("诉求办理情况通报")
     expect(bulletin.locator("table.summary")).to_contain_text("企业自评平均分")
     fits(bulletin)
