@@ -174,7 +174,7 @@ def prepare_storage(env: dict) -> None:
     import redis
     from sqlalchemy import text
 
-    from api.database import make_engine  # postgresql:// through psycopg 3
+    from api.core.database import make_engine  # postgresql:// through psycopg 3
 
     admin = make_engine(f"{PG_SERVER}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -256,11 +256,31 @@ def pct(values, p):
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
+def _viewer(session: Session, role: str, i: int):
+    """A transient staff account of ``role`` in the i-th unit that has one (city bureaus for leaders, handling
+    departments for handlers): the list then carries that account's visibility clause, as the route does."""
+    from api.org.models import StaffAccount
+
+    kinds = ("handling_department",) if role == "handler" else ("tax_unit",)
+    levels = ("district", "city") if role == "handler" else ("city",)
+    units = session.execute(text("SELECT id FROM units WHERE kind = ANY(:k) AND level = ANY(:l) ORDER BY id"),
+                            {"k": list(kinds), "l": list(levels)}).scalars().all()
+    return StaffAccount(id=0, username="bench", display_name="bench", role=role, unit_id=units[i % len(units)])
+
+
 def list_runs(session: Session, today: date, rng: random.Random, scenario: str, runs: int = 50):
+    from api.petition.access import visible_clause
+
     times, totals = [], []
     units = session.execute(text("SELECT DISTINCT unit_id FROM petition_handlers ORDER BY 1")).scalars().all()
     for i in range(runs + 5):  # five warm-up runs
-        if scenario == "unit_queue":  # a handling department's 待办理 queue
+        if scenario == "supervisor_open":  # a city bureau's 分管局领导: its tree's open petitions
+            filters = PetitionFilters(status=OPEN,
+                                      extra=(visible_clause(_viewer(session, "supervisor", i), session=session),))
+        elif scenario == "handler_queue":  # a handling department's own 待办理 queue, as its handler sees it
+            filters = PetitionFilters(queue="to_handle",
+                                      extra=(visible_clause(_viewer(session, "handler", i), session=session),))
+        elif scenario == "unit_queue":  # a handling department's 待办理 queue
             filters = PetitionFilters(handling_unit_id=units[i % len(units)], queue="to_handle")
         elif scenario == "to_visit":  # the 回访 due list
             filters = PetitionFilters(queue="to_visit", category=CATEGORIES[i % len(CATEGORIES)])
@@ -324,7 +344,8 @@ def main() -> None:
         report["rows"] = {"petitions": sizes[0], "events": sizes[1], "open": sizes[2]}
 
         report["list"] = {s: list_runs(session, today, rng, s)
-                          for s in ("all_filters", "status_category", "text_only", "unit_queue", "to_visit")}
+                          for s in ("all_filters", "status_category", "text_only", "unit_queue", "to_visit",
+                                    "supervisor_open", "handler_queue")}
         if args.explain:
             print(explain(session, today))
 

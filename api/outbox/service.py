@@ -3,6 +3,11 @@
 `notice_for(petition, entry)` is called by the ledger itself (api.petition.lifecycle.record) in the same
 transaction as the change, so a step and its notice exist together or not at all; a mobile contact number
 also gets an SMS row in the outbox, which the scheduled sender drains.
+
+`notice_for_repair(application)` tells the decision on a credit-repair application the same way: a notice
+(chat and 消息) and an SMS to the enterprise's mobile number on record — the mobile contact number it left
+on its latest petition (the enterprise profile carries no contact number); none on record: no SMS row, and
+the staff's answer says so.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from api.org.models import Unit
 from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.petition.models import Petition, PetitionEvent, PetitionExtension
 
-__all__ = ["notice_for", "notice_for_repair", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
+__all__ = ["notice_for", "notice_for_repair", "enterprise_mobile", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 """SMS goes to mainland mobile numbers only; a landline contact is told in the chat and by the staff's call."""
@@ -60,6 +65,26 @@ def _text(petition: Petition, entry: PetitionEvent, session: Session) -> tuple[s
     return None
 
 
+def _mobile(phone: str | None) -> str | None:
+    phone = (phone or "").replace(" ", "").replace("-", "")
+    return phone if MOBILE.match(phone) else None
+
+
+def _queue_sms(notice: EnterpriseNotice, phone: str, *, session: Session, now: datetime) -> SmsMessage:
+    session.flush()  # the SMS names its notice
+    sms = SmsMessage(notice_id=notice.id, phone=phone, text=notice.text, status="pending", next_attempt_at=now,
+                     created_at=now, updated_at=now)
+    session.add(sms)
+    return sms
+
+
+def enterprise_mobile(uscc: str, *, session: Session) -> str | None:
+    """The mobile number the enterprise last left us: the newest of its petitions with a mobile contact."""
+    phones = session.execute(select(Petition.contact_phone).where(Petition.uscc == uscc)
+                             .order_by(Petition.received_at.desc(), Petition.id.desc()).limit(20)).scalars()
+    return next((m for m in map(_mobile, phones) if m), None)
+
+
 def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, now: datetime) -> EnterpriseNotice | None:
     """The notice (and SMS) this ledger entry calls for; None when the enterprise need not hear of it."""
     told = _text(petition, entry, session)
@@ -71,26 +96,28 @@ def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, no
     notice = EnterpriseNotice(petition_id=petition.id, event_id=entry.id, uscc=petition.uscc, kind=kind,
                               ticket=petition.ticket, text=text, created_at=now)
     session.add(notice)
-    phone = (petition.contact_phone or "").replace(" ", "").replace("-", "")
-    if MOBILE.match(phone):
-        session.flush()
-        session.add(SmsMessage(notice_id=notice.id, phone=phone, text=text, status="pending", next_attempt_at=now,
-                               created_at=now, updated_at=now))
+    phone = _mobile(petition.contact_phone)
+    if phone:
+        _queue_sms(notice, phone, session=session, now=now)
     return notice
 
 
-def notice_for_repair(application, *, uscc: str, session: Session, now: datetime) -> EnterpriseNotice:
-    """The enterprise hears the decision on its credit-repair application (in its chat and 消息)."""
+def notice_for_repair(application, *, uscc: str, session: Session,
+                      now: datetime) -> tuple[EnterpriseNotice, SmsMessage | None]:
+    """The enterprise hears the decision on its credit-repair application, with the reason: in its chat and
+    消息, and by SMS when a mobile number is on record (:func:`enterprise_mobile`)."""
+    note = (application.decision_note or "").strip().rstrip("。")
     if application.status == "approved":
         kind = "repair_approved"
-        text = (f"您申请修复的纳税信用扣分项（{application.reason}）已审核通过，"
-                "修复结果将在纳税信用信息中更新。")
+        text = (f"您申请修复的纳税信用扣分项（{application.reason}）已审核通过"
+                + (f"，审核意见：{note}" if note else "") + "。修复结果将在纳税信用信息中更新。")
     else:
         kind = "repair_rejected"
-        text = f"您申请修复的纳税信用扣分项（{application.reason}）未通过审核，原因：{application.decision_note}。"
+        text = f"您申请修复的纳税信用扣分项（{application.reason}）未通过审核，原因：{note}。"
     notice = EnterpriseNotice(repair_id=application.id, uscc=uscc, kind=kind, text=text, created_at=now)
     session.add(notice)
-    return notice
+    phone = enterprise_mobile(uscc, session=session)
+    return notice, (_queue_sms(notice, phone, session=session, now=now) if phone else None)
 
 
 def list_for(uscc: str, *, session: Session, limit: int = 50) -> list[EnterpriseNotice]:

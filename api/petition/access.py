@@ -15,7 +15,7 @@ expert, enterprise              no petition route at all (403)
 ==============================  ===========================================================
 
 Joint handling: the steps that move the whole petition (start, transfer, request an extension, invite a
-co-department, resolve, feed back) belong to the lead department (主办) alone; a co-department (协办)
+co-department, set a co-department's deadline, resolve, feed back) belong to the lead department (主办) alone; a co-department (协办)
 completes its own part and may not close or visit the petition either.
 
 A petition outside one's visibility answers **404**, exactly like a petition that does not
@@ -26,7 +26,7 @@ status → 409, lead department, approver role) stay in ``service`` and ``extens
 from __future__ import annotations
 
 from sqlalchemy import exists, literal, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.auth.deps import ROLE_LABELS
 from api.core.errors import Forbidden, NotFound
@@ -53,9 +53,10 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "decide_extension": ("supervisor", "director"),
     "add_co_handler": _HANDLING,
     "complete_task": _HANDLING,
+    "set_task_deadline": _HANDLING,
 }
 _IN_HANDLING_UNIT = {"start", "transfer", "resolve", "feed_back", "request_extension", "add_co_handler",
-                     "complete_task"}
+                     "complete_task", "set_task_deadline"}
 _LEAD_ONLY = _IN_HANDLING_UNIT - {"complete_task"}
 _NOT_BY_CO_DEPARTMENT = {"return_visit", "close"}
 OUTSIDE_ACTIONS = {"complete_task"}
@@ -78,14 +79,24 @@ def _handled_by(units):
     return exists().where(PetitionHandler.petition_id == Petition.id, PetitionHandler.unit_id.in_(units))
 
 
-def visible_clause(staff: StaffAccount):
-    """A WHERE clause true for the petitions ``staff`` may see."""
+def _tree_ids(unit_id: int, session: Session | None):
+    """The unit tree as a list of ids read now (the planner then knows how few they are and reads the handlers'
+    (unit_id, petition_id) index; with the recursive CTE it guesses hundreds and scans the table), or the CTE
+    itself when there is no session to read it with."""
+    if session is None:
+        return unit_tree(unit_id)
+    return list(session.execute(unit_tree(unit_id)).scalars())
+
+
+def visible_clause(staff: StaffAccount, session: Session | None = None):
+    """A WHERE clause true for the petitions ``staff`` may see. ``session`` (default: the one ``staff`` was loaded
+    in) reads the caller's unit tree first."""
     if staff.role in GLOBAL_ROLES and not is_outside(staff):
         return true()
     if staff.role == "handler" or is_outside(staff):
         return _handled_by(select(literal(staff.unit_id)))
     if staff.role in ("staff", "supervisor", "director"):
-        tree = unit_tree(staff.unit_id)
+        tree = _tree_ids(staff.unit_id, session or object_session(staff))
         clause = or_(Petition.accepting_unit_id.in_(tree), Petition.service_unit_id.in_(tree), _handled_by(tree))
         return or_(clause, Petition.accepting_staff_id == staff.id) if staff.role == "staff" else clause
     return Petition.id.is_(None)  # experts and any future role: nothing

@@ -4,7 +4,7 @@ so a page offers exactly the buttons that will work (and never keeps its own cop
 A step is offered when its status allows it (``lifecycle.TRANSITIONS``), the caller's role and unit may take it
 (``access.ensure_may``), and the step's own rule holds: resolve and feed back only by the lead department
 (谁主办、谁反馈) once every co-department has completed its part, an extension only on a running handling clock with none pending, a decision on an extension only
-by its approver and never by the one who asked. In joint handling a co-department is offered only
+by its approver of the same level (本级) and never by the one who asked. In joint handling a co-department is offered only
 ``complete_task`` (its own part, while open); the lead is offered ``add_co_handler`` (not for reconsideration
 demands). An outside department's account is offered nothing else and registers nothing.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from api.core.errors import Forbidden
 from api.org.models import StaffAccount
 from api.petition.access import ACTION_ROLES, ensure_may, is_outside
-from api.petition.extensions import approver_roles
+from api.petition.extensions import approver_roles, same_level
 from api.petition.lifecycle import TRANSITIONS
 from api.petition.models import Petition
 
@@ -32,11 +32,13 @@ def available_actions(petition: Petition, staff: StaffAccount) -> list[str]:
         and all(h.lead or h.completed for h in petition.handlers),  # every co-department's part completed
         "feed_back": lambda: staff.unit_id == petition.handling_unit_id,
         "request_extension": lambda: petition.handling_due is not None and not pending,
-        "decide_extension": lambda: staff.role in approver_roles(petition)
+        "decide_extension": lambda: staff.role in approver_roles(petition) and same_level(staff, petition)
         and any(x.requested_by != staff.id for x in pending),
         "complete_task": lambda: any(h.unit_id == staff.unit_id and not h.lead and not h.completed
                                      for h in petition.handlers),
         "add_co_handler": lambda: not petition.reconsideration,
+        "set_task_deadline": lambda: petition.handling_due is not None
+        and any(not h.lead and not h.completed for h in petition.handlers),
     }
     return [action for action, (sources, _) in TRANSITIONS.items()
             if petition.status in {s.value for s in sources} and _allowed(action, petition, staff)

@@ -11,9 +11,11 @@ grouped query, by handling unit), seen on ``today``:
   missed and still-overdue clocks of each unit that has any, most first;
 * 共性诉求: :func:`~api.petition.statistics.common_demands` of the period (themes, keywords, counts —
   no example text, so the report carries no personal data);
-* 满意度: rated petitions, average and distribution 1–5; 回访 ``visited`` and ``awaiting_visit``;
-* 延期: extension requests of the period's petitions, requested / approved / rejected / pending and
-  the approved days.
+* 满意度: rated petitions, average and distribution 1–5 — the return visit's and the enterprise's own
+  rating (企业评价, from the widget); 回访 owed (应回访), done, overdue, and ``awaiting_visit``;
+* 延期: extension requests of the period's petitions, requested / approved / rejected / pending, the
+  approved days and the average extra days per approved request;
+* 协办: the co-departments' tasks, completed, completed late and still overdue.
 
 :func:`render_html` escapes every text; its stylesheet is ``/static/bulletin.css`` (print layout).
 """
@@ -83,7 +85,8 @@ def bulletin(session: Session, kind: str, day: date, *, today: date) -> dict:
         "common_demands": [{"theme": t["theme"], "keywords": t["keywords"], "count": t["count"]}
                            for t in demands["themes"]],
         "satisfaction": total["satisfaction"], "visited": total["visited"], "awaiting_visit": total["awaiting_visit"],
-        "extensions": total["extensions"],
+        "enterprise_rating": total["enterprise_rating"], "visits": total["visits"],
+        "extensions": total["extensions"], "tasks": total["tasks"],
     }
 
 
@@ -91,8 +94,17 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def _average(value) -> object:
+    return "—" if value is None else value
+
+
+def _distribution(scores: dict) -> str:
+    return "，".join(f"{k}分 {n} 件" for k, n in scores["distribution"].items())
+
+
 def _summary_rows(data: dict) -> list[tuple[str, object]]:
-    sat, ext = data["satisfaction"], data["extensions"]
+    sat, ext, rating = data["satisfaction"], data["extensions"], data["enterprise_rating"]
+    visits, tasks = data["visits"], data["tasks"]
     rows: list[tuple[str, object]] = [("统计期间", f"{data['date_from']} 至 {data['date_to']}"),
                                       ("统计日期", data["as_of"]), ("受理量", data["received"]),
                                       ("办结量", data["handled"]), ("已反馈", data["fed_back"]),
@@ -101,11 +113,17 @@ def _summary_rows(data: dict) -> list[tuple[str, object]]:
     for clock, label in CLOCK_LABELS.items():
         c = data["on_time"][clock]
         rows.append((f"{label}按期率", f"{_percent(c['rate'])}（按期 {c['met']}，超期 {c['missed']}，其中仍超期 {c['overdue']}）"))
-    rows += [("已回访", data["visited"]), ("待回访", data["awaiting_visit"]), ("评价件数", sat["rated"]),
-             ("平均满意度", "—" if sat["average"] is None else sat["average"]),
-             ("满意度分布", "，".join(f"{k}分 {n} 件" for k, n in sat["distribution"].items())),
+    rows += [("应回访", visits["due"]), ("已回访", data["visited"]), ("待回访", data["awaiting_visit"]),
+             ("回访超期（反馈后超过5个工作日未回访）", visits["overdue"]),
+             ("回访评价件数", sat["rated"]), ("回访平均满意度", _average(sat["average"])),
+             ("回访满意度分布", _distribution(sat)),
+             ("企业自评件数", rating["rated"]), ("企业自评平均分", _average(rating["average"])),
+             ("企业自评分布", _distribution(rating)),
              ("延期申请", ext["requested"]), ("批准延期", ext["approved"]), ("不予批准", ext["rejected"]),
-             ("待审批", ext["pending"]), ("批准延长工作日", ext["approved_days"])]
+             ("待审批", ext["pending"]), ("批准延长工作日", ext["approved_days"]),
+             ("平均每次延长工作日", _average(ext["avg_extra_days"])),
+             ("协办任务", tasks["total"]), ("协办已完成", tasks["completed"]), ("协办逾期完成", tasks["late"]),
+             ("协办仍超期", tasks["overdue"])]
     return rows
 
 
@@ -142,7 +160,7 @@ def _table(header: list[str], rows: list[list], empty: str) -> str:
         return f'<p class="empty">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def render_html(data: dict) -> str:
@@ -154,6 +172,7 @@ def render_html(data: dict) -> str:
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="/static/bulletin.css">
 </head>

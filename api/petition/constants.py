@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = ["CATEGORIES", "CHANNELS", "LEGAL_RELIEF", "LONG_TERM_CATEGORIES", "Status", "STATUS_LABELS",
-           "EXTENSION_STATUS_LABELS", "HANDOVER_DAYS", "HANDLING_DAYS", "MAX_HANDLING_DAYS", "FEEDBACK_DAYS", "BOT",
+           "EXTENSION_STATUS_LABELS", "HANDOVER_DAYS", "HANDLING_DAYS", "MAX_HANDLING_DAYS", "FEEDBACK_DAYS", "VISIT_DAYS", "BOT",
            "SYSTEM"]
 
 from common.petitions import CATEGORIES, CHANNELS  # noqa: E402 - one vocabulary for bot and API
@@ -16,6 +16,7 @@ HANDOVER_DAYS = 1  # 受理登记后1个工作日内转交本级纳税服务部�
 HANDLING_DAYS = 5  # 收到后5个工作日内办结
 MAX_HANDLING_DAYS = 10  # 延长后最长不得超过10个工作日
 FEEDBACK_DAYS = 1  # 办理完成后1个工作日内反馈
+VISIT_DAYS = 5  # 回访: within 5 working days after the feedback (the notice says 定期回访; the period is ours)
 
 BOT, SYSTEM = "bot", "system"
 """Actors that are not staff accounts, as written in the ledger."""

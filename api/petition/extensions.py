@@ -6,8 +6,11 @@ department, a director (本级税务机关主要领导) for joint handling. Hand
 applied to joint handling too. One request may be pending at a time, and only before the
 deadline has passed. In joint handling only the lead department asks (a co-department may not);
 the approver role is the one the petition needs when it is decided, so a request made before a
-co-department was invited goes to the director. Nobody decides their own request, whatever their
-role, and no account of an outside department decides any. Functions take ``session=`` and never commit.
+co-department was invited goes to the director. The approver must be a leader of the same level (本级):
+of the bureau the lead handling department belongs to (its nearest ``tax_unit``, the department itself
+when it is one) — a leader of another bureau, above or beside it, gets 403 ``not_same_level``. Nobody
+decides their own request, whatever their role, and no account of an outside department decides any.
+Functions take ``session=`` and never commit.
 """
 from __future__ import annotations
 
@@ -18,20 +21,36 @@ from sqlalchemy.orm import Session
 
 from api.core.database import get_or_404
 from api.core.errors import Conflict, Forbidden, Invalid
-from api.org.models import StaffAccount
+from api.org.models import StaffAccount, Unit
 from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.access import is_outside
 from api.petition.lifecycle import actor_label, ensure_allowed, record
 from api.petition.models import Petition, PetitionExtension
-from api.petition.service import handling_due_for
+from api.petition.service import handling_due_for, refresh_task_dues
 from api.core.time import aware_now, china_date
 
-__all__ = ["request_extension", "approve_extension", "reject_extension", "get_extension", "approver_roles"]
+__all__ = ["request_extension", "approve_extension", "reject_extension", "get_extension", "approver_roles",
+           "bureau_of", "same_level"]
 
 
 def approver_roles(petition: Petition) -> tuple[str, ...]:
     """Roles that may decide an extension of ``petition``."""
     return ("director",) if petition.joint else ("supervisor", "director")
+
+
+def bureau_of(unit: Unit | None) -> Unit | None:
+    """The bureau (税务机关, kind ``tax_unit``) a unit belongs to: itself or its nearest such ancestor."""
+    seen = set()
+    while unit is not None and unit.kind != "tax_unit" and unit.id not in seen:
+        seen.add(unit.id)
+        unit = unit.parent
+    return unit
+
+
+def same_level(staff: StaffAccount, petition: Petition) -> bool:
+    """Whether ``staff`` leads the bureau that handles ``petition`` (本级): the lead department's bureau."""
+    handling = bureau_of(petition.handling_unit)
+    return handling is not None and bureau_of(staff.unit) is handling
 
 
 def request_extension(petition: Petition, *, session: Session, actor: StaffAccount, days: int, reason: str,
@@ -71,6 +90,7 @@ def approve_extension(extension: PetitionExtension, *, session: Session, actor: 
     petition.extended_days += extension.days
     old_due = petition.handling_due
     petition.handling_due = handling_due_for(petition)
+    refresh_task_dues(petition)
     record(petition, "approve_extension", session=session, actor=actor, at=now, from_status=status,
            to_status=status, reason=note, data={"extension_id": extension.id, "days": extension.days,
                                                 "handling_due_before": old_due.isoformat() if old_due else None,
@@ -118,6 +138,10 @@ def _decide(extension: PetitionExtension, actor: StaffAccount, *, session: Sessi
         raise Forbidden(f"{'联合办理' if petition.joint else '单一部门办理'}的延期须由{who}审批")
     if actor.id == extension.requested_by:
         raise Forbidden("不能审批自己提出的延期申请")
+    if not same_level(actor, petition):
+        bureau = bureau_of(petition.handling_unit)
+        raise Forbidden(f"延期须由本级税务机关（{bureau.name if bureau else '办理部门所属税务机关'}）的领导审批，"
+                        "您不是该税务机关的领导", code="not_same_level")
     return now, petition, status
 
 

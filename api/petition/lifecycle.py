@@ -30,6 +30,7 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "transfer": (frozenset({S.assigned, S.in_progress}), S.assigned),
     "add_co_handler": (frozenset({S.assigned, S.in_progress}), None),
     "complete_task": (frozenset({S.assigned, S.in_progress}), None),
+    "set_task_deadline": (frozenset({S.assigned, S.in_progress}), None),
     "request_extension": (frozenset({S.assigned, S.in_progress}), None),
     "decide_extension": (frozenset({S.assigned, S.in_progress}), None),
     "resolve": (frozenset({S.in_progress}), S.resolved),
@@ -41,9 +42,11 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
 ACTION_LABELS = {
     "register": "受理登记", "hand_over": "转交纳税服务部门", "assign": "转交办理部门", "start": "开始办理",
     "transfer": "上报或下转", "add_co_handler": "邀请协办部门", "complete_task": "提交协办意见",
+    "set_task_deadline": "设定协办期限",
     "request_extension": "申请延期", "decide_extension": "审批延期",
     "resolve": "办结", "feed_back": "反馈办理结果", "return_visit": "回访", "close": "关闭",
     "approve_extension": "批准延期", "reject_extension": "驳回延期",
+    "clock_due_soon": "时限即将届满", "clock_overdue": "已超过时限",
 }
 """Every ledger action (``PetitionEvent.action``) in Chinese."""
 
@@ -55,6 +58,7 @@ _HINTS = {
     "assign": "须先转交纳税服务部门",
     "complete_task": "只能在办理期间提交",
     "add_co_handler": "只能在办理期间邀请",
+    "set_task_deadline": "只能在办理期间设定",
 }
 
 

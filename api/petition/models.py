@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, false, or_
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, exists, false,
+                        or_)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.core.database import Base
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
-from api.core.sqltime import UTCDateTime
 from api.core.time import time_left
-from api.petition.timing import CLOCKS, clock_state, overdue_clause
+from api.core.sqltime import UTCDateTime
+from api.petition.timing import CLOCKS, ClockState, clock_state, overdue_clause
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]
+
+
+TASK_STATUSES = ("assigned", "in_progress")
+"""While a petition is in one of these, its co-departments' tasks run (their clocks count)."""
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -138,6 +143,19 @@ class Petition(Base):
                          "days_left": time_left(due, today) if done is None else None}
         return out
 
+    def overdue_tasks(self, today: date) -> list[str]:
+        """Names of the co-departments whose own task is open past its deadline while the petition is handled."""
+        if self.status not in TASK_STATUSES:
+            return []
+        return [h.unit.name for h in self.handlers if not h.lead and h.clock(today)["state"] is ClockState.overdue]
+
+    @classmethod
+    def task_overdue(cls, today: date):
+        """SQL: a co-department's task is open past its deadline while the petition is handled."""
+        return and_(cls.status.in_(TASK_STATUSES), exists().where(
+            PetitionHandler.petition_id == cls.id, PetitionHandler.lead == false(),
+            PetitionHandler.completed_at.is_(None), PetitionHandler.due < today))
+
     def __repr__(self) -> str:
         return f"<Petition {self.ticket} {self.status}>"
 
@@ -149,7 +167,9 @@ class PetitionHandler(Base):
     completed when the petition is resolved; a co-department completes its own."""
 
     __tablename__ = "petition_handlers"
-    __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),)
+    __table_args__ = (UniqueConstraint("petition_id", "unit_id", name="uq_petition_handlers_petition_id_unit_id"),
+                      CheckConstraint("due_days IS NULL OR due_days > 0", name="ck_petition_handlers_due_days"),
+                      Index("ix_petition_handlers_unit_id", "unit_id", "petition_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     petition_id: Mapped[int] = mapped_column(_fk("petition_id", "petitions", "petition_handlers"))
@@ -159,12 +179,21 @@ class PetitionHandler(Base):
     answer: Mapped[str | None] = mapped_column(Text)  # this department's part of the answer (办理意见)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[int | None] = mapped_column(_fk("completed_by", "staff_accounts", "petition_handlers"))
+    # The task's deadline (migration 0013): ``due_days`` working days after ``assigned_at`` when the lead set
+    # them (never later than the petition's handling deadline), else the handling deadline itself.
+    due: Mapped[date | None] = mapped_column()
+    due_days: Mapped[int | None] = mapped_column()
 
     unit: Mapped[Unit] = relationship("Unit")
 
     @property
     def completed(self) -> bool:
         return self.completed_at is not None
+
+    def clock(self, today: date) -> dict:
+        """The task's clock as seen on ``today``: due date, state, working days left while open."""
+        return {"due": self.due, "state": clock_state(self.due, self.completed_at, today),
+                "days_left": time_left(self.due, today) if self.completed_at is None else None}
 
 
 class PetitionEvent(Base):

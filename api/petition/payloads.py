@@ -14,10 +14,11 @@ from pydantic import BaseModel
 from api.auth.grants import EnterpriseGrant
 from api.inputs import CleanStr, Id, bounded_int, clean_str
 
-from api.petition.schemas import PetitionEventRead, PetitionExtensionRead, PetitionRead
+from api.petition.schemas import ClockRead, PetitionEventRead, PetitionExtensionRead, PetitionRead
 
 __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "PendingExtension", "HandOver", "Assign",
-           "CoHandlerAdd", "TaskComplete", "Transfer", "Resolve", "FeedBack", "ReturnVisit", "Close",
+           "CoHandlerAdd", "TaskComplete", "TaskDays", "TaskDeadline", "Transfer", "Resolve", "FeedBack", "ReturnVisit",
+           "Close",
            "ExtensionRequest", "ExtensionDecision",
            "ExtensionReject", "BotPetitionCreate", "BotPetitionCreated", "StatusQuery", "StatusItem",
            "StatusAnswer"]
@@ -32,6 +33,7 @@ class ClockFilter(str, Enum):
     handover_overdue = "handover_overdue"
     handling_overdue = "handling_overdue"
     feedback_overdue = "feedback_overdue"
+    task_overdue = "task_overdue"  # a co-department's task past its own deadline (联合办理)
 
 
 class PetitionPage(BaseModel):
@@ -53,6 +55,9 @@ class HandlerRead(BaseModel):
     answer: Optional[str] = None  # the department's part (the lead's is the resolution)
     completed_at: Optional[datetime] = None
     completed_by: Optional[int] = None
+    due: Optional[date] = None  # the task's deadline (the lead's: the handling deadline)
+    due_days: Optional[int] = None  # working days the lead set; null: the petition's handling deadline
+    clock: Optional[ClockRead] = None  # the task's clock as seen today
 
 
 class PetitionDetail(BaseModel):
@@ -75,16 +80,29 @@ class HandOver(BaseModel):
     service_unit_id: Id
 
 
+class TaskDays(BaseModel):
+    """A co-department's own deadline: ``days`` working days from its assignment (≤ the handling deadline)."""
+    unit_id: Id
+    days: bounded_int(-2**31, 2**31, strict=True)  # positive, checked by the service
+
+
 class Assign(BaseModel):
     unit_ids: List[Id] = []  # first = lead (主办); several = joint handling
     long_term: bool = False
     reason: Optional[Text] = None
     reconsideration: Optional[bool] = None
+    task_days: List[TaskDays] = []  # co-departments given an earlier deadline than the handling deadline
 
 
 class CoHandlerAdd(BaseModel):
     unit_id: Id
     reason: Text
+    days: Optional[bounded_int(-2**31, 2**31, strict=True)] = None  # its own deadline in working days
+
+
+class TaskDeadline(BaseModel):
+    days: Optional[bounded_int(-2**31, 2**31, strict=True)] = None  # null: back to the handling deadline
+    reason: Optional[Text] = None
 
 
 class TaskComplete(BaseModel):

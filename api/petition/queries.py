@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Sequence
 
 from sqlalchemy import and_, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
 from api.petition.constants import Status
@@ -54,8 +54,8 @@ QUEUES: dict[str, Queue] = {
 }
 """Work queues, in the order of the process."""
 
-CLOCK_FILTERS = ("overdue", "handover_overdue", "handling_overdue", "feedback_overdue")
-"""``clock``: any clock overdue, or the named one."""
+CLOCK_FILTERS = ("overdue", "handover_overdue", "handling_overdue", "feedback_overdue", "task_overdue")
+"""``clock``: any clock overdue, or the named one; ``task_overdue``: a co-department's own task is."""
 
 
 def queue_clause(name: str):
@@ -157,6 +157,7 @@ def list_petitions(filters: PetitionFilters, *, session: Session, today: date, p
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
     where = filtered(select(Petition), filters, today)
+    where = where.options(selectinload(Petition.handlers).joinedload(PetitionHandler.unit))  # overdue tasks
     items = session.execute(where.order_by(Petition.received_at.desc(), Petition.id.desc())
                             .offset((page - 1) * size).limit(size)).scalars().all()
     total = session.execute(filtered(select(func.count()).select_from(Petition), filters, today)).scalar_one()

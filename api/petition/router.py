@@ -28,9 +28,9 @@ from api.petition.filter_params import petition_filters
 from api.petition.models import Petition, PetitionExtension, PetitionHandler
 from api.petition.payloads import (Assign, Close, CoHandlerAdd, ExtensionDecision, ExtensionReject, ExtensionRequest,
                                    FeedBack, HandlerRead, HandOver, PendingExtension, PetitionDetail, PetitionPage,
-                                   Resolve, ReturnVisit, TaskComplete, Transfer)
+                                   Resolve, ReturnVisit, TaskComplete, TaskDeadline, Transfer)
 from api.petition.queries import PetitionFilters
-from api.petition.schemas import PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
+from api.petition.schemas import ClockRead, PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
 from api.core.time import aware_now
 from api.privacy.policy import PETITION_FIELDS, Decision, Unmasked, audit_view, petition_view
 from common.workdays import china_today
@@ -129,7 +129,8 @@ def pending_extensions(staff: Approver, session: SessionDep, unmasked: Unmasked 
                            .join(Petition, Petition.id == PetitionExtension.petition_id)
                            .where(PetitionExtension.status == "pending", visible_clause(staff))
                            .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(MAX_PENDING)).all()
-    rows = [(x, p) for x, p in rows if staff.role in extensions.approver_roles(p) and x.requested_by != staff.id]
+    rows = [(x, p) for x, p in rows if staff.role in extensions.approver_roles(p) and x.requested_by != staff.id
+            and extensions.same_level(staff, p)]
     names = _actor_names(session, [str(x.requested_by) for x, _ in rows])
     today = china_today()
     audit_view(staff, decision, "list_pending_extensions", "petitions:extensions", session=session, now=aware_now(),
@@ -165,7 +166,8 @@ def _task(handler: PetitionHandler, masker, names: list[str]) -> HandlerRead:
     return HandlerRead(unit_id=handler.unit_id, unit_name=handler.unit.name, unit_kind=handler.unit.kind,
                        lead=handler.lead, assigned_at=handler.assigned_at, completed=handler.completed,
                        answer=masker.text(handler.answer, names), completed_at=handler.completed_at,
-                       completed_by=handler.completed_by)
+                       completed_by=handler.completed_by, due=handler.due, due_days=handler.due_days,
+                       clock=ClockRead(**handler.clock(china_today())))
 
 
 def _actor_names(session: Session, actors: list[str]) -> dict[str, str]:
@@ -189,7 +191,8 @@ def hand_over(body: HandOver, act: Annotated[Acting, Depends(acting("hand_over")
 @router.post("/{petition_id}/assign", response_model=PetitionRead, summary="转交办理部门（首个为主办部门）")
 def assign(body: Assign, act: Annotated[Acting, Depends(acting("assign"))], session: SessionDep):
     service.assign(act.petition, session=session, actor=act.staff, unit_ids=body.unit_ids,
-                   long_term=body.long_term, reason=body.reason, reconsideration=body.reconsideration)
+                   long_term=body.long_term, reason=body.reason, reconsideration=body.reconsideration,
+                   task_days={t.unit_id: t.days for t in body.task_days})
     return _committed(session, act)
 
 
@@ -208,8 +211,18 @@ def transfer(body: Transfer, act: Annotated[Acting, Depends(acting("transfer"))]
 @router.post("/{petition_id}/co-handlers", response_model=PetitionRead, summary="邀请协办部门（主办部门，须说明原因）")
 def add_co_handler(body: CoHandlerAdd, act: Annotated[Acting, Depends(acting("add_co_handler"))],
                    session: SessionDep):
-    service.add_co_handler(act.petition, session=session, actor=act.staff, unit_id=body.unit_id, reason=body.reason)
+    service.add_co_handler(act.petition, session=session, actor=act.staff, unit_id=body.unit_id, reason=body.reason,
+                           days=body.days)
     return _committed(session, act)
+
+
+@router.post("/{petition_id}/tasks/{unit_id}/deadline", response_model=HandlerRead,
+             summary="主办部门设定协办部门的期限（工作日，不晚于办理期限；不填则随办理期限）")
+def set_task_deadline(unit_id: Id, body: TaskDeadline, act: Annotated[Acting, Depends(acting("set_task_deadline"))],
+                      session: SessionDep) -> HandlerRead:
+    task = service.set_task_deadline(act.petition, session=session, actor=act.staff, unit_id=unit_id,
+                                     days=body.days, reason=body.reason)
+    return _task_answer(session, act, task)
 
 
 @router.post("/{petition_id}/tasks/{unit_id}/complete", response_model=HandlerRead,
@@ -217,8 +230,13 @@ def add_co_handler(body: CoHandlerAdd, act: Annotated[Acting, Depends(acting("ad
 def complete_task(unit_id: Id, body: TaskComplete, act: Annotated[Acting, Depends(acting("complete_task"))],
                   session: SessionDep) -> HandlerRead:
     task = service.complete_task(act.petition, session=session, actor=act.staff, unit_id=unit_id, answer=body.answer)
+    return _task_answer(session, act, task)
+
+
+def _task_answer(session: Session, act: Acting, task: PetitionHandler) -> HandlerRead:
+    """A task after a step on it, masked for the caller (the view audited), then the commit."""
     decision = petition_view(act.staff)
-    audit_view(act.staff, decision, "petition_complete_task", f"petition:{act.petition.id}", session=session,
+    audit_view(act.staff, decision, f"petition_{act.action}", f"petition:{act.petition.id}", session=session,
                now=aware_now(), fields=PETITION_FIELDS, shown=[act.petition.ticket])
     read = _task(task, decision.masker, [act.petition.taxpayer_name])
     session.commit()

@@ -13,6 +13,12 @@ non-blocking, 55 s) lets one of them run it. :func:`sweep` then, for every runni
 The unit that owes the step: the accepting unit for the handover, the lead handling department
 (主办部门) for handling and feedback (谁主办、谁反馈).
 
+Joint handling: each co-department's task (协办, ``petition_handlers.due``) has its own clock while the
+petition is handled. The same two marks are written for it — ledger data ``{"clock": "task", "unit_id",
+"due"}`` — and the co-department is told; when overdue the lead department is told too (it answers for
+the whole petition), and the supervisors above the co-department get the 督办 (an outside department has
+none in the tax tree: then nobody is escalated to beyond the lead).
+
 "First time" is read from the ledger: an entry of that action for that clock *and that due date*
 means it was done, so a second run changes nothing, while a new due date (an approved extension,
 a transfer) starts the clock afresh. The long-term track (长期跟踪: policy suggestions and
@@ -45,7 +51,7 @@ from api.notification.service import NotificationRef, create_many, publish
 from api.org.models import StaffAccount, Unit
 from api.petition import indexes
 from api.petition.constants import SYSTEM
-from api.petition.models import Petition, PetitionEvent
+from api.petition.models import TASK_STATUSES, Petition, PetitionEvent, PetitionHandler
 from api.core.sqltime import iso_date
 from api.core.time import aware_now, china_date
 from api.petition.timing import CLOCKS, DUE_SOON_DAYS, ClockState, clock_state
@@ -168,7 +174,67 @@ def sweep(session: Session, today: date | None = None, now: datetime | None = No
                     after = (rows[-1].due, rows[-1].id)
                 if len(rows) < BATCH:
                     break
+    for action in (OVERDUE, DUE_SOON):
+        if action == DUE_SOON and horizon is None:
+            continue
+        after = None
+        while True:
+            rows = session.execute(_task_candidates(action, today, horizon, after)).all()
+            if rows:
+                _mark_tasks(rows, action, today, now, org, result, session=session)
+                after = (rows[-1].due, rows[-1].task_id)
+            if len(rows) < BATCH:
+                break
     return result
+
+
+def _task_candidates(action: str, today: date, horizon: date | None, after: tuple[date, int] | None):
+    """Open co-department tasks of handled petitions whose clock reached ``action``, not yet marked for that due
+    date (the ledger's task marks: data ``clock`` = "task", ``unit_id``, ``due``)."""
+    task, mark_due = PetitionHandler, PetitionEvent.data["due"].as_string()
+    recorded = select(PetitionEvent.petition_id, PetitionEvent.data["unit_id"].as_integer(), mark_due).where(
+        PetitionEvent.action == action, PetitionEvent.data["clock"].as_string() == "task", mark_due.isnot(None))
+    query = (select(task.id.label("task_id"), task.unit_id, task.due, Petition.id, Petition.ticket, Petition.status,
+                    Petition.handling_unit_id)
+             .join(Petition, Petition.id == task.petition_id)
+             .where(task.lead == false(), task.due.isnot(None), task.completed_at.is_(None),
+                    Petition.status.in_(TASK_STATUSES)))
+    if after is not None:
+        query = query.where(tuple_(task.due, task.id) > tuple_(*after))
+    query = query.where(task.due < today) if action == OVERDUE else query.where(task.due >= today, task.due < horizon)
+    return (query.where(tuple_(Petition.id, task.unit_id, iso_date(task.due)).not_in(recorded))
+            .order_by(task.due, task.id).limit(BATCH))
+
+
+def _mark_tasks(rows, action: str, today: date, now: datetime, org: _Org, result: SweepResult, *,
+                session: Session) -> None:
+    wanted = ClockState.overdue if action == OVERDUE else ClockState.due_soon
+    events, notes = [], []
+    for row in rows:
+        if clock_state(row.due, None, today) is not wanted:
+            continue
+        events.append({"petition_id": row.id, "at": now, "actor": SYSTEM, "action": action,
+                       "from_status": row.status, "to_status": row.status, "reason": None,
+                       "data": {"clock": "task", "unit_id": row.unit_id, "due": row.due.isoformat()}})
+        day, unit = f"{row.due:%Y-%m-%d}", org.name(row.unit_id)
+        if action == DUE_SOON:
+            result.due_soon += 1
+            notes.append({"kind": "due_soon", "petition_id": row.id, "recipient_unit_id": row.unit_id,
+                          "message": f"联合办理的诉求 {row.ticket} 中，本部门的协办期限将于 {day} 届满，请及时提交办理意见。"})
+            continue
+        result.overdue += 1
+        notes.append({"kind": "overdue", "petition_id": row.id, "recipient_unit_id": row.unit_id,
+                      "message": f"联合办理的诉求 {row.ticket} 中，本部门已超过协办期限（{day}），请尽快提交办理意见。"})
+        if row.handling_unit_id and row.handling_unit_id != row.unit_id:
+            notes.append({"kind": "overdue", "petition_id": row.id, "recipient_unit_id": row.handling_unit_id,
+                          "message": f"诉求 {row.ticket} 的协办部门{unit}已超过协办期限（{day}），请督促其提交办理意见。"})
+        for staff_id in org.supervisors_above(row.unit_id):
+            notes.append({"kind": "escalated", "petition_id": row.id, "recipient_staff_id": staff_id,
+                          "message": f"督办：{unit}协办的诉求 {row.ticket} 已超过协办期限（{day}），请督促办理。"})
+            result.escalated += 1
+    if events:
+        session.execute(insert(PetitionEvent.__table__), events)
+    result.notifications.extend(create_many(notes, session=session, now=now))
 
 
 def _mark(rows, clock: str, action: str, today: date, now: datetime, org: _Org, result: SweepResult, *,

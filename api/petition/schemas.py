@@ -6,7 +6,7 @@ contact phone, category, channel) are checked by ``service.register`` and raise 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional, Union
+from typing import Any, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -78,19 +78,21 @@ class PetitionRead(BaseModel):
     visited_at: Optional[datetime] = None
     closed_at: Optional[datetime] = None
     clocks: dict[str, ClockRead] = {}  # handover, handling, feedback as seen on a given day
+    overdue_tasks: List[str] = []  # co-departments (协办) whose own task is past its deadline
 
     @classmethod
     def from_petition(cls, petition: Any, today: date, masker: Masker | None = None) -> "PetitionRead":
         """The petition as a reader gets it; ``masker`` (api.privacy.policy decides which) masks the
         personal fields, none given: as stored."""
-        values = {name: getattr(petition, name) for name in cls.model_fields if name != "clocks"}
+        values = {name: getattr(petition, name) for name in cls.model_fields if name not in ("clocks", "overdue_tasks")}
         if masker is not None and masker.enabled:
             names = [petition.taxpayer_name]
             values.update(taxpayer_name=masker.name(petition.taxpayer_name), uscc=masker.uscc(petition.uscc),
                           contact_phone=masker.phone(petition.contact_phone),
                           content=masker.text(petition.content, names),
                           resolution=masker.text(petition.resolution, names))
-        return cls(**values, clocks={name: ClockRead(**c) for name, c in petition.clocks(today).items()})
+        return cls(**values, clocks={name: ClockRead(**c) for name, c in petition.clocks(today).items()},
+                   overdue_tasks=petition.overdue_tasks(today))
 
 
 class PetitionEventRead(BaseModel):

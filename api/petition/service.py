@@ -30,8 +30,8 @@ from api.core.time import aware_now, due_after
 from api.petition.timing import clock_data
 
 __all__ = ["register", "get_petition", "get_by_ticket", "hand_over", "assign", "start", "transfer", "resolve",
-           "feed_back", "return_visit", "close", "add_co_handler", "complete_task", "handling_due_for",
-           "HANDLING_KINDS", "CO_HANDLING_KINDS", "OUTSIDE"]
+           "feed_back", "return_visit", "close", "add_co_handler", "complete_task", "set_task_deadline",
+           "handling_due_for", "refresh_task_dues", "HANDLING_KINDS", "CO_HANDLING_KINDS", "OUTSIDE"]
 
 HANDLING_KINDS = ("handling_department", "service_department", "legal_unit")
 """Units that may lead the handling of a petition (纳税服务类 demands are handled by the service department)."""
@@ -74,7 +74,7 @@ def hand_over(petition: Petition, *, session: Session, actor: Actor, service_uni
 
 def assign(petition: Petition, *, session: Session, actor: Actor, unit_ids: list[int] | None = None,
            long_term: bool = False, reason: str | None = None, reconsideration: bool | None = None,
-           now: datetime | None = None) -> Petition:
+           task_days: dict[int, int] | None = None, now: datetime | None = None) -> Petition:
     """转交办理部门: the first unit leads (主办); several units = joint handling (联合办理).
     Handling is due 5 working days after the department received it, except for long-term
     suggestions (tracked, never breached) and reconsideration demands, which go to the legal
@@ -94,8 +94,16 @@ def assign(petition: Petition, *, session: Session, actor: Actor, unit_ids: list
     petition.long_term = long_term
     _set_handlers(petition, units, now, session=session)
     petition.handling_due = handling_due_for(petition)
+    for unit_id, days in (task_days or {}).items():
+        task = next((h for h in petition.handlers if h.unit_id == unit_id and not h.lead), None)
+        if task is None:
+            raise Invalid("只能为协办部门设定协办期限")
+        task.due_days = _task_days(petition, days)
+    refresh_task_dues(petition)
     data = {"unit_ids": [u.id for u in units], "joint": petition.joint, "long_term": long_term,
             "reconsideration": petition.reconsideration}
+    if task_days:
+        data["task_dues"] = _task_dues(petition)
     return _finish(petition, "assign", old, new, session=session, actor=actor, now=now, reason=reason,
                    data=clock_data(petition, "handling_due", petition.long_term or petition.reconsideration, **data))
 
@@ -131,6 +139,7 @@ def transfer(petition: Petition, *, session: Session, actor: Actor, to_unit_id: 
     petition.extended_days, petition.started_at = 0, None
     _replace_lead(petition, target, now, session=session)
     petition.handling_due = handling_due_for(petition)
+    refresh_task_dues(petition)
     data = {"from_unit_id": current.id, "to_unit_id": target.id, "direction": "up" if step < 0 else "down"}
     return _finish(petition, "transfer", old, new, session=session, actor=actor, now=now, reason=reason,
                    data=clock_data(petition, "handling_due", petition.long_term or petition.reconsideration, **data))
@@ -189,10 +198,11 @@ def close(petition: Petition, *, session: Session, actor: Actor, reason: str | N
 # -- joint handling ------------------------------------------------------------------------
 
 def add_co_handler(petition: Petition, *, session: Session, actor: Actor, unit_id: int, reason: str,
-                   now: datetime | None = None) -> PetitionHandler:
+                   days: int | None = None, now: datetime | None = None) -> PetitionHandler:
     """The lead department asks another department — a tax department or an outside one (市场监管, 社保,
     人民银行…) — to co-handle the petition: it gets its own task and the petition becomes joint handling
-    (an extension then needs the director). Reconsideration demands stay with the legal unit alone."""
+    (an extension then needs the director). Reconsideration demands stay with the legal unit alone.
+    The task is due with the petition's handling deadline, or ``days`` working days from now if earlier."""
     now, old, new = _begin(petition, "add_co_handler", actor, now)
     _ensure_lead(petition, actor, "邀请协办部门")
     if not (reason or "").strip():
@@ -205,10 +215,36 @@ def add_co_handler(petition: Petition, *, session: Session, actor: Actor, unit_i
     if unit.id in {h.unit_id for h in petition.handlers}:
         raise Conflict(f"“{unit.name}”已在办理该诉求", code="already_handling")
     task = PetitionHandler(unit_id=unit.id, lead=False, assigned_at=now)
+    task.due_days = None if days is None else _task_days(petition, days, now)
+    task.due = task_due_for(task, petition)
     petition.handlers.append(task)
     petition.joint = True
     _finish(petition, "add_co_handler", old, new, session=session, actor=actor, now=now, reason=reason.strip(),
-            data={"unit_id": unit.id, "unit_name": unit.name, "outside": unit.kind == OUTSIDE})
+            data={"unit_id": unit.id, "unit_name": unit.name, "outside": unit.kind == OUTSIDE,
+                  "task_due": _iso(task.due)})
+    return task
+
+
+def set_task_deadline(petition: Petition, *, session: Session, actor: Actor, unit_id: int, days: int | None,
+                      reason: str | None = None, now: datetime | None = None) -> PetitionHandler:
+    """The lead department sets a co-department's deadline: ``days`` working days from when the department was
+    asked (not later than the petition's handling deadline); ``None`` returns it to the handling deadline."""
+    now, old, new = _begin(petition, "set_task_deadline", actor, now)
+    _ensure_lead(petition, actor, "设定协办期限")
+    task = next((h for h in petition.handlers if h.unit_id == unit_id), None)
+    if task is None:
+        raise NotFound(f"该诉求没有部门 {unit_id} 的协办任务")
+    if task.lead:
+        raise Invalid("主办部门的期限就是诉求的办理期限，请通过延期申请调整", code="lead_task")
+    if task.completed:
+        raise Conflict(f"“{task.unit.name}”已完成办理，无需再设定期限", code="task_completed")
+    before = task.due
+    task.due_days = None if days is None else _task_days(petition, days, task.assigned_at)
+    task.due = task_due_for(task, petition)
+    _finish(petition, "set_task_deadline", old, new, session=session, actor=actor, now=now,
+            reason=(reason or "").strip() or None,
+            data={"unit_id": task.unit_id, "unit_name": task.unit.name, "days": task.due_days,
+                  "task_due_before": _iso(before), "task_due": _iso(task.due)})
     return task
 
 
@@ -298,6 +334,45 @@ def _replace_lead(petition: Petition, target: Unit, now: datetime, *, session: S
     session.flush()
     petition.handlers.insert(0, PetitionHandler(unit_id=target.id, lead=True, assigned_at=now))
     petition.handling_unit_id, petition.assigned_at = target.id, now
+
+
+def task_due_for(task: PetitionHandler, petition: Petition):
+    """A task's deadline: the petition's handling deadline, or the lead's earlier one (``due_days`` working days
+    after the department was asked); None while the petition is untimed."""
+    if petition.handling_due is None:
+        return None
+    if task.lead or not task.due_days:
+        return petition.handling_due
+    own = due_after(task.assigned_at, task.due_days)
+    return petition.handling_due if own is None else min(own, petition.handling_due)
+
+
+def refresh_task_dues(petition: Petition) -> None:
+    """Every task's deadline after the handling deadline changed (assignment, extension, transfer)."""
+    for task in petition.handlers:
+        task.due = task_due_for(task, petition)
+
+
+def _task_days(petition: Petition, days, since: datetime | None = None) -> int:
+    """``days`` checked: a positive number of working days ending no later than the handling deadline."""
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise Invalid("协办期限须为正整数（工作日）")
+    if petition.handling_due is None:
+        raise Invalid("该诉求不计办理时限（长期跟踪或行政复议），不能设定协办期限")
+    own = due_after(since or petition.assigned_at or aware_now(), days)
+    if own is None:  # logged by the calendar; a deadline is never guessed
+        raise Invalid("工作日历尚未包含这段时间的安排，暂不能按工作日设定协办期限")
+    if own > petition.handling_due:
+        raise Invalid(f"协办期限不能晚于诉求的办理期限（{petition.handling_due:%Y-%m-%d}），请减少天数")
+    return days
+
+
+def _task_dues(petition: Petition) -> dict[str, str | None]:
+    return {str(h.unit_id): _iso(h.due) for h in petition.handlers if not h.lead}
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
 
 
 def handling_due_for(petition: Petition):

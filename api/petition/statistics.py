@@ -15,8 +15,16 @@ month, in one grouped SQL query (``count(*) FILTER (WHERE …)`` aggregates):
 * 回访 (return visits): ``visited`` — visited; ``awaiting_visit`` — fed back, not yet visited (the due
   list, queue ``to_visit``); ``satisfaction`` — ``rated`` petitions, their ``average`` (None when none)
   and ``distribution`` over the scores 1–5 (on-the-spot answers rated at once included);
+* ``enterprise_rating``: the enterprise's own rating of the handling (from the widget) — ``rated``,
+  ``average``, ``distribution`` 1–5, like ``satisfaction``;
+* ``visits``: the return visits owed — ``due``: fed back after going to a handling department (on-the-spot
+  answers owe none); ``done``: of those, visited; ``overdue``: not visited, not closed, and more than
+  ``VISIT_DAYS`` working days since the feedback on ``today``;
 * ``extensions``: the extension requests of the period's petitions — ``requested`` (all), ``approved``,
-  ``rejected``, ``pending`` and ``approved_days``; read in a second grouped query over the requests;
+  ``rejected``, ``pending``, ``approved_days`` and ``avg_extra_days`` (approved days per approved request,
+  None when none); read in a second grouped query over the requests;
+* ``tasks``: the co-departments' tasks (联合办理) of the period's petitions — ``total``, ``completed``,
+  ``late`` (completed after the task's deadline) and ``overdue`` (open past it while the petition is handled);
 * ``avg_handling_days``: working days from the Shanghai date of receipt to that of resolution,
   averaged over the handled petitions. Python numbers the days of the period once from the State
   Council calendar (a running count of working days) and hands that list to the query as one
@@ -46,7 +54,8 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid
 from api.org.models import Unit
-from api.petition.models import Petition, PetitionExtension
+from api.petition.constants import VISIT_DAYS
+from api.petition.models import TASK_STATUSES, Petition, PetitionExtension, PetitionHandler
 from api.petition.queries import china_day_start
 from api.core.sqltime import china_day, china_month, china_week, done_by, workday_number
 from api.petition.timing import CLOCKS
@@ -59,6 +68,8 @@ log = logging.getLogger(__name__)
 GROUPS = ("category", "channel", "unit", "week", "month")
 SCORES = (1, 2, 3, 4, 5)
 EXTENSION_FIGURES = ("requested", "approved", "rejected", "pending", "approved_days")
+VISIT_FIGURES = ("due", "done", "overdue")
+TASK_FIGURES = ("total", "completed", "late", "overdue")
 UNASSIGNED = "未转办理部门"
 
 
@@ -117,17 +128,30 @@ def _workday_numbers(first: date, last: date) -> list[int]:
     return numbers
 
 
-def _handling_days_column(session: Session, date_from: date, date_to: date, today: date):
+class _Workdays:
+    """Working-day numbers of the days from the period's start on, in SQL (``of(column)``) and Python (``on``)."""
+
+    def __init__(self, session: Session, date_from: date, date_to: date, today: date) -> None:
+        self.origin = date_from - timedelta(days=1)
+        self.numbers = _workday_numbers(self.origin, max(date_to, today, china_today()))
+        if session.get_bind().dialect.name == "postgresql":
+            self.table = bindparam("workday_numbers", self.numbers, type_=postgresql.ARRAY(Integer))
+        else:
+            self.table = bindparam("workday_numbers", json.dumps(self.numbers), type_=String)
+        self.start = bindparam("workday_origin", self.origin, type_=Date)
+
+    def of(self, moment_column):
+        """The working-day number of the Shanghai date of a timestamp column (NULL outside the list)."""
+        return workday_number(self.table, china_day(moment_column), self.start)
+
+    def on(self, day: date) -> int | None:
+        index = (day - self.origin).days
+        return self.numbers[index] if 0 <= index < len(self.numbers) else None
+
+
+def _handling_days_column(days: _Workdays):
     """Working days from receipt to resolution of each row, NULL when not resolved or not countable."""
-    origin = date_from - timedelta(days=1)
-    numbers = _workday_numbers(origin, max(date_to, today, china_today()))
-    if session.get_bind().dialect.name == "postgresql":
-        table = bindparam("workday_numbers", numbers, type_=postgresql.ARRAY(Integer))
-    else:
-        table = bindparam("workday_numbers", json.dumps(numbers), type_=String)
-    start = bindparam("workday_origin", origin, type_=Date)
-    return (workday_number(table, china_day(Petition.resolved_at), start)
-            - workday_number(table, china_day(Petition.received_at), start))
+    return days.of(Petition.resolved_at) - days.of(Petition.received_at)
 
 
 def _as_date(value) -> date:
@@ -163,14 +187,41 @@ def _empty() -> dict:
             "avg_handling_days": None, "handling_days_unknown": 0, "_days": 0, "_days_n": 0,
             "visited": 0, "awaiting_visit": 0,
             "satisfaction": {"rated": 0, "average": None, "distribution": {str(k): 0 for k in SCORES}},
-            "extensions": {name: 0 for name in EXTENSION_FIGURES}, "_score_sum": 0}
+            "enterprise_rating": {"rated": 0, "average": None, "distribution": {str(k): 0 for k in SCORES}},
+            "visits": {name: 0 for name in VISIT_FIGURES},
+            "extensions": {**{name: 0 for name in EXTENSION_FIGURES}, "avg_extra_days": None},
+            "tasks": {name: 0 for name in TASK_FIGURES}, "_score_sum": 0, "_rating_sum": 0}
 
 
-def _visit_columns() -> list:
+def _visit_columns(days: _Workdays, today: date) -> list:
     columns = [func.count(Petition.visited_at).label("visited"),
                _count(and_(Petition.status == "fed_back", Petition.visited_at.is_(None))).label("awaiting_visit"),
                func.count(Petition.satisfaction).label("rated"), func.sum(Petition.satisfaction).label("score_sum")]
-    return columns + [_count(Petition.satisfaction == k).label(f"score_{k}") for k in SCORES]
+    columns += [_count(Petition.satisfaction == k).label(f"score_{k}") for k in SCORES]
+    columns += [func.count(Petition.enterprise_rating).label("ratings"),
+                func.sum(Petition.enterprise_rating).label("rating_sum")]
+    columns += [_count(Petition.enterprise_rating == k).label(f"rating_{k}") for k in SCORES]
+    owed = and_(Petition.fed_back_at.isnot(None), Petition.assigned_at.isnot(None))
+    # overdue once the VISIT_DAYS-th working day after the feedback is before today: by yesterday's number
+    yesterday = days.on(today - timedelta(days=1))
+    late = false() if yesterday is None else days.of(Petition.fed_back_at) <= yesterday - VISIT_DAYS
+    columns += [_count(owed).label("visit_due"), _count(and_(owed, Petition.visited_at.isnot(None))).label("visit_done"),
+                _count(and_(owed, Petition.visited_at.is_(None), Petition.closed_at.is_(None), late)
+                       ).label("visit_overdue")]
+    return columns
+
+
+def _task_figures(session: Session, key, date_from: date, date_to: date, today: date) -> dict:
+    """Per group key: the co-departments' tasks (not the lead's) of the period's petitions."""
+    task = PetitionHandler
+    late = and_(task.completed_at.isnot(None), task.due.isnot(None), not_(done_by(task.completed_at, task.due)))
+    running_late = and_(task.completed_at.is_(None), task.due < today, Petition.status.in_(TASK_STATUSES))
+    query = select(key.label("key"), func.count(task.id).label("total"),
+                   func.count(task.completed_at).label("completed"), _count(late).label("late"),
+                   _count(running_late).label("overdue"))
+    query = query.select_from(Petition).join(task, and_(task.petition_id == Petition.id, task.lead == false()))
+    return {row.key: {name: int(getattr(row, name)) for name in TASK_FIGURES}
+            for row in session.execute(_received_between(query, date_from, date_to).group_by(key))}
 
 
 def _extension_figures(session: Session, key, date_from: date, date_to: date) -> dict:
@@ -181,8 +232,13 @@ def _extension_figures(session: Session, key, date_from: date, date_to: date) ->
                    _count(ext.status == "pending").label("pending"),
                    func.coalesce(func.sum(ext.days).filter(ext.status == "approved"), 0).label("approved_days"))
     query = _received_between(query.select_from(Petition).join(ext, ext.petition_id == Petition.id), date_from, date_to)
-    return {row.key: {name: int(getattr(row, name)) for name in EXTENSION_FIGURES}
+    return {row.key: _with_average({name: int(getattr(row, name)) for name in EXTENSION_FIGURES})
             for row in session.execute(query.group_by(key))}
+
+
+def _with_average(figures: dict) -> dict:
+    figures["avg_extra_days"] = round(figures["approved_days"] / figures["approved"], 2) if figures["approved"] else None
+    return figures
 
 
 def statistics(session: Session, date_from: date, date_to: date, group_by: str = "category", *,
@@ -192,15 +248,17 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
     One grouped query over the period's petitions."""
     today = today or china_today()
     key = _group_key(group_by)
-    spent = _handling_days_column(session, date_from, date_to, today)
+    days = _Workdays(session, date_from, date_to, today)
+    spent = _handling_days_column(days)
     columns = [key.label("key"), func.count().label("received"), func.count(Petition.resolved_at).label("handled"),
                func.count(Petition.fed_back_at).label("fed_back"), func.sum(spent).label("days"),
                func.count(spent).label("days_n")]
     for clock in CLOCKS:
         columns += _clock_columns(clock, today)
-    columns += _visit_columns()
+    columns += _visit_columns(days, today)
     rows = session.execute(_received_between(select(*columns), date_from, date_to).group_by(key).order_by(key)).all()
     extended = _extension_figures(session, key, date_from, date_to)
+    tasks = _task_figures(session, key, date_from, date_to, today)
 
     units: dict[int, str] = {}
     if group_by == "unit":
@@ -217,7 +275,12 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
         figures.update(visited=row.visited, awaiting_visit=row.awaiting_visit, _score_sum=int(row.score_sum or 0),
                        satisfaction={"rated": row.rated, "average": _average(row.score_sum, row.rated),
                                      "distribution": {str(k): getattr(row, f"score_{k}") for k in SCORES}},
-                       extensions=extended.get(row.key, figures["extensions"]))
+                       _rating_sum=int(row.rating_sum or 0),
+                       enterprise_rating={"rated": row.ratings, "average": _average(row.rating_sum, row.ratings),
+                                          "distribution": {str(k): getattr(row, f"rating_{k}") for k in SCORES}},
+                       visits={"due": row.visit_due, "done": row.visit_done, "overdue": row.visit_overdue},
+                       extensions=extended.get(row.key, figures["extensions"]),
+                       tasks=tasks.get(row.key, figures["tasks"]))
         for clock in CLOCKS:
             met, missed, overdue = (getattr(row, f"{clock}_{x}") for x in ("met", "missed", "overdue"))
             figures["on_time"][clock] = {"met": met, "missed": missed, "overdue": overdue, "rate": _rate(met, missed)}
@@ -233,15 +296,21 @@ def _average(score_sum, rated: int) -> float | None:
 
 def _add(total: dict, figures: dict) -> None:
     for name in ("received", "handled", "fed_back", "handling_days_unknown", "_days", "_days_n", "visited",
-                 "awaiting_visit", "_score_sum"):
+                 "awaiting_visit", "_score_sum", "_rating_sum"):
         total[name] += figures[name]
-    satisfaction = total["satisfaction"]
-    satisfaction["rated"] += figures["satisfaction"]["rated"]
-    for k, n in figures["satisfaction"]["distribution"].items():
-        satisfaction["distribution"][k] += n
-    satisfaction["average"] = _average(total["_score_sum"], satisfaction["rated"])
+    for scores, score_sum in (("satisfaction", "_score_sum"), ("enterprise_rating", "_rating_sum")):
+        added = total[scores]
+        added["rated"] += figures[scores]["rated"]
+        for k, n in figures[scores]["distribution"].items():
+            added["distribution"][k] += n
+        added["average"] = _average(total[score_sum], added["rated"])
+    for name in VISIT_FIGURES:
+        total["visits"][name] += figures["visits"][name]
+    for name in TASK_FIGURES:
+        total["tasks"][name] += figures["tasks"][name]
     for name in EXTENSION_FIGURES:
         total["extensions"][name] += figures["extensions"][name]
+    _with_average(total["extensions"])
     for clock in CLOCKS:
         for part in ("met", "missed", "overdue"):
             total["on_time"][clock][part] += figures["on_time"][clock][part]

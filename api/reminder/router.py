@@ -123,6 +123,7 @@ def decide(application_id: Id, body: RepairDecision, staff: CurrentStaff, sessio
     application.status = "approved" if body.approve else "rejected"
     application.decided_at, application.decided_by_staff_id, application.decision_note = aware_now(), staff.id, body.note
     uscc = session.execute(select(Enterprise.uscc).where(Enterprise.id == application.enterprise_id)).scalar_one()
-    notice_for_repair(application, uscc=uscc, session=session, now=application.decided_at)  # the enterprise hears it
+    # the enterprise hears it in its chat and 消息, and by SMS when its mobile number is on record
+    _, sms = notice_for_repair(application, uscc=uscc, session=session, now=application.decided_at)
     session.commit()
-    return repair_wire(application)
+    return {**repair_wire(application), "sms_queued": sms is not None}

@@ -129,23 +129,33 @@ def test_a_connected_enterprise_hears_a_new_step_without_reopening(hub, world, a
     assert created["ticket"] in event["message"]["text"] and world.collection.name in event["message"]["text"]
 
 
+def _received_application(db, world, enterprise):
+    """A credit-repair application of ``enterprise`` waiting for the service department's decision."""
+    from api.reminder.models import RepairApplication
+
+    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
+                                    status="received", received_at=datetime.now(timezone.utc),
+                                    unit_id=world.service_dept.id)
+    db.add(application)
+    db.commit()
+    return application
+
+
+def _decide(hub, headers, application, approve, note):
+    return hub.post(f"/api/repairs/{application.id}/decision", headers=headers, json={"approve": approve, "note": note})
+
+
 @pytest.mark.parametrize("approve, note, kind, words", [
     (True, "已核实补办申报", "repair_approved", "审核通过"),
     (False, "滞纳金尚未缴清", "repair_rejected", "未通过审核，原因：滞纳金尚未缴清"),
 ])
 def test_the_enterprise_hears_the_decision_on_its_credit_repair(hub, db, world, auth, enterprise_token,
                                                                approve, note, kind, words):
-    from api.reminder.models import RepairApplication
     from tests.api.reminderkit import make_enterprise
 
     enterprise = make_enterprise(db, name="修复告知有限公司")
-    application = RepairApplication(enterprise_id=enterprise.id, deduction_id=1, reason="未按规定期限纳税申报",
-                                    status="received", received_at=datetime.now(timezone.utc),
-                                    unit_id=world.service_dept.id)
-    db.add(application)
-    db.commit()
-    decided = hub.post(f"/api/repairs/{application.id}/decision", headers=auth(world.clerk),
-                       json={"approve": approve, "note": note})
+    application = _received_application(db, world, enterprise)
+    decided = _decide(hub, auth(world.clerk), application, approve, note)
     assert decided.status_code == 200, decided.text
     token = enterprise_token(enterprise.uscc, name=enterprise.name)
     visitor = widget_token(hub, token)
@@ -153,6 +163,50 @@ def test_the_enterprise_hears_the_decision_on_its_credit_repair(hub, db, world, 
     mine = [n for n in listed.json()["notices"] if n["repair_id"] == application.id]
     assert [n["kind"] for n in mine] == [kind]
     assert words in mine[0]["text"] and "未按规定期限纳税申报" in mine[0]["text"]
+
+
+@pytest.mark.parametrize("approve, note, words", [
+    (True, "已核实补办申报", "已审核通过，审核意见：已核实补办申报。"),
+    (False, "滞纳金尚未缴清", "未通过审核，原因：滞纳金尚未缴清。"),
+])
+def test_the_repair_decision_goes_by_sms_to_the_mobile_number_the_enterprise_left(hub, db, world, auth, settings,
+                                                                                   tmp_path, approve, note, words):
+    """The enterprise left 139 0013 9000 on a petition (and a landline on a newer one): the decision and its
+    reason go to the mobile number through the outbox; the development sender records it — nothing claims a
+    delivery."""
+    from tests.api.reminderkit import make_enterprise
+
+    enterprise = make_enterprise(db, name="短信告知有限公司")
+    for phone in ("139 0013 9000", "028-88886666"):
+        created = hub.post("/api/petitions", json=petition_body(uscc=enterprise.uscc, contact_phone=phone),
+                           headers=auth(world.registrar))
+        assert created.status_code == 201, created.text
+    application = _received_application(db, world, enterprise)
+    decided = _decide(hub, auth(world.clerk), application, approve, note)
+    assert decided.status_code == 200 and decided.json()["sms_queued"] is True, decided.text
+    notice = db.execute(select(EnterpriseNotice).where(EnterpriseNotice.repair_id == application.id)).scalar_one()
+    message = db.execute(select(SmsMessage).where(SmsMessage.notice_id == notice.id)).scalar_one()
+    assert (message.phone, message.status, message.text) == ("13900139000", "pending", notice.text)
+    assert words in message.text and "未按规定期限纳税申报" in message.text
+
+    record = tmp_path / "sms.jsonl"
+    taken = sms.drain(db, sms.RecordingSmsSender(record), now=datetime.now(timezone.utc) + timedelta(seconds=1))
+    db.commit()
+    db.refresh(message)
+    assert taken >= 1 and message.status == "recorded"
+    sent = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert any(m["phone"] == "13900139000" and words in m["text"] for m in sent)
+
+
+def test_no_sms_when_the_enterprise_left_no_mobile_number(hub, db, world, auth):
+    from tests.api.reminderkit import make_enterprise
+
+    enterprise = make_enterprise(db, name="无手机号有限公司")
+    application = _received_application(db, world, enterprise)
+    decided = _decide(hub, auth(world.clerk), application, False, "尚未纠正")
+    assert decided.status_code == 200 and decided.json()["sms_queued"] is False
+    notice = db.execute(select(EnterpriseNotice).where(EnterpriseNotice.repair_id == application.id)).scalar_one()
+    assert db.execute(select(SmsMessage).where(SmsMessage.notice_id == notice.id)).first() is None
 
 
 def test_resetting_the_demo_removes_the_notices_about_demo_enterprises_too(db, world):
@@ -168,7 +222,7 @@ def test_resetting_the_demo_removes_the_notices_about_demo_enterprises_too(db, w
                                     unit_id=world.service_dept.id)
     db.add(application)
     db.flush()
-    notice = notice_for_repair(application, uscc=enterprise.uscc, session=db, now=datetime.now(timezone.utc))
+    notice, _ = notice_for_repair(application, uscc=enterprise.uscc, session=db, now=datetime.now(timezone.utc))
     db.flush()
     db.add(SmsMessage(notice_id=notice.id, phone="13800138000", text=notice.text, status="pending",
                       next_attempt_at=notice.created_at, created_at=notice.created_at, updated_at=notice.created_at))

@@ -163,3 +163,46 @@ def test_an_outside_department_never_reads_the_enterprises_tax_profile_unmasked(
     assert (shown["name"], shown["uscc"]) == (mask_name(enterprise.name), mask_uscc(enterprise.uscc))
     tax_side = client.get(f"/api/enterprises/{enterprise.uscc}", headers=auth(world.supervisor)).json()
     assert tax_side["uscc"] == enterprise.uscc  # the tax bureau's own leader, whose unit holds it, sees it
+
+
+def test_the_lead_sets_a_co_departments_deadline_and_the_detail_shows_its_clock(client, world, auth, joint):
+    p = joint()
+    lead, co = auth(world.handler), auth(world.policy_handler)
+    path = f"/api/petitions/{p['id']}/tasks/{world.policy.id}/deadline"
+    refused = client.post(path, json={"days": 1}, headers=co)
+    assert refused.status_code == 403 and "主办部门" in refused.json()["detail"]
+    too_late = client.post(path, json={"days": 9}, headers=lead)  # later than the 5 working days of handling
+    assert too_late.status_code == 422 and "协办期限" in too_late.json()["detail"]
+    task = client.post(path, json={"days": 1, "reason": "先核对政策口径"}, headers=lead)
+    assert task.status_code == 200, task.text
+    body = task.json()
+    assert body["due_days"] == 1 and body["clock"]["state"] == "due_soon" and body["clock"]["days_left"] in (0, 1)
+    detail = client.get(f"/api/petitions/{p['id']}", headers=lead).json()
+    tasks = {h["unit_id"]: h for h in detail["handlers"]}
+    assert tasks[world.policy.id]["due"] == body["due"] <= detail["petition"]["handling_due"]
+    assert tasks[world.collection.id]["due"] == detail["petition"]["handling_due"]  # the lead's: the handling deadline
+    assert detail["events"][-1]["action"] == "set_task_deadline" and detail["events"][-1]["reason"] == "先核对政策口径"
+    assert "set_task_deadline" in detail["actions"]
+    assert "set_task_deadline" not in client.get(f"/api/petitions/{p['id']}", headers=co).json()["actions"]
+    # nothing is overdue yet: the filter of overdue tasks does not list it
+    listed = client.get("/api/petitions", params={"clock": "task_overdue"}, headers=lead).json()
+    assert p["id"] not in [i["id"] for i in listed["items"]]
+
+
+def test_an_extension_is_decided_by_the_leaders_of_the_handling_bureau_only(client, db, world, auth, register):
+    province_director = create_staff(session=db, username=world.prefix + "prov-dir", display_name="省局局长",
+                                     role="director", unit_id=world.city.parent_id)
+    db.commit()
+    p = register()
+    post(client, p, "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
+    post(client, p, "assign", auth(world.clerk), unit_ids=[world.collection.id])
+    asked = client.post(f"/api/petitions/{p['id']}/extensions", json={"days": 2, "reason": "需调取资料"},
+                        headers=auth(world.handler)).json()
+    pending = client.get("/api/petitions/extensions/pending", headers=auth(province_director)).json()
+    assert asked["id"] not in [x["extension"]["id"] for x in pending]
+    refused = client.post(f"/api/petitions/extensions/{asked['id']}/approve", json={},
+                          headers=auth(province_director))
+    assert refused.status_code == 403 and refused.json()["code"] == "not_same_level"
+    assert refused.json()["detail"].startswith(f"延期须由本级税务机关（{world.prefix}市税务局）的领导审批")
+    approved = client.post(f"/api/petitions/extensions/{asked['id']}/approve", json={}, headers=auth(world.supervisor))
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"

@@ -65,7 +65,8 @@ def test_a_page_asks_for_some_groups_and_hears_which_do_not_exist(client):
 
 @pytest.mark.parametrize("group, keys", [
     ("petition_status", [s.value for s in Status]),
-    ("petition_action", ["register", *TRANSITIONS, "approve_extension", "reject_extension"]),
+    ("petition_action", ["register", *TRANSITIONS, "approve_extension", "reject_extension", "clock_due_soon",
+                         "clock_overdue"]),  # the last two: the SLA sweep's ledger marks
     ("reminder_type", reminder.TYPES), ("reminder_status", reminder.STATUSES),
     ("reminder_answer", reminder.ALL_ANSWERS), ("campaign_status", reminder.CAMPAIGN_STATUSES),
     ("campaign_repeat", reminder.REPEATS), ("repair_status", reminder.REPAIR_STATUSES),

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.database import make_engine
+from api.core.database import make_engine
 from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, open_section, screenshot, staff_world
 
 SENT_RULE, NEW_RULE = "cit-small-low-profit", "vat-small-scale-exemption"

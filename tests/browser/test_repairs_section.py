@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.database import make_engine
+from api.core.database import make_engine
 from tests.browser.staffkit import DESKTOP, PASSWORD, PHONE, login, open_section, screenshot, staff_world
 
 OURS, SECOND, THEIRS = "成都蓉信小微商贸有限公司", "成都锦江便民超市", "外区某科技有限公司"

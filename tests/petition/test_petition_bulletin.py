@@ -32,6 +32,7 @@ def _week(session, org, new_petition):
     service.resolve(done, session=s, actor=org.handler, resolution="已办结", now=sh("2025-10-15 10:00"))
     service.feed_back(done, session=s, actor=org.handler, now=sh("2025-10-15 11:00"))
     service.return_visit(done, session=s, actor=org.registrar, satisfaction=3, now=sh("2025-10-16 09:00"))
+    done.enterprise_rating = 4  # the enterprise's own rating, from the widget
     extended = new_petition("2025-10-15 09:00")
     service.hand_over(extended, session=s, actor=org.registrar, service_unit_id=org.service_dept.id,
                       now=sh("2025-10-15 10:00"))
@@ -57,7 +58,12 @@ def test_the_weekly_report_counts_the_weeks_petitions(session, org, new_petition
         ("未转办理部门", 1, 1)]
     assert data["satisfaction"] == {"rated": 1, "average": 3.0, "distribution": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 0}}
     assert (data["visited"], data["awaiting_visit"]) == (1, 0)
-    assert data["extensions"] == {"requested": 1, "approved": 1, "rejected": 0, "pending": 0, "approved_days": 2}
+    assert data["extensions"] == {"requested": 1, "approved": 1, "rejected": 0, "pending": 0, "approved_days": 2,
+                                  "avg_extra_days": 2.0}
+    assert data["enterprise_rating"] == {"rated": 1, "average": 4.0,
+                                         "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}
+    assert data["visits"] == {"due": 1, "done": 1, "overdue": 0}
+    assert data["tasks"] == {"total": 0, "completed": 0, "late": 0, "overdue": 0}
     assert all(set(d) == {"theme", "keywords", "count"} for d in data["common_demands"])  # no example texts
     month = bulletin(session, "month", D("2025-10-01"), today=D("2025-10-31"))
     assert month["title"] == "2025年10月诉求办理情况通报" and month["received"] == 4
@@ -71,7 +77,8 @@ def test_the_report_as_a_workbook_and_as_a_printable_page(session, org, new_peti
     book = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
     assert book.sheetnames == ["概况", "超期情况", "共性诉求"]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
-    assert summary["受理量"] == 3 and summary["转交按期率"].startswith("66.7%") and summary["平均满意度"] == 3
+    assert summary["受理量"] == 3 and summary["转交按期率"].startswith("66.7%") and summary["回访平均满意度"] == 3
+    assert (summary["企业自评平均分"], summary["应回访"], summary["平均每次延长工作日"], summary["协办仍超期"]) == (4, 1, 2, 0)
     assert list(book["超期情况"].iter_rows(values_only=True))[1][:3] == ("未转办理部门", 1, 1)
 
     data["overdue_by_unit"][0]["unit"] = '<script>alert("x")</script>'
@@ -79,3 +86,4 @@ def test_the_report_as_a_workbook_and_as_a_printable_page(session, org, new_peti
     assert "<script>" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert '<link rel="stylesheet" href="/static/bulletin.css">' in page and "style=" not in page
     assert "转交按期率" in page and "66.7%" in page
+    assert "企业自评平均分" in page and "回访超期" in page and "平均每次延长工作日" in page

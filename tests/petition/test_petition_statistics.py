@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from api.core.errors import Invalid
+from api.org.service import create_staff
 from api.petition import service
 from api.petition.statistics import common_demands, statistics
 from tests.petition.conftest import sh
@@ -136,8 +137,9 @@ def test_common_demands_find_a_repeated_theme(session, new_petition):
 
 
 def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new_petition):
-    """December: two fed back (one visited, rated 4), one answered on the spot and rated 5, one extended
-    twice (3 days approved, then 2 days still pending); November's petition stays out."""
+    """December: two fed back on Tue 12-02 (one visited, rated 4 by staff and 2 by the enterprise; the other's
+    visit was due on Tue 12-09, so overdue on 12-10), one answered on the spot and rated 5 (it owes no visit),
+    one extended twice (3 days approved, then 2 days still pending); November's petition stays out."""
     from api.petition import extensions
 
     s = session
@@ -155,7 +157,8 @@ def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new
 
     visited = fed_back("2025-12-02 10:00")
     service.return_visit(visited, session=s, actor=org.registrar, satisfaction=4, now=sh("2025-12-03 10:00"))
-    fed_back("2025-12-02 11:00")
+    visited.enterprise_rating = 2
+    fed_back("2025-12-02 11:00").enterprise_rating = 5
     spot = new_petition("2025-12-02 12:00", category="纳税服务类", answered_on_the_spot=True, answer="已当场答复")
     spot.satisfaction = 5
     extended = handled("2025-12-04 09:00", category="纳税服务类")
@@ -173,11 +176,40 @@ def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new
     assert (total["visited"], total["awaiting_visit"]) == (1, 1)
     assert total["satisfaction"] == {"rated": 2, "average": 4.5,
                                      "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}}
-    assert total["extensions"] == {"requested": 2, "approved": 1, "rejected": 0, "pending": 1, "approved_days": 3}
+    assert total["extensions"] == {"requested": 2, "approved": 1, "rejected": 0, "pending": 1, "approved_days": 3,
+                                   "avg_extra_days": 3.0}
+    assert total["enterprise_rating"] == {"rated": 2, "average": 3.5,
+                                          "distribution": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}}
+    assert total["visits"] == {"due": 2, "done": 1, "overdue": 1}
+    on_the_due_day = statistics(s, D("2025-12-01"), D("2025-12-31"), "category", today=D("2025-12-09"))["total"]
+    assert on_the_due_day["visits"] == {"due": 2, "done": 1, "overdue": 0}
     groups = {g["key"]: g for g in body["groups"]}
     assert groups["纳税服务类"]["extensions"]["requested"] == 2 and groups["信息化建设类"]["extensions"]["requested"] == 0
     assert groups["信息化建设类"]["satisfaction"]["average"] == 4.0
     for group_by in ("channel", "unit", "week", "month"):
         again = statistics(s, D("2025-12-01"), D("2025-12-31"), group_by, today=D("2025-12-10"))["total"]
-        assert (again["extensions"], again["satisfaction"], again["visited"]) == (
-            total["extensions"], total["satisfaction"], total["visited"]), group_by
+        assert (again["extensions"], again["satisfaction"], again["visited"], again["enterprise_rating"],
+                again["visits"]) == (total["extensions"], total["satisfaction"], total["visited"],
+                                     total["enterprise_rating"], total["visits"]), group_by
+
+
+def test_co_departments_tasks_are_counted_completed_late_and_overdue(session, org, new_petition):
+    """Two joint petitions received Mon 2025-12-01: 税政科 given 1 working day (due Tue 12-02) in both; in one it
+    answers on Wed 12-03 (late), in the other not at all (overdue on 12-04); 法制科 answers on time."""
+    s = session
+
+    def joint(received):
+        p = new_petition(received)
+        service.hand_over(p, session=s, actor=org.registrar, service_unit_id=org.service_dept.id, now=sh(received))
+        service.assign(p, session=s, actor=org.service_clerk, unit_ids=[org.collection.id, org.policy.id, org.legal.id],
+                       task_days={org.policy.id: 1}, now=sh(received))
+        return service.start(p, session=s, actor=org.handler, now=sh(received))
+
+    late, open_ = joint("2025-12-01 09:00"), joint("2025-12-01 10:00")
+    service.complete_task(late, session=s, actor=org.policy_handler, unit_id=org.policy.id, answer="已核实",
+                          now=sh("2025-12-03 09:00"))
+    legal = create_staff(session=s, username="legal-h", display_name="法制科经办", role="handler", unit_id=org.legal.id)
+    service.complete_task(open_, session=s, actor=legal, unit_id=org.legal.id, answer="无处罚", now=sh("2025-12-02 09:00"))
+    s.flush()
+    total = statistics(s, D("2025-12-01"), D("2025-12-31"), "unit", today=D("2025-12-04"))["total"]
+    assert total["tasks"] == {"total": 4, "completed": 2, "late": 1, "overdue": 1}

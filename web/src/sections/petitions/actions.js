@@ -28,7 +28,10 @@ export const STEPS = {
   close: { path: "close", reason: "optional", body: (f) => ({ reason: f.reason || null }) },
   // Joint handling: the lead invites a co-department (an outside one too); a co-department completes its own part.
   add_co_handler: { path: "co-handlers", unit: [...HANDLING_KINDS, "outside_department"], reason: "required",
-    body: (f) => ({ unit_id: f.unit, reason: f.reason }) },
+    taskDays: true, body: (f) => ({ unit_id: f.unit, reason: f.reason, days: f.task_days || null }) },
+  // The lead gives a co-department an earlier deadline than the handling deadline (empty: back to it).
+  set_task_deadline: { taskDeadline: true, openTask: true, taskDays: true, reason: "optional",
+    body: (f) => ({ days: f.task_days || null, reason: f.reason || null }) },
   complete_task: { task: true, answer: true, body: (f) => ({ answer: f.answer }) },
 };
 
@@ -44,5 +47,6 @@ export function requestFor(action, id, form, extensionId) {
   const body = step.body ? step.body(form) : null;
   if (step.extension) return ["POST", `/api/petitions/extensions/${extensionId}/${step.extension}`, body];
   if (step.task) return ["POST", `/api/petitions/${id}/tasks/${session.staff.unit.id}/complete`, body];
+  if (step.taskDeadline) return ["POST", `/api/petitions/${id}/tasks/${form.unit}/deadline`, body];
   return ["POST", `/api/petitions/${id}/${step.path}`, body];
 }

@@ -23,5 +23,14 @@ export function clockText(clock) {
 
 export function clockType(clock) {
   if (!clock) return "info";
-  return { overdue: "danger", due_soon: "warning", on_track: "success" }[clock.state] || "info";
+  return { overdue: "danger", due_soon: "warning", on_track: "success", met: "success", missed: "danger" }[clock.state]
+    || "info";
+}
+
+/** A co-department's task clock: time left while open; met or late once its part is in. */
+export function taskClockText(clock) {
+  if (!clock) return "";
+  if (clock.state === "met") return "按期完成";
+  if (clock.state === "missed") return "逾期完成";
+  return clockText(clock);
 }

@@ -2,7 +2,8 @@
  * The queues of the 诉求 section and the one place that turns the page's filter into a query.
  *
  * A queue is a fixed part of the list's filter (a status, or the overdue clock) shown as a tab to the roles
- * whose work it is; 待审批延期 reads the pending extension requests instead. `listQuery()` builds what
+ * whose work it is; 待审批延期 reads the pending extension requests instead, 统计 shows the statistics of those
+ * who report (leaders, operators). `listQuery()` builds what
  * GET /api/petitions gets, and `exportQuery()` turns that same query into GET /api/petitions/export's
  * parameters, so the 台账 holds exactly the rows the list shows. The page only offers filters both routes
  * apply alike (status, category, channel, receipt dates, text, overdue).
@@ -19,7 +20,9 @@ export const QUEUES = [
   { key: "feedback", title: "待反馈", roles: ["handler", "staff", "admin"], fixed: { status: "resolved" } },
   { key: "visit", title: "待回访", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "fed_back" } },
   { key: "overdue", title: "已超期", roles: ALL, fixed: { clock: "overdue" } },
+  { key: "tasks", title: "协办超期", roles: ALL, fixed: { clock: "task_overdue" } },
   { key: "all", title: "全部", roles: ALL, fixed: {} },
+  { key: "stats", title: "统计", roles: [...LEADERS, "operator", "admin"], stats: true },
 ];
 
 export function queuesFor(role) {
@@ -44,8 +47,7 @@ export function listQuery(queue, filter) {
   };
 }
 
-/** The export route's parameters for the list's query: the same filter, in the export's words. */
+/** The export route's parameters for the list's query: the same filter (both routes take the same parameters). */
 export function exportQuery(query, format) {
-  const { clock, ...rest } = query;
-  return { ...rest, overdue: clock === "overdue" ? "true" : undefined, format };
+  return { ...query, format };
 }
