@@ -65,7 +65,7 @@ def _clean(value: Any) -> Any:
 def clean_str(*, strip_whitespace: bool = False, min_length: int | None = None, max_length: int | None = None,
               regex: str | None = None) -> type[str]:
     """``constr`` with intake cleaning (see ``CleanStr``)."""
-    namespace: dict[str, Any] = dict(strip_whitespace=strip_whitespace, min_length=min_length, max_length=max_length,
+    namespace: dict[str, Any] = dict(strip_whitespace=strip_whitespace, min_length=min_length, max_length=max_length,  # noqa: C408
                                      pattern=regex)
     if regex is not None:
         re.compile(regex)  # a bad pattern fails where it is declared
@@ -99,7 +99,7 @@ class Id(int):
 def bounded_int(ge: int, le: int, *, strict: bool = False) -> type[int]:
     """An integer between ``ge`` and ``le`` (``conint``), declared so that the bounds can be read back
     (tests/api/test_inputs.py checks every integer input is bounded to 64 bits)."""
-    return type("BoundedInt", (Id,), dict(ge=ge, le=le, strict=strict))
+    return type("BoundedInt", (Id,), dict(ge=ge, le=le, strict=strict))  # noqa: C408
 
 
 def _in_years(value, kind: str):

@@ -13,14 +13,17 @@ from api.auth.router import router as auth_router
 from api.bodylimit import MULTIPART_ROOM, BodyLimit
 from api.core.database import make_engine, make_session_factory
 from api.core.errors import install_error_handlers
+from api.core.rasa import RasaClient
+from api.core.redis_client import close_redis, connect_redis
+from api.core.runtime import Runtime
+from api.core.scheduling import stop_task
 from api.enterprise import service as enterprise_service
 from api.enterprise.router import PENDING_COUNTS, install_enterprise
 from api.health.router import router as health_router
-from api.vocabulary.router import router as vocabulary_router
 from api.hub import console as hub_console
 from api.hub import internal as hub_internal
-from api.hub import seat_router, widget as hub_widget, widget_router
-from api.core.rasa import RasaClient
+from api.hub import seat_router, widget_router
+from api.hub import widget as hub_widget
 from api.hub.events import Hub, async_client
 from api.hub.picture import PROVIDERS as PICTURE
 from api.hub.scheduled import start_hub_scheduler
@@ -28,27 +31,26 @@ from api.improvement.router import router as improvement_router
 from api.improvement.scheduled import start_retrain_scheduler
 from api.notification.router import router as notification_router
 from api.org.router import router as units_router
+from api.outbox import router as outbox_router
+from api.outbox.delivery import deliver_notices
+from api.outbox.scheduled import start_outbox_scheduler
+from api.petition import widget_router as petition_widget_router
 from api.petition.internal import router as petition_internal_router
 from api.petition.reports import router as petition_reports_router
 from api.petition.router import router as petition_router
 from api.petition.scheduled import start_scheduler
-from api.core.redis_client import close_redis, connect_redis
-from api.core.runtime import Runtime
-from api.core.scheduling import stop_task
 from api.reminder import internal as reminder_internal
 from api.reminder import router as reminder_router
-from api.reminder import widget_router as reminder_widget_router
 from api.reminder import service as reminder_service
-from api.outbox import router as outbox_router
-from api.petition import widget_router as petition_widget_router
-from api.outbox.delivery import deliver_notices
-from api.outbox.scheduled import start_outbox_scheduler
-from api.reminder.delivery import deliver_pending, pending_counts as reminder_pending_counts
+from api.reminder import widget_router as reminder_widget_router
+from api.reminder.delivery import deliver_pending
+from api.reminder.delivery import pending_counts as reminder_pending_counts
 from api.reminder.scheduled import start_campaign_scheduler
 from api.review.router import router as review_router
 from api.settings import Settings, get_settings
-from api.web.router import install_web
+from api.vocabulary.router import router as vocabulary_router
 from api.web import welcome as web_welcome
+from api.web.router import install_web
 
 __all__ = ["create_app"]
 

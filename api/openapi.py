@@ -30,7 +30,7 @@ def render(schema: dict) -> str:
 
 def main() -> None:
     PINNED.write_text(render(current_schema()), encoding="utf-8")
-    print(f"已写入 {PINNED}")
+    print(f"已写入 {PINNED}")  # noqa: T201
 
 
 if __name__ == "__main__":

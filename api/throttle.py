@@ -39,7 +39,7 @@ class Rate:
     seconds: int
 
     @classmethod
-    def parse(cls, value) -> "Rate":
+    def parse(cls, value) -> Rate:
         if isinstance(value, Rate):
             return value
         match = _RATE.match(str(value))

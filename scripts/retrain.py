@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from api.core.database import make_engine, make_session_factory
-from api.improvement.scheduled import retrain
 from api.core.redis_client import connect_redis
+from api.improvement.scheduled import retrain
 from api.settings import get_settings
 
 

@@ -81,7 +81,7 @@ def bench_world(engine) -> tuple[tuple[ServiceUnit, ...], int]:
             staff.append((f"expert{unit}", f"专家{unit}", "expert", unit))
         conn.execute(text("INSERT INTO staff_accounts (username, display_name, role, unit_id, active) "
                           "VALUES (:u, :d, :r, :unit, true)"),
-                     [dict(u=u, d=d, r=r, unit=unit) for u, d, r, unit in staff])
+                     [dict(u=u, d=d, r=r, unit=unit) for u, d, r, unit in staff])  # noqa: C408
         rows = conn.execute(text("SELECT id, display_name, role, unit_id FROM staff_accounts ORDER BY id")).all()
     seats: dict[int, list] = {}
     for row in rows:
@@ -93,7 +93,7 @@ def bench_world(engine) -> tuple[tuple[ServiceUnit, ...], int]:
 
 def bench_enterprises(count: int = 20_000) -> tuple[tuple[str, str], ...]:
     rng = random.Random(SEED)
-    return tuple((make_uscc(100_000 + i), f"{rng.choice(CITIES)}{rng.choice('甲乙丙丁戊己庚辛壬癸')}{i}"
+    return tuple((make_uscc(100_000 + i), f"{rng.choice(CITIES)}{rng.choice('甲乙丙丁戊己庚辛壬癸')}{i}"  # noqa: ISC004
                                           f"{rng.choice(['商贸', '科技', '餐饮', '建材', '物流'])}有限公司")
                  for i in range(count))
 
@@ -245,7 +245,7 @@ def main() -> None:
             params = {"date_from": (end - td(days=29)).isoformat(), "date_to": end.isoformat()}
             started = time.perf_counter()
             if parallel:  # as the page does: every chart at once
-                times = dict(zip(CHARTS, pool.map(lambda c: one(c, params), CHARTS)))
+                times = dict(zip(CHARTS, pool.map(lambda c: one(c, params), CHARTS)))  # noqa: B905
             else:
                 times = {chart: one(chart, params) for chart in CHARTS}
             return (time.perf_counter() - started) * 1000, times
@@ -303,18 +303,18 @@ def main() -> None:
 
 def print_table(report: dict) -> None:
     d, s, a = report["dashboard"], report["search"], report["aggregation"]
-    rows = [("rows", f"{report['rows']['conversation_messages']:,} messages / {report['rows']['conversations']:,} "
+    rows = [("rows", f"{report['rows']['conversation_messages']:,} messages / {report['rows']['conversations']:,} "  # noqa: ISC004
                      f"conversations / {report['rows']['petitions']:,} petitions"),
-            ("aggregation, all days", f"{a['total_s']} s for {a['days']} days ({a['per_day_avg_s']} s/day avg, "
+            ("aggregation, all days", f"{a['total_s']} s for {a['days']} days ({a['per_day_avg_s']} s/day avg, "  # noqa: ISC004
                                       f"max {a['per_day_max_s']} s)"),
             ("dashboard load, 8 charts at once, 30 days", f"p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms (target ≤ 500)"),
-            ("dashboard load, 8 charts one by one", f"p50 {d['sequential']['p50_ms']} ms, "
+            ("dashboard load, 8 charts one by one", f"p50 {d['sequential']['p50_ms']} ms, "  # noqa: ISC004
                                                     f"p95 {d['sequential']['p95_ms']} ms"),
-            ("dashboard load, one call (/dashboard)", f"p50 {d['one_call']['p50_ms']} ms, "
+            ("dashboard load, one call (/dashboard)", f"p50 {d['one_call']['p50_ms']} ms, "  # noqa: ISC004
                                                       f"p95 {d['one_call']['p95_ms']} ms"),
-            ("first load after start", f"{d['first_load_ms']} ms (loads the knowledge base and jieba, fills the "
+            ("first load after start", f"{d['first_load_ms']} ms (loads the knowledge base and jieba, fills the "  # noqa: ISC004
                                        f"demands cache)"),
-            ("first view of another range", f"{max(d['first_view_of_a_range_ms'])} ms at most (common demands "
+            ("first view of another range", f"{max(d['first_view_of_a_range_ms'])} ms at most (common demands "  # noqa: ISC004
                                             f"computed, then cached)"),
             ("conversation search (20 varied)", f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms (target ≤ 200)")]
     width = max(len(r[0]) for r in rows)

@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -112,7 +111,7 @@ def build_baseline(workdir: Path) -> None:
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     nlu, responses, rules, intents = [], {}, [], []
     by_topic: dict[str, list] = {}
-    today = datetime.date.today()
+    today = datetime.date.today()  # noqa: DTZ011
     for entry in entries:
         by_topic.setdefault(entry.topic, []).append(entry)
     for topic, items in by_topic.items():
@@ -151,7 +150,6 @@ def build_baseline(workdir: Path) -> None:
 def leave_one_out(sample: int = 200, seed: int = 7) -> dict:
     """Retrieval on questions it has not seen: each sampled variant is removed from the index it is asked of."""
     import dataclasses
-    import datetime as dt
     import random
 
     from knowledge import load_knowledge_base

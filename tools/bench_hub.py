@@ -138,7 +138,7 @@ class Stack:
     def stop(self) -> None:
         alive = [p for p in self.processes.values() if p.poll() is None]
         for process in alive:
-            try:
+            try:  # noqa: SIM105
                 os.killpg(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
@@ -147,7 +147,7 @@ class Stack:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
+                try:  # noqa: SIM105
                     os.killpg(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
@@ -309,7 +309,7 @@ class Socket:
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def open(cls, url: str) -> "Socket":
+    async def open(cls, url: str) -> Socket:
         ws = await websockets.connect(url, open_timeout=120, ping_interval=None, close_timeout=5,
                                       max_size=2**24)
         return cls(ws)
@@ -344,7 +344,7 @@ class Socket:
         await self.ws.send(json.dumps(event, ensure_ascii=False))
 
     async def close(self) -> None:
-        try:
+        try:  # noqa: SIM105
             await self.ws.close()
         except Exception:  # noqa: BLE001
             pass
@@ -547,7 +547,7 @@ async def load_hub(stack: Stack, questions: list[str], clients: int, per_client:
 
         async def user(k: int, widget: Socket) -> None:
             await go.wait()
-            for text, think in zip(plans[k], thinks[k]):
+            for text, think in zip(plans[k], thinks[k]):  # noqa: B905
                 await asyncio.sleep(think)
                 results.append(await widget_turn(widget, text, timeout))
             ends.append(time.perf_counter())
@@ -575,7 +575,7 @@ async def load_direct(stack: Stack, questions: list[str], clients: int, per_clie
     async with httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=clients + 10)) as http:
         async def user(k: int) -> None:
             sender = f"bench-load-{uuid.uuid4().hex[:12]}"
-            for text, think in zip(plans[k], thinks[k]):
+            for text, think in zip(plans[k], thinks[k]):  # noqa: B905
                 await asyncio.sleep(think)
                 results.append(await rest_turn(http, stack.rasa, text, sender))
 
@@ -630,7 +630,7 @@ async def relay(stack: Stack, rounds: int, timeout: float) -> dict:
                 else:
                     try:
                         at, _ = await widget.until(lambda e: e.get("type") == "message"
-                                                   and e["message"].get("client_id") == client_id, timeout)
+                                                   and e["message"].get("client_id") == client_id, timeout)  # noqa: B023
                         to_widget.append(at - t0)
                     except (asyncio.TimeoutError, ConnectionError) as exc:
                         failures.append(f"to widget: {type(exc).__name__}")
@@ -640,7 +640,7 @@ async def relay(stack: Stack, rounds: int, timeout: float) -> dict:
                 await widget.send({"type": "message", "text": f"企业追问第{i + 1}条", "client_id": client_id})
                 try:
                     at, _ = await console.until(lambda e: e.get("type") == "message"
-                                                and e["message"].get("client_id") == client_id
+                                                and e["message"].get("client_id") == client_id  # noqa: B023
                                                 and e["message"].get("sender") == "user", timeout)
                     to_console.append(at - t0)
                 except (asyncio.TimeoutError, ConnectionError) as exc:

@@ -22,7 +22,8 @@ import json
 import random
 import statistics as stats
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -115,11 +116,11 @@ def seed(engine, count: int, today: date) -> None:
             staff.append((f"dir{c}", "局长", "director", city))
             staff.append((f"reg{c}", "受理员", "staff", service))
         conn.execute(text("INSERT INTO units (id, name, level, kind, parent_id) VALUES (:i, :n, :l, :k, :p)"),
-                     [dict(i=i, n=n, l=lv, k=k, p=p) for i, n, lv, k, p in units])
+                     [dict(i=i, n=n, l=lv, k=k, p=p) for i, n, lv, k, p in units])  # noqa: C408
         conn.execute(text("SELECT setval('units_id_seq', :v)"), {"v": len(units)})
         conn.execute(text("INSERT INTO staff_accounts (username, display_name, role, unit_id, active) "
                           "VALUES (:u, :d, :r, :unit, true)"),
-                     [dict(u=u, d=d, r=r, unit=unit) for u, d, r, unit in staff])
+                     [dict(u=u, d=d, r=r, unit=unit) for u, d, r, unit in staff])  # noqa: C408
 
     first = today - timedelta(days=365)
     days = Days(first - timedelta(days=10), today + timedelta(days=40))
@@ -142,7 +143,7 @@ def seed(engine, count: int, today: date) -> None:
         category = CATEGORIES[CATEGORY_OF[d]] if rng.random() < 0.85 else rng.choice(CATEGORIES)
         channel = rng.choices(CHANNELS, weights=(35, 20, 10, 30, 5))[0]
         city, service, depts, legal = rng.choice(cities)
-        row = dict(handover_due=None, handling_due=None, feedback_due=None, handed_over_at=None, assigned_at=None,
+        row = dict(handover_due=None, handling_due=None, feedback_due=None, handed_over_at=None, assigned_at=None,  # noqa: C408
                    started_at=None, resolved_at=None, fed_back_at=None, visited_at=None, closed_at=None,
                    service_unit_id=None, handling_unit_id=None, long_term=False, reconsideration=False,
                    satisfaction=None, resolution=None, status="registered")
@@ -173,7 +174,7 @@ def seed(engine, count: int, today: date) -> None:
     try:
         cur = raw.cursor()
         for table, columns, buffer in (
-            ("petitions", "id, ticket, taxpayer_name, uscc, contact_phone, content, category, channel, received_at, "
+            ("petitions", "id, ticket, taxpayer_name, uscc, contact_phone, content, category, channel, received_at, "  # noqa: ISC004
                           "accepting_unit_id, status, service_unit_id, handling_unit_id, joint, long_term, "
                           "reconsideration, resolution, satisfaction, handover_due, handling_due, feedback_due, "
                           "handed_over_at, assigned_at, started_at, resolved_at, fed_back_at, visited_at, closed_at, "
@@ -291,7 +292,7 @@ def list_runs(session: Session, today: date, rng: random.Random, scenario: str, 
             filters = PetitionFilters(q=SEARCH_WORDS[i % len(SEARCH_WORDS)])
         else:  # status + category, the default console view of open work
             filters = PetitionFilters(status=OPEN, category=CATEGORIES[i % len(CATEGORIES)])
-        ms, (items, total) = timed(list_petitions, filters, session=session, today=today, page=rng.randint(1, 3),
+        ms, (items, total) = timed(list_petitions, filters, session=session, today=today, page=rng.randint(1, 3),  # noqa: RUF059
                                    size=20)
         if i >= 5:
             times.append(ms)

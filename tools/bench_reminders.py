@@ -23,9 +23,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from api.core.database import make_engine, make_session_factory
+from api.core.time import aware_now, china_date
 from api.enterprise.facts import iter_facts
 from api.enterprise.models import Enterprise
-from api.core.time import aware_now, china_date
 from api.reminder import campaigns
 from api.reminder.models import Campaign, Reminder
 from knowledge.rules.engine import evaluate_all, get_rules

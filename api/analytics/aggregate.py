@@ -33,12 +33,19 @@ from functools import lru_cache
 from sqlalchemy import case, delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
-from api.analytics.models import (AnalyticsDayRun, ConversationFact, ConversationSearch, DailyFigures, DailyKey,
-                                  DailySeat, UnansweredGroup)
-from api.hub.models import Conversation, Message
-from api.petition.queries import china_day_start
+from api.analytics.models import (
+    AnalyticsDayRun,
+    ConversationFact,
+    ConversationSearch,
+    DailyFigures,
+    DailyKey,
+    DailySeat,
+    UnansweredGroup,
+)
 from api.core.sqltime import china_day
 from api.core.time import aware_now
+from api.hub.models import Conversation, Message
+from api.petition.queries import china_day_start
 from api.review import search
 
 __all__ = ["aggregate_day", "aggregate_range", "changed_days", "channel_of", "question_terms", "suggested_entry",
@@ -100,14 +107,27 @@ def _figures() -> dict:
 def _rows(model, keyed: dict, names: tuple[str, ...], day: date) -> list[dict]:
     """Rows for a bulk insert: every counter column present (0 when never counted), keys from the dict keys."""
     counters = [c.name for c in model.__table__.c if c.name not in ("id", "day", *names)]
-    return [{**{name: 0 for name in counters}, **values, **dict(zip(names, key)), "day": day}
+    return [{**dict.fromkeys(counters, 0), **values, **dict(zip(names, key)), "day": day}  # noqa: B905
             for key, values in keyed.items()]
 
 
 class _Conv:
     """What the cohort pass learns about one conversation from its messages."""
-    __slots__ = ("user", "bot", "answered", "clarified", "fell_back", "petition", "last_kind", "intents", "topics",
-                 "first_question", "responder", "texts", "entries")
+    __slots__ = (
+        "answered",
+        "bot",
+        "clarified",
+        "entries",
+        "fell_back",
+        "first_question",
+        "intents",
+        "last_kind",
+        "petition",
+        "responder",
+        "texts",
+        "topics",
+        "user",
+    )
 
     def __init__(self) -> None:
         self.user = self.bot = self.answered = self.clarified = self.fell_back = 0
@@ -230,7 +250,7 @@ def _cohort(session: Session, start: datetime, end: datetime, figures, keys, sea
                     target["rating_sum"] += conv.rating
                     target["rating_count"] += 1
                     target["rating_satisfied"] += conv.rating >= 4
-        facts.append(dict(conversation_id=cid, channel=channel, unit_id=conv.unit_id, outcome=outcome, engaged=engaged,
+        facts.append(dict(conversation_id=cid, channel=channel, unit_id=conv.unit_id, outcome=outcome, engaged=engaged,  # noqa: C408
                           contained=contained, user_messages=s.user, bot_turns=s.bot, answered=s.answered,
                           clarified=s.clarified, fell_back=s.fell_back, intents=_spaced(s.intents),
                           topics=_spaced(s.topics), rating=conv.rating, staff_id=staff_id,
@@ -357,12 +377,12 @@ def aggregate_day(session: Session, day: date, *, now: datetime | None = None) -
         session.execute(insert(DailySeat), _rows(DailySeat, seats, ("channel", "unit_id", "staff_id"), day))
     if groups:
         session.execute(insert(UnansweredGroup), [
-            dict(day=day, channel=channel, unit_id=unit_id, terms=terms, count=g["count"], fallbacks=g["fallbacks"],
+            dict(day=day, channel=channel, unit_id=unit_id, terms=terms, count=g["count"], fallbacks=g["fallbacks"],  # noqa: C408
                  clarifies=g["clarifies"], entry_id=g["entries"].most_common(1)[0][0] if g["entries"] else None,
                  examples=g["examples"])
             for (channel, unit_id, terms), g in groups.items()])
     seconds = round(time.perf_counter() - started, 3)
-    session.execute(insert(AnalyticsDayRun), [dict(day=day, aggregated_at=aware_now(now), seconds=seconds)])
+    session.execute(insert(AnalyticsDayRun), [dict(day=day, aggregated_at=aware_now(now), seconds=seconds)])  # noqa: C408
     session.flush()
     return {"day": day.isoformat(), "conversations": len(facts),
             "messages": sum(f.get("messages", 0) for f in figures.values()), "unanswered_groups": len(groups),
@@ -411,12 +431,12 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(args.database_url or get_settings().database_url)
     started = time.perf_counter()
     try:
-        results = aggregate_range(make_session_factory(engine), args.date_from, date_to, progress=lambda r: print(
+        results = aggregate_range(make_session_factory(engine), args.date_from, date_to, progress=lambda r: print(  # noqa: T201
             f"{r['day']}: {r['conversations']} conversations, {r['messages']} messages, "
             f"{r['unanswered_groups']} unanswered groups, {r['seconds']:.2f} s"))
     finally:
         engine.dispose()
-    print(f"{len(results)} days in {time.perf_counter() - started:.1f} s")
+    print(f"{len(results)} days in {time.perf_counter() - started:.1f} s")  # noqa: T201
     return 0
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from api.analytics.service import Scope
 from api.auth.deps import require_roles
 from api.core.errors import Invalid
+from api.core.time import aware_now
 from api.inputs import Id, SafeDate
 from api.org.models import StaffAccount
-from api.core.time import aware_now
 from api.privacy.masking import Masker
 from api.privacy.policy import SWITCH_ROLES, audit, check_switch
 from common.workdays import china_today
@@ -55,10 +55,10 @@ def period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     return date_from, date_to
 
 
-def scope(date_from: Optional[SafeDate] = Query(None, description="起始日期（含，北京时间）；默认截止日前 29 天"),
-          date_to: Optional[SafeDate] = Query(None, description="截止日期（含，北京时间）；默认今天"),
+def scope(date_from: SafeDate | None = Query(None, description="起始日期（含，北京时间）；默认截止日前 29 天"),
+          date_to: SafeDate | None = Query(None, description="截止日期（含，北京时间）；默认今天"),
           channel: Channel = Query(Channel.all, description="all、enterprise（登录企业）或 visitor（访客）"),
-          unit_id: Optional[Id] = Query(None, description="服务单位")) -> Scope:
+          unit_id: Id | None = Query(None, description="服务单位")) -> Scope:
     first, last = period(date_from, date_to)
     return Scope(first, last, channel.value, unit_id)
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
+from urllib.parse import quote
 
 from fastapi.responses import Response
-
-from urllib.parse import quote
 
 from api.petition.export import CSV_MEDIA_TYPE
 from api.spreadsheet import csv_text

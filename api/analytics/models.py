@@ -21,9 +21,9 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
 from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 from api.hub.models import Conversation, Message
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
-from api.core.sqltime import UTCDateTime
 
 __all__ = ["CHANNELS", "CHANNEL_LABELS", "OUTCOMES", "OUTCOME_LABELS", "DIMENSIONS",
            "AnalyticsDayRun", "DailyFigures", "DailyKey", "DailySeat", "UnansweredGroup", "ConversationFact",

@@ -11,8 +11,18 @@ from fastapi import APIRouter, Query, Request
 from api.analytics import service as charts
 from api.analytics.deps import Format, Operator, ScopeDep, masker_for
 from api.analytics.export import TABLES, csv_response
-from api.analytics.schemas import (OR_CSV, Campaigns, Dashboard, Feedback, Intents, Overview, PetitionCharts, Seats,
-                                   Topics, Unanswered)
+from api.analytics.schemas import (
+    OR_CSV,
+    Campaigns,
+    Dashboard,
+    Feedback,
+    Intents,
+    Overview,
+    PetitionCharts,
+    Seats,
+    Topics,
+    Unanswered,
+)
 from api.core.database import SessionDep
 from api.core.runtime import RedisDep
 from api.privacy.masking import Masker

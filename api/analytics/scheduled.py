@@ -10,9 +10,9 @@ import asyncio
 from datetime import datetime, timedelta
 
 from api.analytics.aggregate import aggregate_day, changed_days
-from api.core.time import aware_now, china_date
 from api.core.runtime import Runtime
 from api.core.scheduling import held_lock, run_every
+from api.core.time import aware_now, china_date
 
 __all__ = ["LOCK_NAME", "LAST_SWEEP_KEY", "sweep_once", "start_analytics_scheduler"]
 

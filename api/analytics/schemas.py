@@ -7,8 +7,6 @@ times are ISO text, days ``YYYY-MM-DD``. Free text was masked by the service as 
 """
 from __future__ import annotations
 
-from typing import Any, Optional
-
 from pydantic import BaseModel
 
 from api.petition.schemas import DemandTheme, Figures, FiguresGroup
@@ -24,7 +22,7 @@ class ChartScope(BaseModel):
     date_from: str
     date_to: str
     channel: str  # all, enterprise, visitor
-    unit_id: Optional[int] = None
+    unit_id: int | None = None
 
 
 class DayFigures(BaseModel):
@@ -42,10 +40,10 @@ class DayFigures(BaseModel):
     contained: int
     feedback_useful: int
     feedback_useless: int
-    containment_rate: Optional[float] = None
-    handoff_rate: Optional[float] = None
-    fallback_rate: Optional[float] = None
-    clarify_rate: Optional[float] = None
+    containment_rate: float | None = None
+    handoff_rate: float | None = None
+    fallback_rate: float | None = None
+    clarify_rate: float | None = None
 
 
 class Day(DayFigures):
@@ -56,18 +54,18 @@ class HandoffReason(BaseModel):
     reason: str
     label: str
     conversations: int
-    share: Optional[float] = None
+    share: float | None = None
 
 
 class FallbackReason(BaseModel):
     reason: str
     label: str
     turns: int
-    share: Optional[float] = None
+    share: float | None = None
 
 
 class Overview(ChartScope):
-    as_of: Optional[str] = None  # when the period was last aggregated
+    as_of: str | None = None  # when the period was last aggregated
     days: list[Day]
     total: DayFigures
     handoff_reasons: list[HandoffReason]
@@ -78,8 +76,8 @@ class IntentRow(BaseModel):
     intent: str
     turns: int
     unanswered: int
-    unanswered_rate: Optional[float] = None
-    share: Optional[float] = None
+    unanswered_rate: float | None = None
+    share: float | None = None
 
 
 class Intents(ChartScope):
@@ -94,7 +92,7 @@ class TopicRow(BaseModel):
     clarify_offers: int
     useful: int
     useless: int
-    share: Optional[float] = None
+    share: float | None = None
 
 
 class Topics(ChartScope):
@@ -114,10 +112,10 @@ class SuggestedEntry(BaseModel):
 
 class UnansweredExample(BaseModel):
     message_id: int
-    user_message_id: Optional[int] = None
+    user_message_id: int | None = None
     conversation_id: int
-    text: Optional[str] = None
-    kind: Optional[str] = None  # fallback or clarify
+    text: str | None = None
+    kind: str | None = None  # fallback or clarify
 
 
 class UnansweredGroup(BaseModel):
@@ -129,8 +127,8 @@ class UnansweredGroup(BaseModel):
     clarifies: int
     first_day: str
     last_day: str
-    suggested_topic: Optional[SuggestedTopic] = None
-    suggested_entry: Optional[SuggestedEntry] = None
+    suggested_topic: SuggestedTopic | None = None
+    suggested_entry: SuggestedEntry | None = None
     examples: list[UnansweredExample]
 
 
@@ -147,14 +145,14 @@ class FeedbackTotal(BaseModel):
     useful: int
     useless: int
     rated: int
-    useful_rate: Optional[float] = None
+    useful_rate: float | None = None
 
 
 class FeedbackEntry(FeedbackTotal):
     entry_id: str
     title: str
-    topic: Optional[str] = None
-    topic_title: Optional[str] = None
+    topic: str | None = None
+    topic_title: str | None = None
     in_knowledge_base: bool
 
 
@@ -165,23 +163,23 @@ class Feedback(ChartScope):
 
 class SeatFigures(BaseModel):
     conversations: int
-    first_response_avg_seconds: Optional[float] = None
+    first_response_avg_seconds: float | None = None
     first_response_count: int
-    handling_avg_seconds: Optional[float] = None
+    handling_avg_seconds: float | None = None
     handling_count: int
-    wait_avg_seconds: Optional[float] = None
+    wait_avg_seconds: float | None = None
     wait_count: int
     ratings: int
-    rating_avg: Optional[float] = None
-    satisfied_rate: Optional[float] = None
+    rating_avg: float | None = None
+    satisfied_rate: float | None = None
 
 
 class SeatRow(SeatFigures):
     staff_id: int
     name: str
-    role: Optional[str] = None
-    unit_id: Optional[int] = None
-    unit: Optional[str] = None
+    role: str | None = None
+    unit_id: int | None = None
+    unit: str | None = None
 
 
 class SeatsOverall(SeatFigures):
@@ -214,9 +212,9 @@ class CampaignRow(BaseModel):
     name: str
     rule_id: str
     status: str
-    created_at: Optional[str] = None
-    started_at: Optional[str] = None
-    finished_at: Optional[str] = None
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
     funnel: Funnel
 
 

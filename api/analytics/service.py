@@ -16,13 +16,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.analytics.clustering import THRESHOLD, cluster_term_sets
-from api.privacy.masking import Masker
 from api.analytics.models import AnalyticsDayRun, DailyFigures, DailyKey, DailySeat, UnansweredGroup
 from api.hub.service import REASONS
 from api.org.models import StaffAccount, Unit
 from api.petition.models import Petition
 from api.petition.queries import china_day_start
 from api.petition.statistics import common_demands, statistics
+from api.privacy.masking import Masker
 from api.reminder.campaigns import funnel
 from api.reminder.models import Campaign
 
@@ -287,7 +287,7 @@ def _demands(session: Session, scope: Scope, top: int, cache) -> dict:
     if hit:
         return json.loads(hit)
     demands = common_demands(session, scope.date_from, scope.date_to, top=top)
-    try:
+    try:  # noqa: SIM105
         cache.set(key, json.dumps(demands, ensure_ascii=False), ex=DEMANDS_TTL)
     except Exception:  # noqa: BLE001
         pass

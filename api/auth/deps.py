@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -20,8 +21,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 
 from api.auth.security import ENTERPRISE_ROLE, decode_staff_token, staff_claims
 from api.core.database import SessionDep
-from api.core.runtime import SettingsDep
 from api.core.errors import Forbidden, Unauthorized
+from api.core.runtime import SettingsDep
 from api.org.models import ROLES, StaffAccount
 
 __all__ = ["ROLE_LABELS", "get_current_staff", "CurrentStaff",

@@ -6,8 +6,6 @@ or for another sender, is refused like a bad token; no grant means an anonymous 
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import BaseModel
 
 from api.auth.security import EnterpriseIdentity, verify_enterprise_grant
@@ -20,8 +18,8 @@ __all__ = ["EnterpriseGrant", "grant_identity"]
 
 class EnterpriseGrant(BaseModel):
     """The identity fields of an internal request body."""
-    sender_id: Optional[clean_str(max_length=100)] = None
-    enterprise_grant: Optional[clean_str(max_length=4000)] = None
+    sender_id: clean_str(max_length=100) | None = None
+    enterprise_grant: clean_str(max_length=4000) | None = None
 
 
 def grant_identity(body: EnterpriseGrant, settings: Settings, *,

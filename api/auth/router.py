@@ -9,17 +9,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
-from api.privacy.policy import audit
 from api.auth import lockout
 from api.auth.deps import ROLE_LABELS, CurrentStaff
-from api.core.runtime import RedisDep, SettingsDep
 from api.auth.schemas import LockoutLifted, StaffRead, TokenRead, UnitBrief
 from api.auth.security import burn_password_check, create_staff_token, verify_password
 from api.core.database import SessionDep
 from api.core.errors import Forbidden, NotFound, Unauthorized
+from api.core.runtime import RedisDep, SettingsDep
+from api.core.time import aware_now
 from api.inputs import CleanStr
 from api.org.models import StaffAccount
-from api.core.time import aware_now
+from api.privacy.policy import audit
 from api.throttle import client_address
 from common.textnorm import strip_controls
 

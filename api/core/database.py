@@ -1,7 +1,8 @@
 """Engine and session factory (built by the app at start, never at import) and the declarative base."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import create_engine, event
@@ -11,7 +12,6 @@ from starlette.requests import HTTPConnection
 
 from api.core.errors import NotFound
 from api.core.runtime import runtime
-
 from api.settings import sqlalchemy_url
 
 __all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]

@@ -8,7 +8,8 @@ reads ``app.state``. Routes take it as a dependency (``RuntimeDep``, or just wha
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import redis
 from fastapi import Depends

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from redis import Redis
 from redis.exceptions import LockError
@@ -32,7 +32,7 @@ def run_every(name: str, interval: float, job: Callable, *args) -> asyncio.Task:
                 await asyncio.to_thread(job, *args)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - keep ticking; the next run retries
+            except Exception:
                 log.exception("%s failed", name)
             await asyncio.sleep(interval)
 
@@ -42,7 +42,7 @@ def run_every(name: str, interval: float, job: Callable, *args) -> asyncio.Task:
 async def stop_task(task: asyncio.Task) -> None:
     """Cancel the task and wait for it (a job already running in its thread finishes on its own)."""
     task.cancel()
-    try:
+    try:  # noqa: SIM105
         await task
     except asyncio.CancelledError:
         pass

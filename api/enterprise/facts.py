@@ -13,16 +13,15 @@ this or the previous year, quarter or month) says claimed; ``credit_*`` come fro
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Iterator, Sequence
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim,
-                                   RiskFinding)
+from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim, RiskFinding
 from api.enterprise.periods import current_periods, parse_period
 from common.workdays import china_today
 from knowledge.rules.facts import DeductionFact, EnterpriseFacts, FilingFact

@@ -18,26 +18,35 @@ import io
 import itertools
 import json
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Union
+from typing import IO, Any, Union
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.enterprise.models import (DEFAULT_FIELD_SOURCES, PROFILE_FIELDS, CreditDeduction, CreditRecord, Enterprise,
-                                   EnterpriseFiling, PolicyClaim, RiskFinding)
-from api.enterprise.validation import KINDS, NEW_ENTERPRISE, COLUMNS, RowError, check_header, clean_row
 from api.core.time import aware_now
+from api.enterprise.models import (
+    DEFAULT_FIELD_SOURCES,
+    PROFILE_FIELDS,
+    CreditDeduction,
+    CreditRecord,
+    Enterprise,
+    EnterpriseFiling,
+    PolicyClaim,
+    RiskFinding,
+)
+from api.enterprise.validation import COLUMNS, KINDS, NEW_ENTERPRISE, RowError, check_header, clean_row
 from common.textnorm import strip_controls
 
 __all__ = ["FORMATS", "CHUNK", "ImportReport", "import_file", "main"]
 
 FORMATS = ("csv", "jsonl")
 CHUNK = 1000
-Source = Union[str, Path, IO[str], IO[bytes]]
+Source = Union[str, Path, IO[str], IO[bytes]]  # noqa: UP007
 Rows = list[tuple[int, dict]]
 
 
@@ -232,7 +241,7 @@ def _apply_credit(session: Session, rows: Rows, report: ImportReport, now: datet
             continue
         record = records.get(enterprise_year)
         if record is None:
-            report.rejected.append((line, f"企业{row['uscc']}没有{row['year']}年度的信用评价记录：请先提供该年度 "
+            report.rejected.append((line, f"企业{row['uscc']}没有{row['year']}年度的信用评价记录：请先提供该年度 "  # noqa: ISC004
                                           "row_type=record 的一行（放在扣分行之前）"))
             continue
         key = (*enterprise_year, row["reason_code"], row["occurred_on"], row["reason"])
@@ -304,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             session.rollback() if args.dry_run else session.commit()
     finally:
         engine.dispose()
-    print(report.text() + ("\n（试运行，未写入数据库）" if args.dry_run else ""))
+    print(report.text() + ("\n（试运行，未写入数据库）" if args.dry_run else ""))  # noqa: T201
     return 1 if report.rejected else 0
 
 

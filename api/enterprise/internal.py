@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth.deps import ServiceCaller
-from api.core.runtime import SettingsDep
 from api.auth.grants import grant_identity
 from api.core.database import SessionDep
+from api.core.runtime import SettingsDep
 from api.enterprise import service
 from api.enterprise.schemas import CreditQuery, OwnCredit
 

@@ -18,26 +18,27 @@ registered by name (``PENDING_COUNTS["reminders"] = …``); with none registered
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api.auth.deps import require_roles
-from api.core.runtime import SettingsDep
 from api.auth.security import create_enterprise_token, verify_enterprise_token
 from api.core.database import SessionDep
+from api.core.errors import Invalid, NotFound
+from api.core.runtime import SettingsDep
+from api.core.time import aware_now
 from api.enterprise import service, summary
 from api.enterprise.models import KIND_LABELS, LEVELS, TAXPAYER_TYPE_LABELS, CreditRecord, Enterprise
 from api.enterprise.schemas import DemoEnterprise, DemoEnterprisePage, DemoToken, DemoTokenRequest, EnterpriseProfile
 from api.enterprise.showcase import SHOWCASE_USCC
-from api.core.errors import Invalid, NotFound
 from api.inputs import CleanStr
 from api.org.models import LEVEL_LABELS, StaffAccount
 from api.org.service import intake_unit, serving_unit
-from api.core.time import aware_now
 from api.privacy.policy import ENTERPRISE_FIELDS, Unmasked, audit_view, enterprise_view
 from api.settings import Settings
 from common.identifiers import normalize_uscc
@@ -101,8 +102,8 @@ def _latest_credit():
 
 
 @demo_router.get("/enterprises", response_model=DemoEnterprisePage, summary="演示企业列表（仅演示模式）")
-def demo_enterprises(session: SessionDep, q: Optional[CleanStr] = Query(None, max_length=60),
-                     level: Optional[CleanStr] = Query(None, max_length=1),
+def demo_enterprises(session: SessionDep, q: CleanStr | None = Query(None, max_length=60),
+                     level: CleanStr | None = Query(None, max_length=1),
                      limit: int = Query(50, ge=1, le=200)) -> DemoEnterprisePage:
     level_column, year_column = _latest_credit()
     query = select(Enterprise, level_column.label("level"), year_column.label("year")).where(Enterprise.demo.is_(True))

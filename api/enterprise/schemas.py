@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi.encoders import decimal_encoder
 from pydantic import BaseModel, PlainSerializer
 
-from api.inputs import clean_str
-
 from api.auth.grants import EnterpriseGrant
+from api.inputs import clean_str
 
 __all__ = ["FieldSource", "KeyFact", "DetailItem", "DetailGroup", "DeductionRead", "CreditRead", "OwnCredit",
            "FilingRead", "FilingsSummary", "ClaimRead", "FindingRead", "EnterpriseProfile", "CreditQuery", "DemoEnterprise", "DemoEnterprisePage",
@@ -23,7 +22,7 @@ Amount = Annotated[Decimal, PlainSerializer(decimal_encoder, return_type=float, 
 class FieldSource(BaseModel):
     source: str  # tax | market | social_security | bank
     source_label: str  # 税务 / 市场监管 / 社保 / 银行
-    synced_at: Optional[datetime] = None
+    synced_at: datetime | None = None
     field_label: str = ""  # the field's Chinese name: 从业人数
 
 
@@ -31,7 +30,7 @@ class KeyFact(BaseModel):
     field: str  # e.g. credit; its Chinese name is ``label``
     label: str  # 纳税信用
     value: str  # B级（2025年度，87分）
-    hint: Optional[str] = None  # 有1项可修复的扣分尚未纠正
+    hint: str | None = None  # 有1项可修复的扣分尚未纠正
 
 
 class DetailItem(BaseModel):
@@ -53,13 +52,13 @@ class DeductionRead(BaseModel):
     date: date  # occurred_on
     repairable: bool
     corrected: bool
-    corrected_on: Optional[date] = None
+    corrected_on: date | None = None
 
 
 class CreditRead(BaseModel):
     level: str
     year: int
-    score: Optional[int] = None
+    score: int | None = None
     deductions: list[DeductionRead]
     source: str
     synced_at: datetime
@@ -70,7 +69,7 @@ class OwnCredit(BaseModel):
     text: str
     level: str
     year: int
-    score: Optional[int] = None
+    score: int | None = None
     deductions: list[DeductionRead]
 
 
@@ -80,10 +79,10 @@ class FilingRead(BaseModel):
     period_start: date
     period_end: date
     due_date: date
-    filed_date: Optional[date] = None
-    declared_sales: Optional[Amount] = None
-    invoice_sales: Optional[Amount] = None
-    tax_paid: Optional[Amount] = None
+    filed_date: date | None = None
+    declared_sales: Amount | None = None
+    invoice_sales: Amount | None = None
+    tax_paid: Amount | None = None
     zero_filing: bool
     state: str  # filed | late | overdue | pending
     source: str
@@ -103,7 +102,7 @@ class ClaimRead(BaseModel):
     policy: str
     period: str
     claimed: bool
-    amount: Optional[Amount] = None
+    amount: Amount | None = None
     source: str
     synced_at: datetime
 
@@ -111,7 +110,7 @@ class ClaimRead(BaseModel):
 class FindingRead(BaseModel):
     indicator: str
     period: str
-    detail: Optional[dict] = None
+    detail: dict | None = None
     found_at: datetime
     source: str
 
@@ -145,13 +144,13 @@ class EnterpriseProfile(BaseModel):
     registration_date: date
     demo: bool
     sources: dict[str, FieldSource]  # per profile field: which system, synced when
-    credit: Optional[CreditRead] = None
+    credit: CreditRead | None = None
     filings: FilingsSummary
     claims: list[ClaimRead]
     risk_findings: list[FindingRead]
     key_facts: list[KeyFact] = []  # what staff need first, in Chinese, name and USCC masked like the fields above
-    details: Optional[list[DetailGroup]] = None  # the profile under Chinese titles, values ready to show
-    serving_unit: Optional[ServingUnit] = None
+    details: list[DetailGroup] | None = None  # the profile under Chinese titles, values ready to show
+    serving_unit: ServingUnit | None = None
 
 
 class CreditQuery(EnterpriseGrant):
@@ -167,8 +166,8 @@ class DemoEnterprise(BaseModel):
     kind_label: str
     region: str
     industry: str
-    credit_level: Optional[str] = None
-    credit_year: Optional[int] = None
+    credit_level: str | None = None
+    credit_year: int | None = None
     pending_reminders: int
     showcase: bool
 

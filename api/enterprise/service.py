@@ -11,10 +11,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.enterprise.models import (FIELD_LABELS, KIND_LABELS, SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS,
-                                   CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim,
-                                   RiskFinding)
 from api.core.errors import Invalid, NotFound
+from api.enterprise.models import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    SOURCE_LABELS,
+    TAX_TYPE_LABELS,
+    TAXPAYER_TYPE_LABELS,
+    CreditDeduction,
+    CreditRecord,
+    Enterprise,
+    EnterpriseFiling,
+    PolicyClaim,
+    RiskFinding,
+)
 from common.identifiers import is_valid_uscc, normalize_uscc
 from common.workdays import china_today
 
@@ -123,7 +133,7 @@ def _filings_summary(enterprise_id: int, *, session: Session, today: date) -> di
                "period_start": f.period_start, "period_end": f.period_end, "due_date": f.due_date,
                "filed_date": f.filed_date, "declared_sales": f.declared_sales, "invoice_sales": f.invoice_sales,
                "tax_paid": f.tax_paid, "zero_filing": f.zero_filing, "state": state, "source": f.source}
-              for f, state in list(zip(filings, states))[:RECENT_FILINGS]]
+              for f, state in list(zip(filings, states))[:RECENT_FILINGS]]  # noqa: B905
     return {"total": len(filings), "filed_on_time": states.count("filed"), "filed_late": states.count("late"),
             "overdue_unfiled": states.count("overdue"), "pending": states.count("pending"),
             "zero_filings": sum(1 for f in filings if f.zero_filing), "recent": recent}

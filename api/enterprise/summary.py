@@ -16,8 +16,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.enterprise.models import (ENTERPRISE_FIELD_LABELS, FILING_STATE_LABELS, KIND_LABELS, TAX_TYPE_LABELS,
-                                   TAXPAYER_TYPE_LABELS, Enterprise, EnterpriseFiling, RiskFinding)
+from api.enterprise.models import (
+    ENTERPRISE_FIELD_LABELS,
+    FILING_STATE_LABELS,
+    KIND_LABELS,
+    TAX_TYPE_LABELS,
+    TAXPAYER_TYPE_LABELS,
+    Enterprise,
+    EnterpriseFiling,
+    RiskFinding,
+)
 from api.enterprise.service import filing_state, find_by_uscc, latest_credit, wan
 from api.petition.constants import Status
 from api.petition.models import Petition

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
-from api.enterprise.models import (KINDS as ENTERPRISE_KINDS, LEVELS, SOURCES, TAX_TYPES, TAXPAYER_TYPES,
-                                   KIND_LABELS, SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS)
+from api.enterprise.models import (
+    KIND_LABELS,
+    LEVELS,
+    SOURCE_LABELS,
+    SOURCES,
+    TAX_TYPE_LABELS,
+    TAX_TYPES,
+    TAXPAYER_TYPE_LABELS,
+    TAXPAYER_TYPES,
+)
+from api.enterprise.models import KINDS as ENTERPRISE_KINDS
 from api.enterprise.periods import parse_period
 from api.inputs import clean_tree
 from common.identifiers import USCC_CHARSET, is_valid_uscc, normalize_uscc

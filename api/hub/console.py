@@ -16,21 +16,20 @@ import logging
 import uuid
 
 import anyio
-
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.auth.security import decode_staff_token, staff_claims
 from api.core.errors import AppError, Forbidden, Unauthorized
 from api.core.runtime import Runtime, runtime
+from api.core.time import aware_now
 from api.hub import dispatch, events, presence, scheduled
 from api.hub.frames import receive_frame
 from api.hub.models import Conversation
-from api.hub.socket_auth import auth_frame, text_field
 from api.hub.routing import TIER_ROLES
+from api.hub.socket_auth import auth_frame, text_field
 from api.hub.units import served_units
 from api.org.models import StaffAccount
-from api.core.time import aware_now
 
 __all__ = ["router", "load_seat", "seat_units"]
 
@@ -139,7 +138,7 @@ class ConsoleConnection:
                                                 ttl_seconds=settings.seat_grace_seconds)
                 if not alive:  # expired meanwhile (Redis restarted, a long stall): announce the seat again
                     await run_in_threadpool(_announce, self.rt, self.staff, None, connection_id, self.units)
-            except Exception:  # noqa: BLE001 - the next round tries again; the socket stays usable
+            except Exception:
                 log.exception("could not renew the presence of seat %s", self.staff.id)
 
 
@@ -181,7 +180,7 @@ async def _release_later(rt: Runtime, staff: StaffAccount, units: set[int]) -> N
         if await run_in_threadpool(presence.get_presence, rt.redis, staff.id) is None:
             await run_in_threadpool(scheduled.release_seats, rt, [staff.id])
             await run_in_threadpool(events.publish, rt.redis, _presence_events(units))
-    except Exception:  # noqa: BLE001 - the sweep finds the lost seat in a few seconds anyway
+    except Exception:
         log.exception("could not release the conversations of seat %s", staff.id)
 
 
@@ -242,7 +241,7 @@ async def console_socket(websocket: WebSocket) -> None:
             with anyio.CancelScope(shield=True):  # the socket's task may be cancelled as it closes: leave anyway
                 if await run_in_threadpool(_leave, rt, staff, connection_id, units):
                     hub.spawn(_release_later(rt, staff, units))
-        except Exception:  # noqa: BLE001 - Redis down: the presence expires and the sweep requeues
+        except Exception:
             log.exception("could not mark seat %s as leaving", staff.id)
 
 

@@ -13,13 +13,13 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.core.scheduling import held_lock
+from api.core.time import aware_now
 from api.hub import events, notices, presence, routing, service
 from api.hub.models import Conversation, Message
 from api.hub.schemas import SEAT_BADGES, iso, message_wire, seat_label, seat_name
 from api.hub.units import served_units
 from api.org.models import StaffAccount, Unit
-from api.core.scheduling import held_lock
-from api.core.time import aware_now
 from api.privacy.policy import conversation_view
 from api.settings import Settings
 from common.hours import parse_hours

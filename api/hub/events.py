@@ -136,7 +136,7 @@ class Hub:
             task.cancel()
         if self._task is not None:
             self._task.cancel()
-            try:
+            try:  # noqa: SIM105
                 await self._task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
@@ -156,7 +156,7 @@ class Hub:
                         await self._notification(item["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("hub subscription lost; reconnecting in 1 s")
                 await asyncio.sleep(1)
 

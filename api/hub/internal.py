@@ -17,9 +17,9 @@ from api.auth.deps import ServiceCaller
 from api.core.database import SessionDep
 from api.core.errors import NotFound
 from api.core.runtime import RuntimeDep
+from api.core.time import aware_now
 from api.hub import dispatch, events, notices, service
 from api.hub.schemas import HandoffAnswer, HandoffRequest
-from api.core.time import aware_now
 
 __all__ = ["router"]
 

@@ -8,8 +8,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.database import Base
-from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.core.sqltime import UTCDateTime
+from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 
 __all__ = ["MODES", "TIERS", "SENDERS", "MODE_LABELS", "TIER_LABELS", "SENDER_LABELS", "HANDOFF_STATUS_LABELS",
            "Conversation", "Message", "Attachment"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 import redis
 
@@ -153,7 +153,7 @@ def present_seats(client: redis.Redis, unit_id: int, loads: dict[int, int] | Non
     if not ids:
         return []
     raws = client.mget([_key(i) for i in ids])
-    gone = [i for i, raw in zip(ids, raws) if raw is None]
+    gone = [i for i, raw in zip(ids, raws) if raw is None]  # noqa: B905
     if gone:
         client.srem(_unit_key(unit_id), *gone)
     loads = loads or {}

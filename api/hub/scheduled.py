@@ -16,12 +16,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
+from api.core.time import aware_now
 from api.hub import dispatch, events, presence, service
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
-from api.core.time import aware_now
-from api.core.runtime import Runtime
-from api.core.scheduling import held_lock, run_every
 
 __all__ = ["LOCK_NAME", "sweep_once", "requeue_lost", "release_seats", "start_hub_scheduler"]
 

@@ -3,15 +3,16 @@ summaries, and the request bodies of the REST routes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from api.enterprise.schemas import DetailGroup, KeyFact
 from api.hub.models import Attachment, Conversation, Message
-from api.privacy.masking import Masker
 from api.inputs import CleanStr, Id, bounded_int, clean_str
+from api.privacy.masking import Masker
 
 __all__ = ["BADGES", "SEAT_BADGES", "seat_name", "seat_label", "message_wire", "attachment_wire", "SessionRequest",
            "FeedbackRequest", "RatingRequest", "LeaveMessageRequest", "PresenceRequest", "SeatMessageRequest", "CardRequest",
@@ -85,8 +86,8 @@ def conversation_brief(conversation: Conversation, masker: Masker | None = None)
 
 
 class SessionRequest(BaseModel):
-    visitor_token: Optional[clean_str(max_length=2000)] = None
-    enterprise_token: Optional[clean_str(max_length=4000)] = None
+    visitor_token: clean_str(max_length=2000) | None = None
+    enterprise_token: clean_str(max_length=4000) | None = None
 
 
 class FeedbackRequest(BaseModel):
@@ -95,14 +96,14 @@ class FeedbackRequest(BaseModel):
 
 class RatingRequest(BaseModel):
     score: bounded_int(1, 5)
-    comment: Optional[clean_str(strip_whitespace=True, max_length=500)] = None
+    comment: clean_str(strip_whitespace=True, max_length=500) | None = None
 
 
 class LeaveMessageRequest(BaseModel):
     taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
     contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
     content: clean_str(strip_whitespace=True, min_length=1, max_length=2000)
-    client_id: Optional[clean_str(max_length=64)] = None  # the same id twice files one petition
+    client_id: clean_str(max_length=64) | None = None  # the same id twice files one petition
 
 
 class PresenceRequest(BaseModel):
@@ -111,7 +112,7 @@ class PresenceRequest(BaseModel):
 
 class SeatMessageRequest(BaseModel):
     text: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
-    client_id: Optional[clean_str(max_length=64)] = None
+    client_id: clean_str(max_length=64) | None = None
 
 
 class CardRequest(BaseModel):
@@ -119,12 +120,12 @@ class CardRequest(BaseModel):
 
 
 class NoteRequest(BaseModel):
-    note: Optional[clean_str(strip_whitespace=True, max_length=1000)] = None
+    note: clean_str(strip_whitespace=True, max_length=1000) | None = None
 
 
 class TransferRequest(BaseModel):
     staff_id: Id
-    note: Optional[clean_str(strip_whitespace=True, max_length=1000)] = None
+    note: clean_str(strip_whitespace=True, max_length=1000) | None = None
 
 
 class SummaryRequest(BaseModel):
@@ -140,14 +141,14 @@ class SeatPetitionRequest(BaseModel):
     category: CleanStr
     taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
     contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
-    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    uscc: clean_str(strip_whitespace=True, max_length=40) | None = None
 
 
 class HandoffRequest(BaseModel):
     sender_id: clean_str(min_length=1, max_length=100)
     tier: Literal["staff", "expert"] = "staff"
     reason: clean_str(max_length=40) = "user_request"
-    enterprise_grant: Optional[clean_str(max_length=4000)] = None  # unused: the conversation knows who it is
+    enterprise_grant: clean_str(max_length=4000) | None = None  # unused: the conversation knows who it is
 
 
 # -- answers of the REST routes (response models) --------------------------------------------------------
@@ -156,7 +157,7 @@ class HandoffRequest(BaseModel):
 
 class Button(BaseModel):
     title: str
-    payload: Optional[str] = None
+    payload: str | None = None
 
 
 class AttachmentOut(BaseModel):
@@ -164,26 +165,26 @@ class AttachmentOut(BaseModel):
     filename: str
     content_type: str
     size: int
-    url: Optional[str] = None  # null in a masked view: the URL is the key to the file
+    url: str | None = None  # null in a masked view: the URL is the key to the file
 
 
 class MessageOut(BaseModel):
     """A message of a conversation (``message_wire``)."""
     id: int
     conversation_id: int
-    client_id: Optional[str] = None
+    client_id: str | None = None
     sender: str  # user, bot, staff, expert, system
-    sender_name: Optional[str] = None
+    sender_name: str | None = None
     badge: str
-    text: Optional[str] = None
+    text: str | None = None
     buttons: list[Button] = []
-    custom: Optional[dict[str, Any]] = None  # the bot's reply envelope (docs/hub.md), or a knowledge card
-    attachment: Optional[AttachmentOut] = None
+    custom: dict[str, Any] | None = None  # the bot's reply envelope (docs/hub.md), or a knowledge card
+    attachment: AttachmentOut | None = None
     internal: bool
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
-    created_at: Optional[str] = None
-    feedback: Optional[str] = None
+    intent: str | None = None
+    confidence: float | None = None
+    created_at: str | None = None
+    feedback: str | None = None
 
 
 class SeatInfo(BaseModel):
@@ -235,29 +236,29 @@ class SeatBoard(BaseModel):
 
 class LastMessage(BaseModel):
     text: str
-    created_at: Optional[str] = None
+    created_at: str | None = None
 
 
 class SeatConversation(BaseModel):
     """A conversation's line in a seat's lists (``dispatch.seat_summary``), masked unless the seat holds it."""
     id: int
     mode: str
-    tier: Optional[str] = None
-    enterprise_name: Optional[str] = None
-    uscc: Optional[str] = None
-    visitor: Optional[str] = None
-    skill: Optional[str] = None
-    reason: Optional[str] = None
-    reason_label: Optional[str] = None
-    queued_at: Optional[str] = None
-    waiting_seconds: Optional[int] = None
-    assigned_staff_id: Optional[int] = None
-    assigned_name: Optional[str] = None
+    tier: str | None = None
+    enterprise_name: str | None = None
+    uscc: str | None = None
+    visitor: str | None = None
+    skill: str | None = None
+    reason: str | None = None
+    reason_label: str | None = None
+    queued_at: str | None = None
+    waiting_seconds: int | None = None
+    assigned_staff_id: int | None = None
+    assigned_name: str | None = None
     unread: int
-    last_message: Optional[LastMessage] = None
-    created_at: Optional[str] = None
-    petition_ticket: Optional[str] = None
-    rating: Optional[int] = None
+    last_message: LastMessage | None = None
+    created_at: str | None = None
+    petition_ticket: str | None = None
+    rating: int | None = None
 
 
 class Colleague(SeatInfo):
@@ -272,7 +273,7 @@ class SeatConversationDetail(BaseModel):
 
 class Source(BaseModel):
     title: str
-    doc_no: Optional[str] = None
+    doc_no: str | None = None
 
 
 class KnowledgeHit(BaseModel):
@@ -281,26 +282,26 @@ class KnowledgeHit(BaseModel):
     title: str
     snippet: str
     sources: list[Source]
-    valid_until: Optional[str] = None
+    valid_until: str | None = None
     current: bool
     score: float
 
 
 class PictureEnterprise(BaseModel):
     name: str
-    uscc: Optional[str] = None
+    uscc: str | None = None
     logged_in: bool
 
 
 class PictureSource(BaseModel):
     label: str
-    synced_at: Optional[str] = None
+    synced_at: str | None = None
     field_label: str
 
 
 class PictureProfile(BaseModel):
-    name: Optional[str] = None
-    uscc: Optional[str] = None
+    name: str | None = None
+    uscc: str | None = None
     taxpayer_type: str
     kind: str
     industry: str
@@ -322,13 +323,13 @@ class PictureDeduction(BaseModel):
     date: str
     repairable: bool
     corrected: bool
-    corrected_on: Optional[str] = None
+    corrected_on: str | None = None
 
 
 class PictureCredit(BaseModel):
     level: str
     year: int
-    score: Optional[int] = None
+    score: int | None = None
     text: str
     deductions: list[PictureDeduction]
 
@@ -338,7 +339,7 @@ class PictureReminder(BaseModel):
     type: str
     title: str
     status: str
-    answer: Optional[str] = None  # the answer's Chinese label
+    answer: str | None = None  # the answer's Chinese label
     created_at: str
 
 
@@ -347,29 +348,29 @@ class PicturePetition(BaseModel):
     category: str
     status: str
     status_label: str
-    received_at: Optional[str] = None
-    due_date: Optional[str] = None
+    received_at: str | None = None
+    due_date: str | None = None
     content: str
 
 
 class ConversationBrief(BaseModel):
     id: int
     mode: str
-    created_at: Optional[str] = None
-    closed_at: Optional[str] = None
-    summary: Optional[str] = None
-    rating: Optional[int] = None
-    petition_ticket: Optional[str] = None
+    created_at: str | None = None
+    closed_at: str | None = None
+    summary: str | None = None
+    rating: int | None = None
+    petition_ticket: str | None = None
 
 
 class Picture(BaseModel):
     """The enterprise's picture for a seat (api.hub.picture); sections a deployment lacks are null."""
     key_facts: list[KeyFact]
-    details: Optional[list[DetailGroup]] = None
+    details: list[DetailGroup] | None = None
     enterprise: PictureEnterprise
-    profile: Optional[PictureProfile] = None
-    credit: Optional[PictureCredit] = None
-    reminders: Optional[list[PictureReminder]] = None
+    profile: PictureProfile | None = None
+    credit: PictureCredit | None = None
+    reminders: list[PictureReminder] | None = None
     petitions: list[PicturePetition]
     conversations: list[ConversationBrief]
 
@@ -387,7 +388,7 @@ class PetitionFiled(BaseModel):
     """A petition registered from a conversation (by its seat, or a message left in the widget)."""
     ticket: str
     category: str
-    due_date: Optional[str] = None
+    due_date: str | None = None
 
 
 class UnreadCount(BaseModel):
@@ -397,7 +398,7 @@ class UnreadCount(BaseModel):
 class WidgetIdentityOut(BaseModel):
     kind: str  # enterprise or visitor
     name: str
-    uscc: Optional[str] = None
+    uscc: str | None = None
 
 
 class WidgetSession(BaseModel):
@@ -409,32 +410,32 @@ class WidgetConversation(BaseModel):
     """The widget's view of its conversation (``dispatch.widget_state``)."""
     id: int
     mode: str
-    tier: Optional[str] = None
-    position: Optional[int] = None
-    expected_wait_seconds: Optional[int] = None
-    seats_online: Optional[int] = None
+    tier: str | None = None
+    position: int | None = None
+    expected_wait_seconds: int | None = None
+    seats_online: int | None = None
     offer_leave_message: bool
-    seat: Optional[SeatInfo] = None
+    seat: SeatInfo | None = None
     service_open: bool
     service_hours: str
     can_rate: bool
-    rating: Optional[int] = None
+    rating: int | None = None
 
 
 class WidgetMessages(BaseModel):
     messages: list[MessageOut]
-    conversation: Optional[WidgetConversation] = None
+    conversation: WidgetConversation | None = None
 
 
 class HandoffAnswer(BaseModel):
     """What the action server is told: ``offline`` (with the reason) or ``queued`` (place, wait, the line to say)."""
     status: Literal["offline", "queued"]
-    reason: Optional[str] = None  # offline: outside_hours or no_seat_online
-    position: Optional[int] = None
-    expected_wait_seconds: Optional[int] = None
-    seats_online: Optional[int] = None
+    reason: str | None = None  # offline: outside_hours or no_seat_online
+    position: int | None = None
+    expected_wait_seconds: int | None = None
+    seats_online: int | None = None
     leave_message: bool = False
-    notice: Optional[str] = None
+    notice: str | None = None
     conversation_id: int
 
 

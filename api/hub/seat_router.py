@@ -8,30 +8,48 @@ conversation is masked unless it holds it now (api.privacy.policy); the unmasked
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
 from api.auth.deps import CurrentStaff, require_roles
 from api.core.database import SessionDep, get_or_404
 from api.core.errors import Conflict, Forbidden, NotFound
 from api.core.runtime import Runtime, RuntimeDep
+from api.core.time import aware_now, china_date
 from api.hub import dispatch, events, presence, service
 from api.hub.picture import picture
 from api.hub.routing import TIER_ROLES
+from api.hub.schemas import (
+    CardRequest,
+    Colleague,
+    KnowledgeHit,
+    MessageOut,
+    NoteRequest,
+    PetitionDraft,
+    PetitionFiled,
+    Picture,
+    PresenceRequest,
+    PresenceSet,
+    ReadRequest,
+    SeatBoard,
+    SeatConversation,
+    SeatConversationDetail,
+    SeatMe,
+    SeatMessageRequest,
+    SeatPetitionRequest,
+    SummaryRequest,
+    TransferRequest,
+    UnreadCount,
+    message_wire,
+)
 from api.hub.units import serves
-from api.hub.schemas import (CardRequest, Colleague, KnowledgeHit, MessageOut, NoteRequest, PetitionDraft,
-                             PetitionFiled, Picture, PresenceRequest, PresenceSet, ReadRequest, SeatBoard,
-                             SeatConversation, SeatConversationDetail, SeatMe, SeatMessageRequest, SeatPetitionRequest,
-                             SummaryRequest, TransferRequest, UnreadCount, message_wire)
 from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.petition import service as petitions
 from api.petition.access import ensure_role
 from api.petition.internal import CHANNEL, promised_due
 from api.petition.schemas import PetitionCreate
-from api.core.time import aware_now, china_date
-from common.petitions import suggest_category
 from api.privacy.masking import Masker
 from api.privacy.policy import CONVERSATION_FIELDS, SERVING, audit_view, conversation_view
+from common.petitions import suggest_category
 from knowledge.base import get_knowledge_base
 
 __all__ = ["router"]

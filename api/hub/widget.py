@@ -21,16 +21,16 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.core.errors import TooManyRequests, Unauthorized
-from api.core.runtime import Runtime, runtime
-from api.hub import dispatch, events, quotas, service
 from api.core.rasa import BotUnavailable
+from api.core.runtime import Runtime, runtime
+from api.core.time import aware_now
+from api.hub import dispatch, events, quotas, service
 from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
 from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
-from api.core.time import aware_now
 from api.inputs import MAX_ID
 from common.textnorm import strip_controls
 
@@ -111,7 +111,7 @@ class WidgetConnection:
         for hook in self.rt.widget_open_hooks:
             try:
                 hook(self.rt, self.identity)
-            except Exception:  # noqa: BLE001 - a feature's failure must not keep the enterprise from chatting
+            except Exception:
                 log.exception("widget open hook %s failed for %s", getattr(hook, "__name__", hook), self.identity.key)
 
     def hello(self, after: int | None) -> dict:
@@ -218,7 +218,7 @@ async def _first_sending(rt, identity: Identity, client_id: str | None) -> bool:
 
 
 async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebSocket | None = None,
-                              connection: "WidgetConnection | None" = None) -> None:
+                              connection: WidgetConnection | None = None) -> None:
     """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark.
 
     While an existing conversation is with the bot, the message goes to Rasa at the same time as it is stored

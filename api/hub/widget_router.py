@@ -4,7 +4,7 @@ New visitor tokens, uploads and leave-messages have quotas per identity and per 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Optional
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
@@ -12,22 +12,32 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.core.runtime import RuntimeDep, SettingsDep
 from api.auth.security import create_visitor_token, verify_visitor_token
 from api.core.database import SessionDep
 from api.core.errors import NotFound, Unauthorized
+from api.core.runtime import RuntimeDep, SettingsDep
+from api.core.time import aware_now
 from api.hub import dispatch, events, quotas, service, uploads
 from api.hub.identity import Identity, new_visitor_token, resolve_identity
 from api.hub.models import Attachment
-from api.hub.schemas import (FeedbackRequest, LeaveMessageRequest, MessageOut, PetitionFiled, RatingRequest,
-                             SessionRequest, WidgetConversation, WidgetMessages, WidgetSession, message_wire)
+from api.hub.schemas import (
+    FeedbackRequest,
+    LeaveMessageRequest,
+    MessageOut,
+    PetitionFiled,
+    RatingRequest,
+    SessionRequest,
+    WidgetConversation,
+    WidgetMessages,
+    WidgetSession,
+    message_wire,
+)
 from api.inputs import CleanStr, Id
-from api.petition import service as petitions
 from api.org.service import serving_unit
+from api.petition import service as petitions
 from api.petition.internal import CHANNEL, promised_due
 from api.petition.models import Petition
 from api.petition.schemas import PetitionCreate
-from api.core.time import aware_now
 from api.throttle import client_address
 
 __all__ = ["router", "files_router", "widget_identity", "WidgetIdentity"]
@@ -72,7 +82,7 @@ def open_session(body: SessionRequest, settings: SettingsDep, rt: RuntimeDep, re
 
 
 @router.get("/messages", response_model=WidgetMessages, summary="会话记录（after 之后的，或最近的 limit 条）")
-def messages(identity: WidgetIdentity, session: SessionDep, rt: RuntimeDep, after: Optional[Id] = None,
+def messages(identity: WidgetIdentity, session: SessionDep, rt: RuntimeDep, after: Id | None = None,
              limit: int = Query(100, ge=1, le=10_000)) -> dict:
     rows = service.history(identity.key, session=session, after=after, limit=max(1, min(limit, 500)))
     conversation = service.latest_conversation(identity.key, session=session)

@@ -5,18 +5,24 @@ Roles: :mod:`api.analytics.deps`. Routes own the transaction: services flush, ro
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Query
 
 from api.analytics.deps import Operator
 from api.auth.deps import SettingsDep
 from api.core.database import SessionDep
-from api.improvement import service as improvements
-from api.improvement.schemas import (Attention, EntryChoice, ImprovementBody, ImprovementOptions, ImprovementOut,
-                                     ImprovementPage, ImprovementStatus, RejectBody)
-from api.inputs import MAX_PAGE, CleanStr, Id
 from api.core.time import aware_now
+from api.improvement import service as improvements
+from api.improvement.schemas import (
+    Attention,
+    EntryChoice,
+    ImprovementBody,
+    ImprovementOptions,
+    ImprovementOut,
+    ImprovementPage,
+    ImprovementStatus,
+    RejectBody,
+)
+from api.inputs import MAX_PAGE, CleanStr, Id
 from common.workdays import china_today
 
 __all__ = ["router"]
@@ -33,7 +39,7 @@ def post_improvement(body: ImprovementBody, staff: Operator, session: SessionDep
 
 
 @router.get("/api/improvements", response_model=ImprovementPage, summary="改进列表")
-def get_improvements(staff: Operator, session: SessionDep, status: Optional[ImprovementStatus] = None,
+def get_improvements(staff: Operator, session: SessionDep, status: ImprovementStatus | None = None,
                      page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return improvements.listing(status.value if status else None, page, page_size, session=session)
 
@@ -48,7 +54,7 @@ def approve_improvement(improvement_id: Id, staff: Operator, session: SessionDep
 
 @router.post("/api/improvements/{improvement_id}/reject", response_model=ImprovementOut, summary="驳回改进草稿")
 def reject_improvement(improvement_id: Id, staff: Operator, session: SessionDep,
-                       body: Optional[RejectBody] = None):
+                       body: RejectBody | None = None):
     note = body.note if body else None
     improvement = improvements.reject(improvement_id, staff, note, session=session, now=aware_now())
     data = improvements.wire_one(improvement, session=session)

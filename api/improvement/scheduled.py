@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import update
 
 from api.core.errors import Invalid
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
+from api.core.time import aware_now
 from api.improvement import files, training
 from api.improvement.models import Improvement
 from api.improvement.service import pending
-from api.core.time import aware_now
-from api.core.runtime import Runtime
-from api.core.scheduling import held_lock, run_every
 from api.settings import Settings
 
 __all__ = ["LOCK_NAME", "LOCK_SECONDS", "retrain", "retrain_tick", "start_retrain_scheduler"]

@@ -24,12 +24,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.improvement import files
-from api.improvement.models import Improvement
-from api.review.models import ReviewMark
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.hub.models import Message
+from api.improvement import files
+from api.improvement.models import Improvement
 from api.org.models import StaffAccount
+from api.review.models import ReviewMark
 from api.settings import Settings
 from knowledge.errors import KnowledgeValidationError
 from knowledge.loader import ENTRY_ID, parse_entry

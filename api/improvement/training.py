@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from api.settings import ROOT
-from common.tokens import rasa_api_token
 from common.runtimes import bot_python
+from common.tokens import rasa_api_token
 from knowledge.faq_nlu import faq_path, render
 
 __all__ = ["MODEL_NAME", "TrainedModel", "train", "load", "rasa_command"]

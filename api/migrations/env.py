@@ -3,17 +3,18 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from api.core.database import Base, make_engine
-import api.petition.models  # noqa: F401 - puts the org and petition tables in Base.metadata
-import api.notification.models, api.petition.indexes  # noqa: F401,E401 - notifications, running-clock indexes
-import api.hub.models  # noqa: F401 - conversations, messages, attachments
-import api.enterprise.models  # noqa: F401 - enterprises, filings, credit, risk findings, policy claims
-import api.reminder.models  # noqa: F401 - reminders, campaigns, repair applications
-import api.analytics.models  # noqa: F401 - daily aggregates, conversation facts and search documents
-import api.improvement.models  # noqa: F401 - improvements
+import api.analytics.models
+import api.enterprise.models
+import api.hub.models
+import api.improvement.models
+import api.notification.models
+import api.outbox.models
+import api.petition.indexes
+import api.petition.models
+import api.privacy.models
+import api.reminder.models
 import api.review.models  # noqa: F401 - review tags and marks
-import api.privacy.models  # noqa: F401 - the audit log of unmasked views
-import api.outbox.models  # noqa: F401 - notices to enterprises, SMS outbox
+from api.core.database import Base, make_engine
 from api.settings import get_settings
 
 config = context.config

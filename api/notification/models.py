@@ -7,9 +7,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.petition.models import Petition  # noqa: F401 - foreign key target
-from api.core.sqltime import UTCDateTime
 
 __all__ = ["KINDS", "KIND_LABELS", "Notification"]
 

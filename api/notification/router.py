@@ -6,8 +6,6 @@ not exist. A unit notification read by one member is read for the whole unit.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
-
 from typing import Literal
 
 from fastapi import APIRouter, Query
@@ -29,9 +27,9 @@ class NotificationRead(BaseModel):
     kind: str
     petition_id: Id
     message: str
-    recipient_staff_id: Optional[int] = None
-    recipient_unit_id: Optional[int] = None
-    read_at: Optional[datetime] = None
+    recipient_staff_id: int | None = None
+    recipient_unit_id: int | None = None
+    read_at: datetime | None = None
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -46,7 +44,7 @@ def list_notifications(
     staff: CurrentStaff, session: SessionDep,
     unread_only: bool = Query(False, description="只看未读"),
     limit: int = Query(50, ge=1, le=200),
-    before_id: Optional[Id] = Query(None, description="翻页：只列 id 小于此值的通知"),
+    before_id: Id | None = Query(None, description="翻页：只列 id 小于此值的通知"),
 ) -> NotificationList:
     items = service.list_for_staff(staff, session=session, unread_only=unread_only, limit=limit, before_id=before_id)
     return NotificationList(unread=service.count_unread(staff, session=session),
@@ -67,7 +65,7 @@ class NotificationGroup(BaseModel):
     count: int  # unread notifications of the kind
     petitions: int  # the petitions they are about
     text: str  # "12 件诉求即将到期"
-    latest_at: Optional[datetime] = None
+    latest_at: datetime | None = None
     items: list[SummaryItem]  # the newest ones
     more: int  # unread of the kind beyond items
 
@@ -78,7 +76,7 @@ class NotificationSummary(BaseModel):
 
 
 class GroupReadRequest(BaseModel):
-    up_to_id: Optional[Id] = None
+    up_to_id: Id | None = None
 
 
 class GroupRead(BaseModel):
@@ -97,7 +95,7 @@ def summary(staff: CurrentStaff, session: SessionDep,
 
 @router.post("/groups/{kind}/read", response_model=GroupRead, summary="将一类未读通知全部标记为已读")
 def mark_group_read(kind: Literal["due_soon", "overdue", "escalated"], staff: CurrentStaff, session: SessionDep,
-                    body: Optional[GroupReadRequest] = None) -> GroupRead:
+                    body: GroupReadRequest | None = None) -> GroupRead:
     marked = service.mark_group_read(kind, staff, session=session, up_to_id=body.up_to_id if body else None)
     session.commit()
     return GroupRead(kind=kind, marked=marked, unread=service.count_unread(staff, session=session))

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid, NotFound
+from api.core.time import aware_now
 from api.notification.models import KINDS, Notification
 from api.org.models import StaffAccount
-from api.core.time import aware_now
 
 __all__ = ["CHANNEL", "NotificationRef", "KIND_LABELS", "create", "create_many", "list_for_staff", "count_unread",
            "get_for_staff", "mark_read", "unread_groups", "mark_group_read", "publish"]
@@ -47,7 +48,7 @@ class NotificationRef(NamedTuple):
                            "recipient_unit_id": self.recipient_unit_id})
 
     @classmethod
-    def of(cls, notification: Notification) -> "NotificationRef":
+    def of(cls, notification: Notification) -> NotificationRef:
         return cls(notification.id, notification.petition_id, notification.recipient_staff_id,
                    notification.recipient_unit_id)
 
@@ -92,7 +93,7 @@ def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None 
         sequence = session.execute(select(func.pg_get_serial_sequence(table.name, "id"))).scalar_one()
         ids = session.execute(select(func.nextval(sequence)).select_from(func.generate_series(1, len(values)))
                               ).scalars().all()
-        for value, new_id in zip(values, ids):
+        for value, new_id in zip(values, ids):  # noqa: B905
             value["id"] = new_id
         session.execute(insert(table), values)
     else:
@@ -196,7 +197,7 @@ def publish(redis, refs: Iterable[NotificationRef]) -> int:
         for ref in refs:
             pipe.publish(CHANNEL, ref.payload())
         pipe.execute()
-    except Exception:  # noqa: BLE001 - a side effect after commit must not undo or fail the job
+    except Exception:
         log.exception("could not publish %d notifications on Redis channel %r", len(refs), CHANNEL)
         return 0
     return len(refs)

@@ -40,7 +40,7 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(30))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_units_parent_id_units"), index=True)
 
-    parent: Mapped[Unit | None] = relationship("Unit", remote_side=[id])
+    parent: Mapped[Unit | None] = relationship("Unit", remote_side=[id])  # noqa: A003
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name} {self.level}/{self.kind}>"

@@ -8,7 +8,7 @@ empty region 422, a region another unit of the same level serves 409). The rule:
 """
 from __future__ import annotations
 
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
@@ -33,11 +33,11 @@ class UnitRead(BaseModel):
     name: str
     level: str
     kind: str
-    parent_id: Optional[int] = None
+    parent_id: int | None = None
 
 
-@router.get("", response_model=List[UnitRead], summary="单位列表（供转交、分办、上报下转时选择）")
-def list_units(staff: Staff, session: SessionDep) -> List[UnitRead]:
+@router.get("", response_model=list[UnitRead], summary="单位列表（供转交、分办、上报下转时选择）")
+def list_units(staff: Staff, session: SessionDep) -> list[UnitRead]:
     units = session.execute(select(Unit).order_by(Unit.id)).scalars().all()
     return [UnitRead(id=u.id, name=u.name, level=u.level, kind=u.kind, parent_id=u.parent_id) for u in units]
 
@@ -45,12 +45,12 @@ def list_units(staff: Staff, session: SessionDep) -> List[UnitRead]:
 class UnitRegions(BaseModel):
     unit_id: int
     unit_name: str
-    regions: List[str]  # listed for the unit itself
-    covered: List[str]  # its own and those of every unit under it
+    regions: list[str]  # listed for the unit itself
+    covered: list[str]  # its own and those of every unit under it
 
 
 class RegionsUpdate(BaseModel):
-    regions: List[CleanStr]  # e.g. ["四川省成都市武侯区"]; a leading part (四川省成都市) covers every district under it
+    regions: list[CleanStr]  # e.g. ["四川省成都市武侯区"]; a leading part (四川省成都市) covers every district under it
 
 
 def _regions(unit_id: int, session) -> UnitRegions:

@@ -16,8 +16,8 @@ from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from api.core.database import get_or_404
-from api.enterprise.models import Enterprise
 from api.core.errors import Conflict, Invalid
+from api.enterprise.models import Enterprise
 from api.org.models import LEVEL_LABELS, LEVELS, ROLES, UNIT_KINDS, StaffAccount, Unit, UnitRegion
 from api.settings import Settings
 

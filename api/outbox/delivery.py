@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from api.core.runtime import Runtime
+from api.core.time import aware_now
 from api.hub import events
 from api.hub import service as hub_service
 from api.hub.identity import Identity
 from api.hub.schemas import message_wire
 from api.outbox import service
 from api.outbox.models import EnterpriseNotice
-from api.core.time import aware_now
-from api.core.runtime import Runtime
 from common import envelopes
 
 __all__ = ["envelope", "deliver_notices", "push_event"]

@@ -7,9 +7,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.database import Base
+from api.core.sqltime import UTCDateTime
 from api.petition.models import Petition  # noqa: F401 - foreign key target
 from api.reminder.models import RepairApplication  # noqa: F401 - foreign key target
-from api.core.sqltime import UTCDateTime
 
 __all__ = ["NOTICE_KINDS", "NOTICE_KIND_LABELS", "SMS_STATUSES", "SMS_STATUS_LABELS", "EnterpriseNotice", "SmsMessage"]
 

@@ -3,7 +3,6 @@ enterprise was told and what became of each SMS (/api/petitions/{id}/notices).""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
@@ -11,12 +10,12 @@ from pydantic import BaseModel
 from api.auth.deps import CurrentStaff, require_roles
 from api.core.database import SessionDep
 from api.core.errors import Forbidden
+from api.core.time import aware_now
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
 from api.inputs import Id
 from api.outbox import service
 from api.petition.access import READ_ROLES, get_visible
-from api.core.time import aware_now
 
 __all__ = ["widget_router", "staff_router"]
 
@@ -26,13 +25,13 @@ staff_router = APIRouter(prefix="/api/petitions", tags=["petitions"], dependenci
 
 class NoticeRead(BaseModel):
     id: int
-    petition_id: Optional[int] = None
-    repair_id: Optional[int] = None
-    ticket: Optional[str] = None
+    petition_id: int | None = None
+    repair_id: int | None = None
+    ticket: str | None = None
     kind: str
     text: str
     created_at: datetime
-    read_at: Optional[datetime] = None
+    read_at: datetime | None = None
 
 
 class NoticeList(BaseModel):
@@ -43,13 +42,13 @@ class NoticeList(BaseModel):
 class SmsRead(BaseModel):
     status: str
     attempts: int
-    last_error: Optional[str] = None
+    last_error: str | None = None
     updated_at: datetime
 
 
 class StaffNoticeRead(NoticeRead):
-    chat_delivered_at: Optional[datetime] = None
-    sms: Optional[SmsRead] = None
+    chat_delivered_at: datetime | None = None
+    sms: SmsRead | None = None
 
 
 def _wire(notice) -> dict:

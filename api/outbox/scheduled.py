@@ -7,13 +7,13 @@ import asyncio
 
 from sqlalchemy import select
 
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
+from api.core.time import aware_now
 from api.hub import events
 from api.outbox.delivery import push_event
 from api.outbox.models import EnterpriseNotice
 from api.outbox.sms import drain, sender_from_settings
-from api.core.time import aware_now
-from api.core.runtime import Runtime
-from api.core.scheduling import held_lock, run_every
 
 __all__ = ["LOCK_NAME", "run_outbox_once", "start_outbox_scheduler"]
 

@@ -49,10 +49,10 @@ def _text(petition: Petition, entry: PetitionEvent, session: Session) -> tuple[s
         return "assigned", f"{head}已转交{_units(session, data.get('unit_ids') or [])}办理，{_due(petition)}。"
     if entry.action == "transfer":
         where = "上报" if data.get("direction") == "up" else "转交"
-        return ("transferred", f"{head}需由{_units(session, [data.get('to_unit_id')])}办理，已{where}，"
+        return ("transferred", f"{head}需由{_units(session, [data.get('to_unit_id')])}办理，已{where}，"  # noqa: ISC004
                                f"原因：{entry.reason}。{_due(petition)}。")
     if entry.action == "add_co_handler":  # 因涉及其他部门…应将转交情况告知小微企业
-        return ("assigned", f"{head}涉及{_units(session, [data.get('unit_id')])}的职责，已请其协同办理，"
+        return ("assigned", f"{head}涉及{_units(session, [data.get('unit_id')])}的职责，已请其协同办理，"  # noqa: ISC004
                             f"原因：{entry.reason}。{_due(petition)}。")
     if entry.action == "approve_extension":
         extension = session.get(PetitionExtension, data.get("extension_id"))

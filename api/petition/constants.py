@@ -7,7 +7,8 @@ __all__ = ["CATEGORIES", "CHANNELS", "LEGAL_RELIEF", "LONG_TERM_CATEGORIES", "St
            "EXTENSION_STATUS_LABELS", "HANDOVER_DAYS", "HANDLING_DAYS", "MAX_HANDLING_DAYS", "FEEDBACK_DAYS", "VISIT_DAYS", "BOT",
            "SYSTEM"]
 
-from common.petitions import CATEGORIES, CHANNELS  # noqa: E402 - one vocabulary for bot and API
+from common.petitions import CATEGORIES, CHANNELS
+
 LEGAL_RELIEF = "法律救济类"
 LONG_TERM_CATEGORIES = ("政策落实类", "信息化建设类", "其他")
 """Where policy suggestions and system-improvement demands (政策建议、系统优化) are filed."""

@@ -33,9 +33,10 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 from urllib.parse import quote
 
 from sqlalchemy import and_, or_, select

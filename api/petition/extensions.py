@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from api.core.database import get_or_404
 from api.core.errors import Conflict, Forbidden, Invalid
+from api.core.time import aware_now, china_date
 from api.org.models import StaffAccount, Unit
-from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.access import is_outside
+from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.lifecycle import actor_label, ensure_allowed, record
 from api.petition.models import Petition, PetitionExtension
 from api.petition.service import handling_due_for, refresh_task_dues
-from api.core.time import aware_now, china_date
 
 __all__ = ["request_extension", "approve_extension", "reject_extension", "get_extension", "approver_roles",
            "bureau_of", "same_level"]

@@ -8,7 +8,6 @@ console's list and its export always select the same petitions.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 from fastapi import Query
 
@@ -25,20 +24,20 @@ QueueName.__doc__ = "工作队列"
 
 
 def petition_filters(
-    status: Optional[list[Status]] = Query(None, description="状态（可多选）"),
-    category: Optional[CleanStr] = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),
-    channel: Optional[CleanStr] = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),
-    unit_id: Optional[Id] = Query(None, description="办理部门（主办或协办）"),
-    accepting_unit_id: Optional[Id] = Query(None, description="受理单位"),
-    uscc: Optional[CleanStr] = Query(None, max_length=18, description="统一社会信用代码"),
-    clock: Optional[ClockFilter] = Query(None, description="时限：overdue 任一环节超期，或指定环节超期"),
-    overdue: Optional[bool] = Query(None, description="true：任一环节超期；false：均未超期"),
-    long_term: Optional[bool] = Query(None, description="是否长期跟踪"),
-    queue: Optional[QueueName] = Query(None, description="工作队列：" + "、".join(
-        f"{name} {q.label}" for name, q in QUEUES.items())),
-    received_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）"),
-    received_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）"),
-    q: Optional[CleanStr] = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
+    status: list[Status] | None = Query(None, description="状态（可多选）"),
+    category: CleanStr | None = Query(None, description=f"类别：{'、'.join(CATEGORIES)}"),  # noqa: B008
+    channel: CleanStr | None = Query(None, description=f"渠道：{'、'.join(CHANNELS)}"),  # noqa: B008
+    unit_id: Id | None = Query(None, description="办理部门（主办或协办）"),
+    accepting_unit_id: Id | None = Query(None, description="受理单位"),
+    uscc: CleanStr | None = Query(None, max_length=18, description="统一社会信用代码"),
+    clock: ClockFilter | None = Query(None, description="时限：overdue 任一环节超期，或指定环节超期"),
+    overdue: bool | None = Query(None, description="true：任一环节超期；false：均未超期"),
+    long_term: bool | None = Query(None, description="是否长期跟踪"),
+    queue: QueueName | None = Query(None, description="工作队列：" + "、".join(  # noqa: B008
+        f"{name} {q.label}" for name, q in QUEUES.items())),  # noqa: B008
+    received_from: SafeDate | None = Query(None, description="受理日期起（含，北京时间）"),
+    received_to: SafeDate | None = Query(None, description="受理日期止（含，北京时间）"),
+    q: CleanStr | None = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),
 ) -> PetitionFilters:
     if category is not None and category not in CATEGORIES:
         raise Invalid(f"诉求类别“{category}”不存在，可选：{'、'.join(CATEGORIES)}")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid
+from api.core.time import aware_now, china_date, due_after
 from api.org.models import StaffAccount
 from api.org.service import get_unit
 from api.petition import tickets
@@ -18,7 +19,6 @@ from api.petition.constants import CATEGORIES, CHANNELS, HANDOVER_DAYS, LEGAL_RE
 from api.petition.lifecycle import Actor, actor_label, record
 from api.petition.models import Petition
 from api.petition.schemas import PetitionCreate
-from api.core.time import aware_now, china_date, due_after
 from api.petition.timing import clock_data
 from common.identifiers import is_service_number, is_valid_uscc, normalize_phone, normalize_uscc
 

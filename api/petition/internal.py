@@ -29,20 +29,20 @@ from datetime import date
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
+from api import throttle
 from api.auth.deps import ServiceCaller
-from api.core.runtime import RedisDep, SettingsDep
 from api.auth.grants import grant_identity
 from api.core.database import SessionDep
 from api.core.errors import Forbidden, NotFound, Unauthorized
+from api.core.runtime import RedisDep, SettingsDep
+from api.core.time import china_date, due_after
 from api.org.service import intake_unit, serving_unit
 from api.petition import service
 from api.petition.constants import HANDLING_DAYS, HANDOVER_DAYS, STATUS_LABELS, Status
 from api.petition.models import Petition
 from api.petition.payloads import BotPetitionCreate, BotPetitionCreated, StatusAnswer, StatusItem, StatusQuery
 from api.petition.schemas import PetitionCreate
-from api.core.time import china_date, due_after
 from api.settings import Settings
-from api import throttle
 from common.identifiers import normalize_phone
 
 __all__ = ["router", "intake_unit", "promised_due", "summary", "LATEST"]

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, Invalid
 from api.org.models import StaffAccount
+from api.outbox.service import notice_for
 from api.petition.constants import BOT, STATUS_LABELS, SYSTEM, Status
 from api.petition.models import Petition, PetitionEvent
-from api.outbox.service import notice_for
 
 __all__ = ["Actor", "TRANSITIONS", "ACTION_LABELS", "actor_label", "ensure_allowed", "record"]
 
-Actor = Union[StaffAccount, str]
+Actor = Union[StaffAccount, str]  # noqa: UP007
 """A staff account, or ``"bot"`` (the assistant) / ``"system"`` (scheduled work)."""
 
 S = Status

@@ -5,16 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, exists, false,
-                        or_)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    event,
+    exists,
+    false,
+    or_,
+)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.core.database import Base
+from api.core.sqltime import UTCDateTime
+from api.core.time import time_left
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
-from api.core.time import time_left
-from api.core.sqltime import UTCDateTime
 from api.petition.timing import CLOCKS, ClockState, clock_state, overdue_clause
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]

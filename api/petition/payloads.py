@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import List, Optional
 
 from pydantic import BaseModel
 
 from api.auth.grants import EnterpriseGrant
 from api.inputs import CleanStr, Id, bounded_int, clean_str
-
 from api.petition.schemas import ClockRead, PetitionEventRead, PetitionExtensionRead, PetitionRead
 
 __all__ = ["ClockFilter", "PetitionPage", "HandlerRead", "PetitionDetail", "PendingExtension", "HandOver", "Assign",
@@ -40,7 +38,7 @@ class PetitionPage(BaseModel):
     total: int
     page: int
     page_size: int
-    items: List[PetitionRead]
+    items: list[PetitionRead]
     may_register: bool = False  # the caller's role may register petitions (受理登记)
 
 
@@ -52,21 +50,21 @@ class HandlerRead(BaseModel):
     lead: bool
     assigned_at: datetime
     completed: bool
-    answer: Optional[str] = None  # the department's part (the lead's is the resolution)
-    completed_at: Optional[datetime] = None
-    completed_by: Optional[int] = None
-    due: Optional[date] = None  # the task's deadline (the lead's: the handling deadline)
-    due_days: Optional[int] = None  # working days the lead set; null: the petition's handling deadline
-    clock: Optional[ClockRead] = None  # the task's clock as seen today
+    answer: str | None = None  # the department's part (the lead's is the resolution)
+    completed_at: datetime | None = None
+    completed_by: int | None = None
+    due: date | None = None  # the task's deadline (the lead's: the handling deadline)
+    due_days: int | None = None  # working days the lead set; null: the petition's handling deadline
+    clock: ClockRead | None = None  # the task's clock as seen today
 
 
 class PetitionDetail(BaseModel):
     petition: PetitionRead
-    handlers: List[HandlerRead]
-    events: List[PetitionEventRead]
-    extensions: List[PetitionExtensionRead]
+    handlers: list[HandlerRead]
+    events: list[PetitionEventRead]
+    extensions: list[PetitionExtensionRead]
     actor_names: dict[str, str] = {}  # the ledger's actors (staff ids, "bot", "system") and extension people by name
-    actions: List[str] = []  # the steps the caller may take now (api.petition.available)
+    actions: list[str] = []  # the steps the caller may take now (api.petition.available)
 
 
 class PendingExtension(BaseModel):
@@ -87,22 +85,22 @@ class TaskDays(BaseModel):
 
 
 class Assign(BaseModel):
-    unit_ids: List[Id] = []  # first = lead (主办); several = joint handling
+    unit_ids: list[Id] = []  # first = lead (主办); several = joint handling
     long_term: bool = False
-    reason: Optional[Text] = None
-    reconsideration: Optional[bool] = None
-    task_days: List[TaskDays] = []  # co-departments given an earlier deadline than the handling deadline
+    reason: Text | None = None
+    reconsideration: bool | None = None
+    task_days: list[TaskDays] = []  # co-departments given an earlier deadline than the handling deadline
 
 
 class CoHandlerAdd(BaseModel):
     unit_id: Id
     reason: Text
-    days: Optional[bounded_int(-2**31, 2**31, strict=True)] = None  # its own deadline in working days
+    days: bounded_int(-2 ** 31, 2 ** 31, strict=True) | None = None  # its own deadline in working days
 
 
 class TaskDeadline(BaseModel):
-    days: Optional[bounded_int(-2**31, 2**31, strict=True)] = None  # null: back to the handling deadline
-    reason: Optional[Text] = None
+    days: bounded_int(-2 ** 31, 2 ** 31, strict=True) | None = None  # null: back to the handling deadline
+    reason: Text | None = None
 
 
 class TaskComplete(BaseModel):
@@ -119,16 +117,16 @@ class Resolve(BaseModel):
 
 
 class FeedBack(BaseModel):
-    message: Optional[Text] = None
+    message: Text | None = None
 
 
 class ReturnVisit(BaseModel):
     satisfaction: bounded_int(-2**31, 2**31, strict=True)  # 1..5, checked by the service
-    note: Optional[Text] = None
+    note: Text | None = None
 
 
 class Close(BaseModel):
-    reason: Optional[Text] = None
+    reason: Text | None = None
 
 
 class ExtensionRequest(BaseModel):
@@ -137,7 +135,7 @@ class ExtensionRequest(BaseModel):
 
 
 class ExtensionDecision(BaseModel):
-    note: Optional[Text] = None
+    note: Text | None = None
 
 
 class ExtensionReject(BaseModel):
@@ -151,32 +149,32 @@ class BotPetitionCreate(EnterpriseGrant):
     content: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
     category: CleanStr
     taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
-    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    uscc: clean_str(strip_whitespace=True, max_length=40) | None = None
     contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
-    idempotency_key: Optional[clean_str(strip_whitespace=True, min_length=1, max_length=100)] = None
+    idempotency_key: clean_str(strip_whitespace=True, min_length=1, max_length=100) | None = None
 
 
 class BotPetitionCreated(BaseModel):
     ticket: str
     category: CleanStr
     received_at: datetime
-    due_date: Optional[date] = None  # handling due (YYYY-MM-DD, Asia/Shanghai); null when untimed
+    due_date: date | None = None  # handling due (YYYY-MM-DD, Asia/Shanghai); null when untimed
     status: str
 
 
 class StatusQuery(EnterpriseGrant):
-    ticket: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
-    contact_phone: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
-    text: Optional[CleanStr] = None  # the user's message, for the record; not used to find petitions
+    ticket: clean_str(strip_whitespace=True, max_length=40) | None = None
+    contact_phone: clean_str(strip_whitespace=True, max_length=40) | None = None
+    text: CleanStr | None = None  # the user's message, for the record; not used to find petitions
 
 
 class StatusItem(BaseModel):
     ticket: str
     status: str
     status_label: str
-    due_date: Optional[date] = None
+    due_date: date | None = None
     text: str
 
 
 class StatusAnswer(BaseModel):
-    petitions: List[StatusItem]
+    petitions: list[StatusItem]

@@ -13,9 +13,9 @@ Dates are Shanghai dates; the overdue filter is ``Petition.overdue(today)``, ``c
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Sequence
 
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session, selectinload

@@ -20,7 +20,7 @@ import io
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -29,6 +29,8 @@ from sqlalchemy import func, select
 from api.auth.deps import require_roles
 from api.core.database import SessionDep
 from api.core.errors import Invalid
+from api.core.runtime import RuntimeDep
+from api.core.time import aware_now
 from api.inputs import SafeDate
 from api.org.models import StaffAccount
 from api.petition.access import READ_ROLES, visible_clause
@@ -40,10 +42,8 @@ from api.petition.models import Petition
 from api.petition.queries import QUEUES, PetitionFilters, queue_clause
 from api.petition.schemas import CommonDemands, Queues, Statistics
 from api.petition.statistics import common_demands, statistics
-from api.core.time import aware_now
-from api.core.runtime import RuntimeDep
-from api.web.router import CONSOLE_HEADERS
 from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
+from api.web.router import CONSOLE_HEADERS
 from common.workdays import china_today
 
 __all__ = ["router", "REPORT_ROLES", "DEFAULT_PERIOD_DAYS", "MAX_PERIOD_DAYS", "export_filename"]
@@ -84,8 +84,8 @@ def _period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
 @router.get("/statistics", response_model=Statistics, summary="统计分析：受理量、办结量、按期率与平均办理天数")
 def get_statistics(
     staff: Reporter, session: SessionDep,
-    date_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
-    date_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
+    date_from: SafeDate | None = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
+    date_to: SafeDate | None = Query(None, description="受理日期止（含，北京时间）；默认今天"),
     group_by: GroupBy = Query(GroupBy.category, description="分组：category 类别、channel 渠道、unit 主办部门、week 周、month 月"),
 ) -> dict:
     date_from, date_to = _period(date_from, date_to)
@@ -95,8 +95,8 @@ def get_statistics(
 @router.get("/common-demands", response_model=CommonDemands, summary="共性诉求：期间内反复出现的诉求主题")
 def get_common_demands(
     staff: Reporter, session: SessionDep,
-    date_from: Optional[SafeDate] = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
-    date_to: Optional[SafeDate] = Query(None, description="受理日期止（含，北京时间）；默认今天"),
+    date_from: SafeDate | None = Query(None, description="受理日期起（含，北京时间）；默认截止日前 29 天"),
+    date_to: SafeDate | None = Query(None, description="受理日期止（含，北京时间）；默认今天"),
     top: int = Query(10, ge=1, le=50, description="最多列出的主题数"),
     unmasked: Unmasked = False,
 ) -> dict:
@@ -141,7 +141,7 @@ class BulletinFormat(str, Enum):
 def get_bulletin(
     staff: Reporter, session: SessionDep,
     period: Period = Query(Period.week, description="week 周报（周一至周日）或 month 月报"),
-    day: Optional[SafeDate] = Query(None, alias="date", description="期间内任一日（北京时间）；默认上一个完整的周或月"),
+    day: SafeDate | None = Query(None, alias="date", description="期间内任一日（北京时间）；默认上一个完整的周或月"),
     format: BulletinFormat = Query(BulletinFormat.html, description="html 可打印页面，或 xlsx"),  # noqa: A002
 ) -> Response:
     today = china_today()

@@ -8,8 +8,9 @@ Every petition answered goes through :mod:`api.privacy.policy`: masked for opera
 ``unmasked=true``), unmasked and audited for the unit that holds it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from api.auth.deps import require_roles
 from api.core.database import SessionDep
 from api.core.errors import Conflict, NotFound
+from api.core.time import aware_now
 from api.inputs import MAX_PAGE, Id
 from api.org.models import StaffAccount
 from api.petition import extensions, queries, service
@@ -26,12 +28,27 @@ from api.petition.available import available_actions, may_register
 from api.petition.constants import BOT, SYSTEM
 from api.petition.filter_params import petition_filters
 from api.petition.models import Petition, PetitionExtension, PetitionHandler
-from api.petition.payloads import (Assign, Close, CoHandlerAdd, ExtensionDecision, ExtensionReject, ExtensionRequest,
-                                   FeedBack, HandlerRead, HandOver, PendingExtension, PetitionDetail, PetitionPage,
-                                   Resolve, ReturnVisit, TaskComplete, TaskDeadline, Transfer)
+from api.petition.payloads import (
+    Assign,
+    Close,
+    CoHandlerAdd,
+    ExtensionDecision,
+    ExtensionReject,
+    ExtensionRequest,
+    FeedBack,
+    HandlerRead,
+    HandOver,
+    PendingExtension,
+    PetitionDetail,
+    PetitionPage,
+    Resolve,
+    ReturnVisit,
+    TaskComplete,
+    TaskDeadline,
+    Transfer,
+)
 from api.petition.queries import PetitionFilters
 from api.petition.schemas import ClockRead, PetitionCreate, PetitionEventRead, PetitionExtensionRead, PetitionRead
-from api.core.time import aware_now
 from api.privacy.policy import PETITION_FIELDS, Decision, Unmasked, audit_view, petition_view
 from common.workdays import china_today
 
@@ -251,7 +268,7 @@ def resolve(body: Resolve, act: Annotated[Acting, Depends(acting("resolve"))], s
 
 @router.post("/{petition_id}/feedback", response_model=PetitionRead, summary="反馈办理结果（谁主办、谁反馈）")
 def feedback(act: Annotated[Acting, Depends(acting("feed_back"))], session: SessionDep,
-             body: Optional[FeedBack] = None):
+             body: FeedBack | None = None):
     service.feed_back(act.petition, session=session, actor=act.staff, message=body.message if body else None)
     return _committed(session, act)
 
@@ -264,7 +281,7 @@ def return_visit(body: ReturnVisit, act: Annotated[Acting, Depends(acting("retur
 
 
 @router.post("/{petition_id}/close", response_model=PetitionRead, summary="关闭（对账销号）")
-def close(act: Annotated[Acting, Depends(acting("close"))], session: SessionDep, body: Optional[Close] = None):
+def close(act: Annotated[Acting, Depends(acting("close"))], session: SessionDep, body: Close | None = None):
     service.close(act.petition, session=session, actor=act.staff, reason=body.reason if body else None)
     return _committed(session, act)
 
@@ -291,7 +308,7 @@ def _deciding(ext_id: Id, staff: StaffAccount, session: Session) -> PetitionExte
 
 
 @router.post("/extensions/{ext_id}/approve", response_model=PetitionExtensionRead, summary="批准延期")
-def approve_extension(ext_id: Id, staff: Approver, session: SessionDep, body: Optional[ExtensionDecision] = None):
+def approve_extension(ext_id: Id, staff: Approver, session: SessionDep, body: ExtensionDecision | None = None):
     extension = extensions.approve_extension(_deciding(ext_id, staff, session), session=session, actor=staff,
                                              note=body.note if body else None)
     session.commit()

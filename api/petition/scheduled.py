@@ -38,22 +38,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Callable
 
 from sqlalchemy import false, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from api.core.runtime import Runtime
 from api.core.scheduling import held_lock, run_every
+from api.core.sqltime import iso_date
+from api.core.time import aware_now, china_date
 from api.notification.service import NotificationRef, create_many, publish
 from api.org.models import StaffAccount, Unit
 from api.petition import indexes
 from api.petition.constants import SYSTEM
 from api.petition.models import TASK_STATUSES, Petition, PetitionEvent, PetitionHandler
-from api.core.sqltime import iso_date
-from api.core.time import aware_now, china_date
 from api.petition.timing import CLOCKS, DUE_SOON_DAYS, ClockState, clock_state
 from common.workdays import CalendarUnknownYear, add_working_days
 

@@ -6,7 +6,7 @@ contact phone, category, channel) are checked by ``service.register`` and raise 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, List, Optional, Union
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,16 +22,16 @@ __all__ = ["PetitionCreate", "ClockRead", "PetitionRead", "PetitionEventRead", "
 
 class PetitionCreate(BaseModel):
     taxpayer_name: clean_str(strip_whitespace=True, min_length=1, max_length=200)
-    uscc: Optional[clean_str(strip_whitespace=True, max_length=40)] = None
+    uscc: clean_str(strip_whitespace=True, max_length=40) | None = None
     contact_phone: clean_str(strip_whitespace=True, min_length=1, max_length=40)
     content: clean_str(strip_whitespace=True, min_length=1, max_length=4000)
     category: CleanStr
     channel: CleanStr
-    received_at: Optional[SafeDatetime] = None  # default: now; an earlier receipt may be registered later
-    idempotency_key: Optional[clean_str(strip_whitespace=True, min_length=1, max_length=100)] = None
-    sender_id: Optional[clean_str(max_length=100)] = None
+    received_at: SafeDatetime | None = None  # default: now; an earlier receipt may be registered later
+    idempotency_key: clean_str(strip_whitespace=True, min_length=1, max_length=100) | None = None
+    sender_id: clean_str(max_length=100) | None = None
     answered_on_the_spot: bool = False  # 当场办理或答复: closed at once
-    answer: Optional[clean_str(strip_whitespace=True, max_length=4000)] = None
+    answer: clean_str(strip_whitespace=True, max_length=4000) | None = None
     reconsideration: bool = False  # 行政复议诉求 (法律救济类 only)
 
     model_config = ConfigDict(
@@ -39,49 +39,49 @@ class PetitionCreate(BaseModel):
 
 
 class ClockRead(BaseModel):
-    due: Optional[date] = None
+    due: date | None = None
     state: ClockState
-    days_left: Optional[int] = None
+    days_left: int | None = None
 
 
 class PetitionRead(BaseModel):
     id: int
     ticket: str
     taxpayer_name: str
-    uscc: Optional[str] = None
+    uscc: str | None = None
     contact_phone: str
     content: str
     category: str
     channel: str
     received_at: datetime
     accepting_unit_id: int
-    accepting_staff_id: Optional[int] = None
+    accepting_staff_id: int | None = None
     status: str
-    service_unit_id: Optional[int] = None
-    handling_unit_id: Optional[int] = None
+    service_unit_id: int | None = None
+    handling_unit_id: int | None = None
     joint: bool
     long_term: bool
     reconsideration: bool
-    resolution: Optional[str] = None
-    satisfaction: Optional[int] = None  # recorded at the return visit
-    enterprise_rating: Optional[int] = None  # the enterprise's own rating, from the widget
-    enterprise_rating_note: Optional[str] = None
+    resolution: str | None = None
+    satisfaction: int | None = None  # recorded at the return visit
+    enterprise_rating: int | None = None  # the enterprise's own rating, from the widget
+    enterprise_rating_note: str | None = None
     extended_days: int
-    handover_due: Optional[date] = None
-    handling_due: Optional[date] = None
-    feedback_due: Optional[date] = None
-    handed_over_at: Optional[datetime] = None
-    assigned_at: Optional[datetime] = None
-    started_at: Optional[datetime] = None
-    resolved_at: Optional[datetime] = None
-    fed_back_at: Optional[datetime] = None
-    visited_at: Optional[datetime] = None
-    closed_at: Optional[datetime] = None
+    handover_due: date | None = None
+    handling_due: date | None = None
+    feedback_due: date | None = None
+    handed_over_at: datetime | None = None
+    assigned_at: datetime | None = None
+    started_at: datetime | None = None
+    resolved_at: datetime | None = None
+    fed_back_at: datetime | None = None
+    visited_at: datetime | None = None
+    closed_at: datetime | None = None
     clocks: dict[str, ClockRead] = {}  # handover, handling, feedback as seen on a given day
-    overdue_tasks: List[str] = []  # co-departments (协办) whose own task is past its deadline
+    overdue_tasks: list[str] = []  # co-departments (协办) whose own task is past its deadline
 
     @classmethod
-    def from_petition(cls, petition: Any, today: date, masker: Masker | None = None) -> "PetitionRead":
+    def from_petition(cls, petition: Any, today: date, masker: Masker | None = None) -> PetitionRead:
         """The petition as a reader gets it; ``masker`` (api.privacy.policy decides which) masks the
         personal fields, none given: as stored."""
         values = {name: getattr(petition, name) for name in cls.model_fields if name not in ("clocks", "overdue_tasks")}
@@ -100,10 +100,10 @@ class PetitionEventRead(BaseModel):
     at: datetime
     actor: str
     action: str
-    from_status: Optional[str] = None
-    to_status: Optional[str] = None
-    reason: Optional[str] = None
-    data: Optional[dict] = None
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None
+    data: dict | None = None
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -115,9 +115,9 @@ class PetitionExtensionRead(BaseModel):
     status: str
     requested_by: int
     requested_at: datetime
-    approved_by: Optional[int] = None
-    approved_at: Optional[datetime] = None
-    decision_note: Optional[str] = None
+    approved_by: int | None = None
+    approved_at: datetime | None = None
+    decision_note: str | None = None
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -128,12 +128,12 @@ class OnTime(BaseModel):
     met: int
     missed: int  # past due, done late or not done
     overdue: int  # not done and past due today
-    rate: Optional[float] = None  # met / (met + missed)
+    rate: float | None = None  # met / (met + missed)
 
 
 class Satisfaction(BaseModel):
     rated: int
-    average: Optional[float] = None
+    average: float | None = None
     distribution: dict[str, int]  # "1" … "5"
 
 
@@ -150,7 +150,7 @@ class Figures(BaseModel):
     handled: int
     fed_back: int
     on_time: dict[str, OnTime]  # handover, handling, feedback
-    avg_handling_days: Optional[float] = None
+    avg_handling_days: float | None = None
     handling_days_unknown: int
     visited: int
     awaiting_visit: int
@@ -159,7 +159,7 @@ class Figures(BaseModel):
 
 
 class FiguresGroup(Figures):
-    key: Union[int, str, None] = None  # a category, a channel, a unit's id, a week's Monday or a month (2026-03)
+    key: int | str | None = None  # a category, a channel, a unit's id, a week's Monday or a month (2026-03)
     label: str
 
 

@@ -20,13 +20,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound
+from api.core.time import aware_now, due_after
 from api.org.models import LEVEL_LABELS, LEVELS, StaffAccount, Unit
 from api.org.service import get_unit
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, LEGAL_RELIEF, LONG_TERM_CATEGORIES, Status
 from api.petition.intake import register
 from api.petition.lifecycle import Actor, actor_label, ensure_allowed, record
 from api.petition.models import Petition, PetitionExtension, PetitionHandler
-from api.core.time import aware_now, due_after
 from api.petition.timing import clock_data
 
 __all__ = ["register", "get_petition", "get_by_ticket", "hand_over", "assign", "start", "transfer", "resolve",

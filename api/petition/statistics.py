@@ -53,11 +53,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid
+from api.core.sqltime import china_day, china_month, china_week, done_by, workday_number
 from api.org.models import Unit
 from api.petition.constants import VISIT_DAYS
 from api.petition.models import TASK_STATUSES, Petition, PetitionExtension, PetitionHandler
 from api.petition.queries import china_day_start
-from api.core.sqltime import china_day, china_month, china_week, done_by, workday_number
 from api.petition.timing import CLOCKS
 from common.workdays import CalendarUnknownYear, china_today, is_working_day
 
@@ -188,9 +188,9 @@ def _empty() -> dict:
             "visited": 0, "awaiting_visit": 0,
             "satisfaction": {"rated": 0, "average": None, "distribution": {str(k): 0 for k in SCORES}},
             "enterprise_rating": {"rated": 0, "average": None, "distribution": {str(k): 0 for k in SCORES}},
-            "visits": {name: 0 for name in VISIT_FIGURES},
-            "extensions": {**{name: 0 for name in EXTENSION_FIGURES}, "avg_extra_days": None},
-            "tasks": {name: 0 for name in TASK_FIGURES}, "_score_sum": 0, "_rating_sum": 0}
+            "visits": dict.fromkeys(VISIT_FIGURES, 0),
+            "extensions": {**dict.fromkeys(EXTENSION_FIGURES, 0), "avg_extra_days": None},
+            "tasks": dict.fromkeys(TASK_FIGURES, 0), "_score_sum": 0, "_rating_sum": 0}
 
 
 def _visit_columns(days: _Workdays, today: date) -> list:
@@ -347,7 +347,7 @@ _NUMBERISH = re.compile(r"^[\d.%万元年月日号第]+$")
 class _Keywords:
     """jieba TF-IDF with the tax dictionary and stop words; built once, on first use."""
 
-    _instance: "_Keywords | None" = None
+    _instance: _Keywords | None = None
     _lock = threading.Lock()
 
     def __init__(self) -> None:
@@ -366,7 +366,7 @@ class _Keywords:
         self._use = threading.Lock()  # jieba tokenizers are not documented as thread-safe
 
     @classmethod
-    def get(cls) -> "_Keywords":
+    def get(cls) -> _Keywords:
         with cls._lock:
             if cls._instance is None:
                 cls._instance = cls()

@@ -4,7 +4,6 @@ answers as one that does not exist."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -12,13 +11,13 @@ from sqlalchemy import select
 
 from api.core.database import SessionDep
 from api.core.errors import Conflict, Forbidden, NotFound
+from api.core.time import aware_now, china_date, time_left
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
 from api.inputs import CleanStr, Id, bounded_int
 from api.petition.constants import Status
 from api.petition.internal import promised_due
 from api.petition.models import Petition
-from api.core.time import aware_now, china_date, time_left
 
 __all__ = ["router", "RATABLE"]
 
@@ -36,12 +35,12 @@ class OwnPetition(BaseModel):
     status: str
     content: str
     received_at: datetime
-    due_date: Optional[date] = None  # the handling deadline promised (moves with an approved extension)
-    days_left: Optional[int] = None  # working days to due_date while open; negative = late; None when done or untimed
-    result: Optional[str] = None  # the result, once fed back
+    due_date: date | None = None  # the handling deadline promised (moves with an approved extension)
+    days_left: int | None = None  # working days to due_date while open; negative = late; None when done or untimed
+    result: str | None = None  # the result, once fed back
     may_rate: bool
-    rating: Optional[int] = None
-    rating_note: Optional[str] = None
+    rating: int | None = None
+    rating_note: str | None = None
 
 
 class OwnPetitions(BaseModel):
@@ -50,7 +49,7 @@ class OwnPetitions(BaseModel):
 
 class RatingRequest(BaseModel):
     satisfaction: bounded_int(1, 5, strict=True)
-    note: Optional[CleanStr] = None
+    note: CleanStr | None = None
 
 
 def _enterprise(identity: Identity) -> str:

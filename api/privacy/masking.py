@@ -18,7 +18,7 @@ full-width digits are caught too, and replaces the spans in the original.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from common.identifiers import USCC_CHARSET, to_halfwidth
 

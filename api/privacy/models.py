@@ -9,8 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.database import Base
-from api.org.models import StaffAccount  # noqa: F401 - foreign key target
 from api.core.sqltime import UTCDateTime
+from api.org.models import StaffAccount  # noqa: F401 - foreign key target
 
 __all__ = ["AuditEntry"]
 

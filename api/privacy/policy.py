@@ -34,9 +34,10 @@ conversation (``assigned_staff_id``, ``assigned_at``) and in its transcript.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Iterable
+from typing import Annotated
 
 from fastapi import Query
 from sqlalchemy import select

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
+from api.core.errors import Conflict, Invalid, NotFound
+from api.core.time import aware_now, china_date
 from api.enterprise.facts import iter_facts
 from api.enterprise.models import Enterprise
-from api.core.errors import Conflict, Invalid, NotFound
 from api.reminder import service
 from api.reminder.models import Campaign, Reminder
-from api.core.time import aware_now, china_date
 from common.workdays import CHINA_TZ
 from knowledge.rules.engine import evaluate, get_rules, render_message
 

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from api.core.runtime import Runtime
+from api.core.time import aware_now, china_date
 from api.enterprise.facts import load_facts
 from api.enterprise.models import Enterprise
 from api.hub import events
 from api.hub import service as hub_service
 from api.hub.identity import Identity
 from api.hub.schemas import message_wire
-from api.core.time import aware_now, china_date
-from api.core.runtime import Runtime
 from api.reminder import service
 from api.reminder.models import Reminder
 from common import envelopes

@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth.deps import ServiceCaller
-from api.core.runtime import RuntimeDep, SettingsDep
 from api.auth.grants import grant_identity
 from api.core.database import SessionDep
 from api.core.errors import Conflict
-from api.org.service import serving_unit
+from api.core.runtime import SettingsDep
 from api.core.time import aware_now
+from api.org.service import serving_unit
 from api.reminder import service
 from api.reminder.delivery import envelope
 from api.reminder.schemas import AnswerRequest, AnswerResult, OpenReminders, OwnRemindersQuery, repair_wire

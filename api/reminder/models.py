@@ -8,8 +8,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.database import Base
-from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 from api.core.sqltime import UTCDateTime
+from api.org.models import StaffAccount, Unit  # noqa: F401 - foreign key targets
 
 __all__ = ["STATUSES", "TYPES", "ANSWERS", "CAMPAIGN_STATUSES", "REPEATS", "REPAIR_STATUSES", "STATUS_LABELS",
            "TYPE_LABELS", "CAMPAIGN_STATUS_LABELS", "REPEAT_LABELS", "REPAIR_STATUS_LABELS", "Reminder", "Campaign",

@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.core.time import time_left
 from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise
 from api.hub.schemas import iso
 from api.org.models import StaffAccount
-from api.core.time import time_left
 from api.petition.timing import clock_state
 from api.reminder.models import Reminder, RepairApplication
 from api.reminder.schemas import repair_wire

@@ -8,18 +8,31 @@ from sqlalchemy import select, true
 
 from api.auth.deps import CurrentStaff, require_roles
 from api.core.database import SessionDep, get_or_404
-from api.enterprise.models import Enterprise
 from api.core.errors import Conflict, Invalid, NotFound
+from api.core.time import aware_now, china_date
+from api.enterprise.models import Enterprise
 from api.inputs import CleanStr, Id
 from api.org.models import StaffAccount
 from api.outbox.service import notice_for_repair
 from api.petition.access import unit_tree
-from api.core.time import aware_now, china_date
-from api.reminder import campaigns, repairs as repair_views
+from api.reminder import campaigns
+from api.reminder import repairs as repair_views
 from api.reminder.models import REPAIR_STATUSES, Campaign, RepairApplication
-from api.reminder.schemas import (CampaignCreate, CampaignDetail, CampaignOut, CampaignPreview, CampaignSchedule,
-                                  Rechecked, RepairDecision, RepairDetail, RepairOut, RepairRow, RuleOut, campaign_wire,
-                                  repair_wire)
+from api.reminder.schemas import (
+    CampaignCreate,
+    CampaignDetail,
+    CampaignOut,
+    CampaignPreview,
+    CampaignSchedule,
+    Rechecked,
+    RepairDecision,
+    RepairDetail,
+    RepairOut,
+    RepairRow,
+    RuleOut,
+    campaign_wire,
+    repair_wire,
+)
 from knowledge.rules.engine import get_rules
 
 __all__ = ["router", "repairs_router"]

@@ -7,13 +7,13 @@ import asyncio
 
 from sqlalchemy import or_, select
 
-from api.hub import events
+from api.core.runtime import Runtime
+from api.core.scheduling import held_lock, run_every
 from api.core.time import aware_now
+from api.hub import events
 from api.reminder import campaigns
 from api.reminder.delivery import in_quiet_hours, push_events
 from api.reminder.models import Campaign
-from api.core.runtime import Runtime
-from api.core.scheduling import held_lock, run_every
 
 __all__ = ["LOCK_NAME", "send_due_once", "start_campaign_scheduler"]
 

@@ -1,13 +1,11 @@
 """Wire shapes of reminders, campaigns and repair applications, and the request bodies."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel
 
 from api.auth.grants import EnterpriseGrant
-
 from api.hub.schemas import Button, iso
 from api.inputs import Id, SafeDatetime, clean_str
 from api.reminder.models import Campaign, Reminder, RepairApplication
@@ -54,7 +52,7 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignSchedule(BaseModel):
-    at: Optional[SafeDatetime] = None  # None: now
+    at: SafeDatetime | None = None  # None: now
 
 
 class OwnRemindersQuery(EnterpriseGrant):
@@ -63,9 +61,9 @@ class OwnRemindersQuery(EnterpriseGrant):
 
 class AnswerRequest(EnterpriseGrant):
     answer: clean_str(max_length=60)  # the intent Rasa recognised
-    text: Optional[clean_str(max_length=4000)] = None
-    reminder_id: Optional[Id] = None
-    explanation: Optional[clean_str(max_length=2000)] = None
+    text: clean_str(max_length=4000) | None = None
+    reminder_id: Id | None = None
+    explanation: clean_str(max_length=2000) | None = None
 
 
 class RepairDecision(BaseModel):
@@ -79,7 +77,7 @@ class RuleOut(BaseModel):
     id: str
     type: str  # policy, risk, credit
     title: str
-    topic: Optional[str] = None
+    topic: str | None = None
     quiet_days: int
 
 
@@ -89,10 +87,10 @@ class CampaignOut(BaseModel):
     rule_id: str
     status: str  # draft, scheduled, sending, sent, cancelled
     repeat: str
-    scheduled_at: Optional[str] = None
-    created_at: Optional[str] = None
-    started_at: Optional[str] = None
-    finished_at: Optional[str] = None
+    scheduled_at: str | None = None
+    created_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
     evaluated: int
     targeted: int
     skipped: int
@@ -141,15 +139,15 @@ class CampaignPreview(BaseModel):
 class RepairOut(BaseModel):
     id: int
     enterprise_id: int
-    deduction_id: Optional[int] = None
-    reminder_id: Optional[int] = None
-    unit_id: Optional[int] = None
-    reason: Optional[str] = None
+    deduction_id: int | None = None
+    reminder_id: int | None = None
+    unit_id: int | None = None
+    reason: str | None = None
     status: str  # received, approved, rejected
-    received_at: Optional[str] = None
-    due_date: Optional[str] = None
-    decided_at: Optional[str] = None
-    decision_note: Optional[str] = None
+    received_at: str | None = None
+    due_date: str | None = None
+    decided_at: str | None = None
+    decision_note: str | None = None
 
 
 class RepairEnterprise(BaseModel):
@@ -162,35 +160,35 @@ class RepairDeduction(BaseModel):
     reason: str
     points: int
     occurred_on: str
-    corrected_on: Optional[str] = None
+    corrected_on: str | None = None
     repairable: bool
     credit_year: int
     credit_level: str
 
 
 class RepairClock(BaseModel):
-    due: Optional[str] = None
+    due: str | None = None
     state: str  # on_track, due_soon, overdue, met, missed, untimed
-    days_left: Optional[int] = None  # working days, while undecided
+    days_left: int | None = None  # working days, while undecided
 
 
 class RepairRow(RepairOut):
-    enterprise: Optional[RepairEnterprise] = None
-    deduction: Optional[RepairDeduction] = None
+    enterprise: RepairEnterprise | None = None
+    deduction: RepairDeduction | None = None
     clock: RepairClock
 
 
 class RepairCredit(BaseModel):
     year: int
     level: str
-    score: Optional[int] = None
+    score: int | None = None
 
 
 class RepairEnterpriseDetail(RepairEnterprise):
-    region: Optional[str] = None
-    industry: Optional[str] = None
-    taxpayer_type: Optional[str] = None
-    credit: Optional[RepairCredit] = None
+    region: str | None = None
+    industry: str | None = None
+    taxpayer_type: str | None = None
+    credit: RepairCredit | None = None
 
 
 class RepairReminder(BaseModel):
@@ -198,13 +196,13 @@ class RepairReminder(BaseModel):
     title: str
     message: str
     reasons: list[str]
-    answered_at: Optional[str] = None
+    answered_at: str | None = None
 
 
 class RepairDetail(RepairRow):
-    enterprise: Optional[RepairEnterpriseDetail] = None
-    reminder: Optional[RepairReminder] = None
-    decided_by: Optional[str] = None
+    enterprise: RepairEnterpriseDetail | None = None
+    reminder: RepairReminder | None = None
+    decided_by: str | None = None
 
 
 class ReminderOut(BaseModel):
@@ -212,18 +210,18 @@ class ReminderOut(BaseModel):
     id: int
     type: str
     rule: str
-    topic: Optional[str] = None
+    topic: str | None = None
     title: str
     message: str
     reasons: list[str]
     status: str
-    answer: Optional[str] = None
-    answer_label: Optional[str] = None
-    created_at: Optional[str] = None
-    delivered_at: Optional[str] = None
-    read_at: Optional[str] = None
-    answered_at: Optional[str] = None
-    message_id: Optional[int] = None
+    answer: str | None = None
+    answer_label: str | None = None
+    created_at: str | None = None
+    delivered_at: str | None = None
+    read_at: str | None = None
+    answered_at: str | None = None
+    message_id: int | None = None
     buttons: list[Button]  # the answers it still takes
 
 
@@ -237,7 +235,7 @@ class OpenReminder(BaseModel):
     kind: Literal["reminder"]
     reminder_id: int
     type: str
-    topic: Optional[str] = None
+    topic: str | None = None
     rule: str
     title: str
     reasons: list[str]
@@ -254,7 +252,7 @@ class AnswerResult(BaseModel):
     reminder_id: int
     type: str
     answer: str
-    topic: Optional[str] = None
+    topic: str | None = None
     handoff: bool
     repairs: list[RepairOut]
     text: str

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from api.enterprise.models import CreditDeduction, CreditRecord
 from api.core.errors import Conflict, NotFound
-from api.reminder.models import ANSWERS, Reminder, RepairApplication
 from api.core.time import china_date
+from api.enterprise.models import CreditDeduction, CreditRecord
+from api.reminder.models import ANSWERS, Reminder, RepairApplication
 from common.workdays import CalendarUnknownYear, add_working_days
 
 __all__ = ["TERMINAL", "ANSWER_LABELS", "INTENT_ANSWERS", "answer_for_intent", "recent_subjects", "reminder_row",
@@ -210,7 +210,7 @@ def pending_counts(session: Session, enterprise_ids: list[int]) -> dict[int, int
 def picture_reminders(uscc: str, session: Session) -> list[dict]:
     """The enterprise's open reminders for a seat's picture of it."""
     return [{"id": r.id, "type": r.type, "title": r.title, "status": r.status,
-             "answer": ANSWER_LABELS.get(r.answer or "", None), "created_at": r.created_at.isoformat()}
+             "answer": ANSWER_LABELS.get(r.answer or ""), "created_at": r.created_at.isoformat()}
             for r in list_for(uscc, session=session, limit=20)]
 
 

@@ -5,10 +5,10 @@ from fastapi import APIRouter
 
 from api.core.database import SessionDep
 from api.core.errors import Forbidden
+from api.core.time import aware_now
 from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
 from api.inputs import Id
-from api.core.time import aware_now
 from api.reminder import service
 from api.reminder.schemas import OwnReminders, ReminderOut, reminder_wire
 

@@ -4,23 +4,31 @@ CSV), transcripts, tags, marks on wrong bot turns and the audit log of unmasked 
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Query, Request
 
 from api.analytics.deps import Admin, Format, Operator, ScopeDep, masker_for
 from api.analytics.export import csv_response
+from api.analytics.schemas import OR_CSV
 from api.analytics.service import Scope
 from api.auth.deps import SettingsDep
 from api.core.database import SessionDep
-from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
 from api.core.time import aware_now
+from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
 from api.privacy.masking import Masker
 from api.privacy.policy import Unmasked
 from api.review import service as review
-from api.analytics.schemas import OR_CSV
-from api.review.schemas import (AuditPage, ConversationPage, ConversationTags, MarkBody, MarkOut, MarkPage, Outcome,
-                                TagChange, TagCounts, Transcript)
+from api.review.schemas import (
+    AuditPage,
+    ConversationPage,
+    ConversationTags,
+    MarkBody,
+    MarkOut,
+    MarkPage,
+    Outcome,
+    TagChange,
+    TagCounts,
+    Transcript,
+)
 from api.review.service import REVIEW_HEADER
 
 __all__ = ["router"]
@@ -29,7 +37,7 @@ router = APIRouter(prefix="/api/review", tags=["conversation review"])
 
 
 def _filters(scope_: Scope, q: str | None, enterprise: str | None, intent: str | None, topic: str | None,
-             outcome: Optional[Outcome], rating: int | None, rating_min: int | None, rating_max: int | None,
+             outcome: Outcome | None, rating: int | None, rating_min: int | None, rating_max: int | None,
              rated: bool | None, tag: str | None, reason: str | None = None,
              contained: bool | None = None) -> review.SearchFilters:
     return review.SearchFilters(scope_.date_from, scope_.date_to, q=q, enterprise=enterprise, channel=scope_.channel,
@@ -41,15 +49,15 @@ def _filters(scope_: Scope, q: str | None, enterprise: str | None, intent: str |
 @router.get("/conversations", response_model=ConversationPage, responses=OR_CSV, summary="检索会话（文本、企业、日期、意图、主题、结果、满意度、标签）")
 def search_conversations(
     staff: Operator, session: SessionDep, scope_: ScopeDep, request: Request,
-    q: Optional[CleanStr] = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
-    enterprise: Optional[CleanStr] = Query(None, max_length=200, description="统一社会信用代码或企业名称的一部分"),
-    intent: Optional[CleanStr] = Query(None, max_length=100), topic: Optional[CleanStr] = Query(None, max_length=100),
-    outcome: Optional[Outcome] = Query(None, description="answered、clarified、fell_back、handed_off、petition、other"),
-    rating: Optional[int] = Query(None, ge=1, le=5), rating_min: Optional[int] = Query(None, ge=1, le=5),
-    rating_max: Optional[int] = Query(None, ge=1, le=5), rated: Optional[bool] = None,
-    tag: Optional[CleanStr] = Query(None, max_length=20),
-    reason: Optional[CleanStr] = Query(None, max_length=40, description="转人工原因，如 user_request、bot_failed"),
-    contained: Optional[bool] = Query(None, description="true：机器人独立解决"),
+    q: CleanStr | None = Query(None, max_length=100, description="用户或机器人消息中包含的文字"),
+    enterprise: CleanStr | None = Query(None, max_length=200, description="统一社会信用代码或企业名称的一部分"),
+    intent: CleanStr | None = Query(None, max_length=100), topic: CleanStr | None = Query(None, max_length=100),
+    outcome: Outcome | None = Query(None, description="answered、clarified、fell_back、handed_off、petition、other"),
+    rating: int | None = Query(None, ge=1, le=5), rating_min: int | None = Query(None, ge=1, le=5),
+    rating_max: int | None = Query(None, ge=1, le=5), rated: bool | None = None,
+    tag: CleanStr | None = Query(None, max_length=20),
+    reason: CleanStr | None = Query(None, max_length=40, description="转人工原因，如 user_request、bot_failed"),
+    contained: bool | None = Query(None, description="true：机器人独立解决"),
     page: int = Query(1, ge=1, le=10_000), page_size: int = Query(20, ge=1, le=100),
     format: Format = Format.json, unmasked: Unmasked = False,  # noqa: A002
 ):
@@ -95,8 +103,8 @@ def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionD
 
 
 @router.get("/marks", response_model=MarkPage, summary="已标记的错误回复")
-def get_marks(staff: Operator, session: SessionDep, date_from: Optional[SafeDate] = None,
-              date_to: Optional[SafeDate] = None,
+def get_marks(staff: Operator, session: SessionDep, date_from: SafeDate | None = None,
+              date_to: SafeDate | None = None,
               page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
     return review.marks(date_from, date_to, page, page_size, session=session, masker=Masker(True))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -23,36 +23,36 @@ class TagChange(BaseModel):
 
 
 class MarkBody(BaseModel):
-    correct_intent: Optional[CleanStr] = Field(None, max_length=100)
-    correct_entry_id: Optional[CleanStr] = Field(None, max_length=100)
-    correct_topic: Optional[CleanStr] = Field(None, max_length=100)
-    note: Optional[CleanStr] = Field(None, max_length=2000)
+    correct_intent: CleanStr | None = Field(None, max_length=100)
+    correct_entry_id: CleanStr | None = Field(None, max_length=100)
+    correct_topic: CleanStr | None = Field(None, max_length=100)
+    note: CleanStr | None = Field(None, max_length=2000)
 
 
 # -- answers ------------------------------------------------------------------------------------------------
 
 class ConversationItem(BaseModel):
     id: int
-    day: Optional[str] = None
-    created_at: Optional[str] = None
-    last_message_at: Optional[str] = None
+    day: str | None = None
+    created_at: str | None = None
+    last_message_at: str | None = None
     channel: str
     unit_id: int
-    enterprise_name: Optional[str] = None
-    uscc: Optional[str] = None
+    enterprise_name: str | None = None
+    uscc: str | None = None
     mode: str
-    outcome: Optional[str] = None
-    outcome_label: Optional[str] = None
+    outcome: str | None = None
+    outcome_label: str | None = None
     intents: list[str]
     topics: list[str]
-    user_messages: Optional[int] = None
-    bot_turns: Optional[int] = None
-    fell_back: Optional[int] = None
-    rating: Optional[int] = None
+    user_messages: int | None = None
+    bot_turns: int | None = None
+    fell_back: int | None = None
+    rating: int | None = None
     had_human: bool
-    petition_ticket: Optional[str] = None
+    petition_ticket: str | None = None
     tags: list[str]
-    first_question: Optional[str] = None
+    first_question: str | None = None
 
 
 class ConversationPage(BaseModel):
@@ -67,7 +67,7 @@ class ConversationPage(BaseModel):
 
 class Person(BaseModel):
     staff_id: int
-    name: Optional[str] = None
+    name: str | None = None
 
 
 class MarkOut(BaseModel):
@@ -75,18 +75,18 @@ class MarkOut(BaseModel):
     id: int
     message_id: int
     conversation_id: int
-    text: Optional[str] = None
-    user_text: Optional[str] = None
-    kind: Optional[str] = None
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
-    correct_intent: Optional[str] = None
-    correct_entry_id: Optional[str] = None
-    correct_topic: Optional[str] = None
-    note: Optional[str] = None
+    text: str | None = None
+    user_text: str | None = None
+    kind: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
+    correct_intent: str | None = None
+    correct_entry_id: str | None = None
+    correct_topic: str | None = None
+    note: str | None = None
     marked_by: Person
-    created_at: Optional[str] = None
-    updated_at: Optional[str] = None
+    created_at: str | None = None
+    updated_at: str | None = None
     improvement_ids: list[int]
 
 
@@ -98,7 +98,7 @@ class MarkPage(BaseModel):
 
 
 class TranscriptFile(BaseModel):
-    filename: Optional[str] = None
+    filename: str | None = None
     content_type: str
     size: int
 
@@ -106,32 +106,32 @@ class TranscriptFile(BaseModel):
 class TranscriptMessage(BaseModel):
     id: int
     sender: str
-    sender_name: Optional[str] = None
-    text: Optional[str] = None
-    created_at: Optional[str] = None
-    mode: Optional[str] = None
-    kind: Optional[str] = None
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
-    envelope: Optional[dict[str, Any]] = None  # the reply envelope (docs/hub.md), masked as the text
-    buttons: Optional[list[Button]] = None
-    feedback: Optional[str] = None
+    sender_name: str | None = None
+    text: str | None = None
+    created_at: str | None = None
+    mode: str | None = None
+    kind: str | None = None
+    intent: str | None = None
+    confidence: float | None = None
+    envelope: dict[str, Any] | None = None  # the reply envelope (docs/hub.md), masked as the text
+    buttons: list[Button] | None = None
+    feedback: str | None = None
     internal: bool
-    attachment: Optional[TranscriptFile] = None
-    mark: Optional[MarkOut] = None
+    attachment: TranscriptFile | None = None
+    mark: MarkOut | None = None
 
 
 class TranscriptConversation(ConversationItem):
-    summary: Optional[str] = None
-    rating_comment: Optional[str] = None
-    seat: Optional[Person] = None
-    queued_at: Optional[str] = None
-    assigned_at: Optional[str] = None
-    first_response_at: Optional[str] = None
-    closed_at: Optional[str] = None
-    reason: Optional[str] = None
-    reason_label: Optional[str] = None
-    tier: Optional[str] = None
+    summary: str | None = None
+    rating_comment: str | None = None
+    seat: Person | None = None
+    queued_at: str | None = None
+    assigned_at: str | None = None
+    first_response_at: str | None = None
+    closed_at: str | None = None
+    reason: str | None = None
+    reason_label: str | None = None
+    tier: str | None = None
 
 
 class Transcript(BaseModel):
@@ -157,11 +157,11 @@ class TagCounts(BaseModel):
 class AuditRow(BaseModel):
     id: int
     staff_id: int
-    staff_name: Optional[str] = None
+    staff_name: str | None = None
     action: str
     subject: str
-    detail: Optional[dict[str, Any]] = None  # purpose, path and query of the unmasked view
-    at: Optional[str] = None
+    detail: dict[str, Any] | None = None  # purpose, path and query of the unmasked view
+    at: str | None = None
 
 
 class AuditPage(BaseModel):

@@ -49,7 +49,7 @@ def document(texts: list[str | None], entry_ids: list[str]) -> str:
         chars = _chars(text)
         if not chars:
             continue
-        for a, b in zip(chars + [END_MARK], chars[1:] + [END_MARK]):
+        for a, b in zip(chars + [END_MARK], chars[1:] + [END_MARK]):  # noqa: B905, RUF005
             if at > MAX_POSITION:
                 break
             if b == END_MARK and a == END_MARK:
@@ -72,7 +72,7 @@ def query(q: str, entry_ids: list[str] = ()) -> str | None:
     if len(chars) == 1:
         parts = [f"{_quote(chars[0])}:*"]
     else:
-        parts = [" <-> ".join(_quote(a + b) for a, b in zip(chars, chars[1:]))]
+        parts = [" <-> ".join(_quote(a + b) for a, b in zip(chars, chars[1:]))]  # noqa: B905, RUF007
     parts += [_quote(f"e:{entry_id}") for entry_id in entry_ids]
     return " | ".join(f"( {part} )" for part in parts)
 

@@ -13,21 +13,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import and_, cast, delete, exists, func, literal, select
-from sqlalchemy.types import UserDefinedType
 from sqlalchemy.orm import Session
+from sqlalchemy.types import UserDefinedType
 
 from api.analytics.aggregate import channel_of
 from api.analytics.models import OUTCOME_LABELS, ConversationFact, ConversationSearch
+from api.core.errors import Conflict, Invalid, NotFound
+from api.hub.models import Attachment, Conversation, Message
+from api.hub.service import REASONS
 from api.improvement import files
 from api.improvement.models import Improvement
+from api.org.models import StaffAccount
 from api.privacy.masking import Masker
 from api.privacy.models import AuditEntry
 from api.review import search as text_search
 from api.review.models import ReviewMark, ReviewTag
-from api.core.errors import Conflict, Invalid, NotFound
-from api.hub.models import Attachment, Conversation, Message
-from api.hub.service import REASONS
-from api.org.models import StaffAccount
 from api.settings import Settings
 from common.identifiers import is_valid_uscc, normalize_uscc
 
@@ -331,8 +331,9 @@ def mark(message_id: int, body: dict, staff: StaffAccount, *, session: Session, 
 
 def marks(date_from: date | None, date_to: date | None, page: int, page_size: int, *, session: Session,
           masker: Masker) -> dict:
-    from api.petition.queries import china_day_start
     from datetime import timedelta
+
+    from api.petition.queries import china_day_start
 
     query = select(ReviewMark, Message, Conversation.enterprise_name).join(
         Message, Message.id == ReviewMark.message_id).join(Conversation, Conversation.id == ReviewMark.conversation_id)

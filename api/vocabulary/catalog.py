@@ -9,27 +9,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
-from api.analytics.service import FALLBACK_REASONS
 from api.analytics.models import CHANNEL_LABELS as VISITOR_CHANNEL_LABELS
 from api.analytics.models import OUTCOME_LABELS
-from api.improvement.models import IMPROVEMENT_KIND_LABELS, IMPROVEMENT_STATUS_LABELS
+from api.analytics.service import FALLBACK_REASONS
 from api.auth.deps import ROLE_LABELS
-from api.enterprise.models import (ENTERPRISE_FIELD_LABELS, FILING_STATE_LABELS, KIND_LABELS, LEVEL_LABELS,
-                                   SOURCE_LABELS, TAX_TYPE_LABELS, TAXPAYER_TYPE_LABELS)
+from api.enterprise.models import (
+    ENTERPRISE_FIELD_LABELS,
+    FILING_STATE_LABELS,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    SOURCE_LABELS,
+    TAX_TYPE_LABELS,
+    TAXPAYER_TYPE_LABELS,
+)
 from api.hub.models import HANDOFF_STATUS_LABELS, MODE_LABELS, SENDER_LABELS, TIER_LABELS
 from api.hub.presence import STATUS_LABELS as PRESENCE_LABELS
 from api.hub.service import REASONS as HANDOFF_REASONS
+from api.improvement.models import IMPROVEMENT_KIND_LABELS, IMPROVEMENT_STATUS_LABELS
 from api.notification.models import KIND_LABELS as NOTIFICATION_KIND_LABELS
 from api.org.models import LEVEL_LABELS as UNIT_LEVEL_LABELS
-from api.outbox.models import NOTICE_KIND_LABELS, SMS_STATUS_LABELS
 from api.org.models import UNIT_KIND_LABELS
+from api.outbox.models import NOTICE_KIND_LABELS, SMS_STATUS_LABELS
 from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS, STATUS_LABELS
 from api.petition.lifecycle import ACTION_LABELS
 from api.petition.queries import QUEUES
 from api.petition.scheduled import CLOCK_LABELS
-from api.reminder.models import (CAMPAIGN_STATUS_LABELS, REPAIR_STATUS_LABELS, REPEAT_LABELS, TYPE_LABELS)
+from api.reminder.models import CAMPAIGN_STATUS_LABELS, REPAIR_STATUS_LABELS, REPEAT_LABELS, TYPE_LABELS
 from api.reminder.models import STATUS_LABELS as REMINDER_STATUS_LABELS
 from api.reminder.service import ANSWER_LABELS
 from common.botlabels import INTENT_LABELS, REPLY_KIND_LABELS

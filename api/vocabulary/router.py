@@ -6,8 +6,6 @@ Cacheable: the answer carries ``ETag: "<version>"``; a request with that ETag in
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
@@ -39,7 +37,7 @@ def _names(groups: str | None) -> list[str]:
 @router.get("/vocabulary", response_model=Vocabulary, summary="界面词表：状态、类型、角色、意图与字段的中文名称（无需登录）",
             responses={304: {"description": "词表未变（If-None-Match 与当前版本一致）"}})
 def vocabulary(request: Request, response: Response,
-               groups: Optional[CleanStr] = Query(None, max_length=1000,
+               groups: CleanStr | None = Query(None, max_length=1000,
                                                   description="只要这些分组，逗号分隔；不填则返回全部")):
     names = _names(groups)
     etag = f'"{VERSION}"'

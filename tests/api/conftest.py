@@ -17,7 +17,7 @@ from tests.conftest import TEST_REDIS_URL
 
 
 class _Answer200(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server naming
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -85,21 +85,27 @@ from uuid import uuid4  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from api.analytics.models import (AnalyticsDayRun, ConversationFact, ConversationSearch,  # noqa: E402
-                                  DailyFigures, DailyKey, DailySeat, UnansweredGroup)
-from api.improvement.models import Improvement  # noqa: E402
-from api.privacy.models import AuditEntry  # noqa: E402
-from api.review.models import ReviewMark, ReviewTag  # noqa: E402
+from api.analytics.models import (  # noqa: E402
+    AnalyticsDayRun,
+    ConversationFact,
+    ConversationSearch,
+    DailyFigures,
+    DailyKey,
+    DailySeat,
+    UnansweredGroup,
+)
 from api.auth.security import create_enterprise_token, create_staff_token, hash_password  # noqa: E402
-from api.enterprise.models import (CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,  # noqa: E402
-                                   PolicyClaim, RiskFinding)
+from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim, RiskFinding  # noqa: E402
 from api.hub.models import Attachment, Conversation, Message  # noqa: E402
-from api.reminder.models import Campaign, Reminder, RepairApplication  # noqa: E402
+from api.improvement.models import Improvement  # noqa: E402
 from api.notification.models import Notification  # noqa: E402
 from api.org.models import StaffAccount, Unit, UnitRegion  # noqa: E402
 from api.org.service import create_staff, create_unit  # noqa: E402
 from api.outbox.models import EnterpriseNotice, SmsMessage  # noqa: E402
 from api.petition.models import Petition, PetitionEvent, PetitionExtension, PetitionHandler  # noqa: E402
+from api.privacy.models import AuditEntry  # noqa: E402
+from api.reminder.models import Campaign, Reminder, RepairApplication  # noqa: E402
+from api.review.models import ReviewMark, ReviewTag  # noqa: E402
 
 PASSWORD = "Correct-Horse-9"
 TEST_ITERATIONS = 1_000  # the hash records its iteration count; production uses PBKDF2_ITERATIONS
@@ -249,7 +255,7 @@ def service_headers(settings):
 
 
 def petition_body(marker: str = "", **overrides) -> dict:
-    body = dict(taxpayer_name=f"成都小微商贸有限公司{marker}", uscc=make_uscc(7), contact_phone="138-0013-8000",
+    body = dict(taxpayer_name=f"成都小微商贸有限公司{marker}", uscc=make_uscc(7), contact_phone="138-0013-8000",  # noqa: C408
                 content=f"{marker}小规模纳税人减免增值税政策在电子税务局无法勾选，申报时提示错误。",
                 category="信息化建设类", channel="12366热线")
     body.update(overrides)

@@ -13,7 +13,7 @@ from common.identifiers import make_uscc
 
 __all__ = ["make_enterprise", "correct_deductions", "TODAY"]
 
-TODAY = date.today()
+TODAY = date.today()  # noqa: DTZ011
 _rng = random.Random()
 
 

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from api.core.runtime import runtime
 from api.analytics import aggregate as agg
-from api.analytics.models import (AnalyticsDayRun, ConversationFact, DailyFigures, DailyKey, DailySeat,
-                                  UnansweredGroup)
+from api.analytics.models import AnalyticsDayRun, ConversationFact, DailyFigures, DailyKey, DailySeat, UnansweredGroup
 from api.analytics.scheduled import LAST_SWEEP_KEY, sweep_once
+from api.core.runtime import runtime
 from api.hub.models import Message
 from tests.api.analyticskit import DAY, EXPECTED, EXPECTED_ENTERPRISE, NEXT, at, build_day
 from tests.api.conftest import build_world
@@ -46,7 +45,7 @@ def _keys(session, dimension, day=DAY) -> dict:
     out: dict = {}
     for row in session.execute(select(DailyKey).where(DailyKey.day == day, DailyKey.dimension == dimension)).scalars():
         before = out.get(row.key, (0, 0, 0, 0))
-        out[row.key] = tuple(a + b for a, b in zip(before, (row.total, row.unanswered, row.useful, row.useless)))
+        out[row.key] = tuple(a + b for a, b in zip(before, (row.total, row.unanswered, row.useful, row.useless)))  # noqa: B905
     return out
 
 

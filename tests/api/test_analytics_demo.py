@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
-from tools.demo.conversations import DEMO_SENDER, MESSAGES_PER_CONVERSATION, seed_demo_conversations
-from tools.demo.enterprises import seed_demo
+from api.core.time import aware_now, china_date
 from api.hub.models import Conversation, Message
 from api.petition.models import Petition, PetitionTicketCounter
-from api.core.time import aware_now, china_date
 from tests.api.conftest import build_world
+from tools.demo.conversations import DEMO_SENDER, MESSAGES_PER_CONVERSATION, seed_demo_conversations
+from tools.demo.enterprises import seed_demo
 
 CONVERSATIONS, DAYS = 300, 10
 NOW = aware_now()

@@ -17,8 +17,9 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from api.improvement import files
+from api.auth.security import hash_password
 from api.core.runtime import runtime
+from api.improvement import files
 from api.improvement.scheduled import LOCK_NAME, retrain
 from api.main import create_app
 from api.org.service import create_staff
@@ -27,7 +28,6 @@ from common.runtimes import bot_python
 from knowledge.base import load_knowledge_base
 from tests.api.analyticskit import Trainer, build_day
 from tests.api.conftest import PASSWORD, TEST_ITERATIONS, build_world
-from api.auth.security import hash_password
 
 VARIANT = "小规模纳税人这个季度卖了31万是全额交增值税吗"
 ENTRY_ID = "vat-small-scale-exemption-threshold"

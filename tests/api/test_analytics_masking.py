@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from api.review import search
 from api.analytics.clustering import cluster_term_sets, jaccard
 from api.privacy.masking import Masker, mask_name, mask_text, mask_uscc
+from api.review import search
 from common.identifiers import make_uscc
 
 USCC = make_uscc(11)
@@ -69,7 +69,7 @@ def test_grouping_matches_brute_force():
     items = [(tuple(sorted(set(rng.sample(vocabulary, rng.randint(1, 5))))), rng.randint(1, 9), i) for i in range(400)]
     clusters = cluster_term_sets(items)
     seeds, expected = [], {}
-    for terms, weight, payload in sorted(items, key=lambda item: (-item[1], item[0])):
+    for terms, weight, payload in sorted(items, key=lambda item: (-item[1], item[0])):  # noqa: B007
         mine = frozenset(terms)
         scores = [(jaccard(mine, frozenset(s)), -i) for i, s in enumerate(seeds)]
         best = max(scores) if scores else (0, 0)

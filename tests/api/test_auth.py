@@ -4,8 +4,14 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from api.auth.security import (create_enterprise_token, create_staff_token, hash_password, needs_rehash,
-                               verify_enterprise_token, verify_password)
+from api.auth.security import (
+    create_enterprise_token,
+    create_staff_token,
+    hash_password,
+    needs_rehash,
+    verify_enterprise_token,
+    verify_password,
+)
 from api.core.errors import Unauthorized
 from common.identifiers import make_uscc
 from tests.api.conftest import PASSWORD
@@ -30,7 +36,7 @@ def test_missing_or_malformed_hashes_never_match(stored):
 
 
 def test_short_passwords_are_refused_and_weak_hashes_flagged_for_rehash():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011
         hash_password("short")
     assert needs_rehash(hash_password("long-enough", iterations=1000))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -121,8 +120,9 @@ def test_the_ledger_exports_the_nastiest_stored_text_in_csv_and_xlsx(client, wor
 
 
 def test_the_review_csv_exports_the_nastiest_stored_text(client, auth, api_engine, db):
-    from sqlalchemy.orm import sessionmaker
     from uuid import uuid4
+
+    from sqlalchemy.orm import sessionmaker
 
     from tests.api.conftest import build_world
 

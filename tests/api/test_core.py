@@ -44,7 +44,7 @@ def test_a_waiting_taker_gets_the_lock_when_the_holder_lets_go(client):
 
 def test_a_lock_that_expired_during_the_work_is_logged_not_raised(client, caplog):
     redis = runtime(client.app).redis
-    with caplog.at_level(logging.WARNING, logger="api.core.scheduling"):
+    with caplog.at_level(logging.WARNING, logger="api.core.scheduling"):  # noqa: SIM117
         with held_lock(redis, "lock:test-core-expiry", 0.1) as lock:
             assert lock is not None
             time.sleep(0.3)  # the work outlives the lock; the next run takes it again

@@ -22,7 +22,9 @@ from uuid import uuid4
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given, reject, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, Phase, given, reject
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from api.auth.security import create_enterprise_token, create_staff_token
@@ -83,7 +85,7 @@ def fuzz(fuzz_settings, api_engine):
 HOSTILE_INTS = [2**63, -(2**63) - 1, 10**20, 2**31, -1, 0]
 HOSTILE_TEXT = ["\x00", "a\x00b", "%", "_", "\\", "\u202e\u0000\x1b[31m", "=cmd|' /C calc'!A0", "0001-01-01",
                 "9999-12-31", "0001-01-01T00:00:00Z", "2024-02-30", "NaN", "1e400", " ", "\r\n"]
-BODY_TEXT = HOSTILE_TEXT + ["\ud800", "x\udfff"]  # lone surrogates: valid JSON escapes, no valid URL encoding
+BODY_TEXT = HOSTILE_TEXT + ["\ud800", "x\udfff"]  # lone surrogates: valid JSON escapes, no valid URL encoding  # noqa: RUF005
 
 
 def _hostile_strategy(value, texts=HOSTILE_TEXT):
@@ -100,7 +102,7 @@ def _hostile_strategy(value, texts=HOSTILE_TEXT):
         return st.tuples(*[_hostile_strategy(v, texts) for v in value]).map(list)
     if isinstance(value, dict):
         keys = list(value)
-        return st.tuples(*[_hostile_strategy(value[k], texts) for k in keys]).map(lambda vs: dict(zip(keys, vs)))
+        return st.tuples(*[_hostile_strategy(value[k], texts) for k in keys]).map(lambda vs: dict(zip(keys, vs)))  # noqa: B905
     return st.just(value)
 
 
@@ -139,7 +141,7 @@ def _authorize(case, role: str, with_enterprise: bool, credentials: dict) -> Non
 def report():
     yield
     if COUNTS:
-        print(f"\nfuzz: {len(OPERATIONS)} operations, {COUNTS['cases']} cases, {COUNTS['5xx']} server errors")
+        print(f"\nfuzz: {len(OPERATIONS)} operations, {COUNTS['cases']} cases, {COUNTS['5xx']} server errors")  # noqa: T201
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.label)

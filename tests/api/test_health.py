@@ -1,11 +1,10 @@
 """GET /health tells operators whether the service and everything it needs answer."""
-import pytest
-from pydantic import ValidationError
+
+from fastapi.testclient import TestClient
 
 from api.core.runtime import runtime
 from api.main import create_app
 from api.settings import Settings
-from fastapi.testclient import TestClient
 
 
 def test_health_is_ok_when_rasa_actions_database_and_redis_answer(client):
@@ -41,7 +40,7 @@ def test_the_embedded_redis_server_stops_with_the_app(settings):
     with TestClient(create_app(settings)) as client:
         pid = runtime(client.app).redis.pid
         assert psutil.pid_exists(pid) and client.get("/health").json()["checks"]["redis"] == "ok"
-    try:
+    try:  # noqa: SIM105
         psutil.Process(pid).wait(timeout=10)
     except psutil.NoSuchProcess:
         pass

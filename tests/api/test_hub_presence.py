@@ -83,7 +83,7 @@ def test_a_closed_console_is_noticed_within_seconds_and_the_enterprise_is_told_h
         settings, world, db, auth, service_headers):
     """The tab closes: no sweep, no 60 s wait. The conversation goes back to the queue at once, the enterprise
     hears that nobody is online and is offered to leave a message; no seat is named."""
-    with hub_client(quick(settings), world.service_dept.id) as client:
+    with hub_client(quick(settings), world.service_dept.id) as client:  # noqa: SIM117
         with widget_socket(client, widget_token(client)) as ws:
             with console_socket(client, settings, world.clerk) as seat:
                 receive(seat)
@@ -105,7 +105,7 @@ def test_a_closed_console_is_noticed_within_seconds_and_the_enterprise_is_told_h
 
 def test_a_reload_within_the_grace_keeps_the_conversation_and_a_leaving_seat_gets_no_new_work(
         settings, world, db, auth, service_headers):
-    with hub_client(quick(settings, seat_reconnect_seconds=3), world.service_dept.id) as client:
+    with hub_client(quick(settings, seat_reconnect_seconds=3), world.service_dept.id) as client:  # noqa: SIM117
         with widget_socket(client, widget_token(client)) as ws:
             with console_socket(client, settings, world.clerk) as seat:
                 receive(seat)
@@ -178,7 +178,7 @@ def test_presence_over_rest_needs_an_open_console(settings, world, auth):
 
 def test_a_conversation_is_not_transferred_to_a_colleague_who_is_not_there(settings, world, db, auth,
                                                                           service_headers):
-    with hub_client(settings, world.service_dept.id) as client:
+    with hub_client(settings, world.service_dept.id) as client:  # noqa: SIM117
         with widget_socket(client, widget_token(client)) as ws, console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             conversation, _ = start_and_hand_off(client, ws, db, world, service_headers)
@@ -189,14 +189,14 @@ def test_a_conversation_is_not_transferred_to_a_colleague_who_is_not_there(setti
 
 
 def test_a_long_queue_offers_to_leave_a_message_and_no_wait_is_made_up(settings, world, db, service_headers):
-    with hub_client(settings.model_copy(update={"seat_cap": 1, "long_queue": 1}), world.service_dept.id) as client:
+    with hub_client(settings.model_copy(update={"seat_cap": 1, "long_queue": 1}), world.service_dept.id) as client:  # noqa: SIM117
         with console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             answers = []
             for text in ("甲企业找人工", "乙企业找人工", "丙企业找人工"):
                 with widget_socket(client, widget_token(client)) as ws:
                     answers.append(start_and_hand_off(client, ws, db, world, service_headers, text=text)[1])
-    first, second, third = answers  # the first went to the seat (cap 1); two wait
+    first, second, third = answers  # the first went to the seat (cap 1); two wait  # noqa: RUF059
     assert second["position"] == 1 and second["leave_message"] is False
     assert second["notice"] == "正在为您转接人工坐席，您是下一位，请稍候。"
     assert third["position"] == 2 and third["leave_message"] is True and third["expected_wait_seconds"] is None

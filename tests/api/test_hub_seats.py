@@ -11,8 +11,7 @@ from api.hub import dispatch, presence
 from api.hub.models import Conversation
 from api.hub.scheduled import sweep_once
 from common.workdays import CHINA_TZ
-from tests.api.hubkit import (console_socket, drain, hub_client, receive, receive_until, say, widget_socket,
-                              widget_token)
+from tests.api.hubkit import console_socket, drain, hub_client, receive, receive_until, say, widget_socket, widget_token
 
 
 @pytest.fixture
@@ -62,7 +61,7 @@ def message_from(sender):
 def test_nobody_online_means_offline_and_the_conversation_stays_with_the_bot(hub, db, world, service_headers):
     with widget_socket(hub, widget_token(hub)) as ws:
         start_chat(hub, ws)
-        conversation, answer = hand_off(hub, db, world, service_headers)
+        conversation, answer = hand_off(hub, db, world, service_headers)  # noqa: RUF059
     assert answer["status"] == "offline" and answer["reason"] == "no_seat_online"
     assert latest(db, world.service_dept.id).mode == "bot"
 
@@ -70,7 +69,7 @@ def test_nobody_online_means_offline_and_the_conversation_stays_with_the_bot(hub
 def test_outside_service_hours_the_answer_is_offline(settings, world, db, service_headers):
     minute = datetime.now(CHINA_TZ).strftime("%H:%M")
     closed = "12:00-12:01" if minute.startswith("00:0") else "00:00-00:01"
-    with hub_client(settings.model_copy(update={"service_hours": closed}), world.service_dept.id) as client:
+    with hub_client(settings.model_copy(update={"service_hours": closed}), world.service_dept.id) as client:  # noqa: SIM117
         with widget_socket(client, widget_token(client)) as ws, console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             start_chat(client, ws)
@@ -188,7 +187,7 @@ def test_assignment_gives_the_longest_waiting_to_the_seat_with_fewest_conversati
 
 
 def test_the_cap_per_seat_leaves_the_rest_waiting(settings, world, db, service_headers):
-    with hub_client(settings.model_copy(update={"seat_cap": 1}), world.service_dept.id) as client:
+    with hub_client(settings.model_copy(update={"seat_cap": 1}), world.service_dept.id) as client:  # noqa: SIM117
         with console_socket(client, settings, world.clerk) as seat:
             receive(seat)
             ids = []

@@ -8,8 +8,7 @@ import pytest
 
 from api.hub.models import Conversation
 from api.org.service import create_staff, set_regions
-from tests.api.hubkit import (console_socket, hub_client, receive, receive_until, say, widget_socket,
-                              widget_token)
+from tests.api.hubkit import console_socket, hub_client, receive, receive_until, say, widget_socket, widget_token
 from tests.api.regionkit import build_area
 
 
@@ -59,7 +58,7 @@ def district_chat(hub, db, world, area, settings, enterprise_token):
 
 def test_an_enterprise_reaches_only_the_seats_of_the_unit_serving_it(hub, db, world, area, settings, auth,
                                                                      service_headers, enterprise_token):
-    with district_chat(hub, db, world, area, settings, enterprise_token) as (ws, conversation):
+    with district_chat(hub, db, world, area, settings, enterprise_token) as (ws, conversation):  # noqa: RUF059
         # a seat of the city is online, none of the district: the enterprise is told nobody of its unit is there
         offline = hand_off(hub, conversation, service_headers)
         assert offline["status"] == "offline" and offline["reason"] == "no_seat_online"
@@ -126,7 +125,7 @@ def test_presence_is_per_unit(hub, db, world, area, settings, auth):
 
 def test_a_conversation_goes_where_the_regions_say_when_it_is_handed_off(hub, db, world, area, settings,
                                                                          service_headers, enterprise_token):
-    with district_chat(hub, db, world, area, settings, enterprise_token) as (ws, conversation):
+    with district_chat(hub, db, world, area, settings, enterprise_token) as (ws, conversation):  # noqa: RUF059
         set_regions(area.district_service.id, [], session=db)  # the district no longer serves it: the city does
         db.commit()
         assert hand_off(hub, conversation, service_headers)["status"] == "queued"

@@ -37,9 +37,8 @@ def test_a_new_visitor_gets_a_token_and_an_empty_history(hub):
 
 
 def test_a_bad_visitor_token_closes_the_socket(hub):
-    with pytest.raises(WebSocketDisconnect) as closed:
-        with widget_socket(hub, "not-a-token") as ws:
-            receive(ws)
+    with pytest.raises(WebSocketDisconnect) as closed, widget_socket(hub, "not-a-token") as ws:
+        receive(ws)
     assert closed.value.code == 4401
 
 
@@ -79,7 +78,7 @@ def test_reconnecting_with_after_gets_only_what_was_missed(hub):
         receive_until(ws, _is_message("system"))
     with widget_socket(hub, token, after=first) as ws:
         hello = receive(ws)
-    assert [m["text"] for m in hello["messages"]][0] == BOT_DOWN
+    assert [m["text"] for m in hello["messages"]][0] == BOT_DOWN  # noqa: RUF015
     assert all(m["id"] > first for m in hello["messages"]) and "第二条" in [m["text"] for m in hello["messages"]]
     with widget_socket(hub, token) as ws:  # a reload: the whole history, in order, once
         texts = [m["text"] for m in receive(ws)["messages"]]

@@ -51,7 +51,7 @@ def _type_problem(name: str, type_, bounds: dict) -> str | None:
         return None
     if issubclass(type_, int):
         ge, le = bounds.get("ge", getattr(type_, "ge", None)), bounds.get("le", getattr(type_, "le", None))
-        if ge is not None and le is not None and -MAX_INT64 <= ge and le <= MAX_INT64:
+        if ge is not None and le is not None and ge >= -MAX_INT64 and le <= MAX_INT64:
             return None
         return f"{name}: int without 64-bit bounds ({type_.__name__})"
     if issubclass(type_, datetime):
@@ -80,7 +80,7 @@ def _walk_model(prefix: str, model, seen) -> list[str]:
 
 
 def _params(dependant):
-    for param in dependant.path_params + dependant.query_params + dependant.header_params + dependant.cookie_params:
+    for param in dependant.path_params + dependant.query_params + dependant.header_params + dependant.cookie_params:  # noqa: UP028
         yield param
     for sub in dependant.dependencies:
         yield from _params(sub)
@@ -108,9 +108,9 @@ def test_clean_str_removes_control_characters_before_checking_length():
 
     from api.inputs import clean_str
 
-    Body = create_model("Body", text=(clean_str(strip_whitespace=True, min_length=1, max_length=5), ...))
+    Body = create_model("Body", text=(clean_str(strip_whitespace=True, min_length=1, max_length=5), ...))  # noqa: N806
 
     assert Body(text=" a\x00b\r\nc\x1b\x7f ").text == "ab\nc"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011
         Body(text="\x00\x01")  # nothing left: empty
     assert Body(text=12).text == "12"  # not strict

@@ -14,7 +14,7 @@ from common.identifiers import make_uscc
 @pytest.fixture
 def overdue(client, world, auth):
     """A petition received 20 days ago and never handed over (its handover clock ran out), swept."""
-    body = dict(taxpayer_name="成都小微商贸有限公司", uscc=make_uscc(7), contact_phone="13800138000",
+    body = dict(taxpayer_name="成都小微商贸有限公司", uscc=make_uscc(7), contact_phone="13800138000",  # noqa: C408
                 content="电子税务局无法勾选小规模减免，申报时提示错误。", category="信息化建设类", channel="12366热线",
                 received_at=(datetime.now(timezone.utc) - timedelta(days=20)).isoformat())
     response = client.post("/api/petitions", json=body, headers=auth(world.registrar))

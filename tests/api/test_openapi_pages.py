@@ -22,7 +22,7 @@ BUILDERS = {"conversationPath": "/api/seats/conversations/{}"}
 
 _LITERAL = re.compile(r"\"(/api/[^\"]*)\"|'(/api/[^']*)'|`(/api/[^`]*)`")
 _PART = re.compile(r"\s*\+\s*(?:\"([^\"]*)\"|'([^']*)'|(encodeURIComponent\((?:[^()]|\([^()]*\))*\)|[\w$.\[\]]+))")
-_BUILDER = re.compile(r"\b(%s)\(\s*[^,()]+(?:\([^()]*\))?\s*(?:,\s*(?:\"([^\"]*)\"|([\w$.]+)))?\s*\)" % "|".join(BUILDERS))
+_BUILDER = re.compile(r"\b(%s)\(\s*[^,()]+(?:\([^()]*\))?\s*(?:,\s*(?:\"([^\"]*)\"|([\w$.]+)))?\s*\)" % "|".join(BUILDERS))  # noqa: UP031
 _METHOD_BEFORE = re.compile(r"[\"'](GET|POST|PUT|PATCH|DELETE)[\"']\s*,\s*$")
 
 
@@ -65,7 +65,7 @@ def page_calls() -> list[tuple[str, str, str]]:
     calls = []
     for source in SOURCES:
         code = _code(source.read_text(encoding="utf-8"))
-        where = lambda i: f"{source.relative_to(ROOT)}:{code.count(chr(10), 0, i) + 1}"  # noqa: E731
+        where = lambda i: f"{source.relative_to(ROOT)}:{code.count(chr(10), 0, i) + 1}"  # noqa: B023, E731
         for match in _LITERAL.finditer(code):
             path, end = _template(next(g for g in match.groups() if g is not None)), match.end()
             while part := _PART.match(code, end):

@@ -16,8 +16,8 @@ from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.outbox.scheduled import run_outbox_once
 from common.identifiers import make_uscc
 from tests.api.conftest import petition_body
-from tests.api.petitionflow import handled_petition, step
 from tests.api.hubkit import drain, hub_client, receive_until, widget_socket, widget_token
+from tests.api.petitionflow import handled_petition, step
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_the_sms_outbox_records_in_development_and_never_says_delivered(hub, wor
     assert run_outbox_once(runtime(hub.app)) >= 4
 
     def recorded():
-        lines = [json.loads(line) for line in open(settings.sms_record_path, encoding="utf-8")]
+        lines = [json.loads(line) for line in open(settings.sms_record_path, encoding="utf-8")]  # noqa: SIM115
         return [line for line in lines if ticket in line["text"]]
 
     assert [line["phone"] for line in recorded()] == ["13800138000"] * 4
@@ -210,10 +210,10 @@ def test_no_sms_when_the_enterprise_left_no_mobile_number(hub, db, world, auth):
 
 
 def test_resetting_the_demo_removes_the_notices_about_demo_enterprises_too(db, world):
-    from tools.demo.enterprises import delete_demo
     from api.outbox.service import notice_for_repair
     from api.reminder.models import RepairApplication
     from tests.api.reminderkit import make_enterprise
+    from tools.demo.enterprises import delete_demo
 
     enterprise = make_enterprise(db, name="演示告知有限公司")
     enterprise.demo = True

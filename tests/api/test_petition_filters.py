@@ -44,7 +44,7 @@ def cases(world, register, step):
     step(visited, "feedback", world.handler)
     step(visited, "return-visit", world.registrar, {"satisfaction": 5})
     tracked = assigned([world.policy.id], {"long_term": True, "reason": "政策建议，需长期跟踪"}, category="政策落实类")
-    names = dict(waiting=waiting, joint=joint, extended=extended, fed_back=fed_back, visited=visited, tracked=tracked)
+    names = dict(waiting=waiting, joint=joint, extended=extended, fed_back=fed_back, visited=visited, tracked=tracked)  # noqa: C408
     return marker, joint_uscc, {k: v["ticket"] for k, v in names.items()}
 
 
@@ -100,7 +100,7 @@ def test_work_queues_hold_what_waits_for_the_next_step(client, world, auth, case
 
 
 def test_queues_route_counts_the_callers_queues(client, world, auth, cases):
-    marker, _, t = cases
+    marker, _, t = cases  # noqa: RUF059
     response = client.get("/api/petitions/queues", headers=auth(world.policy_handler))
     assert response.status_code == 200, response.text
     queues = {q["name"]: q for q in response.json()["queues"]}

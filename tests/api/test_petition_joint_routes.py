@@ -7,8 +7,8 @@ import pytest
 
 from api.org.service import create_staff, create_unit
 from api.privacy.masking import mask_name, mask_uscc
-from tests.api.reminderkit import make_enterprise
 from tests.api.conftest import petition_body
+from tests.api.reminderkit import make_enterprise
 from tests.api.test_petition_routes import assigned, post  # noqa: F401 - a fixture
 
 
@@ -141,7 +141,7 @@ def test_joint_extensions_go_to_the_director_never_to_an_outside_account_or_the_
     assert client.post(url, headers=auth(world.director)).json()["status"] == "approved"
 
 
-def test_transfer_needs_a_reason_and_one_level(client, world, auth, assigned):
+def test_transfer_needs_a_reason_and_one_level(client, world, auth, assigned):  # noqa: F811
     p = assigned()
     assert "须说明原因" in refused(client, p, "transfer", auth(world.handler), status=422,
                                to_unit_id=world.district_dept.id, reason=" ")

@@ -312,7 +312,7 @@ def test_overdue_filter_finds_a_petition_whose_due_date_passed(client, world, au
 # -- internal routes for the bot ---------------------------------------------------------------
 
 def bot_body(**overrides) -> dict:
-    body = dict(content="电子税务局申报小规模减免时系统报错，无法提交。", category="信息化建设类",
+    body = dict(content="电子税务局申报小规模减免时系统报错，无法提交。", category="信息化建设类",  # noqa: C408
                 taxpayer_name="成都小微商贸有限公司", uscc=None, contact_phone="13912345678",
                 sender_id=f"conv-{uuid4().hex[:8]}", idempotency_key=uuid4().hex)
     body.update(overrides)

@@ -4,7 +4,6 @@ holds only what the caller may decide, the ledger names its actors, and the unit
 import pytest
 
 from common.identifiers import make_uscc
-
 from tests.api.test_petition_routes import post
 
 

@@ -31,7 +31,7 @@ def _accepted_by(db, ticket: str) -> int:
 
 
 def _bot_body(**overrides) -> dict:
-    body = dict(content="发票开具额度不够，申请提高额度一直没有结果。", category="纳税服务类", taxpayer_name="属地测试企业",
+    body = dict(content="发票开具额度不够，申请提高额度一直没有结果。", category="纳税服务类", taxpayer_name="属地测试企业",  # noqa: C408
                 uscc=None, contact_phone="13912345678", sender_id=f"conv-{uuid4().hex[:8]}",
                 idempotency_key=uuid4().hex)
     body.update(overrides)

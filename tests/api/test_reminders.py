@@ -252,7 +252,7 @@ def test_a_seat_sees_the_enterprise_profile_credit_and_reminders(hub, db, world,
     assert picture["credit"]["level"] == "B" and picture["credit"]["deductions"][0]["repairable"]
     assert {r["type"] for r in picture["reminders"]} >= {"risk", "credit"}
     # key facts first, in Chinese, ready to show: the seat holds the conversation, so nothing is masked
-    assert list(picture)[0] == "key_facts"
+    assert list(picture)[0] == "key_facts"  # noqa: RUF015
     facts = {f["label"]: f["value"] for f in picture["key_facts"]}
     assert list(facts) == ["企业名称", "统一社会信用代码", "纳税人类型", "行业", "纳税信用", "待处理提醒", "在办诉求",
                            "风险疑点", "申报情况"]

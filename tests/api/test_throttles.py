@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.privacy.models import AuditEntry
 from api.main import create_app
 from api.org.service import create_staff
+from api.privacy.models import AuditEntry
 from api.throttle import Rate
 from tests.api.conftest import PASSWORD
 from tests.api.hubkit import hub_client, receive, receive_until, say, widget_socket, widget_token
@@ -146,7 +146,7 @@ def test_two_instances_share_the_counters(settings, world):
 # -- petition status guesses -------------------------------------------------------------------------
 
 def _file_petition(client, service_headers, phone="13912345678"):
-    body = dict(content="电子税务局申报小规模减免时系统报错，无法提交。", category="信息化建设类",
+    body = dict(content="电子税务局申报小规模减免时系统报错，无法提交。", category="信息化建设类",  # noqa: C408
                 taxpayer_name="成都小微商贸有限公司", contact_phone=phone, sender_id=f"conv-{uuid4().hex[:8]}",
                 idempotency_key=uuid4().hex)
     response = client.post("/api/internal/petitions", json=body, headers=service_headers)

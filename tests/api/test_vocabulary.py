@@ -6,7 +6,8 @@ import pytest
 
 from api.enterprise import models as enterprise
 from api.enterprise.service import picture_profile
-from api.hub import models as hub, presence
+from api.hub import models as hub
+from api.hub import presence
 from api.improvement import models as improvement
 from api.notification import models as notification
 from api.org import models as org

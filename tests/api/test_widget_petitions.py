@@ -28,7 +28,7 @@ def test_the_enterprise_sees_its_petitions_with_the_promised_date_and_days_left(
     open_one = hub.post("/api/petitions", json=petition_body(uscc=uscc), headers=auth(world.registrar)).json()
     step(hub, open_one["id"], "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
     step(hub, open_one["id"], "assign", auth(world.clerk), unit_ids=[world.collection.id])
-    done_id, done_ticket, _ = handled_petition(hub, world, auth, uscc=uscc)
+    done_id, done_ticket, _ = handled_petition(hub, world, auth, uscc=uscc)  # noqa: RUF059
     stranger = hub.post("/api/petitions", json=petition_body(uscc=make_uscc(random.randrange(10**9))),
                         headers=auth(world.registrar)).json()
 

@@ -23,9 +23,9 @@ import pytest
 from playwright.sync_api import expect
 from wire import Wire
 
+from api.core.runtime import runtime
 from tests.chromium import SCREENSHOTS, chromium
 from tests.liveserver import LiveServer
-from api.core.runtime import runtime
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGE_TIMEOUT_MS = 30_000

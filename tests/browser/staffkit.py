@@ -7,9 +7,10 @@ the server starts. Accounts all use `PASSWORD`; usernames are the role names (`s
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -44,7 +45,7 @@ class World:
     server: Any = None
 
 
-def staff_world(tmp_path_factory, seed: Optional[Callable[[Any, World], None]] = None, **settings) -> World:
+def staff_world(tmp_path_factory, seed: Callable[[Any, World], None] | None = None, **settings) -> World:
     from api.auth.security import hash_password
     from api.core.database import make_engine
     from api.org.service import create_staff, create_unit

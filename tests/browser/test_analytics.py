@@ -16,7 +16,8 @@ import pytest
 
 from tests.api.analyticskit import DAY, EXPECTED, NEXT, PHONE, Trainer, at, build_day
 from tests.browser.elplus import choose, chosen, select_root
-from tests.browser.staffkit import DESKTOP, PHONE as PHONE_SIZE, login, open_section, screenshot, staff_world
+from tests.browser.staffkit import DESKTOP, login, open_section, screenshot, staff_world
+from tests.browser.staffkit import PHONE as PHONE_SIZE
 
 XSS = '<img src=x onerror="window.__xss=1">社保卡<script>window.__xss=2</script>'
 ENGLISH_KEY = re.compile(r"\b[a-z]+_[a-z_]+\b")  # ask_tax_question, fell_back, handed_off …
@@ -107,7 +108,7 @@ def test_operator_sees_figures_charts_tables_csv_and_drills_into_the_review(worl
     # the daily table: the hand-counted day plus the XSS conversation (one more fallback turn)
     expected = dict(EXPECTED, conversations=EXPECTED["conversations"] + 1, messages=EXPECTED["messages"] + 2,
                     fell_back=EXPECTED["fell_back"] + 1, bot_turns=EXPECTED["bot_turns"] + 1)
-    tiles = dict(zip(page.locator(".kpi-label").all_text_contents(), page.locator(".kpi-value").all_text_contents()))
+    tiles = dict(zip(page.locator(".kpi-label").all_text_contents(), page.locator(".kpi-value").all_text_contents()))  # noqa: B905
     assert tiles["会话量"] == str(expected["conversations"]) and tiles["人工服务满意度"] == "5 分"
     page.click("#card-daily .toggle-table")
     rows = table(page, "daily")

@@ -20,11 +20,11 @@ CARDS = ("daily", "rates", "reasons", "intents", "topics", "unanswered", "feedba
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from tools.demo.conversations import seed_demo_conversations
     from api.auth.security import hash_password
     from api.core.database import make_engine
-    from tools.demo.enterprises import seed_demo
     from api.org.service import create_staff, create_unit
+    from tools.demo.conversations import seed_demo_conversations
+    from tools.demo.enterprises import seed_demo
 
     url = migrate(f"sqlite:///{tmp_path_factory.mktemp('demo-dashboard') / 'app.db'}")
     engine = make_engine(url)
@@ -62,7 +62,7 @@ def test_every_chart_has_data_and_numbers_lead_to_their_conversations(live, page
         page.wait_for_selector(f"#card-{card}[data-loaded='1'] canvas", state="attached", timeout=30_000)
         assert page.locator(f"#card-{card} .card-status").count() == 0, page.text_content(f"#card-{card} .card-status")
 
-    tiles = dict(zip(page.locator(".kpi-label").all_text_contents(), page.locator(".kpi-value").all_text_contents()))
+    tiles = dict(zip(page.locator(".kpi-label").all_text_contents(), page.locator(".kpi-value").all_text_contents()))  # noqa: B905
     assert int(tiles["会话量"]) > 1_000 and int(tiles["消息量"]) > int(tiles["会话量"])
     for rate in ("独立解决率", "转人工率", "未能回答率"):
         assert 0 < _percent(tiles[rate]) < 100, tiles

@@ -22,10 +22,10 @@ SENT_NAME, NEW_NAME = "小型微利企业所得税优惠提醒（上月）", "�
 def seed(session, world) -> None:
     """40 demo enterprises; one campaign sent through the real sender, then some of its reminders delivered,
     read and answered as the chat does it."""
-    from tools.demo.enterprises import seed_demo
     from api.core.time import aware_now
     from api.reminder import campaigns, service
     from api.reminder.models import Reminder
+    from tools.demo.enterprises import seed_demo
 
     seed_demo(session, n=40)
     now = aware_now()
@@ -126,7 +126,7 @@ def test_a_campaign_is_previewed_created_scheduled_and_cancelled(page_factory, w
     detail.locator("[data-test=campaign-schedule]").wait_for()
     assert detail.locator("[data-test=campaign-status]").inner_text() == "草稿"
     assert stored(world, NEW_NAME).status == "draft"
-    tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%d")  # the browser and the test run in Shanghai time
+    tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%d")  # the browser and the test run in Shanghai time  # noqa: DTZ005
     picker = detail.locator(".picker input")
     picker.fill(f"{tomorrow} 09:30")
     picker.press("Enter")

@@ -15,8 +15,8 @@ from tests.browser.staffkit import DESKTOP, PHONE, login, screenshot, staff_worl
 def _seed(session, world):
     from sqlalchemy import select
 
-    from tools.demo.enterprises import seed_demo
     from api.enterprise.models import Enterprise
+    from tools.demo.enterprises import seed_demo
 
     seed_demo(session, n=3)
     enterprise = session.execute(select(Enterprise).order_by(Enterprise.id)).scalars().first()

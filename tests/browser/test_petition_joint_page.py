@@ -33,7 +33,7 @@ def world(tmp_path_factory):
     built = staff_world(tmp_path_factory, seed=_seed)
     login_form = {"username": "staff", "password": PASSWORD}
     staff = {"Authorization": "Bearer " + httpx.post(built.url + "/api/auth/token", data=login_form).json()["access_token"]}
-    body = dict(taxpayer_name="成都联合办理商贸有限公司", contact_phone="13800138000", category="政策落实类",
+    body = dict(taxpayer_name="成都联合办理商贸有限公司", contact_phone="13800138000", category="政策落实类",  # noqa: C408
                 channel="12366热线", content="办理营业执照变更后，税务登记信息迟迟没有同步，影响开票。")
     petition = httpx.post(built.url + "/api/petitions", json=body, headers=staff).json()
     for step, payload in (("hand-over", {"service_unit_id": built.units["service"]}),

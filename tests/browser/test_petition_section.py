@@ -142,7 +142,7 @@ def _exported(page):
     page.click("[data-test=export]")
     with page.expect_download() as download:
         page.locator("[data-test=export-csv]:visible").click()
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))  # noqa: SIM115
     assert rows[0][0] == "受理编号"
     return sorted(row[0] for row in rows[1:])
 
@@ -209,7 +209,7 @@ def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_i
     with page.expect_download() as download:
         page.locator("[data-test=bulletin-month]:visible").click()
     assert download.value.suggested_filename.startswith("诉求通报-上月-")
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # the saved file has no extension
+    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # the saved file has no extension  # noqa: SIM115
     assert "概况" in book.sheetnames
     seat = page_factory(DESKTOP)
     login(seat, world, "staff", "/staff/petitions")

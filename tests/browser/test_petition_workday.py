@@ -23,8 +23,9 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 
 
 def _seed(session, world):
-    from api.auth.security import hash_password
     from api.enterprise.demo import seed_demo
+
+    from api.auth.security import hash_password
     from api.org.service import create_staff, create_unit
 
     password = hash_password(PASSWORD, iterations=1_000)

@@ -20,9 +20,9 @@ NOTE = "已核实逾期申报已补正，同意修复。"
 
 def _enterprise(session, index: int, name: str, *, corrected: date | None):
     """An enterprise at B with one repairable overdue-filing deduction, reminded of it."""
-    from tools.demo.enterprises import make_demo_uscc
-    from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise
     from api.core.time import aware_now
+    from api.enterprise.models import CreditDeduction, CreditRecord, Enterprise
+    from tools.demo.enterprises import make_demo_uscc
 
     now = aware_now()
     enterprise = Enterprise(uscc=make_demo_uscc(index, "510104", "company"), name=name, taxpayer_type="small_scale",
@@ -66,7 +66,7 @@ def seed(session, world) -> None:
     other = create_unit(session=session, name="外区税务局", level="city", kind="tax_unit",
                         parent_id=world.units["province"])
     session.flush()
-    corrected = date.today() - timedelta(days=20)
+    corrected = date.today() - timedelta(days=20)  # noqa: DTZ011
     ours = _apply(session, *_enterprise(session, 101, OURS, corrected=corrected), world.units["service"])
     second = _apply(session, *_enterprise(session, 102, SECOND, corrected=corrected), world.units["service"])
     theirs = _apply(session, *_enterprise(session, 103, THEIRS, corrected=corrected), other.id)
@@ -131,9 +131,9 @@ def test_the_unit_decides_its_own_application_in_the_browser(page_factory, world
     assert (application.status, application.decision_note, application.decided_by_staff_id) == (
         "approved", NOTE, world.staff_ids["staff"])
     page.keyboard.press("Escape")
-    page.wait_for_function("() => !document.querySelector('[data-test=repair-table]').innerText.includes(%r)" % OURS)
+    page.wait_for_function("() => !document.querySelector('[data-test=repair-table]').innerText.includes(%r)" % OURS)  # noqa: UP031
     page.locator("[data-test=repair-status] label", has_text="已通过").click()
-    page.wait_for_function("() => document.querySelector('[data-test=repair-table]')?.innerText.includes(%r)" % OURS)
+    page.wait_for_function("() => document.querySelector('[data-test=repair-table]')?.innerText.includes(%r)" % OURS)  # noqa: UP031
     assert SECOND not in page.locator("[data-test=repair-table]").inner_text()
 
 

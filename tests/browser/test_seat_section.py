@@ -12,8 +12,15 @@ import re
 
 import httpx
 import pytest
-from tests.browser.staffkit import (PASSWORD, PHONE, conversation_with, login, open_widget, screenshot, seat_page,
-                                    staff_world)
+
+from tests.browser.staffkit import (
+    PASSWORD,
+    PHONE,
+    open_widget,
+    screenshot,
+    seat_page,
+    staff_world,
+)
 
 SERVICE_TOKEN = "seat-section-service-token-0123456789"
 XSS = '<img src=x onerror="window.__pwned=1">我的发票开不出来'

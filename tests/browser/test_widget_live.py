@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from tests.appkit import serve_api
@@ -21,8 +20,8 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 def live(database_url, tmp_path_factory):
     """The API with demo mode on, over demo enterprises (the showcase first: it qualifies for reminders)."""
     from api.core.database import make_engine
-    from tools.demo.enterprises import delete_demo, seed_demo
     from api.reminder.models import Reminder
+    from tools.demo.enterprises import delete_demo, seed_demo
 
     engine = make_engine(database_url)
     with sessionmaker(bind=engine, future=True)() as session:

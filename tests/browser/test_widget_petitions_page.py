@@ -34,7 +34,7 @@ def world(tmp_path_factory):
     staff, handler = _token(built, "staff"), _token(built, "handler")
 
     def register(content):
-        body = dict(taxpayer_name=NAME, uscc=uscc, contact_phone="13800138000", content=content,
+        body = dict(taxpayer_name=NAME, uscc=uscc, contact_phone="13800138000", content=content,  # noqa: C408
                     category="纳税服务类", channel="12366热线")
         created = httpx.post(built.url + "/api/petitions", json=body, headers=staff)
         assert created.status_code == 201, created.text

@@ -10,8 +10,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wire import feed, make_message, make_state, minutes_ago
 from playwright.sync_api import expect
+from wire import feed, make_message, make_state, minutes_ago
 
 from tests.appkit import vocab
 
@@ -219,7 +219,7 @@ def test_a_reminder_card_is_marked_read_once_when_it_has_been_on_screen(open_wid
     first, _ = widget_api.reminders(enterprise, [
         reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。", minutes_ago=30),
         reminder_row("risk", "申报异常", "请核实申报。", minutes_ago=40)])
-    history = widget_api.history(enterprise, [card_row(first, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", 30)]
+    history = widget_api.history(enterprise, [card_row(first, "policy", "研发费用加计扣除", "可享受研发费用加计扣除。", 30)]  # noqa: RUF005
                                  + filler_rows(30))
     widget_api.link(first, history[0]["id"])
     card = f'.msg[data-id="{history[0]["id"]}"]'
@@ -345,7 +345,7 @@ def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open
         reminder_row("credit", "纳税信用可修复", "可申请纳税信用修复。", status="closed", read=True, answer="apply",
                      minutes_ago=600),
         reminder_row("policy", "研发费用加计扣除", "可享受研发费用加计扣除。", status="read", read=True, minutes_ago=60)])
-    history = widget_api.history(enterprise, [card_row(unread, "risk", "增值税申报销售额低于开票金额",
+    history = widget_api.history(enterprise, [card_row(unread, "risk", "增值税申报销售额低于开票金额",  # noqa: RUF005
                                                        "申报的销售额比开票金额少12.5万元，请核实。", 30,
                                                        ["申报 15.5万元 < 开票 28万元"])] + filler_rows(30))
     widget_api.link(unread, history[0]["id"])
@@ -412,7 +412,7 @@ def test_the_list_shows_statuses_newest_first_and_an_item_opens_its_message(open
 
 def test_the_list_refreshes_when_a_reminder_arrives_and_after_a_reconnect(open_widget, widget_api):
     enterprise = widget_api.enterprise("列表刷新测试商贸有限公司")
-    [first] = widget_api.reminders(enterprise, [reminder_row("policy", "小型微利企业所得税优惠", "可以享受优惠。",
+    [first] = widget_api.reminders(enterprise, [reminder_row("policy", "小型微利企业所得税优惠", "可以享受优惠。",  # noqa: RUF059
                                                              minutes_ago=60)])
     page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
     expect(page.locator("#reminders-badge")).to_have_text("1")
@@ -524,7 +524,7 @@ def test_hostile_strings_in_reminders_and_credit_cards_show_as_text(open_widget,
     enterprise = widget_api.enterprise("恶意字符测试商贸有限公司")
     [hostile] = widget_api.reminders(enterprise, [reminder_row("risk", XSS, "正文" + XSS, minutes_ago=5,
                                                                reasons=["依据" + XSS])])
-    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))
+    page, hub = open_widget(DESKTOP, token=widget_api.token(enterprise.uscc, enterprise.name))  # noqa: RUF059
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 

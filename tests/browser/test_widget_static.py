@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from wire import Wire, feed, make_message, make_state, minutes_ago
 from playwright.sync_api import expect
+from wire import Wire, feed, make_message, make_state, minutes_ago
 
 from api.web.router import STATIC_DIR
 from tests.appkit import vocab
@@ -409,7 +409,7 @@ def test_enter_sends_a_pending_bubble_that_the_echo_replaces_and_typing_shows_un
 
 
 def test_server_typing_events_show_and_hide_the_indicator(open_widget):  # a seat's typing, as the hub relays it
-    page, hub = open_widget(DESKTOP)
+    page, hub = open_widget(DESKTOP)  # noqa: RUF059
     feed(page, {"type": "typing", "on": True, "sender": "staff"})
     expect(page.locator(".typing-indicator")).to_be_visible()
     expect(page.locator(".typing-indicator img.avatar")).to_have_attribute("src", "/static/avatars/staff.svg")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 __all__ = ["Wire", "feed", "iso", "minutes_ago", "make_message", "make_state"]

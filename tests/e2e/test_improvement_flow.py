@@ -20,7 +20,6 @@ import urllib.request
 import pytest
 
 from common.tokens import rasa_api_token
-
 from common.workdays import china_today
 from tests.browser.elplus import choose
 from tests.chromium import SCREENSHOTS

@@ -14,7 +14,6 @@ from sqlalchemy.orm import sessionmaker
 
 from api.auth.security import create_enterprise_token
 from api.core.database import make_engine
-
 from tests.api.reminderkit import correct_deductions, make_enterprise
 
 
@@ -85,7 +84,7 @@ def test_a_b_level_enterprise_finds_its_reminders_repairs_and_asks_its_credit(st
         own = (await recv_until(ws, bot_kind("credit")))["message"]
         return {"reminders": reminders, "guidance": guidance, "too_early": too_early, "applied": applied, "own": own}
 
-    hello, seen = asyncio.run(_chat(api_url, token, steps))
+    hello, seen = asyncio.run(_chat(api_url, token, steps))  # noqa: RUF059
     types = {m["custom"]["type"] for m in seen["reminders"]}
     assert "credit" in types and types & {"policy", "risk"}
     assert seen["guidance"]["custom"]["topic"].startswith("credit")

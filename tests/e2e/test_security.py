@@ -98,7 +98,7 @@ def _listening(port: int) -> set[str]:
     found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            lines = open(table).read().splitlines()[1:]
+            lines = open(table).read().splitlines()[1:]  # noqa: SIM115
         except OSError:
             continue
         for line in lines:

@@ -44,7 +44,7 @@ def new_uscc() -> str:
 
 
 def add_enterprise(db: Session, **overrides) -> Enterprise:
-    values = dict(uscc=new_uscc(), name="成都测试商贸有限公司", taxpayer_type="small_scale", kind="company",
+    values = dict(uscc=new_uscc(), name="成都测试商贸有限公司", taxpayer_type="small_scale", kind="company",  # noqa: C408
                   industry_code="F51", industry="批发业", region="四川省成都市武侯区", restricted_industry=False,
                   employees=12, total_assets=Decimal("3000000.00"), annual_sales=Decimal("960000.00"),
                   taxable_income=Decimal("420000.00"), rd_expense=Decimal("0.00"), new_hires_key_groups=0,

@@ -8,13 +8,27 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tools.demo.enterprises import (POLICIES, SHOWCASE_NAME, SHOWCASE_USCC, filing_deadline, generate, make_demo_uscc,
-                                 seed_demo)
 from api.enterprise.facts import load_facts
-from api.enterprise.models import (LEVELS, CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling, PolicyClaim,
-                                   RiskFinding)
+from api.enterprise.models import (
+    LEVELS,
+    CreditDeduction,
+    CreditRecord,
+    Enterprise,
+    EnterpriseFiling,
+    PolicyClaim,
+    RiskFinding,
+)
 from common.identifiers import is_valid_uscc
 from knowledge.rules.engine import evaluate, get_rules
+from tools.demo.enterprises import (
+    POLICIES,
+    SHOWCASE_NAME,
+    SHOWCASE_USCC,
+    filing_deadline,
+    generate,
+    make_demo_uscc,
+    seed_demo,
+)
 
 # SQLite stores Numeric as floating point and SQLAlchemy says so on every query; the amounts here are exact enough.
 pytestmark = pytest.mark.filterwarnings("ignore:Dialect sqlite\\+pysqlite does \\*not\\* support Decimal")
@@ -85,7 +99,7 @@ def test_generated_rows_are_consistent():
 
 
 def test_the_showcase_code_is_the_generators_index_zero():
-    assert SHOWCASE_USCC == make_demo_uscc(0, "510107", "company") and is_valid_uscc(SHOWCASE_USCC)
+    assert make_demo_uscc(0, "510107", "company") == SHOWCASE_USCC and is_valid_uscc(SHOWCASE_USCC)
 
 
 def test_deadlines_follow_the_holidays():
@@ -187,8 +201,8 @@ def test_a_second_seed_is_skipped_and_reset_starts_again(seeded):
 def test_bulk_writing_keeps_awkward_text_intact(seeded):
     """COPY's text format escapes backslashes, tabs and newlines; nulls stay nulls. (The module's session: on
     SQLite a second connection would wait for its lock.)"""
-    from tools.demo.enterprises import bulk_insert
     from tests.enterprise.conftest import NOW, add_enterprise
+    from tools.demo.enterprises import bulk_insert
 
     session, _ = seeded
     e = add_enterprise(session)

@@ -70,7 +70,7 @@ def test_reimport_updates_instead_of_duplicating(session, tmp_path):
 def test_a_partial_row_updates_only_its_fields_and_records_their_source(session):
     e = add_enterprise(session, employees=12)
     csv_text = "uscc,employees,new_hires_key_groups,source,synced_at\n" \
-               f"{e.uscc},20,2,social_security,2026-11-01T04:00:00+08:00\n"
+               f"{e.uscc},20,2,social_security,2026-11-01T04:00:00+08:00\n"  # noqa: ISC002
     report = import_file(session, "enterprises", io.StringIO(csv_text), fmt="csv")
     assert (report.imported, report.updated) == (0, 1)
     session.refresh(e)

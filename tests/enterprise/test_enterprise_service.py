@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from api.enterprise import service
 from api.core.errors import Invalid, NotFound
+from api.enterprise import service
 from tests.enterprise.conftest import TODAY, add_credit, add_enterprise, add_filing, new_uscc
 
 # SQLite stores Numeric as floating point and SQLAlchemy says so on every query; the amounts here are exact enough.

@@ -40,7 +40,7 @@ def test_round_the_clock_and_bad_formats():
     assert service_open(china("2025-10-01 03:00"), always, False)
     assert hours_label(always, False) == "每天 00:00–24:00" and hours_label(HOURS, True) == "工作日 09:00–17:00"
     for bad in ("9-17", "17:00-09:00", "25:00-26:00", "09:00-24:30", ""):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError):  # noqa: PT011
             parse_hours(bad)
 
 
@@ -89,7 +89,7 @@ def test_rates_are_written_count_per_window(text, rate):
 
 @pytest.mark.parametrize("text", ["5", "0/1m", "5/0m", "5/15x", "-1/1m", "five/1m"])
 def test_a_malformed_rate_is_refused(text):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011
         Rate.parse(text)
 
 

@@ -14,7 +14,7 @@ def test_a_failing_job_is_logged_and_the_next_tick_runs_again(caplog):
 
     async def scenario():
         task = run_every("test-job", 0.01, job, "x")
-        while len(calls) < 3:
+        while len(calls) < 3:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -92,7 +92,7 @@ def org(session) -> Org:
 
 
 def petition_data(**overrides) -> PetitionCreate:
-    values = dict(taxpayer_name="成都小微商贸有限公司", uscc=make_uscc(7), contact_phone="138-0013-8000",
+    values = dict(taxpayer_name="成都小微商贸有限公司", uscc=make_uscc(7), contact_phone="138-0013-8000",  # noqa: C408
                   content="小规模纳税人减免增值税政策在电子税务局无法勾选，申报时提示错误。",
                   category="信息化建设类", channel="智能助手")
     values.update(overrides)

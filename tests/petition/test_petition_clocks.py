@@ -4,10 +4,10 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from api.core.time import time_left
 from api.petition import service
 from api.petition.models import Petition
 from api.petition.schemas import PetitionRead
-from api.core.time import time_left
 from api.petition.timing import ClockState, clock_state
 from tests.petition.conftest import sh
 

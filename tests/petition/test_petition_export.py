@@ -47,7 +47,7 @@ def test_csv_parses_back_with_the_headers_and_the_rows(session, org, ledger):
     rows = parse_csv(out.getvalue())
     assert tuple(rows[0]) == HEADERS and len(HEADERS) == 27
     assert [r[0] for r in rows[1:]] == [p.ticket for p in ledger]  # receipt order
-    first, spot, awkward, assigned = (dict(zip(HEADERS, r)) for r in rows[1:])
+    first, spot, awkward, assigned = (dict(zip(HEADERS, r)) for r in rows[1:])  # noqa: B905
     assert first["纳税人名称"] == "成都甲商贸有限公司" and first["统一社会信用代码"] == ledger[0].uscc
     assert first["联系电话"] == "13800138000" and first["受理时间"] == "2025-09-30 09:00"
     assert first["受理单位"] == org.service_dept.name and first["状态"] == "已受理登记"
@@ -82,12 +82,12 @@ def test_xlsx_opens_with_openpyxl_and_has_the_rows(session, ledger):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == HEADERS
     assert [r[0] for r in rows[1:]] == [p.ticket for p in ledger]
-    first = dict(zip(HEADERS, rows[1]))
-    assert first["受理时间"] == datetime(2025, 9, 30, 9, 0) and first["联系电话"] == "13800138000"
-    awkward = dict(zip(HEADERS, rows[3]))
+    first = dict(zip(HEADERS, rows[1]))  # noqa: B905
+    assert first["受理时间"] == datetime(2025, 9, 30, 9, 0) and first["联系电话"] == "13800138000"  # noqa: DTZ001
+    awkward = dict(zip(HEADERS, rows[3]))  # noqa: B905
     assert awkward["诉求内容"].startswith('=HYPERLINK') and awkward["统一社会信用代码"] is None
-    assert dict(zip(HEADERS, rows[2]))["满意度"] == 5
-    assert dict(zip(HEADERS, rows[4]))["办理期限"] == datetime(2025, 10, 16)
+    assert dict(zip(HEADERS, rows[2]))["满意度"] == 5  # noqa: B905
+    assert dict(zip(HEADERS, rows[4]))["办理期限"] == datetime(2025, 10, 16)  # noqa: B905, DTZ001
 
 
 def test_xlsx_formula_like_text_stays_text(session, ledger):
@@ -168,7 +168,7 @@ def test_the_ledger_carries_every_registration_and_handling_field(session, org, 
     session.flush()
 
     rows = parse_csv(b"".join(iter_csv(session, PetitionFilters(q=p.ticket), today=TODAY)))
-    row = dict(zip(HEADERS, rows[1]))
+    row = dict(zip(HEADERS, rows[1]))  # noqa: B905
     assert (row["受理单位"], row["受理人"], row["状态"]) == (org.service_dept.name, org.registrar.display_name, "已关闭")
     assert (row["主办部门"], row["协办部门"]) == (org.collection.name, org.policy.name)
     assert (row["转交期限"], row["转交情况"]) == (p.handover_due.isoformat(), "超期完成")
@@ -181,12 +181,12 @@ def test_the_ledger_carries_every_registration_and_handling_field(session, org, 
 
     sheet = load_workbook(io.BytesIO(b"".join(iter_xlsx(session, PetitionFilters(q=p.ticket), today=TODAY))),
                           read_only=True)["诉求台账"]
-    cells = dict(zip(HEADERS, list(sheet.iter_rows(values_only=True))[1]))
-    assert cells["回访时间"] == datetime(2025, 10, 15, 9, 30) and cells["延期天数"] == 3 and cells["协办部门"] == org.policy.name
+    cells = dict(zip(HEADERS, list(sheet.iter_rows(values_only=True))[1]))  # noqa: B905
+    assert cells["回访时间"] == datetime(2025, 10, 15, 9, 30) and cells["延期天数"] == 3 and cells["协办部门"] == org.policy.name  # noqa: DTZ001
 
 
 def test_a_running_clock_shows_overdue_or_on_track(session, org, ledger):
-    rows = {r[0]: dict(zip(HEADERS, r)) for r in parse_csv(b"".join(iter_csv(session, today=TODAY)))[1:]}
+    rows = {r[0]: dict(zip(HEADERS, r)) for r in parse_csv(b"".join(iter_csv(session, today=TODAY)))[1:]}  # noqa: B905
     assert rows[ledger[0].ticket]["转交情况"] == "已超期" and rows[ledger[0].ticket]["办理情况"] == ""
     assert rows[ledger[3].ticket]["转交情况"] == "按期" and rows[ledger[3].ticket]["办理情况"] == "已超期"
     assert rows[ledger[3].ticket]["主办部门"] == org.collection.name and rows[ledger[3].ticket]["协办部门"] == ""

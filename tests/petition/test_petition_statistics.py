@@ -47,7 +47,7 @@ def known_set(session, org, new_petition):
              "2025-11-05 10:00", "2025-11-05 11:00", long_term=True, unit=org.policy)
     f = new_petition("2025-11-30 23:30", category="其他", channel="其他")
     g = new_petition("2025-12-01 00:10", category="其他", channel="其他")
-    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
+    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)  # noqa: C408
 
 
 def stats(session, group_by):

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.core.redis_client import connect_redis
 from api.core.scheduling import stop_task
 from api.notification import service as notifications
 from api.notification.models import Notification
 from api.org.service import create_staff
 from api.petition import extensions, scheduled, service
 from api.petition.models import PetitionEvent
-from api.core.redis_client import connect_redis
 from tests.conftest import TEST_REDIS_URL
 from tests.petition.conftest import sh
 

@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from api.core.errors import Conflict, Forbidden, Invalid
+from api.core.errors import Forbidden, Invalid
 from api.notification.models import Notification
 from api.org.service import create_staff, create_unit
 from api.petition import extensions, scheduled, service
-from api.petition.queries import PetitionFilters, list_petitions
 from api.petition.models import PetitionEvent
+from api.petition.queries import PetitionFilters, list_petitions
 from api.petition.schemas import PetitionRead
 from tests.petition.conftest import sh
 
@@ -131,7 +131,7 @@ def test_the_sweep_tells_the_co_department_its_task_is_due_soon_then_overdue_onc
     # the list flags and filters it
     seen = PetitionRead.from_petition(p, D("2025-10-11"))
     assert seen.overdue_tasks == ["税政科"]
-    rows, total = list_petitions(PetitionFilters(clock="task_overdue", extra=()), session=session, today=D("2025-10-11"))
+    rows, total = list_petitions(PetitionFilters(clock="task_overdue", extra=()), session=session, today=D("2025-10-11"))  # noqa: RUF059
     assert p.id in [r.id for r in rows]
     service.complete_task(p, session=session, actor=org.policy_handler, unit_id=org.policy.id, answer="口径已明确",
                           now=sh("2025-10-11 09:00"))

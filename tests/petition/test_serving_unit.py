@@ -34,7 +34,7 @@ def tree(session):
 
 
 def test_the_most_specific_unit_serving_the_region_gets_it(session, tree):
-    m, province, city, district, intake, settings, enterprise = tree
+    m, province, city, district, intake, settings, enterprise = tree  # noqa: RUF059
     assert serving_unit(enterprise(f"测{m}省甲市乙区"), session=session, settings=settings).id == district.id
     # a district the city serves, with no district unit of its own: the city
     assert serving_unit(enterprise(f"测{m}省甲市丙区"), session=session, settings=settings).id == city.id
@@ -43,14 +43,14 @@ def test_the_most_specific_unit_serving_the_region_gets_it(session, tree):
 
 
 def test_a_visitor_an_unknown_enterprise_or_an_unserved_region_goes_to_the_intake_unit(session, tree):
-    m, province, city, district, intake, settings, enterprise = tree
+    m, province, city, district, intake, settings, enterprise = tree  # noqa: RUF059
     assert serving_unit(None, session=session, settings=settings).id == intake.id
     assert serving_unit(make_uscc(424242), session=session, settings=settings).id == intake.id  # no profile
     assert serving_unit(enterprise(f"测{m}省丁市戊区"), session=session, settings=settings).id == intake.id
 
 
 def test_the_same_region_at_two_levels_goes_to_the_lower_one(session, tree):
-    m, province, city, district, intake, settings, enterprise = tree
+    m, province, city, district, intake, settings, enterprise = tree  # noqa: RUF059
     set_regions(province.id, [f"测{m}省甲市乙区"], session=session)
     assert serving_unit(enterprise(f"测{m}省甲市乙区"), session=session, settings=settings).id == district.id
 
@@ -64,7 +64,7 @@ def test_a_districts_regions_are_also_under_its_city_and_province(session, tree)
 
 
 def test_setting_regions_is_checked(session, tree):
-    m, province, city, district, intake, settings, enterprise = tree
+    m, province, city, district, intake, settings, enterprise = tree  # noqa: RUF059
     with pytest.raises(Invalid, match="地区不能为空"):
         set_regions(city.id, [f"测{m}省甲市", "  "], session=session)
     with pytest.raises(NotFound, match="单位"):

