@@ -7,6 +7,7 @@ Python 3.10 in ``.venv-bot``, because Rasa 3.6 needs it. Whatever starts the bot
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["ROOT", "bot_python"]
@@ -14,7 +15,7 @@ __all__ = ["ROOT", "bot_python"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bot_python(environ: dict[str, str] | None = None) -> str:
+def bot_python(environ: Mapping[str, str] | None = None) -> str:
     """The bot runtime's python: ``BOT_PYTHON`` if set (the Makefile sets it), else ``.venv-bot/bin/python``."""
-    environ = os.environ if environ is None else environ
-    return environ.get("BOT_PYTHON") or str(ROOT / ".venv-bot" / "bin" / "python")
+    values: Mapping[str, str] = os.environ if environ is None else environ
+    return values.get("BOT_PYTHON") or str(ROOT / ".venv-bot" / "bin" / "python")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -25,12 +26,12 @@ class BotUnavailable(Exception):
 @dataclass(frozen=True)
 class BotReply:
     text: str
-    buttons: list
-    custom: dict | None
+    buttons: list[dict[str, Any]]
+    custom: dict[str, Any] | None
     attachment: str | None = None
 
 
-def merge_envelopes(raw: list) -> list[BotReply]:
+def merge_envelopes(raw: list[Any]) -> list[BotReply]:
     """Rasa's REST channel sends a message's text (with its buttons) and its ``custom`` envelope as two
     items; the widget shows one bubble per message, so an envelope joins the text it came with."""
     replies: list[BotReply] = []
@@ -56,7 +57,7 @@ class RasaClient:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def send(self, sender: str, message: str, metadata: dict | None = None) -> list[BotReply]:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[BotReply]:
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
         try:
             response = await self.http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)

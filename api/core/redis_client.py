@@ -31,6 +31,7 @@ def connect_redis(url: str | None, embedded_path: str | None = None) -> redis.Re
             if attempt == STARTS - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable: the last failed start re-raises")
 
 
 def close_redis(client: redis.Redis) -> None:

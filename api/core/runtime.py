@@ -40,7 +40,7 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.tasks: dict[str, asyncio.Task] = {}  # the periodic jobs running in this instance, by name
+        self.tasks: dict[str, asyncio.Task[None]] = {}  # the periodic jobs running in this instance, by name
         # what is put into the chat when an enterprise opens it (set by the app factory: reminders, notices)
         self.widget_open_hooks: list[Callable[[Runtime, Identity], object]] = []
 

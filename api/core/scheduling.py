@@ -25,7 +25,7 @@ __all__ = ["run_every", "stop_task", "held_lock"]
 log = logging.getLogger(__name__)
 
 
-def run_every(name: str, interval: float, job: Callable, *args) -> asyncio.Task:
+def run_every(name: str, interval: float, job: Callable[..., object], *args: object) -> asyncio.Task[None]:
     async def loop() -> None:
         while True:
             try:
@@ -39,7 +39,7 @@ def run_every(name: str, interval: float, job: Callable, *args) -> asyncio.Task:
     return asyncio.create_task(loop(), name=name)
 
 
-async def stop_task(task: asyncio.Task) -> None:
+async def stop_task(task: asyncio.Task[None]) -> None:
     """Cancel the task and wait for it (a job already running in its thread finishes on its own)."""
     task.cancel()
     try:  # noqa: SIM105
