@@ -143,6 +143,20 @@ class ExtensionFigures(BaseModel):
     rejected: int
     pending: int
     approved_days: int
+    avg_extra_days: float | None = None  # extra working days per approved extension
+
+
+class VisitFigures(BaseModel):
+    due: int  # fed back, visit owed (回访)
+    done: int
+    overdue: int  # owed past the visit period
+
+
+class TaskFigures(BaseModel):
+    total: int  # co-departments' tasks (协办)
+    completed: int
+    late: int  # completed after their own deadline
+    overdue: int  # not completed and past it
 
 
 class Figures(BaseModel):
@@ -154,8 +168,11 @@ class Figures(BaseModel):
     handling_days_unknown: int
     visited: int
     awaiting_visit: int
-    satisfaction: Satisfaction
+    satisfaction: Satisfaction  # the return visit's (回访满意度)
+    enterprise_rating: Satisfaction  # the enterprise's own rating, from the widget
+    visits: VisitFigures
     extensions: ExtensionFigures
+    tasks: TaskFigures
 
 
 class FiguresGroup(Figures):

@@ -25,9 +25,9 @@ from api.reminder.schemas import (
     CampaignPreview,
     CampaignSchedule,
     Rechecked,
+    RepairDecided,
     RepairDecision,
     RepairDetail,
-    RepairOut,
     RepairRow,
     RuleOut,
     campaign_wire,
@@ -125,7 +125,7 @@ def repair_detail(application_id: Id, staff: CurrentStaff, session: SessionDep) 
     return repair_views.detailed(application, session=session, today=china_date(aware_now()))
 
 
-@repairs_router.post("/{application_id}/decision", response_model=RepairOut, summary="审核本单位的信用修复申请")
+@repairs_router.post("/{application_id}/decision", response_model=RepairDecided, summary="审核本单位的信用修复申请")
 def decide(application_id: Id, body: RepairDecision, staff: CurrentStaff, session: SessionDep) -> dict:
     application = session.execute(select(RepairApplication).where(
         RepairApplication.id == application_id, _in_scope(staff)).with_for_update()).scalar_one_or_none()

@@ -13,7 +13,7 @@ from api.reminder.service import ANSWER_LABELS, buttons_for
 
 __all__ = ["reminder_wire", "campaign_wire", "repair_wire", "CampaignCreate", "CampaignSchedule", "AnswerRequest",
            "RepairDecision",
-           "RuleOut", "CampaignOut", "Funnel", "CampaignDetail", "Rechecked", "CampaignPreview", "RepairOut",
+           "RuleOut", "CampaignOut", "Funnel", "CampaignDetail", "Rechecked", "CampaignPreview", "RepairOut", "RepairDecided",
            "RepairRow", "RepairDetail", "ReminderOut", "OwnReminders", "OpenReminder", "OpenReminders",
            "AnswerResult"]
 
@@ -148,6 +148,10 @@ class RepairOut(BaseModel):
     due_date: str | None = None
     decided_at: str | None = None
     decision_note: str | None = None
+
+
+class RepairDecided(RepairOut):
+    sms_queued: bool  # the decision also went to the SMS outbox (the enterprise's mobile number was on record)
 
 
 class RepairEnterprise(BaseModel):
