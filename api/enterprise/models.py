@@ -55,6 +55,7 @@ ENTERPRISE_FIELD_LABELS = {
     "taxable_income_wan": "年应纳税所得额（万元）", "overdue_filings": "逾期未申报（期）",
     "credit": "纳税信用", "filings": "申报情况", "claims": "优惠享受情况", "risk_findings": "风险疑点",
     "pending_reminders": "待处理提醒", "open_petitions": "在办诉求", "key_facts": "关键信息", "details": "详细信息",
+    "serving_unit": "属地单位",
 }
 """Every field of the enterprise (its columns), of the staff profile and of the seat picture's profile, in
 Chinese: what a page shows as the field's name (served by ``GET /api/vocabulary`` as ``enterprise_fields``)."""

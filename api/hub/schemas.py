@@ -231,6 +231,7 @@ class TierBoard(BaseModel):
 
 class SeatBoard(BaseModel):
     unit_id: int
+    unit_name: str | None = None
     tiers: dict[str, TierBoard]  # staff, expert
 
 
@@ -243,6 +244,8 @@ class SeatConversation(BaseModel):
     """A conversation's line in a seat's lists (``dispatch.seat_summary``), masked unless the seat holds it."""
     id: int
     mode: str
+    unit_id: int | None = None  # the unit it belongs to (属地)
+    unit_name: str | None = None
     tier: str | None = None
     enterprise_name: str | None = None
     uscc: str | None = None

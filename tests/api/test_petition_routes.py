@@ -101,7 +101,11 @@ def test_full_life_cycle_over_http(client, world, auth, register):
                                    "unit_kind": "handling_department", "lead": True,
                                    "assigned_at": lead["assigned_at"], "completed": True,
                                    "answer": "已修复勾选功能，请重新申报。", "completed_at": lead["completed_at"],
-                                   "completed_by": world.handler.id}]  # the lead's part is its resolution
+                                   "completed_by": world.handler.id,  # the lead's part is its resolution
+                                   # the lead's task runs on the handling deadline, met when it resolved
+                                   "due": detail["petition"]["handling_due"], "due_days": None,
+                                   "clock": {"due": detail["petition"]["handling_due"], "state": "met",
+                                             "days_left": None}}]
     assert detail["petition"]["handling_due"] > detail["events"][2]["data"]["handling_due"]  # moved by 3 days
 
 
