@@ -331,7 +331,7 @@ def _written(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> Pa
 
 def apply(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> str:
     """Write an approved improvement to its file unless it is there already; the file's name as shown to operators
-    (``knowledge/content/vat.yml``, ``data/nlu/improvements.yml``). :class:`~api.errors.Invalid` when the files no
+    (``knowledge/content/vat.yml``, ``data/nlu/improvements.yml``). :class:`~api.core.errors.Invalid` when the files no
     longer accept it (nothing is written then)."""
     knowledge_dir, nlu_dir = Path(knowledge_dir), Path(nlu_dir)
     path = _written(kind, payload, knowledge_dir, nlu_dir)
