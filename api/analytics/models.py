@@ -205,7 +205,7 @@ class ConversationFact(Base):
 
 
 class ConversationSearch(Base):
-    """PostgreSQL only: a conversation's text as positioned character bigrams (api.analytics.search), GIN-indexed.
+    """PostgreSQL only: a conversation's text as positioned character bigrams (api.review.search), GIN-indexed.
     Apart from the facts so that their rows stay narrow for the review's other filters. Empty on SQLite, where
     the text filter reads the messages."""
     __tablename__ = "analytics_search"

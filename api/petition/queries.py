@@ -3,7 +3,7 @@
 ``PetitionFilters`` holds what a console user can filter on; :func:`filtered` turns it into a
 WHERE clause on a select over ``petitions``; :func:`list_petitions` is the page-and-count query
 the list route (GET /api/petitions) uses, and the export (GET /api/petitions/export) and
-scripts/bench_petitions.py read through the same :func:`filtered` — so a filter selects the same
+tools/bench_petitions.py read through the same :func:`filtered` — so a filter selects the same
 petitions wherever it is used. The HTTP query parameters that build a ``PetitionFilters`` are in
 :mod:`api.petition.filter_params`.
 

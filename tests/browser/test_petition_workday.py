@@ -23,7 +23,7 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 
 
 def _seed(session, world):
-    from api.enterprise.demo import seed_demo
+    from tools.demo.enterprises import seed_demo
 
     from api.auth.security import hash_password
     from api.org.service import create_staff, create_unit
