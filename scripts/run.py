@@ -1,5 +1,9 @@
 """Start everything for `make run`: migrations, action server :5055, Rasa :5005, API :8000.
 
+RASA_INSTANCES=N (with REDIS_URL: the instances share trackers and locks in Redis) starts N Rasa processes on
+:5005, :5006, … and gives the API all of them (RASA_URL, comma-separated): one Rasa process uses one core, so on a
+machine with cores to spare several answer more conversations at once (README, "Load").
+
 Run with the service runtime's python (.venv, Python 3.12); Rasa and the action server start with the bot
 runtime's (BOT_PYTHON, default .venv-bot/bin/python: Rasa 3.6 needs Python 3.10).
 
@@ -26,6 +30,19 @@ from common.secretstore import MissingSecret, all_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+RASA_PORT = 5005
+
+
+def rasa_instances(env: dict[str, str]) -> int:
+    """How many Rasa processes to start: RASA_INSTANCES, and more than one only where they can share trackers."""
+    try:
+        wanted = max(1, int(env.get("RASA_INSTANCES", "1")))
+    except ValueError:
+        raise SystemExit("RASA_INSTANCES must be a whole number") from None
+    if wanted > 1 and not env.get("REDIS_URL"):
+        print("[run    ] RASA_INSTANCES > 1 needs REDIS_URL (shared trackers); starting one Rasa", file=sys.stderr)
+        return 1
+    return wanted
 
 
 def environment() -> dict[str, str]:
@@ -34,7 +51,11 @@ def environment() -> dict[str, str]:
     env.update(all_secrets(env))
     env.setdefault("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
     env.setdefault("API_URL", "http://127.0.0.1:8000")
-    env.setdefault("RASA_URL", "http://127.0.0.1:5005")
+    instances = rasa_instances(env)
+    env["RASA_INSTANCES"] = str(instances)
+    if instances > 1:
+        env.setdefault("RASA_URL", ",".join(f"http://127.0.0.1:{RASA_PORT + i}" for i in range(instances)))
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{RASA_PORT}")
     env.setdefault("ACTIONS_URL", "http://127.0.0.1:5055")
     if env["APP_ENV"] == "development":  # a demo can be played at any hour; production keeps 工作日 09:00-17:00
         env.setdefault("SERVICE_HOURS", "00:00-24:00")
@@ -48,12 +69,16 @@ def environment() -> dict[str, str]:
     return env
 
 
-def commands(env: dict[str, str]) -> dict[str, list[str]]:
+def commands(env: dict[str, str]) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Each process's command line and the environment it adds to ``env``."""
+    rasa = [bot_python(env), "-m", "bot.serve"]  # RASA_HOST/RASA_PORT, 127.0.0.1:5005, JWT on its HTTP API
+    instances = rasa_instances(env)
     return {
-        "actions": [bot_python(env), "-m", "actions.server"],  # ACTIONS_HOST/ACTIONS_PORT, 127.0.0.1:5055
-        "rasa": [bot_python(env), "-m", "bot.serve"],  # RASA_HOST/RASA_PORT, 127.0.0.1:5005, JWT on its HTTP API
-        "api": [str(BIN / "uvicorn"), "api.main:create_app", "--factory",
-                "--host", env.get("API_HOST", "127.0.0.1"), "--port", env.get("API_PORT", "8000")],
+        "actions": ([bot_python(env), "-m", "actions.server"], {}),  # ACTIONS_HOST/ACTIONS_PORT, 127.0.0.1:5055
+        **{("rasa" if instances == 1 else f"rasa{i + 1}"):
+           (rasa, {} if instances == 1 else {"RASA_PORT": str(RASA_PORT + i)}) for i in range(instances)},
+        "api": ([str(BIN / "uvicorn"), "api.main:create_app", "--factory",
+                 "--host", env.get("API_HOST", "127.0.0.1"), "--port", env.get("API_PORT", "8000")], {}),
     }
 
 
@@ -76,8 +101,8 @@ def main() -> int:
     if env["APP_ENV"] == "development" and env.get("DEMO_SEATS", "1") != "0":
         subprocess.run([sys.executable, "-m", "tools.demo.seed"], cwd=ROOT, env=env)
     processes: dict[str, subprocess.Popen] = {}
-    for name, command in commands(env).items():
-        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    for name, (command, extra) in commands(env).items():
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env={**env, **extra}, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
         threading.Thread(target=relay, args=(name, processes[name].stdout), daemon=True).start()
     print("[run    ] starting: widget http://localhost:8000/ , seats http://localhost:8000/staff/seat , "

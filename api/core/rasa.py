@@ -3,18 +3,27 @@ latest understanding, and whether Rasa answers at all.
 
 One ``httpx.AsyncClient`` per instance (connection reuse keeps the hub's overhead to a few ms); Rasa's HTTP
 API (the tracker) answers only a JWT signed with ``RASA_JWT_SECRET``.
+
+Several Rasa instances (``RASA_URL`` lists them, comma-separated; they share trackers and locks in Redis,
+bot/endpoints.redis.yml): a conversation's turns go to one of them, chosen by its sender id, so its tracker stays
+warm there; when that one refuses the connection the next one takes the turn. At most ``inflight`` turns per
+instance are sent at once (:class:`api.core.capacity.Capacity`): the others wait their turn in order, and the
+caller hears their place in the queue when the wait is long.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from api.core.capacity import Capacity, OnBusy
 from common.tokens import rasa_api_token
 
-__all__ = ["BotUnavailable", "BotReply", "RasaClient", "merge_envelopes"]
+__all__ = ["BotUnavailable", "BotReply", "RasaClient", "merge_envelopes", "rasa_urls"]
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +57,57 @@ def merge_envelopes(raw: list[Any]) -> list[BotReply]:
     return replies
 
 
+def rasa_urls(setting: str) -> list[str]:
+    """The Rasa instances of a ``RASA_URL`` setting: one address, or several separated by commas."""
+    urls = [url.strip().rstrip("/") for url in setting.split(",") if url.strip()]
+    if not urls:
+        raise ValueError("RASA_URL names no Rasa instance")
+    return urls
+
+
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, jwt_secret: str | None = None):
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_url: str, timeout: float = 15.0, jwt_secret: str | None = None, inflight: int = 3,
+                 busy_after: float = 1.5):
+        self.urls = rasa_urls(base_url)
         self.jwt_secret = jwt_secret  # Rasa's HTTP API (the tracker) answers only a JWT signed with it
         self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=100))
+        self.capacity = Capacity(inflight * len(self.urls), busy_after)
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[BotReply]:
+    def instances_for(self, sender: str) -> list[str]:
+        """The instances in the order a sender's turn tries them: its own first (a stable hash), then the rest."""
+        first = zlib.crc32(sender.encode()) % len(self.urls)
+        return self.urls[first:] + self.urls[:first]
+
+    async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None,
+                   on_busy: OnBusy | None = None) -> list[BotReply]:
+        """The bot's answer to one message; waits its turn when the bot is at capacity (``on_busy`` hears the
+        place in the queue once the wait is long). BotUnavailable when no instance answers."""
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
-        try:
-            response = await self.http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)
-            response.raise_for_status()
-            raw = response.json() or []
-        except (httpx.HTTPError, ValueError) as exc:
-            log.warning("Rasa did not answer for %s: %s", sender, exc)
-            raise BotUnavailable(str(exc)) from exc
-        return merge_envelopes(raw)
+        async with self.capacity.slot(on_busy):
+            for url in self.instances_for(sender):
+                try:
+                    response = await self.http.post(f"{url}/webhooks/rest/webhook", json=body)
+                    response.raise_for_status()
+                    raw = response.json() or []
+                except httpx.ConnectError as exc:  # nothing reached it: the next instance may take the turn
+                    log.warning("Rasa at %s refused the connection for %s: %s", url, sender, exc)
+                    continue
+                except (httpx.HTTPError, ValueError) as exc:  # it may have run the turn: never send it twice
+                    log.warning("Rasa did not answer for %s: %s", sender, exc)
+                    raise BotUnavailable(str(exc)) from exc
+                return merge_envelopes(raw)
+        raise BotUnavailable("no Rasa instance accepted the connection")
 
     async def alive(self, timeout: float) -> bool:
-        """Rasa's server answers its root address with 200 within ``timeout`` seconds."""
+        """Every Rasa instance answers its root address with 200 within ``timeout`` seconds."""
+        return all(await asyncio.gather(*(self._alive(url, timeout) for url in self.urls)))
+
+    async def _alive(self, url: str, timeout: float) -> bool:
         try:
-            return (await self.http.get(f"{self.base_url}/", timeout=timeout)).status_code == 200
+            return (await self.http.get(f"{url}/", timeout=timeout)).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -79,7 +115,7 @@ class RasaClient:
         """The intent and confidence Rasa gave the sender's latest message; (None, None) if unknown."""
         try:
             headers = {"Authorization": f"Bearer {rasa_api_token(self.jwt_secret)}"} if self.jwt_secret else {}
-            response = await self.http.get(f"{self.base_url}/conversations/{sender}/tracker",
+            response = await self.http.get(f"{self.instances_for(sender)[0]}/conversations/{sender}/tracker",
                                            params={"include_events": "NONE"}, headers=headers)
             response.raise_for_status()
             intent = (response.json().get("latest_message") or {}).get("intent") or {}

@@ -1,5 +1,5 @@
 """What the enterprise is told while it waits for a person: its place, an honest wait, and the offer to leave
-a message.
+a message; and, when the bot is at capacity, that its question is queued for the bot (:func:`bot_busy_text`).
 
 Pure functions over plain values, shared by every path that puts a conversation in a queue (the bot's
 handoff, a staff seat's escalation, a lost seat's conversations going back): one wording, one rule.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from common import envelopes
 
-__all__ = ["TIER_SEATS", "Waiting", "waiting", "queued_text", "handoff_envelope"]
+__all__ = ["TIER_SEATS", "Waiting", "waiting", "queued_text", "handoff_envelope", "bot_busy_text"]
 
 TIER_SEATS = {"staff": "人工坐席", "expert": "专家坐席"}
 _TIER_PEOPLE = {"staff": "工作人员", "expert": "专家"}
@@ -69,3 +69,8 @@ def handoff_envelope(w: Waiting) -> dict:
     """The reply envelope's ``handoff`` kind (DESIGN.md), extended with what the widget needs to be honest."""
     return envelopes.handoff(w.tier, "queued", w.position, wait={
         "expected_wait_seconds": w.wait_seconds, "seats_online": w.seats_online, "leave_message": w.leave_message})
+
+
+def bot_busy_text(position: int) -> str:
+    """The bot is at capacity: the question is kept in line (``position`` 1: next) and will be answered."""
+    return f"当前咨询的人较多，您的问题已收到并在排队（{_place(position)}），智能助手会按顺序尽快回复，无需重复发送。"

@@ -1,7 +1,10 @@
 """The widget's WebSocket: history on connect, the user's messages in, bot/seat/system messages out.
 
 Bot mode: the message is stored, echoed, sent to Rasa with the enterprise token as metadata, and
-the replies are stored (with intent and confidence) and relayed. Queued or human mode: the message
+the replies are stored (with intent and confidence) and relayed. When the bot is at capacity the turn waits its
+place in line (api.core.capacity) and the widget hears within seconds that the question is queued, and where
+(a ``busy`` event, not stored); the answer follows when capacity returns. A turn goes on when the socket drops
+meanwhile: its answer is stored and reaches the widget when it reconnects. Queued or human mode: the message
 is stored and relayed to the seat; the bot stays silent. A repeated ``client_id`` is answered with
 the stored message, never stored or sent to the bot twice. Limits: message length per message, and
 the rate per identity across its sockets and every instance (api.hub.quotas).
@@ -24,7 +27,7 @@ from api.core.errors import TooManyRequests, Unauthorized
 from api.core.rasa import BotUnavailable
 from api.core.runtime import Runtime, runtime
 from api.core.time import aware_now
-from api.hub import dispatch, events, quotas, service
+from api.hub import dispatch, events, notices, quotas, service
 from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
@@ -236,7 +239,11 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
     predicted = connection.predicted_sender if connection is not None and first else None
     metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
     rasa = rt.rasa
-    early = asyncio.create_task(rasa.send(predicted, payload or text, metadata)) if predicted else None
+
+    async def busy(position: int) -> None:
+        await _tell(reply_to, {"type": "busy", "position": position, "text": notices.bot_busy_text(position)})
+
+    early = asyncio.create_task(rasa.send(predicted, payload or text, metadata, on_busy=busy)) if predicted else None
 
     def store():
         with rt.session_factory() as session:
@@ -259,24 +266,22 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         connection.unit_id = conversation.unit_id
         connection.bind_unit()
     if conversation is None:  # a resend: answer it, do nothing else
-        if reply_to is not None:
-            await reply_to.send_json({"type": "message", "message": wire})
+        await _tell(reply_to, {"type": "message", "message": wire})
         return
     await events.apublish(rt.hub.redis, out)
     if conversation.mode != "bot":
         return
-    if reply_to is not None:
-        await reply_to.send_json({"type": "typing", "on": True, "sender": "bot"})
+    await _tell(reply_to, {"type": "typing", "on": True, "sender": "bot"})
     try:
-        replies = await (early if usable else rasa.send(conversation.rasa_sender, payload or text, metadata))
+        replies = await (early if usable else rasa.send(conversation.rasa_sender, payload or text, metadata,
+                                                        on_busy=busy))
     except BotUnavailable:
         replies = None
     intent, confidence = understood(replies or [])
     stored, handed_off, unit_id = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent,
                                                           confidence)
     understanding_stored = intent is not None
-    if reply_to is not None:
-        await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
+    await _tell(reply_to, {"type": "typing", "on": False, "sender": "bot"})
     if handed_off:
         if connection is not None:
             connection.predicted_sender = None
@@ -286,6 +291,17 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         intent, confidence = await rasa.understanding(conversation.rasa_sender)
         if intent is not None:
             await run_in_threadpool(_record_understanding, rt, stored, intent, confidence)
+
+
+async def _tell(socket: WebSocket | None, event: dict) -> None:
+    """Send to the widget that sent the message, if it is still there: a turn never stops half-way because the
+    socket dropped (what is stored reaches the widget through the hub when it reconnects)."""
+    if socket is None:
+        return
+    try:
+        await socket.send_json(event)
+    except (WebSocketDisconnect, RuntimeError) as exc:  # gone (starlette), or closed after a close frame
+        log.debug("widget socket gone mid-turn: %s", exc)
 
 
 def _record_understanding(rt: Runtime, message_ids: list[int], intent: str, confidence: float | None) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from api.core.rasa import rasa_urls
 from api.settings import ROOT
 from common.runtimes import bot_python
 from common.tokens import rasa_api_token
@@ -55,9 +56,14 @@ def train(knowledge: Path, data: Path, models: Path, *, now: datetime, rasa: Pat
 
 
 def load(rasa_url: str, model: Path, jwt_secret: str) -> bool:
-    """Ask the running Rasa to serve ``model``; False when no Rasa answers at ``rasa_url``, RuntimeError when it
-    refuses the model."""
-    request = urllib.request.Request(f"{rasa_url.rstrip('/')}/model", method="PUT",
+    """Ask every running Rasa instance (``RASA_URL``: one, or several comma-separated) to serve ``model``; False
+    when one does not answer (it loads the model when it starts), RuntimeError when one refuses the model."""
+    loaded = [_load_into(url, model, jwt_secret) for url in rasa_urls(rasa_url)]
+    return all(loaded)
+
+
+def _load_into(url: str, model: Path, jwt_secret: str) -> bool:
+    request = urllib.request.Request(f"{url}/model", method="PUT",
                                      data=json.dumps({"model_file": str(Path(model).resolve())}).encode(),
                                      headers={"Content-Type": "application/json",
                                               "Authorization": f"Bearer {rasa_api_token(jwt_secret)}"})
@@ -65,7 +71,7 @@ def load(rasa_url: str, model: Path, jwt_secret: str) -> bool:
         with urllib.request.urlopen(request, timeout=600) as response:
             return 200 <= response.status < 300
     except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"Rasa refused the new model ({exc.code}): "
+        raise RuntimeError(f"Rasa at {url} refused the new model ({exc.code}): "
                            f"{exc.read().decode(errors='replace')[:500]}") from None
     except OSError:
         return False

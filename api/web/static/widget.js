@@ -759,10 +759,24 @@
     return !!custom && custom.kind === "handoff" && (custom.status === "offline" || custom.leave_message === true);
   }
 
+  /** 智能助手忙：问题已排队（不存入记录的提示，一条即可；回复到达时移除）。 */
+  function showBusy(text) {
+    var line = $messages.querySelector(":scope > .line.system.busy");
+    if (line) line.remove();
+    addSystemLine(text, "busy");
+    if (state.waitingReply) showTyping("bot");
+  }
+
+  function clearBusy() {
+    var line = $messages.querySelector(":scope > .line.system.busy");
+    if (line) line.remove();
+  }
+
   /** 加入一条服务端消息：按 id 去重；client_id 与本地待发送气泡相同则替换它。 */
   function addMessage(message, live) {
     if (!message || message.id == null || message.internal) return;
     var id = Number(message.id);
+    if (message.sender && message.sender !== "user") clearBusy();
     if (message.client_id && state.pending.has(message.client_id)) {
       state.pending.get(message.client_id).el.remove();
       state.pending.delete(message.client_id);
@@ -1651,6 +1665,9 @@
         break;
       case "state":
         applyState(evt.conversation);
+        break;
+      case "busy":
+        showBusy(evt.text || "当前咨询的人较多，您的问题已在排队，请稍候。");
         break;
       case "error":
         stopWaiting();
