@@ -20,7 +20,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 WEB_APP := api/web/static/app/index.html
 
 .PHONY: setup venv bot-venv web nlu train retrain validate lint test test-py test-bot test-embedded test-stories run lock openapi \
-  bench bench-bot bench-bot-quick bench-petitions bench-hub bench-reminders bench-analytics bench-pages clean
+  bench bench-bot bench-bot-quick bench-petitions bench-hub bench-load bench-reminders bench-analytics bench-pages clean
 
 setup: venv bot-venv web train  ## both environments, the staff app, the model
 
@@ -94,7 +94,7 @@ openapi: venv  ## after changing an answer's shape: write docs/openapi.json agai
 run: venv train web  ## Rasa :5005, actions :5055 (bot runtime), API :8000 (service runtime); Ctrl-C stops all
 	$(PY) -m scripts.run
 
-bench: bench-bot bench-petitions bench-hub bench-reminders bench-analytics bench-pages  ## all figures (each target below prints its own)
+bench: bench-bot bench-petitions bench-hub bench-load bench-reminders bench-analytics bench-pages  ## all figures (each target below prints its own)
 
 bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory; issue-13 sets vs tools/bench/before_issue13.json
 	$(BOT_PY) -m tools.bench_bot
@@ -104,6 +104,9 @@ bench-bot-quick: bot-venv  ## issue-13 sets only, against an already running Ras
 
 bench-hub: venv train  ## hub overhead vs straight Rasa, 200 widgets on two API instances, cross-instance relay (PostgreSQL + Redis)
 	$(PY) -m tools.bench_hub
+
+bench-load: venv train  ## saturation msg/s (1 API+1 Rasa vs 2+2 behind haproxy), a 200-turn conversation, 200 widgets for 10 min
+	$(PY) -m tools.bench_load
 
 bench-reminders: venv  ## every rule over 100,000 enterprises, and a campaign sent to all of them: time and peak memory
 	$(PY) -m tools.bench_reminders

@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass
 
 import redis
+import redis.asyncio
 from pydantic_core import core_schema
 
 from api.core.errors import TooManyRequests
 
-__all__ = ["Rate", "take", "refuse_if_full", "record_failure", "clear", "lock", "locked_for", "unlock",
+__all__ = ["Rate", "take", "atake", "refuse_if_full", "record_failure", "clear", "lock", "locked_for", "unlock",
            "wait_text", "client_address", "PREFIX"]
 
 PREFIX = "throttle:"
@@ -88,12 +89,28 @@ def take(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: st
          code: str = "too_many_requests") -> int:
     """Count one attempt of ``subject``; refuse it (429) when it is past ``rate``. ``detail`` may contain
     ``{wait}``. Returns the count in the window."""
-    key = _key(name, subject)
     with client.pipeline(transaction=True) as pipe:  # MULTI: the window is created and counted at once
-        pipe.set(key, 0, ex=rate.seconds, nx=True)
-        pipe.incr(key)
-        pipe.ttl(key)
+        _count(pipe, _key(name, subject), rate)
         _, count, ttl = pipe.execute()
+    return _judge(count, ttl, rate, detail, code)
+
+
+async def atake(client: redis.asyncio.Redis, name: str, subject: str, rate: Rate, *, detail: str,
+                code: str = "too_many_requests") -> int:
+    """:func:`take` in the event loop (the widget's socket counts every message: no thread hop for it)."""
+    async with client.pipeline(transaction=True) as pipe:
+        _count(pipe, _key(name, subject), rate)
+        _, count, ttl = await pipe.execute()
+    return _judge(count, ttl, rate, detail, code)
+
+
+def _count(pipe, key: str, rate: Rate) -> None:
+    pipe.set(key, 0, ex=rate.seconds, nx=True)
+    pipe.incr(key)
+    pipe.ttl(key)
+
+
+def _judge(count: int, ttl: int, rate: Rate, detail: str, code: str) -> int:
     if count > rate.count:
         _refuse(ttl, rate, detail, code)
     return count

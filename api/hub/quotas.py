@@ -7,22 +7,24 @@ address. Messages are limited per identity across all its sockets: a new socket 
 from __future__ import annotations
 
 import redis
+import redis.asyncio
 
 from api.hub.identity import Identity
 from api.settings import Settings
-from api.throttle import Rate, take
+from api.throttle import Rate, atake, take
 
 __all__ = ["take_message", "take_upload", "take_leave_message", "take_new_visitor"]
 
 _BURST_SECONDS = 10
 
 
-def take_message(client: redis.Redis, settings: Settings, identity: Identity) -> None:
+async def take_message(client: redis.asyncio.Redis, settings: Settings, identity: Identity) -> None:
+    """One widget message of ``identity`` (in the socket's event loop: every message pays it)."""
     detail = "您发送得太快了，请{wait}后再发。"
-    take(client, "widget-burst", identity.key, Rate(settings.message_burst, _BURST_SECONDS), detail=detail,
-         code="rate_limited")
-    take(client, "widget-msg", identity.key, Rate(settings.messages_per_minute, 60), detail=detail,
-         code="rate_limited")
+    await atake(client, "widget-burst", identity.key, Rate(settings.message_burst, _BURST_SECONDS), detail=detail,
+                code="rate_limited")
+    await atake(client, "widget-msg", identity.key, Rate(settings.messages_per_minute, 60), detail=detail,
+                code="rate_limited")
 
 
 def take_upload(client: redis.Redis, settings: Settings, identity: Identity, address: str) -> None:

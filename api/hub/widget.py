@@ -168,7 +168,7 @@ async def widget_socket(websocket: WebSocket) -> None:
                 await _typing(rt, identity)
             elif kind == "message":
                 try:
-                    await run_in_threadpool(quotas.take_message, rt.redis, settings, identity)
+                    await quotas.take_message(rt.hub.redis, settings, identity)
                 except TooManyRequests as exc:
                     await websocket.send_json({"type": "error", "code": exc.code, "text": exc.detail})
                     continue
