@@ -101,6 +101,7 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     api_ports: tuple = field(default_factory=lambda: (free_port(), free_port()))
     processes: dict = field(default_factory=dict)
+    log_dir: Path = OUT  # each process's output, <name>.log
 
     @property
     def rasa(self) -> str:
@@ -127,10 +128,12 @@ class Stack:
         env.update(all_secrets(env))
         return env
 
-    def start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = (OUT / f"{name}.log").open("w")
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+    def start(self, name: str, command: list[str], extra: dict | None = None) -> subprocess.Popen:
+        """Start ``command`` with the stack's environment (and ``extra`` on top), its output in log_dir."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"{name}.log").open("w")
+        process = subprocess.Popen(command, cwd=ROOT, env={**self.env(), **(extra or {})}, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.processes[name] = process
         return process
@@ -169,7 +172,7 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 600) -> flo
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-def prepare_storage(env: dict) -> None:
+def prepare_storage(env: dict, log_dir: Path = OUT) -> None:
     """A clean bench_hub database (migrated, demo seats) and clean Redis dbs 12 (hub) and 13 (Rasa)."""
     import redis
     from sqlalchemy import text
@@ -190,9 +193,11 @@ def prepare_storage(env: dict) -> None:
     redis.Redis(host="127.0.0.1", port=6379, db=int(RASA_REDIS_DB)).flushdb()
     for command in ([str(BIN / "alembic"), "upgrade", "head"], [sys.executable, "-m", "tools.demo.seed"]):
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        (OUT / "setup.log").open("a").write(f"$ {' '.join(command)}\n{done.stdout}{done.stderr}\n")
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with (log_dir / "setup.log").open("a") as log:
+            log.write(f"$ {' '.join(command)}\n{done.stdout}{done.stderr}\n")
         if done.returncode:
-            raise RuntimeError(f"{command[-1]} failed ({done.returncode}); see {OUT / 'setup.log'}")
+            raise RuntimeError(f"{command[-1]} failed ({done.returncode}); see {log_dir / 'setup.log'}")
 
 
 def rss_mb(process: subprocess.Popen) -> float | None:

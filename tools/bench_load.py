@@ -35,7 +35,6 @@ import shutil
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -70,7 +69,7 @@ class LoadStack(Stack):
     """Two Rasa processes, three API instances (api1 → Rasa 1; api2/api3 → both, behind haproxy)."""
 
     def __init__(self) -> None:
-        super().__init__(api_ports=(free_port(), free_port(), free_port()))
+        super().__init__(api_ports=(free_port(), free_port(), free_port()), log_dir=OUT)
         self.rasa_ports = (self.rasa_port, free_port())
         self.lb_port = free_port()
         self.stats_socket = OUT / "haproxy.sock"
@@ -80,14 +79,6 @@ class LoadStack(Stack):
 
     def env(self) -> dict:
         return {**super().env(), "RASA_URL": ",".join(self.rasa_url(i) for i in range(len(self.rasa_ports)))}
-
-    def start_with(self, name: str, command: list[str], extra: dict[str, str]) -> subprocess.Popen:
-        log = (OUT / f"{name}.log").open("w")
-        process = subprocess.Popen(command, cwd=ROOT, env={**self.env(), **extra}, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        self.processes[name] = process
-        return process
 
     def balancer_config(self) -> str:
         servers = "\n".join(f"  server api{i} 127.0.0.1:{self.api_ports[i - 1]} check inter 2s" for i in (2, 3))
@@ -123,6 +114,31 @@ backend apis
         header = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
         return {r["svname"]: int(r["stot"]) for r in rows if r.get("pxname") == "apis" and r["svname"].startswith("api")}
+
+
+def cpu_by_process(stack: LoadStack) -> dict[str, float]:
+    """CPU seconds used so far by each process of the stack (with its children), the PostgreSQL backends of the
+    bench database, and this client."""
+    import psutil
+
+    def used(proc: psutil.Process) -> float:
+        try:
+            times = proc.cpu_times()
+            return times.user + times.system
+        except psutil.Error:
+            return 0.0
+
+    out: dict[str, float] = {"client": used(psutil.Process())}
+    for name, process in stack.processes.items():
+        try:
+            parent = psutil.Process(process.pid)
+            out[name] = sum(used(p) for p in [parent, *parent.children(recursive=True)])
+        except psutil.Error:
+            out[name] = 0.0
+    out["postgres"] = sum(used(p) for p in psutil.process_iter(["cmdline"])
+                          if " ".join(p.info.get("cmdline") or []).startswith("postgres:")
+                          and " bench_hub " in " ".join(p.info.get("cmdline") or []))
+    return out
 
 
 # -- one turn as the widget sees it --------------------------------------------------------------
@@ -297,15 +313,23 @@ def print_phase(label: str, r: dict) -> None:
     print(f"  {label}: {r['msgs_per_s']} answered msgs/s ({r['answered']}/{r['messages']} in {r['seconds']} s); "
           f"answer p50 {a['p50_ms']} ms p95 {a['p95_ms']} ms; first response p95 {f['p95_ms']} ms "
           f"({r['first_within_2s']} within 2 s, {r['told_busy']} told busy); outcomes {r['outcomes']}", flush=True)
+    m = r.get("machine") or {}
+    print(f"    machine: load {m.get('loadavg_1m')}, other processes {m.get('others_cpu_s')} CPU s of "
+          f"{m.get('cpu_busy_s')}; CPU ms per answered message {r.get('cpu_ms_per_message')}", flush=True)
 
 
 async def run_all(stack: LoadStack, args, questions: list[str], report: dict) -> None:
     direct, balanced = stack.api(1), f"http://127.0.0.1:{stack.lb_port}"
 
     async def phase(key: str, work) -> dict:
-        before = cpu_snapshot(stack)
+        before, cpu_before = cpu_snapshot(stack), cpu_by_process(stack)
         report[key] = await work
         report[key]["machine"] = machine_use(before, cpu_snapshot(stack))
+        answered = report[key].get("answered") or report[key].get("turns") or 0
+        if answered:  # where the machine's time went, per answered message
+            report[key]["cpu_ms_per_message"] = {
+                name: round(1000 * (spent - cpu_before.get(name, 0.0)) / answered, 1)
+                for name, spent in cpu_by_process(stack).items() if spent - cpu_before.get(name, 0.0) > 0.05}
         await asyncio.sleep(3)  # what is still queued drains before the next phase
         return report[key]
 
@@ -375,14 +399,14 @@ def main() -> int:
                     "loadavg_before": os.getloadavg()}
     try:
         print("preparing the database and Redis ...", flush=True)
-        prepare_storage(stack.env())
+        prepare_storage(stack.env(), OUT)
         print("starting actions, two Rasa, three API instances and haproxy ...", flush=True)
         actions = stack.start("actions", [bot_python(), "-m", "actions.server"])
-        rasas = [stack.start_with(f"rasa{i + 1}", [bot_python(), "-m", "bot.serve"], {"RASA_PORT": str(port)})
+        rasas = [stack.start(f"rasa{i + 1}", [bot_python(), "-m", "bot.serve"], {"RASA_PORT": str(port)})
                  for i, port in enumerate(stack.rasa_ports)]
         uvicorn = [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1", "--port"]
-        apis = [stack.start_with("api1", [*uvicorn, str(stack.api_ports[0])], {"RASA_URL": stack.rasa_url(0)})]
-        apis += [stack.start_with(f"api{i}", [*uvicorn, str(stack.api_ports[i - 1])],
+        apis = [stack.start("api1", [*uvicorn, str(stack.api_ports[0])], {"RASA_URL": stack.rasa_url(0)})]
+        apis += [stack.start(f"api{i}", [*uvicorn, str(stack.api_ports[i - 1])],
                                   {"RASA_URL": stack.rasa_url(i - 2)} if args.split_rasa else {}) for i in (2, 3)]
         (OUT / "haproxy.cfg").write_text(stack.balancer_config())
         stack.start("haproxy", [haproxy, "-db", "-f", str(OUT / "haproxy.cfg")])

@@ -2,9 +2,10 @@
 
 The bot is CPU-bound: past a few turns at once per Rasa process, more concurrent turns only make every turn
 slower, until all of them hit the client's timeout together. :class:`Capacity` lets ``limit`` turns run and queues
-the rest in arrival order; a turn that has waited ``busy_after`` seconds without starting is told its place in
-the queue once (``on_busy(position)``), and then keeps its place until a slot frees: it is answered when capacity
-returns, never dropped. One instance's queue: with several API instances each keeps its own.
+the rest in arrival order. A turn that is not done ``busy_after`` seconds after it arrived is told, once, where it
+is (``on_busy(place)``: its place in the queue, 1 being next, or 0 when it is already being worked on), and keeps
+its place until it is done: it is answered when capacity returns, never dropped. One instance's queue: with
+several API instances each keeps its own.
 """
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 __all__ = ["Capacity", "OnBusy"]
 
 log = logging.getLogger(__name__)
 
 OnBusy = Callable[[int], Awaitable[None]]
+T = TypeVar("T")
+
+
+class _Turn:
+    """One piece of work: its ticket while it waits in the queue, None once it holds a slot."""
+
+    ticket: asyncio.Future[None] | None = None
 
 
 class Capacity:
@@ -34,41 +43,58 @@ class Capacity:
     def queued(self) -> int:
         return len(self._waiting)
 
-    def position(self, ticket: asyncio.Future[None]) -> int:
-        """1 for the next turn to start."""
-        return self._waiting.index(ticket) + 1
+    async def run(self, work: Callable[[], Awaitable[T]], on_busy: OnBusy | None = None) -> T:
+        """``work()`` in a slot, in arrival order; ``on_busy`` hears once where it is if it is not done within
+        ``busy_after`` seconds (telling is best effort: a failure to tell never stops the work)."""
+        turn = _Turn()
+        task = asyncio.ensure_future(self._in_slot(turn, work))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.busy_after)
+            if not done and on_busy is not None:
+                try:
+                    await on_busy(self._place(turn))
+                except Exception:
+                    log.warning("could not tell a waiting turn where it is", exc_info=True)
+            return await task
+        finally:
+            if not task.done():
+                task.cancel()
 
     @asynccontextmanager
-    async def slot(self, on_busy: OnBusy | None = None) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[None]:
         """Hold one of the ``limit`` slots for the block; wait for one in arrival order when all are taken."""
-        await self._acquire(on_busy)
+        await self._acquire(_Turn())
         try:
             yield
         finally:
             self._release()
 
-    async def _acquire(self, on_busy: OnBusy | None) -> None:
+    def _place(self, turn: _Turn) -> int:
+        if turn.ticket is not None and turn.ticket in self._waiting:
+            return self._waiting.index(turn.ticket) + 1
+        return 0
+
+    async def _in_slot(self, turn: _Turn, work: Callable[[], Awaitable[T]]) -> T:
+        await self._acquire(turn)
+        try:
+            return await work()
+        finally:
+            self._release()
+
+    async def _acquire(self, turn: _Turn) -> None:
         if self.running < self.limit and not self._waiting:
             self.running += 1
             return
         ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        turn.ticket = ticket
         self._waiting.append(ticket)
         try:
-            try:
-                # shield: the timeout must not cancel the ticket, which keeps the turn's place in the queue
-                await asyncio.wait_for(asyncio.shield(ticket), self.busy_after)
-                return
-            except asyncio.TimeoutError:
-                pass
-            if on_busy is not None:
-                try:
-                    await on_busy(self.position(ticket))
-                except Exception:  # telling the user is best effort; the turn keeps its place
-                    log.warning("could not tell a waiting turn its place", exc_info=True)
             await ticket
         except BaseException:
             self._abandon(ticket)
             raise
+        finally:
+            turn.ticket = None
 
     def _abandon(self, ticket: asyncio.Future[None]) -> None:
         """A waiting turn gave up (its task was cancelled): leave the queue, or pass on a slot it was just given."""

@@ -7,8 +7,8 @@ API (the tracker) answers only a JWT signed with ``RASA_JWT_SECRET``.
 Several Rasa instances (``RASA_URL`` lists them, comma-separated; they share trackers and locks in Redis,
 bot/endpoints.redis.yml): a conversation's turns go to one of them, chosen by its sender id, so its tracker stays
 warm there; when that one refuses the connection the next one takes the turn. At most ``inflight`` turns per
-instance are sent at once (:class:`api.core.capacity.Capacity`): the others wait their turn in order, and the
-caller hears their place in the queue when the wait is long.
+Rasa instance are sent at once (:class:`api.core.capacity.Capacity`): the others wait their turn in order, and the
+caller hears where its turn is when the answer takes long.
 """
 from __future__ import annotations
 
@@ -83,22 +83,25 @@ class RasaClient:
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None,
                    on_busy: OnBusy | None = None) -> list[BotReply]:
-        """The bot's answer to one message; waits its turn when the bot is at capacity (``on_busy`` hears the
-        place in the queue once the wait is long). BotUnavailable when no instance answers."""
+        """The bot's answer to one message; waits its turn when the bot is at capacity, and ``on_busy`` hears once
+        where the turn is when the answer takes long (api.core.capacity). BotUnavailable when no instance
+        answers."""
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
-        async with self.capacity.slot(on_busy):
-            for url in self.instances_for(sender):
-                try:
-                    response = await self.http.post(f"{url}/webhooks/rest/webhook", json=body)
-                    response.raise_for_status()
-                    raw = response.json() or []
-                except httpx.ConnectError as exc:  # nothing reached it: the next instance may take the turn
-                    log.warning("Rasa at %s refused the connection for %s: %s", url, sender, exc)
-                    continue
-                except (httpx.HTTPError, ValueError) as exc:  # it may have run the turn: never send it twice
-                    log.warning("Rasa did not answer for %s: %s", sender, exc)
-                    raise BotUnavailable(str(exc)) from exc
-                return merge_envelopes(raw)
+        return await self.capacity.run(lambda: self._post(sender, body), on_busy)
+
+    async def _post(self, sender: str, body: dict[str, Any]) -> list[BotReply]:
+        for url in self.instances_for(sender):
+            try:
+                response = await self.http.post(f"{url}/webhooks/rest/webhook", json=body)
+                response.raise_for_status()
+                raw = response.json() or []
+            except httpx.ConnectError as exc:  # nothing reached it: the next instance may take the turn
+                log.warning("Rasa at %s refused the connection for %s: %s", url, sender, exc)
+                continue
+            except (httpx.HTTPError, ValueError) as exc:  # it may have run the turn: never send it twice
+                log.warning("Rasa did not answer for %s: %s", sender, exc)
+                raise BotUnavailable(str(exc)) from exc
+            return merge_envelopes(raw)
         raise BotUnavailable("no Rasa instance accepted the connection")
 
     async def alive(self, timeout: float) -> bool:

@@ -72,5 +72,8 @@ def handoff_envelope(w: Waiting) -> dict:
 
 
 def bot_busy_text(position: int) -> str:
-    """The bot is at capacity: the question is kept in line (``position`` 1: next) and will be answered."""
+    """The bot is slow to answer because many are asking: the question is kept in line (``position`` 1: next) or,
+    at 0, already being answered; either way it will be answered."""
+    if position <= 0:
+        return "当前咨询的人较多，智能助手正在处理您的问题，请稍候，无需重复发送。"
     return f"当前咨询的人较多，您的问题已收到并在排队（{_place(position)}），智能助手会按顺序尽快回复，无需重复发送。"

@@ -115,19 +115,18 @@ def test_a_turn_that_waits_long_hears_its_place_once_and_is_still_answered():
         capacity, heard = Capacity(1, busy_after=0.05), {}
         release = asyncio.Event()
 
-        async def holder():
-            async with capacity.slot():
-                await release.wait()
-
-        async def waiter(i):
+        def teller(i):
             async def busy(position):
                 heard.setdefault(i, []).append(position)
-            async with capacity.slot(busy):
-                return i
+            return busy
 
-        first = asyncio.create_task(holder())
+        first = asyncio.create_task(capacity.run(release.wait, teller("running")))
         await asyncio.sleep(0)
-        waiting = [asyncio.create_task(waiter(i)) for i in range(3)]
+
+        async def answer(i):
+            return i
+
+        waiting = [asyncio.create_task(capacity.run(lambda i=i: answer(i), teller(i))) for i in range(3)]
         await asyncio.sleep(0.2)
         release.set()
         done = await asyncio.gather(*waiting)
@@ -135,8 +134,24 @@ def test_a_turn_that_waits_long_hears_its_place_once_and_is_still_answered():
         return heard, done
 
     heard, done = asyncio.run(scenario())
-    assert heard == {0: [1], 1: [2], 2: [3]}
+    # the three in line hear their places; the one being worked on hears that it is (0)
+    assert heard == {"running": [0], 0: [1], 1: [2], 2: [3]}
     assert done == [0, 1, 2]
+
+
+def test_a_quick_turn_hears_nothing():
+    async def scenario():
+        capacity, heard = Capacity(2, busy_after=0.5), []
+
+        async def busy(position):
+            heard.append(position)
+
+        async def quick():
+            return "答"
+
+        return await capacity.run(quick, busy), heard
+
+    assert asyncio.run(scenario()) == ("答", [])
 
 
 def test_a_waiting_turn_that_is_cancelled_gives_up_its_place_and_never_leaks_a_slot():
@@ -150,7 +165,7 @@ def test_a_waiting_turn_that_is_cancelled_gives_up_its_place_and_never_leaks_a_s
 
         first = asyncio.create_task(holder())
         await asyncio.sleep(0)
-        gone = asyncio.create_task(capacity.slot().__aenter__())
+        gone = asyncio.create_task(capacity.run(asyncio.Event().wait))
         await asyncio.sleep(0.01)
         gone.cancel()
         await asyncio.sleep(0.01)
