@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
+from starlette.requests import HTTPConnection
 
 from api.core.errors import TooManyRequests
 
@@ -39,7 +42,7 @@ class Rate:
     seconds: int
 
     @classmethod
-    def parse(cls, value) -> Rate:
+    def parse(cls, value: object) -> Rate:
         if isinstance(value, Rate):
             return value
         match = _RATE.match(str(value))
@@ -52,7 +55,7 @@ class Rate:
 
     # a Settings field of type Rate accepts "5/15m" from the environment (pydantic_settings.NoDecode: not JSON)
     @classmethod
-    def __get_pydantic_core_schema__(cls, source, handler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str))
 
@@ -60,7 +63,7 @@ class Rate:
         return f"{self.count}/{self.seconds}s"
 
 
-def client_address(connection) -> str:
+def client_address(connection: HTTPConnection) -> str:
     """The caller's address (a Request or a WebSocket) as uvicorn sees it: behind a proxy, the proxy's,
     unless uvicorn runs with --proxy-headers."""
     return connection.client.host if connection.client else "unknown"

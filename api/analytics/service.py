@@ -298,7 +298,7 @@ def petitions(scope: Scope, *, session: Session, masker: Masker, top: int = 10, 
     by = {group: statistics(session, scope.date_from, scope.date_to, group) for group in ("category", "channel", "unit")}
     demands = _demands(session, scope, top, cache)
     ids = {e["id"] for theme in demands["themes"] for e in theme["examples"]}
-    names = dict(session.execute(select(Petition.id, Petition.taxpayer_name).where(Petition.id.in_(ids))).all()) if ids else {}
+    names = dict(session.execute(select(Petition.id, Petition.taxpayer_name).where(Petition.id.in_(ids))).tuples().all()) if ids else {}
     for theme in demands["themes"]:
         for example in theme["examples"]:
             example["content"] = masker.text(example["content"], [names.get(example["id"])])

@@ -144,7 +144,7 @@ def facts_for_rows(session: Session, rows: Sequence, *, today: date | None = Non
             .order_by(RiskFinding.enterprise_id, RiskFinding.period, RiskFinding.indicator)).all():
         findings[owner].append((indicator, period))
 
-    empty = frozenset()
+    empty: frozenset[str] = frozenset()
     out = []
     for (id_, uscc, name, taxpayer_type, kind, industry_code, industry, region, restricted, employees, assets,
          sales, taxable, rd, hires, registered) in rows:

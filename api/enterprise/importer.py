@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any, Union, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,13 +72,13 @@ def _lines(source: Source) -> Iterator[tuple[Iterator[str], str]]:
             yield handle, str(source)
         return
     if isinstance(source.read(0), bytes):
-        wrapper = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+        wrapper = io.TextIOWrapper(cast(IO[bytes], source), encoding="utf-8-sig", newline="")
         try:
             yield wrapper, getattr(source, "name", "")
         finally:
             wrapper.detach()  # the caller's stream stays open
         return
-    yield source, getattr(source, "name", "")
+    yield cast(IO[str], source), getattr(source, "name", "")
 
 
 def _format(fmt: str | None, name: str, first: str) -> str:
@@ -116,8 +116,11 @@ def _jsonl_rows(lines: Iterator[str]) -> Iterator[tuple[int, dict | RowError]]:
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield number, RowError(f"不是合法的 JSON：{exc.msg}（第{exc.colno}列）")
+            continue
+        except ValueError:  # valid syntax json cannot read: an integer of more than 4,300 digits
+            yield number, RowError("不是合法的 JSON：数字过长")
             continue
         yield number, value if isinstance(value, dict) else RowError("每一行应为一个 JSON 对象")
 
@@ -131,7 +134,7 @@ def _utc_iso(moment: datetime) -> str:
 def _enterprise_ids(session: Session, rows: Rows, report: ImportReport) -> Rows:
     """The rows whose enterprise exists, with ``enterprise_id`` added; the others rejected."""
     usccs = sorted({row["uscc"] for _, row in rows})
-    ids = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs))).all())
+    ids = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs))).tuples().all())
     kept = []
     for line, row in rows:
         if row["uscc"] not in ids:

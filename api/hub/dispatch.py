@@ -79,7 +79,7 @@ def seat_board(unit_id: int, *, session: Session, client: redis.Redis, settings:
     seats = seats_with_loads(client, unit_id, session=session)
     waiting = dict(session.execute(select(Conversation.tier, func.count(Conversation.id))
                                    .where(Conversation.unit_id == unit_id, Conversation.mode == "queued")
-                                   .group_by(Conversation.tier)).all())
+                                   .group_by(Conversation.tier)).tuples().all())
     accounts = {a.id: a for a in session.execute(select(StaffAccount).where(
         StaffAccount.id.in_([s.staff_id for s in seats]))).scalars()} if seats else {}
     tiers = {}

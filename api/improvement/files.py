@@ -51,7 +51,7 @@ _ENTITY_SYNTAX = re.compile(r"[\[\]{}]")  # Rasa's entity annotation [text](enti
 NOT_TRAINABLE = frozenset({"nlu_fallback"})
 
 
-def clean_utterance(text: str) -> str:
+def clean_utterance(text: str | None) -> str:
     """One line, inner whitespace collapsed; 422 when empty, too long or carrying Rasa annotation syntax."""
     text = " ".join(str(text or "").split())
     if not text:

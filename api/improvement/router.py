@@ -8,8 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from api.analytics.deps import Operator
-from api.auth.deps import SettingsDep
 from api.core.database import SessionDep
+from api.core.runtime import SettingsDep
 from api.core.time import aware_now
 from api.improvement import service as improvements
 from api.improvement.schemas import (

@@ -13,7 +13,7 @@ from api.review.schemas import Person
 __all__ = ["ImprovementStatus", "ImprovementBody", "RejectBody", "ImprovementOut", "ImprovementPage", "ImprovementOptions",
            "EntryChoice", "Attention"]
 
-ImprovementStatus = Enum("ImprovementStatus", {s: s for s in IMPROVEMENT_STATUSES}, type=str)
+ImprovementStatus = Enum("ImprovementStatus", {s: s for s in IMPROVEMENT_STATUSES}, type=str)  # type: ignore[misc]  # members: IMPROVEMENT_STATUSES, read at run time
 
 
 class ImprovementBody(BaseModel):

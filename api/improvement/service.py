@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -164,7 +165,7 @@ def _names(session: Session, ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(StaffAccount.id, StaffAccount.display_name)
-                                .where(StaffAccount.id.in_(ids))).all())
+                                .where(StaffAccount.id.in_(ids))).tuples().all())
 
 
 def wire(improvement: Improvement, names: dict[int, str]) -> dict:
@@ -222,7 +223,8 @@ def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict]:
     chosen = [kb.entries[q]] if q in kb.entries else []
     chosen += [e for e in kb.entries.values() if q in e.id or q in e.title]
     chosen += [c.entry for c in kb.retriever.rank(q, limit=limit)]
-    out, seen = [], set()
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for entry in chosen:
         if entry.id not in seen and len(out) < limit:
             seen.add(entry.id)
@@ -236,7 +238,7 @@ def attention(settings: Settings, today) -> dict:
     """Knowledge entries past their valid_until or flagged review, in the files the dashboard writes."""
     snapshot = files.knowledge_snapshot(settings.knowledge_dir)
     root = Path(settings.knowledge_dir)
-    out = []
+    out: list[dict[str, Any]] = []
     for entry in snapshot.entries.values():
         reasons = (["expired"] if entry.valid_until and entry.valid_until < today else []) + (["review"] if entry.review else [])
         if reasons:

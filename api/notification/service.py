@@ -16,6 +16,7 @@ from typing import NamedTuple
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.core.errors import Invalid, NotFound
 from api.core.time import aware_now
 from api.notification.models import KINDS, Notification
@@ -98,7 +99,7 @@ def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None 
         session.execute(insert(table), values)
     else:
         for value in values:
-            value["id"] = session.execute(insert(table).values(**value)).inserted_primary_key[0]
+            value["id"] = session.execute(insert(table).values(**value).returning(table.c.id)).scalar_one()
     return [NotificationRef(v["id"], v["petition_id"], v["recipient_staff_id"], v["recipient_unit_id"]) for v in values]
 
 
@@ -133,7 +134,7 @@ def mark_read(notification_ids: Iterable[int], staff: StaffAccount, *, session: 
     result = session.execute(update(Notification)
                              .where(Notification.id.in_(ids), _for(staff), Notification.read_at.is_(None))
                              .values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    return rowcount(result)
 
 
 def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20) -> list[dict]:
@@ -144,9 +145,9 @@ def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20)
 
     unread = (_for(staff), Notification.read_at.is_(None))
     counts = dict(session.execute(select(Notification.kind, func.count(Notification.id)).where(*unread)
-                                  .group_by(Notification.kind)).all())
+                                  .group_by(Notification.kind)).tuples().all())
     petitions = dict(session.execute(select(Notification.kind, func.count(func.distinct(Notification.petition_id)))
-                                     .where(*unread).group_by(Notification.kind)).all())
+                                     .where(*unread).group_by(Notification.kind)).tuples().all())
     groups = []
     for kind in _GROUP_ORDER:
         if not counts.get(kind):
@@ -175,7 +176,7 @@ def mark_group_read(kind: str, staff: StaffAccount, *, session: Session, up_to_i
     if up_to_id is not None:
         query = query.where(Notification.id <= up_to_id)
     result = session.execute(query.values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    return rowcount(result)
 
 
 def get_for_staff(notification_id: int, staff: StaffAccount, *, session: Session) -> Notification:

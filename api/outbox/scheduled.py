@@ -36,7 +36,7 @@ def run_outbox_once(rt: Runtime) -> int:
             sender = sender_from_settings(rt.settings)
             taken = drain(session, sender, now=now) if sender is not None else 0
             session.commit()
-        events.publish(rt.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting})])
+        events.publish(rt.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting if n.uscc})])
         return taken
 
 

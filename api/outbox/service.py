@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.core.errors import NotFound
 from api.org.models import Unit
 from api.outbox.models import EnterpriseNotice, SmsMessage
@@ -29,7 +30,7 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _units(session: Session, ids) -> str:
-    names = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids)))).all()
+    names = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids)))).tuples().all()
     by_id = dict(names)
     return "、".join(by_id[i] for i in ids if i in by_id) or "办理部门"
 
@@ -91,7 +92,7 @@ def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, no
     if told is None:
         return None
     if entry.id is None:
-        session.flush()  # the notice names its ledger entry
+        session.flush()  # type: ignore[unreachable]  # the notice names its ledger entry (typed int: once flushed)
     kind, text = told
     notice = EnterpriseNotice(petition_id=petition.id, event_id=entry.id, uscc=petition.uscc, kind=kind,
                               ticket=petition.ticket, text=text, created_at=now)
@@ -148,9 +149,9 @@ def claim_for_chat(uscc: str, *, session: Session, now: datetime, limit: int = 2
         EnterpriseNotice.created_at >= now - timedelta(days=90)).order_by(EnterpriseNotice.id).limit(limit)).scalars()
     claimed = []
     for notice in list(waiting):
-        won = session.execute(update(EnterpriseNotice).where(
+        won = rowcount(session.execute(update(EnterpriseNotice).where(
             EnterpriseNotice.id == notice.id, EnterpriseNotice.chat_delivered_at.is_(None)
-        ).values(chat_delivered_at=now).execution_options(synchronize_session=False)).rowcount
+        ).values(chat_delivered_at=now).execution_options(synchronize_session=False)))
         if won:
             notice.chat_delivered_at = now
             claimed.append(notice)

@@ -264,7 +264,7 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
     if group_by == "unit":
         ids = [row.key for row in rows if row.key is not None]
         if ids:
-            units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+            units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).tuples().all())
     total, out = _empty(), []
     for row in rows:
         figures = _empty()

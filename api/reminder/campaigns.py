@@ -181,7 +181,7 @@ def funnel(campaign: Campaign, *, session: Session) -> dict:
         .where(r.campaign_id == campaign.id)).one()
     answers = dict(session.execute(select(r.answer, func.count(r.id)).where(r.campaign_id == campaign.id,
                                                                             r.answer.is_not(None))
-                                   .group_by(r.answer)).all())
+                                   .group_by(r.answer)).tuples().all())
     targeted, delivered, read, answered, corrected, closed = (int(v or 0) for v in totals)
     return {"evaluated": campaign.evaluated, "targeted": targeted, "skipped_quiet_period": campaign.skipped,
             "delivered": delivered, "read": read, "answered": answered,

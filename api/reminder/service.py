@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.core.errors import Conflict, NotFound
 from api.core.time import china_date
 from api.enterprise.models import CreditDeduction, CreditRecord
@@ -97,9 +98,9 @@ def deliverable(uscc: str, *, session: Session, now: datetime, weekly_cap: int, 
 
 def mark_delivered(reminder: Reminder, message_id: int | None, *, session: Session, now: datetime) -> bool:
     """Created → delivered, once: False if another connection delivered it first."""
-    done = session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.status == "created")
-                           .values(status="delivered", delivered_at=now, message_id=message_id)
-                           .execution_options(synchronize_session=False)).rowcount
+    done = rowcount(session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.status == "created")
+                                    .values(status="delivered", delivered_at=now, message_id=message_id)
+                                    .execution_options(synchronize_session=False)))
     return bool(done)
 
 
@@ -203,7 +204,7 @@ def pending_counts(session: Session, enterprise_ids: list[int]) -> dict[int, int
     rows = session.execute(select(Reminder.enterprise_id, func.count(Reminder.id))
                            .where(Reminder.enterprise_id.in_(enterprise_ids),
                                   Reminder.status.in_(("created", "delivered")))
-                           .group_by(Reminder.enterprise_id)).all()
+                           .group_by(Reminder.enterprise_id)).tuples().all()
     return dict(rows)
 
 

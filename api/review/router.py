@@ -10,8 +10,8 @@ from api.analytics.deps import Admin, Format, Operator, ScopeDep, masker_for
 from api.analytics.export import csv_response
 from api.analytics.schemas import OR_CSV
 from api.analytics.service import Scope
-from api.auth.deps import SettingsDep
 from api.core.database import SessionDep
+from api.core.runtime import SettingsDep
 from api.core.time import aware_now
 from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
 from api.privacy.masking import Masker

@@ -21,6 +21,7 @@ SQLite has no documents; the review filters the messages with ILIKE there.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from common.identifiers import to_halfwidth
@@ -41,7 +42,7 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def document(texts: list[str | None], entry_ids: list[str]) -> str:
+def document(texts: Sequence[str | None], entry_ids: Iterable[str]) -> str:
     """The ``tsvector`` input text of a conversation."""
     positions: dict[str, list[int]] = {}
     at = 1
@@ -64,7 +65,7 @@ def document(texts: list[str | None], entry_ids: list[str]) -> str:
     return " ".join(parts)
 
 
-def query(q: str, entry_ids: list[str] = ()) -> str | None:
+def query(q: str, entry_ids: Iterable[str] = ()) -> str | None:
     """The ``tsquery`` input text for "contains ``q``", or None when ``q`` has no characters."""
     chars = _chars(q)
     if not chars:

@@ -225,7 +225,7 @@ def transcript(conversation_id: int, *, session: Session, masker: Masker) -> dic
     marks = {m.message_id: m for m in session.execute(select(ReviewMark).where(
         ReviewMark.conversation_id == conv.id)).scalars()}
     people = dict(session.execute(select(StaffAccount.id, StaffAccount.display_name).where(
-        StaffAccount.id.in_({m.staff_id for m in marks.values()} | {conv.assigned_staff_id or 0}))).all())
+        StaffAccount.id.in_({m.staff_id for m in marks.values()} | {conv.assigned_staff_id or 0}))).tuples().all())
     fact = session.execute(select(ConversationFact).where(ConversationFact.conversation_id == conv.id)).scalar_one_or_none()
     tags = _tags_of(session, [conv.id])[conv.id]
     out, last_user = [], None
@@ -323,7 +323,7 @@ def mark(message_id: int, body: dict, staff: StaffAccount, *, session: Session, 
     existing.correct_intent, existing.correct_entry_id, existing.correct_topic, existing.note = intent, entry_id, topic, note
     existing.staff_id, existing.updated_at = staff.id, now
     session.flush()
-    conv = session.get(Conversation, message.conversation_id)
+    conv = session.get_one(Conversation, message.conversation_id)  # the message's: always there
     improvements = list(session.execute(select(Improvement.id).where(Improvement.source_mark_id == existing.id)).scalars())
     return _mark_wire(existing, message, _previous_user_text(session, message), [conv.enterprise_name], masker,
                       staff.display_name, improvements)
@@ -345,7 +345,7 @@ def marks(date_from: date | None, date_to: date | None, page: int, page_size: in
     rows = session.execute(query.order_by(ReviewMark.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
     mark_ids = [m.id for m, _, _ in rows]
     people = dict(session.execute(select(StaffAccount.id, StaffAccount.display_name).where(
-        StaffAccount.id.in_({m.staff_id for m, _, _ in rows}))).all()) if rows else {}
+        StaffAccount.id.in_({m.staff_id for m, _, _ in rows}))).tuples().all()) if rows else {}
     improvements: dict[int, list[int]] = {}
     if mark_ids:
         for iid, mid in session.execute(select(Improvement.id, Improvement.source_mark_id)
