@@ -107,6 +107,10 @@ def _name_variants(names: Iterable[str | None]) -> list[str]:
     return sorted(out, key=len, reverse=True)  # longest first: the full name before its core
 
 
+@overload
+def mask_text(text: str, names: Iterable[str | None] = ()) -> str: ...
+@overload
+def mask_text(text: str | None, names: Iterable[str | None] = ()) -> str | None: ...
 def mask_text(text: str | None, names: Iterable[str | None] = ()) -> str | None:
     """``text`` with phones, USCCs, ID and card numbers, the given (enterprise) names and introduced person
     names masked."""
@@ -157,6 +161,10 @@ class Masker:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
 
+    @overload
+    def text(self, text: str, names: Iterable[str | None] = ()) -> str: ...
+    @overload
+    def text(self, text: str | None, names: Iterable[str | None] = ()) -> str | None: ...
     def text(self, text: str | None, names: Iterable[str | None] = ()) -> str | None:
         return mask_text(text, names) if self.enabled else text
 
