@@ -11,8 +11,8 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
