@@ -67,7 +67,7 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 def get_or_404(session: Session, model: type[ModelT], key: Any, what: str) -> ModelT:
     """The row of `model` with primary key `key`, or NotFound naming it ("单位 3 不存在")."""
-    row = session.get(model, key)
+    row = session.get(model, key) if key is not None else None  # None: no row (SQLAlchemy would warn)
     if row is None:
         raise NotFound(f"{what} {key} 不存在")
     return row

@@ -67,7 +67,7 @@ def create_staff(*, session: Session, username: str, display_name: str, role: st
     return staff
 
 
-def get_unit(unit_id: int, *, session: Session) -> Unit:
+def get_unit(unit_id: int | None, *, session: Session) -> Unit:
     return get_or_404(session, Unit, unit_id, "单位")
 
 

@@ -47,8 +47,9 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, false, func, not_, or_, select
+from sqlalchemy import BindParameter, Date, Integer, String, and_, bindparam, false, func, not_, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -135,7 +136,7 @@ class _Workdays:
         self.origin = date_from - timedelta(days=1)
         self.numbers = _workday_numbers(self.origin, max(date_to, today, china_today()))
         if session.get_bind().dialect.name == "postgresql":
-            self.table = bindparam("workday_numbers", self.numbers, type_=postgresql.ARRAY(Integer))
+            self.table: BindParameter[Any] = bindparam("workday_numbers", self.numbers, type_=postgresql.ARRAY(Integer))
         else:
             self.table = bindparam("workday_numbers", json.dumps(self.numbers), type_=String)
         self.start = bindparam("workday_origin", self.origin, type_=Date)

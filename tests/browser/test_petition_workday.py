@@ -23,10 +23,9 @@ CONNECTED = "() => document.body.dataset.connected === '1'"
 
 
 def _seed(session, world):
-    from tools.demo.enterprises import seed_demo
-
     from api.auth.security import hash_password
     from api.org.service import create_staff, create_unit
+    from tools.demo.enterprises import seed_demo
 
     password = hash_password(PASSWORD, iterations=1_000)
     policy = create_unit(session=session, name="税政科", level="city", kind="handling_department",
