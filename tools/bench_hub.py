@@ -281,7 +281,7 @@ def signed_summary(seconds: list[float]) -> dict:
     ms = [1000 * s for s in seconds]
     if not ms:
         return {"n": 0, "p50_ms": None, "p95_ms": None, "mean_ms": None}
-    return {"n": len(ms), "p50_ms": round(pct(ms, 0.5), 1), "p95_ms": round(pct(ms, 0.95), 1),
+    return {"n": len(ms), "p50_ms": round(pct(ms, 0.5) or 0.0, 1), "p95_ms": round(pct(ms, 0.95) or 0.0, 1),
             "mean_ms": round(statistics.fmean(ms), 1)}
 
 
