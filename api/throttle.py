@@ -99,7 +99,7 @@ def take(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: st
         _, count, ttl = pipe.execute()
     if count > rate.count:
         _refuse(ttl, rate, detail, code)
-    return count
+    return int(count)
 
 
 def refuse_if_full(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: str,
@@ -121,7 +121,7 @@ def record_failure(client: redis.Redis, name: str, subject: str, rate: Rate) -> 
         pipe.set(key, 0, ex=rate.seconds, nx=True)
         pipe.incr(key)
         _, count = pipe.execute()
-    return count
+    return int(count)
 
 
 def clear(client: redis.Redis, name: str, subject: str) -> None:

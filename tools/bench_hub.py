@@ -92,7 +92,7 @@ BOT_DOWN_PREFIX = "抱歉，智能助手暂时无法回复"
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -201,7 +201,7 @@ def rss_mb(process: subprocess.Popen) -> float | None:
         import psutil
 
         parent = psutil.Process(process.pid)
-        return round(sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20, 1)
+        return round(float(sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])) / 2**20, 1)
     except ImportError:
         try:
             for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():

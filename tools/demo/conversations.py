@@ -429,7 +429,7 @@ def _reserve_ids(session: Session, model, count: int) -> int:
     table = model.__tablename__
     sequence = f"pg_get_serial_sequence('{table}', 'id')"
     session.execute(sql(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
-    first = session.execute(sql(f"SELECT nextval({sequence})")).scalar_one()
+    first = int(session.execute(sql(f"SELECT nextval({sequence})")).scalar_one())
     session.execute(sql(f"SELECT setval({sequence}, :last)"), {"last": first + max(count, 1) - 1})
     return first
 

@@ -202,7 +202,7 @@ def _int(rng: random.Random, low: int, high: int) -> int:
 
 
 def _log_uniform(rng: random.Random, low: float, high: float) -> float:
-    return low * (high / low) ** rng.random()
+    return float(low * (high / low) ** rng.random())
 
 
 T = TypeVar("T")
