@@ -74,7 +74,8 @@ lint: venv bot-venv  ## ruff (style and bug patterns) and mypy (types), configur
 # runtime each package runs in: the service's packages on 3.12, the bot's (which import rasa_sdk) and the bot
 # benchmark's tools on 3.10.
 	@status=0; $(PY) -m ruff check . || status=1; $(PY) -m mypy || status=1; \
-	  $(BOT_PY) -m mypy -p bot -p actions -p tools.bench -m tools.bench_bot || status=1; exit $$status
+	  $(BOT_PY) -m mypy -p bot -p actions -m tools.bench_bot -m tools.bench.score -m tools.bench.calibrate \
+	  || status=1; exit $$status
 
 test-py: train web test-bot  ## the service runtime's tests, with end-to-end tests against a real Rasa server (bot runtime)
 	$(PY) -m pytest -q $(addprefix --ignore=,$(BOT_TESTS))
