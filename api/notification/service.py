@@ -11,9 +11,10 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, or_, select, update
+from redis import Redis
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.database import rowcount
@@ -74,7 +75,7 @@ def create(*, session: Session, kind: str, petition_id: int, message: str, recip
     return notification
 
 
-def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None = None) -> list[NotificationRef]:
+def create_many(rows: Sequence[dict[str, Any]], *, session: Session, now: datetime | None = None) -> list[NotificationRef]:
     """Bulk form for scheduled work: ``rows`` are dicts of kind, petition_id, message and a recipient.
     On PostgreSQL the ids are drawn from the table's sequence in one query and the rows go in one
     executemany (SQLAlchemy 1.4 has no executemany with RETURNING); on SQLite row by row.
@@ -103,7 +104,7 @@ def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None 
     return [NotificationRef(v["id"], v["petition_id"], v["recipient_staff_id"], v["recipient_unit_id"]) for v in values]
 
 
-def _for(staff: StaffAccount):
+def _for(staff: StaffAccount) -> ColumnElement[bool]:
     return or_(Notification.recipient_staff_id == staff.id, Notification.recipient_unit_id == staff.unit_id)
 
 
@@ -137,7 +138,7 @@ def mark_read(notification_ids: Iterable[int], staff: StaffAccount, *, session: 
     return rowcount(result)
 
 
-def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20) -> list[dict]:
+def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20) -> list[dict[str, Any]]:
     """The caller's unread notifications grouped by kind, most urgent kind first: a summary line ("12 件诉求即将
     到期", counting petitions, not reminders of the same one), the counts, and the newest ``per_group`` items
     with their petitions' tickets."""
@@ -187,7 +188,7 @@ def get_for_staff(notification_id: int, staff: StaffAccount, *, session: Session
     return notification
 
 
-def publish(redis, refs: Iterable[NotificationRef]) -> int:
+def publish(redis: Redis, refs: Iterable[NotificationRef]) -> int:
     """After commit: one message per notification on :data:`CHANNEL`. Returns how many were sent;
     a Redis error is logged and swallowed (the rows are committed and listed by the console)."""
     refs = list(refs)

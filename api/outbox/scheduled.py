@@ -40,5 +40,5 @@ def run_outbox_once(rt: Runtime) -> int:
         return taken
 
 
-def start_outbox_scheduler(rt: Runtime) -> asyncio.Task:
+def start_outbox_scheduler(rt: Runtime) -> asyncio.Task[None]:
     return run_every("outbox", rt.settings.outbox_sweep_seconds, run_outbox_once, rt)

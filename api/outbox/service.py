@@ -12,6 +12,7 @@ the staff's answer says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -22,6 +23,7 @@ from api.core.errors import NotFound
 from api.org.models import Unit
 from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.petition.models import Petition, PetitionEvent, PetitionExtension
+from api.reminder.models import RepairApplication
 
 __all__ = ["notice_for", "notice_for_repair", "enterprise_mobile", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
 
@@ -29,7 +31,7 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 """SMS goes to mainland mobile numbers only; a landline contact is told in the chat and by the staff's call."""
 
 
-def _units(session: Session, ids) -> str:
+def _units(session: Session, ids: Sequence[int | None]) -> str:  # None (a missing id): not found
     names = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids)))).tuples().all()
     by_id = dict(names)
     return "、".join(by_id[i] for i in ids if i in by_id) or "办理部门"
@@ -103,7 +105,7 @@ def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, no
     return notice
 
 
-def notice_for_repair(application, *, uscc: str, session: Session,
+def notice_for_repair(application: RepairApplication, *, uscc: str, session: Session,
                       now: datetime) -> tuple[EnterpriseNotice, SmsMessage | None]:
     """The enterprise hears the decision on its credit-repair application, with the reason: in its chat and
     消息, and by SMS when a mobile number is on record (:func:`enterprise_mobile`)."""
