@@ -47,7 +47,7 @@ __all__ = ["FORMATS", "CHUNK", "ImportReport", "import_file", "main"]
 FORMATS = ("csv", "jsonl")
 CHUNK = 1000
 Source = Union[str, Path, IO[str], IO[bytes]]  # noqa: UP007
-Rows = list[tuple[int, dict]]
+Rows = list[tuple[int, dict[str, Any]]]
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _format(fmt: str | None, name: str, first: str) -> str:
     return "jsonl" if first.lstrip("\ufeff").lstrip().startswith("{") else "csv"
 
 
-def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict | RowError]]:
+def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     # Control characters out before the reader sees them: Python 3.10's csv module stops at a NUL.
     reader = csv.DictReader((strip_controls(line) for line in lines), restkey="\0extra")
     problem = check_header(kind, reader.fieldnames or [])
@@ -110,7 +110,7 @@ def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict | Row
         yield reader.line_num, {k.strip(): v for k, v in raw.items()}
 
 
-def _jsonl_rows(lines: Iterator[str]) -> Iterator[tuple[int, dict | RowError]]:
+def _jsonl_rows(lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -172,8 +172,8 @@ def _apply_enterprises(session: Session, rows: Rows, report: ImportReport, now: 
         enterprise.updated_at = now
 
 
-def _upsert(session: Session, rows: Rows, report: ImportReport, model, key: Callable[[Any], tuple],
-            row_key: Callable[[dict], tuple], values: Callable[[dict], dict]) -> None:
+def _upsert(session: Session, rows: Rows, report: ImportReport, model: type[Any], key: Callable[[Any], tuple[Any, ...]],
+            row_key: Callable[[dict[str, Any]], tuple[Any, ...]], values: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Rows keyed by ``row_key``: update the stored row with that key, or add one."""
     ids = sorted({row["enterprise_id"] for _, row in rows})
     stored = {key(x): x for x in session.execute(select(model).where(model.enterprise_id.in_(ids))).scalars()}

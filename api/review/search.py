@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from common.identifiers import to_halfwidth
+from knowledge.base import KnowledgeBase
 
 __all__ = ["document", "query", "entries_containing", "END_MARK", "MAX_POSITION"]
 
@@ -79,7 +80,7 @@ def query(q: str, entry_ids: Iterable[str] = ()) -> str | None:
 
 
 @lru_cache(maxsize=2)  # keyed by the knowledge base itself: a reloaded one is a new key
-def _answer_texts(kb, today: dt.date) -> tuple[tuple[str, str], ...]:
+def _answer_texts(kb: KnowledgeBase, today: dt.date) -> tuple[tuple[str, str], ...]:
     return tuple((entry.id, "".join(_chars(entry.title + kb.render(entry, today)))) for entry in kb.entries.values())
 
 
