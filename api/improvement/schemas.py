@@ -21,7 +21,7 @@ class ImprovementBody(BaseModel):
     text: CleanStr | None = Field(None, max_length=200)
     intent: CleanStr | None = Field(None, max_length=100)
     entry_id: CleanStr | None = Field(None, max_length=100)
-    entry: Annotated[dict | None, AfterValidator(clean_tree)] = None
+    entry: Annotated[dict[str, Any] | None, AfterValidator(clean_tree)] = None
     source_message_id: Id | None = None
     source_mark_id: Id | None = None
     source_group: CleanStr | None = Field(None, max_length=40)
