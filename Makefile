@@ -71,9 +71,11 @@ test: lint validate test-py test-embedded test-stories  ## lint, validate data, 
 
 lint: venv bot-venv  ## ruff (style and bug patterns) and mypy (types), configured in pyproject.toml
 # Both always run, so one pass shows every finding; the target fails if either found something. mypy runs in the
-# runtime each package runs in: the service's packages on 3.12, the bot's (which import rasa_sdk) on 3.10.
+# runtime each package runs in: the service's packages on 3.12, the bot's (which import rasa_sdk) and the bot
+# benchmark's tools on 3.10.
 	@status=0; $(PY) -m ruff check . || status=1; $(PY) -m mypy || status=1; \
-	  $(BOT_PY) -m mypy -p bot -p actions || status=1; exit $$status
+	  $(BOT_PY) -m mypy -p bot -p actions -m tools.bench_bot -m tools.bench.score -m tools.bench.calibrate \
+	  || status=1; exit $$status
 
 test-py: train web test-bot  ## the service runtime's tests, with end-to-end tests against a real Rasa server (bot runtime)
 	$(PY) -m pytest -q $(addprefix --ignore=,$(BOT_TESTS))

@@ -13,7 +13,7 @@ __all__ = ["DropQueryStrings", "install_log_redaction", "LOGGERS"]
 LOGGERS = ("uvicorn.access", "uvicorn.error")  # uvicorn logs WebSocket connections on uvicorn.error
 
 
-def _path_only(value):
+def _path_only(value: object) -> object:
     if isinstance(value, str) and value.startswith("/") and "?" in value:
         return value.split("?", 1)[0] + "?…"
     return value

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 __all__ = ["BodyLimit", "MULTIPART_ROOM"]
 
 MULTIPART_ROOM = 64 * 1024  # boundaries and part headers around an uploaded file
@@ -20,10 +22,10 @@ def _megabytes(limit: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app, *, default: int, per_path: dict[str, int] | None = None):
+    def __init__(self, app: ASGIApp, *, default: int, per_path: dict[str, int] | None = None) -> None:
         self.app, self.default, self.per_path = app, default, dict(per_path or {})
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = self.per_path.get(scope.get("path", ""), self.default)
@@ -36,7 +38,8 @@ class BodyLimit:
             if declared is not None and declared > limit:
                 return await self._refuse(send, limit)
         # Read the body, counting, before the app runs; replay it afterwards.
-        chunks, size, more = [], 0, True
+        chunks: list[Message] = []
+        size, more = 0, True
         while more:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: let the app see it
@@ -51,13 +54,13 @@ class BodyLimit:
         tail = [m for m in chunks if m["type"] != "http.request"]
         replay = [{"type": "http.request", "body": body, "more_body": False}, *tail]
 
-        async def replayed():
+        async def replayed() -> Message:
             return replay.pop(0) if replay else await receive()
 
         return await self.app(scope, replayed, send)
 
     @staticmethod
-    async def _refuse(send, limit: int) -> None:
+    async def _refuse(send: Send, limit: int) -> None:
         payload = json.dumps({"detail": f"请求内容太大（不能超过{_megabytes(limit)}），请精简后再提交",
                               "code": "too_large"}, ensure_ascii=False).encode("utf-8")
         await send({"type": "http.response.start", "status": 413,

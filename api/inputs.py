@@ -8,6 +8,10 @@
 - ``SafeDate`` / ``SafeDatetime``: dates in ``MIN_YEAR`` … ``MAX_YEAR``; year 1 or 9999 cannot be moved to Beijing
   time, and a tax office has no business with them.
 
+The classes only carry the schema: what pydantic makes of the input is a plain ``str``, ``int``, ``date`` or
+``datetime``, so that is what the type checker is told they are (and a plain value may be given where one is
+declared, as in ``PetitionCreate(channel="窗口", ...)``).
+
 ``tests/api/test_inputs.py`` walks every route and fails when a string, integer or date is declared otherwise.
 """
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -31,22 +35,25 @@ MAX_PAGE = 100_000  # a page number past this is a mistake; the database would o
 MIN_YEAR, MAX_YEAR = 2000, 2099
 
 
-class CleanStr(str):
-    """A string with control characters removed before its length is checked; text made of nothing else is refused.
+if TYPE_CHECKING:  # what a validated value is: see the module docstring
+    CleanStr = str
+else:
+    class CleanStr(str):
+        """A string with control characters removed before its length is checked; text made of nothing else is refused.
 
-    Not strict: numbers still become text (pydantic 2 alone would refuse them). ``clean_str(...)`` makes a subclass
-    with constraints; ``Field``/``Query`` lengths given to a bare ``CleanStr`` are checked after the cleaning too."""
+        Not strict: numbers still become text (pydantic 2 alone would refuse them). ``clean_str(...)`` makes a subclass
+        with constraints; ``Field``/``Query`` lengths given to a bare ``CleanStr`` are checked after the cleaning too."""
 
-    strip_whitespace: bool = False
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
+        strip_whitespace: bool = False
+        min_length: int | None = None
+        max_length: int | None = None
+        pattern: str | None = None
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        text = core_schema.str_schema(strip_whitespace=cls.strip_whitespace or None, min_length=cls.min_length,
-                                      max_length=cls.max_length, pattern=cls.pattern)
-        return core_schema.no_info_before_validator_function(_clean, text)
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+            text = core_schema.str_schema(strip_whitespace=cls.strip_whitespace or None, min_length=cls.min_length,
+                                          max_length=cls.max_length, pattern=cls.pattern)
+            return core_schema.no_info_before_validator_function(_clean, text)
 
 
 def _clean(value: Any) -> Any:
@@ -84,16 +91,19 @@ def clean_tree(value: Any) -> Any:
     return value
 
 
-class Id(int):
-    """A row id: 1 … 2**31-1 (a larger number is not an id; the database would fail on it)."""
+if TYPE_CHECKING:  # what a validated value is: see the module docstring
+    Id = int
+else:
+    class Id(int):
+        """A row id: 1 … 2**31-1 (a larger number is not an id; the database would fail on it)."""
 
-    ge: int = 1
-    le: int = MAX_ID
-    strict: bool = False
+        ge: int = 1
+        le: int = MAX_ID
+        strict: bool = False
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.int_schema(ge=cls.ge, le=cls.le, strict=cls.strict or None)
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+            return core_schema.int_schema(ge=cls.ge, le=cls.le, strict=cls.strict or None)
 
 
 def bounded_int(ge: int, le: int, *, strict: bool = False) -> type[int]:
@@ -102,25 +112,29 @@ def bounded_int(ge: int, le: int, *, strict: bool = False) -> type[int]:
     return type("BoundedInt", (Id,), dict(ge=ge, le=le, strict=strict))  # noqa: C408
 
 
-def _in_years(value, kind: str):
+def _in_years(value: date, kind: str) -> date:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValueError(f"{kind}须在{MIN_YEAR}年至{MAX_YEAR}年之间")
     return value
 
 
-class SafeDate(date):
-    """A date between MIN_YEAR and MAX_YEAR."""
+if TYPE_CHECKING:  # what a validated value is: see the module docstring
+    SafeDate = date
+    SafeDatetime = datetime
+else:
+    class SafeDate(date):
+        """A date between MIN_YEAR and MAX_YEAR."""
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(lambda value: _in_years(value, "日期"),
-                                                            core_schema.date_schema())
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+            return core_schema.no_info_after_validator_function(lambda value: _in_years(value, "日期"),
+                                                                core_schema.date_schema())
 
 
-class SafeDatetime(datetime):
-    """A date and time between MIN_YEAR and MAX_YEAR."""
+    class SafeDatetime(datetime):
+        """A date and time between MIN_YEAR and MAX_YEAR."""
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(lambda value: _in_years(value, "时间"),
-                                                            core_schema.datetime_schema())
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+            return core_schema.no_info_after_validator_function(lambda value: _in_years(value, "时间"),
+                                                                core_schema.datetime_schema())

@@ -1,6 +1,7 @@
 """The FastAPI application factory: settings, database, Redis and routers are wired at start-up."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_log_redaction()  # before the first request: no token in a query string is ever logged
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt.engine = make_engine(settings.database_url)
         rt.session_factory = make_session_factory(rt.engine)
         rt.redis = connect_redis(settings.redis_url, settings.embedded_redis_path)

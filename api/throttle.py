@@ -18,10 +18,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import redis.asyncio
+from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
+from starlette.requests import HTTPConnection
 
 from api.core.errors import TooManyRequests
 
@@ -40,7 +43,7 @@ class Rate:
     seconds: int
 
     @classmethod
-    def parse(cls, value) -> Rate:
+    def parse(cls, value: object) -> Rate:
         if isinstance(value, Rate):
             return value
         match = _RATE.match(str(value))
@@ -53,7 +56,7 @@ class Rate:
 
     # a Settings field of type Rate accepts "5/15m" from the environment (pydantic_settings.NoDecode: not JSON)
     @classmethod
-    def __get_pydantic_core_schema__(cls, source, handler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str))
 
@@ -61,7 +64,7 @@ class Rate:
         return f"{self.count}/{self.seconds}s"
 
 
-def client_address(connection) -> str:
+def client_address(connection: HTTPConnection) -> str:
     """The caller's address (a Request or a WebSocket) as uvicorn sees it: behind a proxy, the proxy's,
     unless uvicorn runs with --proxy-headers."""
     return connection.client.host if connection.client else "unknown"
@@ -104,7 +107,7 @@ async def atake(client: redis.asyncio.Redis, name: str, subject: str, rate: Rate
     return _judge(count, ttl, rate, detail, code)
 
 
-def _count(pipe, key: str, rate: Rate) -> None:
+def _count(pipe: redis.client.Pipeline | redis.asyncio.client.Pipeline, key: str, rate: Rate) -> None:
     pipe.set(key, 0, ex=rate.seconds, nx=True)
     pipe.incr(key)
     pipe.ttl(key)
@@ -113,7 +116,7 @@ def _count(pipe, key: str, rate: Rate) -> None:
 def _judge(count: int, ttl: int, rate: Rate, detail: str, code: str) -> int:
     if count > rate.count:
         _refuse(ttl, rate, detail, code)
-    return count
+    return int(count)
 
 
 def refuse_if_full(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: str,
@@ -135,7 +138,7 @@ def record_failure(client: redis.Redis, name: str, subject: str, rate: Rate) -> 
         pipe.set(key, 0, ex=rate.seconds, nx=True)
         pipe.incr(key)
         _, count = pipe.execute()
-    return count
+    return int(count)
 
 
 def clear(client: redis.Redis, name: str, subject: str) -> None:

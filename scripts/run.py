@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlparse
 
 from common.runtimes import bot_python
@@ -82,7 +83,7 @@ def commands(env: dict[str, str]) -> dict[str, tuple[list[str], dict[str, str]]]
     }
 
 
-def relay(name: str, stream) -> None:
+def relay(name: str, stream: IO[str]) -> None:
     for line in iter(stream.readline, ""):
         sys.stdout.write(f"[{name:7}] {line}")
         sys.stdout.flush()
@@ -100,7 +101,7 @@ def main() -> int:
         return migrate.returncode
     if env["APP_ENV"] == "development" and env.get("DEMO_SEATS", "1") != "0":
         subprocess.run([sys.executable, "-m", "tools.demo.seed"], cwd=ROOT, env=env)
-    processes: dict[str, subprocess.Popen] = {}
+    processes: dict[str, subprocess.Popen[str]] = {}
     for name, (command, extra) in commands(env).items():
         processes[name] = subprocess.Popen(command, cwd=ROOT, env={**env, **extra}, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -28,6 +28,7 @@ import random
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -44,7 +45,7 @@ OUT = ROOT / "var" / "bench"
 SEED = 20261123
 CHARTS = ("overview", "intents", "topics", "unanswered", "feedback", "seats", "petitions", "campaigns")
 
-SEARCHES = [
+SEARCHES: list[dict[str, Any]] = [
     {"q": "社保卡"}, {"q": "发票"}, {"q": "退税"}, {"q": "红字"}, {"q": "营业执照"}, {"enterprise": "USCC"},
     {"enterprise": "商贸"}, {"intent": "request_human"}, {"intent": "file_petition"}, {"topic": "TOPIC"},
     {"outcome": "handed_off"}, {"outcome": "fell_back"}, {"rating": 1}, {"rating_max": 2, "outcome": "handed_off"},
@@ -220,7 +221,7 @@ def main() -> None:
     settings = Settings(database_url=url, redis_url=redis_url, sla_sweep_enabled=False, hub_sweep_enabled=False,
                         campaign_sweep_enabled=False, analytics_sweep_enabled=False, outbox_sweep_enabled=False)
     with factory() as session:
-        operator = session.execute(select(StaffAccount).where(StaffAccount.role == "operator")).scalars().first()
+        operator = session.execute(select(StaffAccount).where(StaffAccount.role == "operator").limit(1)).scalar_one()
         uscc = session.execute(text("SELECT uscc FROM conversations WHERE uscc IS NOT NULL GROUP BY uscc "
                                     "ORDER BY count(*) DESC LIMIT 1")).scalar_one()
     token = create_staff_token(operator, secret=settings.app_secret, lifetime=td(hours=2))
@@ -263,7 +264,8 @@ def main() -> None:
             combined.append((time.perf_counter() - t0) * 1000)
         runs = {"one_call": summary(combined)}
         for mode in ("parallel", "sequential"):
-            loads, per_chart = [], {c: [] for c in CHARTS}
+            loads: list[float] = []
+            per_chart: dict[str, list[float]] = {c: [] for c in CHARTS}
             for i in range(args.runs):
                 total, times = load(args.today - td(days=i % 5), parallel=mode == "parallel")
                 loads.append(total)

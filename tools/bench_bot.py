@@ -28,7 +28,9 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 import yaml
@@ -47,6 +49,8 @@ RASA_ARGS = ["--domain", "bot/domain", "--config", "config.yml"]
 
 def load_evaluator(eval_dir: Path):
     spec = importlib.util.spec_from_file_location("evaluate", eval_dir / "evaluate.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no evaluate.py in {eval_dir}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -99,7 +103,7 @@ def stop(*processes: subprocess.Popen) -> None:
 def rss_mb(process: subprocess.Popen) -> float:
     try:
         parent = psutil.Process(process.pid)
-        return round(sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20, 1)
+        return round(float(sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])) / 2**20, 1)
     except psutil.NoSuchProcess:
         return 0.0
 
@@ -163,7 +167,7 @@ def leave_one_out(sample: int = 200, seed: int = 7) -> dict:
         held_out = dataclasses.replace(entry, questions=tuple(q for q in entry.questions if q != question))
         entries = [held_out if e.id == entry.id else e for e in kb.entries.values()]
         decision = Retriever(entries, kb.retriever.analyzer).decide(question)
-        if decision.kind == "answer":
+        if decision.kind == "answer" and decision.best is not None:
             right += decision.best.entry.topic == entry.topic
             wrong += decision.best.entry.topic != entry.topic
         else:
@@ -220,7 +224,7 @@ def load_issue13_sets(eval_dir: Path) -> dict[str, list[tuple[str, str, str | No
     read = lambda name: yaml.safe_load((BENCH / name).read_text(encoding="utf-8"))  # noqa: E731
     dev = yaml.safe_load((eval_dir / "dev_questions.yml").read_text(encoding="utf-8"))
     everyday = read("everyday_questions.yml")["questions"]
-    sets = {
+    sets: dict[str, list[Any]] = {  # (text, expected, related) rows, as returned
         "dev_kb": [(c["text"], c["topic"], None) for c in dev["kb"]],
         "dev_other": ([(c["text"], "refuse" if c.get("refuse") else "chitchat", None) for c in dev["out_of_scope"]]
                       + [(c["text"], "petition", None) for c in dev["petition"]]
@@ -293,7 +297,7 @@ def summarise(per_set: dict, latencies: list[float], errors: int) -> dict:
             unrelated = sum(r["score"].outcome == "wrong" and not r["score"].related_hit for r in rows)
             sets[name]["answered_unrelated"] = round(unrelated / len(rows), 3) if rows else 0.0
     headline = {}
-    get = lambda name, key: sets.get(name, {}).get(key)  # noqa: E731
+    get: Callable[[str, str], Any] = lambda name, key: sets.get(name, {}).get(key)  # noqa: E731
     for name in ("dev_kb", "everyday", "real_topic"):
         if name in sets:
             headline[f"{name}_right"] = round(get(name, "right") + get(name, "clarified_right"), 3)

@@ -92,7 +92,7 @@ BOT_DOWN_PREFIX = "抱歉，智能助手暂时无法回复"
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -206,7 +206,7 @@ def rss_mb(process: subprocess.Popen) -> float | None:
         import psutil
 
         parent = psutil.Process(process.pid)
-        return round(sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20, 1)
+        return round(float(sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])) / 2**20, 1)
     except ImportError:
         try:
             for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
@@ -286,7 +286,7 @@ def signed_summary(seconds: list[float]) -> dict:
     ms = [1000 * s for s in seconds]
     if not ms:
         return {"n": 0, "p50_ms": None, "p95_ms": None, "mean_ms": None}
-    return {"n": len(ms), "p50_ms": round(pct(ms, 0.5), 1), "p95_ms": round(pct(ms, 0.95), 1),
+    return {"n": len(ms), "p50_ms": round(pct(ms, 0.5) or 0.0, 1), "p95_ms": round(pct(ms, 0.95) or 0.0, 1),
             "mean_ms": round(statistics.fmean(ms), 1)}
 
 

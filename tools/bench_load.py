@@ -124,7 +124,7 @@ def cpu_by_process(stack: LoadStack) -> dict[str, float]:
     def used(proc: psutil.Process) -> float:
         try:
             times = proc.cpu_times()
-            return times.user + times.system
+            return float(times.user + times.system)
         except psutil.Error:
             return 0.0
 
@@ -247,7 +247,8 @@ async def saturation(base: str, questions: list[str], senders: int, seconds: flo
 async def long_conversation(base: str, questions: list[str], turns: int, timeout: float) -> dict:
     async with httpx.AsyncClient(timeout=60) as http:
         widget, _ = await open_widget_at(http, base)
-        latencies, outcomes = [], {}
+        latencies: list[float | None] = []
+        outcomes: dict[str, int] = {}
         try:
             for i in range(turns):
                 result = await turn(widget, questions[(i * 7) % len(questions)], timeout)
@@ -331,7 +332,8 @@ async def run_all(stack: LoadStack, args, questions: list[str], report: dict) ->
                 name: round(1000 * (spent - cpu_before.get(name, 0.0)) / answered, 1)
                 for name, spent in cpu_by_process(stack).items() if spent - cpu_before.get(name, 0.0) > 0.05}
         await asyncio.sleep(3)  # what is still queued drains before the next phase
-        return report[key]
+        result: dict = report[key]
+        return result
 
     async with httpx.AsyncClient(timeout=120) as http:  # warm both paths (first turns load lazily)
         for base in (direct, balanced, balanced):

@@ -25,6 +25,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -91,7 +92,8 @@ def seed(engine, count: int, today: date) -> None:
         conn.execute(text("TRUNCATE notifications, petition_events, petition_handlers, petition_extensions, "
                           "petitions, petition_ticket_counters, staff_accounts, units RESTART IDENTITY CASCADE"))
         unit_id = iter(range(1, 10_000))
-        units, staff = [], []
+        units: list[tuple[int, str, str, str, int | None]] = []
+        staff = []
         province = next(unit_id)
         units.append((province, "省税务局", "province", "tax_unit", None))
         cities = []
@@ -143,7 +145,7 @@ def seed(engine, count: int, today: date) -> None:
         category = CATEGORIES[CATEGORY_OF[d]] if rng.random() < 0.85 else rng.choice(CATEGORIES)
         channel = rng.choices(CHANNELS, weights=(35, 20, 10, 30, 5))[0]
         city, service, depts, legal = rng.choice(cities)
-        row = dict(handover_due=None, handling_due=None, feedback_due=None, handed_over_at=None, assigned_at=None,  # noqa: C408
+        row: dict[str, Any] = dict(handover_due=None, handling_due=None, feedback_due=None, handed_over_at=None, assigned_at=None,  # noqa: C408
                    started_at=None, resolved_at=None, fed_back_at=None, visited_at=None, closed_at=None,
                    service_unit_id=None, handling_unit_id=None, long_term=False, reconsideration=False,
                    satisfaction=None, resolution=None, status="registered")
@@ -214,7 +216,7 @@ def _steps(rng: random.Random, rday: date, days: Days, category: str):
     if fed is not None:
         if rng.random() < 0.6:
             steps.append(("return_visit", fed + timedelta(days=rng.randint(1, 3))))
-        steps.append(("close", steps[-1][1] + timedelta(days=1)))
+        steps.append(("close", (steps[-1][1] or fed) + timedelta(days=1)))
     return steps
 
 

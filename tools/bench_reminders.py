@@ -83,7 +83,7 @@ def main() -> int:
     result = campaigns.send(factory, campaign_id)
     seconds = time.perf_counter() - started
     with factory() as session:
-        stored = session.get(Campaign, campaign_id)
+        stored = session.get_one(Campaign, campaign_id)
         report["send_campaign"] = {"evaluated": stored.evaluated, "reminders": stored.targeted,
                                    "skipped_quiet_period": stored.skipped, "seconds": round(seconds, 1),
                                    "status": result["status"], "peak_rss_mb": round(peak_mb(), 1),

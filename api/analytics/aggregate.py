@@ -323,7 +323,7 @@ def _unanswered(session: Session, start: datetime, end: datetime) -> dict:
     texts: dict[int, str] = {}
     for i in range(0, len(user_ids), 500):
         texts.update(session.execute(select(Message.id, func.substr(Message.text, 1, 200))
-                                     .where(Message.id.in_(user_ids[i:i + 500]))).all())
+                                     .where(Message.id.in_(user_ids[i:i + 500]))).tuples().all())
     groups: dict[tuple, dict] = {}
     for row in rows:  # newest first
         text = texts.get(row.user_id, "") if row.user_id else ""

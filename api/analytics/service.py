@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.analytics.clustering import THRESHOLD, cluster_term_sets
@@ -86,7 +88,7 @@ def _with_rates(row: dict) -> dict:
     return row
 
 
-def _keys(session: Session, scope: Scope, dimension: str, *columns: str) -> list:
+def _keys(session: Session, scope: Scope, dimension: str, *columns: str) -> Sequence[Row[Any]]:
     sums = [func.sum(getattr(DailyKey, c)).label(c) for c in columns]
     return session.execute(select(DailyKey.key, *sums).where(DailyKey.dimension == dimension, *scope.where(DailyKey))
                            .group_by(DailyKey.key)).all()
@@ -153,7 +155,8 @@ def topics(scope: Scope, *, session: Session, limit: int = 20) -> dict:
 
 def feedback(scope: Scope, *, session: Session, limit: int = 50) -> dict:
     kb = _kb()
-    rows, total = [], {"answers": 0, "useful": 0, "useless": 0}
+    rows: list[dict[str, Any]] = []
+    total: dict[str, Any] = {"answers": 0, "useful": 0, "useless": 0}  # counts, then useful_rate
     for key, answers, useful, useless in _keys(session, scope, "entry", "total", "useful", "useless"):
         entry = kb.get(key)
         topic = kb.topics.get(entry.topic) if entry else None
@@ -241,13 +244,13 @@ def unanswered(scope: Scope, *, session: Session, masker: Masker, kind: str = "a
     groups = []
     for i, cluster in enumerate(ranked):
         items = [merged[t] for _, _, t in cluster.members]
-        entries = Counter()
+        entries: Counter[str] = Counter()
         for item in items:
             entries.update(item["entries"])
-        newest = sorted(examples[i], key=lambda e: -e["message_id"])[:5]
+        latest = sorted(examples[i], key=lambda e: -e["message_id"])[:5]
         entry = kb.get(entries.most_common(1)[0][0]) if entries else None
         topic = kb.topics.get(entry.topic) if entry else None
-        names = {n for e in newest for n in e.get("names") or []}
+        names = {n for e in latest for n in e.get("names") or []}
         groups.append({
             "group_id": cluster.group_id,
             "label": masker.text(" ".join(cluster.seed[:4]), names) or "（无可识别词语）",
@@ -259,7 +262,7 @@ def unanswered(scope: Scope, *, session: Session, masker: Masker, kind: str = "a
             "suggested_entry": {"entry_id": entry.id, "title": entry.title} if entry else None,
             "examples": [{"message_id": e["message_id"], "user_message_id": e.get("user_message_id"),
                           "conversation_id": e["conversation_id"], "text": masker.text(e["text"], e.get("names") or []),
-                          "kind": e.get("kind")} for e in newest]})
+                          "kind": e.get("kind")} for e in latest]})
     groups.sort(key=lambda g: (-g["count"], g["label"]))
     turns = sum(item["count"] for item in merged.values())
     return {**scope.head(), "kind": kind, "turns": turns, "grouped_turns": turns,
@@ -298,7 +301,7 @@ def petitions(scope: Scope, *, session: Session, masker: Masker, top: int = 10, 
     by = {group: statistics(session, scope.date_from, scope.date_to, group) for group in ("category", "channel", "unit")}
     demands = _demands(session, scope, top, cache)
     ids = {e["id"] for theme in demands["themes"] for e in theme["examples"]}
-    names = dict(session.execute(select(Petition.id, Petition.taxpayer_name).where(Petition.id.in_(ids))).all()) if ids else {}
+    names = dict(session.execute(select(Petition.id, Petition.taxpayer_name).where(Petition.id.in_(ids))).tuples().all()) if ids else {}
     for theme in demands["themes"]:
         for example in theme["examples"]:
             example["content"] = masker.text(example["content"], [names.get(example["id"])])

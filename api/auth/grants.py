@@ -6,6 +6,8 @@ or for another sender, is refused like a bad token; no grant means an anonymous 
 """
 from __future__ import annotations
 
+from typing import overload
+
 from pydantic import BaseModel
 
 from api.auth.security import EnterpriseIdentity, verify_enterprise_grant
@@ -22,6 +24,11 @@ class EnterpriseGrant(BaseModel):
     enterprise_grant: clean_str(max_length=4000) | None = None
 
 
+@overload
+def grant_identity(body: EnterpriseGrant, settings: Settings, *, login_required: str) -> EnterpriseIdentity: ...
+@overload
+def grant_identity(body: EnterpriseGrant, settings: Settings, *,
+                   login_required: None = None) -> EnterpriseIdentity | None: ...
 def grant_identity(body: EnterpriseGrant, settings: Settings, *,
                    login_required: str | None = None) -> EnterpriseIdentity | None:
     """The enterprise of the body's grant; None without one, unless ``login_required`` (the Chinese reason) says

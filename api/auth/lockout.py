@@ -74,7 +74,8 @@ def may_unlock(actor: StaffAccount, account: StaffAccount, *, session: Session) 
         return True
     if actor.role != "supervisor":
         return False
-    unit_id, seen = account.unit_id, set()
+    unit_id: int | None = account.unit_id
+    seen: set[int] = set()
     while unit_id is not None and unit_id not in seen:  # up the tree; `seen` guards against a bad cycle
         if unit_id == actor.unit_id:
             return True

@@ -23,6 +23,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import jwt
 
@@ -113,20 +114,20 @@ def create_staff_token(staff: StaffAccount, *, secret: str, lifetime: timedelta,
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def _decode(token: str, secret: str, *, expired: str, invalid: str) -> dict:
+def _decode(token: str, secret: str, *, expired: str, invalid: str) -> dict[str, Any]:
     try:
         return tokens.decode(token, secret, expired=expired, invalid=invalid)
     except tokens.TokenRejected as exc:
         raise Unauthorized(exc.message, code=exc.code) from None
 
 
-def decode_staff_token(token: str, *, secret: str) -> dict:
+def decode_staff_token(token: str, *, secret: str) -> dict[str, Any]:
     """The verified claims of a staff *or* enterprise token; the caller decides what it accepts
     (see :func:`staff_claims`)."""
     return _decode(token, secret, expired="登录已过期，请重新登录", invalid="登录凭证无效，请重新登录")
 
 
-def staff_claims(claims: dict) -> StaffClaims:
+def staff_claims(claims: dict[str, Any]) -> StaffClaims:
     """The staff identity in verified ``claims``; a staff token with a malformed body is refused."""
     sub, role, unit = claims.get("sub"), claims.get("role"), claims.get("unit")
     if not (isinstance(sub, str) and sub.isdigit() and role in ROLES and isinstance(unit, int)):

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Depends
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from starlette.requests import HTTPConnection
 
@@ -14,10 +14,12 @@ from api.core.errors import NotFound
 from api.core.runtime import runtime
 from api.settings import sqlalchemy_url
 
-__all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404"]
+__all__ = ["Base", "make_engine", "make_session_factory", "get_session", "SessionDep", "get_or_404", "rowcount"]
 
 class Base(DeclarativeBase):
     """The declarative base of every model: typed columns (``Mapped[...]``), one metadata for the migrations."""
+
+    __table__: ClassVar[Table]  # every model maps one table (SQLAlchemy types it as any FROM clause)
 
 
 def make_engine(url: str) -> Engine:
@@ -65,7 +67,15 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 def get_or_404(session: Session, model: type[ModelT], key: Any, what: str) -> ModelT:
     """The row of `model` with primary key `key`, or NotFound naming it ("单位 3 不存在")."""
-    row = session.get(model, key)
+    row = session.get(model, key) if key is not None else None  # None: no row (SQLAlchemy would warn)
     if row is None:
         raise NotFound(f"{what} {key} 不存在")
     return row
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. ``Session.execute`` is typed as returning a ``Result``; for these
+    statements it is a ``CursorResult``, which has the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a {type(result).__name__} has no row count")
+    return result.rowcount

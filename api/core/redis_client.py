@@ -25,7 +25,8 @@ def connect_redis(url: str | None, embedded_path: str | None = None) -> redis.Re
     path.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(STARTS):
         try:
-            return EmbeddedRedis(str(path), decode_responses=True)
+            embedded: redis.Redis = EmbeddedRedis(str(path), decode_responses=True)  # a redis.Redis subclass
+            return embedded
         except redis.ConnectionError:
             # On a loaded machine the fresh redis-server can refuse its first connection before it listens.
             if attempt == STARTS - 1:

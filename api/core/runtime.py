@@ -47,7 +47,8 @@ class Runtime:
 
 def runtime(app: ASGIApp) -> Runtime:
     """The app's :class:`Runtime` (set by ``api.main.create_app``)."""
-    return app.state.runtime  # type: ignore[attr-defined]
+    held: Runtime = app.state.runtime  # type: ignore[attr-defined]
+    return held
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:

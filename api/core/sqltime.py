@@ -56,7 +56,7 @@ class _OneArg(FunctionElement):
 
     def _arg(self, compiler, **kw) -> str:
         (arg,) = list(self.clauses)
-        return compiler.process(arg, **kw)
+        return str(compiler.process(arg, **kw))
 
 
 class china_day(_OneArg):  # noqa: N801 - reads like an SQL function

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ def load_facts(session: Session, enterprise_ids: Sequence[int], *, today: date |
     return out
 
 
-def iter_facts(session: Session, batch: int = BATCH, where: ColumnElement | None = None, *,
+def iter_facts(session: Session, batch: int = BATCH, where: ColumnElement[bool] | None = None, *,
                today: date | None = None) -> Iterator[EnterpriseFacts]:
     """Facts of every enterprise (or those matching ``where``, an expression on ``Enterprise``) in id order."""
     if batch < 1:
@@ -78,7 +79,7 @@ def _period_end(period: str) -> date:
     return parse_period(period)[1]
 
 
-def facts_for_rows(session: Session, rows: Sequence, *, today: date | None = None,
+def facts_for_rows(session: Session, rows: Sequence[Any], *, today: date | None = None,
                    contiguous: bool = False) -> list[EnterpriseFacts]:
     """Facts for enterprise rows (``_PROFILE`` columns, in id order): five queries for all their children.
     ``contiguous``: the rows are all the enterprises from the first id to the last."""
@@ -88,7 +89,7 @@ def facts_for_rows(session: Session, rows: Sequence, *, today: date | None = Non
     ids = [r[0] for r in rows]
     connection = session.connection()
 
-    def of_batch(column):
+    def of_batch(column: Any) -> ColumnElement[bool]:
         # The range bounds the index scan either way; a filtered batch also names its ids.
         in_range = column.between(ids[0], ids[-1])
         return in_range if contiguous else and_(in_range, column.in_(ids))
@@ -144,7 +145,7 @@ def facts_for_rows(session: Session, rows: Sequence, *, today: date | None = Non
             .order_by(RiskFinding.enterprise_id, RiskFinding.period, RiskFinding.indicator)).all():
         findings[owner].append((indicator, period))
 
-    empty = frozenset()
+    empty: frozenset[str] = frozenset()
     out = []
     for (id_, uscc, name, taxpayer_type, kind, industry_code, industry, region, restricted, employees, assets,
          sales, taxable, rd, hires, registered) in rows:

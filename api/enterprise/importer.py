@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any, Union, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +47,7 @@ __all__ = ["FORMATS", "CHUNK", "ImportReport", "import_file", "main"]
 FORMATS = ("csv", "jsonl")
 CHUNK = 1000
 Source = Union[str, Path, IO[str], IO[bytes]]  # noqa: UP007
-Rows = list[tuple[int, dict]]
+Rows = list[tuple[int, dict[str, Any]]]
 
 
 @dataclass
@@ -72,13 +72,13 @@ def _lines(source: Source) -> Iterator[tuple[Iterator[str], str]]:
             yield handle, str(source)
         return
     if isinstance(source.read(0), bytes):
-        wrapper = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+        wrapper = io.TextIOWrapper(cast(IO[bytes], source), encoding="utf-8-sig", newline="")
         try:
             yield wrapper, getattr(source, "name", "")
         finally:
             wrapper.detach()  # the caller's stream stays open
         return
-    yield source, getattr(source, "name", "")
+    yield cast(IO[str], source), getattr(source, "name", "")
 
 
 def _format(fmt: str | None, name: str, first: str) -> str:
@@ -94,7 +94,7 @@ def _format(fmt: str | None, name: str, first: str) -> str:
     return "jsonl" if first.lstrip("\ufeff").lstrip().startswith("{") else "csv"
 
 
-def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict | RowError]]:
+def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     # Control characters out before the reader sees them: Python 3.10's csv module stops at a NUL.
     reader = csv.DictReader((strip_controls(line) for line in lines), restkey="\0extra")
     problem = check_header(kind, reader.fieldnames or [])
@@ -110,14 +110,17 @@ def _csv_rows(kind: str, lines: Iterator[str]) -> Iterator[tuple[int, dict | Row
         yield reader.line_num, {k.strip(): v for k, v in raw.items()}
 
 
-def _jsonl_rows(lines: Iterator[str]) -> Iterator[tuple[int, dict | RowError]]:
+def _jsonl_rows(lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield number, RowError(f"不是合法的 JSON：{exc.msg}（第{exc.colno}列）")
+            continue
+        except ValueError:  # valid syntax json cannot read: an integer of more than 4,300 digits
+            yield number, RowError("不是合法的 JSON：数字过长")
             continue
         yield number, value if isinstance(value, dict) else RowError("每一行应为一个 JSON 对象")
 
@@ -131,7 +134,7 @@ def _utc_iso(moment: datetime) -> str:
 def _enterprise_ids(session: Session, rows: Rows, report: ImportReport) -> Rows:
     """The rows whose enterprise exists, with ``enterprise_id`` added; the others rejected."""
     usccs = sorted({row["uscc"] for _, row in rows})
-    ids = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs))).all())
+    ids = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs))).tuples().all())
     kept = []
     for line, row in rows:
         if row["uscc"] not in ids:
@@ -169,8 +172,8 @@ def _apply_enterprises(session: Session, rows: Rows, report: ImportReport, now: 
         enterprise.updated_at = now
 
 
-def _upsert(session: Session, rows: Rows, report: ImportReport, model, key: Callable[[Any], tuple],
-            row_key: Callable[[dict], tuple], values: Callable[[dict], dict]) -> None:
+def _upsert(session: Session, rows: Rows, report: ImportReport, model: type[Any], key: Callable[[Any], tuple[Any, ...]],
+            row_key: Callable[[dict[str, Any]], tuple[Any, ...]], values: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Rows keyed by ``row_key``: update the stored row with that key, or add one."""
     ids = sorted({row["enterprise_id"] for _, row in rows})
     stored = {key(x): x for x in session.execute(select(model).where(model.enterprise_id.in_(ids))).scalars()}

@@ -6,6 +6,8 @@ no credit record for the enterprise → 404 ("暂未查询到贵企业的纳税�
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.auth.deps import ServiceCaller
@@ -21,6 +23,6 @@ router = APIRouter(prefix="/api/internal/credit", tags=["internal"])
 
 
 @router.post("", response_model=OwnCredit, summary="查询登录企业自己的纳税信用")
-def own_credit(body: CreditQuery, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict:
+def own_credit(body: CreditQuery, caller: ServiceCaller, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     identity = grant_identity(body, settings, login_required="为保护企业信息，请先登录电子税务局后再查询本企业的纳税信用")
     return service.own_credit(identity.uscc, session=session)

@@ -70,7 +70,7 @@ DEFAULT_FIELD_SOURCES = {
 from 社保. The demo data uses it; an import records the source its rows name."""
 
 
-def Money() -> Numeric:  # noqa: N802 - a column type, named like one
+def Money() -> Numeric[Decimal]:  # noqa: N802 - a column type, named like one
     return Numeric(16, 2)
 
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query
-from sqlalchemy import or_, select
+from sqlalchemy import ScalarSelect, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth.deps import require_roles
@@ -70,7 +70,7 @@ Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
 
 @router.get("/{uscc}", response_model=EnterpriseProfile, summary="企业画像（含各字段的数据来源与同步时间）")
 def enterprise_profile(uscc: CleanStr, staff: Reader, session: SessionDep, settings: SettingsDep,
-                       unmasked: Unmasked = False) -> dict:
+                       unmasked: Unmasked = False) -> dict[str, Any]:
     data = service.profile(uscc, session=session)
     serving = serving_unit(data["uscc"], session=session, settings=settings)
     intake = intake_unit(session=session, settings=settings)
@@ -92,7 +92,7 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _latest_credit():
+def _latest_credit() -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
     """(level, year) of the enterprise's latest credit record, as correlated scalar subqueries."""
     latest = (select(CreditRecord.year).where(CreditRecord.enterprise_id == Enterprise.id)
               .order_by(CreditRecord.year.desc()).limit(1).scalar_subquery())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi.encoders import decimal_encoder
 from pydantic import BaseModel, PlainSerializer
@@ -110,7 +110,7 @@ class ClaimRead(BaseModel):
 class FindingRead(BaseModel):
     indicator: str
     period: str
-    detail: dict | None = None
+    detail: dict[str, Any] | None = None
     found_at: datetime
     source: str
 

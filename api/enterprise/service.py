@@ -66,7 +66,7 @@ def latest_credit(enterprise_id: int, *, session: Session) -> tuple[CreditRecord
     return record, list(deductions)
 
 
-def deduction_read(deduction: CreditDeduction) -> dict:
+def deduction_read(deduction: CreditDeduction) -> dict[str, Any]:
     return {"id": deduction.id, "reason_code": deduction.reason_code, "reason": deduction.reason,
             "points": deduction.points, "date": deduction.occurred_on, "repairable": deduction.repairable,
             "corrected": deduction.corrected_on is not None, "corrected_on": deduction.corrected_on}
@@ -99,7 +99,7 @@ def credit_text(record: CreditRecord, deductions: list[CreditDeduction]) -> str:
     return "".join(parts)
 
 
-def own_credit(uscc: str, *, session: Session) -> dict:
+def own_credit(uscc: str, *, session: Session) -> dict[str, Any]:
     """The enterprise's own latest credit: level, year, score, deductions and the text; 404 when there is none."""
     enterprise = find_by_uscc(uscc, session=session)
     record, deductions = latest_credit(enterprise.id, session=session) if enterprise else (None, [])
@@ -116,7 +116,7 @@ def filing_state(filing: EnterpriseFiling, today: date) -> str:
     return "overdue" if filing.due_date < today else "pending"
 
 
-def _sources(enterprise: Enterprise) -> dict[str, dict]:
+def _sources(enterprise: Enterprise) -> dict[str, dict[str, Any]]:
     out = {}
     for field, value in (enterprise.sources or {}).items():
         if isinstance(value, dict) and value.get("source") in SOURCE_LABELS:
@@ -125,7 +125,7 @@ def _sources(enterprise: Enterprise) -> dict[str, dict]:
     return out
 
 
-def _filings_summary(enterprise_id: int, *, session: Session, today: date) -> dict:
+def _filings_summary(enterprise_id: int, *, session: Session, today: date) -> dict[str, Any]:
     filings = session.execute(select(EnterpriseFiling).where(EnterpriseFiling.enterprise_id == enterprise_id)
                               .order_by(EnterpriseFiling.period_end.desc(), EnterpriseFiling.tax_type)).scalars().all()
     states = [filing_state(f, today) for f in filings]
@@ -139,7 +139,7 @@ def _filings_summary(enterprise_id: int, *, session: Session, today: date) -> di
             "zero_filings": sum(1 for f in filings if f.zero_filing), "recent": recent}
 
 
-def profile(uscc: str, *, session: Session, today: date | None = None) -> dict:
+def profile(uscc: str, *, session: Session, today: date | None = None) -> dict[str, Any]:
     """Everything staff see about one enterprise, each profile field with the system it came from."""
     today = today or china_today()
     e = get_by_uscc(uscc, session=session)
@@ -173,7 +173,7 @@ def wan(amount: Any) -> str:
     return f"{amount / 10000:.2f}" if amount is not None else ""
 
 
-def picture_profile(uscc: str, session: Session) -> dict | None:
+def picture_profile(uscc: str, session: Session) -> dict[str, Any] | None:
     e = find_by_uscc(uscc, session=session)
     if e is None:
         return None
@@ -191,7 +191,7 @@ def picture_profile(uscc: str, session: Session) -> dict | None:
                         for field, s in _sources(e).items()}}
 
 
-def picture_credit(uscc: str, session: Session) -> dict | None:
+def picture_credit(uscc: str, session: Session) -> dict[str, Any] | None:
     e = find_by_uscc(uscc, session=session)
     record, deductions = latest_credit(e.id, session=session) if e else (None, [])
     if record is None:

@@ -46,7 +46,7 @@ _MONEY = {"total_assets", "annual_sales", "taxable_income", "rd_expense"}
 _PEOPLE = {"employees", "new_hires_key_groups"}
 
 
-def _fact(field: str, value: str, hint: str | None = None, label: str | None = None) -> dict:
+def _fact(field: str, value: str, hint: str | None = None, label: str | None = None) -> dict[str, Any]:
     """One fact, named by ``ENTERPRISE_FIELD_LABELS`` unless ``label`` says otherwise."""
     return {"field": field, "label": label or ENTERPRISE_FIELD_LABELS[field], "value": value, "hint": hint}
 
@@ -56,7 +56,7 @@ def open_petitions(uscc: str, *, session: Session) -> int:
         Petition.uscc == uscc, Petition.status.in_([s.value for s in IN_HAND]))).scalar_one()
 
 
-def _credit_fact(enterprise: Enterprise, session: Session) -> dict:
+def _credit_fact(enterprise: Enterprise, session: Session) -> dict[str, Any]:
     record, deductions = latest_credit(enterprise.id, session=session)
     if record is None:
         return _fact("credit", "暂无评价记录", "新设立或经营不满一年的企业可能尚未参评")
@@ -66,7 +66,7 @@ def _credit_fact(enterprise: Enterprise, session: Session) -> dict:
     return _fact("credit", f"{record.level}级（{record.year}年度{score}）", hint)
 
 
-def _filing_fact(enterprise: Enterprise, session: Session, today: date) -> dict:
+def _filing_fact(enterprise: Enterprise, session: Session, today: date) -> dict[str, Any]:
     filings = session.execute(select(EnterpriseFiling).where(EnterpriseFiling.enterprise_id == enterprise.id)
                               .order_by(EnterpriseFiling.period_end.desc(), EnterpriseFiling.tax_type)).scalars().all()
     if not filings:
@@ -79,7 +79,7 @@ def _filing_fact(enterprise: Enterprise, session: Session, today: date) -> dict:
     return _fact("filings", f"{overdue}期逾期未申报" if overdue else "无逾期未申报", hint)
 
 
-def _risk_fact(enterprise: Enterprise, session: Session) -> dict:
+def _risk_fact(enterprise: Enterprise, session: Session) -> dict[str, Any]:
     rows = session.execute(select(RiskFinding.period).where(RiskFinding.enterprise_id == enterprise.id)
                            .order_by(RiskFinding.found_at.desc())).scalars().all()
     return _fact("risk_findings", f"{len(rows)}条" if rows else "无", f"最近所属期：{rows[0]}" if rows else None)
@@ -92,7 +92,7 @@ def _pending_reminders(enterprise: Enterprise, session: Session) -> int:
 
 
 def key_facts(uscc: str | None, name: str | None, *, session: Session, masker: Masker | None = None,
-              today: date | None = None) -> list[dict]:
+              today: date | None = None) -> list[dict[str, Any]]:
     """The facts staff need first. A visitor: only that; an enterprise the data does not hold: name, USCC and
     its petitions; otherwise also type, industry, credit, reminders, risk findings and filings."""
     masker = masker or Masker(False)
@@ -130,7 +130,7 @@ def _show(field: str, value: Any) -> str:
     return str(value)
 
 
-def details(enterprise: Enterprise) -> list[dict]:
+def details(enterprise: Enterprise) -> list[dict[str, Any]]:
     """The profile under Chinese titles: [{title, items: [{field, label, value}]}], values ready to show."""
     out = []
     for title, fields in DETAIL_GROUPS:
@@ -145,7 +145,7 @@ def details(enterprise: Enterprise) -> list[dict]:
 
 
 
-def details_for(uscc: str | None, *, session: Session) -> list[dict] | None:
+def details_for(uscc: str | None, *, session: Session) -> list[dict[str, Any]] | None:
     """``details`` of the enterprise with this USCC; None when the data does not hold it."""
     enterprise = find_by_uscc(uscc, session=session) if uscc else None
     return details(enterprise) if enterprise is not None else None

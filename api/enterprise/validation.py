@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -184,7 +184,7 @@ def _indicator(value: Any) -> str:
     return text
 
 
-def _json_object(value: Any) -> dict:
+def _json_object(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     try:
@@ -252,7 +252,7 @@ NEW_ENTERPRISE = ("name", "taxpayer_type", "kind", "industry_code", "industry", 
 BY_ROW_TYPE = {"record": ("level",), "deduction": ("reason_code", "reason", "points", "occurred_on")}
 
 
-def check_header(kind: str, names) -> str | None:
+def check_header(kind: str, names: Sequence[str]) -> str | None:
     """Why a header (the column names of a file) cannot be read, or None."""
     columns = COLUMNS[kind]
     names = [n.strip() for n in names if n is not None]
@@ -270,7 +270,7 @@ def _given(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and value.strip() == "")
 
 
-def clean_row(kind: str, raw: dict) -> dict:
+def clean_row(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Typed values of the non-empty columns of one row, with the checks that need no database."""
     columns = COLUMNS[kind]
     unknown = [k for k in raw if k not in columns]
@@ -295,7 +295,7 @@ def clean_row(kind: str, raw: dict) -> dict:
     return out
 
 
-def _consistent(kind: str, row: dict) -> None:
+def _consistent(kind: str, row: dict[str, Any]) -> None:
     if kind == "filings":
         if row["period_start"] > row["period_end"]:
             raise RowError("所属期起（period_start）晚于所属期止（period_end）")

@@ -218,7 +218,7 @@ async def console_socket(websocket: WebSocket) -> None:
             except asyncio.TimeoutError:  # no ping for too long: the network is gone, the seat is not there
                 await websocket.close(code=4408, reason="heartbeat_missed")
                 break
-            if bad is not None:
+            if data is None:  # then bad is the answer
                 await websocket.send_json(bad)
                 continue
             kind = data.get("type")

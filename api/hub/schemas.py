@@ -62,7 +62,8 @@ def message_wire(message: Message, attachment: Attachment | None = None, masker:
                  names: Iterable[str | None] = ()) -> dict:
     """A message as the widget or a seat gets it; ``masker`` (a masked view, api.privacy.policy) masks its
     text, envelope and the enterprise's ``names``, and withholds an attachment's file (its URL is the key)."""
-    masked = masker is not None and masker.enabled
+    masker = masker or Masker(False)
+    masked = masker.enabled
     names = list(names)
     file = attachment_wire(attachment)
     if masked and file is not None:

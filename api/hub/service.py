@@ -6,6 +6,7 @@ and publishes the events (api.hub.events) after the commit. Times are aware UTC.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -108,10 +109,10 @@ def post(conversation: Conversation, *, session: Session, sender: str, text: str
     return message
 
 
-def _with_attachments(messages: list[Message], session: Session) -> list[tuple[Message, Attachment | None]]:
+def _with_attachments(messages: Sequence[Message], session: Session) -> list[tuple[Message, Attachment | None]]:
     ids = {m.attachment_id for m in messages if m.attachment_id}
     files = {a.id: a for a in session.execute(select(Attachment).where(Attachment.id.in_(ids))).scalars()} if ids else {}
-    return [(m, files.get(m.attachment_id)) for m in messages]
+    return [(m, files.get(m.attachment_id) if m.attachment_id else None) for m in messages]
 
 
 def history(identity_key: str, *, session: Session, after: int | None = None,
@@ -285,6 +286,7 @@ def give_feedback(message_id: int, identity_key: str, value: str, *, session: Se
     message = session.get(Message, message_id)
     conversation = session.get(Conversation, message.conversation_id) if message else None
     _own(conversation, identity_key, "消息", message_id)
+    assert message is not None  # _own refused a missing one (no conversation)
     if message.sender != "bot":
         raise Conflict("只能评价智能助手的回答", code="not_a_bot_answer")
     message.feedback, message.feedback_at = value, now

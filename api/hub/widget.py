@@ -158,7 +158,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         writer = asyncio.create_task(connection.writer())
         while True:
             data, bad = await receive_frame(websocket, settings.ws_frame_max_bytes)
-            if bad is not None:
+            if data is None:  # then bad is the answer
                 await websocket.send_json(bad)
                 continue
             kind = data.get("type")
@@ -197,19 +197,19 @@ async def _typing(rt, identity: Identity) -> None:
                                                      {"type": "typing", "conversation_id": found[1]})])
 
 
-def _clean(data: dict, limit: int) -> tuple[str | None, str | None, str | None, dict | None]:
-    """(text, payload, client_id, error event); control characters removed as at every intake."""
+def _clean(data: dict, limit: int) -> tuple[str, str | None, str | None, dict | None]:
+    """(text, payload, client_id, error event: then no text); control characters removed as at every intake."""
     text, payload, client_id = (strip_controls(v) if isinstance(v, str) else v
                                 for v in (data.get("text"), data.get("payload"), data.get("client_id")))
     text = text.strip() if isinstance(text, str) else ""
     payload = payload.strip() if isinstance(payload, str) and payload.strip() else None
     client_id = client_id[:64] if isinstance(client_id, str) and client_id else None
     if not text and not payload:
-        return None, None, client_id, {"type": "error", "code": "empty", "text": "请输入要咨询的内容。"}
+        return "", None, client_id, {"type": "error", "code": "empty", "text": "请输入要咨询的内容。"}
     if len(text) > limit or (payload and len(payload) > limit):
-        return None, None, client_id, {"type": "error", "code": "too_long",
-                                       "text": f"消息太长了（最多{limit}字），请分几次发送或上传附件。"}
-    return text or payload, payload, client_id, None
+        return "", None, client_id, {"type": "error", "code": "too_long",
+                                     "text": f"消息太长了（最多{limit}字），请分几次发送或上传附件。"}
+    return text or payload or "", payload, client_id, None  # one of them is not empty (above)
 
 
 async def _first_sending(rt, identity: Identity, client_id: str | None) -> bool:
@@ -273,8 +273,8 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         return
     await _tell(reply_to, {"type": "typing", "on": True, "sender": "bot"})
     try:
-        replies = await (early if usable else rasa.send(conversation.rasa_sender, payload or text, metadata,
-                                                        on_busy=busy))
+        replies = await (early if early is not None and usable
+                         else rasa.send(conversation.rasa_sender, payload or text, metadata, on_busy=busy))
     except BotUnavailable:
         replies = None
     intent, confidence = understood(replies or [])
@@ -315,7 +315,7 @@ def _store_replies(rt: Runtime, conversation_id: int, replies, intent: str | Non
     """Store the bot's turn (or the honest 'bot unavailable' line) with what the bot understood, and publish
     it: (bot message ids, handed off, the conversation's unit now)."""
     with rt.session_factory() as session:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = session.get_one(Conversation, conversation_id)
         now = aware_now()
         stored = []
         if replies is None:

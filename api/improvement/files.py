@@ -25,8 +25,10 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -35,6 +37,9 @@ from api.settings import ROOT
 from knowledge.errors import KnowledgeValidationError
 from knowledge.loader import load_entries, load_topics
 from knowledge.models import Entry, Topic
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 __all__ = ["DOMAIN_DIR", "IMPROVEMENTS_NLU", "IMPROVEMENTS_KNOWLEDGE", "domain_intents", "nlu_examples",
            "knowledge_snapshot", "KnowledgeSnapshot", "add_nlu_example", "add_question_variant", "add_entry",
@@ -51,7 +56,7 @@ _ENTITY_SYNTAX = re.compile(r"[\[\]{}]")  # Rasa's entity annotation [text](enti
 NOT_TRAINABLE = frozenset({"nlu_fallback"})
 
 
-def clean_utterance(text: str) -> str:
+def clean_utterance(text: str | None) -> str:
     """One line, inner whitespace collapsed; 422 when empty, too long or carrying Rasa annotation syntax."""
     text = " ".join(str(text or "").split())
     if not text:
@@ -73,7 +78,7 @@ def relative_name(path: Path, root: Path, prefix: str) -> str:
 # -- domain and NLU -------------------------------------------------------------------------------
 
 @lru_cache(maxsize=4)
-def _intents(domain_dir: Path, stamp: tuple) -> frozenset[str]:
+def _intents(domain_dir: Path, stamp: tuple[tuple[str, int], ...]) -> frozenset[str]:
     names: set[str] = set()
     for path in sorted(domain_dir.glob("*.yml")):
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
@@ -81,7 +86,7 @@ def _intents(domain_dir: Path, stamp: tuple) -> frozenset[str]:
     return frozenset(names)
 
 
-def _stamp(paths) -> tuple:
+def _stamp(paths: Iterable[Path]) -> tuple[tuple[str, int], ...]:
     return tuple((str(p), p.stat().st_mtime_ns) for p in sorted(paths))
 
 
@@ -90,7 +95,7 @@ def domain_intents(domain_dir: Path = DOMAIN_DIR) -> frozenset[str]:
     return _intents(domain_dir, _stamp(domain_dir.glob("*.yml")))
 
 
-def _examples_of(block) -> list[str]:
+def _examples_of(block: dict[str, Any]) -> list[str]:
     out = []
     for line in str(block.get("examples", "") or "").splitlines():
         line = line.strip()
@@ -175,7 +180,7 @@ def _entry_files(root: Path) -> list[Path]:
 
 
 @lru_cache(maxsize=4)
-def _snapshot(root: Path, stamp: tuple) -> KnowledgeSnapshot:
+def _snapshot(root: Path, stamp: tuple[tuple[str, int], ...]) -> KnowledgeSnapshot:
     topics = load_topics(root / "topics.yml")
     return KnowledgeSnapshot(root, topics, load_entries(_entry_files(root), topics))
 
@@ -189,7 +194,7 @@ def knowledge_snapshot(root: Path) -> KnowledgeSnapshot:
         raise Invalid(f"知识库文件未通过校验，请先修正：{exc}", code="invalid_knowledge") from None
 
 
-def _round_trip():
+def _round_trip() -> YAML:
     from ruamel.yaml import YAML
 
     y = YAML()
@@ -243,13 +248,13 @@ def add_question_variant(root: Path, entry_id: str, text: str) -> Path:
     return target
 
 
-def _as_date(value) -> dt.date | None:
+def _as_date(value: object) -> dt.date | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def entry_document(entry: dict) -> dict:
+def entry_document(entry: dict[str, Any]) -> dict[str, Any]:
     """An entry in the key order of knowledge/content/README.md (dates as dates, review forced true)."""
     sources = []
     for source in entry.get("sources") or []:
@@ -263,7 +268,7 @@ def entry_document(entry: dict) -> dict:
             "questions": [" ".join(str(q).split()) for q in entry.get("questions") or []]}
 
 
-def check_new_entry(snapshot: KnowledgeSnapshot, document: dict) -> None:
+def check_new_entry(snapshot: KnowledgeSnapshot, document: dict[str, Any]) -> None:
     """A new entry's id and questions are not taken by the knowledge base (422 otherwise)."""
     if document["id"] in snapshot.entries:
         raise Invalid(f"知识条目编号 {document['id']} 已被使用", code="duplicate_entry")
@@ -273,7 +278,7 @@ def check_new_entry(snapshot: KnowledgeSnapshot, document: dict) -> None:
             raise Invalid(f"“{question}”已是知识条目 {taken[question]} 的问法", code="duplicate_question")
 
 
-def add_entry(root: Path, entry: dict) -> Path:
+def add_entry(root: Path, entry: dict[str, Any]) -> Path:
     """Append a new entry (``review: true``) to ``content/improvements.yml``; returns the file."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString
@@ -312,7 +317,7 @@ def add_entry(root: Path, entry: dict) -> Path:
 
 # -- one approved improvement ----------------------------------------------------------------------
 
-def _written(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> Path | None:
+def _written(kind: str, payload: dict[str, Any], knowledge_dir: Path, nlu_dir: Path) -> Path | None:
     """The file that already holds this improvement (a job that wrote it, then failed to train), or None."""
     if kind == "nlu_example":
         if nlu_examples(nlu_dir).get(payload["text"]) == payload["intent"]:
@@ -329,7 +334,7 @@ def _written(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> Pa
     return None
 
 
-def apply(kind: str, payload: dict, knowledge_dir: Path, nlu_dir: Path) -> str:
+def apply(kind: str, payload: dict[str, Any], knowledge_dir: Path, nlu_dir: Path) -> str:
     """Write an approved improvement to its file unless it is there already; the file's name as shown to operators
     (``knowledge/content/vat.yml``, ``data/nlu/improvements.yml``). :class:`~api.core.errors.Invalid` when the files no
     longer accept it (nothing is written then)."""

@@ -3,6 +3,7 @@
 system of record; the knowledge and NLU files are written from it by that one job."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ IMPROVEMENT_KIND_LABELS = {"nlu_example": "意图例句", "question_variant": "�
 IMPROVEMENT_STATUS_LABELS = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回"}
 
 
-def _in(column: str, values) -> str:
+def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 

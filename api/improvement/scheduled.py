@@ -20,8 +20,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from redis import Redis
 from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.core.errors import Invalid
 from api.core.runtime import Runtime
@@ -40,7 +43,7 @@ LOCK_NAME = "lock:retrain"
 LOCK_SECONDS = 4 * 3600  # longer than any `rasa train`: a crashed instance's lock frees itself after this
 
 
-def _write_pending(session_factory, settings: Settings) -> tuple[list[int], list[int]]:
+def _write_pending(session_factory: sessionmaker[Session], settings: Settings) -> tuple[list[int], list[int]]:
     written, refused = [], []
     with session_factory() as session:
         for improvement in pending(session=session, for_update=True):
@@ -56,9 +59,10 @@ def _write_pending(session_factory, settings: Settings) -> tuple[list[int], list
     return written, refused
 
 
-def retrain(session_factory, redis, settings: Settings, *, force: bool = False, models: Path | None = None,
-            load: bool = True, now: datetime | None = None, trainer: Callable = training.train,
-            loader: Callable = training.load) -> dict | None:
+def retrain(session_factory: sessionmaker[Session], redis: Redis, settings: Settings, *, force: bool = False,
+            models: Path | None = None, load: bool = True, now: datetime | None = None,
+            trainer: Callable[..., training.TrainedModel] = training.train,
+            loader: Callable[[str, Path, str], bool] = training.load) -> dict[str, Any] | None:
     """Run the job once; None when another instance holds the lock. ``force``: train even when nothing was written
     (``make retrain`` after a hand edit of the files). ``trainer``/``loader``: :func:`training.train` and
     :func:`training.load` (tests of the bookkeeping give quicker ones)."""
@@ -81,9 +85,9 @@ def retrain(session_factory, redis, settings: Settings, *, force: bool = False, 
                 "loaded": loaded}
 
 
-def retrain_tick(rt: Runtime) -> dict | None:
+def retrain_tick(rt: Runtime) -> dict[str, Any] | None:
     return retrain(rt.session_factory, rt.redis, rt.settings)
 
 
-def start_retrain_scheduler(rt: Runtime) -> asyncio.Task:
+def start_retrain_scheduler(rt: Runtime) -> asyncio.Task[None]:
     return run_every("retrain", rt.settings.retrain_sweep_seconds, retrain_tick, rt)

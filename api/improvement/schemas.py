@@ -13,7 +13,7 @@ from api.review.schemas import Person
 __all__ = ["ImprovementStatus", "ImprovementBody", "RejectBody", "ImprovementOut", "ImprovementPage", "ImprovementOptions",
            "EntryChoice", "Attention"]
 
-ImprovementStatus = Enum("ImprovementStatus", {s: s for s in IMPROVEMENT_STATUSES}, type=str)
+ImprovementStatus = Enum("ImprovementStatus", {s: s for s in IMPROVEMENT_STATUSES}, type=str)  # type: ignore[misc]  # members: IMPROVEMENT_STATUSES, read at run time
 
 
 class ImprovementBody(BaseModel):
@@ -21,7 +21,7 @@ class ImprovementBody(BaseModel):
     text: CleanStr | None = Field(None, max_length=200)
     intent: CleanStr | None = Field(None, max_length=100)
     entry_id: CleanStr | None = Field(None, max_length=100)
-    entry: Annotated[dict | None, AfterValidator(clean_tree)] = None
+    entry: Annotated[dict[str, Any] | None, AfterValidator(clean_tree)] = None
     source_message_id: Id | None = None
     source_mark_id: Id | None = None
     source_group: CleanStr | None = Field(None, max_length=40)

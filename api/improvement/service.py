@@ -18,8 +18,10 @@ improvements the job has not written yet. The editor of a draft cannot approve i
 """
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,7 +43,7 @@ RETRAIN = "make retrain"
 APPROVER_OVERRIDE_ROLES = ("admin",)
 
 
-def _payload(kind: str, body: dict, settings: Settings) -> dict:
+def _payload(kind: str, body: dict[str, Any], settings: Settings) -> dict[str, Any]:
     if kind == "nlu_example":
         text, intent = files.clean_utterance(body.get("text")), str(body.get("intent") or "")
         if intent not in files.domain_intents() or intent in files.NOT_TRAINABLE:
@@ -82,13 +84,13 @@ def pending(*, session: Session, for_update: bool = False) -> list[Improvement]:
     return list(session.execute(query.with_for_update() if for_update else query).scalars())
 
 
-def _wordings(kind: str, payload: dict) -> set[str]:
+def _wordings(kind: str, payload: dict[str, Any]) -> set[str]:
     if kind == "new_entry":
         return set(payload["entry"]["questions"]) | {payload["entry"]["title"]}
     return {payload["text"]}
 
 
-def _check_pending(kind: str, payload: dict, *, session: Session, exclude: int | None = None) -> None:
+def _check_pending(kind: str, payload: dict[str, Any], *, session: Session, exclude: int | None = None) -> None:
     """The same wording (or entry id) is not already in an approved improvement the job has yet to write."""
     mine = _wordings(kind, payload)
     for other in pending(session=session):
@@ -106,7 +108,7 @@ def _check_pending(kind: str, payload: dict, *, session: Session, exclude: int |
             raise Invalid(f"“{sorted(same)[0]}”已在已通过、待写入的改进 #{other.id} 中", code=code)
 
 
-def create(body: dict, staff: StaffAccount, *, session: Session, settings: Settings, now: datetime) -> Improvement:
+def create(body: dict[str, Any], staff: StaffAccount, *, session: Session, settings: Settings, now: datetime) -> Improvement:
     kind = str(body.get("kind") or "")
     payload = _payload(kind, body, settings)
     _check_pending(kind, payload, session=session)
@@ -159,19 +161,19 @@ def reject(improvement_id: int, staff: StaffAccount, note: str | None, *, sessio
     return improvement
 
 
-def _names(session: Session, ids) -> dict[int, str]:
+def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
     return dict(session.execute(select(StaffAccount.id, StaffAccount.display_name)
-                                .where(StaffAccount.id.in_(ids))).all())
+                                .where(StaffAccount.id.in_(ids))).tuples().all())
 
 
-def wire(improvement: Improvement, names: dict[int, str]) -> dict:
-    def person(staff_id):
+def wire(improvement: Improvement, names: dict[int, str]) -> dict[str, Any]:
+    def person(staff_id: int | None) -> dict[str, Any] | None:
         return {"staff_id": staff_id, "name": names.get(staff_id)} if staff_id else None
 
-    stamp = lambda t: t.isoformat() if t else None  # noqa: E731
+    stamp: Callable[[datetime | None], str | None] = lambda t: t.isoformat() if t else None  # noqa: E731
     approved = improvement.status == "approved"
     rejected = improvement.status == "rejected"
     return {"id": improvement.id, "kind": improvement.kind, "status": improvement.status, "payload": improvement.payload,
@@ -187,11 +189,11 @@ def wire(improvement: Improvement, names: dict[int, str]) -> dict:
             "apply_error": improvement.apply_error, "retrain": RETRAIN}
 
 
-def wire_one(improvement: Improvement, *, session: Session) -> dict:
+def wire_one(improvement: Improvement, *, session: Session) -> dict[str, Any]:
     return wire(improvement, _names(session, (improvement.created_by_staff_id, improvement.decided_by_staff_id)))
 
 
-def listing(status: str | None, page: int, page_size: int, *, session: Session) -> dict:
+def listing(status: str | None, page: int, page_size: int, *, session: Session) -> dict[str, Any]:
     query = select(Improvement)
     if status:
         query = query.where(Improvement.status == status)
@@ -202,7 +204,7 @@ def listing(status: str | None, page: int, page_size: int, *, session: Session) 
     return {"page": page, "page_size": page_size, "total": total, "items": [wire(r, names) for r in rows]}
 
 
-def options(settings: Settings) -> dict:
+def options(settings: Settings) -> dict[str, Any]:
     """What the improvement dialog offers: the intents an utterance can be added to (the domain's, less the
     fallback) and the knowledge topics a new entry can belong to."""
     snapshot = files.knowledge_snapshot(settings.knowledge_dir)
@@ -210,7 +212,7 @@ def options(settings: Settings) -> dict:
             "topics": [{"id": t.id, "title": t.title} for t in snapshot.topics.values()], "retrain": RETRAIN}
 
 
-def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict]:
+def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict[str, Any]]:
     """Knowledge entries for the improvement dialog: an exact id first, then id/title containing ``q``, then
     what the retriever ranks for ``q`` (so pasting the unanswered question finds the entry it belongs to)."""
     from knowledge.base import get_knowledge_base
@@ -222,7 +224,8 @@ def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict]:
     chosen = [kb.entries[q]] if q in kb.entries else []
     chosen += [e for e in kb.entries.values() if q in e.id or q in e.title]
     chosen += [c.entry for c in kb.retriever.rank(q, limit=limit)]
-    out, seen = [], set()
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for entry in chosen:
         if entry.id not in seen and len(out) < limit:
             seen.add(entry.id)
@@ -232,11 +235,11 @@ def entry_choices(q: str, settings: Settings, limit: int = 10) -> list[dict]:
     return out
 
 
-def attention(settings: Settings, today) -> dict:
+def attention(settings: Settings, today: date) -> dict[str, Any]:
     """Knowledge entries past their valid_until or flagged review, in the files the dashboard writes."""
     snapshot = files.knowledge_snapshot(settings.knowledge_dir)
     root = Path(settings.knowledge_dir)
-    out = []
+    out: list[dict[str, Any]] = []
     for entry in snapshot.entries.values():
         reasons = (["expired"] if entry.valid_until and entry.valid_until < today else []) + (["review"] if entry.review else [])
         if reasons:

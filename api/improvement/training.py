@@ -69,7 +69,7 @@ def _load_into(url: str, model: Path, jwt_secret: str) -> bool:
                                               "Authorization": f"Bearer {rasa_api_token(jwt_secret)}"})
     try:
         with urllib.request.urlopen(request, timeout=600) as response:
-            return 200 <= response.status < 300
+            return bool(200 <= response.status < 300)
     except urllib.error.HTTPError as exc:
         raise RuntimeError(f"Rasa at {url} refused the new model ({exc.code}): "
                            f"{exc.read().decode(errors='replace')[:500]}") from None

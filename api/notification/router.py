@@ -89,8 +89,9 @@ class GroupRead(BaseModel):
             summary="未读通知按类别汇总（如“12 件诉求即将到期”），最紧急的在前，每类附最新的若干条")
 def summary(staff: CurrentStaff, session: SessionDep,
             per_group: int = Query(20, ge=0, le=100, description="每类列出的最新通知条数")) -> NotificationSummary:
-    return NotificationSummary(unread=service.count_unread(staff, session=session),
-                               groups=service.unread_groups(staff, session=session, per_group=per_group))
+    return NotificationSummary.model_validate({"unread": service.count_unread(staff, session=session),
+                                               "groups": service.unread_groups(staff, session=session,
+                                                                               per_group=per_group)})
 
 
 @router.post("/groups/{kind}/read", response_model=GroupRead, summary="将一类未读通知全部标记为已读")

@@ -11,11 +11,13 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, or_, select, update
+from redis import Redis
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.core.errors import Invalid, NotFound
 from api.core.time import aware_now
 from api.notification.models import KINDS, Notification
@@ -73,7 +75,7 @@ def create(*, session: Session, kind: str, petition_id: int, message: str, recip
     return notification
 
 
-def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None = None) -> list[NotificationRef]:
+def create_many(rows: Sequence[dict[str, Any]], *, session: Session, now: datetime | None = None) -> list[NotificationRef]:
     """Bulk form for scheduled work: ``rows`` are dicts of kind, petition_id, message and a recipient.
     On PostgreSQL the ids are drawn from the table's sequence in one query and the rows go in one
     executemany (SQLAlchemy 1.4 has no executemany with RETURNING); on SQLite row by row.
@@ -98,11 +100,11 @@ def create_many(rows: Sequence[dict], *, session: Session, now: datetime | None 
         session.execute(insert(table), values)
     else:
         for value in values:
-            value["id"] = session.execute(insert(table).values(**value)).inserted_primary_key[0]
+            value["id"] = session.execute(insert(table).values(**value).returning(table.c.id)).scalar_one()
     return [NotificationRef(v["id"], v["petition_id"], v["recipient_staff_id"], v["recipient_unit_id"]) for v in values]
 
 
-def _for(staff: StaffAccount):
+def _for(staff: StaffAccount) -> ColumnElement[bool]:
     return or_(Notification.recipient_staff_id == staff.id, Notification.recipient_unit_id == staff.unit_id)
 
 
@@ -133,10 +135,10 @@ def mark_read(notification_ids: Iterable[int], staff: StaffAccount, *, session: 
     result = session.execute(update(Notification)
                              .where(Notification.id.in_(ids), _for(staff), Notification.read_at.is_(None))
                              .values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    return rowcount(result)
 
 
-def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20) -> list[dict]:
+def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20) -> list[dict[str, Any]]:
     """The caller's unread notifications grouped by kind, most urgent kind first: a summary line ("12 件诉求即将
     到期", counting petitions, not reminders of the same one), the counts, and the newest ``per_group`` items
     with their petitions' tickets."""
@@ -144,9 +146,9 @@ def unread_groups(staff: StaffAccount, *, session: Session, per_group: int = 20)
 
     unread = (_for(staff), Notification.read_at.is_(None))
     counts = dict(session.execute(select(Notification.kind, func.count(Notification.id)).where(*unread)
-                                  .group_by(Notification.kind)).all())
+                                  .group_by(Notification.kind)).tuples().all())
     petitions = dict(session.execute(select(Notification.kind, func.count(func.distinct(Notification.petition_id)))
-                                     .where(*unread).group_by(Notification.kind)).all())
+                                     .where(*unread).group_by(Notification.kind)).tuples().all())
     groups = []
     for kind in _GROUP_ORDER:
         if not counts.get(kind):
@@ -175,7 +177,7 @@ def mark_group_read(kind: str, staff: StaffAccount, *, session: Session, up_to_i
     if up_to_id is not None:
         query = query.where(Notification.id <= up_to_id)
     result = session.execute(query.values(read_at=aware_now(now)).execution_options(synchronize_session="fetch"))
-    return result.rowcount
+    return rowcount(result)
 
 
 def get_for_staff(notification_id: int, staff: StaffAccount, *, session: Session) -> Notification:
@@ -186,7 +188,7 @@ def get_for_staff(notification_id: int, staff: StaffAccount, *, session: Session
     return notification
 
 
-def publish(redis, refs: Iterable[NotificationRef]) -> int:
+def publish(redis: Redis, refs: Iterable[NotificationRef]) -> int:
     """After commit: one message per notification on :data:`CHANNEL`. Returns how many were sent;
     a Redis error is logged and swallowed (the rows are committed and listed by the console)."""
     refs = list(refs)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.auth.deps import require_roles
 from api.core.database import SessionDep
@@ -53,7 +54,7 @@ class RegionsUpdate(BaseModel):
     regions: list[CleanStr]  # e.g. ["四川省成都市武侯区"]; a leading part (四川省成都市) covers every district under it
 
 
-def _regions(unit_id: int, session) -> UnitRegions:
+def _regions(unit_id: int, session: Session) -> UnitRegions:
     unit = get_unit(unit_id, session=session)
     return UnitRegions(unit_id=unit.id, unit_name=unit.name, regions=unit_regions(unit.id, session=session),
                        covered=covered_regions(unit.id, session=session))

@@ -67,7 +67,7 @@ def create_staff(*, session: Session, username: str, display_name: str, role: st
     return staff
 
 
-def get_unit(unit_id: int, *, session: Session) -> Unit:
+def get_unit(unit_id: int | None, *, session: Session) -> Unit:
     return get_or_404(session, Unit, unit_id, "单位")
 
 
@@ -167,7 +167,8 @@ def unit_serving_region(region: str | None, *, session: Session) -> Unit | None:
                                   == UnitRegion.region)).all()
     if not rows:
         return None
-    return max(rows, key=lambda row: (len(row[0]), LEVELS.index(row[1].level), -row[1].id))[1]
+    best: Unit = max(rows, key=lambda row: (len(row[0]), LEVELS.index(row[1].level), -row[1].id))[1]
+    return best
 
 
 def serving_unit(uscc: str | None, *, session: Session, settings: Settings) -> Unit:

@@ -3,6 +3,7 @@ the widget opens (a widget-open hook) or live when the outbox job tells connecte
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from api.core.runtime import Runtime
 from api.core.time import aware_now
@@ -19,11 +20,11 @@ __all__ = ["envelope", "deliver_notices", "push_event"]
 PUSH_EVENT = "notices_pending"
 
 
-def envelope(notice: EnterpriseNotice) -> dict:
+def envelope(notice: EnterpriseNotice) -> dict[str, Any]:
     return envelopes.petition_notice(notice.id, notice.kind, notice.ticket, notice.repair_id)
 
 
-def push_event(uscc: str) -> tuple[str, dict]:
+def push_event(uscc: str) -> tuple[str, dict[str, Any]]:
     return events.who(f"e:{uscc}"), {"type": PUSH_EVENT}
 
 

@@ -1,6 +1,7 @@
 """Notices to enterprises about their petitions, and the SMS outbox that carries them by text message."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -27,7 +28,7 @@ SMS_STATUSES = tuple(SMS_STATUS_LABELS)
 accepted: a gateway took it (its reference kept; not a delivery receipt); failed: given up after retries."""
 
 
-def _in(column: str, values) -> str:
+def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 

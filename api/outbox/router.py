@@ -3,6 +3,7 @@ enterprise was told and what became of each SMS (/api/petitions/{id}/notices).""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
@@ -15,6 +16,7 @@ from api.hub.identity import Identity
 from api.hub.widget_router import WidgetIdentity
 from api.inputs import Id
 from api.outbox import service
+from api.outbox.models import EnterpriseNotice
 from api.petition.access import READ_ROLES, get_visible
 
 __all__ = ["widget_router", "staff_router"]
@@ -51,7 +53,7 @@ class StaffNoticeRead(NoticeRead):
     sms: SmsRead | None = None
 
 
-def _wire(notice) -> dict:
+def _wire(notice: EnterpriseNotice) -> dict[str, Any]:
     return {key: getattr(notice, key) for key in ("id", "petition_id", "repair_id", "ticket", "kind", "text", "created_at", "read_at")}
 
 

@@ -36,9 +36,9 @@ def run_outbox_once(rt: Runtime) -> int:
             sender = sender_from_settings(rt.settings)
             taken = drain(session, sender, now=now) if sender is not None else 0
             session.commit()
-        events.publish(rt.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting})])
+        events.publish(rt.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting if n.uscc})])
         return taken
 
 
-def start_outbox_scheduler(rt: Runtime) -> asyncio.Task:
+def start_outbox_scheduler(rt: Runtime) -> asyncio.Task[None]:
     return run_every("outbox", rt.settings.outbox_sweep_seconds, run_outbox_once, rt)

@@ -12,15 +12,18 @@ the staff's answer says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.core.errors import NotFound
 from api.org.models import Unit
 from api.outbox.models import EnterpriseNotice, SmsMessage
 from api.petition.models import Petition, PetitionEvent, PetitionExtension
+from api.reminder.models import RepairApplication
 
 __all__ = ["notice_for", "notice_for_repair", "enterprise_mobile", "list_for", "list_for_petition", "mark_read", "claim_for_chat", "MOBILE"]
 
@@ -28,8 +31,8 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 """SMS goes to mainland mobile numbers only; a landline contact is told in the chat and by the staff's call."""
 
 
-def _units(session: Session, ids) -> str:
-    names = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids)))).all()
+def _units(session: Session, ids: Sequence[int | None]) -> str:  # None (a missing id): not found
+    names = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ids)))).tuples().all()
     by_id = dict(names)
     return "、".join(by_id[i] for i in ids if i in by_id) or "办理部门"
 
@@ -91,7 +94,7 @@ def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, no
     if told is None:
         return None
     if entry.id is None:
-        session.flush()  # the notice names its ledger entry
+        session.flush()  # type: ignore[unreachable]  # the notice names its ledger entry (typed int: once flushed)
     kind, text = told
     notice = EnterpriseNotice(petition_id=petition.id, event_id=entry.id, uscc=petition.uscc, kind=kind,
                               ticket=petition.ticket, text=text, created_at=now)
@@ -102,7 +105,7 @@ def notice_for(petition: Petition, entry: PetitionEvent, *, session: Session, no
     return notice
 
 
-def notice_for_repair(application, *, uscc: str, session: Session,
+def notice_for_repair(application: RepairApplication, *, uscc: str, session: Session,
                       now: datetime) -> tuple[EnterpriseNotice, SmsMessage | None]:
     """The enterprise hears the decision on its credit-repair application, with the reason: in its chat and
     消息, and by SMS when a mobile number is on record (:func:`enterprise_mobile`)."""
@@ -148,9 +151,9 @@ def claim_for_chat(uscc: str, *, session: Session, now: datetime, limit: int = 2
         EnterpriseNotice.created_at >= now - timedelta(days=90)).order_by(EnterpriseNotice.id).limit(limit)).scalars()
     claimed = []
     for notice in list(waiting):
-        won = session.execute(update(EnterpriseNotice).where(
+        won = rowcount(session.execute(update(EnterpriseNotice).where(
             EnterpriseNotice.id == notice.id, EnterpriseNotice.chat_delivered_at.is_(None)
-        ).values(chat_delivered_at=now).execution_options(synchronize_session=False)).rowcount
+        ).values(chat_delivered_at=now).execution_options(synchronize_session=False)))
         if won:
             notice.chat_delivered_at = now
             claimed.append(notice)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.outbox.models import SmsMessage
+from api.settings import Settings
 
 __all__ = ["SendResult", "SmsError", "SmsSender", "RecordingSmsSender", "sender_from_settings", "drain", "RETRY_AFTER"]
 
@@ -58,7 +59,7 @@ class RecordingSmsSender:
         return SendResult(status="recorded", provider_ref=f"file:{reference}")
 
 
-def sender_from_settings(settings) -> SmsSender | None:
+def sender_from_settings(settings: Settings) -> SmsSender | None:
     """The configured sender; None (`SMS_SENDER=none`) keeps every message pending, visibly."""
     if settings.sms_sender == "recording":
         return RecordingSmsSender(Path(settings.sms_record_path))

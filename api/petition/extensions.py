@@ -126,7 +126,7 @@ def _staff_and_status(petition: Petition, actor: StaffAccount, action: str = "re
 
 def _decide(extension: PetitionExtension, actor: StaffAccount, *, session: Session, now: datetime | None):
     now = aware_now(now)
-    petition = session.get(Petition, extension.petition_id)
+    petition = session.get_one(Petition, extension.petition_id)
     status = _staff_and_status(petition, actor, "decide_extension")
     if extension.status != "pending":
         raise Conflict(f"该延期申请已处理（{extension.status}），不能再审批")

@@ -19,7 +19,7 @@ from api.petition.queries import QUEUES, PetitionFilters
 
 __all__ = ["QueueName", "petition_filters"]
 
-QueueName = Enum("QueueName", {name: name for name in QUEUES}, type=str)
+QueueName = Enum("QueueName", {name: name for name in QUEUES}, type=str)  # type: ignore[misc]  # members: QUEUES
 QueueName.__doc__ = "工作队列"
 
 
@@ -34,7 +34,7 @@ def petition_filters(
     overdue: bool | None = Query(None, description="true：任一环节超期；false：均未超期"),
     long_term: bool | None = Query(None, description="是否长期跟踪"),
     queue: QueueName | None = Query(None, description="工作队列：" + "、".join(  # noqa: B008
-        f"{name} {q.label}" for name, q in QUEUES.items())),  # noqa: B008
+        f"{name} {q.label}" for name, q in QUEUES.items())),  # type: ignore[name-defined]  # noqa: B008  # mypy: a generator in a default
     received_from: SafeDate | None = Query(None, description="受理日期起（含，北京时间）"),
     received_to: SafeDate | None = Query(None, description="受理日期止（含，北京时间）"),
     q: CleanStr | None = Query(None, max_length=100, description="受理编号、纳税人名称、信用代码或诉求内容"),

@@ -73,7 +73,7 @@ def register_from_chat(body: BotPetitionCreate, caller: ServiceCaller, session: 
     uscc = logged_in = None
     if body.enterprise_grant:
         try:
-            logged_in = grant_identity(body, settings).uscc
+            logged_in = grant_identity(body, settings).uscc  # type: ignore[union-attr]  # a grant is there: never None
         except Unauthorized:
             log.info("petition from %s filed with an invalid enterprise grant; registered without it", body.sender_id)
     uscc = body.uscc or logged_in

@@ -114,7 +114,7 @@ class Petition(Base):
     def handover_overdue(self, today: date):
         return self._overdue("handover", today)
 
-    @handover_overdue.expression
+    @handover_overdue.expression  # type: ignore[no-redef]  # SQLAlchemy's hybrid idiom: one name, two definitions
     def handover_overdue(cls, today: date):  # noqa: N805
         return overdue_clause(cls.handover_due, cls.handed_over_at, today)
 
@@ -122,7 +122,7 @@ class Petition(Base):
     def handling_overdue(self, today: date):
         return self._overdue("handling", today)
 
-    @handling_overdue.expression
+    @handling_overdue.expression  # type: ignore[no-redef]  # SQLAlchemy's hybrid idiom: one name, two definitions
     def handling_overdue(cls, today: date):  # noqa: N805
         return overdue_clause(cls.handling_due, cls.resolved_at, today)
 
@@ -130,7 +130,7 @@ class Petition(Base):
     def feedback_overdue(self, today: date):
         return self._overdue("feedback", today)
 
-    @feedback_overdue.expression
+    @feedback_overdue.expression  # type: ignore[no-redef]  # SQLAlchemy's hybrid idiom: one name, two definitions
     def feedback_overdue(cls, today: date):  # noqa: N805
         return overdue_clause(cls.feedback_due, cls.fed_back_at, today)
 
@@ -138,7 +138,7 @@ class Petition(Base):
     def overdue(self, today: date):
         return any(self._overdue(name, today) for name in CLOCKS)
 
-    @overdue.expression
+    @overdue.expression  # type: ignore[no-redef]  # SQLAlchemy's hybrid idiom: one name, two definitions
     def overdue(cls, today: date):  # noqa: N805
         return or_(cls.handover_overdue(today), cls.handling_overdue(today), cls.feedback_overdue(today))
 

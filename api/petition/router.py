@@ -145,7 +145,8 @@ def pending_extensions(staff: Approver, session: SessionDep, unmasked: Unmasked 
     rows = session.execute(select(PetitionExtension, Petition)
                            .join(Petition, Petition.id == PetitionExtension.petition_id)
                            .where(PetitionExtension.status == "pending", visible_clause(staff))
-                           .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(MAX_PENDING)).all()
+                           .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(MAX_PENDING)
+                           ).tuples().all()
     rows = [(x, p) for x, p in rows if staff.role in extensions.approver_roles(p) and x.requested_by != staff.id
             and extensions.same_level(staff, p)]
     names = _actor_names(session, [str(x.requested_by) for x, _ in rows])

@@ -107,6 +107,7 @@ class _Org:
 
     def supervisors_above(self, unit_id: int) -> list[int]:
         """Supervisors of the unit itself or, failing that, of the nearest ancestor that has any."""
+        current: int | None
         units, seen, current = self._load(), set(), unit_id
         while current is not None and current not in seen:
             seen.add(current)
@@ -135,7 +136,7 @@ def _candidates(clock: str, action: str, today: date, horizon: date | None, afte
                     Petition.handling_unit_id, due.label("due"))
              .where(due.isnot(None), done.is_(None)))
     if after is not None:  # keyset on (due, id): walks the running-clock index in order
-        query = query.where(tuple_(due, Petition.id) > tuple_(*after))
+        query = query.where(tuple_(due, Petition.id) > tuple_(*after))  # type: ignore[arg-type]  # values: bound
     if clock == "handling":
         query = query.where(Petition.long_term == false())
     query = query.where(due < today) if action == OVERDUE else query.where(due >= today, due < horizon)
@@ -200,7 +201,7 @@ def _task_candidates(action: str, today: date, horizon: date | None, after: tupl
              .where(task.lead == false(), task.due.isnot(None), task.completed_at.is_(None),
                     Petition.status.in_(TASK_STATUSES)))
     if after is not None:
-        query = query.where(tuple_(task.due, task.id) > tuple_(*after))
+        query = query.where(tuple_(task.due, task.id) > tuple_(*after))  # type: ignore[arg-type]  # values: bound
     query = query.where(task.due < today) if action == OVERDUE else query.where(task.due >= today, task.due < horizon)
     return (query.where(tuple_(Petition.id, task.unit_id, iso_date(task.due)).not_in(recorded))
             .order_by(task.due, task.id).limit(BATCH))

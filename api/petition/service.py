@@ -150,7 +150,7 @@ def resolve(petition: Petition, *, session: Session, actor: Actor, resolution: s
     """办结 by the lead department once every co-department has completed its part; the resolution is the
     lead's own part. Feedback is due 1 working day later."""
     now, old, new = _begin(petition, "resolve", actor, now)
-    _ensure_lead(petition, actor, "办结")
+    lead_staff = _ensure_lead(petition, actor, "办结")
     if not (resolution or "").strip():
         raise Invalid("办结须填写办理结果")
     open_parts = [h.unit.name for h in petition.handlers if not h.lead and not h.completed]
@@ -160,7 +160,7 @@ def resolve(petition: Petition, *, session: Session, actor: Actor, resolution: s
     _cancel_pending_extensions(petition, now, "诉求已办结", session=session)
     petition.resolution, petition.resolved_at = resolution.strip(), now
     for lead in (h for h in petition.handlers if h.lead):
-        lead.answer, lead.completed_at, lead.completed_by = petition.resolution, now, actor.id
+        lead.answer, lead.completed_at, lead.completed_by = petition.resolution, now, lead_staff.id
     petition.feedback_due = due_after(now, FEEDBACK_DAYS)
     return _finish(petition, "resolve", old, new, session=session, actor=actor, now=now,
                    data=clock_data(petition, "feedback_due", False))
@@ -377,14 +377,15 @@ def _iso(day) -> str | None:
 
 def handling_due_for(petition: Petition):
     """5 working days (plus granted extensions) after the department received it; None when untimed."""
-    if petition.long_term or petition.reconsideration:
+    if petition.long_term or petition.reconsideration or petition.assigned_at is None:  # not yet assigned: neither
         return None
     return due_after(petition.assigned_at, HANDLING_DAYS + petition.extended_days)
 
 
-def _ensure_lead(petition: Petition, actor: Actor, what: str) -> None:
+def _ensure_lead(petition: Petition, actor: Actor, what: str) -> StaffAccount:
     if not isinstance(actor, StaffAccount) or actor.unit_id != petition.handling_unit_id:
         raise Forbidden(f"只有主办部门的工作人员可以{what}（谁主办、谁反馈）")
+    return actor
 
 
 def _refuse_co_department(petition: Petition, actor: Actor, what: str) -> None:

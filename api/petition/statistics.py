@@ -47,8 +47,9 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, false, func, not_, or_, select
+from sqlalchemy import BindParameter, Date, Integer, String, and_, bindparam, false, func, not_, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -135,7 +136,7 @@ class _Workdays:
         self.origin = date_from - timedelta(days=1)
         self.numbers = _workday_numbers(self.origin, max(date_to, today, china_today()))
         if session.get_bind().dialect.name == "postgresql":
-            self.table = bindparam("workday_numbers", self.numbers, type_=postgresql.ARRAY(Integer))
+            self.table: BindParameter[Any] = bindparam("workday_numbers", self.numbers, type_=postgresql.ARRAY(Integer))
         else:
             self.table = bindparam("workday_numbers", json.dumps(self.numbers), type_=String)
         self.start = bindparam("workday_origin", self.origin, type_=Date)
@@ -264,7 +265,7 @@ def statistics(session: Session, date_from: date, date_to: date, group_by: str =
     if group_by == "unit":
         ids = [row.key for row in rows if row.key is not None]
         if ids:
-            units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+            units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).tuples().all())
     total, out = _empty(), []
     for row in rows:
         figures = _empty()

@@ -8,7 +8,9 @@ back registration gives its number back, so the sequence has no gaps.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +20,8 @@ from api.petition.models import PetitionTicketCounter
 
 __all__ = ["lock_day", "take_number", "format_ticket"]
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[Any], postgresql.Insert | sqlite.Insert]] = {"postgresql": postgresql.insert,
+                                                                       "sqlite": sqlite.insert}
 
 
 def lock_day(day: date, *, session: Session) -> int:

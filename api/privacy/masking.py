@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any, overload
 
 from common.identifiers import USCC_CHARSET, to_halfwidth
 
@@ -39,12 +40,20 @@ def _stars(n: int) -> str:
     return "*" * max(n, 1)
 
 
+@overload
+def mask_uscc(code: str) -> str: ...
+@overload
+def mask_uscc(code: str | None) -> str | None: ...
 def mask_uscc(code: str | None) -> str | None:
     if not code:
         return code
     return code[:4] + _stars(len(code) - 6) + code[-2:] if len(code) > 6 else _stars(len(code))
 
 
+@overload
+def mask_name(name: str) -> str: ...
+@overload
+def mask_name(name: str | None) -> str | None: ...
 def mask_name(name: str | None) -> str | None:
     """An enterprise name: first 2 and last 2 characters (short names: the first character)."""
     if not name:
@@ -98,6 +107,10 @@ def _name_variants(names: Iterable[str | None]) -> list[str]:
     return sorted(out, key=len, reverse=True)  # longest first: the full name before its core
 
 
+@overload
+def mask_text(text: str, names: Iterable[str | None] = ()) -> str: ...
+@overload
+def mask_text(text: str | None, names: Iterable[str | None] = ()) -> str | None: ...
 def mask_text(text: str | None, names: Iterable[str | None] = ()) -> str | None:
     """``text`` with phones, USCCs, ID and card numbers, the given (enterprise) names and introduced person
     names masked."""
@@ -148,9 +161,17 @@ class Masker:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
 
+    @overload
+    def text(self, text: str, names: Iterable[str | None] = ()) -> str: ...
+    @overload
+    def text(self, text: str | None, names: Iterable[str | None] = ()) -> str | None: ...
     def text(self, text: str | None, names: Iterable[str | None] = ()) -> str | None:
         return mask_text(text, names) if self.enabled else text
 
+    @overload
+    def uscc(self, code: str) -> str: ...
+    @overload
+    def uscc(self, code: str | None) -> str | None: ...
     def uscc(self, code: str | None) -> str | None:
         return mask_uscc(code) if self.enabled else code
 
@@ -160,7 +181,7 @@ class Masker:
     def phone(self, phone: str | None) -> str | None:
         return mask_phone(phone) if self.enabled else phone
 
-    def value(self, value, names: Iterable[str | None] = ()):
+    def value(self, value: Any, names: Iterable[str | None] = ()) -> Any:
         """Strings inside a JSON value (an envelope) masked; other values unchanged."""
         if not self.enabled:
             return value

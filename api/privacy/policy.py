@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query
 from sqlalchemy import select
@@ -47,6 +47,9 @@ from api.core.errors import Forbidden
 from api.org.models import StaffAccount
 from api.privacy.masking import Masker
 from api.privacy.models import AuditEntry
+
+if TYPE_CHECKING:
+    from api.hub.models import Conversation
 
 __all__ = ["CONTACT_ROLES", "SWITCH_ROLES", "PETITION_FIELDS", "CONVERSATION_FIELDS", "ENTERPRISE_FIELDS",
            "Decision", "MASKED", "SERVING", "Unmasked", "check_switch",
@@ -101,7 +104,7 @@ def petition_view(staff: StaffAccount, switch: bool = False) -> Decision:
     return check_switch(staff, switch) or MASKED
 
 
-def conversation_view(staff: StaffAccount, conversation) -> Decision:
+def conversation_view(staff: StaffAccount, conversation: Conversation) -> Decision:
     """For a conversation of the seat's unit: unmasked only while ``staff`` holds it."""
     if conversation.mode == "human" and conversation.assigned_staff_id == staff.id:
         return SERVING
@@ -128,7 +131,7 @@ def enterprise_view(staff: StaffAccount, uscc: str, *, session: Session, switch:
     return check_switch(staff, switch) or MASKED
 
 
-def audit(staff: StaffAccount, action: str, subject: str, detail: dict | None, *, session: Session,
+def audit(staff: StaffAccount, action: str, subject: str, detail: dict[str, Any] | None, *, session: Session,
           now: datetime) -> AuditEntry:
     """One audit row, added and flushed in the caller's transaction (the route commits it)."""
     entry = AuditEntry(staff_id=staff.id, action=action[:40], subject=subject[:200], detail=detail, at=now)
@@ -138,7 +141,7 @@ def audit(staff: StaffAccount, action: str, subject: str, detail: dict | None, *
 
 
 def audit_view(staff: StaffAccount, decision: Decision, action: str, subject: str, *, session: Session,
-               now: datetime, fields: Iterable[str], shown: Iterable = (), **detail) -> AuditEntry | None:
+               now: datetime, fields: Iterable[str], shown: Iterable[object] = (), **detail: Any) -> AuditEntry | None:
     """The audit row of a response that returns unmasked data (none when ``decision`` masks): the purpose,
     the fields, the records ``shown`` (ids or tickets) and anything else worth naming (a filter, a format)."""
     if not decision.unmasked:

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
@@ -43,6 +44,7 @@ def rule_or_422(rule_id: str):
 def preview(rule_id: str, *, session: Session, today: date, sample: int = 10) -> dict:
     """How many enterprises the rule would remind now, and a few of them with the reasons."""
     rule = rule_or_422(rule_id)
+    examples: list[dict[str, Any]]
     started, audience, evaluated, examples = time.perf_counter(), 0, 0, []
     for facts in iter_facts(session, batch=BATCH):
         evaluated += 1
@@ -179,9 +181,9 @@ def funnel(campaign: Campaign, *, session: Session) -> dict:
         func.count(r.id), func.count(r.delivered_at), func.count(r.read_at), func.count(r.answered_at),
         func.count(r.corrected_at), func.sum(case((r.status == "closed", 1), else_=0)))
         .where(r.campaign_id == campaign.id)).one()
-    answers = dict(session.execute(select(r.answer, func.count(r.id)).where(r.campaign_id == campaign.id,
-                                                                            r.answer.is_not(None))
-                                   .group_by(r.answer)).all())
+    answers = cast("dict[str, int]", dict(  # no None key: answer IS NOT NULL
+        session.execute(select(r.answer, func.count(r.id)).where(r.campaign_id == campaign.id, r.answer.is_not(None))
+                        .group_by(r.answer)).tuples().all()))
     targeted, delivered, read, answered, corrected, closed = (int(v or 0) for v in totals)
     return {"evaluated": campaign.evaluated, "targeted": targeted, "skipped_quiet_period": campaign.skipped,
             "delivered": delivered, "read": read, "answered": answered,

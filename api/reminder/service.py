@@ -7,10 +7,12 @@ does not remind the same enterprise again within its ``quiet_days``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.core.errors import Conflict, NotFound
 from api.core.time import china_date
 from api.enterprise.models import CreditDeduction, CreditRecord
@@ -26,7 +28,7 @@ TERMINAL = {"claimed", "not_applicable", "corrected", "explained", "apply"}
 """Answers that settle a reminder (it is closed); 怎么享受/怎么修复 and 需要帮助 keep it open."""
 ANSWER_LABELS = {"how": "怎么办理", "claimed": "已享受", "not_applicable": "不适用", "corrected": "已自查更正",
                  "explained": "有合理原因", "help": "需要帮助", "apply": "申请修复"}
-INTENT_ANSWERS = {
+INTENT_ANSWERS: dict[str, dict[str, str | None]] = {
     # intent → answer by reminder type (None: this answer does not fit that type)
     "reminder_how": {"policy": "how", "risk": "help", "credit": "how"},
     "reminder_claimed": {"policy": "claimed", "risk": "corrected", "credit": "corrected"},
@@ -73,7 +75,7 @@ def reminder_row(*, enterprise_id: int, uscc: str, rule, outcome, message: str, 
 
 def _plain(values: dict) -> dict:
     """JSON-safe copies of an outcome's values (dates and Decimals as text)."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in (values or {}).items():
         if isinstance(value, (list, tuple, set, frozenset)):
             out[key] = [v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for v in value]
@@ -97,9 +99,9 @@ def deliverable(uscc: str, *, session: Session, now: datetime, weekly_cap: int, 
 
 def mark_delivered(reminder: Reminder, message_id: int | None, *, session: Session, now: datetime) -> bool:
     """Created → delivered, once: False if another connection delivered it first."""
-    done = session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.status == "created")
-                           .values(status="delivered", delivered_at=now, message_id=message_id)
-                           .execution_options(synchronize_session=False)).rowcount
+    done = rowcount(session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.status == "created")
+                                    .values(status="delivered", delivered_at=now, message_id=message_id)
+                                    .execution_options(synchronize_session=False)))
     return bool(done)
 
 
@@ -155,7 +157,7 @@ def apply_repair(reminder: Reminder, *, session: Session, now: datetime, unit_id
     """申请修复 for each repairable deduction the reminder is about, to be decided by ``unit_id`` (the unit
     serving the enterprise's chat); an application already made is returned as it is (one per deduction)."""
     deduction_ids = [int(d) for d in ((reminder.values or {}).get("deduction_ids") or [])
-                     if str(d).isdigit()] or ([int(reminder.values["deduction_id"])]
+                     if str(d).isdigit()] or ([int((reminder.values or {})["deduction_id"])]
                                               if str((reminder.values or {}).get("deduction_id", "")).isdigit() else [])
     if not deduction_ids:
         raise Conflict("该提醒没有可申请修复的扣分记录", code="nothing_to_repair")
@@ -203,7 +205,7 @@ def pending_counts(session: Session, enterprise_ids: list[int]) -> dict[int, int
     rows = session.execute(select(Reminder.enterprise_id, func.count(Reminder.id))
                            .where(Reminder.enterprise_id.in_(enterprise_ids),
                                   Reminder.status.in_(("created", "delivered")))
-                           .group_by(Reminder.enterprise_id)).all()
+                           .group_by(Reminder.enterprise_id)).tuples().all()
     return dict(rows)
 
 

@@ -4,14 +4,16 @@ CSV), transcripts, tags, marks on wrong bot turns and the audit log of unmasked 
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
 
 from api.analytics.deps import Admin, Format, Operator, ScopeDep, masker_for
 from api.analytics.export import csv_response
 from api.analytics.schemas import OR_CSV
 from api.analytics.service import Scope
-from api.auth.deps import SettingsDep
 from api.core.database import SessionDep
+from api.core.runtime import SettingsDep
 from api.core.time import aware_now
 from api.inputs import MAX_PAGE, CleanStr, Id, SafeDate
 from api.privacy.masking import Masker
@@ -60,7 +62,7 @@ def search_conversations(
     contained: bool | None = Query(None, description="true：机器人独立解决"),
     page: int = Query(1, ge=1, le=10_000), page_size: int = Query(20, ge=1, le=100),
     format: Format = Format.json, unmasked: Unmasked = False,  # noqa: A002
-):
+) -> dict[str, Any] | Response:
     filters = _filters(scope_, q, enterprise, intent, topic, outcome, rating, rating_min, rating_max, rated, tag,
                        reason, contained)
     masker = masker_for(staff, unmasked, request, session, "export_csv" if format is Format.csv else "list_conversations")
@@ -75,7 +77,7 @@ def search_conversations(
 
 @router.get("/conversations/{conversation_id}", response_model=Transcript, summary="会话全文（含每轮意图、置信度与回复信封）")
 def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, request: Request,
-                   unmasked: Unmasked = False):
+                   unmasked: Unmasked = False) -> dict[str, Any]:
     masker = masker_for(staff, unmasked, request, session, "view_transcript", f"conversation:{conversation_id}")
     data = review.transcript(conversation_id, session=session, masker=masker)
     session.commit()
@@ -83,19 +85,20 @@ def get_transcript(conversation_id: Id, staff: Operator, session: SessionDep, re
 
 
 @router.post("/conversations/{conversation_id}/tags", response_model=ConversationTags, summary="给会话加/去标签")
-def post_tags(conversation_id: Id, body: TagChange, staff: Operator, session: SessionDep):
+def post_tags(conversation_id: Id, body: TagChange, staff: Operator, session: SessionDep) -> dict[str, Any]:
     data = review.set_tags(conversation_id, body.add, body.remove, staff, session=session, now=aware_now())
     session.commit()
     return data
 
 
 @router.get("/tags", response_model=TagCounts, summary="已用标签及会话数")
-def get_tags(staff: Operator, session: SessionDep):
+def get_tags(staff: Operator, session: SessionDep) -> dict[str, Any]:
     return review.tag_counts(session=session)
 
 
 @router.post("/messages/{message_id}/mark", response_model=MarkOut, summary="标记机器人回复有误，并说明正确的意图/知识条目")
-def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep, settings: SettingsDep):
+def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionDep,
+              settings: SettingsDep) -> dict[str, Any]:
     data = review.mark(message_id, body.model_dump(), staff, session=session, settings=settings, now=aware_now(),
                        masker=Masker(True))
     session.commit()
@@ -105,11 +108,11 @@ def post_mark(message_id: Id, body: MarkBody, staff: Operator, session: SessionD
 @router.get("/marks", response_model=MarkPage, summary="已标记的错误回复")
 def get_marks(staff: Operator, session: SessionDep, date_from: SafeDate | None = None,
               date_to: SafeDate | None = None,
-              page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)):
+              page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
     return review.marks(date_from, date_to, page, page_size, session=session, masker=Masker(True))
 
 
 @router.get("/audit", response_model=AuditPage, summary="未脱敏查看的审计日志（仅系统管理员）")
 def get_audit(staff: Admin, session: SessionDep, page: int = Query(1, ge=1, le=MAX_PAGE),
-              page_size: int = Query(50, ge=1, le=200)):
+              page_size: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
     return review.audit_log(page, page_size, session=session)

@@ -13,7 +13,7 @@ from api.inputs import CleanStr, clean_str
 __all__ = ["Outcome", "TagChange", "MarkBody", "ConversationPage", "Transcript", "ConversationTags", "TagCounts",
            "MarkOut", "MarkPage", "AuditPage", "Person"]
 
-Outcome = Enum("Outcome", {o: o for o in OUTCOMES}, type=str)
+Outcome = Enum("Outcome", {o: o for o in OUTCOMES}, type=str)  # type: ignore[misc]  # members: OUTCOMES, read at run time
 
 
 class TagChange(BaseModel):

@@ -21,9 +21,11 @@ SQLite has no documents; the review filters the messages with ILIKE there.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from common.identifiers import to_halfwidth
+from knowledge.base import KnowledgeBase
 
 __all__ = ["document", "query", "entries_containing", "END_MARK", "MAX_POSITION"]
 
@@ -41,7 +43,7 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def document(texts: list[str | None], entry_ids: list[str]) -> str:
+def document(texts: Sequence[str | None], entry_ids: Iterable[str]) -> str:
     """The ``tsvector`` input text of a conversation."""
     positions: dict[str, list[int]] = {}
     at = 1
@@ -64,7 +66,7 @@ def document(texts: list[str | None], entry_ids: list[str]) -> str:
     return " ".join(parts)
 
 
-def query(q: str, entry_ids: list[str] = ()) -> str | None:
+def query(q: str, entry_ids: Iterable[str] = ()) -> str | None:
     """The ``tsquery`` input text for "contains ``q``", or None when ``q`` has no characters."""
     chars = _chars(q)
     if not chars:
@@ -78,7 +80,7 @@ def query(q: str, entry_ids: list[str] = ()) -> str | None:
 
 
 @lru_cache(maxsize=2)  # keyed by the knowledge base itself: a reloaded one is a new key
-def _answer_texts(kb, today: dt.date) -> tuple[tuple[str, str], ...]:
+def _answer_texts(kb: KnowledgeBase, today: dt.date) -> tuple[tuple[str, str], ...]:
     return tuple((entry.id, "".join(_chars(entry.title + kb.render(entry, today)))) for entry in kb.entries.values())
 
 

@@ -10,9 +10,11 @@ with ``ILIKE``. Functions take ``session=`` and never commit; every free text le
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, cast, delete, exists, func, literal, select
+from sqlalchemy import Select, and_, cast, delete, exists, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import UserDefinedType
 
@@ -58,7 +60,7 @@ class SearchFilters:
         self.tag = (tag or "").strip() or None
         self.reason, self.contained = reason or None, contained
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(self).items() if v is not None}
 
 
@@ -67,7 +69,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _query(filters: SearchFilters, indexed: bool = False, columns=None):
+def _query(filters: SearchFilters, indexed: bool = False, columns: Sequence[Any] | None = None) -> Select[Any]:
     """The search; ``indexed`` (PostgreSQL): the text filter uses the bigram index (api.review.search).
     ``columns``: what to select instead of (fact, conversation); the join is then made only when a filter needs
     the conversation (the enterprise)."""
@@ -122,11 +124,11 @@ def _query(filters: SearchFilters, indexed: bool = False, columns=None):
     return select(f, c).join(c, c.id == f.conversation_id).where(and_(*clauses))
 
 
-class TSQuery(UserDefinedType):
+class TSQuery(UserDefinedType[str]):
     """PostgreSQL's ``tsquery`` (SQLAlchemy 1.4 has no type for it): the search is cast to it, not parsed."""
     cache_ok = True
 
-    def get_col_spec(self, **kw) -> str:
+    def get_col_spec(self, **kw: Any) -> str:
         return "TSQUERY"
 
 
@@ -151,7 +153,7 @@ def _stamp(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def item(conv: Conversation, fact: ConversationFact | None, tags: list[str], masker: Masker) -> dict:
+def item(conv: Conversation, fact: ConversationFact | None, tags: list[str], masker: Masker) -> dict[str, Any]:
     names = [conv.enterprise_name]
     return {"id": conv.id, "day": fact.day.isoformat() if fact else None, "created_at": _stamp(conv.created_at),
             "last_message_at": _stamp(conv.last_message_at), "channel": channel_of(conv.identity),
@@ -166,7 +168,7 @@ def item(conv: Conversation, fact: ConversationFact | None, tags: list[str], mas
             "first_question": masker.text(fact.first_question, names) if fact else None}
 
 
-def search(filters: SearchFilters, page: int, page_size: int, *, session: Session, masker: Masker) -> dict:
+def search(filters: SearchFilters, page: int, page_size: int, *, session: Session, masker: Masker) -> dict[str, Any]:
     indexed = _indexed(session)
     query = _query(filters, indexed)
     rows = session.execute(query.order_by(ConversationFact.conversation_id.desc())
@@ -181,7 +183,8 @@ def search(filters: SearchFilters, page: int, page_size: int, *, session: Sessio
             "items": [item(conv, fact, tags[conv.id], masker) for fact, conv in rows]}
 
 
-def export_rows(filters: SearchFilters, *, session: Session, masker: Masker, limit: int = MAX_EXPORT):
+def export_rows(filters: SearchFilters, *, session: Session, masker: Masker,
+                limit: int = MAX_EXPORT) -> Iterator[list[Any]]:
     """The search results as CSV rows (newest first, at most ``limit``)."""
     rows = session.execute(_query(filters, _indexed(session)).order_by(ConversationFact.conversation_id.desc())
                            .limit(limit)).all()
@@ -200,8 +203,8 @@ def _conversation(session: Session, conversation_id: int) -> Conversation:
     return conv
 
 
-def _mark_wire(mark: ReviewMark, message: Message, user_text: str | None, names: list, masker: Masker,
-               staff_name: str | None, improvement_ids: list[int]) -> dict:
+def _mark_wire(mark: ReviewMark, message: Message, user_text: str | None, names: list[str | None], masker: Masker,
+               staff_name: str | None, improvement_ids: list[int]) -> dict[str, Any]:
     return {"id": mark.id, "message_id": mark.message_id, "conversation_id": mark.conversation_id,
             "text": masker.text(message.text, names), "user_text": masker.text(user_text, names),
             "kind": message.kind, "intent": message.intent, "confidence": message.confidence,
@@ -211,7 +214,7 @@ def _mark_wire(mark: ReviewMark, message: Message, user_text: str | None, names:
             "updated_at": _stamp(mark.updated_at), "improvement_ids": improvement_ids}
 
 
-def transcript(conversation_id: int, *, session: Session, masker: Masker) -> dict:
+def transcript(conversation_id: int, *, session: Session, masker: Masker) -> dict[str, Any]:
     conv = _conversation(session, conversation_id)
     names = [conv.enterprise_name]
     messages = session.execute(select(Message).where(Message.conversation_id == conv.id)
@@ -225,7 +228,7 @@ def transcript(conversation_id: int, *, session: Session, masker: Masker) -> dic
     marks = {m.message_id: m for m in session.execute(select(ReviewMark).where(
         ReviewMark.conversation_id == conv.id)).scalars()}
     people = dict(session.execute(select(StaffAccount.id, StaffAccount.display_name).where(
-        StaffAccount.id.in_({m.staff_id for m in marks.values()} | {conv.assigned_staff_id or 0}))).all())
+        StaffAccount.id.in_({m.staff_id for m in marks.values()} | {conv.assigned_staff_id or 0}))).tuples().all())
     fact = session.execute(select(ConversationFact).where(ConversationFact.conversation_id == conv.id)).scalar_one_or_none()
     tags = _tags_of(session, [conv.id])[conv.id]
     out, last_user = [], None
@@ -264,7 +267,7 @@ def _clean_tag(tag: str) -> str:
 
 
 def set_tags(conversation_id: int, add: list[str], remove: list[str], staff: StaffAccount, *, session: Session,
-             now: datetime) -> dict:
+             now: datetime) -> dict[str, Any]:
     conv = _conversation(session, conversation_id)
     add, remove = [_clean_tag(t) for t in add], [_clean_tag(t) for t in remove]
     if remove:
@@ -280,7 +283,7 @@ def set_tags(conversation_id: int, add: list[str], remove: list[str], staff: Sta
     return {"conversation_id": conv.id, "tags": _tags_of(session, [conv.id])[conv.id]}
 
 
-def tag_counts(*, session: Session) -> dict:
+def tag_counts(*, session: Session) -> dict[str, Any]:
     rows = session.execute(select(ReviewTag.tag, func.count(ReviewTag.id)).group_by(ReviewTag.tag)
                            .order_by(func.count(ReviewTag.id).desc(), ReviewTag.tag)).all()
     return {"tags": [{"tag": tag, "conversations": n} for tag, n in rows]}
@@ -292,8 +295,8 @@ def _previous_user_text(session: Session, message: Message) -> str | None:
         .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def mark(message_id: int, body: dict, staff: StaffAccount, *, session: Session, settings: Settings, now: datetime,
-         masker: Masker) -> dict:
+def mark(message_id: int, body: dict[str, Any], staff: StaffAccount, *, session: Session, settings: Settings, now: datetime,
+         masker: Masker) -> dict[str, Any]:
     message = session.get(Message, message_id)
     if message is None:
         raise NotFound(f"消息 {message_id} 不存在")
@@ -323,14 +326,14 @@ def mark(message_id: int, body: dict, staff: StaffAccount, *, session: Session, 
     existing.correct_intent, existing.correct_entry_id, existing.correct_topic, existing.note = intent, entry_id, topic, note
     existing.staff_id, existing.updated_at = staff.id, now
     session.flush()
-    conv = session.get(Conversation, message.conversation_id)
+    conv = session.get_one(Conversation, message.conversation_id)  # the message's: always there
     improvements = list(session.execute(select(Improvement.id).where(Improvement.source_mark_id == existing.id)).scalars())
     return _mark_wire(existing, message, _previous_user_text(session, message), [conv.enterprise_name], masker,
                       staff.display_name, improvements)
 
 
 def marks(date_from: date | None, date_to: date | None, page: int, page_size: int, *, session: Session,
-          masker: Masker) -> dict:
+          masker: Masker) -> dict[str, Any]:
     from datetime import timedelta
 
     from api.petition.queries import china_day_start
@@ -345,7 +348,7 @@ def marks(date_from: date | None, date_to: date | None, page: int, page_size: in
     rows = session.execute(query.order_by(ReviewMark.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
     mark_ids = [m.id for m, _, _ in rows]
     people = dict(session.execute(select(StaffAccount.id, StaffAccount.display_name).where(
-        StaffAccount.id.in_({m.staff_id for m, _, _ in rows}))).all()) if rows else {}
+        StaffAccount.id.in_({m.staff_id for m, _, _ in rows}))).tuples().all()) if rows else {}
     improvements: dict[int, list[int]] = {}
     if mark_ids:
         for iid, mid in session.execute(select(Improvement.id, Improvement.source_mark_id)
@@ -356,7 +359,7 @@ def marks(date_from: date | None, date_to: date | None, page: int, page_size: in
                                  improvements.get(m.id, [])) for m, msg, name in rows]}
 
 
-def audit_log(page: int, page_size: int, *, session: Session) -> dict:
+def audit_log(page: int, page_size: int, *, session: Session) -> dict[str, Any]:
     total = session.execute(select(func.count(AuditEntry.id))).scalar_one()
     rows = session.execute(select(AuditEntry, StaffAccount.display_name).join(
         StaffAccount, StaffAccount.id == AuditEntry.staff_id).order_by(AuditEntry.id.desc())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from api.analytics.models import CHANNEL_LABELS as VISITOR_CHANNEL_LABELS
 from api.analytics.models import OUTCOME_LABELS
@@ -44,12 +45,12 @@ from common.botlabels import INTENT_LABELS, REPLY_KIND_LABELS
 __all__ = ["GROUPS", "VERSION", "DESCRIPTIONS", "pick"]
 
 
-def _plain(labels: Mapping) -> dict[str, str]:
+def _plain(labels: Mapping[Any, str]) -> dict[str, str]:
     """Keys as plain strings (some maps are keyed by an Enum)."""
     return {getattr(key, "value", key): value for key, value in labels.items()}
 
 
-_SOURCES: dict[str, tuple[str, Mapping]] = {
+_SOURCES: dict[str, tuple[str, Mapping[Any, str]]] = {
     # group: (what it names, the owning map)
     "petition_status": ("诉求状态", STATUS_LABELS),
     "petition_category": ("诉求分类（值本身即中文）", {c: c for c in CATEGORIES}),

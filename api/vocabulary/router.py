@@ -38,7 +38,7 @@ def _names(groups: str | None) -> list[str]:
             responses={304: {"description": "词表未变（If-None-Match 与当前版本一致）"}})
 def vocabulary(request: Request, response: Response,
                groups: CleanStr | None = Query(None, max_length=1000,
-                                                  description="只要这些分组，逗号分隔；不填则返回全部")):
+                                                  description="只要这些分组，逗号分隔；不填则返回全部")) -> Vocabulary | Response:
     names = _names(groups)
     etag = f'"{VERSION}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}

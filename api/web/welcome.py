@@ -15,5 +15,5 @@ router = APIRouter(prefix="/api/widget", tags=["widget"])
 
 
 @router.get("/welcome", response_model=Welcome, summary="欢迎卡片：常见问题（取自知识库）")
-def welcome(identity: WidgetIdentity) -> dict:
+def welcome(identity: WidgetIdentity) -> dict[str, list[dict[str, str]]]:
     return {"suggestions": suggestions(get_knowledge_base())}

@@ -4,8 +4,14 @@ import logging
 import re
 import threading
 import time
+import warnings
 from pathlib import Path
 
+import pytest
+from sqlalchemy import update
+
+from api.core.database import get_or_404, rowcount
+from api.core.errors import NotFound
 from api.core.runtime import Runtime, runtime
 from api.core.scheduling import held_lock
 
@@ -58,6 +64,25 @@ def test_the_app_holds_one_runtime_with_its_connections(client):
     assert isinstance(rt, Runtime) and rt.redis.ping() and rt.settings.app_secret
     with rt.session_factory() as session:
         assert session.get_bind() is rt.engine
+
+
+def test_get_or_404_is_not_found_for_a_missing_or_absent_key_and_rowcount_counts(client):
+    from api.org.models import Unit
+
+    rt = runtime(client.app)
+    with rt.session_factory() as session:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "fully NULL primary key" warning from SQLAlchemy
+            for key in (None, 2**31 - 1):
+                with pytest.raises(NotFound, match="单位"):
+                    get_or_404(session, Unit, key, "单位")
+        unit = Unit(name="测试单位", level="district", kind="tax_unit")
+        session.add(unit)
+        session.flush()
+        assert get_or_404(session, Unit, unit.id, "单位") is unit
+        assert rowcount(session.execute(update(Unit).where(Unit.id == unit.id).values(name="改名"))) == 1
+        assert rowcount(session.execute(update(Unit).where(Unit.id == -1).values(name="x"))) == 0
+        session.rollback()
 
 
 def test_only_the_app_factory_and_the_runtime_touch_app_state():

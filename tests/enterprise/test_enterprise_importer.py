@@ -160,6 +160,18 @@ def test_credit_records_and_their_deductions_from_json_lines(session):
     assert record.level == "A"
 
 
+def test_a_line_json_cannot_read_is_rejected_with_its_reason(session):
+    e = add_enterprise(session)
+    record = {"uscc": e.uscc, "year": 2025, "row_type": "record", "level": "B", "score": 87}
+    # an integer past Python's 4,300 digits is valid JSON that json.loads refuses with a plain ValueError
+    stream = io.StringIO("{bad\n" + '{"score": ' + "9" * 5000 + "}\n" + json.dumps(record) + "\n")
+    report = import_file(session, "credit", stream)
+    reasons = dict(report.rejected)
+    assert report.imported == 1 and set(reasons) == {1, 2}
+    assert "不是合法的 JSON" in reasons[1] and "第2列" in reasons[1]
+    assert reasons[2] == "不是合法的 JSON：数字过长"
+
+
 def test_risk_findings_and_policy_claims_from_json_lines(session):
     e = add_enterprise(session)
     findings = jsonl({"uscc": e.uscc, "indicator": "申报收入与开票收入差异较大", "period": "2026Q2",

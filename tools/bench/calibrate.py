@@ -83,7 +83,8 @@ def outcome(case: Case, verifier: Verifier, limits: Thresholds) -> str:
     without it) | declined."""
     decision = choose(case.ranked, verifier, limits)
     if decision.kind == "answer":
-        return "right" if case.topic and decision.best.entry.topic == case.topic else "wrong"
+        best = decision.best
+        return "right" if case.topic and best is not None and best.entry.topic == case.topic else "wrong"
     if decision.kind == "clarify":
         return "clarified" if case.topic in {c.entry.topic for c in decision.candidates} else "offered"
     return "declined"
@@ -99,13 +100,13 @@ def figures(cases: list[Case], verifier: Verifier, limits: Thresholds) -> dict:
     return result
 
 
-def acceptable(f: dict) -> bool:
+def acceptable(f: dict[str, dict[str, float]]) -> bool:
     return (f["none"]["wrong"] <= LIMITS["decline_answered"]
             and f["chitchat"]["wrong"] + f["chitchat"]["offered"] <= LIMITS["chitchat_answered"]
             and f["loo"]["wrong"] <= LIMITS["loo_wrong"] and f["dev"]["wrong"] <= LIMITS["dev_wrong"])
 
 
-def merit(f: dict) -> float:
+def merit(f: dict[str, dict[str, float]]) -> float:
     """What a pair of thresholds is worth (the docstring's step 3)."""
     helped = sum(f[g]["right"] + f[g]["clarified"] / 2 for g in ("loo", "dev")) / 2
     return helped - f["none"]["offered"] / 4

@@ -22,7 +22,9 @@ whatever was expected, so lawful questions refused and evasion requests refused 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["OUTCOMES", "SPECIAL", "Score", "envelopes", "score", "tally"]
 
@@ -57,7 +59,9 @@ def envelopes(messages) -> list[dict]:
 
 
 def _read(messages) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
-    kinds, topic, options = [], None, []
+    kinds: list[str] = []
+    topic: str | None = None
+    options: list[str] = []
     for custom in envelopes(messages):
         kind = custom.get("kind")
         if isinstance(kind, str):
@@ -65,7 +69,7 @@ def _read(messages) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
         if kind == "answer" and topic is None:
             topic = custom.get("topic") or "(no topic)"
         elif kind == "clarify":
-            options += [o.get("topic") for o in custom.get("options") or [] if isinstance(o, dict)]
+            options += [o["topic"] for o in custom.get("options") or [] if isinstance(o, dict) and o.get("topic")]
     return tuple(kinds), topic, tuple(options)
 
 
@@ -91,7 +95,7 @@ def score(expected: str, messages, related: str | None = None) -> Score:
     return _other(result, present, topic, options, expected)
 
 
-def _other(result, present: set, topic, options, expected: str) -> Score:
+def _other(result: Callable[[str, bool], Score], present: set, topic, options, expected: str) -> Score:
     is_topic = expected not in SPECIAL
     if topic is not None:
         return result("right", True) if is_topic and topic == expected else result("wrong", False)
@@ -123,7 +127,7 @@ class Tally:
         return round(sum(self.counts[o] for o in outcomes) / self.n, 3) if self.n else 0.0
 
     def as_dict(self) -> dict:
-        out = {"n": self.n, "good": round(self.good / self.n, 3) if self.n else 0.0}
+        out: dict[str, Any] = {"n": self.n, "good": round(self.good / self.n, 3) if self.n else 0.0}
         out.update({o: self.rate(o) for o in OUTCOMES})
         out["counts"] = {o: self.counts[o] for o in OUTCOMES if self.counts[o]}
         if self.related_hits:

@@ -28,6 +28,7 @@ from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy import text as sql
@@ -180,7 +181,10 @@ def _at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute, second), CHINA_TZ)
 
 
-def _weighted(rng: random.Random, pairs: tuple) -> object:
+T = TypeVar("T")
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
     return rng.choices([value for value, _ in pairs], weights=[weight for _, weight in pairs])[0]
 
 
@@ -386,7 +390,7 @@ class _PetitionDesk:
         handed = received + timedelta(hours=rng.randint(1, 60 if late else 30))
         resolved = received + timedelta(days=rng.randint(1, 14 if late else 7))
         fed = resolved + timedelta(hours=rng.randint(1, 20))
-        progress = {"status": "registered", "handed_over_at": None, "resolved_at": None, "fed_back_at": None,
+        progress: dict[str, Any] = {"status": "registered", "handed_over_at": None, "resolved_at": None, "fed_back_at": None,
                     "feedback_due": None, "resolution": None}
         if handed >= now:
             return progress
@@ -402,7 +406,7 @@ class _PetitionDesk:
 
 def _ticket_counters(session: Session, first: date, last: date) -> dict[date, int]:
     return dict(session.execute(select(PetitionTicketCounter.day, PetitionTicketCounter.last).where(
-        PetitionTicketCounter.day >= first, PetitionTicketCounter.day <= last)).all())
+        PetitionTicketCounter.day >= first, PetitionTicketCounter.day <= last)).tuples().all())
 
 
 def _save_ticket_counters(session: Session, before: dict[date, int], after: dict[date, int]) -> None:
@@ -425,7 +429,7 @@ def _reserve_ids(session: Session, model, count: int) -> int:
     table = model.__tablename__
     sequence = f"pg_get_serial_sequence('{table}', 'id')"
     session.execute(sql(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
-    first = session.execute(sql(f"SELECT nextval({sequence})")).scalar_one()
+    first = int(session.execute(sql(f"SELECT nextval({sequence})")).scalar_one())
     session.execute(sql(f"SELECT setval({sequence}, :last)"), {"last": first + max(count, 1) - 1})
     return first
 
@@ -494,7 +498,7 @@ class _Scribe:
         conversation = written.conversation
         taxpayer = conversation["enterprise_name"] or self.rng.choice(self.plan.enterprises)[1]
         row = self.desk.file_from_chat(moment, conversation["unit_id"], taxpayer, conversation["uscc"],
-                                       planned.demand, conversation["rasa_sender"])
+                                       planned.demand, conversation["rasa_sender"])  # type: ignore[arg-type]  # a petition plan has one
         conversation["petition_ticket"] = row["ticket"]
         due = row["handling_due"]
         text = (f"您的诉求已登记，受理编号：{row['ticket']}（类别：{row['category']}）。"
@@ -553,8 +557,9 @@ def _send_campaigns(session: Session, rows: list[dict]) -> int:
         Campaign.status == "scheduled", Campaign.created_at.in_([row["created_at"] for row in rows]),
         Campaign.name.in_([row["name"] for row in rows])).order_by(Campaign.scheduled_at, Campaign.id)).scalars().all()
     for campaign in campaigns:
-        created += send_in(session, campaign, now=campaign.scheduled_at, commit=session.flush)["created"]
-        campaign.finished_at = campaign.started_at + timedelta(minutes=15)
+        when = campaign.scheduled_at or campaign.created_at  # the rows above schedule it at its creation
+        created += send_in(session, campaign, now=when, commit=session.flush)["created"]
+        campaign.finished_at = (campaign.started_at or when) + timedelta(minutes=15)
     session.flush()
     return created
 

@@ -25,17 +25,19 @@ import sys
 import threading
 import time as clock
 from bisect import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from itertools import accumulate, islice
+from typing import TypeVar
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Numeric, String, delete, insert, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from api.core.database import rowcount
 from api.enterprise.models import (
     DEFAULT_FIELD_SOURCES,
     CreditDeduction,
@@ -200,10 +202,13 @@ def _int(rng: random.Random, low: int, high: int) -> int:
 
 
 def _log_uniform(rng: random.Random, low: float, high: float) -> float:
-    return low * (high / low) ** rng.random()
+    return float(low * (high / low) ** rng.random())
 
 
-def _pick(rng: random.Random, items: tuple):
+T = TypeVar("T")
+
+
+def _pick(rng: random.Random, items: Sequence[T]) -> T:
     return items[int(rng.random() * len(items))]
 
 
@@ -371,6 +376,9 @@ def _vat_filings(spec: DemoSpec, rng: random.Random, cal: _Calendar, *, general:
     mismatch = int(rng.random() * len(periods)) if rng.random() < 0.05 else None
     zero_from = max(0, len(periods) - _int(rng, 2, 3)) if rng.random() < 0.03 else None
     one_day, peak, filings, random_ = _DAYS[1], 0.0, spec.filings, rng.random
+    declared: float | None
+    paid: float | None
+    filed: date | None
     for k, (start, end, due) in enumerate(periods):
         declared = share * (0.7 + 0.6 * random_())
         invoiced = declared * (0.55 + 0.45 * random_())
@@ -604,7 +612,7 @@ def _write(session: Session, specs: list[DemoSpec]) -> int:
     else:
         bulk_insert(session, Enterprise, [s.profile for s in specs])
         by_uscc = dict(session.execute(select(Enterprise.uscc, Enterprise.id).where(
-            Enterprise.uscc.in_([s.profile["uscc"] for s in specs]))).all())
+            Enterprise.uscc.in_([s.profile["uscc"] for s in specs]))).tuples().all())
         ids = [by_uscc[s.profile["uscc"]] for s in specs]
         record_ids = None
     owned = list(zip(ids, specs))  # noqa: B905
@@ -615,12 +623,12 @@ def _write(session: Session, specs: list[DemoSpec]) -> int:
     if not owned_credit:
         return len(specs)
     if record_ids is not None:
-        bulk_insert(session, CreditRecord, [{**s.credit, "id": record_ids[id(s)], "enterprise_id": i}
+        bulk_insert(session, CreditRecord, [{**(s.credit or {}), "id": record_ids[id(s)], "enterprise_id": i}
                                         for i, s in owned_credit])
     else:
-        bulk_insert(session, CreditRecord, [{**s.credit, "enterprise_id": i} for i, s in owned_credit])
+        bulk_insert(session, CreditRecord, [{**(s.credit or {}), "enterprise_id": i} for i, s in owned_credit])
         by_owner = dict(session.execute(select(CreditRecord.enterprise_id, CreditRecord.id).where(
-            CreditRecord.enterprise_id.in_([i for i, _ in owned_credit]))).all())
+            CreditRecord.enterprise_id.in_([i for i, _ in owned_credit]))).tuples().all())
         record_ids = {id(s): by_owner[i] for i, s in owned_credit}
     bulk_insert(session, CreditDeduction, [{**d, "credit_record_id": record_ids[id(s)]}
                                        for _, s in owned_credit for d in s.deductions])
@@ -712,7 +720,7 @@ def delete_demo(session: Session) -> int:
     session.execute(delete(CreditDeduction.__table__).where(CreditDeduction.credit_record_id.in_(records)))
     for model in (CreditRecord, EnterpriseFiling, RiskFinding, PolicyClaim):
         session.execute(delete(model.__table__).where(model.enterprise_id.in_(demo_ids)))
-    deleted = session.execute(delete(Enterprise.__table__).where(Enterprise.demo.is_(True))).rowcount
+    deleted = rowcount(session.execute(delete(Enterprise.__table__).where(Enterprise.demo.is_(True))))
     session.expire_all()  # table-level deletes: objects loaded before must not be taken for live rows
     return deleted
 
