@@ -206,6 +206,8 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the servers (e.g. a log level)")
     parser.add_argument("--label", default="run", help="name of this run in var/bench/bot_load.json")
+    parser.add_argument("--py-spy", metavar="PATH", help="profile both servers under load with this py-spy binary "
+                        "(collapsed stacks in var/bench/bot_load/{rasa,actions}.collapsed)")
     args = parser.parse_args()
 
     import redis
@@ -227,8 +229,15 @@ def main() -> int:
             print("long conversation:", report["long"], flush=True)
         cpu_before = servers.cpu_seconds() if servers else {}
         busy_before = machine_busy()
+        profilers = [subprocess.Popen([args.py_spy, "record", "--pid", str(process.pid), "--subprocesses",
+                                       "--format", "raw", "--rate", "50", "--duration", str(int(args.seconds)),
+                                       "--output", str(servers.logs / f"{name}.collapsed"), "--nonblocking"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for name, process in servers.processes.items()] if args.py_spy and servers else []
         report["load"] = asyncio.run(saturation(url, texts, args.senders, args.seconds, args.conversation))
         busy_after = machine_busy()
+        for profiler in profilers:
+            profiler.wait(timeout=60)
         report["load"]["machine_busy_share"] = round(
             (busy_after[0] - busy_before[0]) / max(busy_after[1] - busy_before[1], 1e-9), 2)
         if servers:
