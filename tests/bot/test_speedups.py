@@ -2,10 +2,13 @@
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
 
 from bot import speedups
 
 ORIGINAL = RemoteAction._validate_action_result
+ORIGINAL_RESOLVE = Event.resolve_by_type
 
 VALID = [
     {"events": [], "responses": []},
@@ -29,6 +32,7 @@ def action():
     speedups.install()
     yield RemoteAction("action_answer_question", None)
     RemoteAction._validate_action_result = ORIGINAL
+    Event.resolve_by_type = ORIGINAL_RESOLVE
 
 
 @pytest.mark.parametrize("result", VALID)
@@ -55,3 +59,22 @@ def test_the_schema_is_checked_once(action, monkeypatch):
     for _ in range(3):
         action._validate_action_result(VALID[1])
     assert calls == [] and speedups.response_validator() is validator
+
+
+def test_every_event_class_is_found_as_rasa_finds_it(action):
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "active_loop", "session_started"} <= names
+    for name in names:
+        assert Event.resolve_by_type(name) is ORIGINAL_RESOLVE(name)
+    assert Event.resolve_by_type("topic") is None  # Rasa's backwards compatibility
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_stored_events_read_back_the_same(action):
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered, deserialise_events
+
+    events = [ActionExecuted("action_listen", timestamp=1.0), UserUttered("你好", {"name": "greet"}, timestamp=2.0),
+              SlotSet("fallback_count", 1.0, timestamp=3.0)]
+    assert deserialise_events([e.as_dict() for e in events]) == events
