@@ -10,6 +10,8 @@ Exactly ``rasa run`` (same CLI, same logging), with what must not be left to a c
 * ``--endpoints`` is ``bot/endpoints.redis.yml`` when ``RASA_REDIS_HOST`` is set (trackers and locks shared by
   several instances), else ``bot/endpoints.yml``; either sends ``ACTIONS_TOKEN`` to the action server.
 * Rasa's needless per-turn costs are removed first (``bot.speedups``).
+* Several processes: with the Redis stores, ``SANIC_WORKERS=N`` in the environment makes Rasa fork N workers
+  on the one port (each loads the model, ~1 GB); with the in-memory stores Rasa refuses more than one.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 through Rasa's REST channel with trackers and locks in Redis (bot/endpoints.redis.yml).
 
 Reports (and writes to var/bench/bot_load.json):
-* long conversation: one sender, ``--turns`` questions one after the other on a quiet machine; reply latency
-  around turn 10 (median of turns 6-15) and around turn 200 (median of turns 196-205), and the ratio;
+* long conversation: one sender, ``--turns`` questions one after the other before the load; reply latency
+  around turn 200 (median of turns 196-205) and around turn 10 (median of turns 6-15 of a new conversation
+  whose turns are interleaved with those, so both see the same load from elsewhere), and the ratio;
 * saturation: ``--senders`` closed-loop senders (each a new conversation every ``--conversation`` turns) for
   ``--seconds``: messages per second, latency p50/p95, and the CPU milliseconds per message of the Rasa
   process and of the action server (psutil), with the machine's load average.
@@ -139,20 +140,29 @@ async def say(session, url: str, sender: str, text: str) -> float:
 
 
 async def long_conversation(url: str, texts: list[str], turns: int) -> dict:
+    """One conversation of ``turns`` turns. Its turns 196-205 are interleaved with turns 1-15 of a new
+    conversation, so both are timed under the same load from elsewhere: the paired figures (turn 10 = median of
+    the new conversation's turns 6-15, turn 200 = median of the long one's turns 196-205) are the ones to
+    compare; ``unpaired`` has the long conversation's own turns 6-15 for reference."""
     import aiohttp
 
-    sender = f"long-{uuid.uuid4().hex[:8]}"
-    latencies = []
+    if turns < 205:
+        raise SystemExit("--turns must be 0 or at least 205")
+    long_sender, fresh_sender = f"long-{uuid.uuid4().hex[:8]}", f"fresh-{uuid.uuid4().hex[:8]}"
+    latencies: list[float] = []
+    fresh: list[float] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        for turn in range(turns):
-            latencies.append(await say(session, url, sender, texts[turn % len(texts)]))
+        for turn in range(195):
+            latencies.append(await say(session, url, long_sender, texts[turn % len(texts)]))
+        for turn in range(195, turns):
+            step = turn - 195
+            if step < 15:
+                fresh.append(await say(session, url, fresh_sender, texts[(step + 40) % len(texts)]))
+            latencies.append(await say(session, url, long_sender, texts[turn % len(texts)]))
 
-    def around(turn: int) -> float:
-        return statistics.median(latencies[turn - 5:turn + 5])
-
-    at10, at200 = around(10), around(200) if turns >= 205 else float("nan")
+    at10, at200 = statistics.median(fresh[5:15]), statistics.median(latencies[195:205])
     return {"turns": turns, "turn10_ms": round(at10 * 1000, 1), "turn200_ms": round(at200 * 1000, 1),
-            "ratio": round(at200 / at10, 2),
+            "ratio": round(at200 / at10, 2), "unpaired_turn10_ms": round(statistics.median(latencies[5:15]) * 1000, 1),
             "per_50_turns_ms": [round(statistics.median(latencies[i:i + 50]) * 1000, 1)
                                 for i in range(0, turns, 50)]}
 
