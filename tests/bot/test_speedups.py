@@ -32,7 +32,7 @@ def action():
     speedups.install()
     yield RemoteAction("action_answer_question", None)
     RemoteAction._validate_action_result = ORIGINAL
-    Event.resolve_by_type = ORIGINAL_RESOLVE
+    Event.resolve_by_type = staticmethod(ORIGINAL_RESOLVE)
 
 
 @pytest.mark.parametrize("result", VALID)
