@@ -16,7 +16,8 @@ Phases (each prints its figures; all go to var/bench/load/results.json with the 
 1. saturation: C closed-loop widgets (default 24) send question after question for T seconds (default 60)
    through api1 (1+1), then through the balancer (2+2): answered messages per second, reply p50/p95, the time to
    the first thing the widget shows (the answer, or the ``busy`` notice with its place in line), outcomes.
-2. long conversation: one widget, 200 turns back to back on the 2+2 path; latency of turns 6-15 vs 191-200.
+2. long conversation: one widget, 200 turns back to back on the 2+2 path; turns 191-200 timed in alternation with
+   turns 6-15 of a new conversation (the same questions at the same moment).
 3. overload soak: W widgets (default 200) for M minutes (default 10) through the balancer, think time 0-3 s
    (more offered load than the machine carries): 0 errors and 0 lost messages expected, and every message
    answered or told "queued" within 2 s (p95 of the first response).
@@ -245,19 +246,31 @@ async def saturation(base: str, questions: list[str], senders: int, seconds: flo
 # -- 2. long conversation --------------------------------------------------------------------------
 
 async def long_conversation(base: str, questions: list[str], turns: int, timeout: float) -> dict:
+    """One conversation of ``turns`` turns; its last 10 are timed in alternation with turns 6-15 of a new
+    conversation (same questions, same moment), so the ratio is not a change in the machine's load."""
     async with httpx.AsyncClient(timeout=60) as http:
-        widget, _ = await open_widget_at(http, base)
-        latencies: list[float | None] = []
+        long, _ = await open_widget_at(http, base)
+        fresh, _ = await open_widget_at(http, base)
         outcomes: dict[str, int] = {}
+        late: list[float] = []
+        early: list[float] = []
+
+        async def timed(widget: Socket, i: int, into: list[float] | None) -> None:
+            result = await turn(widget, questions[(i * 7) % len(questions)], timeout)
+            outcomes[result["outcome"]] = outcomes.get(result["outcome"], 0) + 1
+            if into is not None and result["answer"] is not None:
+                into.append(result["answer"])
+
         try:
-            for i in range(turns):
-                result = await turn(widget, questions[(i * 7) % len(questions)], timeout)
-                outcomes[result["outcome"]] = outcomes.get(result["outcome"], 0) + 1
-                latencies.append(result["answer"])
+            for i in range(turns - 15):
+                await timed(long, i, None)
+            for i in range(turns - 15, turns):  # the fresh one's turns 1-15 beside the long one's last 15
+                k = i - (turns - 15)
+                await timed(fresh, k, early if k >= 5 else None)
+                await timed(long, k, late if i >= turns - 10 else None)
         finally:
-            await widget.close()
-    early = [s for s in latencies[5:15] if s is not None]
-    late = [s for s in latencies[-10:] if s is not None]
+            await long.close()
+            await fresh.close()
     ratio = statistics.median(late) / statistics.median(early) if early and late else None
     return {"turns": turns, "outcomes": outcomes, "turns_6_15": summary(early), "last_10": summary(late),
             "ratio_median_last_to_turn_10": round(ratio, 2) if ratio else None}
