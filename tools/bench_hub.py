@@ -55,14 +55,11 @@ import math
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -70,13 +67,9 @@ import httpx
 import websockets
 import yaml
 
-from common.runtimes import bot_python
-from common.secretstore import all_secrets
+from tools.bench.stack import BIN, MODEL, ROOT, Stack, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 OUT = ROOT / "var" / "bench" / "hub"
-MODEL = ROOT / "models" / "current.tar.gz"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev_questions.yml"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DB = "bench_hub"
@@ -89,84 +82,13 @@ BOT_DOWN_PREFIX = "抱歉，智能助手暂时无法回复"
 
 # -- processes ---------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Stack:
-    actions_port: int = field(default_factory=free_port)
-    rasa_port: int = field(default_factory=free_port)
-    api_ports: tuple = field(default_factory=lambda: (free_port(), free_port()))
-    processes: dict = field(default_factory=dict)
-
-    @property
-    def rasa(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    def api(self, instance: int) -> str:
-        return f"http://127.0.0.1:{self.api_ports[instance - 1]}"
-
-    def ws(self, instance: int) -> str:
-        return f"ws://127.0.0.1:{self.api_ports[instance - 1]}"
-
-    def env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", APP_ENV="development",
-                   DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
-                   RASA_REDIS_HOST="127.0.0.1", RASA_REDIS_PORT="6379", RASA_REDIS_DB=RASA_REDIS_DB,
-                   RASA_URL=self.rasa, ACTIONS_URL=f"http://127.0.0.1:{self.actions_port}",
-                   API_URL=self.api(1), ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-                   SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false", HUB_SWEEP_ENABLED="true",
-                   SLA_SWEEP_ENABLED="false", DEMO_PASSWORD=PASSWORD, MESSAGES_PER_MINUTE="6000",
-                   ACTIONS_PORT=str(self.actions_port), RASA_PORT=str(self.rasa_port), RASA_MODEL=str(MODEL),
-                   RASA_ENDPOINTS="bot/endpoints.redis.yml",
-                   MESSAGE_BURST="6000", VISITOR_TOKENS_PER_ADDRESS="100000/1h")
-        env.update(all_secrets(env))
-        return env
-
-    def start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = (OUT / f"{name}.log").open("w")
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        log.close()
-        self.processes[name] = process
-        return process
-
-    def stop(self) -> None:
-        alive = [p for p in self.processes.values() if p.poll() is None]
-        for process in alive:
-            try:  # noqa: SIM105
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 20
-        for process in alive:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:  # noqa: SIM105
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait()
-
-
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 600) -> float:
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {process.returncode}; see {OUT}/*.log")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return time.monotonic() - began
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
+def make_stack() -> Stack:
+    """One action server, one Rasa (trackers and locks in Redis db 13) and two API instances (tools.bench.stack)."""
+    return Stack(database_url=DATABASE_URL, redis_url=REDIS_URL, rasa_redis=("127.0.0.1", 6379, int(RASA_REDIS_DB)),
+                 logs=OUT, extra_env={
+                     "SERVICE_HOURS": "00:00-24:00", "SERVICE_WORKDAYS_ONLY": "false", "HUB_SWEEP_ENABLED": "true",
+                     "SLA_SWEEP_ENABLED": "false", "DEMO_PASSWORD": PASSWORD, "MESSAGES_PER_MINUTE": "6000",
+                     "MESSAGE_BURST": "6000", "VISITOR_TOKENS_PER_ADDRESS": "100000/1h"})
 
 
 def prepare_storage(env: dict) -> None:
@@ -784,18 +706,16 @@ def main() -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a kill: the servers are stopped in `finally`
         signal.signal(sig, interrupted)
-    stack = Stack()
+    stack = make_stack()
     report: dict = {"questions": len(questions), "cpu_count": os.cpu_count(),
                     "ports": {"rasa": stack.rasa_port, "actions": stack.actions_port, "api": list(stack.api_ports)}}
     try:
         print(f"preparing {BENCH_DB} (PostgreSQL) and Redis dbs 12/13 ...", flush=True)
         prepare_storage(stack.env())
         print("starting actions, Rasa and two API instances ...", flush=True)
-        actions = stack.start("actions", [bot_python(), "-m", "actions.server"])  # the bot runtime (Python 3.10)
-        rasa = stack.start("rasa", [bot_python(), "-m", "bot.serve"])
-        apis = [stack.start(f"api{i}", [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host",
-                                        "127.0.0.1", "--port", str(port)])
-                for i, port in enumerate(stack.api_ports, start=1)]
+        actions = stack.start_actions()  # the bot runtime (Python 3.10)
+        rasa = stack.start_rasa()
+        apis = [stack.start_api(i) for i in range(1, len(stack.api_ports) + 1)]
         for i, api in enumerate(apis, start=1):
             wait_ready(f"{stack.api(i)}/docs", api)
         wait_ready(f"http://127.0.0.1:{stack.actions_port}/health", actions)
