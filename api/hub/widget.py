@@ -24,7 +24,7 @@ from api.core.errors import TooManyRequests, Unauthorized
 from api.core.rasa import BotUnavailable
 from api.core.runtime import Runtime, runtime
 from api.core.time import aware_now
-from api.hub import dispatch, events, quotas, service
+from api.hub import answering, dispatch, events, quotas, service
 from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
@@ -258,13 +258,15 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         connection.predicted_sender = conversation.rasa_sender if conversation.mode == "bot" else None
         connection.unit_id = conversation.unit_id
         connection.bind_unit()
-    if conversation is None:  # a resend: answer it, do nothing else
+    if conversation is None:  # a resend: answer it; if the bot's answer to it was lost, ask again (once)
         if reply_to is not None:
             await reply_to.send_json({"type": "message", "message": wire})
+        await answering.answer_again(rt, wire["id"], payload or text, metadata, _store_replies, (BOT_DOWN,))
         return
     await events.apublish(rt.hub.redis, out)
     if conversation.mode != "bot":
         return
+    claim = await answering.claim(rt.hub.redis, wire["id"])  # while held, a resend waits for this answer
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": True, "sender": "bot"})
     try:
@@ -274,6 +276,7 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
     intent, confidence = understood(replies or [])
     stored, handed_off, unit_id = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent,
                                                           confidence)
+    await answering.release(rt.hub.redis, claim)
     understanding_stored = intent is not None
     if reply_to is not None:
         await reply_to.send_json({"type": "typing", "on": False, "sender": "bot"})
