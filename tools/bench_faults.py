@@ -298,6 +298,7 @@ class Widget:
             except websockets.WebSocketException as exc:
                 self.ws = None
                 note(f"closed {exc}")
+                await asyncio.sleep(1)  # the widget waits a second before it reconnects
                 continue
             event = json.loads(raw)
             if event.get("type") == "message":
