@@ -3,7 +3,8 @@
 Bot mode: the message is stored, echoed, sent to Rasa with the enterprise token as metadata, and
 the replies are stored (with intent and confidence) and relayed. Queued or human mode: the message
 is stored and relayed to the seat; the bot stays silent. A repeated ``client_id`` is answered with
-the stored message, never stored or sent to the bot twice. Limits: message length per message, and
+the stored message, never stored twice; the bot is asked again only when it still owes that message an answer
+(its instance died, Rasa was restarting: api.hub.answering). Limits: message length per message, and
 the rate per identity across its sockets and every instance (api.hub.quotas).
 
 The tokens come in the first frame, never in the URL (api.hub.socket_auth):
