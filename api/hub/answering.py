@@ -123,6 +123,8 @@ async def replay_from_tracker(rasa: RasaClient, sender: str, text: str) -> list[
     finished = any(e.get("event") == "action" and e.get("name") == "action_listen" for e in after)
     if not finished:
         return None
+    if not any(e.get("event") == "bot" for e in after):
+        return None  # the turn failed (an action server down): it has to be asked again
     raw = []
     for event in after:
         if event.get("event") == "bot":
@@ -167,6 +169,8 @@ async def answer_again(rt: Runtime, message_id: int, text: str, metadata: dict[s
                     try:
                         replies = await rt.rasa.send(sender, text, metadata)
                     except BotUnavailable:
+                        return False
+                    if not replies:  # Rasa said nothing (its action server is down): the widget asks later
                         return False
                 intent, confidence = understood(replies or [])
                 _, handed_off, unit_id = await run_in_threadpool(store, rt, conversation_id, replies, intent,

@@ -274,6 +274,7 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         replies = await (early if usable else rasa.send(conversation.rasa_sender, payload or text, metadata))
     except BotUnavailable:
         replies = None
+    replies = replies or None  # Rasa said nothing (its action server down): told as unavailable; the widget asks again
     intent, confidence = understood(replies or [])
     stored, handed_off, unit_id = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent,
                                                           confidence)

@@ -91,3 +91,26 @@ def test_a_resent_leave_message_files_one_petition_and_tells_the_chat_once(hub, 
     assert db.query(Petition).filter(Petition.content.like("申请开具完税证明%")).count() == 1
     notes = [m for m in _history(hub, token) if m["sender"] == "system" and "留言已登记" in m["text"]]
     assert len(notes) == 1
+
+
+def test_an_empty_answer_is_told_as_unavailable_and_asked_again(hub, monkeypatch):
+    """Rasa answers nothing when its action server is down: the enterprise is told, and the resend is answered."""
+    asked = []
+
+    async def send(self, sender, message, metadata=None):
+        asked.append(message)
+        return [] if len(asked) == 1 else [BotReply("您好，请问有什么可以帮您？", [], {"kind": "smalltalk"})]
+
+    async def failed_turn(self, sender):
+        return [{"event": "user", "text": "你好"}, {"event": "action", "name": "action_listen"}]
+
+    monkeypatch.setattr(RasaClient, "send", send)
+    monkeypatch.setattr(RasaClient, "events", failed_turn)
+    token = widget_token(hub)
+    with widget_socket(hub, token) as ws:
+        receive(ws)
+        client_id = say(ws, "你好")
+        assert receive_until(ws, _message("system"))["message"]["text"] == BOT_DOWN
+        say(ws, "你好", client_id=client_id)
+        assert receive_until(ws, _message("bot"))["message"]["text"] == "您好，请问有什么可以帮您？"
+    assert asked == ["你好", "你好"]
