@@ -46,7 +46,7 @@ def test_sockets_are_asked_to_reconnect_when_the_subscription_comes_back():
         await asyncio.sleep(0.5)
         await asyncio.to_thread(server.start)
         deadline = time.monotonic() + 15
-        while not widget.ws.closed and time.monotonic() < deadline:
+        while not widget.ws.closed and time.monotonic() < deadline:  # noqa: ASYNC110 - polls a stand-in
             await asyncio.sleep(0.1)
         await hub.stop()
         return widget.ws.closed
