@@ -20,7 +20,8 @@ PIP_QUIET := --quiet --disable-pip-version-check
 WEB_APP := api/web/static/app/index.html
 
 .PHONY: setup venv bot-venv web nlu train retrain validate lint test test-py test-bot test-embedded test-stories run lock openapi \
-  bench bench-bot bench-bot-quick bench-petitions bench-hub bench-load bench-reminders bench-analytics bench-pages clean
+  bench bench-bot bench-bot-quick bench-petitions bench-hub bench-load bench-reminders bench-analytics bench-pages \
+  bench-faults clean
 
 setup: venv bot-venv web train  ## both environments, the staff app, the model
 
@@ -96,7 +97,7 @@ openapi: venv  ## after changing an answer's shape: write docs/openapi.json agai
 run: venv train web  ## Rasa :5005, actions :5055 (bot runtime), API :8000 (service runtime); Ctrl-C stops all
 	$(PY) -m scripts.run
 
-bench: bench-bot bench-petitions bench-hub bench-load bench-reminders bench-analytics bench-pages  ## all figures (each target below prints its own)
+bench: bench-bot bench-petitions bench-hub bench-load bench-reminders bench-analytics bench-pages bench-faults  ## all figures (each target below prints its own)
 
 bench-bot: train  ## accuracy vs a plain Rasa baseline, latency, throughput, memory; issue-13 sets vs tools/bench/before_issue13.json
 	$(BOT_PY) -m tools.bench_bot
@@ -118,6 +119,9 @@ bench-analytics: venv  ## dashboard: daily aggregation, all charts and conversat
 
 bench-petitions: venv  ## list/statistics/sweep/export at 100,000 petitions on PostgreSQL (DATABASE_URL's server)
 	$(PY) -m tools.bench_petitions
+
+bench-faults: venv train  ## kill -9 Rasa, actions, an API instance, the campaign sender's lock holder; restart Redis, PostgreSQL (private servers) during 1,000 filings and a campaign
+	$(PY) -m tools.bench_faults
 
 bench-pages: venv web  ## page weight (KB on the wire), first paint and time to usable of the staff app and the widget
 	$(PY) -m tools.bench_pages

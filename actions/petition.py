@@ -8,6 +8,7 @@ stored it; if the API is away the answers are kept and the user can resubmit wit
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Iterable
@@ -199,6 +200,22 @@ def idempotency_key(sender_id: str, content: str) -> str:
     return hashlib.sha256(f"{sender_id}\n{content.strip()}".encode()).hexdigest()[:32]
 
 
+SUBMIT_RETRY_DELAYS = (0.5, 1.5)
+"""Waits before registering again when the API could not be reached or failed (an instance restarting): the
+idempotency key makes a repeat return the first registration, never a second petition."""
+
+
+async def _register(body: dict[str, Any]) -> Any:
+    for delay in (*SUBMIT_RETRY_DELAYS, None):
+        try:
+            return await ApiClient().request("POST", "/api/internal/petitions", json=body)
+        except ApiUnavailable:
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 class ActionPetitionSubmit(TaxAction):
     """Registers the confirmed petition through the API; reports only what the API acknowledged."""
 
@@ -220,7 +237,7 @@ class ActionPetitionSubmit(TaxAction):
             **enterprise_fields(tracker), "idempotency_key": idempotency_key(tracker.sender_id, slots["content"] or ""),
         }
         try:
-            created = await ApiClient().request("POST", "/api/internal/petitions", json=body)
+            created = await _register(body)
         except ApiRejected as exc:
             reply(dispatcher, f"抱歉，诉求未能登记：{exc.message}", envelopes.fallback("petition_rejected"))
             return clear

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # and is told its place in the queue after bot_busy_after_seconds. A turn Rasa takes longer than
     # rasa_timeout_seconds to answer gets the honest "bot unavailable" line.
     bot_inflight_per_instance: int = 3
-    bot_busy_after_seconds: float = 1.5
+    bot_busy_after_seconds: float = 1.0
     rasa_timeout_seconds: float = 15.0
     actions_url: str = "http://127.0.0.1:5055"
     health_timeout: float = 2.0
@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     # (only the bot is): a unit still called that from earlier versions is renamed (api.org.service).
     bot_intake_unit_name: str = "在线导办服务中心"
     sla_sweep_enabled: bool = True  # run the SLA sweep (api.petition.scheduled) every minute in this instance
+    sla_sweep_seconds: float = 60.0  # how often
     # Seats (api.hub): service hours in Asia/Shanghai, on working days of the holiday calendar unless
     # service_workdays_only is false; outside them the widget offers to leave a message.
     service_hours: str = "09:00-17:00"  # HH:MM-HH:MM (common.hours), checked at start-up
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     sms_sender: Literal["recording", "none"] = "recording"  # recording: written to sms_record_path, nothing sent
     sms_record_path: str = str(ROOT / "var" / "sms-outbox.jsonl")
     campaign_sweep_seconds: float = 10.0
+    # The sender's lock (api.reminder.scheduled) is renewed after every batch of campaign_batch enterprises: a killed
+    # sender's campaign resumes in another instance once its lock expires, campaign_lock_seconds at most.
+    campaign_lock_seconds: float = 120.0
+    campaign_batch: int = 2000
     # Operator dashboard (api.analytics): the daily aggregation sweep.
     analytics_sweep_enabled: bool = True
     analytics_sweep_seconds: float = 300.0

@@ -55,28 +55,25 @@ import math
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import websockets
 import yaml
 
-from common.runtimes import bot_python
-from common.secretstore import all_secrets
+from tools.bench.stack import BIN, MODEL, ROOT, Stack, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+__all__ = ["OUT", "ROOT", "DEV_SET", "BOT_DOWN_PREFIX", "Socket", "make_stack", "prepare_storage", "load_questions",
+           "summary", "rss_mb", "cpu_snapshot", "machine_use", "main"]
+
 OUT = ROOT / "var" / "bench" / "hub"
-MODEL = ROOT / "models" / "current.tar.gz"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev_questions.yml"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DB = "bench_hub"
@@ -89,91 +86,19 @@ BOT_DOWN_PREFIX = "抱歉，智能助手暂时无法回复"
 
 # -- processes ---------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def make_stack(logs: Path = OUT, api_count: int = 2) -> Stack:
+    """One action server, one Rasa (trackers and locks in Redis db 13) and two API instances (tools.bench.stack)
+    on the bench database, with the hub's limits raised for many widgets from one address (module docstring)."""
+    return Stack(database_url=DATABASE_URL, redis_url=REDIS_URL, rasa_redis=("127.0.0.1", 6379, int(RASA_REDIS_DB)),
+                 logs=logs, api_count=api_count, extra_env={
+                     "SERVICE_HOURS": "00:00-24:00", "SERVICE_WORKDAYS_ONLY": "false", "HUB_SWEEP_ENABLED": "true",
+                     "SLA_SWEEP_ENABLED": "false", "DEMO_PASSWORD": PASSWORD, "MESSAGES_PER_MINUTE": "6000",
+                     "MESSAGE_BURST": "6000", "VISITOR_TOKENS_PER_ADDRESS": "100000/1h"})
 
 
-@dataclass
-class Stack:
-    actions_port: int = field(default_factory=free_port)
-    rasa_port: int = field(default_factory=free_port)
-    api_ports: tuple = field(default_factory=lambda: (free_port(), free_port()))
-    processes: dict = field(default_factory=dict)
-    log_dir: Path = OUT  # each process's output, <name>.log
-
-    @property
-    def rasa(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    def api(self, instance: int) -> str:
-        return f"http://127.0.0.1:{self.api_ports[instance - 1]}"
-
-    def ws(self, instance: int) -> str:
-        return f"ws://127.0.0.1:{self.api_ports[instance - 1]}"
-
-    def env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", APP_ENV="development",
-                   DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
-                   RASA_REDIS_HOST="127.0.0.1", RASA_REDIS_PORT="6379", RASA_REDIS_DB=RASA_REDIS_DB,
-                   RASA_URL=self.rasa, ACTIONS_URL=f"http://127.0.0.1:{self.actions_port}",
-                   API_URL=self.api(1), ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-                   SERVICE_HOURS="00:00-24:00", SERVICE_WORKDAYS_ONLY="false", HUB_SWEEP_ENABLED="true",
-                   SLA_SWEEP_ENABLED="false", DEMO_PASSWORD=PASSWORD, MESSAGES_PER_MINUTE="6000",
-                   ACTIONS_PORT=str(self.actions_port), RASA_PORT=str(self.rasa_port), RASA_MODEL=str(MODEL),
-                   RASA_ENDPOINTS="bot/endpoints.redis.yml",
-                   MESSAGE_BURST="6000", VISITOR_TOKENS_PER_ADDRESS="100000/1h")
-        env.update(all_secrets(env))
-        return env
-
-    def start(self, name: str, command: list[str], extra: dict | None = None) -> subprocess.Popen:
-        """Start ``command`` with the stack's environment (and ``extra`` on top), its output in log_dir."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"{name}.log").open("w")
-        process = subprocess.Popen(command, cwd=ROOT, env={**self.env(), **(extra or {})}, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        self.processes[name] = process
-        return process
-
-    def stop(self) -> None:
-        alive = [p for p in self.processes.values() if p.poll() is None]
-        for process in alive:
-            try:  # noqa: SIM105
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 20
-        for process in alive:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:  # noqa: SIM105
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait()
-
-
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 600) -> float:
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if process.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {process.returncode}; see {OUT}/*.log")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return time.monotonic() - began
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-def prepare_storage(env: dict, log_dir: Path = OUT) -> None:
-    """A clean bench_hub database (migrated, demo seats) and clean Redis dbs 12 (hub) and 13 (Rasa)."""
+def prepare_storage(env: dict, logs: Path = OUT) -> None:
+    """A clean bench_hub database (migrated, demo seats) and clean Redis dbs 12 (hub) and 13 (Rasa); what the
+    migration and the seeding print goes to ``logs``/setup.log."""
     import redis
     from sqlalchemy import text
 
@@ -193,11 +118,11 @@ def prepare_storage(env: dict, log_dir: Path = OUT) -> None:
     redis.Redis(host="127.0.0.1", port=6379, db=int(RASA_REDIS_DB)).flushdb()
     for command in ([str(BIN / "alembic"), "upgrade", "head"], [sys.executable, "-m", "tools.demo.seed"]):
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with (log_dir / "setup.log").open("a") as log:
+        logs.mkdir(parents=True, exist_ok=True)
+        with (logs / "setup.log").open("a") as log:
             log.write(f"$ {' '.join(command)}\n{done.stdout}{done.stderr}\n")
         if done.returncode:
-            raise RuntimeError(f"{command[-1]} failed ({done.returncode}); see {log_dir / 'setup.log'}")
+            raise RuntimeError(f"{command[-1]} failed ({done.returncode}); see {logs / 'setup.log'}")
 
 
 def rss_mb(process: subprocess.Popen) -> float | None:
@@ -219,7 +144,7 @@ def rss_mb(process: subprocess.Popen) -> float | None:
     return None
 
 
-def cpu_snapshot(stack: Stack) -> dict | None:
+def cpu_snapshot(stack: Any) -> dict | None:  # a Stack, or anything with its ``processes``
     """Busy CPU seconds of the whole machine and of our processes (the stack, this client, and the
     PostgreSQL backends of bench_hub), to show how much of the machine other work took meanwhile."""
     try:
@@ -789,18 +714,16 @@ def main() -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a kill: the servers are stopped in `finally`
         signal.signal(sig, interrupted)
-    stack = Stack()
+    stack = make_stack()
     report: dict = {"questions": len(questions), "cpu_count": os.cpu_count(),
                     "ports": {"rasa": stack.rasa_port, "actions": stack.actions_port, "api": list(stack.api_ports)}}
     try:
         print(f"preparing {BENCH_DB} (PostgreSQL) and Redis dbs 12/13 ...", flush=True)
         prepare_storage(stack.env())
         print("starting actions, Rasa and two API instances ...", flush=True)
-        actions = stack.start("actions", [bot_python(), "-m", "actions.server"])  # the bot runtime (Python 3.10)
-        rasa = stack.start("rasa", [bot_python(), "-m", "bot.serve"])
-        apis = [stack.start(f"api{i}", [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host",
-                                        "127.0.0.1", "--port", str(port)])
-                for i, port in enumerate(stack.api_ports, start=1)]
+        actions = stack.start_actions()  # the bot runtime (Python 3.10)
+        rasa = stack.start_rasa()
+        apis = [stack.start_api(i) for i in range(1, len(stack.api_ports) + 1)]
         for i, api in enumerate(apis, start=1):
             wait_ready(f"{stack.api(i)}/docs", api)
         wait_ready(f"http://127.0.0.1:{stack.actions_port}/health", actions)

@@ -44,45 +44,69 @@ from pathlib import Path
 import httpx
 
 from common.runtimes import bot_python
+from tools.bench.stack import BIN, MODEL, free_port, wait_ready
 from tools.bench_hub import (
-    BIN,
     BOT_DOWN_PREFIX,
     DEV_SET,
-    MODEL,
     ROOT,
     Socket,
-    Stack,
     cpu_snapshot,
-    free_port,
     load_questions,
     machine_use,
+    make_stack,
     prepare_storage,
     rss_mb,
     summary,
-    wait_ready,
 )
 
 OUT = ROOT / "var" / "bench" / "load"
 RECONNECT_EVERY = 5  # turns between reconnects through the balancer: conversations move between API instances
 
 
-class LoadStack(Stack):
-    """Two Rasa processes, three API instances (api1 → Rasa 1; api2/api3 → both, behind haproxy)."""
+class LoadStack:
+    """The bench stack (tools.bench_hub.make_stack) with two Rasa processes and three API instances (api1 → Rasa
+    1; api2/api3 → both, or one each with ``split_rasa``, behind haproxy)."""
 
-    def __init__(self) -> None:
-        super().__init__(api_ports=(free_port(), free_port(), free_port()), log_dir=OUT)
-        self.rasa_ports = (self.rasa_port, free_port())
+    def __init__(self, split_rasa: bool) -> None:
+        self.stack = make_stack(OUT, api_count=3)
+        self.processes = self.stack.processes  # what cpu_snapshot and rss_mb read
+        self.rasa_ports = (self.stack.rasa_port, free_port())
+        self.split_rasa = split_rasa
         self.lb_port = free_port()
         self.stats_socket = OUT / "haproxy.sock"
+
+    def api(self, instance: int) -> str:
+        return self.stack.api(instance)
 
     def rasa_url(self, i: int) -> str:
         return f"http://127.0.0.1:{self.rasa_ports[i]}"
 
-    def env(self) -> dict:
-        return {**super().env(), "RASA_URL": ",".join(self.rasa_url(i) for i in range(len(self.rasa_ports)))}
+    def start(self, haproxy: str) -> list[float]:
+        """Everything, ready; the seconds each Rasa took to load its model."""
+        stack, both = self.stack, ",".join(self.rasa_url(i) for i in range(len(self.rasa_ports)))
+        stack.start_actions()
+        stack.start_rasa()
+        stack.start("rasa2", [bot_python(), "-m", "bot.serve"], {"RASA_PORT": str(self.rasa_ports[1])})
+        stack.start_api(1)  # RASA_URL of the stack: Rasa 1 only
+        for instance in (2, 3):
+            stack.start(f"api{instance}", [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host",
+                                           "127.0.0.1", "--port", str(stack.api_ports[instance - 1])],
+                        {"RASA_URL": self.rasa_url(instance - 2) if self.split_rasa else both})
+        (OUT / "haproxy.cfg").write_text(self.balancer_config())
+        stack.start("haproxy", [haproxy, "-db", "-f", str(OUT / "haproxy.cfg")])
+        for name in ("api1", "api2", "api3", "actions"):
+            stack.wait(name)
+        ready = [round(stack.wait("rasa"), 1),
+                 round(wait_ready(f"{self.rasa_url(1)}/", stack.processes["rasa2"], 600, OUT / "rasa2.log"), 1)]
+        wait_ready(f"http://127.0.0.1:{self.lb_port}/docs", stack.processes["haproxy"], 60, OUT / "haproxy.log")
+        return ready
+
+    def stop(self) -> None:
+        self.stack.stop()
 
     def balancer_config(self) -> str:
-        servers = "\n".join(f"  server api{i} 127.0.0.1:{self.api_ports[i - 1]} check inter 2s" for i in (2, 3))
+        servers = "\n".join(f"  server api{i} 127.0.0.1:{self.stack.api_ports[i - 1]} check inter 2s"
+                             for i in (2, 3))
         return f"""global
   maxconn 4096
   stats socket {self.stats_socket} mode 600 level user
@@ -409,27 +433,14 @@ def main() -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, interrupted)
-    stack = LoadStack()
+    stack = LoadStack(args.split_rasa)
     report: dict = {"args": vars(args) | {"questions": str(args.questions)}, "cpu_count": os.cpu_count(),
                     "loadavg_before": os.getloadavg()}
     try:
         print("preparing the database and Redis ...", flush=True)
-        prepare_storage(stack.env(), OUT)
+        prepare_storage(stack.stack.env(), OUT)
         print("starting actions, two Rasa, three API instances and haproxy ...", flush=True)
-        actions = stack.start("actions", [bot_python(), "-m", "actions.server"])
-        rasas = [stack.start(f"rasa{i + 1}", [bot_python(), "-m", "bot.serve"], {"RASA_PORT": str(port)})
-                 for i, port in enumerate(stack.rasa_ports)]
-        uvicorn = [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1", "--port"]
-        apis = [stack.start("api1", [*uvicorn, str(stack.api_ports[0])], {"RASA_URL": stack.rasa_url(0)})]
-        apis += [stack.start(f"api{i}", [*uvicorn, str(stack.api_ports[i - 1])],
-                                  {"RASA_URL": stack.rasa_url(i - 2)} if args.split_rasa else {}) for i in (2, 3)]
-        (OUT / "haproxy.cfg").write_text(stack.balancer_config())
-        stack.start("haproxy", [haproxy, "-db", "-f", str(OUT / "haproxy.cfg")])
-        for i, api in enumerate(apis, start=1):
-            wait_ready(f"{stack.api(i)}/docs", api)
-        wait_ready(f"http://127.0.0.1:{stack.actions_port}/health", actions)
-        report["rasa_ready_s"] = [round(wait_ready(f"{stack.rasa_url(i)}/", r), 1) for i, r in enumerate(rasas)]
-        wait_ready(f"http://127.0.0.1:{stack.lb_port}/docs", stack.processes["haproxy"])
+        report["rasa_ready_s"] = stack.start(haproxy)
         print(f"ready (Rasa after {report['rasa_ready_s']} s)", flush=True)
         asyncio.run(run_all(stack, args, questions, report))
         report["rss_mb_end"] = {n: rss_mb(p) for n, p in stack.processes.items()}

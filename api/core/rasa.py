@@ -114,6 +114,19 @@ class RasaClient:
         except httpx.HTTPError:
             return False
 
+    async def events(self, sender: str) -> list[dict[str, Any]] | None:
+        """The events of the sender's tracker since its last restart; None if Rasa cannot say."""
+        try:
+            headers = {"Authorization": f"Bearer {rasa_api_token(self.jwt_secret)}"} if self.jwt_secret else {}
+            response = await self.http.get(f"{self.instances_for(sender)[0]}/conversations/{sender}/tracker",
+                                           params={"include_events": "AFTER_RESTART"}, headers=headers)
+            response.raise_for_status()
+            events = response.json().get("events")
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            log.info("no tracker for %s: %s", sender, exc)
+            return None
+        return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else None
+
     async def understanding(self, sender: str) -> tuple[str | None, float | None]:
         """The intent and confidence Rasa gave the sender's latest message; (None, None) if unknown."""
         try:

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from redis import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
 
-__all__ = ["run_every", "stop_task", "held_lock"]
+__all__ = ["run_every", "stop_task", "held_lock", "holder_token"]
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +51,23 @@ async def stop_task(task: asyncio.Task[None]) -> None:
         pass
 
 
+def holder_token() -> str:
+    """The value a lock is taken with: ``host:pid:random``, so whoever looks at the lock in Redis sees which
+    process holds it (an operator, or tools.bench_faults killing the holder); the random part keeps it unique."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+
+
 @contextmanager
 def held_lock(client: Redis, name: str, seconds: float, wait: float | None = None) -> Iterator[Lock | None]:
     """The Redis lock ``name`` held for the block (it expires after ``seconds`` if its holder dies), or None
     when another instance holds it — at once, or after waiting up to ``wait`` seconds. Released after the
-    block; a lock that expired meanwhile is only logged: the next run of the job takes it again."""
+    block; a lock that expired meanwhile is only logged: the next run of the job takes it again. Its value names
+    the holder (:func:`holder_token`)."""
     if wait is None:
         lock = client.lock(name, timeout=seconds, blocking=False)
     else:
         lock = client.lock(name, timeout=seconds, blocking_timeout=wait)
-    if not lock.acquire():
+    if not lock.acquire(token=holder_token()):
         log.debug("%s is held by another instance", name)
         yield None
         return
@@ -68,3 +78,5 @@ def held_lock(client: Redis, name: str, seconds: float, wait: float | None = Non
             lock.release()
         except LockError:
             log.warning("lock %s expired before release (held longer than %s s)", name, seconds)
+        except RedisError:  # Redis restarting: the job's own outcome stands; the lock expires on its own
+            log.warning("lock %s not released (Redis unreachable); it expires within %s s", name, seconds)

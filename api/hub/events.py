@@ -10,6 +10,7 @@ up the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any, Protocol
@@ -145,12 +146,16 @@ class Hub:
         await self.redis.aclose()  # redis-py 5+: close() is deprecated
 
     async def _listen(self) -> None:
+        lost = False
         while True:  # a lost Redis connection is retried; events published meanwhile are lost, the
             try:     # database still has every message and a reconnecting widget asks for what it missed
                 pubsub = self.redis.pubsub()
                 await pubsub.psubscribe(f"{PREFIX}*")
                 await pubsub.subscribe(NOTIFICATIONS)
                 self._ready.set()
+                if lost:
+                    lost = False
+                    await self._resync()
                 async for item in pubsub.listen():
                     if item.get("type") == "pmessage":
                         await self._dispatch(item["channel"], item["data"])
@@ -160,7 +165,20 @@ class Hub:
                 raise
             except Exception:
                 log.exception("hub subscription lost; reconnecting in 1 s")
+                lost = True
                 await asyncio.sleep(1)
+
+    async def _resync(self) -> None:
+        """The subscription is back after Redis was lost (restarted, unreachable): what was published meanwhile
+        never came. Every socket of this instance is closed with 1012 (service restart), so its page reconnects at
+        once and reads what it missed from the database (the widget with ``after``, the console its lists)."""
+        connections = {c for members in self._local.values() for c in members}
+        log.warning("hub subscription restored: %d sockets asked to reconnect", len(connections))
+        for connection in connections:
+            ws = getattr(connection, "ws", None)
+            if ws is not None:
+                with contextlib.suppress(Exception):  # already closing: nothing to do
+                    await ws.close(code=1012, reason="resync")
 
     async def _notification(self, data: str) -> None:
         """A petition notification (api.notification) to the consoles of its recipient."""

@@ -6,7 +6,8 @@ place in line (api.core.capacity) and the widget hears within seconds that the q
 (a ``busy`` event, not stored); the answer follows when capacity returns. A turn goes on when the socket drops
 meanwhile: its answer is stored and reaches the widget when it reconnects. Queued or human mode: the message
 is stored and relayed to the seat; the bot stays silent. A repeated ``client_id`` is answered with
-the stored message, never stored or sent to the bot twice. Limits: message length per message, and
+the stored message, never stored twice; the bot is asked again only when it still owes that message an answer
+(its instance died, Rasa was restarting: api.hub.answering). Limits: message length per message, and
 the rate per identity across its sockets and every instance (api.hub.quotas).
 
 The tokens come in the first frame, never in the URL (api.hub.socket_auth):
@@ -27,7 +28,7 @@ from api.core.errors import TooManyRequests, Unauthorized
 from api.core.rasa import BotUnavailable
 from api.core.runtime import Runtime, runtime
 from api.core.time import aware_now
-from api.hub import dispatch, events, notices, quotas, service
+from api.hub import answering, dispatch, events, notices, quotas, service
 from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
@@ -265,21 +266,25 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         connection.predicted_sender = conversation.rasa_sender if conversation.mode == "bot" else None
         connection.unit_id = conversation.unit_id
         connection.bind_unit()
-    if conversation is None:  # a resend: answer it, do nothing else
+    if conversation is None:  # a resend: answer it; if the bot's answer to it was lost, ask again (once)
         await _tell(reply_to, {"type": "message", "message": wire})
+        await answering.answer_again(rt, wire["id"], payload or text, metadata, _store_replies, (BOT_DOWN,))
         return
     await events.apublish(rt.hub.redis, out)
     if conversation.mode != "bot":
         return
+    claim = await answering.claim(rt.hub.redis, wire["id"])  # while held, a resend waits for this answer
     await _tell(reply_to, {"type": "typing", "on": True, "sender": "bot"})
     try:
         replies = await (early if early is not None and usable
                          else rasa.send(conversation.rasa_sender, payload or text, metadata, on_busy=busy))
     except BotUnavailable:
         replies = None
+    replies = replies or None  # Rasa said nothing (its action server down): told as unavailable; the widget asks again
     intent, confidence = understood(replies or [])
     stored, handed_off, unit_id = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent,
                                                           confidence)
+    await answering.release(rt.hub.redis, claim)
     understanding_stored = intent is not None
     await _tell(reply_to, {"type": "typing", "on": False, "sender": "bot"})
     if handed_off:

@@ -139,9 +139,12 @@ def rate(conversation_id: Id, body: RatingRequest, identity: WidgetIdentity, ses
 def leave_message(body: LeaveMessageRequest, identity: WidgetIdentity, session: SessionDep, settings: SettingsDep,
                   rt: RuntimeDep, request: Request) -> dict:
     key = f"leave:{identity.key}:{body.client_id}"[:100] if body.client_id else None
-    if key is None or session.execute(select(Petition.id).where(Petition.idempotency_key == key)).first() is None:
-        # a resend of a registered message (same client_id) answers it again without using the quota
-        quotas.take_leave_message(rt.redis, settings, identity, client_address(request))
+    filed = key is not None and session.execute(select(Petition).where(Petition.idempotency_key == key)
+                                                ).scalar_one_or_none()
+    if filed:  # a resend of a registered message (same client_id; its answer was lost): the same ticket again,
+        due = promised_due(filed)  # without using the quota or telling the chat twice
+        return {"ticket": filed.ticket, "due_date": str(due) if due else None, "category": filed.category}
+    quotas.take_leave_message(rt.redis, settings, identity, client_address(request))
     now = aware_now()
     unit = serving_unit(identity.uscc, session=session, settings=settings)  # 属地: a visitor's to the intake unit
     conversation = service.current_conversation(identity, session=session, settings=settings, now=now)

@@ -34,7 +34,8 @@ def run_outbox_once(rt: Runtime) -> int:
             for notice in waiting:
                 notice.pushed_at = now
             sender = sender_from_settings(rt.settings)
-            taken = drain(session, sender, now=now) if sender is not None else 0
+            session.commit()  # the pushes are marked before any SMS leaves
+            taken = drain(session, sender, now=now, after_each=session.commit) if sender is not None else 0
             session.commit()
         events.publish(rt.redis, [push_event(uscc) for uscc in sorted({n.uscc for n in waiting if n.uscc})])
         return taken

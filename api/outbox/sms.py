@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,8 +67,11 @@ def sender_from_settings(settings: Settings) -> SmsSender | None:
     return None
 
 
-def drain(session: Session, sender: SmsSender, *, now: datetime, limit: int = 100) -> int:
-    """Hand the due messages to ``sender``; how many it took. The caller holds the outbox lock and commits."""
+def drain(session: Session, sender: SmsSender, *, now: datetime, limit: int = 100,
+          after_each: Callable[[], None] | None = None) -> int:
+    """Hand the due messages to ``sender``; how many it took. The caller holds the outbox lock and commits;
+    ``after_each`` (the scheduled job's commit) runs after every message's outcome, so a process killed
+    mid-batch sends again at most the one message in flight (its reference lets a gateway drop the repeat)."""
     due = session.execute(select(SmsMessage).where(SmsMessage.status == "pending", SmsMessage.next_attempt_at <= now)
                           .order_by(SmsMessage.id).limit(limit)).scalars().all()
     taken = 0
@@ -83,7 +87,9 @@ def drain(session: Session, sender: SmsSender, *, now: datetime, limit: int = 10
             else:
                 message.next_attempt_at = now + RETRY_AFTER[message.attempts - 1]
             log.warning("SMS %s not taken (attempt %s): %s", message.id, message.attempts, error)
-            continue
-        message.status, message.provider_ref, message.last_error = result.status, result.provider_ref, None
-        taken += 1
+        else:
+            message.status, message.provider_ref, message.last_error = result.status, result.provider_ref, None
+            taken += 1
+        if after_each is not None:
+            after_each()
     return taken

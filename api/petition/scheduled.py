@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 DUE_SOON, OVERDUE = indexes.CLOCK_MARK_ACTIONS  # "clock_due_soon", "clock_overdue"
 CLOCK_LABELS = {"handover": "转交时限", "handling": "办理时限", "feedback": "反馈时限"}
 LOCK_NAME = "lock:sla-sweep"
-LOCK_TIMEOUT = 55  # seconds: shorter than the interval, so a crashed holder never blocks the next minute
+LOCK_TIMEOUT = 55  # seconds: shorter than the default interval, so a crashed holder never blocks the next minute
 INTERVAL = 60.0
 BATCH = 1000
 
@@ -288,7 +288,9 @@ def run_sweep_once(session_factory: Callable[[], Session], redis, today: date | 
         return result
 
 
-def start_scheduler(rt: Runtime, interval: float = INTERVAL) -> asyncio.Task:
+def start_scheduler(rt: Runtime, interval: float | None = None) -> asyncio.Task:
     """From a lifespan, once the runtime's connections are open: a task that calls :func:`run_sweep_once`
-    in a worker thread now and every ``interval`` seconds (``api.core.scheduling.run_every``)."""
-    return run_every("sla-sweep", interval, lambda: run_sweep_once(rt.session_factory, rt.redis))
+    in a worker thread now and every ``interval`` seconds (default ``SLA_SWEEP_SECONDS``, 60;
+    ``api.core.scheduling.run_every``)."""
+    every = interval if interval is not None else rt.settings.sla_sweep_seconds
+    return run_every("sla-sweep", every, lambda: run_sweep_once(rt.session_factory, rt.redis))

@@ -17,14 +17,15 @@ from api.reminder.models import Campaign
 
 __all__ = ["LOCK_NAME", "send_due_once", "start_campaign_scheduler"]
 
-LOCK_NAME = "lock:campaign-send"
-LOCK_SECONDS = 120  # renewed after every batch, so a long campaign keeps it and a dead sender loses it soon
+LOCK_NAME = "lock:campaign-send"  # held for CAMPAIGN_LOCK_SECONDS, renewed after every batch: a long campaign
+# keeps it and a dead sender loses it soon
 
 
 def send_due_once(rt: Runtime) -> list[int]:
     """Send every campaign that is due; the ids sent. Empty when another instance holds the lock."""
     client, settings = rt.redis, rt.settings
-    with held_lock(client, LOCK_NAME, LOCK_SECONDS) as lock:
+    seconds = settings.campaign_lock_seconds
+    with held_lock(client, LOCK_NAME, seconds) as lock:
         if lock is None:
             return []
         now = aware_now()
@@ -35,12 +36,12 @@ def send_due_once(rt: Runtime) -> list[int]:
             ).scalars().all()
 
         def pushed(created):
-            lock.extend(LOCK_SECONDS, replace_ttl=True)
+            lock.extend(seconds, replace_ttl=True)
             if not in_quiet_hours(aware_now(), settings.reminder_quiet_hours):
                 events.publish(client, push_events(created))
 
         for campaign_id in due:
-            campaigns.send(rt.session_factory, campaign_id, on_batch=pushed)
+            campaigns.send(rt.session_factory, campaign_id, batch=settings.campaign_batch, on_batch=pushed)
         return list(due)
 
 

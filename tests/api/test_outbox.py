@@ -231,3 +231,33 @@ def test_resetting_the_demo_removes_the_notices_about_demo_enterprises_too(db, w
     assert delete_demo(db) >= 1  # no foreign key stops it
     db.commit()
     assert db.get(EnterpriseNotice, notice_id) is None and db.get(RepairApplication, application_id) is None
+
+
+def test_a_crash_mid_batch_sends_nothing_again_that_was_already_sent(hub, world, auth, db, tmp_path):
+    """The outbox job commits each message's outcome as it goes: when the process dies during a batch, the
+    messages sent before are marked and the next run hands none of them to the sender again."""
+    class DiesOnThird(sms.RecordingSmsSender):
+        calls = 0
+
+        def send(self, *, phone, text, reference):
+            DiesOnThird.calls += 1
+            if DiesOnThird.calls == 3:
+                raise KeyboardInterrupt("kill -9")  # nothing after this line runs in a killed process
+            return super().send(phone=phone, text=text, reference=reference)
+
+    handled_petition(hub, world, auth)  # four notices, four SMS waiting
+    record = tmp_path / "crash.jsonl"
+    rt = runtime(hub.app)
+    from api.outbox import scheduled
+
+    real = scheduled.sender_from_settings
+    scheduled.sender_from_settings = lambda settings: DiesOnThird(record)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_outbox_once(rt)
+        scheduled.sender_from_settings = lambda settings: sms.RecordingSmsSender(record)
+        assert run_outbox_once(rt) == 2  # the two not yet sent
+    finally:
+        scheduled.sender_from_settings = real
+    references = [json.loads(line)["reference"] for line in record.read_text(encoding="utf-8").splitlines()]
+    assert len(references) == 4 and len(set(references)) == 4

@@ -354,6 +354,7 @@ def test_offline_handoff_offers_a_leave_message_form(open_widget, artefacts):
     assert registered.value.status == 201 and body["ticket"]  # registered as a petition by the real route
     expect(card).to_contain_text("工单号：" + body["ticket"])
     expect(card).to_contain_text(body["due_date"])
+    assert len(posted) == 1 and re.fullmatch(r"[0-9a-f-]{32,36}", posted[0].pop("client_id"))  # resends file once
     assert posted == [{"taxpayer_name": "某某商贸有限公司", "contact_phone": "0755-23456789", "content": "发票开错了怎么作废"}]
 
 

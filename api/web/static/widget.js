@@ -20,6 +20,9 @@
   var TIME_GAP_MS = 5 * 60 * 1000;
   var TURN_MS = 15000; // 同一轮回复的各条消息相隔不超过此时长
   var BACKOFF_MAX_MS = 15000;
+  var LEAVE_RETRIES = 5; // 留言提交失败（断网、服务重启）时自动重发的次数
+  var BOT_DOWN_PREFIX = "抱歉，智能助手暂时无法回复"; // 与服务端 api/hub/widget.py 的 BOT_DOWN 一致
+  var BOT_RETRY_DELAYS_MS = [5000, 10000, 20000, 30000, 30000, 30000];
   var PING_MS = 20000;
   var TYPING_TIMEOUT_MS = 30000;
   var AVATARS = {
@@ -64,6 +67,7 @@
     maxId: 0,
     byId: new Map(), // 消息 id → 元素
     pending: new Map(), // client_id → {clientId, text, payload, el, failed}
+    awaiting: null, // 最近发给智能助手、尚未收到回答的一条（echoId：服务端已存下它的消息 id）
     ws: null,
     connected: false,
     attempts: 0,
@@ -781,6 +785,12 @@
       state.pending.get(message.client_id).el.remove();
       state.pending.delete(message.client_id);
     }
+    var awaiting = state.awaiting;
+    if (awaiting && message.client_id === awaiting.clientId && message.sender === "user") awaiting.echoId = id;
+    else if (awaiting && awaiting.echoId != null && message.sender !== "user" && id > awaiting.echoId) {
+      if (!isBotDown(message)) { state.awaiting = null; clearTimeout(state.botRetryTimer); }
+      else if (live && !awaiting.botRetries) retryAwaiting(awaiting);
+    }
     if (state.byId.has(id)) return;
     var stick = live || nearBottom();
     var node = renderMessage(message);
@@ -849,8 +859,30 @@
     if (item.payload) frame.payload = item.payload;
     state.ws.send(JSON.stringify(frame));
     var mode = state.conversation ? state.conversation.mode : "bot";
-    if (mode === "bot" || mode === "closed") startWaiting();
+    if (mode === "bot" || mode === "closed") {
+      startWaiting();
+      // 等待回答：服务中断、回答丢失时，重连后用同一 client_id 再发一次（服务端只存一次，并补上回答）
+      state.awaiting = item;
+    }
     return true;
+  }
+
+  /** 服务端“智能助手暂时无法回复”的提示（智能助手重启中）：不是回答。 */
+  function isBotDown(message) {
+    return message.sender === "system" && (message.text || "").indexOf(BOT_DOWN_PREFIX) === 0;
+  }
+
+  /** 智能助手暂时无法回复时，稍后用同一 client_id 自动再问几次（服务端只存一次，回答到了就停），不必重新输入。 */
+  function retryAwaiting(item) {
+    if (state.awaiting !== item || (item.botRetries || 0) >= BOT_RETRY_DELAYS_MS.length) return;
+    var delay = BOT_RETRY_DELAYS_MS[item.botRetries || 0];
+    item.botRetries = (item.botRetries || 0) + 1;
+    clearTimeout(state.botRetryTimer);
+    state.botRetryTimer = setTimeout(function () {
+      if (state.awaiting !== item) return;
+      transmit(item);
+      retryAwaiting(item);
+    }, delay);
   }
 
   function flushPending() {
@@ -1096,16 +1128,36 @@
       return ok;
     }
 
+    // 同一张卡片的留言始终带同一个 client_id：网络中断或服务重启后重发，服务端只登记一次、回同一个工单号。
+    var leaveClientId = uuid();
+
+    /** 提交留言；连接失败或服务端 5xx 时用同一 client_id 自动重发几次，企业不必重新填写。 */
+    function postLeaveMessage(payload, attempt) {
+      return apiPost("/api/widget/leave-message", payload).then(function (response) {
+        if (response.status >= 500 && attempt < LEAVE_RETRIES) return retryLater(payload, attempt);
+        return response;
+      }, function () {
+        if (attempt < LEAVE_RETRIES) return retryLater(payload, attempt);
+        throw new Error("网络连接中断，留言提交失败，请稍后再试");
+      });
+    }
+
+    function retryLater(payload, attempt) {
+      return new Promise(function (resolve) { setTimeout(resolve, Math.min(1000 * Math.pow(2, attempt), 8000)); })
+        .then(function () { return postLeaveMessage(payload, attempt + 1); });
+    }
+
     card.addEventListener("submit", function (event) {
       event.preventDefault();
       general.textContent = "";
       if (!validate()) return;
       submit.disabled = true;
-      apiPost("/api/widget/leave-message", {
+      postLeaveMessage({
         taxpayer_name: name.value.trim(),
         contact_phone: toHalfWidth(phone.value).trim(),
         content: content.value.trim(),
-      }).then(function (response) {
+        client_id: leaveClientId,
+      }, 0).then(function (response) {
         return readJson(response).then(function (body) {
           if (!response.ok || !body || !body.ticket) throw new Error(detailText(body, "留言提交失败，请稍后再试"));
           card.classList.add("done");
@@ -1652,6 +1704,10 @@
         var last = messages[messages.length - 1];
         if (last && isOfflineHandoff(last)) showLeaveMessageCard();
         flushPending();
+        // 已送达却没等到回答的一条（回答时服务中断）：重连后再发一次，不必重新输入
+        if (state.awaiting && state.awaiting.echoId != null && !state.pending.has(state.awaiting.clientId)) {
+          transmit(state.awaiting);
+        }
         scrollToBottom();
         updateRemindersAccess(); // 每次（重新）连接都刷新消息列表
         break;
