@@ -39,6 +39,7 @@ import psutil
 import yaml
 
 from common.secretstore import all_secrets
+from tools.bench.stack import wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench"
@@ -90,22 +91,8 @@ class Servers:
             self.processes[name] = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=self.env,
                                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             log.close()
-        self.wait(f"http://127.0.0.1:{self.actions_port}/health", self.processes["actions"])
-        self.wait(f"{self.url}/", self.processes["rasa"])
-
-    @staticmethod
-    def wait(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"a server exited ({process.returncode}); see {OUT / 'bot_load'}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"{url} did not answer within {timeout}s")
+        wait_ready(f"http://127.0.0.1:{self.actions_port}/health", self.processes["actions"], 300, self.logs)
+        wait_ready(f"{self.url}/", self.processes["rasa"], 300, self.logs)
 
     def cpu_seconds(self) -> dict[str, float]:
         """User + system CPU seconds of each server with its children."""
