@@ -81,6 +81,10 @@ def mark_leaving(client: redis.Redis, staff_id: int, *, reconnect_seconds: float
         return False
     record["leaving"] = True
     client.set(_key(staff_id), json.dumps(record, ensure_ascii=False), px=max(1, int(reconnect_seconds * 1000)))
+    if connected(client, staff_id):  # a console opened meanwhile (a reload racing the old page's close): it stays
+        record.pop("leaving")
+        client.set(_key(staff_id), json.dumps(record, ensure_ascii=False), px=max(1, int(reconnect_seconds * 1000)))
+        return False
     return True
 
 

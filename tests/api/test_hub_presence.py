@@ -248,3 +248,20 @@ def test_a_console_that_stops_pinging_is_closed_and_its_seat_leaves(settings, wo
         while presence.get_presence(runtime(client.app).redis, world.clerk.id) is not None:
             assert time.monotonic() < deadline, "a silent console kept its seat present"
             time.sleep(0.1)
+
+
+def test_a_console_opened_while_the_old_one_closes_keeps_the_seat(settings, world):
+    """A reload races the old page's close: the old console is counted out, the new one is counted in before the
+    seat is marked leaving. The seat stays present and gets work (it is not left 'leaving' with a console open)."""
+    with hub_client(settings, world.service_dept.id) as client:
+        redis = runtime(client.app).redis
+        staff = world.clerk
+        presence.connect(redis, staff.id, "old-page", ttl_seconds=10)
+        presence.set_presence(redis, staff, "online", grace_seconds=10)
+        assert presence.disconnect(redis, staff.id, "old-page") == 0  # the old page is gone ...
+        presence.connect(redis, staff.id, "new-page", ttl_seconds=10)  # ... and the reload is already back
+        assert presence.mark_leaving(redis, staff.id, reconnect_seconds=5) is False
+        record = presence.get_presence(redis, staff.id)
+        assert record is not None and not record.get("leaving") and record["status"] == "online"
+        presence.disconnect(redis, staff.id, "new-page")
+        assert presence.mark_leaving(redis, staff.id, reconnect_seconds=5) is True  # the last one closing: leaving
