@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 __all__ = ["Capacity", "OnBusy"]
@@ -59,15 +58,6 @@ class Capacity:
         finally:
             if not task.done():
                 task.cancel()
-
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the ``limit`` slots for the block; wait for one in arrival order when all are taken."""
-        await self._acquire(_Turn())
-        try:
-            yield
-        finally:
-            self._release()
 
     def _place(self, turn: _Turn) -> int:
         if turn.ticket is not None and turn.ticket in self._waiting:

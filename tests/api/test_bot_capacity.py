@@ -88,14 +88,16 @@ def test_capacity_runs_at_most_its_limit_and_the_rest_in_arrival_order():
     async def scenario():
         capacity, running, peak, order = Capacity(2, busy_after=5), 0, 0, []
 
-        async def turn(i):
+        async def work(i):
             nonlocal running, peak
-            async with capacity.slot():
-                running += 1
-                peak = max(peak, running)
-                order.append(i)
-                await asyncio.sleep(0.02)
-                running -= 1
+            running += 1
+            peak = max(peak, running)
+            order.append(i)
+            await asyncio.sleep(0.02)
+            running -= 1
+
+        async def turn(i):
+            await capacity.run(lambda: work(i))
 
         tasks = []
         for i in range(8):
@@ -159,11 +161,7 @@ def test_a_waiting_turn_that_is_cancelled_gives_up_its_place_and_never_leaks_a_s
         capacity = Capacity(1, busy_after=5)
         release = asyncio.Event()
 
-        async def holder():
-            async with capacity.slot():
-                await release.wait()
-
-        first = asyncio.create_task(holder())
+        first = asyncio.create_task(capacity.run(release.wait))
         await asyncio.sleep(0)
         gone = asyncio.create_task(capacity.run(asyncio.Event().wait))
         await asyncio.sleep(0.01)
@@ -172,8 +170,10 @@ def test_a_waiting_turn_that_is_cancelled_gives_up_its_place_and_never_leaks_a_s
         after_cancel = capacity.queued
         release.set()
         await first
-        async with capacity.slot():
-            inside = capacity.running
+        async def inside_count():
+            return capacity.running
+
+        inside = await capacity.run(inside_count)
         return after_cancel, inside, capacity.running
 
     after_cancel, inside, running = asyncio.run(scenario())
