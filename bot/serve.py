@@ -9,7 +9,8 @@ Exactly ``rasa run`` (same CLI, same logging), with what must not be left to a c
 * No CORS: browsers never call Rasa; the API's hub does.
 * ``--endpoints`` is ``bot/endpoints.redis.yml`` when ``RASA_REDIS_HOST`` is set (trackers and locks shared by
   several instances), else ``bot/endpoints.yml``; either sends ``ACTIONS_TOKEN`` to the action server.
-* Rasa's needless per-turn costs are removed first (``bot.speedups``).
+* Rasa's needless per-turn costs are removed first (``bot.speedups``), and a tracker that cannot be read fails
+  the turn instead of starting the conversation afresh (``bot.tracker_store.install``).
 * Several processes: with the Redis stores, ``SANIC_WORKERS=N`` in the environment makes Rasa fork N workers
   on the one port (each loads the model, ~1 GB); with the in-memory stores Rasa refuses more than one.
 """
@@ -41,9 +42,10 @@ def main() -> None:
     sys.argv = rasa_argv()  # this process's own argv: /proc/<pid>/cmdline still shows `python -m bot.serve`
     from rasa.__main__ import main as rasa_main
 
-    from bot.speedups import install
+    from bot import speedups, tracker_store
 
-    install()
+    speedups.install()
+    tracker_store.install()
 
     rasa_main()
 

@@ -18,16 +18,23 @@ The cut is made only at a user message that no form was running through, so an a
 inside what is kept. The hand-off state is not Rasa's: the hub holds a handed-off conversation and does not
 send its messages to Rasa (api/hub).
 
+When Redis is briefly away (a restart, a dropped connection) the Redis store retries for about 2.5 s; when it
+stays away the turn fails instead of going on without its tracker (``install``): Rasa would otherwise start the
+conversation afresh, forget a half-filled form and overwrite the stored tracker once Redis is back. The REST
+channel then answers nothing, and the hub asks the message again later (api/hub/answering.py).
+
 Configured by ``type: bot.tracker_store.CompactRedisTrackerStore`` (bot/endpoints.redis.yml) or
 ``bot.tracker_store.CompactInMemoryTrackerStore`` (bot/endpoints.yml); ``keep_turns`` and
 ``compact_after_turns`` may be set there too.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
+import redis
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
@@ -43,11 +50,15 @@ from rasa.shared.core.events import (
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
-__all__ = ["KEEP_TURNS", "COMPACT_AFTER_TURNS", "latest_session", "compact_events", "CompactTrackerMixin",
-           "CompactRedisTrackerStore", "CompactInMemoryTrackerStore"]
+__all__ = ["KEEP_TURNS", "COMPACT_AFTER_TURNS", "REDIS_RETRY_DELAYS", "latest_session", "compact_events",
+           "CompactTrackerMixin", "CompactRedisTrackerStore", "CompactInMemoryTrackerStore", "install"]
 
 KEEP_TURNS = 8  # user messages kept when a session is compacted
 COMPACT_AFTER_TURNS = 20  # user messages a stored session may hold before it is compacted
+# Pauses between tries of a Redis call that found no server: 2.55 s in all, longer than a restart of Redis takes
+# here (about 1 s), far shorter than the hub's wait for Rasa (RASA_TIMEOUT_SECONDS).
+REDIS_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0)
+_T = TypeVar("_T")
 
 
 def _is_session_start(event: Event) -> bool:
@@ -144,14 +155,30 @@ class CompactRedisTrackerStore(CompactTrackerMixin, RedisTrackerStore):
         super().__init__(*args, **kwargs)
         self._configure(keep_turns, compact_after_turns)
 
+    retry_delays: Sequence[float] = REDIS_RETRY_DELAYS
+
+    async def _with_retries(self, call: Callable[[], _T]) -> _T:
+        """``call()``, tried again after each pause of ``retry_delays`` while Redis cannot be reached; the last
+        error is raised."""
+        for delay in self.retry_delays:
+            try:
+                return call()
+            except (redis.ConnectionError, redis.TimeoutError):
+                await asyncio.sleep(delay)  # redis-py dropped the broken connection: the next try opens a new one
+        return call()
+
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await self.stream_events(tracker)
-        self.red.set(self.key_prefix + tracker.sender_id, self.serialise_compact(tracker),
-                     ex=timeout or self.record_exp)
+        serialised = self.serialise_compact(tracker)
+        await self._with_retries(lambda: self.red.set(self.key_prefix + tracker.sender_id, serialised,
+                                                      ex=timeout or self.record_exp))
 
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
-        stored = self.red.get(self.key_prefix + sender_id)
+        stored = await self._with_retries(lambda: self.red.get(self.key_prefix + sender_id))
         return None if stored is None else self.tracker_from_stored(sender_id, stored, fetch_all_sessions)
+
+    async def keys(self) -> Iterable[str]:
+        return await self._with_retries(lambda: self.red.keys(self.key_prefix + "*"))  # as Rasa's: prefixed keys
 
 
 class CompactInMemoryTrackerStore(CompactTrackerMixin, InMemoryTrackerStore):
@@ -169,3 +196,27 @@ class CompactInMemoryTrackerStore(CompactTrackerMixin, InMemoryTrackerStore):
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
         stored = self.store.get(sender_id)
         return None if stored is None else self.tracker_from_stored(sender_id, stored, fetch_all_sessions)
+
+
+def install() -> None:
+    """Leave this module's stores out of Rasa's ``FailSafeTrackerStore`` (idempotent; ``python -m bot.serve``).
+
+    Rasa's agent wraps every tracker store in it: a failed read is answered with no tracker, so the turn runs on a
+    new, empty one, and a failed save goes to memory. For a conversation half way through a form that means the
+    form is forgotten, and the empty tracker overwrites the stored one once Redis is back. Unwrapped, the
+    failure fails the turn; nothing is saved, and the hub asks the message again."""
+    from rasa.core.agent import Agent
+
+    wrapped = Agent.__dict__["_create_tracker_store"]
+    if getattr(wrapped.__func__, "leaves_compact_stores_unwrapped", False):
+        return
+    original = wrapped.__func__
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if isinstance(store, CompactTrackerMixin):
+            store.domain = domain  # type: ignore[attr-defined]  # the mixin is always with a TrackerStore
+            return store
+        return original(store, domain)
+
+    create_tracker_store.leaves_compact_stores_unwrapped = True  # type: ignore[attr-defined]
+    Agent._create_tracker_store = staticmethod(create_tracker_store)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import redis
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
@@ -228,3 +230,54 @@ def test_a_short_conversation_is_stored_as_is(store, domain):
     asyncio.run(store.save(tracker))
     assert len(stored_events(store, "short")) == len(events)
     assert [e.as_dict() for e in asyncio.run(store.retrieve("short")).events] == [e.as_dict() for e in events]
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own (appendonly, so a restart keeps the data), to stop and start."""
+    from tools.bench.stack import PrivateRedis
+
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.remove()
+
+
+def test_a_read_while_redis_restarts_waits_for_it_and_keeps_the_form(private_redis, domain):
+    """Without the retries the read fails on the broken connection, and Rasa would go on with an empty tracker."""
+    store = CompactRedisTrackerStore(domain, host="127.0.0.1", port=private_redis.port, db=0, key_prefix="r",
+                                     record_exp=600)
+    clock = Clock()
+    events = [*session_start(clock()), UserUttered("我要投诉", timestamp=clock()), ActiveLoop(FORM, timestamp=clock()),
+              SlotSet(REQUESTED_SLOT, "content", timestamp=clock()), ActionExecuted(ACTION_LISTEN_NAME, timestamp=clock())]
+    asyncio.run(store.save(DialogueStateTracker.from_events("restart", events, domain.slots)))
+    private_redis.kill()
+    restarter = threading.Timer(0.5, private_redis.start)
+    restarter.start()
+    try:
+        back = asyncio.run(store.retrieve("restart"))
+    finally:
+        restarter.join()
+    assert back is not None
+    assert back.active_loop_name == FORM and back.get_slot(REQUESTED_SLOT) == "content"
+
+
+def test_when_redis_stays_away_the_turn_fails_instead_of_starting_afresh(domain):
+    """Rasa's FailSafeTrackerStore would hand the turn a new, empty tracker (and overwrite the stored one later);
+    after ``install`` the agent keeps our store unwrapped, so the failure reaches the turn."""
+    from rasa.core.agent import Agent
+
+    from bot.tracker_store import install
+    from tools.bench.stack import free_port
+
+    store = CompactRedisTrackerStore(domain, host="127.0.0.1", port=free_port(), db=0, key_prefix="gone")
+    store.retry_delays = (0.01, 0.02)
+    install()
+    install()  # idempotent
+    assert Agent._create_tracker_store(store, domain) is store
+    with pytest.raises(redis.ConnectionError):
+        asyncio.run(store.get_or_create_tracker("nobody-home"))
+    assert type(Agent._create_tracker_store(CompactInMemoryTrackerStore(domain), domain)).__name__ == \
+        "CompactInMemoryTrackerStore"
+    other = Agent._create_tracker_store(None, domain)  # Rasa's own stores keep Rasa's wrapper
+    assert type(other).__name__ == "FailSafeTrackerStore"
