@@ -215,3 +215,42 @@ def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_i
     login(seat, world, "staff", "/staff/petitions")
     expect(seat.locator("[data-test=export]")).to_be_visible()
     expect(seat.locator("[data-test=bulletin]")).to_have_count(0)
+
+
+def test_a_long_term_suggestion_waits_in_its_own_queue_not_among_the_handlers_work(page_factory, world):
+    """长期跟踪: a system-improvement suggestion recorded for later has its own tab (the server's `long_term`
+    queue), stays out of 待办理 (as the server's `to_handle` queue), and its 台账 is the tab's rows."""
+    import httpx
+
+    from tests.browser.staffkit import PASSWORD
+
+    def headers(username):
+        token = httpx.post(world.url + "/api/auth/token", data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    def post(path, username, **body):
+        response = httpx.post(world.url + path, json=body, headers=headers(username))
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    created = post("/api/petitions", "staff", taxpayer_name="成都锦江区庚软件有限公司", contact_phone="13800138001",
+                   category="信息化建设类", channel="税务网站", content="建议电子税务局增加批量开具红字发票的功能")
+    post(f"/api/petitions/{created['id']}/hand-over", "staff", service_unit_id=world.units["service"])
+    post(f"/api/petitions/{created['id']}/assign", "staff", unit_ids=[world.units["handling"]], long_term=True,
+         reason="涉及全国版电子税务局功能，记录后待条件成熟时解决")
+    short = post("/api/petitions", "staff", taxpayer_name="成都锦江区辛商贸有限公司", contact_phone="13800138002",
+                 category="信息化建设类", channel="税务网站", content="电子税务局申报时提示系统错误，无法提交")
+    post(f"/api/petitions/{short['id']}/hand-over", "staff", service_unit_id=world.units["service"])
+    post(f"/api/petitions/{short['id']}/assign", "staff", unit_ids=[world.units["handling"]])
+
+    page = page_factory(DESKTOP)
+    login(page, world, "handler", "/staff/petitions")
+    _queue(page, "start")
+    assert short["ticket"] in _listed(page) and created["ticket"] not in _listed(page)
+    _queue(page, "long_term")
+    expect(page.locator("[data-test=list-total]")).to_have_text("共 1 件")
+    assert _listed(page) == [created["ticket"]]
+    assert _exported(page) == [created["ticket"]]
+    _open_ticket(page, created["ticket"])
+    expect(page.locator("[data-test=petition-detail]")).to_contain_text("长期跟踪")
+    expect(page.locator("[data-test=detail-actions] [data-action=start]")).to_be_visible()  # still the handler's
