@@ -200,7 +200,7 @@ def test_on_a_phone_the_queue_is_cards_and_the_detail_fills_the_screen(page_fact
     screenshot(page, "petitions-detail-phone")
 
 
-def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_it(page_factory, world):
+def test_a_supervisor_downloads_last_months_bulletin_opens_last_weeks_to_print_and_a_seat_is_not_offered_it(page_factory, world):
     from openpyxl import load_workbook
 
     page = page_factory(DESKTOP)
@@ -211,6 +211,15 @@ def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_i
     assert download.value.suggested_filename.startswith("诉求通报-上月-")
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # the saved file has no extension  # noqa: SIM115
     assert "概况" in book.sheetnames
+    # the printable page (it needs the token): a new window of the app's origin, styled by its own stylesheet
+    page.click("[data-test=bulletin]")
+    with page.expect_popup() as opened:
+        page.locator("[data-test=bulletin-week-page]:visible").click()
+    report = opened.value
+    expect(report.locator("h1")).to_contain_text("诉求办理情况通报", timeout=60_000)
+    expect(report.locator("table.summary")).to_contain_text("受理量")
+    assert report.evaluate("() => getComputedStyle(document.querySelector('h2')).borderLeftStyle") == "solid"
+    screenshot(report, "petitions-bulletin-window-desktop")
     seat = page_factory(DESKTOP)
     login(seat, world, "staff", "/staff/petitions")
     expect(seat.locator("[data-test=export]")).to_be_visible()
