@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.core.time import aware_now, due_after
 from api.org.models import LEVEL_LABELS, LEVELS, StaffAccount, Unit
-from api.org.service import get_unit
+from api.org.service import bureau_of, get_unit
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, LEGAL_RELIEF, LONG_TERM_CATEGORIES, Status
 from api.petition.intake import register
 from api.petition.lifecycle import Actor, actor_label, ensure_allowed, record
@@ -135,6 +135,7 @@ def transfer(petition: Petition, *, session: Session, actor: Actor, to_unit_id: 
     if step not in (-1, 1):
         raise Invalid(f"只能上报上一级或转交下一级办理部门（“{current.name}”为{LEVEL_LABELS[current.level]}，"
                       f"“{target.name}”为{LEVEL_LABELS[target.level]}）")
+    _ensure_in_chain(current, target, up=step < 0)
     _cancel_pending_extensions(petition, now, "诉求已上报或下转", session=session)
     petition.extended_days, petition.started_at = 0, None
     _replace_lead(petition, target, now, session=session)
@@ -334,6 +335,16 @@ def _replace_lead(petition: Petition, target: Unit, now: datetime, *, session: S
     session.flush()
     petition.handlers.insert(0, PetitionHandler(unit_id=target.id, lead=True, assigned_at=now))
     petition.handling_unit_id, petition.assigned_at = target.id, now
+
+
+def _ensure_in_chain(current: Unit, target: Unit, *, up: bool) -> None:
+    """分级办理 goes to the 上级主管部门 or a 下级主管部门: the target's bureau is the one directly above the current
+    department's bureau (up), or directly under it (down) — not a bureau of another city or province."""
+    here, there = bureau_of(current), bureau_of(target)
+    above, below = (there, here) if up else (here, there)
+    if above is None or below is None or bureau_of(below.parent) is not above:
+        raise Invalid(f"只能上报本机关的上级税务机关或转交本机关的下级税务机关办理（“{target.name}”属于"
+                      f"{there.name if there else '其他单位'}，不是{here.name if here else current.name}的上级或下级）")
 
 
 def task_due_for(task: PetitionHandler, petition: Petition):

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from api.core.errors import Conflict, Forbidden, Invalid
+from api.org.service import create_unit
 from api.petition import service
 from api.petition.constants import Status
 from api.petition.models import Petition, PetitionEvent, PetitionHandler
@@ -261,3 +262,25 @@ def test_inactive_staff_cannot_act(session, org, new_petition):
     org.registrar.active = False
     with pytest.raises(Forbidden, match="停用"):
         service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id)
+
+
+def test_transfer_goes_only_to_this_bureaus_superior_or_its_own_subordinate_bureaus(session, org, new_petition):
+    """分级办理: 上报上级主管部门或转交下级主管部门 — the bureau above, or a bureau under this one; a department
+    one level down in another city, or one level up in another province, is not in the chain."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    other_district = create_unit(session=session, name="另一市某区税务局", level="district", kind="tax_unit",
+                                 parent_id=other_city.id)
+    stranger = create_unit(session=session, name="另一市某区税源管理股", level="district", kind="handling_department",
+                           parent_id=other_district.id)
+    other_province = create_unit(session=session, name="另一省税务局", level="province", kind="tax_unit")
+    far = create_unit(session=session, name="另一省征管处", level="province", kind="handling_department",
+                      parent_id=other_province.id)
+    p = new_petition()
+    to_in_progress(session, org, p)
+    for unit in (stranger, far):
+        with pytest.raises(Invalid, match="上级税务机关或转交本机关的下级"):
+            service.transfer(p, session=session, actor=org.handler, to_unit_id=unit.id, reason="属其管辖")
+    assert p.handling_unit_id == org.collection.id
+    service.transfer(p, session=session, actor=org.handler, to_unit_id=org.district_dept.id, reason="属区局管辖")
+    assert p.handling_unit_id == org.district_dept.id
