@@ -62,11 +62,17 @@ def get_by_ticket(ticket: str, *, session: Session) -> Petition:
 
 def hand_over(petition: Petition, *, session: Session, actor: Actor, service_unit_id: int,
               now: datetime | None = None) -> Petition:
-    """转交本级纳税服务部门汇总."""
+    """转交本级纳税服务部门汇总: a service department of the accepting unit's own bureau (本级), or of a bureau above
+    it when its own has none (a 税务所 hands over to its district's); never one of another city or district. A unit
+    outside any bureau (the chat's intake unit) hands over to the service department of the bureau it chooses."""
     now, old, new = _begin(petition, "hand_over", actor, now)
     unit = get_unit(service_unit_id, session=session)
     if unit.kind != "service_department":
         raise Invalid(f"“{unit.name}”不是纳税服务部门")
+    own = bureau_of(get_unit(petition.accepting_unit_id, session=session))
+    if own is not None and bureau_of(unit) not in _bureaus_from(own):
+        raise Invalid(f"受理登记后应转交本级纳税服务部门：“{unit.name}”不属于{own.name}或其上级税务机关，"
+                      f"请选择{own.name}的纳税服务部门", code="not_same_level")
     petition.service_unit_id, petition.handed_over_at = unit.id, now
     return _finish(petition, "hand_over", old, new, session=session, actor=actor, now=now,
                    data={"service_unit_id": unit.id})
@@ -335,6 +341,16 @@ def _replace_lead(petition: Petition, target: Unit, now: datetime, *, session: S
     session.flush()
     petition.handlers.insert(0, PetitionHandler(unit_id=target.id, lead=True, assigned_at=now))
     petition.handling_unit_id, petition.assigned_at = target.id, now
+
+
+def _bureaus_from(bureau: Unit) -> list[Unit]:
+    """``bureau`` and every bureau above it, nearest first."""
+    out: list[Unit] = []
+    found: Unit | None = bureau
+    while found is not None and found not in out:
+        out.append(found)
+        found = bureau_of(found.parent)
+    return out
 
 
 def _ensure_in_chain(current: Unit, target: Unit, *, up: bool) -> None:

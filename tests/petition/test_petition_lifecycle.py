@@ -284,3 +284,19 @@ def test_transfer_goes_only_to_this_bureaus_superior_or_its_own_subordinate_bure
     assert p.handling_unit_id == org.collection.id
     service.transfer(p, session=session, actor=org.handler, to_unit_id=org.district_dept.id, reason="属区局管辖")
     assert p.handling_unit_id == org.district_dept.id
+
+
+def test_hand_over_goes_to_this_bureaus_service_department_not_another_citys(session, org, new_petition):
+    """受理登记后转交本级纳税服务部门: the accepting unit's bureau (or one above it), never another city's."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    other_service = create_unit(session=session, name="另一市纳税服务科", level="city", kind="service_department",
+                                parent_id=other_city.id)
+    province_service = create_unit(session=session, name="省局纳税服务处", level="province",
+                                   kind="service_department", parent_id=province.id)
+    p = new_petition()
+    with pytest.raises(Invalid, match="本级纳税服务部门") as refused:
+        service.hand_over(p, session=session, actor=org.registrar, service_unit_id=other_service.id)
+    assert refused.value.code == "not_same_level" and p.status == "registered"
+    service.hand_over(p, session=session, actor=org.registrar, service_unit_id=province_service.id)  # above: allowed
+    assert p.service_unit_id == province_service.id
