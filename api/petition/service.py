@@ -311,7 +311,22 @@ def _handling_units(petition: Petition, unit_ids: list[int], *, session: Session
     for i, unit in enumerate(units):
         if unit.kind not in (CO_HANDLING_KINDS if i else HANDLING_KINDS):
             raise Invalid(f"“{unit.name}”不是办理部门")
+    _ensure_under_service(petition, units, session=session)
     return units
+
+
+def _ensure_under_service(petition: Petition, units: list[Unit], *, session: Session) -> None:
+    """属地管理、分级负责: the service department passes a petition to the tax departments of its own bureau or of
+    the bureaus under it, never to another city's or district's (that is for their own service department, or a
+    transfer by the handling department). Outside departments (市场监管, 社保…) are asked wherever they are; a
+    service department outside any bureau (the chat's intake unit) passes it where it chooses."""
+    service_bureau = bureau_of(get_unit(petition.service_unit_id, session=session))
+    if service_bureau is None:
+        return
+    for unit in units:
+        if unit.kind != OUTSIDE and service_bureau not in _bureaus_from(bureau_of(unit)):
+            raise Invalid(f"“{unit.name}”不属于{service_bureau.name}或其下级税务机关，不能由本级纳税服务部门转交办理",
+                          code="not_same_level")
 
 
 def _legal_unit_for(petition: Petition, *, session: Session) -> Unit:
@@ -343,8 +358,8 @@ def _replace_lead(petition: Petition, target: Unit, now: datetime, *, session: S
     petition.handling_unit_id, petition.assigned_at = target.id, now
 
 
-def _bureaus_from(bureau: Unit) -> list[Unit]:
-    """``bureau`` and every bureau above it, nearest first."""
+def _bureaus_from(bureau: Unit | None) -> list[Unit]:
+    """``bureau`` and every bureau above it, nearest first (none for None)."""
     out: list[Unit] = []
     found: Unit | None = bureau
     while found is not None and found not in out:

@@ -300,3 +300,20 @@ def test_hand_over_goes_to_this_bureaus_service_department_not_another_citys(ses
     assert refused.value.code == "not_same_level" and p.status == "registered"
     service.hand_over(p, session=session, actor=org.registrar, service_unit_id=province_service.id)  # above: allowed
     assert p.service_unit_id == province_service.id
+
+
+def test_the_service_department_assigns_within_its_bureau_and_the_bureaus_under_it(session, org, new_petition):
+    """属地管理、分级负责: the city's service department passes it to the city's or a district's department, never
+    to another city's; an outside department is asked wherever it is."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    stranger = create_unit(session=session, name="另一市征管科", level="city", kind="handling_department",
+                           parent_id=other_city.id)
+    market = create_unit(session=session, name="市场监督管理局", level="city", kind="outside_department")
+    p = new_petition()
+    service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id)
+    for units in ([stranger.id], [org.collection.id, stranger.id], [org.province_dept.id]):
+        with pytest.raises(Invalid, match="不能由本级纳税服务部门转交办理"):
+            service.assign(p, session=session, actor=org.service_clerk, unit_ids=units)
+    service.assign(p, session=session, actor=org.service_clerk, unit_ids=[org.district_dept.id, market.id])
+    assert [h.unit_id for h in p.handlers] == [org.district_dept.id, market.id]
