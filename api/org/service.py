@@ -23,7 +23,7 @@ from api.settings import Settings
 
 __all__ = ["create_unit", "create_staff", "get_unit", "get_staff", "intake_unit", "LEGACY_INTAKE_NAME",
            "normalize_region", "set_regions", "unit_regions", "covered_regions", "subtree_ids", "unit_serving_region",
-           "serving_unit", "REGION_MAX"]
+           "serving_unit", "bureau_of", "REGION_MAX"]
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,15 @@ def set_regions(unit_id: int, regions: list[str], *, session: Session) -> list[s
     session.add_all([UnitRegion(unit_id=unit.id, region=region) for region in wanted])
     session.flush()
     return sorted(wanted)
+
+
+def bureau_of(unit: Unit | None) -> Unit | None:
+    """The bureau (税务机关, kind ``tax_unit``) a unit belongs to: itself or its nearest such ancestor."""
+    seen = set()
+    while unit is not None and unit.kind != "tax_unit" and unit.id not in seen:
+        seen.add(unit.id)
+        unit = unit.parent
+    return unit
 
 
 def subtree_ids(unit_id: int, *, session: Session) -> set[int]:

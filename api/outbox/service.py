@@ -45,22 +45,29 @@ def _due(petition: Petition) -> str:
     return f"将于{petition.handling_due:%Y年%m月%d日}前办结"
 
 
+def _said(reason: str | None) -> str:
+    """A reason as quoted in a notice: without its own full stop (the sentence adds one)."""
+    return (reason or "").strip().rstrip("。")
+
+
 def _text(petition: Petition, entry: PetitionEvent, session: Session) -> tuple[str, str] | None:
     """(kind, text) of what the enterprise hears of this step, or None for steps it need not hear of."""
     head, data = f"您的诉求（受理编号 {petition.ticket}）", entry.data or {}
-    if entry.action == "assign":
-        return "assigned", f"{head}已转交{_units(session, data.get('unit_ids') or [])}办理，{_due(petition)}。"
+    if entry.action == "assign":  # 因涉及其他部门不能当场办理或答复的，应将转交情况告知小微企业
+        why = f"，说明：{_said(entry.reason)}" if _said(entry.reason) else ""
+        return "assigned", (f"{head}已转交{_units(session, data.get('unit_ids') or [])}办理：该诉求涉及其职责，"
+                            f"不能当场答复{why}。{_due(petition)}。")
     if entry.action == "transfer":
         where = "上报" if data.get("direction") == "up" else "转交"
         return ("transferred", f"{head}需由{_units(session, [data.get('to_unit_id')])}办理，已{where}，"  # noqa: ISC004
-                               f"原因：{entry.reason}。{_due(petition)}。")
+                               f"原因：{_said(entry.reason)}。{_due(petition)}。")
     if entry.action == "add_co_handler":  # 因涉及其他部门…应将转交情况告知小微企业
         return ("assigned", f"{head}涉及{_units(session, [data.get('unit_id')])}的职责，已请其协同办理，"  # noqa: ISC004
-                            f"原因：{entry.reason}。{_due(petition)}。")
+                            f"原因：{_said(entry.reason)}。{_due(petition)}。")
     if entry.action == "approve_extension":
         extension = session.get(PetitionExtension, data.get("extension_id"))
         reason = extension.reason if extension is not None else entry.reason
-        return "extended", f"{head}需要延期办理，原因：{reason}。{_due(petition)}。"
+        return "extended", f"{head}需要延期办理，原因：{_said(reason)}。{_due(petition)}。"
     if entry.action == "feed_back":
         return "result", f"{head}已办结，办理结果：{data.get('message') or petition.resolution}"
     if entry.action == "return_visit":

@@ -2,9 +2,10 @@
 
 One row per petition with every registration and handling field (:data:`HEADERS`): who accepted it
 and where, the lead and joint handling departments, the status in Chinese, each clock's due date and
-whether it was met (按期 / 超期完成 / 已超期 / 即将到期 / 未到期; blank when untimed), the result, the
-approved extension days and every extension request with its status and reason, and the times of
-resolution, feedback, return visit and closing with the satisfaction.
+whether it was met (按期 / 超期完成 / 已超期 / 即将到期 / 未到期; blank when untimed), the result and each
+co-department's part, the approved extension days and every extension request with its status and reason,
+the times of resolution, feedback, return visit and closing, the visit's satisfaction and note, and the
+enterprise's own rating from the widget.
 
 Rows are read ``CHUNK`` at a time by keyset (received time, id) — never the whole result in
 memory — and written as they come:
@@ -44,7 +45,7 @@ from sqlalchemy.orm import Session, aliased
 
 from api.org.models import StaffAccount, Unit
 from api.petition.constants import EXTENSION_STATUS_LABELS, STATUS_LABELS, Status
-from api.petition.models import Petition, PetitionExtension, PetitionHandler
+from api.petition.models import Petition, PetitionEvent, PetitionExtension, PetitionHandler
 from api.petition.queries import PetitionFilters, filtered
 from api.petition.timing import ClockState, clock_state
 from api.privacy.masking import Masker
@@ -56,11 +57,13 @@ __all__ = ["HEADERS", "CHUNK", "CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "ledger_rows
 
 HEADERS = ("受理编号", "纳税人名称", "统一社会信用代码", "联系电话", "诉求内容", "类别", "渠道", "受理时间", "受理单位",
            "受理人", "状态", "主办部门", "协办部门", "转交期限", "转交情况", "办理期限", "办理情况", "反馈期限", "反馈情况",
-           "办理结果", "延期天数", "延期申请", "办结时间", "反馈时间", "回访时间", "满意度", "关闭时间")
+           "办理结果", "协办意见", "延期天数", "延期申请", "办结时间", "反馈时间", "回访时间", "满意度", "回访情况",
+           "企业评价", "关闭时间")
 CHUNK = 1000
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_WIDTHS = (20, 28, 22, 16, 60, 14, 12, 18, 20, 12, 16, 20, 28, 12, 10, 14, 10, 12, 10, 40, 8, 40, 18, 18, 18, 8, 18)
+_WIDTHS = (20, 28, 22, 16, 60, 14, 12, 18, 20, 12, 16, 20, 28, 12, 10, 14, 10, 12, 10, 40, 40, 8, 40, 18, 18, 18, 8, 30,
+           8, 18)
 CLOCK_STATE_LABELS = {ClockState.met: "按期", ClockState.missed: "超期完成", ClockState.overdue: "已超期",
                       ClockState.due_soon: "即将到期", ClockState.on_track: "未到期", ClockState.untimed: ""}
 """A clock in the ledger: met or late once done; overdue, due soon or on track while running."""
@@ -80,15 +83,33 @@ def _deadline(row) -> date | str | None:
     return None
 
 
-def _departments(session: Session, ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:
-    """Per petition: the lead (主办) and the joint (协办) handling departments' names."""
-    out: dict[int, tuple[list[str], list[str]]] = {pid: ([], []) for pid in ids}
-    rows = session.execute(select(PetitionHandler.petition_id, PetitionHandler.lead, Unit.name)
+def _departments(session: Session, ids: list[int]) -> dict[int, tuple[list[str], list[tuple[str, str | None]]]]:
+    """Per petition: the lead (主办) handling department's name, and each joint (协办) department's name with its
+    part (its answer; None while open)."""
+    out: dict[int, tuple[list[str], list[tuple[str, str | None]]]] = {pid: ([], []) for pid in ids}
+    rows = session.execute(select(PetitionHandler.petition_id, PetitionHandler.lead, Unit.name, PetitionHandler.answer,
+                                  PetitionHandler.completed_at)
                            .join(Unit, Unit.id == PetitionHandler.unit_id)
                            .where(PetitionHandler.petition_id.in_(ids)).order_by(PetitionHandler.id))
-    for pid, lead, name in rows:
-        out[pid][0 if lead else 1].append(name)
+    for pid, lead, name, answer, completed_at in rows:
+        if lead:
+            out[pid][0].append(name)
+        else:
+            out[pid][1].append((name, answer if completed_at else None))
     return out
+
+
+def _parts(joint: list[tuple[str, str | None]], masker: Masker, names: list[str]) -> str | None:
+    """The co-departments' parts, ``税政科：answer`` (``未完成`` while open), one a line."""
+    return "\n".join(f"{unit}：{masker.text(answer, names) if answer else '未完成'}" for unit, answer in joint) or None
+
+
+def _visit_notes(session: Session, ids: list[int]) -> dict[int, str | None]:
+    """Per petition: the note of its return visit (the ledger's ``return_visit`` entry)."""
+    rows = session.execute(select(PetitionEvent.petition_id, PetitionEvent.reason)
+                           .where(PetitionEvent.petition_id.in_(ids), PetitionEvent.action == "return_visit",
+                                  PetitionEvent.reason.is_not(None)).order_by(PetitionEvent.id))
+    return dict(rows.tuples().all())
 
 
 def _extensions(session: Session, ids: list[int], masker: Masker, names: dict[int, str]) -> dict[int, str]:
@@ -123,7 +144,7 @@ def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, tod
                            Petition.handover_due, Petition.handed_over_at, Petition.handling_due,
                            Petition.feedback_due, Petition.long_term, Petition.reconsideration, Petition.resolution,
                            Petition.extended_days, Petition.resolved_at, Petition.fed_back_at, Petition.visited_at,
-                           Petition.satisfaction, Petition.closed_at)
+                           Petition.satisfaction, Petition.enterprise_rating, Petition.closed_at)
                     .join(Unit, Unit.id == Petition.accepting_unit_id)
                     .outerjoin(accepted_by, accepted_by.id == Petition.accepting_staff_id), filters, today)
     last, left = None, limit
@@ -139,19 +160,21 @@ def ledger_rows(session: Session, filters: PetitionFilters | None = None, *, tod
         ids = [r.id for r in rows]
         departments = _departments(session, ids) if ids else {}
         requests = _extensions(session, ids, masker, {r.id: r.taxpayer_name for r in rows}) if ids else {}
+        notes = _visit_notes(session, ids) if ids else {}
         for r in rows:
             names = [r.taxpayer_name]
             lead, joint = departments[r.id]
             yield [r.ticket, masker.name(r.taxpayer_name), masker.uscc(r.uscc), masker.phone(r.contact_phone),
                    masker.text(r.content, names), r.category, r.channel,
                    _local(r.received_at), r.unit_name, r.accepted_by or ("智能助手" if r.channel == "智能助手" else None),
-                   STATUS_LABELS[Status(r.status)], "、".join(lead), "、".join(joint),
+                   STATUS_LABELS[Status(r.status)], "、".join(lead), "、".join(unit for unit, _ in joint),
                    r.handover_due, _clock(r.handover_due, r.handed_over_at, today),
                    _deadline(r), _clock(r.handling_due, r.resolved_at, today),
                    r.feedback_due, _clock(r.feedback_due, r.fed_back_at, today),
-                   masker.text(r.resolution, names) if r.resolution else None,
+                   masker.text(r.resolution, names) if r.resolution else None, _parts(joint, masker, names),
                    r.extended_days or None, requests.get(r.id),
                    _local(r.resolved_at), _local(r.fed_back_at), _local(r.visited_at), r.satisfaction,
+                   masker.text(notes[r.id], names) if r.id in notes else None, r.enterprise_rating,
                    _local(r.closed_at)]
         if len(rows) < size:
             return

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from api.core.database import get_or_404
 from api.core.errors import Conflict, Forbidden, Invalid
 from api.core.time import aware_now, china_date
-from api.org.models import StaffAccount, Unit
+from api.org.models import StaffAccount
+from api.org.service import bureau_of
 from api.petition.access import is_outside
 from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.lifecycle import actor_label, ensure_allowed, record
@@ -36,15 +37,6 @@ __all__ = ["request_extension", "approve_extension", "reject_extension", "get_ex
 def approver_roles(petition: Petition) -> tuple[str, ...]:
     """Roles that may decide an extension of ``petition``."""
     return ("director",) if petition.joint else ("supervisor", "director")
-
-
-def bureau_of(unit: Unit | None) -> Unit | None:
-    """The bureau (税务机关, kind ``tax_unit``) a unit belongs to: itself or its nearest such ancestor."""
-    seen = set()
-    while unit is not None and unit.kind != "tax_unit" and unit.id not in seen:
-        seen.add(unit.id)
-        unit = unit.parent
-    return unit
 
 
 def same_level(staff: StaffAccount, petition: Petition) -> bool:

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.core.database import Base
 from api.core.sqltime import UTCDateTime
-from api.core.time import time_left
+from api.core.time import due_after, time_left
 from api.org.models import StaffAccount, Unit  # noqa: F401 - relationship targets
-from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS
+from api.petition.constants import CATEGORIES, CHANNELS, EXTENSION_STATUS_LABELS, VISIT_DAYS
 from api.petition.timing import CLOCKS, ClockState, clock_state, overdue_clause
 
 __all__ = ["Petition", "PetitionHandler", "PetitionEvent", "PetitionExtension", "PetitionTicketCounter"]
@@ -154,6 +154,16 @@ class Petition(Base):
             out[name] = {"due": due, "state": clock_state(due, done, today),
                          "days_left": time_left(due, today) if done is None else None}
         return out
+
+    def visit_clock(self, today: date) -> dict | None:
+        """回访: owed once a petition that went to a department is fed back, due ``VISIT_DAYS`` working days after
+        the feedback — the same day after which the statistics count it as 回访超期 (api.petition.statistics);
+        None when no visit is owed or the petition was closed without one."""
+        if self.fed_back_at is None or self.assigned_at is None or (self.closed_at and self.visited_at is None):
+            return None
+        due = due_after(self.fed_back_at, VISIT_DAYS)
+        return {"due": due, "state": clock_state(due, self.visited_at, today),
+                "days_left": time_left(due, today) if self.visited_at is None else None}
 
     def overdue_tasks(self, today: date) -> list[str]:
         """Names of the co-departments whose own task is open past its deadline while the petition is handled."""

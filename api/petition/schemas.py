@@ -78,21 +78,24 @@ class PetitionRead(BaseModel):
     visited_at: datetime | None = None
     closed_at: datetime | None = None
     clocks: dict[str, ClockRead] = {}  # handover, handling, feedback as seen on a given day
+    visit_clock: ClockRead | None = None  # 回访, once fed back: due VISIT_DAYS working days later; null if none owed
     overdue_tasks: list[str] = []  # co-departments (协办) whose own task is past its deadline
 
     @classmethod
     def from_petition(cls, petition: Any, today: date, masker: Masker | None = None) -> PetitionRead:
         """The petition as a reader gets it; ``masker`` (api.privacy.policy decides which) masks the
         personal fields, none given: as stored."""
-        values = {name: getattr(petition, name) for name in cls.model_fields if name not in ("clocks", "overdue_tasks")}
+        values = {name: getattr(petition, name) for name in cls.model_fields
+                  if name not in ("clocks", "visit_clock", "overdue_tasks")}
         if masker is not None and masker.enabled:
             names = [petition.taxpayer_name]
             values.update(taxpayer_name=masker.name(petition.taxpayer_name), uscc=masker.uscc(petition.uscc),
                           contact_phone=masker.phone(petition.contact_phone),
                           content=masker.text(petition.content, names),
                           resolution=masker.text(petition.resolution, names))
+        visit = petition.visit_clock(today)
         return cls(**values, clocks={name: ClockRead(**c) for name, c in petition.clocks(today).items()},
-                   overdue_tasks=petition.overdue_tasks(today))
+                   visit_clock=ClockRead(**visit) if visit else None, overdue_tasks=petition.overdue_tasks(today))
 
 
 class PetitionEventRead(BaseModel):

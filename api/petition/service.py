@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.core.time import aware_now, due_after
 from api.org.models import LEVEL_LABELS, LEVELS, StaffAccount, Unit
-from api.org.service import get_unit
+from api.org.service import bureau_of, get_unit
 from api.petition.constants import FEEDBACK_DAYS, HANDLING_DAYS, LEGAL_RELIEF, LONG_TERM_CATEGORIES, Status
 from api.petition.intake import register
 from api.petition.lifecycle import Actor, actor_label, ensure_allowed, record
@@ -62,11 +62,17 @@ def get_by_ticket(ticket: str, *, session: Session) -> Petition:
 
 def hand_over(petition: Petition, *, session: Session, actor: Actor, service_unit_id: int,
               now: datetime | None = None) -> Petition:
-    """转交本级纳税服务部门汇总."""
+    """转交本级纳税服务部门汇总: a service department of the accepting unit's own bureau (本级), or of a bureau above
+    it when its own has none (a 税务所 hands over to its district's); never one of another city or district. A unit
+    outside any bureau (the chat's intake unit) hands over to the service department of the bureau it chooses."""
     now, old, new = _begin(petition, "hand_over", actor, now)
     unit = get_unit(service_unit_id, session=session)
     if unit.kind != "service_department":
         raise Invalid(f"“{unit.name}”不是纳税服务部门")
+    own = bureau_of(get_unit(petition.accepting_unit_id, session=session))
+    if own is not None and bureau_of(unit) not in _bureaus_from(own):
+        raise Invalid(f"受理登记后应转交本级纳税服务部门：“{unit.name}”不属于{own.name}或其上级税务机关，"
+                      f"请选择{own.name}的纳税服务部门", code="not_same_level")
     petition.service_unit_id, petition.handed_over_at = unit.id, now
     return _finish(petition, "hand_over", old, new, session=session, actor=actor, now=now,
                    data={"service_unit_id": unit.id})
@@ -135,6 +141,7 @@ def transfer(petition: Petition, *, session: Session, actor: Actor, to_unit_id: 
     if step not in (-1, 1):
         raise Invalid(f"只能上报上一级或转交下一级办理部门（“{current.name}”为{LEVEL_LABELS[current.level]}，"
                       f"“{target.name}”为{LEVEL_LABELS[target.level]}）")
+    _ensure_in_chain(current, target, up=step < 0)
     _cancel_pending_extensions(petition, now, "诉求已上报或下转", session=session)
     petition.extended_days, petition.started_at = 0, None
     _replace_lead(petition, target, now, session=session)
@@ -304,7 +311,22 @@ def _handling_units(petition: Petition, unit_ids: list[int], *, session: Session
     for i, unit in enumerate(units):
         if unit.kind not in (CO_HANDLING_KINDS if i else HANDLING_KINDS):
             raise Invalid(f"“{unit.name}”不是办理部门")
+    _ensure_under_service(petition, units, session=session)
     return units
+
+
+def _ensure_under_service(petition: Petition, units: list[Unit], *, session: Session) -> None:
+    """属地管理、分级负责: the service department passes a petition to the tax departments of its own bureau or of
+    the bureaus under it, never to another city's or district's (that is for their own service department, or a
+    transfer by the handling department). Outside departments (市场监管, 社保…) are asked wherever they are; a
+    service department outside any bureau (the chat's intake unit) passes it where it chooses."""
+    service_bureau = bureau_of(get_unit(petition.service_unit_id, session=session))
+    if service_bureau is None:
+        return
+    for unit in units:
+        if unit.kind != OUTSIDE and service_bureau not in _bureaus_from(bureau_of(unit)):
+            raise Invalid(f"“{unit.name}”不属于{service_bureau.name}或其下级税务机关，不能由本级纳税服务部门转交办理",
+                          code="not_same_level")
 
 
 def _legal_unit_for(petition: Petition, *, session: Session) -> Unit:
@@ -334,6 +356,26 @@ def _replace_lead(petition: Petition, target: Unit, now: datetime, *, session: S
     session.flush()
     petition.handlers.insert(0, PetitionHandler(unit_id=target.id, lead=True, assigned_at=now))
     petition.handling_unit_id, petition.assigned_at = target.id, now
+
+
+def _bureaus_from(bureau: Unit | None) -> list[Unit]:
+    """``bureau`` and every bureau above it, nearest first (none for None)."""
+    out: list[Unit] = []
+    found: Unit | None = bureau
+    while found is not None and found not in out:
+        out.append(found)
+        found = bureau_of(found.parent)
+    return out
+
+
+def _ensure_in_chain(current: Unit, target: Unit, *, up: bool) -> None:
+    """分级办理 goes to the 上级主管部门 or a 下级主管部门: the target's bureau is the one directly above the current
+    department's bureau (up), or directly under it (down) — not a bureau of another city or province."""
+    here, there = bureau_of(current), bureau_of(target)
+    above, below = (there, here) if up else (here, there)
+    if above is None or below is None or bureau_of(below.parent) is not above:
+        raise Invalid(f"只能上报本机关的上级税务机关或转交本机关的下级税务机关办理（“{target.name}”属于"
+                      f"{there.name if there else '其他单位'}，不是{here.name if here else current.name}的上级或下级）")
 
 
 def task_due_for(task: PetitionHandler, petition: Petition):

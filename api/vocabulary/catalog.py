@@ -56,7 +56,7 @@ _SOURCES: dict[str, tuple[str, Mapping[Any, str]]] = {
     "petition_category": ("诉求分类（值本身即中文）", {c: c for c in CATEGORIES}),
     "petition_channel": ("诉求渠道（值本身即中文）", {c: c for c in CHANNELS}),
     "petition_action": ("诉求台账操作", ACTION_LABELS),
-    "petition_clock": ("诉求时限", CLOCK_LABELS),
+    "petition_clock": ("诉求时限", {**CLOCK_LABELS, "visit": "回访时限"}),  # visit: PetitionRead.visit_clock
     "extension_status": ("延期申请状态", EXTENSION_STATUS_LABELS),
     "petition_queue": ("诉求工作队列", {name: queue.label for name, queue in QUEUES.items()}),
     "reminder_type": ("提醒类型", TYPE_LABELS),

@@ -42,6 +42,27 @@ def test_each_step_the_enterprise_must_hear_of_leaves_one_notice_in_plain_chines
     assert hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.other_staff)).status_code == 404
 
 
+def test_the_hand_over_to_a_department_and_a_transfer_are_told_with_their_reason_by_notice_and_sms(hub, world, auth):
+    created = hub.post("/api/petitions", json=petition_body(uscc=make_uscc(random.randrange(10**9)),
+                                                            contact_phone="13800138000"), headers=auth(world.registrar))
+    assert created.status_code == 201, created.text
+    pid, ticket = created.json()["id"], created.json()["ticket"]
+    step(hub, pid, "hand-over", auth(world.registrar), service_unit_id=world.service_dept.id)
+    step(hub, pid, "assign", auth(world.clerk), unit_ids=[world.collection.id], reason="涉及发票额度核定。")
+    step(hub, pid, "start", auth(world.handler))
+    step(hub, pid, "transfer", auth(world.handler), to_unit_id=world.district_dept.id,
+         reason="企业由区局管辖，由区局税源管理股核实")
+    told = hub.get(f"/api/petitions/{pid}/notices", headers=auth(world.clerk)).json()
+    assert [n["kind"] for n in told] == ["assigned", "transferred"]
+    assigned, transferred = (n["text"] for n in told)
+    # 因涉及其他部门不能当场办理或答复的，应将转交情况告知小微企业: where it went, why, and by when
+    assert assigned.startswith(f"您的诉求（受理编号 {ticket}）已转交{world.collection.name}办理")
+    assert "不能当场答复，说明：涉及发票额度核定。" in assigned and "前办结" in assigned
+    assert world.district_dept.name in transferred and "已转交" in transferred
+    assert "原因：企业由区局管辖，由区局税源管理股核实。" in transferred and "前办结" in transferred
+    assert [n["sms"]["status"] for n in told] == ["pending", "pending"]  # the same words queued for the phone
+
+
 def test_the_sms_outbox_records_in_development_and_never_says_delivered(hub, world, auth, settings):
     pid, ticket, _ = handled_petition(hub, world, auth)
     assert run_outbox_once(runtime(hub.app)) >= 4

@@ -119,8 +119,14 @@ def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_fact
 
     staff.reload()
     _queue(staff, "visit")
+    # the 回访 due list: each row with its visit clock (5 working days after the feedback)
+    row = staff.locator(".petition-table .el-table__row", has=staff.locator(f"[data-ticket='{ticket}']"))
+    expect(row.locator(".clock-tag")).to_contain_text("回访时限")
+    expect(row.locator(".clock-tag")).to_have_attribute("data-clock", "on_track")
     _open_ticket(staff, ticket)
+    expect(staff.locator("[data-test=visit-clock]")).to_contain_text("回访时限")
     _step(staff, "return_visit", satisfaction=4, note="纳税人表示满意")
+    expect(staff.locator("[data-test=visit-clock]")).to_contain_text("按期完成")
     _status(staff, "已回访")
     _step(staff, "close")
     _status(staff, "已关闭")
@@ -200,7 +206,7 @@ def test_on_a_phone_the_queue_is_cards_and_the_detail_fills_the_screen(page_fact
     screenshot(page, "petitions-detail-phone")
 
 
-def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_it(page_factory, world):
+def test_a_supervisor_downloads_last_months_bulletin_opens_last_weeks_to_print_and_a_seat_is_not_offered_it(page_factory, world):
     from openpyxl import load_workbook
 
     page = page_factory(DESKTOP)
@@ -211,7 +217,55 @@ def test_a_supervisor_downloads_last_months_bulletin_and_a_seat_is_not_offered_i
     assert download.value.suggested_filename.startswith("诉求通报-上月-")
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # the saved file has no extension  # noqa: SIM115
     assert "概况" in book.sheetnames
+    # the printable page (it needs the token): a new window of the app's origin, styled by its own stylesheet
+    page.click("[data-test=bulletin]")
+    with page.expect_popup() as opened:
+        page.locator("[data-test=bulletin-week-page]:visible").click()
+    report = opened.value
+    expect(report.locator("h1")).to_contain_text("诉求办理情况通报", timeout=60_000)
+    expect(report.locator("table.summary")).to_contain_text("受理量")
+    assert report.evaluate("() => getComputedStyle(document.querySelector('h2')).borderLeftStyle") == "solid"
+    screenshot(report, "petitions-bulletin-window-desktop")
     seat = page_factory(DESKTOP)
     login(seat, world, "staff", "/staff/petitions")
     expect(seat.locator("[data-test=export]")).to_be_visible()
     expect(seat.locator("[data-test=bulletin]")).to_have_count(0)
+
+
+def test_a_long_term_suggestion_waits_in_its_own_queue_not_among_the_handlers_work(page_factory, world):
+    """长期跟踪: a system-improvement suggestion recorded for later has its own tab (the server's `long_term`
+    queue), stays out of 待办理 (as the server's `to_handle` queue), and its 台账 is the tab's rows."""
+    import httpx
+
+    from tests.browser.staffkit import PASSWORD
+
+    def headers(username):
+        token = httpx.post(world.url + "/api/auth/token", data={"username": username, "password": PASSWORD})
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    def post(path, username, **body):
+        response = httpx.post(world.url + path, json=body, headers=headers(username))
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    created = post("/api/petitions", "staff", taxpayer_name="成都锦江区庚软件有限公司", contact_phone="13800138001",
+                   category="信息化建设类", channel="税务网站", content="建议电子税务局增加批量开具红字发票的功能")
+    post(f"/api/petitions/{created['id']}/hand-over", "staff", service_unit_id=world.units["service"])
+    post(f"/api/petitions/{created['id']}/assign", "staff", unit_ids=[world.units["handling"]], long_term=True,
+         reason="涉及全国版电子税务局功能，记录后待条件成熟时解决")
+    short = post("/api/petitions", "staff", taxpayer_name="成都锦江区辛商贸有限公司", contact_phone="13800138002",
+                 category="信息化建设类", channel="税务网站", content="电子税务局申报时提示系统错误，无法提交")
+    post(f"/api/petitions/{short['id']}/hand-over", "staff", service_unit_id=world.units["service"])
+    post(f"/api/petitions/{short['id']}/assign", "staff", unit_ids=[world.units["handling"]])
+
+    page = page_factory(DESKTOP)
+    login(page, world, "handler", "/staff/petitions")
+    _queue(page, "start")
+    assert short["ticket"] in _listed(page) and created["ticket"] not in _listed(page)
+    _queue(page, "long_term")
+    expect(page.locator("[data-test=list-total]")).to_have_text("共 1 件")
+    assert _listed(page) == [created["ticket"]]
+    assert _exported(page) == [created["ticket"]]
+    _open_ticket(page, created["ticket"])
+    expect(page.locator("[data-test=petition-detail]")).to_contain_text("长期跟踪")
+    expect(page.locator("[data-test=detail-actions] [data-action=start]")).to_be_visible()  # still the handler's

@@ -45,7 +45,7 @@ def test_csv_parses_back_with_the_headers_and_the_rows(session, org, ledger):
     out = io.BytesIO()
     assert write_csv(out, session, today=TODAY) == 4
     rows = parse_csv(out.getvalue())
-    assert tuple(rows[0]) == HEADERS and len(HEADERS) == 27
+    assert tuple(rows[0]) == HEADERS and len(HEADERS) == 30
     assert [r[0] for r in rows[1:]] == [p.ticket for p in ledger]  # receipt order
     first, spot, awkward, assigned = (dict(zip(HEADERS, r)) for r in rows[1:])  # noqa: B905
     assert first["纳税人名称"] == "成都甲商贸有限公司" and first["统一社会信用代码"] == ledger[0].uscc
@@ -159,11 +159,16 @@ def test_the_ledger_carries_every_registration_and_handling_field(session, org, 
     again = extensions.request_extension(p, session=session, actor=org.handler, days=2, reason="等待系统修复",
                                          now=sh("2025-10-13 09:00"))
     extensions.reject_extension(again, session=session, actor=org.director, note="时间足够", now=sh("2025-10-13 10:00"))
+    session.flush()
+    running = parse_csv(b"".join(iter_csv(session, PetitionFilters(q=p.ticket), today=TODAY)))[1]
+    assert dict(zip(HEADERS, running))["协办意见"] == f"{org.policy.name}：未完成"  # noqa: B905
     service.complete_task(p, session=session, actor=org.policy_handler, unit_id=org.policy.id, answer="政策口径已确认",
                           now=sh("2025-10-14 14:00"))  # joint: the lead resolves once every part is completed
     service.resolve(p, session=session, actor=org.handler, resolution="已协调开通勾选功能", now=sh("2025-10-14 15:00"))
     service.feed_back(p, session=session, actor=org.handler, now=sh("2025-10-14 16:00"))
-    service.return_visit(p, session=session, actor=org.registrar, satisfaction=4, now=sh("2025-10-15 09:30"))
+    service.return_visit(p, session=session, actor=org.registrar, satisfaction=4, note="企业表示勾选已恢复",
+                         now=sh("2025-10-15 09:30"))
+    p.enterprise_rating = 5  # the enterprise's own rating, given in the widget
     service.close(p, session=session, actor=org.registrar, now=sh("2025-10-15 10:00"))
     session.flush()
 
@@ -175,9 +180,11 @@ def test_the_ledger_carries_every_registration_and_handling_field(session, org, 
     assert (row["办理期限"], row["办理情况"]) == (p.handling_due.isoformat(), "按期")
     assert (row["反馈期限"], row["反馈情况"]) == (p.feedback_due.isoformat(), "按期")
     assert row["办理结果"] == "已协调开通勾选功能" and row["延期天数"] == "3"
+    assert row["协办意见"] == f"{org.policy.name}：政策口径已确认"  # each co-department's own part
     assert row["延期申请"] == "3天（已批准）：需向上级核实政策口径\n2天（已驳回）：等待系统修复"
     assert (row["办结时间"], row["反馈时间"], row["回访时间"], row["满意度"], row["关闭时间"]) == (
         "2025-10-14 15:00", "2025-10-14 16:00", "2025-10-15 09:30", "4", "2025-10-15 10:00")
+    assert (row["回访情况"], row["企业评价"]) == ("企业表示勾选已恢复", "5")
 
     sheet = load_workbook(io.BytesIO(b"".join(iter_xlsx(session, PetitionFilters(q=p.ticket), today=TODAY))),
                           read_only=True)["诉求台账"]
@@ -190,3 +197,4 @@ def test_a_running_clock_shows_overdue_or_on_track(session, org, ledger):
     assert rows[ledger[0].ticket]["转交情况"] == "已超期" and rows[ledger[0].ticket]["办理情况"] == ""
     assert rows[ledger[3].ticket]["转交情况"] == "按期" and rows[ledger[3].ticket]["办理情况"] == "已超期"
     assert rows[ledger[3].ticket]["主办部门"] == org.collection.name and rows[ledger[3].ticket]["协办部门"] == ""
+    assert rows[ledger[3].ticket]["协办意见"] == "" and rows[ledger[3].ticket]["回访情况"] == ""

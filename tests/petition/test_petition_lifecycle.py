@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from api.core.errors import Conflict, Forbidden, Invalid
+from api.org.service import create_unit
 from api.petition import service
 from api.petition.constants import Status
 from api.petition.models import Petition, PetitionEvent, PetitionHandler
@@ -261,3 +262,58 @@ def test_inactive_staff_cannot_act(session, org, new_petition):
     org.registrar.active = False
     with pytest.raises(Forbidden, match="停用"):
         service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id)
+
+
+def test_transfer_goes_only_to_this_bureaus_superior_or_its_own_subordinate_bureaus(session, org, new_petition):
+    """分级办理: 上报上级主管部门或转交下级主管部门 — the bureau above, or a bureau under this one; a department
+    one level down in another city, or one level up in another province, is not in the chain."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    other_district = create_unit(session=session, name="另一市某区税务局", level="district", kind="tax_unit",
+                                 parent_id=other_city.id)
+    stranger = create_unit(session=session, name="另一市某区税源管理股", level="district", kind="handling_department",
+                           parent_id=other_district.id)
+    other_province = create_unit(session=session, name="另一省税务局", level="province", kind="tax_unit")
+    far = create_unit(session=session, name="另一省征管处", level="province", kind="handling_department",
+                      parent_id=other_province.id)
+    p = new_petition()
+    to_in_progress(session, org, p)
+    for unit in (stranger, far):
+        with pytest.raises(Invalid, match="上级税务机关或转交本机关的下级"):
+            service.transfer(p, session=session, actor=org.handler, to_unit_id=unit.id, reason="属其管辖")
+    assert p.handling_unit_id == org.collection.id
+    service.transfer(p, session=session, actor=org.handler, to_unit_id=org.district_dept.id, reason="属区局管辖")
+    assert p.handling_unit_id == org.district_dept.id
+
+
+def test_hand_over_goes_to_this_bureaus_service_department_not_another_citys(session, org, new_petition):
+    """受理登记后转交本级纳税服务部门: the accepting unit's bureau (or one above it), never another city's."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    other_service = create_unit(session=session, name="另一市纳税服务科", level="city", kind="service_department",
+                                parent_id=other_city.id)
+    province_service = create_unit(session=session, name="省局纳税服务处", level="province",
+                                   kind="service_department", parent_id=province.id)
+    p = new_petition()
+    with pytest.raises(Invalid, match="本级纳税服务部门") as refused:
+        service.hand_over(p, session=session, actor=org.registrar, service_unit_id=other_service.id)
+    assert refused.value.code == "not_same_level" and p.status == "registered"
+    service.hand_over(p, session=session, actor=org.registrar, service_unit_id=province_service.id)  # above: allowed
+    assert p.service_unit_id == province_service.id
+
+
+def test_the_service_department_assigns_within_its_bureau_and_the_bureaus_under_it(session, org, new_petition):
+    """属地管理、分级负责: the city's service department passes it to the city's or a district's department, never
+    to another city's; an outside department is asked wherever it is."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    stranger = create_unit(session=session, name="另一市征管科", level="city", kind="handling_department",
+                           parent_id=other_city.id)
+    market = create_unit(session=session, name="市场监督管理局", level="city", kind="outside_department")
+    p = new_petition()
+    service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id)
+    for units in ([stranger.id], [org.collection.id, stranger.id], [org.province_dept.id]):
+        with pytest.raises(Invalid, match="不能由本级纳税服务部门转交办理"):
+            service.assign(p, session=session, actor=org.service_clerk, unit_ids=units)
+    service.assign(p, session=session, actor=org.service_clerk, unit_ids=[org.district_dept.id, market.id])
+    assert [h.unit_id for h in p.handlers] == [org.district_dept.id, market.id]

@@ -10,6 +10,7 @@ from api.core.errors import Invalid
 from api.org.service import create_staff
 from api.petition import service
 from api.petition.statistics import common_demands, statistics
+from api.petition.timing import ClockState
 from tests.petition.conftest import sh
 
 D = date.fromisoformat
@@ -158,7 +159,8 @@ def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new
     visited = fed_back("2025-12-02 10:00")
     service.return_visit(visited, session=s, actor=org.registrar, satisfaction=4, now=sh("2025-12-03 10:00"))
     visited.enterprise_rating = 2
-    fed_back("2025-12-02 11:00").enterprise_rating = 5
+    unvisited = fed_back("2025-12-02 11:00")
+    unvisited.enterprise_rating = 5
     spot = new_petition("2025-12-02 12:00", category="纳税服务类", answered_on_the_spot=True, answer="已当场答复")
     spot.satisfaction = 5
     extended = handled("2025-12-04 09:00", category="纳税服务类")
@@ -183,6 +185,11 @@ def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new
     assert total["visits"] == {"due": 2, "done": 1, "overdue": 1}
     on_the_due_day = statistics(s, D("2025-12-01"), D("2025-12-31"), "category", today=D("2025-12-09"))["total"]
     assert on_the_due_day["visits"] == {"due": 2, "done": 1, "overdue": 0}
+    # the row's 回访 clock says the same: due on 12-09, overdue from 12-10; met once visited; none on the spot
+    assert unvisited.visit_clock(D("2025-12-09")) == {"due": D("2025-12-09"), "state": ClockState.due_soon,
+                                                      "days_left": 0}
+    assert unvisited.visit_clock(D("2025-12-10"))["state"] is ClockState.overdue
+    assert visited.visit_clock(D("2025-12-10"))["state"] is ClockState.met and spot.visit_clock(D("2025-12-10")) is None
     groups = {g["key"]: g for g in body["groups"]}
     assert groups["纳税服务类"]["extensions"]["requested"] == 2 and groups["信息化建设类"]["extensions"]["requested"] == 0
     assert groups["信息化建设类"]["satisfaction"]["average"] == 4.0
@@ -191,6 +198,8 @@ def test_return_visits_satisfaction_and_extensions_are_counted(session, org, new
         assert (again["extensions"], again["satisfaction"], again["visited"], again["enterprise_rating"],
                 again["visits"]) == (total["extensions"], total["satisfaction"], total["visited"],
                                      total["enterprise_rating"], total["visits"]), group_by
+    service.close(unvisited, session=s, actor=org.registrar, now=sh("2025-12-11 10:00"))
+    assert unvisited.visit_clock(D("2025-12-12")) is None  # closed without a visit: no clock runs
 
 
 def test_co_departments_tasks_are_counted_completed_late_and_overdue(session, org, new_petition):

@@ -3,7 +3,8 @@
  *
  * Every call goes through `api()`: a non-2xx answer becomes an `ApiError` whose `message` is the
  * server's Chinese reason (the API's error body `detail`), a 401 ends the session (the login page says
- * why), and a network failure says so in Chinese. `download()` fetches a file with the token and saves it.
+ * why), and a network failure says so in Chinese. `download()` fetches a file with the token and saves it;
+ * `openPage()` opens an HTML report that needs the token in a new window.
  */
 import { session, expireSession } from "./session.js";
 
@@ -77,8 +78,8 @@ export async function api(method, path, body = null, { query = null, auth = true
   return data;
 }
 
-/** Fetch a file with the bearer token and hand it to the browser as a download named `filename`. */
-export async function download(path, filename, query = null) {
+/** GET `path` (with `query`) with the bearer token: the response, or an `ApiError` with the Chinese reason. */
+async function fetchWithToken(path, query = null) {
   let url = path;
   if (query) {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== null && v !== undefined && v !== ""));
@@ -92,7 +93,12 @@ export async function download(path, filename, query = null) {
     if (response.status === 401) expireSession();
     throw new ApiError(response.status, reasonOf(response.status, data), data);
   }
-  const blob = await response.blob();
+  return response;
+}
+
+/** Fetch a file with the bearer token and hand it to the browser as a download named `filename`. */
+export async function download(path, filename, query = null) {
+  const blob = await (await fetchWithToken(path, query)).blob();
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
   link.download = filename;
@@ -100,4 +106,24 @@ export async function download(path, filename, query = null) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+/**
+ * Open a page the API renders (an HTML report that needs the token) in a new window, to read and print.
+ * The window is opened at once (inside the click, so no pop-up blocker stops it) and written when the page
+ * arrives: a blank window of this origin keeps this page's address as its base, so the report's own
+ * stylesheet (/static/…) loads, under this page's Content-Security-Policy (no script runs in it).
+ */
+export async function openPage(path, query = null) {
+  const view = window.open("", "_blank");
+  if (!view) throw new ApiError(0, "浏览器拦截了新窗口，请允许本站打开新窗口后重试", null);
+  try {
+    const html = await (await fetchWithToken(path, query)).text();
+    view.document.open();
+    view.document.write(html);
+    view.document.close();
+  } catch (error) {
+    view.close();
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * A petition's clocks as staff read them. The server gives each clock (handover, handling, feedback) its due
- * date, state and working days left; `runningClock()` picks the one that runs now and `clockText()` says how
- * much time is left in working days. Colours: due soon → warning, overdue → danger.
+ * A petition's clocks as staff read them. The server gives each clock (handover, handling, feedback; and
+ * `visit_clock`, the 回访 owed after the feedback) its due date, state and working days left; `runningClock()`
+ * picks the one that runs now and `clockText()` says how much time is left in working days. Colours: due soon →
+ * warning, overdue → danger.
  */
 const RUNNING = ["on_track", "due_soon", "overdue"];
 const ORDER = ["handover", "handling", "feedback"];
@@ -9,7 +10,9 @@ const ORDER = ["handover", "handling", "feedback"];
 export function runningClock(petition) {
   const clocks = (petition && petition.clocks) || {};
   const name = ORDER.find((key) => clocks[key] && RUNNING.includes(clocks[key].state));
-  return name ? { name, ...clocks[name] } : null;
+  if (name) return { name, ...clocks[name] };
+  const visit = petition && petition.visit_clock;  // 回访, once fed back (5 working days)
+  return visit && RUNNING.includes(visit.state) ? { name: "visit", ...visit } : null;
 }
 
 export function clockText(clock) {

@@ -1,9 +1,11 @@
 /**
  * The queues of the 诉求 section and the one place that turns the page's filter into a query.
  *
- * A queue is a fixed part of the list's filter (a status, or the overdue clock) shown as a tab to the roles
- * whose work it is; 待审批延期 reads the pending extension requests instead, 统计 shows the statistics of those
- * who report (leaders, operators). `listQuery()` builds what
+ * A queue is a fixed part of the list's filter (a status, the overdue clock, or a server work queue such as
+ * 长期跟踪: policy suggestions and system improvements tracked without a deadline, kept out of 待办理 and 办理中
+ * as the server's `to_handle` queue keeps them) shown as a tab to the roles whose work it is; 待审批延期 reads the
+ * pending extension requests instead, 统计 shows the statistics of those who report (leaders, operators).
+ * `listQuery()` builds what
  * GET /api/petitions gets, and `exportQuery()` turns that same query into GET /api/petitions/export's
  * parameters, so the 台账 holds exactly the rows the list shows. The page only offers filters both routes
  * apply alike (status, category, channel, receipt dates, text, overdue).
@@ -14,11 +16,13 @@ const ALL = ["staff", "handler", "supervisor", "director", "operator", "admin"];
 export const QUEUES = [
   { key: "handover", title: "待转交", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "registered" } },
   { key: "assign", title: "待分办", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "handed_over" } },
-  { key: "start", title: "待办理", roles: ["handler", "staff", "admin"], fixed: { status: "assigned" } },
-  { key: "handling", title: "办理中", roles: ["handler", "staff", "admin"], fixed: { status: "in_progress" } },
+  { key: "start", title: "待办理", roles: ["handler", "staff", "admin"], fixed: { status: "assigned", long_term: false } },
+  { key: "handling", title: "办理中", roles: ["handler", "staff", "admin"],
+    fixed: { status: "in_progress", long_term: false } },
   { key: "extensions", title: "待审批延期", roles: LEADERS, pending: true },
   { key: "feedback", title: "待反馈", roles: ["handler", "staff", "admin"], fixed: { status: "resolved" } },
   { key: "visit", title: "待回访", roles: ["staff", ...LEADERS, "admin"], fixed: { status: "fed_back" } },
+  { key: "long_term", title: "长期跟踪", roles: ALL, fixed: { queue: "long_term" } },
   { key: "overdue", title: "已超期", roles: ALL, fixed: { clock: "overdue" } },
   { key: "tasks", title: "协办超期", roles: ALL, fixed: { clock: "task_overdue" } },
   { key: "all", title: "全部", roles: ALL, fixed: {} },
