@@ -66,34 +66,6 @@ def test_the_app_holds_one_runtime_with_its_connections(client):
         assert session.get_bind() is rt.engine
 
 
-def test_the_embedded_redis_server_starts_and_stops_with_its_owner(tmp_path):
-    """What ``make run`` does without REDIS_URL: connect_redis starts a redis-server on the data file, close_redis
-    shuts it down at once (the server drops the connection as it stops; that is not retried for seconds)."""
-    import psutil
-
-    from api.core.redis_client import close_redis, connect_redis
-
-    client = connect_redis(None, str(tmp_path / "redis.db"))
-    pid = client.pid
-    assert client.set("k", "值") and client.get("k") == "值" and psutil.pid_exists(pid)
-    started = time.monotonic()
-    close_redis(client)
-    assert time.monotonic() - started < 1.5
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _running(pid):
-        time.sleep(0.05)
-    assert not _running(pid), "no redis-server outlives its owner"
-
-
-def _running(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def test_get_or_404_is_not_found_for_a_missing_or_absent_key_and_rowcount_counts(client):
     from api.org.models import Unit
 
