@@ -28,7 +28,7 @@ from api.core.errors import TooManyRequests, Unauthorized
 from api.core.rasa import BotUnavailable
 from api.core.runtime import Runtime, runtime
 from api.core.time import aware_now
-from api.hub import answering, dispatch, events, notices, quotas, service
+from api.hub import answering, dispatch, events, internal, notices, quotas, service
 from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
@@ -55,6 +55,7 @@ class WidgetConnection:
         # The Rasa sender id of the next bot turn: the bot's conversation's, or the one chosen for the conversation
         # the next message opens (service.new_sender); None while a person holds it or waits for one.
         self.predicted_sender: str | None = None
+        self.opening = False  # is predicted_sender the one chosen for a conversation not opened yet?
         self.own: dict[int, None] = {}  # ids of this socket's answers put straight into its outbox (deliver_own)
         self.unit_id: int | None = None  # the unit of the current conversation: its queue and seats are followed
         self.unit_channel: str | None = None
@@ -113,12 +114,15 @@ class WidgetConnection:
     def follow(self, mode: str | None, sender: str | None = None) -> None:
         """Keep up with the conversation's mode: who answers the next message, and under which sender id."""
         self.queued = mode == "queued"
-        if mode in (None, "closed"):  # the next message opens a new conversation: its sender id is chosen now
-            self.predicted_sender = service.new_sender()
+        was_opening, self.opening = self.opening, mode in (None, "closed")
+        if self.opening:  # the next message opens a new conversation: its sender id is chosen now
+            self.predicted_sender = self.predicted_sender if was_opening else service.new_sender()
         elif mode != "bot":  # a person holds it or is awaited: nothing to send early
             self.predicted_sender = None
         elif sender is not None:
             self.predicted_sender = sender
+        elif was_opening:  # another socket of the identity opened it, under a sender id not known here
+            self.predicted_sender = None
 
     def state(self) -> dict | None:
         with self.rt.session_factory() as session:
@@ -230,12 +234,20 @@ def _clean(data: dict, limit: int) -> tuple[str, str | None, str | None, dict | 
     return text or payload or "", payload, client_id, None  # one of them is not empty (above)
 
 
-async def _first_sending(rt, identity: Identity, client_id: str | None) -> bool:
+async def _first_sending(rt, identity: Identity, client_id: str | None, opening: str | None = None) -> bool:
     """False when this client id was already sent by this identity (a resend after a dropped connection);
-    one atomic Redis check shared by every instance, before anything reaches the bot."""
-    if not client_id:
+    one atomic Redis check shared by every instance, before anything reaches the bot. With ``opening`` (the sender
+    id chosen for the conversation this message opens), the same round trip marks it as being opened, so the bot's
+    handoff waits for the conversation (api.hub.internal)."""
+    if not client_id and not opening:
         return True
-    return bool(await rt.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
+    async with rt.hub.redis.pipeline(transaction=False) as pipe:
+        if client_id:
+            pipe.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400)
+        if opening:
+            pipe.set(internal.opening_key(opening), "1", ex=internal.OPENING_TTL)
+        done = await pipe.execute()
+    return bool(done[0]) if client_id else True
 
 
 async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebSocket | None = None,
@@ -255,7 +267,8 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         if reply_to is not None:
             await reply_to.send_json(error)
         return
-    first = await _first_sending(rt, identity, client_id)
+    opening = connection.predicted_sender if connection is not None and connection.opening else None
+    first = await _first_sending(rt, identity, client_id, opening)
     predicted = connection.predicted_sender if connection is not None and first else None
     metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
     rasa = rt.rasa
@@ -289,6 +302,7 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         early.cancel()
     if connection is not None and conversation is not None:
         connection.predicted_sender = conversation.rasa_sender if conversation.mode == "bot" else None
+        connection.opening = False
         connection.unit_id = conversation.unit_id
         connection.bind_unit()
     if conversation is None:  # a resend: answer it; if the bot's answer to it was lost, ask again (once)

@@ -365,6 +365,7 @@ def test_a_handoff_waits_for_a_conversation_whose_first_message_is_still_being_s
     """The hub sends a new conversation's first message to Rasa while it stores the conversation (api.hub.widget):
     the bot's handoff may ask under a sender id that is committed a moment later, and is answered, not 404."""
     sender = f"pending-{uuid.uuid4().hex}"
+    runtime(hub.app).redis.set(internal.opening_key(sender), "1", ex=30)  # as the widget's socket marks it
     answer: dict = {}
 
     def ask():
@@ -385,10 +386,16 @@ def test_a_handoff_waits_for_a_conversation_whose_first_message_is_still_being_s
     assert response.json()["conversation_id"] == conversation.id  # offline: nobody of the unit is online
 
 
-def test_a_handoff_for_a_sender_the_hub_never_stored_is_404_after_the_wait(hub, service_headers, monkeypatch):
+def test_a_handoff_for_a_sender_the_hub_never_stored_is_404(hub, service_headers, monkeypatch):
+    """Marked as being opened but never stored (its instance died): 404 after the wait; never marked (Rasa's REST
+    channel used directly): 404 at once."""
     monkeypatch.setattr(internal, "SENDER_WAIT", 0.3)
-    began = time.monotonic()
-    response = hub.post("/api/internal/handoffs", headers=service_headers,
-                        json={"sender_id": "never-stored", "tier": "staff", "reason": "user_request"})
-    assert response.status_code == 404 and response.json()["code"] == "conversation_not_found"
-    assert 0.3 <= time.monotonic() - began < 3
+    runtime(hub.app).redis.set(internal.opening_key("opened-never-stored"), "1", ex=30)
+    took = {}
+    for sender in ("opened-never-stored", "never-opened"):
+        began = time.monotonic()
+        response = hub.post("/api/internal/handoffs", headers=service_headers,
+                            json={"sender_id": sender, "tier": "staff", "reason": "user_request"})
+        took[sender] = time.monotonic() - began
+        assert response.status_code == 404 and response.json()["code"] == "conversation_not_found"
+    assert 0.3 <= took["opened-never-stored"] < 3 and took["never-opened"] < 0.3
