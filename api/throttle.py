@@ -28,7 +28,7 @@ from starlette.requests import HTTPConnection
 
 from api.core.errors import TooManyRequests
 
-__all__ = ["Rate", "take", "atake", "refuse_if_full", "record_failure", "clear", "lock", "locked_for", "unlock",
+__all__ = ["Rate", "take", "atake", "atake_all", "refuse_if_full", "record_failure", "clear", "lock", "locked_for", "unlock",
            "wait_text", "client_address", "PREFIX"]
 
 PREFIX = "throttle:"
@@ -101,10 +101,18 @@ def take(client: redis.Redis, name: str, subject: str, rate: Rate, *, detail: st
 async def atake(client: redis.asyncio.Redis, name: str, subject: str, rate: Rate, *, detail: str,
                 code: str = "too_many_requests") -> int:
     """:func:`take` in the event loop (the widget's socket counts every message: no thread hop for it)."""
+    return (await atake_all(client, [(name, subject, rate)], detail=detail, code=code))[0]
+
+
+async def atake_all(client: redis.asyncio.Redis, limits: list[tuple[str, str, Rate]], *, detail: str,
+                    code: str = "too_many_requests") -> list[int]:
+    """:func:`atake` for several ``(name, subject, rate)`` at once, in one round trip: the attempt is counted in every
+    window, and refused (429) by the first one it is past."""
     async with client.pipeline(transaction=True) as pipe:
-        _count(pipe, _key(name, subject), rate)
-        _, count, ttl = await pipe.execute()
-    return _judge(count, ttl, rate, detail, code)
+        for name, subject, rate in limits:
+            _count(pipe, _key(name, subject), rate)
+        replies = await pipe.execute()
+    return [_judge(replies[3 * i + 1], replies[3 * i + 2], rate, detail, code) for i, (_, _, rate) in enumerate(limits)]
 
 
 def _count(pipe: redis.client.Pipeline | redis.asyncio.client.Pipeline, key: str, rate: Rate) -> None:

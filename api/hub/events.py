@@ -3,7 +3,8 @@
 Channels: ``hub:who:<identity>`` (the widget of one enterprise or visitor), ``hub:seat:<staff id>``
 (one seat's consoles), ``hub:unit:<unit id>`` (every console of a unit: the queue changed, a
 notification). Every event goes through Redis, even to a socket on the same instance, so one
-instance or ten behave the same. Each instance subscribes once (``hub:*``) and hands events to its
+instance or ten behave the same; the one shortcut is the bot's answer, which the socket that asked also gets
+straight from its turn (api.hub.widget.WidgetConnection.deliver_own: it drops the Redis copy). Each instance subscribes once (``hub:*``) and hands events to its
 local connections, which queue them and write them in their own task: a slow browser never holds
 up the others.
 """

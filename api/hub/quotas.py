@@ -11,7 +11,7 @@ import redis.asyncio
 
 from api.hub.identity import Identity
 from api.settings import Settings
-from api.throttle import Rate, atake, take
+from api.throttle import Rate, atake_all, take
 
 __all__ = ["take_message", "take_upload", "take_leave_message", "take_new_visitor"]
 
@@ -19,12 +19,10 @@ _BURST_SECONDS = 10
 
 
 async def take_message(client: redis.asyncio.Redis, settings: Settings, identity: Identity) -> None:
-    """One widget message of ``identity`` (in the socket's event loop: every message pays it)."""
-    detail = "您发送得太快了，请{wait}后再发。"
-    await atake(client, "widget-burst", identity.key, Rate(settings.message_burst, _BURST_SECONDS), detail=detail,
-                code="rate_limited")
-    await atake(client, "widget-msg", identity.key, Rate(settings.messages_per_minute, 60), detail=detail,
-                code="rate_limited")
+    """One widget message of ``identity`` (in the socket's event loop, one Redis round trip: every message pays it)."""
+    await atake_all(client, [("widget-burst", identity.key, Rate(settings.message_burst, _BURST_SECONDS)),
+                             ("widget-msg", identity.key, Rate(settings.messages_per_minute, 60))],
+                    detail="您发送得太快了，请{wait}后再发。", code="rate_limited")
 
 
 def take_upload(client: redis.Redis, settings: Settings, identity: Identity, address: str) -> None:

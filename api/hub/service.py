@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,11 +25,11 @@ from api.settings import Settings
 from common.workdays import CHINA_TZ
 from knowledge.skills import GENERAL, skill_of
 
-__all__ = ["BOT_NAME", "SYSTEM_NAME", "REASONS", "open_conversation", "latest_conversation", "current_conversation",
-           "route", "conversation_for_sender", "find_by_client_id", "post", "history", "transcript", "skill_for",
-           "request_person", "assign_to", "claim", "ensure_holder", "escalate", "transfer", "handback", "close",
-           "requeue", "SEAT_LOST", "rate", "give_feedback", "unread_count", "mark_read", "open_loads", "handle_seconds",
-           "seat_conversation", "transcript_text", "record_understanding"]
+__all__ = ["BOT_NAME", "SYSTEM_NAME", "REASONS", "open_conversation", "latest_conversation", "new_sender",
+           "current_conversation", "route", "conversation_for_sender", "find_by_client_id", "post", "post_turn", "touch", "history",
+           "transcript", "skill_for", "request_person", "assign_to", "claim", "ensure_holder", "escalate", "transfer",
+           "handback", "close", "requeue", "SEAT_LOST", "rate", "give_feedback", "unread_count", "mark_read",
+           "open_loads", "handle_seconds", "seat_conversation", "transcript_text", "record_understanding"]
 
 BOT_NAME = "智能助手"
 SYSTEM_NAME = "系统消息"
@@ -53,13 +54,20 @@ def latest_conversation(identity_key: str, *, session: Session) -> Conversation 
                            .order_by(Conversation.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def current_conversation(identity: Identity, *, session: Session, settings: Settings, now: datetime) -> Conversation:
-    """The open conversation, or a new one in bot mode (after a closed one, the next message starts anew).
+def new_sender() -> str:
+    """A Rasa sender id for a conversation not yet opened (one tracker per conversation)."""
+    return secrets.token_hex(16)
+
+
+def current_conversation(identity: Identity, *, session: Session, settings: Settings, now: datetime,
+                         sender: str | None = None) -> Conversation:
+    """The open conversation, or a new one in bot mode (after a closed one, the next message starts anew) under
+    the Rasa sender id ``sender`` (from :func:`new_sender`: the hub may have sent the message to Rasa already).
     A new conversation belongs to the unit that serves the enterprise (属地; a visitor's to the intake unit); a visitor who logs in meanwhile moves it to
     the enterprise's unit while the bot still has it."""
     conversation = open_conversation(identity.key, session=session)
     if conversation is None:
-        conversation = Conversation(identity=identity.key, rasa_sender=secrets.token_hex(16),
+        conversation = Conversation(identity=identity.key, rasa_sender=sender or new_sender(),
                                     uscc=identity.uscc, enterprise_name=identity.name,
                                     unit_id=serving_unit(identity.uscc, session=session, settings=settings).id,
                                     mode="bot", created_at=now, last_message_at=now, had_human=False, seat_read_id=0)
@@ -89,24 +97,66 @@ def find_by_client_id(identity_key: str, client_id: str, *, session: Session) ->
                            .limit(1)).scalar_one_or_none()
 
 
+def _message_values(conversation_id: int, *, sender: str, text: str, now: datetime, mode: str,
+                    enterprise_name: str | None = None, client_id: str | None = None,
+                    staff: StaffAccount | None = None, buttons: list | None = None, custom: dict | None = None,
+                    intent: str | None = None, confidence: float | None = None, attachment: Attachment | None = None,
+                    internal: bool = False) -> dict[str, Any]:
+    """The columns of a new message (what :func:`post` and :func:`post_turn` store)."""
+    name = {"user": enterprise_name or "访客", "bot": BOT_NAME, "system": SYSTEM_NAME}.get(sender)
+    return {"conversation_id": conversation_id, "client_id": client_id, "sender": sender,
+            "sender_staff_id": staff.id if staff else None,
+            "sender_name": seat_name(staff.display_name) if staff else name,
+            "mode": mode, "text": text or "", "buttons": buttons or None, "custom": custom,
+            "kind": (custom or {}).get("kind") if isinstance(custom, dict) else None, "intent": intent,
+            "confidence": confidence, "attachment_id": attachment.id if attachment else None, "internal": internal,
+            "created_at": now}
+
+
 def post(conversation: Conversation, *, session: Session, sender: str, text: str, now: datetime,
          client_id: str | None = None, staff: StaffAccount | None = None, buttons: list | None = None,
          custom: dict | None = None, intent: str | None = None, confidence: float | None = None,
          attachment: Attachment | None = None, internal: bool = False, mode: str | None = None) -> Message:
-    name = {"user": conversation.enterprise_name or "访客", "bot": BOT_NAME, "system": SYSTEM_NAME}.get(sender)
-    message = Message(conversation_id=conversation.id, client_id=client_id, sender=sender,
-                      sender_staff_id=staff.id if staff else None,
-                      sender_name=seat_name(staff.display_name) if staff else name,
-                      mode=mode or conversation.mode, text=text or "", buttons=buttons or None, custom=custom,
-                      kind=(custom or {}).get("kind") if isinstance(custom, dict) else None, intent=intent,
-                      confidence=confidence, attachment_id=attachment.id if attachment else None, internal=internal,
-                      created_at=now)
+    message = Message(**_message_values(conversation.id, sender=sender, text=text, now=now,
+                                        mode=mode or conversation.mode, enterprise_name=conversation.enterprise_name,
+                                        client_id=client_id, staff=staff, buttons=buttons, custom=custom,
+                                        intent=intent, confidence=confidence, attachment=attachment,
+                                        internal=internal))
     session.add(message)
     conversation.last_message_at = now
     if staff is not None and not internal and conversation.first_response_at is None:
         conversation.first_response_at = now
     session.flush()
     return message
+
+
+def post_turn(conversation_id: int, drafts: list[dict[str, Any]], *, session: Session, now: datetime) -> list[Message]:
+    """The bot's (or the system's) messages of one turn in one INSERT, without the ORM's unit of work: the hub's hot
+    path (api.hub.widget), where the enterprise waits for the commit. ``drafts`` are :func:`post`'s keywords (but
+    ``staff``, ``attachment``), each with its ``mode``. The conversation's ``last_message_at`` is moved on afterwards
+    with :func:`touch`. Returns the stored messages, not in the session."""
+    if not drafts:
+        return []
+    messages = Message.__table__
+    values = [_message_values(conversation_id, now=now, **draft) for draft in drafts]
+    ids = session.execute(insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
+                          values).scalars().all()
+    return [Message(**v, id=i) for v, i in zip(values, ids, strict=True)]
+
+
+def touch(conversation_id: int, *, session: Session, now: datetime) -> Conversation:
+    """Move the conversation's ``last_message_at`` on to ``now`` after :func:`post_turn`, in one UPDATE that reads back
+    what its events need: a copy of the conversation with its identity, unit, seat, name and mode, not in the
+    session."""
+    conversations = Conversation.__table__
+    row = session.execute(update(conversations).where(conversations.c.id == conversation_id)
+                          .values(last_message_at=now)
+                          .returning(conversations.c.identity, conversations.c.unit_id,
+                                     conversations.c.assigned_staff_id, conversations.c.enterprise_name,
+                                     conversations.c.mode)).one()
+    return Conversation(id=conversation_id, identity=row.identity, unit_id=row.unit_id,
+                        assigned_staff_id=row.assigned_staff_id, enterprise_name=row.enterprise_name, mode=row.mode,
+                        last_message_at=now)
 
 
 def _with_attachments(messages: Sequence[Message], session: Session) -> list[tuple[Message, Attachment | None]]:

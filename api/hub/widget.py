@@ -28,11 +28,10 @@ from api.core.errors import TooManyRequests, Unauthorized
 from api.core.rasa import BotUnavailable
 from api.core.runtime import Runtime, runtime
 from api.core.time import aware_now
-from api.hub import answering, dispatch, events, notices, quotas, service
+from api.hub import answering, dispatch, events, internal, notices, quotas, service
 from api.hub.bot import understood
 from api.hub.frames import receive_frame
 from api.hub.identity import Identity, resolve_identity
-from api.hub.models import Conversation
 from api.hub.schemas import message_wire
 from api.hub.socket_auth import auth_frame, text_field
 from api.inputs import MAX_ID
@@ -53,14 +52,18 @@ class WidgetConnection:
         self.ws, self.identity, self.rt = websocket, identity, runtime(websocket.app)
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
         self.queued = False  # is the conversation waiting (its position changes with the queue)?
-        # The Rasa sender id of the next bot turn, known only while the bot holds a conversation that is already
-        # committed: the bot's actions look the conversation up by it (a handoff), so it must exist first.
+        # The Rasa sender id of the next bot turn: the bot's conversation's, or the one chosen for the conversation
+        # the next message opens (service.new_sender); None while a person holds it or waits for one.
         self.predicted_sender: str | None = None
+        self.opening = False  # is predicted_sender the one chosen for a conversation not opened yet?
+        self.own: dict[int, None] = {}  # ids of this socket's answers put straight into its outbox (deliver_own)
         self.unit_id: int | None = None  # the unit of the current conversation: its queue and seats are followed
         self.unit_channel: str | None = None
 
     async def deliver(self, event: dict) -> None:
         kind = event.get("type")
+        if kind == "message" and self.own and self.own.pop(event["message"].get("id"), 0) is None:
+            return  # this socket had it straight from its turn (deliver_own)
         if kind in ("queue_changed", "presence_changed") and not self.queued:
             return  # the unit's queue and seats matter to a widget only while it waits
         if kind == "notification":
@@ -69,6 +72,19 @@ class WidgetConnection:
             self.outbox.put_nowait(event)
         except asyncio.QueueFull:
             log.warning("widget %s is not reading; event dropped (it catches up on reconnect)", self.identity.key)
+
+    def deliver_own(self, wires: list[dict]) -> None:
+        """The committed messages of this socket's own turn (the bot's answer), into its outbox at once, before they
+        are published: the widget does not wait for the Redis round trip, and their copy from Redis is dropped. The
+        outbox keeps them in order with everything delivered before."""
+        for wire in wires:
+            self.own[wire["id"]] = None
+            try:
+                self.outbox.put_nowait({"type": "message", "message": wire})
+            except asyncio.QueueFull:  # its copy from Redis will not find room either; reconnecting catches up
+                self.own.pop(wire["id"], None)
+        while len(self.own) > 100:  # copies that never came (Redis lost meanwhile) are not waited for for ever
+            self.own.pop(next(iter(self.own)))
 
     async def writer(self) -> None:
         while True:
@@ -98,10 +114,15 @@ class WidgetConnection:
     def follow(self, mode: str | None, sender: str | None = None) -> None:
         """Keep up with the conversation's mode: who answers the next message, and under which sender id."""
         self.queued = mode == "queued"
-        if mode != "bot":  # a person holds it, or the next message opens a new one: nothing to send early
+        was_opening, self.opening = self.opening, mode in (None, "closed")
+        if self.opening:  # the next message opens a new conversation: its sender id is chosen now
+            self.predicted_sender = self.predicted_sender if was_opening else service.new_sender()
+        elif mode != "bot":  # a person holds it or is awaited: nothing to send early
             self.predicted_sender = None
         elif sender is not None:
             self.predicted_sender = sender
+        elif was_opening:  # another socket of the identity opened it, under a sender id not known here
+            self.predicted_sender = None
 
     def state(self) -> dict | None:
         with self.rt.session_factory() as session:
@@ -213,30 +234,41 @@ def _clean(data: dict, limit: int) -> tuple[str, str | None, str | None, dict | 
     return text or payload or "", payload, client_id, None  # one of them is not empty (above)
 
 
-async def _first_sending(rt, identity: Identity, client_id: str | None) -> bool:
+async def _first_sending(rt, identity: Identity, client_id: str | None, opening: str | None = None) -> bool:
     """False when this client id was already sent by this identity (a resend after a dropped connection);
-    one atomic Redis check shared by every instance, before anything reaches the bot."""
-    if not client_id:
+    one atomic Redis check shared by every instance, before anything reaches the bot. With ``opening`` (the sender
+    id chosen for the conversation this message opens), the same round trip marks it as being opened, so the bot's
+    handoff waits for the conversation (api.hub.internal)."""
+    if not client_id and not opening:
         return True
-    return bool(await rt.hub.redis.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400))
+    async with rt.hub.redis.pipeline(transaction=False) as pipe:
+        if client_id:
+            pipe.set(f"hub:cid:{identity.key}:{client_id}", "1", nx=True, ex=86400)
+        if opening:
+            pipe.set(internal.opening_key(opening), "1", ex=internal.OPENING_TTL)
+        done = await pipe.execute()
+    return bool(done[0]) if client_id else True
 
 
 async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebSocket | None = None,
                               connection: WidgetConnection | None = None) -> None:
     """Store, relay and, in bot mode, ask the bot. Used by the socket and by the benchmark.
 
-    While an existing conversation is with the bot, the message goes to Rasa at the same time as it is stored
-    (the connection knows the conversation's Rasa sender id), so the enterprise waits for the bot, not for the
-    bot plus the database. If the store finds the conversation has meanwhile gone to a person, the bot's early
-    answer is dropped. The first message of a new conversation goes to Rasa only once the conversation is
-    committed: the bot's actions find it by its sender id (a first message of 转人工 hands it to a seat)."""
+    While the conversation is with the bot, or the message opens a new one, the message goes to Rasa at the same
+    time as it is stored (the connection knows the conversation's Rasa sender id, or chose the new one's), so the
+    enterprise waits for the bot, not for the bot plus the database. If the store finds the conversation has
+    meanwhile gone to a person (or another socket opened it under another sender id), the bot's early answer is
+    dropped. The bot's handoff action may ask for a person before a new conversation is committed: the API waits
+    for it (api.hub.internal). The answer is stored before anyone sees it, and reaches this socket straight from
+    the turn (WidgetConnection.deliver_own) as it is published to the others."""
     settings = rt.settings
     text, payload, client_id, error = _clean(data, settings.message_max_chars)
     if error:
         if reply_to is not None:
             await reply_to.send_json(error)
         return
-    first = await _first_sending(rt, identity, client_id)
+    opening = connection.predicted_sender if connection is not None and connection.opening else None
+    first = await _first_sending(rt, identity, client_id, opening)
     predicted = connection.predicted_sender if connection is not None and first else None
     metadata = {"enterprise_token": identity.enterprise_token} if identity.enterprise_token else {}
     rasa = rt.rasa
@@ -251,19 +283,26 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
             if client_id and (seen := service.find_by_client_id(identity.key, client_id, session=session)):
                 return None, message_wire(seen), None
             now = aware_now()
-            conversation = service.current_conversation(identity, session=session, settings=settings, now=now)
+            conversation = service.current_conversation(identity, session=session, settings=settings, now=now,
+                                                        sender=predicted)
             message = service.post(conversation, session=session, sender="user", text=text, client_id=client_id,
                                    now=now)
             session.commit()
             return conversation, message_wire(message), events.message_events(conversation, message_wire(message))
 
-    conversation, wire, out = await run_in_threadpool(store)
+    try:
+        conversation, wire, out = await run_in_threadpool(store)
+    except BaseException:
+        if early is not None:
+            early.cancel()
+        raise
     usable = early is not None and conversation is not None and conversation.mode == "bot" \
         and conversation.rasa_sender == predicted
     if early is not None and not usable:
         early.cancel()
     if connection is not None and conversation is not None:
         connection.predicted_sender = conversation.rasa_sender if conversation.mode == "bot" else None
+        connection.opening = False
         connection.unit_id = conversation.unit_id
         connection.bind_unit()
     if conversation is None:  # a resend: answer it; if the bot's answer to it was lost, ask again (once)
@@ -282,8 +321,12 @@ async def handle_user_message(rt, identity: Identity, data: dict, reply_to: WebS
         replies = None
     replies = replies or None  # Rasa said nothing (its action server down): told as unavailable; the widget asks again
     intent, confidence = understood(replies or [])
-    stored, handed_off, unit_id = await run_in_threadpool(_store_replies, rt, conversation.id, replies, intent,
-                                                          confidence)
+    wires = await run_in_threadpool(_save_replies, rt, conversation.id, replies, intent, confidence)
+    if connection is not None:
+        connection.deliver_own(wires)
+        await asyncio.sleep(0)  # its writer sends the answer before the work below takes the loop
+    stored, handed_off, unit_id, out = await run_in_threadpool(_after_replies, rt, conversation.id, wires)
+    await events.apublish(rt.hub.redis, out)
     await answering.release(rt.hub.redis, claim)
     understanding_stored = intent is not None
     await _tell(reply_to, {"type": "typing", "on": False, "sender": "bot"})
@@ -319,20 +362,37 @@ def _store_replies(rt: Runtime, conversation_id: int, replies, intent: str | Non
                    confidence: float | None = None) -> tuple[list[int], bool, int]:
     """Store the bot's turn (or the honest 'bot unavailable' line) with what the bot understood, and publish
     it: (bot message ids, handed off, the conversation's unit now)."""
-    with rt.session_factory() as session:
-        conversation = session.get_one(Conversation, conversation_id)
-        now = aware_now()
-        stored = []
-        if replies is None:
-            stored.append(service.post(conversation, session=session, sender="system", text=BOT_DOWN, now=now,
-                                       mode="bot"))
-        for reply in replies or []:
-            stored.append(service.post(conversation, session=session, sender="bot", text=reply.text,
-                                       buttons=reply.buttons, custom=reply.custom, now=now, mode="bot",
-                                       intent=intent[:100] if intent else None, confidence=confidence))
-        session.commit()
-        out = [e for m in stored for e in events.message_events(conversation, message_wire(m))]
-        handed_off = any((m.kind == "handoff" and (m.custom or {}).get("status") != "offline") for m in stored)
-        out += events.change_events(conversation) if handed_off else []
+    stored = _save_replies(rt, conversation_id, replies, intent, confidence)
+    ids, handed_off, unit_id, out = _after_replies(rt, conversation_id, stored)
     events.publish(rt.redis, out)
-    return [m.id for m in stored if m.sender == "bot"], handed_off, conversation.unit_id
+    return ids, handed_off, unit_id
+
+
+def _save_replies(rt: Runtime, conversation_id: int, replies, intent: str | None = None,
+                  confidence: float | None = None) -> list[dict]:
+    """The part of :func:`_store_replies` the enterprise waits for: the turn's messages committed (one INSERT,
+    service.post_turn); their wire form."""
+    now = aware_now()
+    if replies is None:
+        drafts: list[dict] = [{"sender": "system", "text": BOT_DOWN, "mode": "bot"}]
+    else:
+        drafts = [{"sender": "bot", "text": reply.text, "buttons": reply.buttons, "custom": reply.custom, "mode": "bot",
+                   "intent": intent[:100] if intent else None, "confidence": confidence} for reply in replies]
+    with rt.session_factory() as session:
+        stored = service.post_turn(conversation_id, drafts, session=session, now=now)
+        session.commit()
+    return [message_wire(m) for m in stored]
+
+
+def _after_replies(rt: Runtime, conversation_id: int,
+                   wires: list[dict]) -> tuple[list[int], bool, int, list[tuple[str, dict]]]:
+    """The rest of :func:`_store_replies` once the turn is committed: the conversation's ``last_message_at`` moved on,
+    and (bot message ids, handed off, the conversation's unit now, the events to publish)."""
+    with rt.session_factory() as session:
+        conversation = service.touch(conversation_id, session=session, now=aware_now())
+        session.commit()
+    out = [e for wire in wires for e in events.message_events(conversation, wire)]
+    handed_off = any(w["custom"] and w["custom"].get("kind") == "handoff" and w["custom"].get("status") != "offline"
+                     for w in wires)
+    out += events.change_events(conversation) if handed_off else []
+    return [w["id"] for w in wires if w["sender"] == "bot"], handed_off, conversation.unit_id, out

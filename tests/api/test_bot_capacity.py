@@ -16,7 +16,8 @@ import pytest
 
 from api.core.capacity import Capacity
 from api.core.rasa import BotUnavailable, RasaClient, rasa_urls
-from tests.api.hubkit import hub_client, receive_until, say, widget_socket, widget_token
+from api.hub.models import Conversation
+from tests.api.hubkit import drain, hub_client, receive_until, say, widget_socket, widget_token
 
 
 class SlowRasa:
@@ -277,3 +278,25 @@ def test_past_capacity_the_widget_hears_its_place_at_once_and_gets_the_answer_la
     assert busy["type"] == "busy" and busy["position"] == 1
     assert "排队" in busy["text"] and "您是下一位" in busy["text"]
     assert answer["message"]["text"] == "rasa答：第二个问题"
+
+
+# ---------- the widget's turns ----------
+
+def test_a_new_conversations_first_message_goes_to_rasa_under_the_sender_it_is_stored_with(settings, world, db,
+                                                                                           slow_rasa):
+    """The first message is sent to Rasa while the conversation is stored (under the sender id the socket chose), the
+    next under the same one; each answer reaches the widget once, though it comes both straight from the turn and
+    through Redis."""
+    rasa = slow_rasa(delay=0.2)
+    settings = settings.model_copy(update={"rasa_url": rasa.url})
+    with hub_client(settings, world.service_dept.id) as client, widget_socket(client, widget_token(client)) as ws:
+        receive_until(ws, lambda e: e["type"] == "hello")
+        answers = []
+        for text in ("第一个问题", "第二个问题"):
+            say(ws, text)
+            answers.append(receive_until(ws, lambda e: e["type"] == "message" and e["message"]["sender"] == "bot"))
+        rest = drain(ws)
+    assert [a["message"]["text"] for a in answers] == ["rasa答：第一个问题", "rasa答：第二个问题"]
+    assert not [e for e in rest if e["type"] == "message"]  # no second copy of either answer
+    conversation = db.get(Conversation, answers[0]["message"]["conversation_id"])
+    assert rasa.senders == [conversation.rasa_sender] * 2

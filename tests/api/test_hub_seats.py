@@ -2,12 +2,15 @@
 lost seats, service hours, and two API instances behaving as one."""
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from datetime import datetime
 
 import pytest
 
 from api.core.runtime import runtime
-from api.hub import dispatch, presence
+from api.hub import dispatch, internal, presence
 from api.hub.models import Conversation
 from api.hub.scheduled import sweep_once
 from common.workdays import CHINA_TZ
@@ -355,3 +358,44 @@ def test_two_instances_behave_as_one(settings, world, db, service_headers, auth)
             say(ws, "来自一号实例的追问")
             assert receive_until(seat, lambda e: e["type"] == "message" and e["message"]["sender"] == "user"
                                  and e["message"]["text"] == "来自一号实例的追问")
+
+
+def test_a_handoff_waits_for_a_conversation_whose_first_message_is_still_being_stored(hub, db, world,
+                                                                                        service_headers):
+    """The hub sends a new conversation's first message to Rasa while it stores the conversation (api.hub.widget):
+    the bot's handoff may ask under a sender id that is committed a moment later, and is answered, not 404."""
+    sender = f"pending-{uuid.uuid4().hex}"
+    runtime(hub.app).redis.set(internal.opening_key(sender), "1", ex=30)  # as the widget's socket marks it
+    answer: dict = {}
+
+    def ask():
+        answer["response"] = hub.post("/api/internal/handoffs", headers=service_headers,
+                                      json={"sender_id": sender, "tier": "staff", "reason": "user_request"})
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    time.sleep(0.4)  # the handoff is waiting by now
+    now = datetime.now(CHINA_TZ)
+    conversation = Conversation(identity=f"v:{sender}", rasa_sender=sender, unit_id=world.service_dept.id, mode="bot",
+                                created_at=now, last_message_at=now, had_human=False, seat_read_id=0)
+    db.add(conversation)
+    db.commit()
+    asking.join(10)
+    response = answer["response"]
+    assert response.status_code == 200, response.text
+    assert response.json()["conversation_id"] == conversation.id  # offline: nobody of the unit is online
+
+
+def test_a_handoff_for_a_sender_the_hub_never_stored_is_404(hub, service_headers, monkeypatch):
+    """Marked as being opened but never stored (its instance died): 404 after the wait; never marked (Rasa's REST
+    channel used directly): 404 at once."""
+    monkeypatch.setattr(internal, "SENDER_WAIT", 0.3)
+    runtime(hub.app).redis.set(internal.opening_key("opened-never-stored"), "1", ex=30)
+    took = {}
+    for sender in ("opened-never-stored", "never-opened"):
+        began = time.monotonic()
+        response = hub.post("/api/internal/handoffs", headers=service_headers,
+                            json={"sender_id": sender, "tier": "staff", "reason": "user_request"})
+        took[sender] = time.monotonic() - began
+        assert response.status_code == 404 and response.json()["code"] == "conversation_not_found"
+    assert 0.3 <= took["opened-never-stored"] < 3 and took["never-opened"] < 0.3
