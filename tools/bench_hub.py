@@ -20,6 +20,10 @@ handoff and petition items are left out so conversations stay with the bot.
    A second question in the same two conversations is measured the same way (no new conversation row).
    Control: the first question once more straight to Rasa (new sender); its difference from the first
    straight call shows how much of the paired spread is Rasa's own variance, not the hub.
+   The hub's own time, without that noise: instance 1 reaches Rasa through a clocking TCP relay
+   (tools/bench/clock_relay.py), which notes when each request to Rasa started and when its answer started;
+   the turn at the widget minus that span of the same call is what the hub itself added (the relay's two
+   loopback hops count as the hub's). Instance 1 goes through the relay in every phase.
    The hub's time is split with the ``created_at`` of the stored messages (same machine, same clock):
    send -> the hub has Rasa's answer (``created_at`` of the bot turn; compared with the straight call:
    what the hub adds before and around the Rasa call), and answer -> on the widget (storing the bot
@@ -68,12 +72,13 @@ import httpx
 import websockets
 import yaml
 
-from tools.bench.stack import BIN, MODEL, ROOT, Stack, wait_ready
+from tools.bench.stack import BIN, MODEL, ROOT, Stack, free_port, wait_ready
 
 __all__ = ["OUT", "ROOT", "DEV_SET", "BOT_DOWN_PREFIX", "Socket", "make_stack", "prepare_storage", "load_questions",
            "summary", "rss_mb", "cpu_snapshot", "machine_use", "main"]
 
 OUT = ROOT / "var" / "bench" / "hub"
+CLOCK_LOG = OUT / "rasa_clock.log"  # tools/bench/clock_relay.py: instance 1's calls to Rasa, timed
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev_questions.yml"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DB = "bench_hub"
@@ -315,6 +320,8 @@ async def widget_turn(widget: Socket, text: str, timeout: float, payload: str | 
         message["payload"] = payload
     offset = time.time() - time.perf_counter()  # taken per turn: immune to clock adjustments between turns
     t0 = time.perf_counter()
+    if detail is not None:
+        detail["sent_wall"] = t0 + offset
     await widget.send(message)
     deadline = t0 + timeout
     echo_id = echo_at = None
@@ -341,6 +348,7 @@ async def widget_turn(widget: Socket, text: str, timeout: float, payload: str | 
                     stored, answered = wall_to_perf(echo_at, offset), wall_to_perf(wire.get("created_at"), offset)
                     if stored is not None and answered is not None:
                         detail.update(inbound=stored - t0, to_answer=answered - t0, outbound=at - answered)
+                    detail.update(total=at - t0, received_wall=at + offset)
                 return at - t0, "ok"
             if wire.get("sender") == "system" and (wire.get("text") or "").startswith(BOT_DOWN_PREFIX):
                 return at - t0, "bot_unavailable"
@@ -376,6 +384,28 @@ def outcomes(results: list[tuple[float, str]]) -> dict:
 
 # -- 1. sequential overhead --------------------------------------------------------------------
 
+def read_clock(path: Path) -> list[tuple[float, float]]:
+    """The relay's spans of the bot's turns (POSTs to the REST channel): (request started, answer started)."""
+    spans = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            asked, answered, request = line.split(" ", 2)
+            if request.startswith("POST ") and "/webhooks/" in request:
+                spans.append((float(asked), float(answered)))
+    return spans
+
+
+def hub_own(turns: list[tuple[float, float, float]], spans: list[tuple[float, float]]) -> dict:
+    """Each turn's time at the widget minus the span of its one call to Rasa, timed by the relay (the turns are
+    sequential: the call is the one inside the turn's window; a turn with none or several is left out)."""
+    own = []
+    for sent, received, total in turns:
+        inside = [answered - asked for asked, answered in spans if sent <= asked and answered <= received]
+        if len(inside) == 1:
+            own.append(total - inside[0])
+    return {**signed_summary(own), "turns": len(turns)}
+
+
 class Paired:
     """Hub and straight-to-Rasa latencies of the same questions, paired."""
 
@@ -384,6 +414,7 @@ class Paired:
         self.parts: dict[str, list[float]] = {"inbound": [], "to_answer": [], "to_answer_minus_direct": [],
                                               "outbound": []}
         self.noise: list[float] = []  # a second straight call minus the first: what pairing alone scatters
+        self.turns: list[tuple[float, float, float]] = []  # (sent, received: wall clock; total seconds) via the hub
 
     def add(self, hub: tuple, straight: tuple, detail: dict) -> None:
         self.hub_out.append(hub)
@@ -396,6 +427,8 @@ class Paired:
                 for key in ("inbound", "to_answer", "outbound"):
                     self.parts[key].append(detail[key])
                 self.parts["to_answer_minus_direct"].append(detail["to_answer"] - straight[0])
+        if hub[1] == "ok" and "received_wall" in detail:
+            self.turns.append((detail["sent_wall"], detail["received_wall"], detail["total"]))
 
     def report(self) -> dict:
         hub, direct = summary(self.hub), summary(self.direct)
@@ -404,6 +437,7 @@ class Paired:
                              round(hub["p95_ms"] - direct["p95_ms"], 1) if self.diffs else None},
                 "hub_breakdown": {key: signed_summary(values) for key, values in self.parts.items()},
                 "control_direct_minus_direct": signed_summary(self.noise),
+                "hub_own": hub_own(self.turns, read_clock(CLOCK_LOG)),
                 "outcomes_hub": outcomes(self.hub_out), "outcomes_direct": outcomes(self.direct_out)}
 
 
@@ -633,6 +667,8 @@ def print_table(r: dict) -> None:
                 print(row(label, b[key]))
         if part.get("control_direct_minus_direct", {}).get("n"):
             print(row("control: Rasa again - Rasa (pairing noise)", part["control_direct_minus_direct"]))
+        if part.get("hub_own", {}).get("n"):
+            print(row("hub's own time (turn - its Rasa call, relay-timed)", part["hub_own"]))
         print(f"  outcomes hub {part['outcomes_hub']}  direct {part['outcomes_direct']}")
     for key, label in (("load_hub_one", "2. load via hub, all on instance 1"),
                        ("load_hub_split", "   load via hub, split over instances 1+2"),
@@ -723,7 +759,12 @@ def main() -> int:
         print("starting actions, Rasa and two API instances ...", flush=True)
         actions = stack.start_actions()  # the bot runtime (Python 3.10)
         rasa = stack.start_rasa()
-        apis = [stack.start_api(i) for i in range(1, len(stack.api_ports) + 1)]
+        relay_port = free_port()
+        CLOCK_LOG.write_text("")
+        stack.start("clock", [sys.executable, "-m", "tools.bench.clock_relay", str(relay_port), str(stack.rasa_port),
+                              str(CLOCK_LOG)])
+        apis = [stack.start_api(i, {"RASA_URL": f"http://127.0.0.1:{relay_port}"} if i == 1 else None)
+                for i in range(1, len(stack.api_ports) + 1)]
         for i, api in enumerate(apis, start=1):
             wait_ready(f"{stack.api(i)}/docs", api)
         wait_ready(f"http://127.0.0.1:{stack.actions_port}/health", actions)

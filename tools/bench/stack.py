@@ -121,9 +121,9 @@ class Stack:
     def start_rasa(self) -> subprocess.Popen:
         return self.start("rasa", [bot_python(), "-m", "bot.serve"])
 
-    def start_api(self, instance: int) -> subprocess.Popen:
+    def start_api(self, instance: int, extra: dict | None = None) -> subprocess.Popen:
         return self.start(f"api{instance}", [str(BIN / "uvicorn"), "api.main:create_app", "--factory", "--host",
-                                             "127.0.0.1", "--port", str(self.api_ports[instance - 1])])
+                                             "127.0.0.1", "--port", str(self.api_ports[instance - 1])], extra)
 
     def start_all(self) -> None:
         self.start_actions()
