@@ -224,7 +224,9 @@ def test_a_supervisor_downloads_last_months_bulletin_opens_last_weeks_to_print_a
     report = opened.value
     expect(report.locator("h1")).to_contain_text("诉求办理情况通报", timeout=60_000)
     expect(report.locator("table.summary")).to_contain_text("受理量")
-    assert report.evaluate("() => getComputedStyle(document.querySelector('h2')).borderLeftStyle") == "solid"
+    # its stylesheet loads after the written page shows: wait for it to apply (a timeout fails the test)
+    report.wait_for_function("() => getComputedStyle(document.querySelector('h2')).borderLeftStyle === 'solid'",
+                             timeout=30_000)
     screenshot(report, "petitions-bulletin-window-desktop")
     seat = page_factory(DESKTOP)
     login(seat, world, "staff", "/staff/petitions")
