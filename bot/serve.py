@@ -33,7 +33,8 @@ def rasa_argv(environ: Mapping[str, str] | None = None) -> list[str]:
             "--interface", env.get("RASA_HOST", "127.0.0.1"), "--port", env.get("RASA_PORT", "5005"),
             "--model", env.get("RASA_MODEL", "models/current.tar.gz"),
             "--endpoints", endpoints, "--credentials", env.get("RASA_CREDENTIALS", "bot/credentials.yml"),
-            "--jwt-secret", secret("RASA_JWT_SECRET", env), "--jwt-method", "HS256"]
+            # one token: a generated secret may begin with "-", which argparse would take for an option
+            f"--jwt-secret={secret('RASA_JWT_SECRET', env)}", "--jwt-method", "HS256"]
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """The REST channel keeps bearer credentials out of Rasa's tracker (bot/channels.py)."""
+import argparse
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from rasa.__main__ import create_argument_parser
 
 from bot.channels import guarded_metadata
 from bot.serve import rasa_argv
@@ -51,11 +53,23 @@ def test_messages_without_a_token_keep_their_metadata():
     assert guarded_metadata("not a dict", "s", app_secret=SECRET) is None
 
 
+def _parsed(argv: list[str]) -> argparse.Namespace:
+    """What Rasa's own command line makes of ``argv`` (``rasa run ...``)."""
+    return create_argument_parser().parse_args(argv[1:])
+
+
 def test_rasa_is_started_on_loopback_with_a_jwt_and_no_cors():
     argv = rasa_argv({"RASA_JWT_SECRET": "jwt-secret-for-this-test-0123456789"})
     assert argv[argv.index("--interface") + 1] == "127.0.0.1"
-    assert argv[argv.index("--jwt-secret") + 1] == "jwt-secret-for-this-test-0123456789"
+    assert _parsed(argv).jwt_secret == "jwt-secret-for-this-test-0123456789"
     assert "--cors" not in argv and "--auth-token" not in argv
     several = rasa_argv({"RASA_JWT_SECRET": "x" * 32, "RASA_HOST": "0.0.0.0", "RASA_REDIS_HOST": "redis"})
     assert several[several.index("--interface") + 1] == "0.0.0.0"
     assert several[several.index("--endpoints") + 1] == "bot/endpoints.redis.yml"
+
+
+def test_a_secret_that_begins_with_a_dash_still_starts_rasa():
+    # token_urlsafe gives such a secret once in 64 draws; argparse took "--jwt-secret -x..." for a missing value
+    # and Rasa exited with status 2 before loading the model.
+    argv = rasa_argv({"RASA_JWT_SECRET": "-Qv3_secret-that-looks-like-an-option"})
+    assert _parsed(argv).jwt_secret == "-Qv3_secret-that-looks-like-an-option"
