@@ -24,14 +24,17 @@ from api.core.errors import Conflict, Forbidden, Invalid
 from api.core.time import aware_now, china_date
 from api.org.models import StaffAccount
 from api.org.service import bureau_of
-from api.petition.access import is_outside
+from api.petition.access import is_outside, visible_clause
 from api.petition.constants import HANDLING_DAYS, MAX_HANDLING_DAYS, Status
 from api.petition.lifecycle import actor_label, ensure_allowed, record
 from api.petition.models import Petition, PetitionExtension
 from api.petition.service import handling_due_for, refresh_task_dues
 
 __all__ = ["request_extension", "approve_extension", "reject_extension", "get_extension", "approver_roles",
-           "bureau_of", "same_level"]
+           "bureau_of", "same_level", "awaiting_decision_of", "MAX_PENDING"]
+
+MAX_PENDING = 200
+"""At most this many pending requests are looked at for one approver's list."""
 
 
 def approver_roles(petition: Petition) -> tuple[str, ...]:
@@ -43,6 +46,18 @@ def same_level(staff: StaffAccount, petition: Petition) -> bool:
     """Whether ``staff`` leads the bureau that handles ``petition`` (本级): the lead department's bureau."""
     handling = bureau_of(petition.handling_unit)
     return handling is not None and bureau_of(staff.unit) is handling
+
+
+def awaiting_decision_of(staff: StaffAccount, *, session: Session,
+                         limit: int = MAX_PENDING) -> list[tuple[PetitionExtension, Petition]]:
+    """The pending requests ``staff`` may decide (oldest first, at most ``limit`` looked at): their role is the one
+    the petition needs, they are of its level, and the request is not their own."""
+    rows = session.execute(select(PetitionExtension, Petition)
+                           .join(Petition, Petition.id == PetitionExtension.petition_id)
+                           .where(PetitionExtension.status == "pending", visible_clause(staff))
+                           .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(limit)).tuples().all()
+    return [(x, p) for x, p in rows
+            if staff.role in approver_roles(p) and x.requested_by != staff.id and same_level(staff, p)]
 
 
 def request_extension(petition: Petition, *, session: Session, actor: StaffAccount, days: int, reason: str,

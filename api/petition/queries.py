@@ -26,7 +26,7 @@ from api.petition.models import Petition, PetitionExtension, PetitionHandler
 from common.workdays import CHINA_TZ
 
 __all__ = ["PetitionFilters", "filtered", "list_petitions", "china_day_start", "MAX_PAGE_SIZE", "QUEUES", "Queue",
-           "CLOCK_FILTERS", "queue_clause"]
+           "CLOCK_FILTERS", "COUNTED_CLOCKS", "queue_clause"]
 
 MAX_PAGE_SIZE = 100
 
@@ -47,6 +47,8 @@ QUEUES: dict[str, Queue] = {
     "to_hand_over": Queue("待转交纳税服务部门", ("staff", "supervisor", "director", "admin")),
     "to_assign": Queue("待转交办理部门", ("staff", "supervisor", "director", "admin")),
     "to_handle": Queue("待办理", ("handler", "staff", "admin")),
+    "to_start": Queue("待开始办理", ("handler", "staff", "admin")),  # to_handle's two halves, a tab each
+    "in_handling": Queue("办理中", ("handler", "staff", "admin")),
     "awaiting_approval": Queue("延期待审批", ("supervisor", "director")),
     "to_feed_back": Queue("待反馈", ("handler", "staff", "admin")),
     "to_visit": Queue("待回访", ("staff", "supervisor", "director", "admin")),
@@ -56,6 +58,8 @@ QUEUES: dict[str, Queue] = {
 
 CLOCK_FILTERS = ("overdue", "handover_overdue", "handling_overdue", "feedback_overdue", "task_overdue")
 """``clock``: any clock overdue, or the named one; ``task_overdue``: a co-department's own task is."""
+COUNTED_CLOCKS = {"overdue": "已超期", "task_overdue": "协办超期"}
+"""The clock filters the work queues' counts include (GET /api/petitions/queues), with their tab names."""
 
 
 def queue_clause(name: str):
@@ -67,6 +71,9 @@ def queue_clause(name: str):
     if name == "to_handle":  # the long-term track has its own queue
         return and_(Petition.status.in_((Status.assigned.value, Status.in_progress.value)),
                     Petition.long_term.is_(False))
+    if name in ("to_start", "in_handling"):
+        status = Status.assigned if name == "to_start" else Status.in_progress
+        return and_(Petition.status == status.value, Petition.long_term.is_(False))
     if name == "awaiting_approval":
         return select(PetitionExtension.id).where(PetitionExtension.petition_id == Petition.id,
                                                   PetitionExtension.status == "pending").exists()

@@ -60,7 +60,6 @@ Reader = Annotated[StaffAccount, Depends(require_roles(*READ_ROLES))]
 Approver = Annotated[StaffAccount, Depends(require_roles(*ACTION_ROLES["decide_extension"]))]
 ACTOR_LABELS = {BOT: "智能助手", SYSTEM: "系统"}
 """How the ledger's actors that are not staff accounts are named in the detail."""
-MAX_PENDING = 200
 
 
 @dataclass
@@ -142,13 +141,7 @@ def list_petitions(
             summary="待我审批的延期申请（分管局领导审批单一部门办理，主要领导审批联合办理）")
 def pending_extensions(staff: Approver, session: SessionDep, unmasked: Unmasked = False) -> list[PendingExtension]:
     decision = petition_view(staff, unmasked)
-    rows = session.execute(select(PetitionExtension, Petition)
-                           .join(Petition, Petition.id == PetitionExtension.petition_id)
-                           .where(PetitionExtension.status == "pending", visible_clause(staff))
-                           .order_by(PetitionExtension.requested_at, PetitionExtension.id).limit(MAX_PENDING)
-                           ).tuples().all()
-    rows = [(x, p) for x, p in rows if staff.role in extensions.approver_roles(p) and x.requested_by != staff.id
-            and extensions.same_level(staff, p)]
+    rows = extensions.awaiting_decision_of(staff, session=session)
     names = _actor_names(session, [str(x.requested_by) for x, _ in rows])
     today = china_today()
     audit_view(staff, decision, "list_pending_extensions", "petitions:extensions", session=session, now=aware_now(),

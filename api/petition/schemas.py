@@ -220,3 +220,5 @@ class QueueCount(BaseModel):
 
 class Queues(BaseModel):
     queues: list[QueueCount]
+    clocks: list[QueueCount]  # overdue (any clock) and task_overdue (a co-department's task), within what one sees
+    my_approvals: int | None = None  # extension requests waiting for the caller's decision; None: not an approver

@@ -90,6 +90,7 @@ def test_work_queues_hold_what_waits_for_the_next_step(client, world, auth, case
     marker, _, t = cases
     headers = auth(world.supervisor)
     expected = {"to_hand_over": {t["waiting"]}, "to_assign": set(), "to_handle": {t["joint"], t["extended"]},
+                "to_start": {t["joint"]}, "in_handling": {t["extended"]},
                 "awaiting_approval": {t["extended"]}, "to_feed_back": set(), "to_visit": {t["fed_back"]},
                 "long_term": {t["tracked"]}}
     for queue, tickets in expected.items():
@@ -104,11 +105,35 @@ def test_queues_route_counts_the_callers_queues(client, world, auth, cases):
     response = client.get("/api/petitions/queues", headers=auth(world.policy_handler))
     assert response.status_code == 200, response.text
     queues = {q["name"]: q for q in response.json()["queues"]}
-    assert set(queues) == {"to_handle", "to_feed_back", "long_term"}  # a handler's work
+    assert set(queues) == {"to_handle", "to_start", "in_handling", "to_feed_back", "long_term"}  # a handler's work
     assert queues["to_handle"]["label"] == "待办理" and queues["to_handle"]["count"] >= 1
+    assert response.json()["my_approvals"] is None  # a handler decides no extension
     leader = {q["name"] for q in client.get("/api/petitions/queues", headers=auth(world.director)).json()["queues"]}
     assert "awaiting_approval" in leader and "to_visit" in leader
     assert client.get("/api/petitions/queues", headers=auth(world.expert)).status_code == 403
+
+
+def _total(client, headers, params) -> int:
+    response = client.get("/api/petitions", params={**params, "page_size": 1}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["total"]
+
+
+def test_each_count_is_the_number_the_list_shows(client, world, auth, cases):
+    """The tabs' counts: every queue and clock count is the list's total for that queue or clock, for each
+    caller's own view; the approvals are exactly the requests the caller's 待审批延期 list holds."""
+    for who in (world.supervisor, world.handler, world.policy_handler, world.registrar):
+        headers = auth(who)
+        answer = client.get("/api/petitions/queues", headers=headers).json()
+        assert [c["name"] for c in answer["clocks"]] == ["overdue", "task_overdue"]
+        for queue in answer["queues"]:
+            assert queue["count"] == _total(client, headers, {"queue": queue["name"]}), (who.username, queue)
+        for clock in answer["clocks"]:
+            assert clock["count"] == _total(client, headers, {"clock": clock["name"]}), (who.username, clock)
+    headers = auth(world.supervisor)
+    pending = client.get("/api/petitions/extensions/pending", headers=headers).json()
+    assert cases[2]["extended"] in {p["petition"]["ticket"] for p in pending}  # the supervisor decides it
+    assert client.get("/api/petitions/queues", headers=headers).json()["my_approvals"] == len(pending)
 
 
 def test_the_queues_chinese_names_are_in_the_vocabulary(client):

@@ -53,6 +53,10 @@ def _settled(page):
 def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_factory, world):
     staff = page_factory(DESKTOP)
     login(staff, world, "staff", "/staff/petitions")
+    # each tab carries its count, and the count follows the work
+    handover_count, assign_count = staff.locator("[data-test=count-handover]"), staff.locator("[data-test=count-assign]")
+    expect(handover_count).to_have_text(str(len(SEEDED)))
+    expect(assign_count).to_have_count(0)  # nothing waits there: no badge
     staff.click("[data-test=register]")
     form = staff.locator("[data-test=register-form]")
     _choose(staff, form.locator("[data-test=register-channel]"), "12366热线")
@@ -72,10 +76,14 @@ def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_fact
     expect(detail).to_contain_text("12366热线")
     expect(detail).to_contain_text("王芳")  # the ledger names who registered it
 
+    expect(handover_count).to_have_text(str(len(SEEDED) + 1))
     _step(staff, "hand_over", unit="纳税服务科")
     _status(staff, "已转交纳税服务部门")
+    expect(handover_count).to_have_text(str(len(SEEDED)))
+    expect(assign_count).to_have_text("1")
     _step(staff, "assign", units="征收管理科")
     _status(staff, "已转交办理部门")
+    expect(assign_count).to_have_count(0)
     # the service desk cannot work it: the handling department's steps are not offered
     expect(staff.locator("[data-test=detail-actions] [data-action=start]")).to_have_count(0)
 
@@ -99,6 +107,7 @@ def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_fact
     supervisor = page_factory(DESKTOP)
     login(supervisor, world, "supervisor", "/staff/petitions")
     _queue(supervisor, "extensions")
+    expect(supervisor.locator("[data-test=count-extensions]")).to_have_text("1")
     row = supervisor.locator(f"[data-test=petition-row][data-ticket='{ticket}']")
     expect(supervisor.locator(".petition-table")).to_contain_text("需调取上门检查的执法记录仪视频")
     row.click()
@@ -107,6 +116,7 @@ def test_a_petition_taken_by_phone_is_worked_to_its_close_by_each_role(page_fact
     expect(supervisor.locator("[data-test=petition-detail]")).to_contain_text("已延期2 个工作日")
     supervisor.keyboard.press("Escape")
     expect(supervisor.locator(f"[data-test=petition-row][data-ticket='{ticket}']")).to_have_count(0)
+    expect(supervisor.locator("[data-test=count-extensions]")).to_have_count(0)
 
     handler.reload()
     _queue(handler, "handling")
@@ -171,6 +181,8 @@ def test_the_ledger_export_holds_exactly_the_rows_the_list_shows(page_factory, w
     page.get_by_role("button", name="重置").click()
     _queue(page, "overdue")  # received 40 days ago and never handed over: overdue
     expect(page.locator("[data-test=list-total]")).to_have_text("共 2 件")
+    expect(page.locator("[data-test=count-overdue]")).to_have_text("2")  # the tab's count is the list's total
+    expect(page.locator("[data-test=count-overdue]")).to_have_class(re.compile("alert"))
     overdue = _listed(page)
     expect(page.locator(".petition-table [data-clock=overdue]").first).to_contain_text("超期")
     screenshot(page, "petitions-list-desktop")
