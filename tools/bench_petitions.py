@@ -303,6 +303,25 @@ def list_runs(session: Session, today: date, rng: random.Random, scenario: str, 
             "matches_min": min(totals), "matches_max": max(totals)}
 
 
+def count_runs(session: Session, today: date, role: str, runs: int = 20):
+    """GET /api/petitions/queues for a city bureau's supervisor or a department's handler: every queue and clock
+    of the role counted, and for the supervisor the extension requests awaiting its decision."""
+    from api.petition.access import visible_clause
+    from api.petition.extensions import awaiting_decision_of
+    from api.petition.queries import work_counts
+
+    def counts(viewer):
+        found = work_counts(role, visible_clause(viewer, session=session), session=session, today=today)
+        return found, (awaiting_decision_of(viewer, session=session) if role == "supervisor" else [])
+
+    times = []
+    for i in range(runs + 3):  # three warm-up runs
+        ms, _ = timed(counts, _viewer(session, role, i))
+        if i >= 3:
+            times.append(ms)
+    return {"p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1)}
+
+
 def explain(session: Session, today: date) -> str:
     from sqlalchemy import func, select
 
@@ -351,6 +370,7 @@ def main() -> None:
                                     "supervisor_open", "handler_queue")}
         if args.explain:
             print(explain(session, today))
+        report["tab_counts"] = {role: count_runs(session, today, role) for role in ("supervisor", "handler")}
 
         year = (today - timedelta(days=365), today)
         report["statistics_ms"] = {}

@@ -26,7 +26,7 @@ from api.petition.models import Petition, PetitionExtension, PetitionHandler
 from common.workdays import CHINA_TZ
 
 __all__ = ["PetitionFilters", "filtered", "list_petitions", "china_day_start", "MAX_PAGE_SIZE", "QUEUES", "Queue",
-           "CLOCK_FILTERS", "COUNTED_CLOCKS", "queue_clause"]
+           "CLOCK_FILTERS", "COUNTED_CLOCKS", "queue_clause", "work_counts"]
 
 MAX_PAGE_SIZE = 100
 
@@ -169,3 +169,15 @@ def list_petitions(filters: PetitionFilters, *, session: Session, today: date, p
                             .offset((page - 1) * size).limit(size)).scalars().all()
     total = session.execute(filtered(select(func.count()).select_from(Petition), filters, today)).scalar_one()
     return list(items), total
+
+
+def work_counts(role: str, visible, *, session: Session, today: date) -> dict[str, list[dict]]:
+    """The number of petitions ``visible`` (the caller's visibility clause) holds in each work queue of ``role``
+    and in each of :data:`COUNTED_CLOCKS`: what the list would total for that queue or clock."""
+    def count(filters: PetitionFilters) -> int:
+        return session.execute(filtered(select(func.count()).select_from(Petition), filters, today)).scalar_one()
+
+    return {"queues": [{"name": name, "label": queue.label, "count": count(PetitionFilters(queue=name, extra=(visible,)))}
+                       for name, queue in QUEUES.items() if role in queue.roles],
+            "clocks": [{"name": name, "label": label, "count": count(PetitionFilters(clock=name, extra=(visible,)))}
+                       for name, label in COUNTED_CLOCKS.items()]}

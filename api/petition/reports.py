@@ -24,7 +24,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from sqlalchemy import func, select
 
 from api.auth.deps import require_roles
 from api.core.database import SessionDep
@@ -39,8 +38,7 @@ from api.petition.bulletin import write_xlsx as write_bulletin_xlsx
 from api.petition.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, content_disposition, stream_csv, stream_xlsx
 from api.petition.extensions import awaiting_decision_of
 from api.petition.filter_params import petition_filters
-from api.petition.models import Petition
-from api.petition.queries import COUNTED_CLOCKS, QUEUES, PetitionFilters, filtered
+from api.petition.queries import PetitionFilters, work_counts
 from api.petition.schemas import CommonDemands, Queues, Statistics
 from api.petition.statistics import common_demands, statistics
 from api.privacy.policy import MASKED, PETITION_FIELDS, Unmasked, audit_view, check_switch, petition_view
@@ -117,18 +115,9 @@ def get_common_demands(
 @router.get("/queues", response_model=Queues,
             summary="我的工作队列：各队列、超期与待我审批的延期件数（仅含权限范围内的诉求）")
 def get_queues(staff: Reader, session: SessionDep) -> dict:
-    visible, today = visible_clause(staff), china_today()
-
-    def count(filters: PetitionFilters) -> int:
-        return session.execute(filtered(select(func.count()).select_from(Petition), filters, today)).scalar_one()
-
-    queues = [{"name": name, "label": queue.label, "count": count(PetitionFilters(queue=name, extra=(visible,)))}
-              for name, queue in QUEUES.items() if staff.role in queue.roles]
-    clocks = [{"name": name, "label": label, "count": count(PetitionFilters(clock=name, extra=(visible,)))}
-              for name, label in COUNTED_CLOCKS.items()]
     approver = staff.role in ACTION_ROLES["decide_extension"]
-    mine = len(awaiting_decision_of(staff, session=session)) if approver else None
-    return {"queues": queues, "clocks": clocks, "my_approvals": mine}
+    return {**work_counts(staff.role, visible_clause(staff), session=session, today=china_today()),
+            "my_approvals": len(awaiting_decision_of(staff, session=session)) if approver else None}
 
 
 class Period(str, Enum):
