@@ -9,7 +9,9 @@ TICKET = re.compile(r"SQ-\d{8}-\d{4}", re.IGNORECASE)
 """A petition's 受理编号 as the API issues it (api/petition/tickets.py): SQ-YYYYMMDD-NNNN."""
 
 CATEGORIES = ("政策落实类", "执法规范类", "纳税服务类", "信息化建设类", "法律救济类", "其他")
-CHANNELS = ("12366热线", "12366平台", "税务网站", "智能助手", "其他")
+CHANNELS = ("12366热线", "12366平台", "税务网站", "办税服务厅", "税务机关电话", "智能助手", "其他")
+"""受理渠道: the notice's 12366热线, 12366平台 and 税务网站; its 其他渠道 as the hall, the bureau's own phone numbers,
+this assistant, or anything else (api/migrations 0014 keeps the database's check in step)."""
 
 # Cues in a demand's text for each category, most specific first; the user confirms or changes it.
 _CUES = (

@@ -2,6 +2,7 @@
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import Connection
 
 import api.analytics.models
 import api.enterprise.models
@@ -23,18 +24,33 @@ if config.config_file_name:
 target_metadata = Base.metadata
 
 
+def _migrate(connection: Connection) -> None:
+    # SQLite alters a table by building a new one and dropping the old (batch mode); with foreign keys enforced,
+    # the drop fails once other rows reference the table. So they are off while migrating (a pragma SQLite only
+    # takes outside a transaction), and the references are checked before they are on again.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        if broken:
+            raise RuntimeError(f"the migration left rows whose references are missing: {broken[:5]}")
+
+
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
-    if connection is not None:  # tests pass an open connection
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+    if connection is not None:  # a caller's open connection
+        _migrate(connection)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or get_settings().database_url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connection)
     engine.dispose()
 
 

@@ -36,6 +36,17 @@ def test_staff_register_with_the_channel_given_and_their_unit_accepting(register
     assert p["contact_phone"] == "13800138000" and p["clocks"]["handover"]["state"] in ("on_track", "due_soon")
 
 
+@pytest.mark.parametrize("channel", ["办税服务厅", "税务机关电话", "12366热线"])
+def test_a_petition_taken_at_the_hall_or_by_phone_keeps_its_channel(client, world, auth, register, channel):
+    """Hall and phone petitions are recorded as such (not lumped into 其他), so the list filters them and the
+    statistics count them by channel."""
+    p = register(channel=channel)
+    assert p["channel"] == channel
+    listed = client.get("/api/petitions", params={"channel": channel, "q": p["ticket"]},
+                        headers=auth(world.registrar)).json()["items"]
+    assert [item["ticket"] for item in listed] == [p["ticket"]]
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("category", "投诉类", "诉求类别“投诉类”不存在"),
     ("contact_phone", "12366", "是服务热线"),

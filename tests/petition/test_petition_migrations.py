@@ -68,3 +68,35 @@ def test_0010_gives_the_lead_of_a_resolved_petition_its_completed_part(engine, d
             db.execute(text("DELETE FROM units WHERE id IN (:a, :b)"), {"a": lead, "b": co})
     finally:
         command.upgrade(config, "head")
+
+
+def test_0014_records_hall_and_phone_channels_and_its_downgrade_keeps_such_petitions_as_other(engine, database_url):
+    """The table is rebuilt under rows that reference it (SQLite's batch mode): nothing is lost either way."""
+    from sqlalchemy import text
+
+    config = _config(database_url)
+    with engine.begin() as db:
+        unit = db.execute(text("INSERT INTO units (name, level, kind) VALUES ('迁移测试服务科', 'city', 'tax_unit')"
+                               " RETURNING id")).scalar_one()
+        petition = db.execute(text(
+            "INSERT INTO petitions (ticket, taxpayer_name, contact_phone, content, category, channel, received_at,"
+            " accepting_unit_id, status) VALUES ('SQ-MIG-0014', '迁移测试企业', '13800138000', '大厅登记的诉求', '其他',"
+            " '办税服务厅', :at, :u, 'registered') RETURNING id"), {"at": "2026-12-01 02:00:00+00:00", "u": unit}
+        ).scalar_one()
+        db.execute(text("INSERT INTO petition_handlers (petition_id, unit_id, lead, assigned_at) VALUES (:p, :u, true, :at)"),
+                   {"p": petition, "u": unit, "at": "2026-12-01 03:00:00+00:00"})
+    try:
+        command.downgrade(config, "0013")
+        with engine.connect() as db:
+            assert db.execute(text("SELECT channel FROM petitions WHERE id = :p"), {"p": petition}).scalar_one() == "其他"
+        command.upgrade(config, "head")
+        with engine.begin() as db:
+            db.execute(text("UPDATE petitions SET channel = '税务机关电话' WHERE id = :p"), {"p": petition})
+            assert db.execute(text("SELECT count(*) FROM petition_handlers WHERE petition_id = :p"),
+                              {"p": petition}).scalar_one() == 1
+    finally:
+        command.upgrade(config, "head")
+        with engine.begin() as db:
+            db.execute(text("DELETE FROM petition_handlers WHERE petition_id = :p"), {"p": petition})
+            db.execute(text("DELETE FROM petitions WHERE id = :p"), {"p": petition})
+            db.execute(text("DELETE FROM units WHERE id = :u"), {"u": unit})
