@@ -221,6 +221,7 @@ def add_co_handler(petition: Petition, *, session: Session, actor: Actor, unit_i
         raise Invalid(f"“{unit.name}”不是办理部门，不能协办")
     if unit.id in {h.unit_id for h in petition.handlers}:
         raise Conflict(f"“{unit.name}”已在办理该诉求", code="already_handling")
+    _ensure_local_co_department(petition, unit, session=session)
     task = PetitionHandler(unit_id=unit.id, lead=False, assigned_at=now)
     task.due_days = None if days is None else _task_days(petition, days, now)
     task.due = task_due_for(task, petition)
@@ -327,6 +328,19 @@ def _ensure_under_service(petition: Petition, units: list[Unit], *, session: Ses
         if unit.kind != OUTSIDE and service_bureau not in _bureaus_from(bureau_of(unit)):
             raise Invalid(f"“{unit.name}”不属于{service_bureau.name}或其下级税务机关，不能由本级纳税服务部门转交办理",
                           code="not_same_level")
+
+
+def _ensure_local_co_department(petition: Petition, unit: Unit, *, session: Session) -> None:
+    """A tax co-department is of the bureau the petition is handled in or one under it: the service department's
+    bureau, or the lead's when a transfer took it elsewhere (协办 across cities goes through their bureaus, not
+    straight to one of their departments). Outside departments are asked wherever they are."""
+    if unit.kind == OUTSIDE:
+        return
+    homes = {bureau_of(get_unit(u, session=session)) for u in (petition.service_unit_id, petition.handling_unit_id) if u}
+    homes.discard(None)
+    if homes and not homes.intersection(_bureaus_from(bureau_of(unit))):
+        names = "或".join(sorted(h.name for h in homes if h is not None))
+        raise Invalid(f"“{unit.name}”不属于{names}或其下级税务机关，不能邀请协办", code="not_same_level")
 
 
 def _legal_unit_for(petition: Petition, *, session: Session) -> Unit:

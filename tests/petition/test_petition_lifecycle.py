@@ -317,3 +317,21 @@ def test_the_service_department_assigns_within_its_bureau_and_the_bureaus_under_
             service.assign(p, session=session, actor=org.service_clerk, unit_ids=units)
     service.assign(p, session=session, actor=org.service_clerk, unit_ids=[org.district_dept.id, market.id])
     assert [h.unit_id for h in p.handlers] == [org.district_dept.id, market.id]
+
+
+def test_a_co_department_is_of_the_bureau_handling_the_petition_or_under_it(session, org, new_petition):
+    """协办 stays local too: the lead invites a department of its own bureau or of one under it, an outside department
+    wherever it is, never another city's tax department."""
+    province = org.province_dept.parent
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
+    stranger = create_unit(session=session, name="另一市税政科", level="city", kind="handling_department",
+                           parent_id=other_city.id)
+    market = create_unit(session=session, name="另一市市场监督管理局", level="city", kind="outside_department")
+    p = new_petition()
+    to_in_progress(session, org, p)
+    with pytest.raises(Invalid, match="不能邀请协办") as refused:
+        service.add_co_handler(p, session=session, actor=org.handler, unit_id=stranger.id, reason="涉及另一市的登记")
+    assert refused.value.code == "not_same_level" and not p.joint
+    for unit in (org.district_dept, market):
+        service.add_co_handler(p, session=session, actor=org.handler, unit_id=unit.id, reason="涉及其职责")
+    assert [h.unit_id for h in p.handlers if not h.lead] == [org.district_dept.id, market.id]
