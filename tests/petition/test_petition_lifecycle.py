@@ -302,14 +302,19 @@ def test_hand_over_goes_to_this_bureaus_service_department_not_another_citys(ses
     assert p.service_unit_id == province_service.id
 
 
+def _stranger_and_market(session, org):
+    """Another city's tax handling department, and an outside department (市场监管) of no bureau."""
+    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit",
+                             parent_id=org.province_dept.parent.id)
+    stranger = create_unit(session=session, name="另一市征管科", level="city", kind="handling_department",
+                           parent_id=other_city.id)
+    return stranger, create_unit(session=session, name="市场监督管理局", level="city", kind="outside_department")
+
+
 def test_the_service_department_assigns_within_its_bureau_and_the_bureaus_under_it(session, org, new_petition):
     """属地管理、分级负责: the city's service department passes it to the city's or a district's department, never
     to another city's; an outside department is asked wherever it is."""
-    province = org.province_dept.parent
-    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
-    stranger = create_unit(session=session, name="另一市征管科", level="city", kind="handling_department",
-                           parent_id=other_city.id)
-    market = create_unit(session=session, name="市场监督管理局", level="city", kind="outside_department")
+    stranger, market = _stranger_and_market(session, org)
     p = new_petition()
     service.hand_over(p, session=session, actor=org.registrar, service_unit_id=org.service_dept.id)
     for units in ([stranger.id], [org.collection.id, stranger.id], [org.province_dept.id]):
@@ -322,11 +327,7 @@ def test_the_service_department_assigns_within_its_bureau_and_the_bureaus_under_
 def test_a_co_department_is_of_the_bureau_handling_the_petition_or_under_it(session, org, new_petition):
     """协办 stays local too: the lead invites a department of its own bureau or of one under it, an outside department
     wherever it is, never another city's tax department."""
-    province = org.province_dept.parent
-    other_city = create_unit(session=session, name="另一市税务局", level="city", kind="tax_unit", parent_id=province.id)
-    stranger = create_unit(session=session, name="另一市税政科", level="city", kind="handling_department",
-                           parent_id=other_city.id)
-    market = create_unit(session=session, name="另一市市场监督管理局", level="city", kind="outside_department")
+    stranger, market = _stranger_and_market(session, org)
     p = new_petition()
     to_in_progress(session, org, p)
     with pytest.raises(Invalid, match="不能邀请协办") as refused:
