@@ -336,10 +336,10 @@ def _ensure_local_co_department(petition: Petition, unit: Unit, *, session: Sess
     straight to one of their departments). Outside departments are asked wherever they are."""
     if unit.kind == OUTSIDE:
         return
-    homes = {bureau_of(get_unit(u, session=session)) for u in (petition.service_unit_id, petition.handling_unit_id) if u}
-    homes.discard(None)
+    found = (bureau_of(get_unit(u, session=session)) for u in (petition.service_unit_id, petition.handling_unit_id) if u)
+    homes = {bureau for bureau in found if bureau is not None}
     if homes and not homes.intersection(_bureaus_from(bureau_of(unit))):
-        names = "或".join(sorted(h.name for h in homes if h is not None))
+        names = "或".join(sorted(h.name for h in homes))
         raise Invalid(f"“{unit.name}”不属于{names}或其下级税务机关，不能邀请协办", code="not_same_level")
 
 
